@@ -1,0 +1,60 @@
+# Test registration. Unit tests are tests/unit/<module>/test_<name>.c, one cmocka program
+# each, found by glob so a new test file needs no edit here. Names are "unit/<module>/<name>".
+file(GLOB QT_UNIT_TESTS CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/tests/unit/*/test_*.c)
+foreach(src ${QT_UNIT_TESTS})
+  get_filename_component(name ${src} NAME_WE)
+  get_filename_component(dir ${src} DIRECTORY)
+  get_filename_component(module ${dir} NAME)
+  set(target ${module}_${name})
+  add_executable(${target} ${src})
+  target_link_libraries(${target} PRIVATE qtcore PkgConfig::CMOCKA)
+  add_test(NAME unit/${module}/${name} COMMAND ${target})
+  set_tests_properties(unit/${module}/${name} PROPERTIES TIMEOUT 300)
+endforeach()
+
+# CLI contract tests: shell scripts that run the real binary.
+file(GLOB QT_CLI_TESTS CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/tests/cli/test_*.sh)
+foreach(script ${QT_CLI_TESTS})
+  get_filename_component(name ${script} NAME_WE)
+  add_test(NAME cli/${name} COMMAND bash ${script} $<TARGET_FILE:qtrace>)
+  set_tests_properties(cli/${name} PROPERTIES TIMEOUT 300
+    ENVIRONMENT "QT_SOURCE_DIR=${CMAKE_SOURCE_DIR}")
+endforeach()
+
+# The committed GS1 AI table must match what the generator makes from GS1's dictionary.
+find_program(PYTHON3 python3)
+if(PYTHON3 AND EXISTS ${CMAKE_SOURCE_DIR}/../shared/reference/gs1-syntax-dictionary.txt)
+  add_test(NAME gen/gs1_ai_table_current
+    COMMAND ${PYTHON3} ${CMAKE_SOURCE_DIR}/scripts/gen-gs1-ai-table.py --check
+            ${CMAKE_SOURCE_DIR}/../shared/reference/gs1-syntax-dictionary.txt
+            ${CMAKE_SOURCE_DIR}/src/codes/gs1_ai_table.c)
+endif()
+
+# Fuzz-found inputs stay fixed: every file in the corpus is parsed by the regression
+# driver (both builds), and with clang + sanitizers the libFuzzer target runs briefly.
+add_executable(fuzz_code_replay tests/fuzz/fuzz_code.c tests/fuzz/replay_main.c)
+target_link_libraries(fuzz_code_replay PRIVATE qtcore)
+add_test(NAME fuzz/code_corpus_replay
+  COMMAND fuzz_code_replay ${CMAKE_SOURCE_DIR}/tests/fuzz/corpus/code)
+
+if(QT_SANITIZE AND CMAKE_C_COMPILER_ID STREQUAL "Clang")
+  add_executable(fuzz_code tests/fuzz/fuzz_code.c)
+  target_compile_options(fuzz_code PRIVATE -fsanitize=fuzzer)
+  target_link_options(fuzz_code PRIVATE -fsanitize=fuzzer)
+  target_link_libraries(fuzz_code PRIVATE qtcore)
+  add_test(NAME fuzz/code_60s
+    COMMAND ${CMAKE_COMMAND} -E env ASAN_OPTIONS=detect_leaks=1
+            $<TARGET_FILE:fuzz_code> -max_total_time=60 -max_len=1100 -timeout=10
+            -artifact_prefix=${CMAKE_BINARY_DIR}/fuzz-crash-
+            ${CMAKE_BINARY_DIR}/fuzz-work ${CMAKE_SOURCE_DIR}/tests/fuzz/corpus/code)
+  set_tests_properties(fuzz/code_60s PROPERTIES TIMEOUT 300)
+  file(MAKE_DIRECTORY ${CMAKE_BINARY_DIR}/fuzz-work)
+endif()
+
+# Benchmarks are built here and run by `make bench`, never by ctest.
+file(GLOB QT_BENCH_SOURCES CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/bench/bench_*.c)
+foreach(src ${QT_BENCH_SOURCES})
+  get_filename_component(name ${src} NAME_WE)
+  add_executable(${name} ${src})
+  target_link_libraries(${name} PRIVATE qtcore)
+endforeach()

@@ -1,0 +1,43 @@
+/* main.c — the qtrace command line: dispatches to one cmd_*.c per subcommand. The server and
+ * the offline verifier will be subcommands of this same program. */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli/cmd.h"
+
+static void usage(FILE *f)
+{
+	fputs("usage: qtrace <command> [args]\n"
+	      "\n"
+	      "commands:\n"
+	      "  code parse TEXT... | -      parse scanned codes, one JSON object per input\n"
+	      "  code gen --scheme gs1|ecode|dic --gtin G [--lot L] --count N [--host H]\n"
+	      "                               generate new unique serialised codes\n"
+	      "  uscc check CODE... | -       check 统一社会信用代码\n"
+	      "  help                         this text\n",
+	      f);
+}
+
+int main(int argc, char **argv)
+{
+	int status = QT_EXIT_USAGE;
+
+	if (argc < 2) {
+		usage(stderr);
+		goto out;
+	}
+	if (strcmp(argv[1], "code") == 0)
+		status = qt_cmd_code(argc - 2, argv + 2);
+	else if (strcmp(argv[1], "uscc") == 0)
+		status = qt_cmd_uscc(argc - 2, argv + 2);
+	else if (strcmp(argv[1], "help") == 0 || strcmp(argv[1], "--help") == 0 ||
+		 strcmp(argv[1], "-h") == 0) {
+		usage(stdout);
+		status = QT_EXIT_OK;
+	} else {
+		fprintf(stderr, "qtrace: unknown command '%s'\n", argv[1]);
+		usage(stderr);
+	}
+out:
+	return status;
+}

@@ -1,0 +1,51 @@
+/* uscc.h — 统一社会信用代码 (GB 32100-2015) and production licence numbers: the identifiers
+ * of the units that make and sell products. Validation only; no allocation. */
+#ifndef QT_USCC_H
+#define QT_USCC_H
+
+#include <stddef.h>
+
+#include "util/rc.h"
+
+#define QT_USCC_LEN 18
+#define QT_USCC_ALPHABET "0123456789ABCDEFGHJKLMNPQRTUWXY" /* 31 symbols, GB 32100 table */
+
+typedef struct qt_uscc {
+	char code[QT_USCC_LEN + 1];  /* normalised to upper case */
+	char authority;              /* position 1: registration authority */
+	char category;               /* position 2: unit category within that authority */
+	char division[7];            /* positions 3–8: administrative division code */
+	char province_code[3];       /* first two digits of the division */
+	const char *authority_name;  /* static strings, Chinese; "未知" when unassigned */
+	const char *category_name;
+	const char *province_name;
+	char org_code[10];           /* positions 9–17: GB 11714 organisation code */
+} qt_uscc;
+
+/* Validate and decode. err says which rule failed ("check character: expected 3, got 5"). */
+qt_rc qt_uscc_parse(const char *s, size_t n, qt_uscc *out, qt_err *err)
+	__attribute__((warn_unused_result));
+
+/* Position-18 check character for the first 17 characters. */
+char qt_uscc_check_char(const char *first17);
+/* GB 11714 check character for the 8-character organisation code body. */
+char qt_uscc_org_check_char(const char *first8);
+
+/* Province name for a two-digit division prefix ("42" → "湖北省"), or NULL. */
+const char *qt_division_province(const char *two_digits);
+
+/* Production licence number: XKnn-nnn-nnnnn, optionally preceded by a province
+ * abbreviation in ASCII or full-width parentheses, e.g. "(鄂)XK06-014-00123". */
+typedef struct qt_licence {
+	char number[16];        /* "XKnn-nnn-nnnnn" */
+	char province_abbr[8];  /* UTF-8 abbreviation such as "鄂", or "" */
+	const char *province_name; /* "湖北省", or NULL when no prefix */
+	char category[3];       /* nn */
+	char unit[4];           /* nnn */
+	char serial[6];         /* nnnnn */
+} qt_licence;
+
+qt_rc qt_licence_parse(const char *s, size_t n, qt_licence *out, qt_err *err)
+	__attribute__((warn_unused_result));
+
+#endif
