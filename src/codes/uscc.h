@@ -16,9 +16,9 @@ typedef struct qt_uscc {
 	char category;               /* position 2: unit category within that authority */
 	char division[7];            /* positions 3–8: administrative division code */
 	char province_code[3];       /* first two digits of the division */
-	const char *authority_name;  /* static strings, Chinese; "未知" when unassigned */
+	const char *authority_name;  /* static strings, Chinese; unassigned codes are rejected */
 	const char *category_name;
-	const char *province_name;
+	const char *province_name;   /* "湖北省"; "国家级" for division 100000 */
 	char org_code[10];           /* positions 9–17: GB 11714 organisation code */
 } qt_uscc;
 
@@ -26,13 +26,23 @@ typedef struct qt_uscc {
 qt_rc qt_uscc_parse(const char *s, size_t n, qt_uscc *out, qt_err *err)
 	__attribute__((warn_unused_result));
 
-/* Position-18 check character for the first 17 characters. */
+/* Position-18 check character for the first 17 characters (either case), or '\0' when one of
+ * them is outside QT_USCC_ALPHABET. Reads no further than the first bad character. */
 char qt_uscc_check_char(const char *first17);
-/* GB 11714 check character for the 8-character organisation code body. */
+/* GB 11714 check character ('0'–'9' or 'X') for the 8-character organisation code body
+ * ([0-9A-Z], either case), or '\0' when a character is outside that set. */
 char qt_uscc_org_check_char(const char *first8);
 
-/* Province name for a two-digit division prefix ("42" → "湖北省"), or NULL. */
+/* Province name for a two-digit division prefix ("42" → "湖北省"), or NULL. Covers the 34
+ * province-level divisions of GB/T 2260; the national prefix "10" is not a province. */
 const char *qt_division_province(const char *two_digits);
+
+/* Text helpers shared by the USCC and licence parsers and `qtrace uscc`, so all of them count
+ * characters and trim alike. qt_uscc_utf8_len: bytes in the well-formed UTF-8 sequence at s (n
+ * bytes available), or 0 when s does not start one. qt_uscc_trim: drop surrounding ASCII
+ * whitespace, U+00A0, U+3000 (ideographic space) and U+FEFF (byte-order mark). */
+size_t qt_uscc_utf8_len(const char *s, size_t n);
+void qt_uscc_trim(const char **s, size_t *n);
 
 /* Production licence number: XKnn-nnn-nnnnn, optionally preceded by a province
  * abbreviation in ASCII or full-width parentheses, e.g. "(鄂)XK06-014-00123". */

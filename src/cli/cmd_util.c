@@ -1,0 +1,118 @@
+/* cmd_util.c — shared CLI plumbing (see cli_util.h): bounded line reading and safe JSON
+ * text. Named cmd_* so the build puts it in the library with the subcommands. */
+#include "cli/cli_util.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+qt_rc qt_cli_each_line(FILE *f, size_t max, void (*fn)(const char *line, size_t len, void *arg),
+		       void *arg)
+{
+	char *buf = malloc(max + 2);
+	size_t len = 0;
+	int c, skipping = 0;
+	qt_rc rc = QT_OK;
+
+	if (!buf) {
+		rc = QT_ERR_NOMEM;
+		goto out;
+	}
+	while ((c = getc(f)) != EOF) {
+		if (c == '\n') {
+			if (len > 0 && buf[len - 1] == '\r')
+				len--;
+			if (len > 0)
+				fn(buf, len, arg);
+			len = 0;
+			skipping = 0;
+		} else if (!skipping) {
+			buf[len++] = (char)c;
+			if (len == max + 2) {
+				/* Keep max+1 bytes: enough for the parser to say "too long". */
+				len = max + 1;
+				skipping = 1;
+			}
+		}
+	}
+	if (ferror(f))
+		rc = QT_ERR_IO;
+	else if (len > 0) {
+		if (buf[len - 1] == '\r')
+			len--;
+		if (len > 0)
+			fn(buf, len, arg);
+	}
+out:
+	free(buf);
+	return rc;
+}
+
+/* Length of a valid UTF-8 sequence at s (RFC 3629: no overlongs, surrogates or > U+10FFFF),
+ * or 0. */
+static size_t utf8_seq(const unsigned char *s, size_t n)
+{
+	size_t len;
+	uint32_t cp;
+
+	if (s[0] < 0x80)
+		return 1;
+	if (s[0] >= 0xc2 && s[0] <= 0xdf)
+		len = 2, cp = s[0] & 0x1f;
+	else if (s[0] >= 0xe0 && s[0] <= 0xef)
+		len = 3, cp = s[0] & 0x0f;
+	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
+		len = 4, cp = s[0] & 0x07;
+	else
+		return 0;
+	if (len > n)
+		return 0;
+	for (size_t i = 1; i < len; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = (cp << 6) | (s[i] & 0x3f);
+	}
+	if ((len == 3 && cp < 0x800) || (len == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
+	    (cp >= 0xd800 && cp <= 0xdfff))
+		return 0;
+	return len;
+}
+
+json_t *qt_cli_json_text(const char *s, size_t n)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	char *clean;
+	size_t o = 0;
+	json_t *j;
+
+	j = json_stringn(s, n); /* NULL when s is not valid UTF-8 */
+	if (j)
+		return j;
+	clean = malloc(n * 3 + 1);
+	if (!clean)
+		return NULL;
+	for (size_t i = 0; i < n;) {
+		size_t len = utf8_seq(u + i, n - i);
+		if (len == 0) {
+			memcpy(clean + o, "\xef\xbf\xbd", 3);
+			o += 3;
+			i++;
+		} else {
+			memcpy(clean + o, s + i, len);
+			o += len;
+			i += len;
+		}
+	}
+	j = json_stringn(clean, o);
+	free(clean);
+	return j;
+}
+
+int qt_cli_year_now(void)
+{
+	time_t t = time(NULL);
+	struct tm tm;
+	gmtime_r(&t, &tm);
+	return tm.tm_year + 1900;
+}

@@ -1,0 +1,215 @@
+/* code.c — the front door of the trace-code library: decides which scheme a scanned text is
+ * in (scanner symbology prefixes, URLs on any host, bare digits) and hands it to that
+ * scheme's parser, so every form of one code ends in the same canonical key. */
+#include "codes/code.h"
+
+#include <string.h>
+
+#define GS 0x1d
+
+static int starts_ci(const char *s, size_t n, const char *prefix)
+{
+	size_t pn = strlen(prefix);
+	if (n < pn)
+		return 0;
+	for (size_t i = 0; i < pn; i++) {
+		char c = s[i];
+		if (c >= 'A' && c <= 'Z')
+			c = (char)(c - 'A' + 'a');
+		if (c != prefix[i])
+			return 0;
+	}
+	return 1;
+}
+
+static int is_space(char c)
+{
+	return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\v' || c == '\f';
+}
+
+static int all_digits(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (s[i] < '0' || s[i] > '9')
+			return 0;
+	return n > 0;
+}
+
+static int all_alnum(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		char c = s[i];
+		if (!((c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z')))
+			return 0;
+	}
+	return n > 0;
+}
+
+/* Ecode behind a resolver URL ".../E=<ecode>", or after "E=" / "ecode:". The Ecode may be
+ * percent-encoded in a URL (V4 carries UTF-8). */
+static qt_rc parse_ecode_text(const char *s, size_t n, int decode, const qt_code_opts *opts,
+			      qt_code *code, qt_err *err)
+{
+	char buf[QT_CODE_INPUT_MAX];
+	size_t o = 0;
+	qt_rc rc = QT_OK;
+
+	if (!decode)
+		return qt_ecode_parse(s, n, opts, code, err);
+	for (size_t i = 0; i < n; i++) {
+		char c = s[i];
+		if (c == '%' && i + 2 < n) {
+			const char *hex = "0123456789ABCDEF0123456789abcdef";
+			const char *h = strchr(hex, s[i + 1]), *l = strchr(hex, s[i + 2]);
+			if (!h || !l || !s[i + 1] || !s[i + 2]) {
+				rc = qt_err_set(err, QT_ERR_INVALID, "bad percent-encoding '%.3s'",
+						s + i);
+				goto out;
+			}
+			c = (char)(((h - hex) % 16) * 16 + (l - hex) % 16);
+			i += 2;
+		}
+		buf[o++] = c;
+	}
+	rc = qt_ecode_parse(buf, o, opts, code, err);
+out:
+	return rc;
+}
+
+/* http(s) URL: a digital identity code (/t/<id>), an Ecode resolver (/E=<ecode>) or a GS1
+ * Digital Link, whatever the host. */
+static qt_rc parse_url(const char *s, size_t n, const qt_code_opts *opts, qt_code *code,
+		       qt_err *err)
+{
+	size_t i = starts_ci(s, n, "https://") ? 8 : 7, path, end, last;
+	qt_rc rc;
+
+	while (i < n && s[i] != '/' && s[i] != '?' && s[i] != '#')
+		i++;
+	path = i;
+	end = path;
+	while (end < n && s[end] != '?' && s[end] != '#')
+		end++;
+	while (end > path && s[end - 1] == '/')
+		end--;
+	last = end;
+	while (last > path && s[last - 1] != '/')
+		last--;
+	if (end - last > 2 && (s[last] == 'E' || s[last] == 'e') && s[last + 1] == '=') {
+		rc = parse_ecode_text(s + last + 2, end - last - 2, 1, opts, code, err);
+	} else if (last >= path + 3 && s[last - 1] == '/' && s[last - 2] == 't' &&
+		   s[last - 3] == '/') {
+		rc = qt_dic_parse(s + last, end - last, code, err);
+	} else {
+		rc = qt_gs1_parse_dl(s, n, opts, code, err);
+	}
+	return rc;
+}
+
+/* Text that starts with a digit: a key under a linear barcode, a CCC certificate number, a
+ * raw element string typed or scanned without a symbology prefix, or an Ecode. */
+static qt_rc parse_digit_start(const char *s, size_t n, const qt_code_opts *opts, qt_code *code,
+			       qt_err *err)
+{
+	qt_err raw_err, ecode_err;
+	int digits = all_digits(s, n);
+	qt_rc rc;
+
+	if (digits && (n == 8 || n == 12 || n == 13 || n == 14 || n == 18)) {
+		rc = qt_gs1_parse_key_digits(s, n, code, err);
+	} else if (digits && n == 16 && !(s[0] == '0' && (s[1] == '1' || s[1] == '2'))) {
+		/* 16 digits: "01"+GTIN is an element string; anything else a CCC number. */
+		rc = qt_ccc_parse(s, n, code, err);
+	} else if ((rc = qt_gs1_parse_raw(s, n, opts, code, &raw_err)) != QT_OK) {
+		/* Not an element string: perhaps an Ecode. When neither fits, the helpful
+		 * error is the one for what the text most looks like: a GS1 key AI up front
+		 * means GS1. */
+		rc = qt_ecode_parse(s, n, opts, code, &ecode_err);
+		if (rc != QT_OK && err)
+			*err = (s[0] == '0' || (n >= 2 && (memcmp(s, "41", 2) == 0 ||
+							   memcmp(s, "80", 2) == 0)))
+				       ? raw_err
+				       : ecode_err;
+	}
+	return rc;
+}
+
+qt_rc qt_code_parse(const char *text, size_t len, const qt_code_opts *opts, qt_code *code,
+		    qt_err *err)
+{
+	const char *s = text;
+	size_t n = len;
+	qt_rc rc = QT_OK;
+
+	qt_code_init(code);
+	while (n > 0 && is_space(s[0])) {
+		s++;
+		n--;
+	}
+	while (n > 0 && is_space(s[n - 1]))
+		n--;
+	if (n == 0) {
+		rc = qt_err_set(err, QT_ERR_INVALID, "empty code");
+		goto out;
+	}
+	if (n > QT_CODE_INPUT_MAX) {
+		rc = qt_err_set(err, QT_ERR_TOOBIG, "code longer than %d bytes",
+				QT_CODE_INPUT_MAX);
+		goto out;
+	}
+	if (memchr(s, '\0', n)) {
+		rc = qt_err_set(err, QT_ERR_INVALID, "code contains a NUL byte");
+		goto out;
+	}
+
+	if (s[0] == ']') {
+		/* ISO/IEC 15424 symbology identifier sent by the scanner. */
+		if (n < 3) {
+			rc = qt_err_set(err, QT_ERR_INVALID, "truncated symbology identifier");
+		} else if (starts_ci(s, 3, "]d2") || memcmp(s, "]Q3", 3) == 0 ||
+			   memcmp(s, "]C1", 3) == 0 || memcmp(s, "]e0", 3) == 0 ||
+			   memcmp(s, "]J1", 3) == 0) {
+			rc = qt_gs1_parse_raw(s + 3, n - 3, opts, code, err);
+		} else if (memcmp(s, "]E0", 3) == 0 || memcmp(s, "]E4", 3) == 0 ||
+			   memcmp(s, "]I1", 3) == 0) {
+			rc = qt_gs1_parse_key_digits(s + 3, n - 3, code, err);
+		} else if (memcmp(s, "]Q1", 3) == 0 || memcmp(s, "]d1", 3) == 0 ||
+			   memcmp(s, "]C0", 3) == 0) {
+			/* Plain (non-GS1) symbol: its text is a URL or a code of another scheme. */
+			if (n > 3 && s[3] == ']')
+				rc = qt_err_set(err, QT_ERR_INVALID, "two symbology identifiers");
+			else
+				rc = qt_code_parse(s + 3, n - 3, opts, code, err);
+		} else {
+			rc = qt_err_set(err, QT_ERR_INVALID,
+					"symbology identifier %.3s is not one a trace code uses", s);
+		}
+	} else if (starts_ci(s, n, "https://") || starts_ci(s, n, "http://")) {
+		rc = parse_url(s, n, opts, code, err);
+	} else if (n > 2 && (s[0] == 'E' || s[0] == 'e') && s[1] == '=') {
+		rc = parse_ecode_text(s + 2, n - 2, 0, opts, code, err);
+	} else if (starts_ci(s, n, "ecode:")) {
+		rc = parse_ecode_text(s + 6, n - 6, 0, opts, code, err);
+	} else if (s[0] == '(') {
+		rc = qt_gs1_parse_bracketed(s, n, opts, code, err);
+	} else if (memchr(s, GS, n)) {
+		rc = qt_gs1_parse_raw(s, n, opts, code, err);
+	} else if (n == QT_DIC_ID_LEN && all_alnum(s, n) &&
+		   qt_dic_parse(s, n, code, NULL) == QT_OK) {
+		rc = QT_OK; /* a bare digital identity id; its check character vouches for it */
+	} else if (s[0] >= '0' && s[0] <= '9') {
+		rc = parse_digit_start(s, n, opts, code, err);
+		/* 20 letters and digits that are nothing else: most likely a mistyped
+		 * digital identity id, so its check-character error is the helpful one. */
+		if (rc != QT_OK && n == QT_DIC_ID_LEN && all_alnum(s, n) && !all_digits(s, n))
+			rc = qt_dic_parse(s, n, code, err);
+	} else if (n == QT_DIC_ID_LEN && all_alnum(s, n)) {
+		rc = qt_dic_parse(s, n, code, err);
+	} else {
+		rc = qt_err_set(err, QT_ERR_INVALID,
+				"not a trace code: expected a GS1 barcode or Digital Link, an Ecode, "
+				"a digital identity code or a CCC certificate number");
+	}
+out:
+	return rc;
+}
