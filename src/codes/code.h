@@ -49,6 +49,7 @@ typedef enum qt_code_kind {
 typedef struct qt_gs1_elem {
 	char ai[5]; /* "01", "8006", NUL-terminated */
 	uint8_t len;
+	uint8_t ai_index; /* row of the generated AI table (internal) */
 	char value[QT_GS1_VALUE_MAX + 1];
 } qt_gs1_elem;
 

@@ -2,6 +2,7 @@
  * canonical key with percent-encoding, scheme and kind names, AI look-up. */
 #include "codes/code.h"
 
+#include <stdint.h>
 #include <string.h>
 
 void qt_code_init(qt_code *code)
@@ -51,36 +52,59 @@ const char *qt_code_ai(const qt_code *code, const char *ai)
 	return NULL;
 }
 
-static int is_unreserved(unsigned char c)
-{
-	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-	       c == '-' || c == '.' || c == '_' || c == '~';
-}
+/* RFC 3986 unreserved characters: the only ones a canonical key carries unencoded. */
+static const uint8_t unreserved[256] = {
+	['-'] = 1, ['.'] = 1, ['_'] = 1, ['~'] = 1,
+	['0'] = 1, ['1'] = 1, ['2'] = 1, ['3'] = 1, ['4'] = 1, ['5'] = 1, ['6'] = 1,
+	['7'] = 1, ['8'] = 1, ['9'] = 1,
+	['A'] = 1, ['B'] = 1, ['C'] = 1, ['D'] = 1, ['E'] = 1, ['F'] = 1, ['G'] = 1,
+	['H'] = 1, ['I'] = 1, ['J'] = 1, ['K'] = 1, ['L'] = 1, ['M'] = 1, ['N'] = 1,
+	['O'] = 1, ['P'] = 1, ['Q'] = 1, ['R'] = 1, ['S'] = 1, ['T'] = 1, ['U'] = 1,
+	['V'] = 1, ['W'] = 1, ['X'] = 1, ['Y'] = 1, ['Z'] = 1,
+	['a'] = 1, ['b'] = 1, ['c'] = 1, ['d'] = 1, ['e'] = 1, ['f'] = 1, ['g'] = 1,
+	['h'] = 1, ['i'] = 1, ['j'] = 1, ['k'] = 1, ['l'] = 1, ['m'] = 1, ['n'] = 1,
+	['o'] = 1, ['p'] = 1, ['q'] = 1, ['r'] = 1, ['s'] = 1, ['t'] = 1, ['u'] = 1,
+	['v'] = 1, ['w'] = 1, ['x'] = 1, ['y'] = 1, ['z'] = 1,
+};
 
 qt_rc qt_code_canon_append(qt_code *code, const char *s, size_t n, bool encode, qt_err *err)
 {
 	static const char hex[] = "0123456789ABCDEF";
-	size_t at = code->canonical_len;
+	char *o = code->canonical + code->canonical_len;
+	const char *end = code->canonical + QT_CODE_CANON_MAX - 1; /* room for the NUL */
+	size_t plain = 0;
 	qt_rc rc = QT_OK;
 
-	for (size_t i = 0; i < n; i++) {
+	if (encode)
+		while (plain < n && unreserved[(unsigned char)s[plain]])
+			plain++;
+	else
+		plain = n;
+	/* Most values need no encoding: one bounds check and a copy. */
+	if (plain > (size_t)(end - o))
+		goto toobig;
+	memcpy(o, s, plain);
+	o += plain;
+	for (size_t i = plain; i < n; i++) {
 		unsigned char c = (unsigned char)s[i];
-		size_t need = (encode && !is_unreserved(c)) ? 3 : 1;
-		if (at + need >= QT_CODE_CANON_MAX) {
-			rc = qt_err_set(err, QT_ERR_TOOBIG, "canonical code longer than %d bytes",
-					QT_CODE_CANON_MAX - 1);
-			goto out;
-		}
-		if (need == 3) {
-			code->canonical[at++] = '%';
-			code->canonical[at++] = hex[c >> 4];
-			code->canonical[at++] = hex[c & 15];
+		if (unreserved[c]) {
+			if (o == end)
+				goto toobig;
+			*o++ = (char)c;
 		} else {
-			code->canonical[at++] = (char)c;
+			if (end - o < 3)
+				goto toobig;
+			*o++ = '%';
+			*o++ = hex[c >> 4];
+			*o++ = hex[c & 15];
 		}
 	}
-	code->canonical_len = at;
-	code->canonical[at] = '\0';
+	*o = '\0';
+	code->canonical_len = (size_t)(o - code->canonical);
+	goto out;
+toobig:
+	rc = qt_err_set(err, QT_ERR_TOOBIG, "canonical code longer than %d bytes",
+			QT_CODE_CANON_MAX - 1);
 out:
 	return rc;
 }

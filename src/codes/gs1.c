@@ -3,6 +3,7 @@
  * each AI come from the generated table in gs1_ai_table.c; this file holds only the rules. */
 #include "codes/code.h"
 #include "codes/gs1_ai.h"
+#include "codes/gs1_ai_index.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -12,20 +13,34 @@
 
 /* Primary keys, in the order one is chosen when an element string carries several: a
  * carton's SSCC names the carton even when it also carries the GTIN of its contents. */
-static const char *const key_priority[] = {"00", "01", "8006", "414", "8004"};
+static const uint8_t key_priority[] = {QT_AI_00, QT_AI_01, QT_AI_8006, QT_AI_414, QT_AI_8004};
 
 static int is_digit(char c)
 {
 	return c >= '0' && c <= '9';
 }
 
-/* GS1 AI encodable character set 82 (General Specifications figure 7.11-1). */
+/* GS1 AI encodable character set 82 (General Specifications figure 7.11-1), as a table
+ * because it is checked for every byte of every value. */
+static const uint8_t cset82[256] = {
+	['!'] = 1, ['"'] = 1, ['%'] = 1, ['&'] = 1, ['\''] = 1, ['('] = 1, [')'] = 1,
+	['*'] = 1, ['+'] = 1, [','] = 1, ['-'] = 1, ['.'] = 1, ['/'] = 1, [':'] = 1,
+	[';'] = 1, ['<'] = 1, ['='] = 1, ['>'] = 1, ['?'] = 1, ['_'] = 1,
+	['0'] = 1, ['1'] = 1, ['2'] = 1, ['3'] = 1, ['4'] = 1, ['5'] = 1, ['6'] = 1,
+	['7'] = 1, ['8'] = 1, ['9'] = 1,
+	['A'] = 1, ['B'] = 1, ['C'] = 1, ['D'] = 1, ['E'] = 1, ['F'] = 1, ['G'] = 1,
+	['H'] = 1, ['I'] = 1, ['J'] = 1, ['K'] = 1, ['L'] = 1, ['M'] = 1, ['N'] = 1,
+	['O'] = 1, ['P'] = 1, ['Q'] = 1, ['R'] = 1, ['S'] = 1, ['T'] = 1, ['U'] = 1,
+	['V'] = 1, ['W'] = 1, ['X'] = 1, ['Y'] = 1, ['Z'] = 1,
+	['a'] = 1, ['b'] = 1, ['c'] = 1, ['d'] = 1, ['e'] = 1, ['f'] = 1, ['g'] = 1,
+	['h'] = 1, ['i'] = 1, ['j'] = 1, ['k'] = 1, ['l'] = 1, ['m'] = 1, ['n'] = 1,
+	['o'] = 1, ['p'] = 1, ['q'] = 1, ['r'] = 1, ['s'] = 1, ['t'] = 1, ['u'] = 1,
+	['v'] = 1, ['w'] = 1, ['x'] = 1, ['y'] = 1, ['z'] = 1,
+};
+
 static int is_cset82(unsigned char c)
 {
-	static const char extra[] = "!\"%&'()*+,-./:;<=>?_";
-	if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'))
-		return 1;
-	return c != '\0' && memchr(extra, c, sizeof extra - 1) != NULL;
+	return cset82[c];
 }
 
 char qt_gs1_check_digit(const char *digits, size_t n)
@@ -39,11 +54,17 @@ char qt_gs1_check_digit(const char *digits, size_t n)
 	return (char)('0' + (10 - sum % 10) % 10);
 }
 
+/* The table row for an AI given as text, or NULL. */
 static const qt_gs1_ai *ai_find(const char *ai, size_t n, unsigned *index)
 {
-	for (unsigned i = 0; i < qt_gs1_ai_count; i++) {
+	const uint8_t *run;
+
+	if (n < 2 || n > 4 || !is_digit(ai[0]) || !is_digit(ai[1]))
+		return NULL;
+	run = qt_gs1_ai_prefix[(ai[0] - '0') * 10 + (ai[1] - '0')];
+	for (unsigned i = run[0] - 1u; run[0] && i < run[0] - 1u + run[1]; i++) {
 		const qt_gs1_ai *a = &qt_gs1_ai_table[i];
-		if (a->ai_len == n && memcmp(a->ai, ai, n) == 0) {
+		if (a->ai_len == n && (n < 3 || a->ai[2] == ai[2]) && (n < 4 || a->ai[3] == ai[3])) {
 			if (index)
 				*index = i;
 			return a;
@@ -52,19 +73,33 @@ static const qt_gs1_ai *ai_find(const char *ai, size_t n, unsigned *index)
 	return NULL;
 }
 
-/* An AI at the start of raw data: AIs are prefix-free, so at most one table entry matches. */
+/* The AI at the start of raw data: AIs are prefix-free, so at most one row matches. */
 static const qt_gs1_ai *ai_prefix(const char *s, size_t n, unsigned *index)
 {
-	if (n < 2)
+	const uint8_t *run;
+
+	if (n < 2 || !is_digit(s[0]) || !is_digit(s[1]))
 		return NULL;
-	for (unsigned i = 0; i < qt_gs1_ai_count; i++) {
+	run = qt_gs1_ai_prefix[(s[0] - '0') * 10 + (s[1] - '0')];
+	for (unsigned i = run[0] - 1u; run[0] && i < run[0] - 1u + run[1]; i++) {
 		const qt_gs1_ai *a = &qt_gs1_ai_table[i];
-		if (a->ai[0] == s[0] && a->ai[1] == s[1] && a->ai_len <= n &&
-		    memcmp(a->ai, s, a->ai_len) == 0) {
+		if (a->ai_len <= n && (a->ai_len < 3 || a->ai[2] == s[2]) &&
+		    (a->ai_len < 4 || a->ai[3] == s[3])) {
 			*index = i;
 			return a;
 		}
 	}
+	return NULL;
+}
+
+/* Value of the AI in table row idx, when the code has it. */
+static const qt_gs1_elem *elem_at(const qt_code *code, uint32_t present, unsigned idx)
+{
+	if (!(present & (1u << idx)))
+		return NULL;
+	for (unsigned i = 0; i < code->n_elems; i++)
+		if (code->elems[i].ai_index == idx)
+			return &code->elems[i];
 	return NULL;
 }
 
@@ -246,9 +281,9 @@ static qt_rc add_elem(gs1_state *st, qt_code *code, const qt_gs1_ai *a, unsigned
 	if (rc != QT_OK)
 		goto out;
 	if (st->present & (1u << index)) {
-		const char *old = qt_code_ai(code, a->ai);
+		const qt_gs1_elem *old = elem_at(code, st->present, index);
 		/* The same AI twice is harmless only when both say the same thing. */
-		if (strlen(old) != n || memcmp(old, v, n) != 0)
+		if (old->len != n || memcmp(old->value, v, n) != 0)
 			rc = qt_err_set(err, QT_ERR_INVALID,
 					"AI %s appears twice with different values", a->ai);
 		goto out;
@@ -263,21 +298,55 @@ static qt_rc add_elem(gs1_state *st, qt_code *code, const qt_gs1_ai *a, unsigned
 	memcpy(e->value, v, n);
 	e->value[n] = '\0';
 	e->len = (uint8_t)n;
+	e->ai_index = (uint8_t)index;
 	st->present |= 1u << index;
 out:
+	return rc;
+}
+
+/* The key a code is known by: the first of key_priority it carries. */
+static const qt_gs1_elem *primary_key(const qt_code *code, uint32_t present)
+{
+	const qt_gs1_elem *e = NULL;
+	for (size_t i = 0; i < sizeof key_priority / sizeof key_priority[0] && !e; i++)
+		e = elem_at(code, present, key_priority[i]);
+	return e;
+}
+
+static uint32_t present_mask(const qt_code *code)
+{
+	uint32_t m = 0;
+	for (unsigned i = 0; i < code->n_elems; i++)
+		m |= 1u << code->elems[i].ai_index;
+	return m;
+}
+
+/* Appends "[/]AI/value" to the canonical key. */
+static qt_rc canon_pair(qt_code *code, const qt_gs1_elem *e, qt_err *err)
+{
+	char head[8];
+	size_t n = 0, ai_len = strlen(e->ai);
+	qt_rc rc;
+
+	if (code->canonical_len)
+		head[n++] = '/';
+	memcpy(head + n, e->ai, ai_len);
+	n += ai_len;
+	head[n++] = '/';
+	rc = qt_code_canon_append(code, head, n, false, err);
+	if (rc == QT_OK)
+		rc = qt_code_canon_append(code, e->value, e->len, true, err);
 	return rc;
 }
 
 /* Pairing rules (req/ex) over the whole code, then the canonical key. */
 static qt_rc finish(gs1_state *st, qt_code *code, qt_err *err)
 {
-	const qt_gs1_ai *key = NULL;
-	const char *v;
+	const qt_gs1_elem *key;
 	qt_rc rc = QT_OK;
 
 	for (unsigned i = 0; i < code->n_elems; i++) {
-		unsigned idx = 0;
-		const qt_gs1_ai *a = ai_find(code->elems[i].ai, strlen(code->elems[i].ai), &idx);
+		const qt_gs1_ai *a = &qt_gs1_ai_table[code->elems[i].ai_index];
 
 		for (unsigned g = 0; g < a->n_req; g++) {
 			int met = 0;
@@ -301,49 +370,40 @@ static qt_rc finish(gs1_state *st, qt_code *code, qt_err *err)
 		}
 	}
 
-	for (size_t i = 0; i < sizeof key_priority / sizeof key_priority[0] && !key; i++)
-		if (qt_code_ai(code, key_priority[i]))
-			key = ai_find(key_priority[i], strlen(key_priority[i]), NULL);
+	key = primary_key(code, st->present);
 	if (!key) {
 		rc = qt_err_set(err, QT_ERR_INVALID,
 				"no GS1 key: a trace code needs AI 01 (GTIN), 00 (SSCC), 414, "
 				"8004 or 8006");
 		goto out;
 	}
-
 	code->scheme = QT_SCHEME_GS1;
 	code->canonical_len = 0;
-	v = qt_code_ai(code, key->ai);
-	if ((rc = qt_code_canon_append(code, key->ai, key->ai_len, false, err)) ||
-	    (rc = qt_code_canon_append(code, "/", 1, false, err)) ||
-	    (rc = qt_code_canon_append(code, v, strlen(v), true, err)))
+	rc = canon_pair(code, key, err);
+	if (rc != QT_OK)
 		goto out;
 
-	if (strcmp(key->ai, "00") == 0) {
+	if (key->ai_index == QT_AI_00) {
 		code->kind = QT_KIND_LOGISTIC;
-	} else if (strcmp(key->ai, "01") == 0 || strcmp(key->ai, "8006") == 0) {
+	} else if (key->ai_index == QT_AI_01 || key->ai_index == QT_AI_8006) {
 		/* An item is GTIN + serial; a lot in the same code is data, not key. */
-		static const char *const quals[] = {"22", "21", "10"};
-		const char *serial = qt_code_ai(code, "21");
-		code->kind = serial ? QT_KIND_ITEM
-				    : qt_code_ai(code, "10") ? QT_KIND_BATCH : QT_KIND_PRODUCT;
-		if (key->ai[0] == '8')
-			code->kind = QT_KIND_OTHER;
-		for (int q = 0; q < 3; q++) {
-			const char *qv = qt_code_ai(code, quals[q]);
-			if (!qv || (q == 2 && serial))
-				continue;
-			if ((rc = qt_code_canon_append(code, "/", 1, false, err)) ||
-			    (rc = qt_code_canon_append(code, quals[q], 2, false, err)) ||
-			    (rc = qt_code_canon_append(code, "/", 1, false, err)) ||
-			    (rc = qt_code_canon_append(code, qv, strlen(qv), true, err)))
-				goto out;
-		}
+		const qt_gs1_elem *cpv = elem_at(code, st->present, QT_AI_22);
+		const qt_gs1_elem *serial = elem_at(code, st->present, QT_AI_21);
+		const qt_gs1_elem *lot = elem_at(code, st->present, QT_AI_10);
+		code->kind = key->ai[0] == '8' ? QT_KIND_OTHER
+			     : serial          ? QT_KIND_ITEM
+			     : lot             ? QT_KIND_BATCH
+					       : QT_KIND_PRODUCT;
+		if ((cpv && (rc = canon_pair(code, cpv, err))) ||
+		    (serial && (rc = canon_pair(code, serial, err))) ||
+		    (!serial && lot && (rc = canon_pair(code, lot, err))))
+			goto out;
 	} else {
-		const char *ext = strcmp(key->ai, "414") == 0 ? qt_code_ai(code, "254") : NULL;
+		const qt_gs1_elem *ext = key->ai_index == QT_AI_414
+						 ? elem_at(code, st->present, QT_AI_254)
+						 : NULL;
 		code->kind = QT_KIND_OTHER;
-		if (ext && ((rc = qt_code_canon_append(code, "/254/", 5, false, err)) ||
-			    (rc = qt_code_canon_append(code, ext, strlen(ext), true, err))))
+		if (ext && (rc = canon_pair(code, ext, err)))
 			goto out;
 	}
 out:
@@ -879,18 +939,18 @@ qt_rc qt_gs1_format_raw(const qt_code *code, char *out, size_t outsz)
 qt_rc qt_gs1_format_dl(const qt_code *code, const char *host, char *out, size_t outsz)
 {
 	outbuf o = {out, outsz, 0, outsz == 0};
-	const qt_gs1_ai *key = NULL;
+	const qt_gs1_elem *key_elem;
+	const qt_gs1_ai *key;
 	const char *alt, *bar;
 	uint32_t in_path = 0;
 	int nq = 0;
 
 	if (outsz)
 		out[0] = '\0';
-	for (size_t i = 0; i < sizeof key_priority / sizeof key_priority[0] && !key; i++)
-		if (qt_code_ai(code, key_priority[i]))
-			key = ai_find(key_priority[i], strlen(key_priority[i]), NULL);
-	if (!key)
+	key_elem = primary_key(code, present_mask(code));
+	if (!key_elem)
 		return QT_ERR_INVALID;
+	key = &qt_gs1_ai_table[key_elem->ai_index];
 	put(&o, "https://", 8);
 	put(&o, host, strlen(host));
 	put(&o, "/", 1);

@@ -45,5 +45,6 @@ typedef struct qt_gs1_ai {
 
 extern const qt_gs1_ai qt_gs1_ai_table[];
 extern const unsigned qt_gs1_ai_count;
+extern const uint8_t qt_gs1_ai_prefix[100][2];
 
 #endif

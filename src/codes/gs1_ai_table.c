@@ -147,3 +147,24 @@ const qt_gs1_ai qt_gs1_ai_table[] = {
 };
 
 const unsigned qt_gs1_ai_count = sizeof qt_gs1_ai_table / sizeof qt_gs1_ai_table[0];
+
+/* First two digits of an AI -> {first table index + 1, number of AIs}; 0 = none. */
+const uint8_t qt_gs1_ai_prefix[100][2] = {
+	[0] = {1, 1},
+	[1] = {2, 1},
+	[2] = {3, 1},
+	[10] = {4, 1},
+	[11] = {5, 1},
+	[13] = {6, 1},
+	[15] = {7, 1},
+	[17] = {8, 1},
+	[21] = {9, 1},
+	[22] = {10, 1},
+	[24] = {13, 2},
+	[25] = {15, 2},
+	[30] = {11, 1},
+	[37] = {12, 1},
+	[40] = {17, 1},
+	[41] = {18, 1},
+	[80] = {19, 2},
+};
