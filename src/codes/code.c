@@ -52,27 +52,13 @@ static qt_rc parse_ecode_text(const char *s, size_t n, int decode, const qt_code
 {
 	char buf[QT_CODE_INPUT_MAX];
 	size_t o = 0;
-	qt_rc rc = QT_OK;
+	qt_rc rc;
 
 	if (!decode)
 		return qt_ecode_parse(s, n, opts, code, err);
-	for (size_t i = 0; i < n; i++) {
-		char c = s[i];
-		if (c == '%' && i + 2 < n) {
-			const char *hex = "0123456789ABCDEF0123456789abcdef";
-			const char *h = strchr(hex, s[i + 1]), *l = strchr(hex, s[i + 2]);
-			if (!h || !l || !s[i + 1] || !s[i + 2]) {
-				rc = qt_err_set(err, QT_ERR_INVALID, "bad percent-encoding '%.3s'",
-						s + i);
-				goto out;
-			}
-			c = (char)(((h - hex) % 16) * 16 + (l - hex) % 16);
-			i += 2;
-		}
-		buf[o++] = c;
-	}
-	rc = qt_ecode_parse(buf, o, opts, code, err);
-out:
+	rc = qt_code_pct_decode(s, n, buf, sizeof buf, &o, "Ecode", err);
+	if (rc == QT_OK)
+		rc = qt_ecode_parse(buf, o, opts, code, err);
 	return rc;
 }
 
@@ -181,8 +167,10 @@ qt_rc qt_code_parse(const char *text, size_t len, const qt_code_opts *opts, qt_c
 			else
 				rc = qt_code_parse(s + 3, n - 3, opts, code, err);
 		} else {
+			char shown[3 * 4 + 1];
 			rc = qt_err_set(err, QT_ERR_INVALID,
-					"symbology identifier %.3s is not one a trace code uses", s);
+					"symbology identifier %s is not one a trace code uses",
+					qt_code_snippet(s, n, 3, shown));
 		}
 	} else if (starts_ci(s, n, "https://") || starts_ci(s, n, "http://")) {
 		rc = parse_url(s, n, opts, code, err);

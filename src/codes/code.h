@@ -98,6 +98,15 @@ const char *qt_code_ai(const qt_code *code, const char *ai);
  * unreserved set, so a canonical key is one unambiguous string. */
 qt_rc qt_code_canon_append(qt_code *code, const char *s, size_t n, bool encode, qt_err *err);
 
+/* Percent-decode (RFC 3986) s[0..n) into out; fails on a malformed escape or when the result
+ * would not fit in outsz bytes. what names the field in error messages. */
+qt_rc qt_code_pct_decode(const char *s, size_t n, char *out, size_t outsz, size_t *outlen,
+			 const char *what, qt_err *err) __attribute__((warn_unused_result));
+
+/* A printable excerpt of untrusted bytes for an error message: at most max bytes of input,
+ * printable ASCII kept, anything else as \xNN. out needs 4 * max + 1 bytes. */
+const char *qt_code_snippet(const char *s, size_t n, size_t max, char *out);
+
 /* ---- gs1.c -------------------------------------------------------------------------- */
 
 /* Mod-10 check digit of the first n digits (GTIN, SSCC, GLN): returns '0'..'9'. */

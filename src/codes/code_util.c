@@ -108,3 +108,66 @@ toobig:
 out:
 	return rc;
 }
+
+static int hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	return -1;
+}
+
+qt_rc qt_code_pct_decode(const char *s, size_t n, char *out, size_t outsz, size_t *outlen,
+			 const char *what, qt_err *err)
+{
+	char shown[4 * 3 + 1];
+	size_t o = 0;
+	qt_rc rc = QT_OK;
+
+	for (size_t i = 0; i < n; i++) {
+		char c = s[i];
+		if (c == '%') {
+			int hi = i + 2 < n ? hexval(s[i + 1]) : -1;
+			int lo = i + 2 < n ? hexval(s[i + 2]) : -1;
+			if (hi < 0 || lo < 0) {
+				rc = qt_err_set(err, QT_ERR_INVALID, "%s: bad percent-encoding '%s'",
+						what, qt_code_snippet(s + i, n - i, 3, shown));
+				goto out;
+			}
+			c = (char)(hi * 16 + lo);
+			i += 2;
+		}
+		if (o == outsz) {
+			rc = qt_err_set(err, QT_ERR_TOOBIG, "%s: longer than %zu bytes decoded", what,
+					outsz);
+			goto out;
+		}
+		out[o++] = c;
+	}
+	*outlen = o;
+out:
+	return rc;
+}
+
+const char *qt_code_snippet(const char *s, size_t n, size_t max, char *out)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	size_t o = 0;
+
+	for (size_t i = 0; i < n && i < max; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (c >= 0x20 && c < 0x7f) {
+			out[o++] = (char)c;
+		} else {
+			out[o++] = '\\';
+			out[o++] = 'x';
+			out[o++] = hex[c >> 4];
+			out[o++] = hex[c & 15];
+		}
+	}
+	out[o] = '\0';
+	return out;
+}

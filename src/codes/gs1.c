@@ -500,9 +500,10 @@ qt_rc qt_gs1_parse_raw(const char *s, size_t n, const qt_code_opts *opts, qt_cod
 		const qt_gs1_ai *a = ai_prefix(s + i, n - i, &idx);
 
 		if (!a) {
+			char shown[4 * 4 + 1];
 			rc = qt_err_set(err, QT_ERR_INVALID,
-					"position %zu: '%.4s' does not start an AI qtrace accepts",
-					i + 1, s + i);
+					"position %zu: '%s' does not start an AI qtrace accepts",
+					i + 1, qt_code_snippet(s + i, n - i, 4, shown));
 			goto out;
 		}
 		vstart = i + a->ai_len;
@@ -570,50 +571,6 @@ out:
 }
 
 /* ---- GS1 Digital Link ---------------------------------------------------------------- */
-
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
-}
-
-/* Percent-decode s[0..n) into out (at most QT_GS1_VALUE_MAX + 1 bytes, so an overlong value
- * still reaches check_value and gets its proper message). */
-static qt_rc pct_decode(const char *s, size_t n, char *out, size_t *outlen, const char *what,
-			qt_err *err)
-{
-	size_t o = 0;
-	qt_rc rc = QT_OK;
-
-	for (size_t i = 0; i < n; i++) {
-		char c = s[i];
-		if (c == '%') {
-			int hi = i + 2 < n ? hexval(s[i + 1]) : -1;
-			int lo = i + 2 < n ? hexval(s[i + 2]) : -1;
-			if (hi < 0 || lo < 0) {
-				rc = qt_err_set(err, QT_ERR_INVALID,
-						"%s: bad percent-encoding '%.3s'", what, s + i);
-				goto out;
-			}
-			c = (char)(hi * 16 + lo);
-			i += 2;
-		}
-		if (o > QT_GS1_VALUE_MAX) {
-			rc = qt_err_set(err, QT_ERR_INVALID, "%s: value longer than %d characters",
-					what, QT_GS1_VALUE_MAX);
-			goto out;
-		}
-		out[o++] = c;
-	}
-	*outlen = o;
-out:
-	return rc;
-}
 
 static int all_digits(const char *s, size_t n)
 {
@@ -729,7 +686,11 @@ static qt_rc dl_add(gs1_state *st, qt_code *code, const char *ai, size_t ai_n, c
 				"AI %s may not be a Digital Link query attribute", a->ai);
 		goto out;
 	}
-	rc = pct_decode(raw, raw_n, value, &vlen, a->ai, err);
+	/* One byte more than any AI allows, so an overlong value gets check_value's message. */
+	rc = qt_code_pct_decode(raw, raw_n, value, QT_GS1_VALUE_MAX + 1, &vlen, a->ai, err);
+	if (rc == QT_ERR_TOOBIG)
+		rc = qt_err_set(err, QT_ERR_INVALID, "AI %s (%s): value longer than %u characters",
+				a->ai, a->title, a->max_len);
 	if (rc != QT_OK)
 		goto out;
 	/* Digital Link allows a GTIN-8/12/13 in the path; the key is always GTIN-14. */

@@ -26,7 +26,7 @@ struct authority {
 	const struct category *categories; /* ends with code 0 */
 };
 
-/* GB 32100-2015 table 1 with its amendments (A and N were added later). */
+/* GB 32100-2015 table 1 as amended; A (军委编制) and N (农村集体经济组织) came later. */
 static const struct category cat_bianzhi[] = {
         {'1', "机关"}, {'2', "事业单位"}, {'3', "中央编办直接管理机构编制的群众团体"},
         {'9', "其他"}, {0, NULL},
@@ -110,7 +110,7 @@ static const struct {
         {"82", "澳门特别行政区"},
 };
 
-/* Registration authorities at national level use 100000 (GB 32100 5.3), which GB/T 2260 lacks. */
+/* Registration authorities at national level use 100000, which is not in GB/T 2260. */
 #define NATIONAL_DIVISION "100000"
 #define NATIONAL_NAME     "国家级"
 
@@ -129,14 +129,21 @@ static int is_digit(char c)
 	return c >= '0' && c <= '9';
 }
 
-/* Value of c in the 31-symbol table, or -1; lower case is accepted. */
+/* Value of c in the 31-symbol table (QT_USCC_ALPHABET), or -1; lower case is accepted. A
+ * table rather than a search because every character of every code goes through here. */
 static int uscc_value(char c)
 {
-	const char *hit;
+	/* A..Z; -1 for the excluded I, O, S, V, Z. */
+	static const signed char letters[26] = {10, 11, 12, 13, 14, 15, 16, 17, -1, 18, 19, 20, 21,
+	                                        22, -1, 23, 24, 25, -1, 26, 27, -1, 28, 29, 30, -1};
+	int v = -1;
 
 	c = upper(c);
-	hit = c ? memchr(QT_USCC_ALPHABET, c, sizeof QT_USCC_ALPHABET - 1) : NULL;
-	return hit ? (int)(hit - QT_USCC_ALPHABET) : -1;
+	if (is_digit(c))
+		v = c - '0';
+	else if (c >= 'A' && c <= 'Z')
+		v = letters[c - 'A'];
+	return v;
 }
 
 size_t qt_uscc_utf8_len(const char *s, size_t n)
@@ -182,21 +189,34 @@ out:
 	return len;
 }
 
-/* Whitespace that pasting from documents and spreadsheets brings along; length in bytes or 0. */
-static size_t space_len(const char *s, size_t n)
+/* Whitespace that pasting from documents and spreadsheets brings along. */
+static const char *const wide_spaces[] = {"\xC2\xA0", "\xE3\x80\x80", "\xEF\xBB\xBF"};
+
+static int is_ascii_space(char c)
 {
-	static const char *const wide[] = {"\xC2\xA0", "\xE3\x80\x80", "\xEF\xBB\xBF"};
+	return c == ' ' || (c >= '\t' && c <= '\r');
+}
+
+/* Bytes of the space that starts (at_end 0) or ends (at_end 1) the n bytes at s, or 0. A
+ * multi-byte space is recognised from the end too: in UTF-8 its first byte is a lead byte, so
+ * it cannot be the tail of another character. */
+static size_t space_len(const char *s, size_t n, int at_end)
+{
 	size_t len = 0;
 
 	if (n == 0)
 		goto out;
-	if (s[0] != '\0' && strchr(" \t\n\v\f\r", s[0])) {
+	if (is_ascii_space(at_end ? s[n - 1] : s[0])) {
 		len = 1;
 		goto out;
 	}
-	for (size_t i = 0; i < sizeof wide / sizeof wide[0]; i++) {
-		size_t wl = strlen(wide[i]);
-		if (n >= wl && memcmp(s, wide[i], wl) == 0) {
+	for (size_t i = 0; i < sizeof wide_spaces / sizeof wide_spaces[0]; i++) {
+		size_t wl = strlen(wide_spaces[i]);
+		const char *at;
+		if (n < wl)
+			continue;
+		at = at_end ? s + n - wl : s;
+		if (at[0] == wide_spaces[i][0] && memcmp(at, wide_spaces[i], wl) == 0) {
 			len = wl;
 			goto out;
 		}
@@ -208,25 +228,16 @@ out:
 void qt_uscc_trim(const char **s, size_t *n)
 {
 	const char *p = *s;
-	size_t len = *n, sl, keep = 0;
+	size_t len = *n, sl;
 
-	while ((sl = space_len(p, len)) > 0) {
+	while ((sl = space_len(p, len, 0)) > 0) {
 		p += sl;
 		len -= sl;
 	}
-	/* Walk forward: a multi-byte space can only be recognised from its first byte. */
-	for (size_t at = 0; at < len;) {
-		sl = space_len(p + at, len - at);
-		if (sl == 0) {
-			size_t cl = qt_uscc_utf8_len(p + at, len - at);
-			at += cl ? cl : 1;
-			keep = at;
-		} else {
-			at += sl;
-		}
-	}
+	while ((sl = space_len(p, len, 1)) > 0)
+		len -= sl;
 	*s = p;
-	*n = keep;
+	*n = len;
 }
 
 /* The character at s as an error message shows it: quoted when printable, else its byte value,
