@@ -261,22 +261,27 @@ static int cmd_gen(int argc, char **argv)
 		goto out;
 	plen = strlen(prefix);
 	setvbuf(stdout, outbuf, _IOFBF, sizeof outbuf);
-	for (unsigned long i = 0; i < g.count; i++) {
-		char id[QT_DIC_ID_LEN + 1];
-		if (qt_dic_generate(id) != QT_OK) {
+	for (unsigned long i = 0; i < g.count;) {
+		/* Ids come in batches: one draw from the random source serves many codes. */
+		static char ids[1024][QT_DIC_ID_LEN + 1];
+		size_t batch = g.count - i < 1024 ? (size_t)(g.count - i) : 1024;
+		if (qt_dic_generate_n(ids, batch) != QT_OK) {
 			fputs("qtrace code gen: the system's random source failed\n", stderr);
 			status = QT_EXIT_FAIL;
 			goto out;
 		}
-		fwrite(prefix, 1, plen, stdout);
-		fwrite(id, 1, QT_DIC_ID_LEN, stdout);
-		if (fputc('\n', stdout) == EOF) {
-			fprintf(stderr, "qtrace code gen: write failed: %s\n", strerror(errno));
-			status = QT_EXIT_FAIL;
-			goto out;
+		for (size_t k = 0; k < batch; k++, i++) {
+			fwrite(prefix, 1, plen, stdout);
+			fwrite(ids[k], 1, QT_DIC_ID_LEN, stdout);
+			if (fputc('\n', stdout) == EOF) {
+				fprintf(stderr, "qtrace code gen: write failed: %s\n",
+					strerror(errno));
+				status = QT_EXIT_FAIL;
+				goto out;
+			}
+			if (progress && (i + 1) % 1000000 == 0)
+				fprintf(stderr, "\rqtrace code gen: %lu / %lu", i + 1, g.count);
 		}
-		if (progress && (i + 1) % 1000000 == 0)
-			fprintf(stderr, "\rqtrace code gen: %lu / %lu", i + 1, g.count);
 	}
 	if (progress && g.count >= 1000000)
 		fputc('\n', stderr);

@@ -11,7 +11,9 @@
 #include "util/rc.h"
 
 #define QT_CODE_INPUT_MAX 1024 /* longest scan text accepted, bytes */
-#define QT_CODE_CANON_MAX 192  /* canonical key incl. NUL; percent-encoding can triple a value */
+/* Canonical key incl. NUL: the longest is an Ecode V4 whose 120-byte UTF-8 master data is
+ * percent-encoded (x3) after "E=", the version and a 5-digit NSI. */
+#define QT_CODE_CANON_MAX 384
 
 /* GS1 element data: at most this many AIs in one code, each value at most this long. The
  * longest value among the AIs we accept is 30 (X..30); 8006 is 18. */
@@ -106,6 +108,9 @@ qt_rc qt_code_pct_decode(const char *s, size_t n, char *out, size_t outsz, size_
 /* A printable excerpt of untrusted bytes for an error message: at most max bytes of input,
  * printable ASCII kept, anything else as \xNN. out needs 4 * max + 1 bytes. */
 const char *qt_code_snippet(const char *s, size_t n, size_t max, char *out);
+
+/* One input byte for an error message: "'A'" when printable ASCII, else "byte 0xNN". */
+const char *qt_code_describe_byte(unsigned char c, char out[12]);
 
 /* ---- gs1.c -------------------------------------------------------------------------- */
 

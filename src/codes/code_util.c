@@ -3,6 +3,7 @@
 #include "codes/code.h"
 
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 void qt_code_init(qt_code *code)
@@ -169,5 +170,14 @@ const char *qt_code_snippet(const char *s, size_t n, size_t max, char *out)
 		}
 	}
 	out[o] = '\0';
+	return out;
+}
+
+const char *qt_code_describe_byte(unsigned char c, char out[12])
+{
+	if (c > 0x20 && c < 0x7f)
+		snprintf(out, 12, "'%c'", c);
+	else
+		snprintf(out, 12, "byte 0x%02X", c);
 	return out;
 }

@@ -64,14 +64,6 @@ out:
 }
 
 /* Quote a byte for an error message without putting raw non-ASCII into it. */
-static void describe_byte(unsigned char c, char out[12])
-{
-	if (c > 0x20 && c < 0x7f)
-		snprintf(out, 12, "'%c'", c);
-	else
-		snprintf(out, 12, "byte 0x%02X", c);
-}
-
 qt_rc qt_dic_parse(const char *s, size_t n, qt_code *code, qt_err *err)
 {
 	char id[QT_DIC_ID_LEN + 1];
@@ -89,7 +81,7 @@ qt_rc qt_dic_parse(const char *s, size_t n, qt_code *code, qt_err *err)
 	for (size_t i = 0; i < n; i++) {
 		int v = symbol_value((unsigned char)s[i]);
 		if (v < 0) {
-			describe_byte((unsigned char)s[i], what);
+			qt_code_describe_byte((unsigned char)s[i], what);
 			rc = qt_err_set(err, QT_ERR_INVALID,
 			                "digital identity code: %s at position %zu is not in the "
 			                "alphabet",

@@ -49,14 +49,6 @@ static const struct gs1_key gs1_keys[] = {
 #define N_GS1_KEYS (sizeof gs1_keys / sizeof gs1_keys[0])
 
 /* Quote a byte for an error message without putting raw non-ASCII into it. */
-static void describe_byte(unsigned char c, char out[12])
-{
-	if (c > 0x20 && c < 0x7f)
-		snprintf(out, 12, "'%c'", c);
-	else
-		snprintf(out, 12, "byte 0x%02X", c);
-}
-
 static int is_digit(unsigned char c)
 {
 	return c >= '0' && c <= '9';
@@ -117,7 +109,7 @@ static qt_rc check_md_chars(int v, const struct ecode_rule *r, const char *md, s
 		switch (r->md_class) {
 		case MD_DIGITS:
 			if (!is_digit(c)) {
-				describe_byte(c, what);
+				qt_code_describe_byte(c, what);
 				rc = qt_err_set(
 				        err, QT_ERR_INVALID,
 				        "Ecode V%d: master data must be digits, found %s at "
@@ -128,7 +120,7 @@ static qt_rc check_md_chars(int v, const struct ecode_rule *r, const char *md, s
 			break;
 		case MD_UPPER_ALNUM:
 			if (!is_digit(c) && !(c >= 'A' && c <= 'Z')) {
-				describe_byte(c, what);
+				qt_code_describe_byte(c, what);
 				rc = qt_err_set(
 				        err, QT_ERR_INVALID,
 				        "Ecode V%d: master data must be digits or upper-case "
@@ -213,7 +205,7 @@ qt_rc qt_ecode_parse(const char *s, size_t n, const qt_code_opts *opts, qt_code 
 		goto out;
 	}
 	if (!is_digit((unsigned char)s[0])) {
-		describe_byte((unsigned char)s[0], what);
+		qt_code_describe_byte((unsigned char)s[0], what);
 		rc = qt_err_set(err, QT_ERR_INVALID, "Ecode: version must be a digit, found %s",
 		                what);
 		goto out;
@@ -233,7 +225,7 @@ qt_rc qt_ecode_parse(const char *s, size_t n, const qt_code_opts *opts, qt_code 
 			goto out;
 		}
 		if (!is_digit((unsigned char)s[1 + i])) {
-			describe_byte((unsigned char)s[1 + i], what);
+			qt_code_describe_byte((unsigned char)s[1 + i], what);
 			rc = qt_err_set(
 			        err, QT_ERR_INVALID,
 			        "Ecode V%d: NSI must be %u digits, found %s at position %zu", v,
