@@ -216,28 +216,59 @@ static qt_rc check_value(const qt_gs1_ai *a, const char *v, size_t n, int ref_ye
 		size_t len = n - at < comp->max ? n - at : comp->max;
 		const char *p = v + at;
 
-		for (size_t i = 0; i < len; i++) {
-			unsigned char ch = (unsigned char)p[i];
-			if (comp->type == 'N' ? !is_digit((char)ch) : !is_cset82(ch)) {
-				if (comp->type == 'N')
-					rc = qt_err_set(err, QT_ERR_INVALID,
-							"AI %s: '%c' at position %zu is not a digit",
-							a->ai, ch >= 0x20 && ch < 0x7f ? ch : '?',
-							at + i + 1);
+		size_t bad = len;
+		unsigned even = 0, odd = 0; /* digit sums at even and odd positions */
+
+		/* One pass per component: the character check, and for numbers the sums the
+		 * check digit needs (in registers: this loop is the parser's hottest). */
+		if (comp->type == 'N') {
+			for (size_t i = 0; i < len; i++) {
+				unsigned d = (unsigned)(unsigned char)p[i] - '0';
+				if (d > 9) {
+					bad = i;
+					break;
+				}
+				if (i & 1)
+					odd += d;
 				else
-					rc = qt_err_set(err, QT_ERR_INVALID,
-							"AI %s: character 0x%02X at position %zu is "
-							"not allowed (GS1 character set 82)",
-							a->ai, ch, at + i + 1);
-				goto out;
+					even += d;
 			}
+		} else {
+			for (size_t i = 0; i < len; i++)
+				if (!is_cset82((unsigned char)p[i])) {
+					bad = i;
+					break;
+				}
+		}
+		if (bad < len) {
+			char what[12];
+			unsigned char ch = (unsigned char)p[bad];
+			if (comp->type == 'N')
+				rc = qt_err_set(err, QT_ERR_INVALID,
+						"AI %s: %s at position %zu is not a digit", a->ai,
+						qt_code_describe_byte(ch, what), at + bad + 1);
+			else
+				rc = qt_err_set(err, QT_ERR_INVALID,
+						"AI %s: character 0x%02X at position %zu is not allowed "
+						"(GS1 character set 82)",
+						a->ai, ch, at + bad + 1);
+			goto out;
 		}
 		if (comp->lints & QT_LINT_CSUM) {
-			char want = qt_gs1_check_digit(p, len - 1);
-			if (p[len - 1] != want) {
+			/* Weight 3 falls on the data digits with the check digit's parity
+			 * flipped, i.e. positions i with i % 2 == len % 2. */
+			unsigned last = (unsigned)(p[len - 1] - '0');
+			unsigned sum;
+			if ((len - 1) & 1)
+				odd -= last;
+			else
+				even -= last;
+			sum = (len & 1) ? 3 * odd + even : 3 * even + odd;
+			if (last != (10 - sum % 10) % 10) {
 				rc = qt_err_set(err, QT_ERR_INVALID,
 						"AI %s (%s): check digit: expected %c, got %c", a->ai,
-						a->title, want, p[len - 1]);
+						a->title, (char)('0' + (10 - sum % 10) % 10),
+						p[len - 1]);
 				goto out;
 			}
 		}
@@ -324,19 +355,20 @@ static uint32_t present_mask(const qt_code *code)
 /* Appends "[/]AI/value" to the canonical key. */
 static qt_rc canon_pair(qt_code *code, const qt_gs1_elem *e, qt_err *err)
 {
-	char head[8];
-	size_t n = 0, ai_len = strlen(e->ai);
-	qt_rc rc;
+	const qt_gs1_ai *a = &qt_gs1_ai_table[e->ai_index];
+	char *o = code->canonical + code->canonical_len;
 
+	/* "/AI/" is at most 6 bytes; the value's own append checks the rest. */
+	if (code->canonical_len + 6 >= QT_CODE_CANON_MAX)
+		return qt_err_set(err, QT_ERR_TOOBIG, "canonical code longer than %d bytes",
+				  QT_CODE_CANON_MAX - 1);
 	if (code->canonical_len)
-		head[n++] = '/';
-	memcpy(head + n, e->ai, ai_len);
-	n += ai_len;
-	head[n++] = '/';
-	rc = qt_code_canon_append(code, head, n, false, err);
-	if (rc == QT_OK)
-		rc = qt_code_canon_append(code, e->value, e->len, true, err);
-	return rc;
+		*o++ = '/';
+	memcpy(o, a->ai, a->ai_len);
+	o += a->ai_len;
+	*o++ = '/';
+	code->canonical_len = (size_t)(o - code->canonical);
+	return qt_code_canon_append(code, e->value, e->len, true, err);
 }
 
 /* Pairing rules (req/ex) over the whole code, then the canonical key. */
@@ -432,7 +464,8 @@ qt_rc qt_gs1_parse_bracketed(const char *s, size_t n, const qt_code_opts *opts, 
 	}
 	while (i < n) {
 		char value[QT_GS1_VALUE_MAX + 1];
-		size_t ai_start, ai_len, vlen = 0;
+		const char *open, *v;
+		size_t ai_start, ai_len, span, vlen = 0;
 		unsigned idx;
 		const qt_gs1_ai *a;
 
@@ -457,21 +490,31 @@ qt_rc qt_gs1_parse_bracketed(const char *s, size_t n, const qt_code_opts *opts, 
 		}
 		i++;
 		/* Value runs to the next unescaped '('; "\(" stands for a literal '(' since CSET
-		 * 82 allows parentheses in data (GS1 Syntax Engine convention). */
-		while (i < n && s[i] != '(') {
-			char c = s[i];
-			if (c == '\\' && i + 1 < n && s[i + 1] == '(')
-				c = s[++i];
-			if (vlen == QT_GS1_VALUE_MAX) {
-				rc = qt_err_set(err, QT_ERR_INVALID,
-						"AI %s (%s): value longer than %u characters", a->ai,
-						a->title, a->max_len);
-				goto out;
+		 * 82 allows parentheses in data (GS1 Syntax Engine convention). Without a
+		 * backslash the value is used in place. */
+		open = memchr(s + i, '(', n - i);
+		span = open ? (size_t)(open - (s + i)) : n - i;
+		if (!memchr(s + i, '\\', span)) {
+			v = s + i;
+			vlen = span;
+			i += span;
+		} else {
+			v = value;
+			while (i < n && s[i] != '(') {
+				char c = s[i];
+				if (c == '\\' && i + 1 < n && s[i + 1] == '(')
+					c = s[++i];
+				if (vlen == QT_GS1_VALUE_MAX) {
+					rc = qt_err_set(err, QT_ERR_INVALID,
+							"AI %s (%s): value longer than %u characters",
+							a->ai, a->title, a->max_len);
+					goto out;
+				}
+				value[vlen++] = c;
+				i++;
 			}
-			value[vlen++] = c;
-			i++;
 		}
-		rc = add_elem(&st, code, a, idx, value, vlen, err);
+		rc = add_elem(&st, code, a, idx, v, vlen, err);
 		if (rc != QT_OK)
 			goto out;
 	}
@@ -512,9 +555,8 @@ qt_rc qt_gs1_parse_raw(const char *s, size_t n, const qt_code_opts *opts, qt_cod
 			if (vstart + vlen > n)
 				vlen = n - vstart; /* check_value reports the short length */
 		} else {
-			vlen = 0;
-			while (vstart + vlen < n && s[vstart + vlen] != GS)
-				vlen++;
+			const char *gs = memchr(s + vstart, GS, n - vstart);
+			vlen = gs ? (size_t)(gs - (s + vstart)) : n - vstart;
 			if (vlen > a->max_len) {
 				rc = qt_err_set(err, QT_ERR_INVALID,
 						"AI %s (%s): %zu characters, at most %u (missing GS "
