@@ -9,7 +9,7 @@
 #include "codes/code.h"
 
 #define N_INPUTS 65536
-#define TARGET 5000000.0
+#define TARGET   5000000.0
 
 static double now(void)
 {
@@ -46,26 +46,27 @@ static void make_inputs(input *in, int form)
 		switch (form) {
 		case 0: /* bracketed, GTIN + lot + expiry + serial */
 			in[i].len = (size_t)snprintf(in[i].text, sizeof in[i].text,
-						     "(01)%s(10)L%04u(17)%02u%02u%02u(21)%s", gtin,
-						     next_rand() % 10000, 20 + next_rand() % 20,
-						     1 + next_rand() % 12, 1 + next_rand() % 28,
-						     serial);
+			                             "(01)%s(10)L%04u(17)%02u%02u%02u(21)%s", gtin,
+			                             next_rand() % 10000, 20 + next_rand() % 20,
+			                             1 + next_rand() % 12, 1 + next_rand() % 28,
+			                             serial);
 			break;
 		case 1: /* raw with symbology identifier, as a 2D scanner sends it */
-			in[i].len = (size_t)snprintf(in[i].text, sizeof in[i].text,
-						     "]d201%s17%02u%02u%02u10L%04u\x1d"
-						     "21%s",
-						     gtin, 20 + next_rand() % 20, 1 + next_rand() % 12,
-						     1 + next_rand() % 28, next_rand() % 10000, serial);
+			in[i].len =
+			        (size_t)snprintf(in[i].text, sizeof in[i].text,
+			                         "]d201%s17%02u%02u%02u10L%04u\x1d"
+			                         "21%s",
+			                         gtin, 20 + next_rand() % 20, 1 + next_rand() % 12,
+			                         1 + next_rand() % 28, next_rand() % 10000, serial);
 			break;
 		case 2: /* Digital Link URI */
 			in[i].len = (size_t)snprintf(in[i].text, sizeof in[i].text,
-						     "https://id.example.com/01/%s/10/L%04u/21/%s", gtin,
-						     next_rand() % 10000, serial);
+			                             "https://id.example.com/01/%s/10/L%04u/21/%s",
+			                             gtin, next_rand() % 10000, serial);
 			break;
 		default: /* digital identity URL */
 			in[i].len = (size_t)snprintf(in[i].text, sizeof in[i].text,
-						     "https://qtrace.example/t/%s", serial);
+			                             "https://qtrace.example/t/%s", serial);
 			break;
 		}
 	}
@@ -74,8 +75,8 @@ static void make_inputs(input *in, int form)
 int main(int argc, char **argv)
 {
 	static const char *const names[] = {"GS1 element string, bracketed",
-					    "GS1 element string, raw ]d2 + GS",
-					    "GS1 Digital Link URI", "digital identity URL"};
+	                                    "GS1 element string, raw ]d2 + GS",
+	                                    "GS1 Digital Link URI", "digital identity URL"};
 	double seconds = argc > 1 ? atof(argv[1]) : 1.0;
 	input *in = malloc(sizeof(input) * N_INPUTS);
 	qt_code_opts opts = {.ref_year = 2026};
@@ -96,7 +97,8 @@ int main(int argc, char **argv)
 		do {
 			for (int i = 0; i < N_INPUTS; i++) {
 				qt_err err;
-				if (qt_code_parse(in[i].text, in[i].len, &opts, &code, &err) != QT_OK)
+				if (qt_code_parse(in[i].text, in[i].len, &opts, &code, &err) !=
+				    QT_OK)
 					bad++;
 			}
 			done += N_INPUTS;

@@ -13,7 +13,7 @@
  * skipped. A line longer than max is passed truncated to max+1 bytes so the parser
  * reports it as too long, and the rest of it is skipped. */
 qt_rc qt_cli_each_line(FILE *f, size_t max, void (*fn)(const char *line, size_t len, void *arg),
-		       void *arg);
+                       void *arg);
 
 /* JSON string for bytes that may not be UTF-8: invalid sequences become U+FFFD, so the
  * output is always valid JSON and an "input" echo never disappears. */

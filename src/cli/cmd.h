@@ -3,11 +3,11 @@
 #ifndef QT_CMD_H
 #define QT_CMD_H
 
-#define QT_EXIT_OK 0
-#define QT_EXIT_FAIL 1
+#define QT_EXIT_OK    0
+#define QT_EXIT_FAIL  1
 #define QT_EXIT_USAGE 2
 
-int qt_cmd_code(int argc, char **argv);  /* qtrace code parse|gen … */
-int qt_cmd_uscc(int argc, char **argv);  /* qtrace uscc check … */
+int qt_cmd_code(int argc, char **argv); /* qtrace code parse|gen … */
+int qt_cmd_uscc(int argc, char **argv); /* qtrace uscc check … */
 
 #endif

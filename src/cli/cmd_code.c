@@ -11,7 +11,7 @@
 #include "cli/cmd.h"
 #include "codes/code.h"
 
-#define DEFAULT_HOST "qtrace.example"
+#define DEFAULT_HOST  "qtrace.example"
 #define GEN_COUNT_MAX 100000000UL
 
 static void code_usage(void)
@@ -23,7 +23,7 @@ static void code_usage(void)
 }
 
 static void set_date(json_t *obj, const char *key, const qt_code *code, const char *ai,
-		     int ref_year)
+                     int ref_year)
 {
 	char iso[11];
 	const char *v = qt_code_ai(code, ai);
@@ -56,8 +56,8 @@ static int parse_one(const char *text, size_t len, const qt_code_opts *opts, FIL
 		json_object_set_new(obj, "valid", json_true());
 		json_object_set_new(obj, "scheme", json_string(qt_code_scheme_name(code.scheme)));
 		json_object_set_new(obj, "kind", json_string(qt_code_kind_name(code.kind)));
-		json_object_set_new(obj, "canonical", qt_cli_json_text(code.canonical,
-								       code.canonical_len));
+		json_object_set_new(obj, "canonical",
+		                    qt_cli_json_text(code.canonical, code.canonical_len));
 		set_ai(obj, "gtin", &code, "01");
 		set_ai(obj, "lot", &code, "10");
 		set_ai(obj, "serial", &code, "21");
@@ -67,14 +67,13 @@ static int parse_one(const char *text, size_t len, const qt_code_opts *opts, FIL
 		if (code.n_elems > 0) {
 			json_t *ais = json_object();
 			for (unsigned i = 0; i < code.n_elems; i++)
-				json_object_set_new(ais, code.elems[i].ai,
-						    qt_cli_json_text(code.elems[i].value,
-								     code.elems[i].len));
+				json_object_set_new(
+				        ais, code.elems[i].ai,
+				        qt_cli_json_text(code.elems[i].value, code.elems[i].len));
 			json_object_set_new(obj, "ai", ais);
 		}
 		if (code.ecode_version >= 0) {
-			json_object_set_new(obj, "ecode_version",
-					    json_integer(code.ecode_version));
+			json_object_set_new(obj, "ecode_version", json_integer(code.ecode_version));
 			json_object_set_new(obj, "nsi", json_string(code.nsi));
 			json_object_set_new(obj, "md", qt_cli_json_text(code.md, strlen(code.md)));
 		}
@@ -119,7 +118,7 @@ static int cmd_parse(int argc, char **argv)
 		if (strcmp(argv[i], "-") == 0) {
 			if (qt_cli_each_line(stdin, QT_CODE_INPUT_MAX, parse_line, &ctx) != QT_OK) {
 				fprintf(stderr, "qtrace code parse: error reading stdin: %s\n",
-					strerror(errno));
+				        strerror(errno));
 				status = QT_EXIT_USAGE;
 				goto out;
 			}
@@ -161,7 +160,7 @@ static int gen_parse_args(int argc, char **argv, gen_args *g)
 			slot = &count;
 		if (!slot || i + 1 >= argc) {
 			fprintf(stderr, "qtrace code gen: %s '%s'\n",
-				slot ? "missing value after" : "unknown option", argv[i]);
+			        slot ? "missing value after" : "unknown option", argv[i]);
 			ok = 0;
 		} else {
 			*slot = argv[++i];
@@ -175,22 +174,21 @@ static int gen_parse_args(int argc, char **argv, gen_args *g)
 		char *end;
 		errno = 0;
 		g->count = strtoul(count, &end, 10);
-		if (errno || *end || count[0] == '-' || g->count == 0 ||
-		    g->count > GEN_COUNT_MAX) {
+		if (errno || *end || count[0] == '-' || g->count == 0 || g->count > GEN_COUNT_MAX) {
 			fprintf(stderr, "qtrace code gen: --count must be 1 to %lu, got '%s'\n",
-				GEN_COUNT_MAX, count);
+			        GEN_COUNT_MAX, count);
 			ok = 0;
 		}
 	}
 	if (ok && strcmp(g->scheme, "gs1") && strcmp(g->scheme, "ecode") &&
 	    strcmp(g->scheme, "dic")) {
 		fprintf(stderr, "qtrace code gen: --scheme must be gs1, ecode or dic, got '%s'\n",
-			g->scheme);
+		        g->scheme);
 		ok = 0;
 	}
 	if (ok && (!g->host[0] || strpbrk(g->host, "/?#@ \t"))) {
 		fprintf(stderr, "qtrace code gen: --host must be a bare host name, got '%s'\n",
-			g->host);
+		        g->host);
 		ok = 0;
 	}
 	return ok;
@@ -209,7 +207,7 @@ static int gen_prefix(const gen_args *g, char *prefix, size_t size)
 	if (qt_gs1_parse_key_digits(g->gtin, strlen(g->gtin), &code, &err) != QT_OK ||
 	    !qt_code_ai(&code, "01")) {
 		fprintf(stderr, "qtrace code gen: --gtin '%s': %s\n", g->gtin,
-			qt_code_ai(&code, "00") ? "an SSCC is not a GTIN" : err.msg);
+		        qt_code_ai(&code, "00") ? "an SSCC is not a GTIN" : err.msg);
 		goto out;
 	}
 	gtin14 = qt_code_ai(&code, "01");
@@ -217,15 +215,14 @@ static int gen_prefix(const gen_args *g, char *prefix, size_t size)
 		fprintf(stderr, "qtrace code gen: --lot '%s': '(' is not allowed\n", g->lot);
 		goto out;
 	}
-	n = snprintf(bracketed, sizeof bracketed, "(01)%s%s%s(21)0", gtin14,
-		     g->lot ? "(10)" : "", g->lot ? g->lot : "");
+	n = snprintf(bracketed, sizeof bracketed, "(01)%s%s%s(21)0", gtin14, g->lot ? "(10)" : "",
+	             g->lot ? g->lot : "");
 	if (n < 0 || (size_t)n >= sizeof bracketed) {
 		fprintf(stderr, "qtrace code gen: --lot is too long\n");
 		goto out;
 	}
 	if (qt_gs1_parse_bracketed(bracketed, (size_t)n, NULL, &code, &err) != QT_OK) {
-		fprintf(stderr, "qtrace code gen: --lot '%s': %s\n", g->lot ? g->lot : "",
-			err.msg);
+		fprintf(stderr, "qtrace code gen: --lot '%s': %s\n", g->lot ? g->lot : "", err.msg);
 		goto out;
 	}
 	if (strcmp(g->scheme, "gs1") == 0) {
@@ -236,7 +233,7 @@ static int gen_prefix(const gen_args *g, char *prefix, size_t size)
 	} else if (strcmp(g->scheme, "ecode") == 0) {
 		/* Ecode V0 carrying the GS1 code: NSI 0001 says GTIN. */
 		n = snprintf(prefix, size, "00001(01)%s%s%s(21)", gtin14, g->lot ? "(10)" : "",
-			     g->lot ? g->lot : "");
+		             g->lot ? g->lot : "");
 	} else {
 		n = snprintf(prefix, size, "https://%s/t/", g->host);
 	}
@@ -275,7 +272,7 @@ static int cmd_gen(int argc, char **argv)
 			fwrite(ids[k], 1, QT_DIC_ID_LEN, stdout);
 			if (fputc('\n', stdout) == EOF) {
 				fprintf(stderr, "qtrace code gen: write failed: %s\n",
-					strerror(errno));
+				        strerror(errno));
 				status = QT_EXIT_FAIL;
 				goto out;
 			}

@@ -8,7 +8,7 @@
 #include <time.h>
 
 qt_rc qt_cli_each_line(FILE *f, size_t max, void (*fn)(const char *line, size_t len, void *arg),
-		       void *arg)
+                       void *arg)
 {
 	char *buf = malloc(max + 2);
 	size_t len = 0;

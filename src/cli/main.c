@@ -31,7 +31,7 @@ int main(int argc, char **argv)
 	else if (strcmp(argv[1], "uscc") == 0)
 		status = qt_cmd_uscc(argc - 2, argv + 2);
 	else if (strcmp(argv[1], "help") == 0 || strcmp(argv[1], "--help") == 0 ||
-		 strcmp(argv[1], "-h") == 0) {
+	         strcmp(argv[1], "-h") == 0) {
 		usage(stdout);
 		status = QT_EXIT_OK;
 	} else {

@@ -48,7 +48,7 @@ static int all_alnum(const char *s, size_t n)
 /* Ecode behind a resolver URL ".../E=<ecode>", or after "E=" / "ecode:". The Ecode may be
  * percent-encoded in a URL (V4 carries UTF-8). */
 static qt_rc parse_ecode_text(const char *s, size_t n, int decode, const qt_code_opts *opts,
-			      qt_code *code, qt_err *err)
+                              qt_code *code, qt_err *err)
 {
 	char buf[QT_CODE_INPUT_MAX];
 	size_t o = 0;
@@ -65,7 +65,7 @@ static qt_rc parse_ecode_text(const char *s, size_t n, int decode, const qt_code
 /* http(s) URL: a digital identity code (/t/<id>), an Ecode resolver (/E=<ecode>) or a GS1
  * Digital Link, whatever the host. */
 static qt_rc parse_url(const char *s, size_t n, const qt_code_opts *opts, qt_code *code,
-		       qt_err *err)
+                       qt_err *err)
 {
 	size_t i = starts_ci(s, n, "https://") ? 8 : 7, path, end, last;
 	qt_rc rc;
@@ -84,7 +84,7 @@ static qt_rc parse_url(const char *s, size_t n, const qt_code_opts *opts, qt_cod
 	if (end - last > 2 && (s[last] == 'E' || s[last] == 'e') && s[last + 1] == '=') {
 		rc = parse_ecode_text(s + last + 2, end - last - 2, 1, opts, code, err);
 	} else if (last >= path + 3 && s[last - 1] == '/' && s[last - 2] == 't' &&
-		   s[last - 3] == '/') {
+	           s[last - 3] == '/') {
 		rc = qt_dic_parse(s + last, end - last, code, err);
 	} else {
 		rc = qt_gs1_parse_dl(s, n, opts, code, err);
@@ -95,7 +95,7 @@ static qt_rc parse_url(const char *s, size_t n, const qt_code_opts *opts, qt_cod
 /* Text that starts with a digit: a key under a linear barcode, a CCC certificate number, a
  * raw element string typed or scanned without a symbology prefix, or an Ecode. */
 static qt_rc parse_digit_start(const char *s, size_t n, const qt_code_opts *opts, qt_code *code,
-			       qt_err *err)
+                               qt_err *err)
 {
 	qt_err raw_err, ecode_err;
 	int digits = all_digits(s, n);
@@ -112,16 +112,16 @@ static qt_rc parse_digit_start(const char *s, size_t n, const qt_code_opts *opts
 		 * means GS1. */
 		rc = qt_ecode_parse(s, n, opts, code, &ecode_err);
 		if (rc != QT_OK && err)
-			*err = (s[0] == '0' || (n >= 2 && (memcmp(s, "41", 2) == 0 ||
-							   memcmp(s, "80", 2) == 0)))
-				       ? raw_err
-				       : ecode_err;
+			*err = (s[0] == '0' ||
+			        (n >= 2 && (memcmp(s, "41", 2) == 0 || memcmp(s, "80", 2) == 0)))
+			               ? raw_err
+			               : ecode_err;
 	}
 	return rc;
 }
 
 qt_rc qt_code_parse(const char *text, size_t len, const qt_code_opts *opts, qt_code *code,
-		    qt_err *err)
+                    qt_err *err)
 {
 	const char *s = text;
 	size_t n = len;
@@ -139,8 +139,7 @@ qt_rc qt_code_parse(const char *text, size_t len, const qt_code_opts *opts, qt_c
 		goto out;
 	}
 	if (n > QT_CODE_INPUT_MAX) {
-		rc = qt_err_set(err, QT_ERR_TOOBIG, "code longer than %d bytes",
-				QT_CODE_INPUT_MAX);
+		rc = qt_err_set(err, QT_ERR_TOOBIG, "code longer than %d bytes", QT_CODE_INPUT_MAX);
 		goto out;
 	}
 	if (memchr(s, '\0', n)) {
@@ -153,14 +152,14 @@ qt_rc qt_code_parse(const char *text, size_t len, const qt_code_opts *opts, qt_c
 		if (n < 3) {
 			rc = qt_err_set(err, QT_ERR_INVALID, "truncated symbology identifier");
 		} else if (starts_ci(s, 3, "]d2") || memcmp(s, "]Q3", 3) == 0 ||
-			   memcmp(s, "]C1", 3) == 0 || memcmp(s, "]e0", 3) == 0 ||
-			   memcmp(s, "]J1", 3) == 0) {
+		           memcmp(s, "]C1", 3) == 0 || memcmp(s, "]e0", 3) == 0 ||
+		           memcmp(s, "]J1", 3) == 0) {
 			rc = qt_gs1_parse_raw(s + 3, n - 3, opts, code, err);
 		} else if (memcmp(s, "]E0", 3) == 0 || memcmp(s, "]E4", 3) == 0 ||
-			   memcmp(s, "]I1", 3) == 0) {
+		           memcmp(s, "]I1", 3) == 0) {
 			rc = qt_gs1_parse_key_digits(s + 3, n - 3, code, err);
 		} else if (memcmp(s, "]Q1", 3) == 0 || memcmp(s, "]d1", 3) == 0 ||
-			   memcmp(s, "]C0", 3) == 0) {
+		           memcmp(s, "]C0", 3) == 0) {
 			/* Plain (non-GS1) symbol: its text is a URL or a code of another scheme. */
 			if (n > 3 && s[3] == ']')
 				rc = qt_err_set(err, QT_ERR_INVALID, "two symbology identifiers");
@@ -169,8 +168,8 @@ qt_rc qt_code_parse(const char *text, size_t len, const qt_code_opts *opts, qt_c
 		} else {
 			char shown[3 * 4 + 1];
 			rc = qt_err_set(err, QT_ERR_INVALID,
-					"symbology identifier %s is not one a trace code uses",
-					qt_code_snippet(s, n, 3, shown));
+			                "symbology identifier %s is not one a trace code uses",
+			                qt_code_snippet(s, n, 3, shown));
 		}
 	} else if (starts_ci(s, n, "https://") || starts_ci(s, n, "http://")) {
 		rc = parse_url(s, n, opts, code, err);
@@ -183,7 +182,7 @@ qt_rc qt_code_parse(const char *text, size_t len, const qt_code_opts *opts, qt_c
 	} else if (memchr(s, GS, n)) {
 		rc = qt_gs1_parse_raw(s, n, opts, code, err);
 	} else if (n == QT_DIC_ID_LEN && all_alnum(s, n) &&
-		   qt_dic_parse(s, n, code, NULL) == QT_OK) {
+	           qt_dic_parse(s, n, code, NULL) == QT_OK) {
 		rc = QT_OK; /* a bare digital identity id; its check character vouches for it */
 	} else if (s[0] >= '0' && s[0] <= '9') {
 		rc = parse_digit_start(s, n, opts, code, err);
@@ -194,9 +193,10 @@ qt_rc qt_code_parse(const char *text, size_t len, const qt_code_opts *opts, qt_c
 	} else if (n == QT_DIC_ID_LEN && all_alnum(s, n)) {
 		rc = qt_dic_parse(s, n, code, err);
 	} else {
-		rc = qt_err_set(err, QT_ERR_INVALID,
-				"not a trace code: expected a GS1 barcode or Digital Link, an Ecode, "
-				"a digital identity code or a CCC certificate number");
+		rc = qt_err_set(
+		        err, QT_ERR_INVALID,
+		        "not a trace code: expected a GS1 barcode or Digital Link, an Ecode, "
+		        "a digital identity code or a CCC certificate number");
 	}
 out:
 	return rc;

@@ -22,10 +22,10 @@
 
 /* Ecode (GB/T 31866) field caps; the per-version rules live in ecode.c's table. */
 #define QT_ECODE_NSI_MAX 8
-#define QT_ECODE_MD_MAX 120 /* bytes; V4 master data is UTF-8 */
+#define QT_ECODE_MD_MAX  120 /* bytes; V4 master data is UTF-8 */
 
 /* Digital identity code: QT_DIC_ID_LEN characters, the last one a check character. */
-#define QT_DIC_ID_LEN 20
+#define QT_DIC_ID_LEN   20
 #define QT_DIC_ALPHABET "0123456789ABCDEFGHJKMNPQRSTVWXY" /* 31 symbols, a prime */
 
 #define QT_CCC_LEN 16
@@ -41,11 +41,11 @@ typedef enum qt_scheme {
 /* What a code identifies; decides its canonical key. */
 typedef enum qt_code_kind {
 	QT_KIND_NONE = 0,
-	QT_KIND_PRODUCT,   /* GTIN alone (一品一码) */
-	QT_KIND_BATCH,     /* GTIN + lot (一批一码) */
-	QT_KIND_ITEM,      /* GTIN + serial, Ecode, digital identity (一物一码) */
-	QT_KIND_LOGISTIC,  /* SSCC: carton or pallet */
-	QT_KIND_OTHER,     /* GLN, GIAI, ITIP, CCC certificate */
+	QT_KIND_PRODUCT,  /* GTIN alone (一品一码) */
+	QT_KIND_BATCH,    /* GTIN + lot (一批一码) */
+	QT_KIND_ITEM,     /* GTIN + serial, Ecode, digital identity (一物一码) */
+	QT_KIND_LOGISTIC, /* SSCC: carton or pallet */
+	QT_KIND_OTHER,    /* GLN, GIAI, ITIP, CCC certificate */
 } qt_code_kind;
 
 typedef struct qt_gs1_elem {
@@ -85,7 +85,7 @@ typedef struct qt_code_opts {
 /* Any scanned form → canonical code. On failure returns QT_ERR_INVALID (or QT_ERR_TOOBIG)
  * and err says exactly what is wrong. */
 qt_rc qt_code_parse(const char *text, size_t len, const qt_code_opts *opts, qt_code *code,
-		    qt_err *err) __attribute__((warn_unused_result));
+                    qt_err *err) __attribute__((warn_unused_result));
 
 const char *qt_code_scheme_name(qt_scheme scheme); /* "gs1", "ecode", "dic", "ccc" */
 const char *qt_code_kind_name(qt_code_kind kind);
@@ -103,7 +103,7 @@ qt_rc qt_code_canon_append(qt_code *code, const char *s, size_t n, bool encode, 
 /* Percent-decode (RFC 3986) s[0..n) into out; fails on a malformed escape or when the result
  * would not fit in outsz bytes. what names the field in error messages. */
 qt_rc qt_code_pct_decode(const char *s, size_t n, char *out, size_t outsz, size_t *outlen,
-			 const char *what, qt_err *err) __attribute__((warn_unused_result));
+                         const char *what, qt_err *err) __attribute__((warn_unused_result));
 
 /* A printable excerpt of untrusted bytes for an error message: at most max bytes of input,
  * printable ASCII kept, anything else as \xNN. out needs 4 * max + 1 bytes. */
@@ -120,15 +120,15 @@ char qt_gs1_check_digit(const char *digits, size_t n);
 /* Element string, bracketed "(01)…(21)…" or raw with ASCII 29 separators (symbology
  * prefix already stripped). Fills code->elems and the canonical key. */
 qt_rc qt_gs1_parse_bracketed(const char *s, size_t n, const qt_code_opts *opts, qt_code *code,
-			     qt_err *err) __attribute__((warn_unused_result));
+                             qt_err *err) __attribute__((warn_unused_result));
 qt_rc qt_gs1_parse_raw(const char *s, size_t n, const qt_code_opts *opts, qt_code *code,
-		       qt_err *err) __attribute__((warn_unused_result));
+                       qt_err *err) __attribute__((warn_unused_result));
 /* GS1 Digital Link URI on any host. */
-qt_rc qt_gs1_parse_dl(const char *s, size_t n, const qt_code_opts *opts, qt_code *code,
-		      qt_err *err) __attribute__((warn_unused_result));
+qt_rc qt_gs1_parse_dl(const char *s, size_t n, const qt_code_opts *opts, qt_code *code, qt_err *err)
+        __attribute__((warn_unused_result));
 /* A bare GTIN-8/12/13/14 or SSCC-18 as printed under a linear barcode. */
 qt_rc qt_gs1_parse_key_digits(const char *s, size_t n, qt_code *code, qt_err *err)
-	__attribute__((warn_unused_result));
+        __attribute__((warn_unused_result));
 
 /* Formatting back out; each returns QT_ERR_TOOBIG if out is too small. */
 qt_rc qt_gs1_format_bracketed(const qt_code *code, char *out, size_t outsz);
@@ -142,15 +142,15 @@ qt_rc qt_gs1_date_iso(const char *yymmdd, int ref_year, char out[11]);
 
 /* Ecode text "V NSI MD" (no "E=" prefix). A V0 Ecode carries a GS1 code and gets that
  * code's canonical key. */
-qt_rc qt_ecode_parse(const char *s, size_t n, const qt_code_opts *opts, qt_code *code,
-		     qt_err *err) __attribute__((warn_unused_result));
+qt_rc qt_ecode_parse(const char *s, size_t n, const qt_code_opts *opts, qt_code *code, qt_err *err)
+        __attribute__((warn_unused_result));
 qt_rc qt_ecode_format(const qt_code *code, char *out, size_t outsz);
 
 /* ---- dic.c -------------------------------------------------------------------------- */
 
 /* Bare id (case-insensitive). */
 qt_rc qt_dic_parse(const char *s, size_t n, qt_code *code, qt_err *err)
-	__attribute__((warn_unused_result));
+        __attribute__((warn_unused_result));
 /* Check character for the first QT_DIC_ID_LEN-1 characters (upper case). */
 char qt_dic_check_char(const char *body, size_t n);
 /* A fresh id from the system's cryptographic random source; out gets QT_DIC_ID_LEN chars
@@ -159,22 +159,22 @@ qt_rc qt_dic_generate(char out[QT_DIC_ID_LEN + 1]) __attribute__((warn_unused_re
 /* count fresh ids at once; for bulk issuing, where it is several times faster than count
  * calls to qt_dic_generate because random bytes are drawn in 256-byte blocks. */
 qt_rc qt_dic_generate_n(char (*out)[QT_DIC_ID_LEN + 1], size_t count)
-	__attribute__((warn_unused_result));
+        __attribute__((warn_unused_result));
 /* "https://HOST/t/ID" */
 qt_rc qt_dic_format_url(const qt_code *code, const char *host, char *out, size_t outsz);
 
 /* ---- ccc.c -------------------------------------------------------------------------- */
 
 typedef struct qt_ccc_parts {
-	int year;          /* 4 digits */
-	char body[3];      /* certification body, 2 digits */
-	char product[5];   /* product class, 4 digits */
-	char serial[7];    /* 6 digits */
+	int year;        /* 4 digits */
+	char body[3];    /* certification body, 2 digits */
+	char product[5]; /* product class, 4 digits */
+	char serial[7];  /* 6 digits */
 } qt_ccc_parts;
 
 qt_rc qt_ccc_parse(const char *s, size_t n, qt_code *code, qt_err *err)
-	__attribute__((warn_unused_result));
+        __attribute__((warn_unused_result));
 qt_rc qt_ccc_split(const char *number16, qt_ccc_parts *parts, qt_err *err)
-	__attribute__((warn_unused_result));
+        __attribute__((warn_unused_result));
 
 #endif

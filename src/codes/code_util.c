@@ -55,17 +55,15 @@ const char *qt_code_ai(const qt_code *code, const char *ai)
 
 /* RFC 3986 unreserved characters: the only ones a canonical key carries unencoded. */
 static const uint8_t unreserved[256] = {
-	['-'] = 1, ['.'] = 1, ['_'] = 1, ['~'] = 1,
-	['0'] = 1, ['1'] = 1, ['2'] = 1, ['3'] = 1, ['4'] = 1, ['5'] = 1, ['6'] = 1,
-	['7'] = 1, ['8'] = 1, ['9'] = 1,
-	['A'] = 1, ['B'] = 1, ['C'] = 1, ['D'] = 1, ['E'] = 1, ['F'] = 1, ['G'] = 1,
-	['H'] = 1, ['I'] = 1, ['J'] = 1, ['K'] = 1, ['L'] = 1, ['M'] = 1, ['N'] = 1,
-	['O'] = 1, ['P'] = 1, ['Q'] = 1, ['R'] = 1, ['S'] = 1, ['T'] = 1, ['U'] = 1,
-	['V'] = 1, ['W'] = 1, ['X'] = 1, ['Y'] = 1, ['Z'] = 1,
-	['a'] = 1, ['b'] = 1, ['c'] = 1, ['d'] = 1, ['e'] = 1, ['f'] = 1, ['g'] = 1,
-	['h'] = 1, ['i'] = 1, ['j'] = 1, ['k'] = 1, ['l'] = 1, ['m'] = 1, ['n'] = 1,
-	['o'] = 1, ['p'] = 1, ['q'] = 1, ['r'] = 1, ['s'] = 1, ['t'] = 1, ['u'] = 1,
-	['v'] = 1, ['w'] = 1, ['x'] = 1, ['y'] = 1, ['z'] = 1,
+        ['-'] = 1, ['.'] = 1, ['_'] = 1, ['~'] = 1, ['0'] = 1, ['1'] = 1, ['2'] = 1, ['3'] = 1,
+        ['4'] = 1, ['5'] = 1, ['6'] = 1, ['7'] = 1, ['8'] = 1, ['9'] = 1, ['A'] = 1, ['B'] = 1,
+        ['C'] = 1, ['D'] = 1, ['E'] = 1, ['F'] = 1, ['G'] = 1, ['H'] = 1, ['I'] = 1, ['J'] = 1,
+        ['K'] = 1, ['L'] = 1, ['M'] = 1, ['N'] = 1, ['O'] = 1, ['P'] = 1, ['Q'] = 1, ['R'] = 1,
+        ['S'] = 1, ['T'] = 1, ['U'] = 1, ['V'] = 1, ['W'] = 1, ['X'] = 1, ['Y'] = 1, ['Z'] = 1,
+        ['a'] = 1, ['b'] = 1, ['c'] = 1, ['d'] = 1, ['e'] = 1, ['f'] = 1, ['g'] = 1, ['h'] = 1,
+        ['i'] = 1, ['j'] = 1, ['k'] = 1, ['l'] = 1, ['m'] = 1, ['n'] = 1, ['o'] = 1, ['p'] = 1,
+        ['q'] = 1, ['r'] = 1, ['s'] = 1, ['t'] = 1, ['u'] = 1, ['v'] = 1, ['w'] = 1, ['x'] = 1,
+        ['y'] = 1, ['z'] = 1,
 };
 
 qt_rc qt_code_canon_append(qt_code *code, const char *s, size_t n, bool encode, qt_err *err)
@@ -105,7 +103,7 @@ qt_rc qt_code_canon_append(qt_code *code, const char *s, size_t n, bool encode, 
 	goto out;
 toobig:
 	rc = qt_err_set(err, QT_ERR_TOOBIG, "canonical code longer than %d bytes",
-			QT_CODE_CANON_MAX - 1);
+	                QT_CODE_CANON_MAX - 1);
 out:
 	return rc;
 }
@@ -122,7 +120,7 @@ static int hexval(char c)
 }
 
 qt_rc qt_code_pct_decode(const char *s, size_t n, char *out, size_t outsz, size_t *outlen,
-			 const char *what, qt_err *err)
+                         const char *what, qt_err *err)
 {
 	char shown[4 * 3 + 1];
 	size_t o = 0;
@@ -134,16 +132,17 @@ qt_rc qt_code_pct_decode(const char *s, size_t n, char *out, size_t outsz, size_
 			int hi = i + 2 < n ? hexval(s[i + 1]) : -1;
 			int lo = i + 2 < n ? hexval(s[i + 2]) : -1;
 			if (hi < 0 || lo < 0) {
-				rc = qt_err_set(err, QT_ERR_INVALID, "%s: bad percent-encoding '%s'",
-						what, qt_code_snippet(s + i, n - i, 3, shown));
+				rc = qt_err_set(err, QT_ERR_INVALID,
+				                "%s: bad percent-encoding '%s'", what,
+				                qt_code_snippet(s + i, n - i, 3, shown));
 				goto out;
 			}
 			c = (char)(hi * 16 + lo);
 			i += 2;
 		}
 		if (o == outsz) {
-			rc = qt_err_set(err, QT_ERR_TOOBIG, "%s: longer than %zu bytes decoded", what,
-					outsz);
+			rc = qt_err_set(err, QT_ERR_TOOBIG, "%s: longer than %zu bytes decoded",
+			                what, outsz);
 			goto out;
 		}
 		out[o++] = c;

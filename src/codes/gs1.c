@@ -23,19 +23,17 @@ static int is_digit(char c)
 /* GS1 AI encodable character set 82 (General Specifications figure 7.11-1), as a table
  * because it is checked for every byte of every value. */
 static const uint8_t cset82[256] = {
-	['!'] = 1, ['"'] = 1, ['%'] = 1, ['&'] = 1, ['\''] = 1, ['('] = 1, [')'] = 1,
-	['*'] = 1, ['+'] = 1, [','] = 1, ['-'] = 1, ['.'] = 1, ['/'] = 1, [':'] = 1,
-	[';'] = 1, ['<'] = 1, ['='] = 1, ['>'] = 1, ['?'] = 1, ['_'] = 1,
-	['0'] = 1, ['1'] = 1, ['2'] = 1, ['3'] = 1, ['4'] = 1, ['5'] = 1, ['6'] = 1,
-	['7'] = 1, ['8'] = 1, ['9'] = 1,
-	['A'] = 1, ['B'] = 1, ['C'] = 1, ['D'] = 1, ['E'] = 1, ['F'] = 1, ['G'] = 1,
-	['H'] = 1, ['I'] = 1, ['J'] = 1, ['K'] = 1, ['L'] = 1, ['M'] = 1, ['N'] = 1,
-	['O'] = 1, ['P'] = 1, ['Q'] = 1, ['R'] = 1, ['S'] = 1, ['T'] = 1, ['U'] = 1,
-	['V'] = 1, ['W'] = 1, ['X'] = 1, ['Y'] = 1, ['Z'] = 1,
-	['a'] = 1, ['b'] = 1, ['c'] = 1, ['d'] = 1, ['e'] = 1, ['f'] = 1, ['g'] = 1,
-	['h'] = 1, ['i'] = 1, ['j'] = 1, ['k'] = 1, ['l'] = 1, ['m'] = 1, ['n'] = 1,
-	['o'] = 1, ['p'] = 1, ['q'] = 1, ['r'] = 1, ['s'] = 1, ['t'] = 1, ['u'] = 1,
-	['v'] = 1, ['w'] = 1, ['x'] = 1, ['y'] = 1, ['z'] = 1,
+        ['!'] = 1, ['"'] = 1, ['%'] = 1, ['&'] = 1, ['\''] = 1, ['('] = 1, [')'] = 1, ['*'] = 1,
+        ['+'] = 1, [','] = 1, ['-'] = 1, ['.'] = 1, ['/'] = 1,  [':'] = 1, [';'] = 1, ['<'] = 1,
+        ['='] = 1, ['>'] = 1, ['?'] = 1, ['_'] = 1, ['0'] = 1,  ['1'] = 1, ['2'] = 1, ['3'] = 1,
+        ['4'] = 1, ['5'] = 1, ['6'] = 1, ['7'] = 1, ['8'] = 1,  ['9'] = 1, ['A'] = 1, ['B'] = 1,
+        ['C'] = 1, ['D'] = 1, ['E'] = 1, ['F'] = 1, ['G'] = 1,  ['H'] = 1, ['I'] = 1, ['J'] = 1,
+        ['K'] = 1, ['L'] = 1, ['M'] = 1, ['N'] = 1, ['O'] = 1,  ['P'] = 1, ['Q'] = 1, ['R'] = 1,
+        ['S'] = 1, ['T'] = 1, ['U'] = 1, ['V'] = 1, ['W'] = 1,  ['X'] = 1, ['Y'] = 1, ['Z'] = 1,
+        ['a'] = 1, ['b'] = 1, ['c'] = 1, ['d'] = 1, ['e'] = 1,  ['f'] = 1, ['g'] = 1, ['h'] = 1,
+        ['i'] = 1, ['j'] = 1, ['k'] = 1, ['l'] = 1, ['m'] = 1,  ['n'] = 1, ['o'] = 1, ['p'] = 1,
+        ['q'] = 1, ['r'] = 1, ['s'] = 1, ['t'] = 1, ['u'] = 1,  ['v'] = 1, ['w'] = 1, ['x'] = 1,
+        ['y'] = 1, ['z'] = 1,
 };
 
 static int is_cset82(unsigned char c)
@@ -64,7 +62,8 @@ static const qt_gs1_ai *ai_find(const char *ai, size_t n, unsigned *index)
 	run = qt_gs1_ai_prefix[(ai[0] - '0') * 10 + (ai[1] - '0')];
 	for (unsigned i = run[0] - 1u; run[0] && i < run[0] - 1u + run[1]; i++) {
 		const qt_gs1_ai *a = &qt_gs1_ai_table[i];
-		if (a->ai_len == n && (n < 3 || a->ai[2] == ai[2]) && (n < 4 || a->ai[3] == ai[3])) {
+		if (a->ai_len == n && (n < 3 || a->ai[2] == ai[2]) &&
+		    (n < 4 || a->ai[3] == ai[3])) {
 			if (index)
 				*index = i;
 			return a;
@@ -153,7 +152,7 @@ static qt_rc check_date(const qt_gs1_ai *a, const char *v, int ref_year, qt_err 
 		rc = qt_err_set(err, QT_ERR_INVALID, "AI %s: month %02d", a->ai, mm);
 	else if (dd > days_in_month(year, mm))
 		rc = qt_err_set(err, QT_ERR_INVALID, "AI %s: day %02d does not exist in %04d-%02d",
-				a->ai, dd, year, mm);
+		                a->ai, dd, year, mm);
 	return rc;
 }
 
@@ -188,8 +187,7 @@ out:
 }
 
 /* Check one value against its AI's components and linters. */
-static qt_rc check_value(const qt_gs1_ai *a, const char *v, size_t n, int ref_year,
-			 qt_err *err)
+static qt_rc check_value(const qt_gs1_ai *a, const char *v, size_t n, int ref_year, qt_err *err)
 {
 	size_t at = 0;
 	qt_rc rc = QT_OK;
@@ -201,14 +199,16 @@ static qt_rc check_value(const qt_gs1_ai *a, const char *v, size_t n, int ref_ye
 	if (n < a->min_len || n > a->max_len) {
 		if (a->min_len == a->max_len)
 			rc = qt_err_set(err, QT_ERR_INVALID, "AI %s (%s): expected %u %s, got %zu",
-					a->ai, a->title, a->min_len,
-					a->comps[0].type == 'N' ? "digits" : "characters", n);
+			                a->ai, a->title, a->min_len,
+			                a->comps[0].type == 'N' ? "digits" : "characters", n);
 		else if (n > a->max_len)
-			rc = qt_err_set(err, QT_ERR_INVALID, "AI %s (%s): %zu characters, at most %u",
-					a->ai, a->title, n, a->max_len);
+			rc = qt_err_set(err, QT_ERR_INVALID,
+			                "AI %s (%s): %zu characters, at most %u", a->ai, a->title,
+			                n, a->max_len);
 		else
-			rc = qt_err_set(err, QT_ERR_INVALID, "AI %s (%s): %zu characters, at least %u",
-					a->ai, a->title, n, a->min_len);
+			rc = qt_err_set(err, QT_ERR_INVALID,
+			                "AI %s (%s): %zu characters, at least %u", a->ai, a->title,
+			                n, a->min_len);
 		goto out;
 	}
 	for (unsigned c = 0; c < a->n_comps && at < n; c++) {
@@ -245,13 +245,14 @@ static qt_rc check_value(const qt_gs1_ai *a, const char *v, size_t n, int ref_ye
 			unsigned char ch = (unsigned char)p[bad];
 			if (comp->type == 'N')
 				rc = qt_err_set(err, QT_ERR_INVALID,
-						"AI %s: %s at position %zu is not a digit", a->ai,
-						qt_code_describe_byte(ch, what), at + bad + 1);
+				                "AI %s: %s at position %zu is not a digit", a->ai,
+				                qt_code_describe_byte(ch, what), at + bad + 1);
 			else
-				rc = qt_err_set(err, QT_ERR_INVALID,
-						"AI %s: character 0x%02X at position %zu is not allowed "
-						"(GS1 character set 82)",
-						a->ai, ch, at + bad + 1);
+				rc = qt_err_set(
+				        err, QT_ERR_INVALID,
+				        "AI %s: character 0x%02X at position %zu is not allowed "
+				        "(GS1 character set 82)",
+				        a->ai, ch, at + bad + 1);
 			goto out;
 		}
 		if (comp->lints & QT_LINT_CSUM) {
@@ -266,9 +267,9 @@ static qt_rc check_value(const qt_gs1_ai *a, const char *v, size_t n, int ref_ye
 			sum = (len & 1) ? 3 * odd + even : 3 * even + odd;
 			if (last != (10 - sum % 10) % 10) {
 				rc = qt_err_set(err, QT_ERR_INVALID,
-						"AI %s (%s): check digit: expected %c, got %c", a->ai,
-						a->title, (char)('0' + (10 - sum % 10) % 10),
-						p[len - 1]);
+				                "AI %s (%s): check digit: expected %c, got %c",
+				                a->ai, a->title, (char)('0' + (10 - sum % 10) % 10),
+				                p[len - 1]);
 				goto out;
 			}
 		}
@@ -282,8 +283,8 @@ static qt_rc check_value(const qt_gs1_ai *a, const char *v, size_t n, int ref_ye
 			int total = (p[2] - '0') * 10 + (p[3] - '0');
 			if (piece < 1 || total < 1 || piece > total) {
 				rc = qt_err_set(err, QT_ERR_INVALID,
-						"AI %s: piece %02d of total %02d is impossible", a->ai,
-						piece, total);
+				                "AI %s: piece %02d of total %02d is impossible",
+				                a->ai, piece, total);
 				goto out;
 			}
 		}
@@ -301,7 +302,7 @@ typedef struct gs1_state {
 } gs1_state;
 
 static qt_rc add_elem(gs1_state *st, qt_code *code, const qt_gs1_ai *a, unsigned index,
-		     const char *v, size_t n, qt_err *err)
+                      const char *v, size_t n, qt_err *err)
 {
 	qt_gs1_elem *e;
 	qt_rc rc = QT_OK;
@@ -316,12 +317,12 @@ static qt_rc add_elem(gs1_state *st, qt_code *code, const qt_gs1_ai *a, unsigned
 		/* The same AI twice is harmless only when both say the same thing. */
 		if (old->len != n || memcmp(old->value, v, n) != 0)
 			rc = qt_err_set(err, QT_ERR_INVALID,
-					"AI %s appears twice with different values", a->ai);
+			                "AI %s appears twice with different values", a->ai);
 		goto out;
 	}
 	if (code->n_elems == QT_GS1_ELEMS_MAX) {
 		rc = qt_err_set(err, QT_ERR_TOOBIG, "more than %d AIs in one code",
-				QT_GS1_ELEMS_MAX);
+		                QT_GS1_ELEMS_MAX);
 		goto out;
 	}
 	e = &code->elems[code->n_elems++];
@@ -361,7 +362,7 @@ static qt_rc canon_pair(qt_code *code, const qt_gs1_elem *e, qt_err *err)
 	/* "/AI/" is at most 6 bytes; the value's own append checks the rest. */
 	if (code->canonical_len + 6 >= QT_CODE_CANON_MAX)
 		return qt_err_set(err, QT_ERR_TOOBIG, "canonical code longer than %d bytes",
-				  QT_CODE_CANON_MAX - 1);
+		                  QT_CODE_CANON_MAX - 1);
 	if (code->canonical_len)
 		*o++ = '/';
 	memcpy(o, a->ai, a->ai_len);
@@ -386,8 +387,8 @@ static qt_rc finish(gs1_state *st, qt_code *code, qt_err *err)
 				met = (st->present & a->req[g].alt[k]) == a->req[g].alt[k];
 			if (!met) {
 				rc = qt_err_set(err, QT_ERR_INVALID,
-						"AI %s (%s) needs AI %s in the same code", a->ai,
-						a->title, a->req[g].text);
+				                "AI %s (%s) needs AI %s in the same code", a->ai,
+				                a->title, a->req[g].text);
 				goto out;
 			}
 		}
@@ -395,8 +396,8 @@ static qt_rc finish(gs1_state *st, qt_code *code, qt_err *err)
 			for (unsigned j = 0; j < qt_gs1_ai_count; j++)
 				if (st->present & a->ex_mask & (1u << j)) {
 					rc = qt_err_set(err, QT_ERR_INVALID,
-							"AI %s (%s) cannot be used with AI %s", a->ai,
-							a->title, qt_gs1_ai_table[j].ai);
+					                "AI %s (%s) cannot be used with AI %s",
+					                a->ai, a->title, qt_gs1_ai_table[j].ai);
 					goto out;
 				}
 		}
@@ -405,8 +406,8 @@ static qt_rc finish(gs1_state *st, qt_code *code, qt_err *err)
 	key = primary_key(code, st->present);
 	if (!key) {
 		rc = qt_err_set(err, QT_ERR_INVALID,
-				"no GS1 key: a trace code needs AI 01 (GTIN), 00 (SSCC), 414, "
-				"8004 or 8006");
+		                "no GS1 key: a trace code needs AI 01 (GTIN), 00 (SSCC), 414, "
+		                "8004 or 8006");
 		goto out;
 	}
 	code->scheme = QT_SCHEME_GS1;
@@ -423,17 +424,16 @@ static qt_rc finish(gs1_state *st, qt_code *code, qt_err *err)
 		const qt_gs1_elem *serial = elem_at(code, st->present, QT_AI_21);
 		const qt_gs1_elem *lot = elem_at(code, st->present, QT_AI_10);
 		code->kind = key->ai[0] == '8' ? QT_KIND_OTHER
-			     : serial          ? QT_KIND_ITEM
-			     : lot             ? QT_KIND_BATCH
-					       : QT_KIND_PRODUCT;
+		             : serial          ? QT_KIND_ITEM
+		             : lot             ? QT_KIND_BATCH
+		                               : QT_KIND_PRODUCT;
 		if ((cpv && (rc = canon_pair(code, cpv, err))) ||
 		    (serial && (rc = canon_pair(code, serial, err))) ||
 		    (!serial && lot && (rc = canon_pair(code, lot, err))))
 			goto out;
 	} else {
-		const qt_gs1_elem *ext = key->ai_index == QT_AI_414
-						 ? elem_at(code, st->present, QT_AI_254)
-						 : NULL;
+		const qt_gs1_elem *ext =
+		        key->ai_index == QT_AI_414 ? elem_at(code, st->present, QT_AI_254) : NULL;
 		code->kind = QT_KIND_OTHER;
 		if (ext && (rc = canon_pair(code, ext, err)))
 			goto out;
@@ -451,7 +451,7 @@ static void state_init(gs1_state *st, const qt_code_opts *opts, qt_code *code)
 }
 
 qt_rc qt_gs1_parse_bracketed(const char *s, size_t n, const qt_code_opts *opts, qt_code *code,
-			     qt_err *err)
+                             qt_err *err)
 {
 	gs1_state st;
 	size_t i = 0;
@@ -459,7 +459,8 @@ qt_rc qt_gs1_parse_bracketed(const char *s, size_t n, const qt_code_opts *opts, 
 
 	state_init(&st, opts, code);
 	if (n == 0 || s[0] != '(') {
-		rc = qt_err_set(err, QT_ERR_INVALID, "element string must start with '(' and an AI");
+		rc = qt_err_set(err, QT_ERR_INVALID,
+		                "element string must start with '(' and an AI");
 		goto out;
 	}
 	while (i < n) {
@@ -476,16 +477,16 @@ qt_rc qt_gs1_parse_bracketed(const char *s, size_t n, const qt_code_opts *opts, 
 		ai_len = i - ai_start;
 		if (i >= n || s[i] != ')' || ai_len < 2 || ai_len > 4) {
 			rc = qt_err_set(err, QT_ERR_INVALID,
-					"position %zu: expected an AI of 2 to 4 digits in "
-					"parentheses",
-					ai_start);
+			                "position %zu: expected an AI of 2 to 4 digits in "
+			                "parentheses",
+			                ai_start);
 			goto out;
 		}
 		a = ai_find(s + ai_start, ai_len, &idx);
 		if (!a) {
 			rc = qt_err_set(err, QT_ERR_INVALID,
-					"AI %.*s is not one qtrace accepts in a trace code", (int)ai_len,
-					s + ai_start);
+			                "AI %.*s is not one qtrace accepts in a trace code",
+			                (int)ai_len, s + ai_start);
 			goto out;
 		}
 		i++;
@@ -505,9 +506,10 @@ qt_rc qt_gs1_parse_bracketed(const char *s, size_t n, const qt_code_opts *opts, 
 				if (c == '\\' && i + 1 < n && s[i + 1] == '(')
 					c = s[++i];
 				if (vlen == QT_GS1_VALUE_MAX) {
-					rc = qt_err_set(err, QT_ERR_INVALID,
-							"AI %s (%s): value longer than %u characters",
-							a->ai, a->title, a->max_len);
+					rc = qt_err_set(
+					        err, QT_ERR_INVALID,
+					        "AI %s (%s): value longer than %u characters",
+					        a->ai, a->title, a->max_len);
 					goto out;
 				}
 				value[vlen++] = c;
@@ -524,7 +526,7 @@ out:
 }
 
 qt_rc qt_gs1_parse_raw(const char *s, size_t n, const qt_code_opts *opts, qt_code *code,
-		       qt_err *err)
+                       qt_err *err)
 {
 	gs1_state st;
 	size_t i = 0;
@@ -545,8 +547,8 @@ qt_rc qt_gs1_parse_raw(const char *s, size_t n, const qt_code_opts *opts, qt_cod
 		if (!a) {
 			char shown[4 * 4 + 1];
 			rc = qt_err_set(err, QT_ERR_INVALID,
-					"position %zu: '%s' does not start an AI qtrace accepts",
-					i + 1, qt_code_snippet(s + i, n - i, 4, shown));
+			                "position %zu: '%s' does not start an AI qtrace accepts",
+			                i + 1, qt_code_snippet(s + i, n - i, 4, shown));
 			goto out;
 		}
 		vstart = i + a->ai_len;
@@ -558,10 +560,11 @@ qt_rc qt_gs1_parse_raw(const char *s, size_t n, const qt_code_opts *opts, qt_cod
 			const char *gs = memchr(s + vstart, GS, n - vstart);
 			vlen = gs ? (size_t)(gs - (s + vstart)) : n - vstart;
 			if (vlen > a->max_len) {
-				rc = qt_err_set(err, QT_ERR_INVALID,
-						"AI %s (%s): %zu characters, at most %u (missing GS "
-						"separator?)",
-						a->ai, a->title, vlen, a->max_len);
+				rc = qt_err_set(
+				        err, QT_ERR_INVALID,
+				        "AI %s (%s): %zu characters, at most %u (missing GS "
+				        "separator?)",
+				        a->ai, a->title, vlen, a->max_len);
 				goto out;
 			}
 		}
@@ -589,7 +592,7 @@ qt_rc qt_gs1_parse_key_digits(const char *s, size_t n, qt_code *code, qt_err *er
 	for (size_t i = 0; i < n; i++)
 		if (!is_digit(s[i])) {
 			rc = qt_err_set(err, QT_ERR_INVALID, "'%c' at position %zu is not a digit",
-					s[i], i + 1);
+			                s[i], i + 1);
 			goto out;
 		}
 	if (n == 18) {
@@ -603,8 +606,8 @@ qt_rc qt_gs1_parse_key_digits(const char *s, size_t n, qt_code *code, qt_err *er
 		rc = add_elem(&st, code, a, idx, padded, 14, err);
 	} else {
 		rc = qt_err_set(err, QT_ERR_INVALID,
-				"%zu digits is no GS1 key length (GTIN 8, 12, 13 or 14; SSCC 18)",
-				n);
+		                "%zu digits is no GS1 key length (GTIN 8, 12, 13 or 14; SSCC 18)",
+		                n);
 	}
 	if (rc == QT_OK)
 		rc = finish(&st, code, err);
@@ -650,7 +653,7 @@ typedef struct dl_seg {
 
 /* Qualifiers must follow one of the key's dlpkey sequences in order. */
 static qt_rc check_qualifiers(const qt_gs1_ai *key, dl_seg *segs, size_t first, size_t m,
-			      qt_err *err)
+                              qt_err *err)
 {
 	const char *alts = key->dlpkey;
 	qt_rc rc = QT_OK;
@@ -672,20 +675,20 @@ static qt_rc check_qualifiers(const qt_gs1_ai *key, dl_seg *segs, size_t first, 
 					char pq[5];
 					int ppos;
 					snprintf(pq, sizeof pq, "%.*s",
-						 (int)(segs[k].n < 4 ? segs[k].n : 4), segs[k].p);
+					         (int)(segs[k].n < 4 ? segs[k].n : 4), segs[k].p);
 					ppos = qual_pos(alt, len, pq);
 					if (ppos == pos) {
 						rc = qt_err_set(err, QT_ERR_INVALID,
-								"AI %s appears twice in a Digital "
-								"Link path",
-								q);
+						                "AI %s appears twice in a Digital "
+						                "Link path",
+						                q);
 						goto out;
 					}
 					if (ppos > pos) {
 						rc = qt_err_set(err, QT_ERR_INVALID,
-								"AI %s must come after AI %s in a "
-								"Digital Link path",
-								pq, q);
+						                "AI %s must come after AI %s in a "
+						                "Digital Link path",
+						                pq, q);
 						goto out;
 					}
 				}
@@ -694,13 +697,13 @@ static qt_rc check_qualifiers(const qt_gs1_ai *key, dl_seg *segs, size_t first, 
 			alt = bar ? bar + 1 : NULL;
 		}
 		if (!found) {
-			rc = qt_err_set(err, QT_ERR_INVALID,
-					"AI %s is not a key qualifier of AI %s in a Digital Link path%s",
-					q, key->ai,
-					ai_find(q, strlen(q), NULL) &&
-							ai_find(q, strlen(q), NULL)->dl_attr
-						? " (put it in the query string)"
-						: "");
+			rc = qt_err_set(
+			        err, QT_ERR_INVALID,
+			        "AI %s is not a key qualifier of AI %s in a Digital Link path%s", q,
+			        key->ai,
+			        ai_find(q, strlen(q), NULL) && ai_find(q, strlen(q), NULL)->dl_attr
+			                ? " (put it in the query string)"
+			                : "");
 			goto out;
 		}
 	}
@@ -709,7 +712,7 @@ out:
 }
 
 static qt_rc dl_add(gs1_state *st, qt_code *code, const char *ai, size_t ai_n, const char *raw,
-		    size_t raw_n, int in_path, qt_err *err)
+                    size_t raw_n, int in_path, qt_err *err)
 {
 	char value[QT_GS1_VALUE_MAX + 2];
 	char padded[15];
@@ -720,19 +723,19 @@ static qt_rc dl_add(gs1_state *st, qt_code *code, const char *ai, size_t ai_n, c
 
 	if (!a) {
 		rc = qt_err_set(err, QT_ERR_INVALID,
-				"AI %.*s is not one qtrace accepts in a trace code", (int)ai_n, ai);
+		                "AI %.*s is not one qtrace accepts in a trace code", (int)ai_n, ai);
 		goto out;
 	}
 	if (!in_path && !a->dl_attr) {
 		rc = qt_err_set(err, QT_ERR_INVALID,
-				"AI %s may not be a Digital Link query attribute", a->ai);
+		                "AI %s may not be a Digital Link query attribute", a->ai);
 		goto out;
 	}
 	/* One byte more than any AI allows, so an overlong value gets check_value's message. */
 	rc = qt_code_pct_decode(raw, raw_n, value, QT_GS1_VALUE_MAX + 1, &vlen, a->ai, err);
 	if (rc == QT_ERR_TOOBIG)
 		rc = qt_err_set(err, QT_ERR_INVALID, "AI %s (%s): value longer than %u characters",
-				a->ai, a->title, a->max_len);
+		                a->ai, a->title, a->max_len);
 	if (rc != QT_OK)
 		goto out;
 	/* Digital Link allows a GTIN-8/12/13 in the path; the key is always GTIN-14. */
@@ -763,8 +766,7 @@ static int starts_with_ci(const char *s, size_t n, const char *prefix)
 	return 1;
 }
 
-qt_rc qt_gs1_parse_dl(const char *s, size_t n, const qt_code_opts *opts, qt_code *code,
-		      qt_err *err)
+qt_rc qt_gs1_parse_dl(const char *s, size_t n, const qt_code_opts *opts, qt_code *code, qt_err *err)
 {
 	gs1_state st;
 	dl_seg segs[DL_SEGS_MAX];
@@ -802,8 +804,8 @@ qt_rc qt_gs1_parse_dl(const char *s, size_t n, const qt_code_opts *opts, qt_code
 		if (j == i && j == path_end)
 			break;
 		if (m == DL_SEGS_MAX) {
-			rc = qt_err_set(err, QT_ERR_INVALID, "Digital Link path has over %d segments",
-					DL_SEGS_MAX);
+			rc = qt_err_set(err, QT_ERR_INVALID,
+			                "Digital Link path has over %d segments", DL_SEGS_MAX);
 			goto out;
 		}
 		segs[m].p = s + i;
@@ -826,8 +828,8 @@ qt_rc qt_gs1_parse_dl(const char *s, size_t n, const qt_code_opts *opts, qt_code
 	}
 	if (!key) {
 		rc = qt_err_set(err, QT_ERR_INVALID,
-				"no GS1 key in the Digital Link path (expected /01/<GTIN>, "
-				"/00/<SSCC>, /414/, /8004/ or /8006/)");
+		                "no GS1 key in the Digital Link path (expected /01/<GTIN>, "
+		                "/00/<SSCC>, /414/, /8004/ or /8006/)");
 		goto out;
 	}
 	rc = check_qualifiers(key, segs, key_at + 2, m, err);
@@ -850,8 +852,8 @@ qt_rc qt_gs1_parse_dl(const char *s, size_t n, const qt_code_opts *opts, qt_code
 		if (eq > a && all_digits(q + a, eq - a)) {
 			if (eq == b) {
 				rc = qt_err_set(err, QT_ERR_INVALID,
-						"query attribute %.*s has no value", (int)(eq - a),
-						q + a);
+				                "query attribute %.*s has no value", (int)(eq - a),
+				                q + a);
 				goto out;
 			}
 			rc = dl_add(&st, code, q + a, eq - a, q + eq + 1, b - eq - 1, 0, err);

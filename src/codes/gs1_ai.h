@@ -37,10 +37,10 @@ typedef struct qt_gs1_ai {
 		uint8_t n_alt;
 		uint32_t alt[8];
 	} req[2];
-	const char *ex;   /* dictionary text of the AIs it may not appear with */
-	uint32_t ex_mask; /* the same as a mask over table indexes */
+	const char *ex;     /* dictionary text of the AIs it may not appear with */
+	uint32_t ex_mask;   /* the same as a mask over table indexes */
 	const char *dlpkey; /* NULL: not a primary key; "": key without qualifiers; else
-			       ordered qualifier sequences "22,10,21|235" */
+	                       ordered qualifier sequences "22,10,21|235" */
 } qt_gs1_ai;
 
 extern const qt_gs1_ai qt_gs1_ai_table[];

@@ -26,7 +26,6 @@ const char *qt_rc_str(qt_rc rc);
 
 /* printf-style; a NULL err is allowed and ignored. Returns rc so callers can write
  * `return qt_err_set(err, QT_ERR_INVALID, "...")` or `rc = qt_err_set(...); goto out;`. */
-qt_rc qt_err_set(qt_err *err, qt_rc rc, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+qt_rc qt_err_set(qt_err *err, qt_rc rc, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 #endif

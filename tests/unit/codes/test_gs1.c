@@ -106,9 +106,9 @@ static void test_bracketed(void **state)
 	expect_canonical("(8004)6901234ASSET7", "8004/6901234ASSET7");
 	expect_canonical("(8006)069012345678920102(21)P1", "8006/069012345678920102/21/P1");
 	expect_canonical("(01)06901234567892(400)PO-1(240)X(241)Y(250)Z(21)S(30)5",
-			 "01/06901234567892/21/S");
+	                 "01/06901234567892/21/S");
 	expect_canonical("(01)06901234567892(11)260101(13)260102(15)260103(21)S",
-			 "01/06901234567892/21/S");
+	                 "01/06901234567892/21/S");
 	/* the same AI twice with the same value is harmless */
 	expect_canonical("(01)06901234567892(10)L(10)L", "01/06901234567892/10/L");
 }
@@ -117,19 +117,41 @@ static void test_raw_and_prefixes(void **state)
 {
 	(void)state;
 	const char *want = "01/06901234567892/21/A1B2";
-	expect_canonical("0106901234567892" "10L1\x1d" "21A1B2", want);
-	expect_canonical("]d20106901234567892" "10L1\x1d" "21A1B2", want);
-	expect_canonical("]Q30106901234567892" "10L1\x1d" "21A1B2", want);
-	expect_canonical("]C10106901234567892" "10L1\x1d" "21A1B2", want);
-	expect_canonical("\x1d" "0106901234567892" "21A1B2\x1d" "10L1", want);
+	expect_canonical("0106901234567892"
+	                 "10L1\x1d"
+	                 "21A1B2",
+	                 want);
+	expect_canonical("]d20106901234567892"
+	                 "10L1\x1d"
+	                 "21A1B2",
+	                 want);
+	expect_canonical("]Q30106901234567892"
+	                 "10L1\x1d"
+	                 "21A1B2",
+	                 want);
+	expect_canonical("]C10106901234567892"
+	                 "10L1\x1d"
+	                 "21A1B2",
+	                 want);
+	expect_canonical("\x1d"
+	                 "0106901234567892"
+	                 "21A1B2\x1d"
+	                 "10L1",
+	                 want);
 	/* fixed-length AIs need no separator */
-	expect_canonical("010690123456789217261231" "21A1B2", want);
+	expect_canonical("010690123456789217261231"
+	                 "21A1B2",
+	                 want);
 	expect_canonical("]E06901234567892", "01/06901234567892");
 	expect_canonical("]Q1https://x.example/01/06901234567892", "01/06901234567892");
 	expect_error("]X9abc", "symbology identifier ]X9");
 	expect_error("]d2", "empty element string");
-	expect_error("0106901234567892" "10ABCDEFGHIJKLMNOPQRSTUVWXYZ", "missing GS separator");
-	expect_error("]d20106901234567892" "99X", "'99X' does not start an AI");
+	expect_error("0106901234567892"
+	             "10ABCDEFGHIJKLMNOPQRSTUVWXYZ",
+	             "missing GS separator");
+	expect_error("]d20106901234567892"
+	             "99X",
+	             "'99X' does not start an AI");
 	expect_error("]d2010690123456", "expected 14 digits, got 10");
 }
 
@@ -146,7 +168,7 @@ static void test_element_errors(void **state)
 	expect_canonical("(01)06901234567892(11)280229", "01/06901234567892"); /* leap year */
 	expect_canonical("(01)06901234567892(17)261200", "01/06901234567892"); /* day 00 */
 	expect_error("(01)06901234567892(10)ABCDEFGHIJKLMNOPQRSTU",
-		     "AI 10 (BATCH/LOT): 21 characters, at most 20");
+	             "AI 10 (BATCH/LOT): 21 characters, at most 20");
 	expect_error("(01)06901234567892(10)A B", "character 0x20 at position 2");
 	expect_error("(01)06901234567892(21)", "AI 21: empty value");
 	expect_error("(10)L1", "AI 10 (BATCH/LOT) needs AI 01,02,03,8006,8026");
@@ -193,9 +215,9 @@ static void test_dates_iso(void **state)
 	{
 		qt_code_opts o1930 = {.ref_year = 1930};
 		qt_err err;
-		assert_int_equal(qt_code_parse("(01)06901234567892(11)000229", 28, &o1930, &c,
-					       &err),
-				 QT_ERR_INVALID);
+		assert_int_equal(
+		        qt_code_parse("(01)06901234567892(11)000229", 28, &o1930, &c, &err),
+		        QT_ERR_INVALID);
 		assert_non_null(strstr(err.msg, "1900-02"));
 	}
 }
@@ -215,32 +237,33 @@ static void test_digital_link(void **state)
 	/* any host, any path prefix, http, GTIN-13/12/8 in the path, trailing slash */
 	expect_canonical("http://localhost:8080/01/6901234567892", "01/06901234567892");
 	expect_canonical("HTTPS://Example.COM/some/prefix/01/06901234567892/21/S1/",
-			 "01/06901234567892/21/S1");
+	                 "01/06901234567892/21/S1");
 	expect_canonical("https://d.example/01/96385074", "01/00000096385074");
 	expect_canonical("https://d.example/01/036000291452/10/X", "01/00036000291452/10/X");
 	/* percent-encoding in path and query; non-AI query keys are for the resolver */
 	expect_canonical("https://d.example/01/06901234567892/21/A%2FB?linkType=gs1:pip&11=260101",
-			 "01/06901234567892/21/A%2FB");
+	                 "01/06901234567892/21/A%2FB");
 	c = parse_ok("https://d.example/01/06901234567892/21/%41%62?10=L%2B1#frag");
 	assert_string_equal(qt_code_ai(&c, "21"), "Ab");
 	assert_string_equal(qt_code_ai(&c, "10"), "L+1");
-	expect_canonical("https://d.example/01/06901234567892/22/V/10/L/21/S", "01/06901234567892/22/V/21/S");
+	expect_canonical("https://d.example/01/06901234567892/22/V/10/L/21/S",
+	                 "01/06901234567892/22/V/21/S");
 	expect_canonical("https://d.example/00/069012340000000016", "00/069012340000000016");
 	expect_canonical("https://d.example/414/6901234000016/254/D1", "414/6901234000016/254/D1");
 	expect_canonical("https://d.example/8004/6901234ASSET7", "8004/6901234ASSET7");
 
 	expect_error("https://d.example/01/06901234567892/21/S/10/L",
-		     "AI 21 must come after AI 10 in a Digital Link path");
+	             "AI 21 must come after AI 10 in a Digital Link path");
 	expect_error("https://d.example/01/06901234567892/21/S/22/V",
-		     "AI 21 must come after AI 22 in a Digital Link path");
+	             "AI 21 must come after AI 22 in a Digital Link path");
 	expect_error("https://d.example/01/06901234567892/10/L/10/L", "AI 10 appears twice");
 	expect_error("https://d.example/01/06901234567892/17/261231",
-		     "AI 17 is not a key qualifier of AI 01 in a Digital Link path (put it in "
-		     "the query string)");
+	             "AI 17 is not a key qualifier of AI 01 in a Digital Link path (put it in "
+	             "the query string)");
 	expect_error("https://d.example/00/069012340000000016/21/S",
-		     "AI 21 is not a key qualifier of AI 00");
+	             "AI 21 is not a key qualifier of AI 00");
 	expect_error("https://d.example/01/06901234567892?21=S",
-		     "AI 21 may not be a Digital Link query attribute");
+	             "AI 21 may not be a Digital Link query attribute");
 	expect_error("https://d.example/01/06901234567892?17=261301", "AI 17: month 13");
 	expect_error("https://d.example/01/06901234567892?17=", "AI 17: empty value");
 	expect_error("https://d.example/01/06901234567892?17", "query attribute 17 has no value");
@@ -250,9 +273,9 @@ static void test_digital_link(void **state)
 	expect_error("https://d.example/products/123", "no GS1 key in the Digital Link path");
 	expect_error("https://d.example/", "no GS1 key");
 	expect_error("https://d.example/01/06901234567892/10/L/99/x",
-		     "AI 99 is not a key qualifier of AI 01");
+	             "AI 99 is not a key qualifier of AI 01");
 	expect_error("https://d.example/01/06901234567892/21/ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789",
-		     "value longer than");
+	             "value longer than");
 	expect_error("https://d.example/01/06901234567892?99=1", "AI 99 is not one qtrace accepts");
 }
 
@@ -264,10 +287,13 @@ static void test_formatting(void **state)
 	assert_int_equal(qt_gs1_format_bracketed(&c, buf, sizeof buf), QT_OK);
 	assert_string_equal(buf, "(21)A/B(01)06901234567892(10)L1(17)261231");
 	assert_int_equal(qt_gs1_format_raw(&c, buf, sizeof buf), QT_OK);
-	assert_string_equal(buf, "21A/B\x1d" "0106901234567892" "10L1\x1d" "17261231");
+	assert_string_equal(buf, "21A/B\x1d"
+	                         "0106901234567892"
+	                         "10L1\x1d"
+	                         "17261231");
 	assert_int_equal(qt_gs1_format_dl(&c, "id.example.com", buf, sizeof buf), QT_OK);
 	assert_string_equal(buf,
-			    "https://id.example.com/01/06901234567892/10/L1/21/A%2FB?17=261231");
+	                    "https://id.example.com/01/06901234567892/10/L1/21/A%2FB?17=261231");
 	assert_int_equal(qt_gs1_format_dl(&c, "id.example.com", buf, 20), QT_ERR_TOOBIG);
 	assert_int_equal(qt_gs1_format_bracketed(&c, buf, 10), QT_ERR_TOOBIG);
 	assert_int_equal(qt_gs1_format_raw(&c, buf, 10), QT_ERR_TOOBIG);
@@ -295,7 +321,7 @@ static void random_digits(char *out, size_t n)
 static void random_cset82(char *out, size_t max)
 {
 	static const char cset[] = "!\"%&'()*+,-./0123456789:;<=>?ABCDEFGHIJKLMNOPQRSTUVWXYZ_"
-				   "abcdefghijklmnopqrstuvwxyz";
+	                           "abcdefghijklmnopqrstuvwxyz";
 	size_t n = 1 + next_rand() % max;
 	for (size_t i = 0; i < n; i++)
 		out[i] = cset[next_rand() % (sizeof cset - 1)];
@@ -311,7 +337,7 @@ static void assert_same_code(const qt_code *a, const qt_code *b, const char *for
 		const char *v = qt_code_ai(b, a->elems[i].ai);
 		if (!v || strcmp(v, a->elems[i].value) != 0)
 			fail_msg("%s round trip: AI %s '%s' came back as '%s'", form,
-				 a->elems[i].ai, a->elems[i].value, v ? v : "(missing)");
+			         a->elems[i].ai, a->elems[i].value, v ? v : "(missing)");
 	}
 }
 
@@ -331,20 +357,20 @@ static void test_round_trip_property(void **state)
 		random_cset82(lot, 20);
 		random_cset82(serial, 20);
 		snprintf(date, sizeof date, "%02u%02u%02u", next_rand() % 100, 1 + next_rand() % 12,
-			 next_rand() % 29);
+		         next_rand() % 29);
 		/* escape '(' for the bracketed form */
 		n += snprintf(text + n, sizeof text - n, "(01)%s", gtin);
 		if (iter % 3 != 0) {
 			n += snprintf(text + n, sizeof text - n, "(10)");
 			for (const char *p = lot; *p; p++)
 				n += snprintf(text + n, sizeof text - n, *p == '(' ? "\\(" : "%c",
-					      *p);
+				              *p);
 		}
 		if (iter % 2 == 0) {
 			n += snprintf(text + n, sizeof text - n, "(21)");
 			for (const char *p = serial; *p; p++)
 				n += snprintf(text + n, sizeof text - n, *p == '(' ? "\\(" : "%c",
-					      *p);
+				              *p);
 		}
 		if (iter % 5 == 0)
 			n += snprintf(text + n, sizeof text - n, "(17)%s", date);
@@ -359,8 +385,7 @@ static void test_round_trip_property(void **state)
 		assert_int_equal(qt_gs1_parse_raw(out, strlen(out), &opts, &back, &err), QT_OK);
 		assert_same_code(&code, &back, "raw");
 
-		assert_int_equal(qt_gs1_format_dl(&code, "id.example.com", out, sizeof out),
-				 QT_OK);
+		assert_int_equal(qt_gs1_format_dl(&code, "id.example.com", out, sizeof out), QT_OK);
 		if (qt_code_parse(out, strlen(out), &opts, &back, &err) != QT_OK)
 			fail_msg("DL '%s' did not parse: %s", out, err.msg);
 		assert_same_code(&code, &back, "digital link");
@@ -370,15 +395,11 @@ static void test_round_trip_property(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_check_digit),
-		cmocka_unit_test(test_bare_keys),
-		cmocka_unit_test(test_bracketed),
-		cmocka_unit_test(test_raw_and_prefixes),
-		cmocka_unit_test(test_element_errors),
-		cmocka_unit_test(test_dates_iso),
-		cmocka_unit_test(test_digital_link),
-		cmocka_unit_test(test_formatting),
-		cmocka_unit_test(test_round_trip_property),
+	        cmocka_unit_test(test_check_digit),         cmocka_unit_test(test_bare_keys),
+	        cmocka_unit_test(test_bracketed),           cmocka_unit_test(test_raw_and_prefixes),
+	        cmocka_unit_test(test_element_errors),      cmocka_unit_test(test_dates_iso),
+	        cmocka_unit_test(test_digital_link),        cmocka_unit_test(test_formatting),
+	        cmocka_unit_test(test_round_trip_property),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
