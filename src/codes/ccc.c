@@ -8,11 +8,6 @@
 #define CCC_FIRST_YEAR 2001 /* CCC rules issued Dec 2001, replacing the CCEE and CCIB marks */
 #define CCC_LAST_YEAR  2099
 
-static int is_space(unsigned char c)
-{
-	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
-}
-
 static int all_zero(const char *s, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
@@ -96,12 +91,7 @@ qt_rc qt_ccc_parse(const char *s, size_t n, qt_code *code, qt_err *err)
 	qt_rc rc;
 
 	qt_code_init(code);
-	while (n > 0 && is_space((unsigned char)s[0])) {
-		s++;
-		n--;
-	}
-	while (n > 0 && is_space((unsigned char)s[n - 1]))
-		n--;
+	qt_code_trim(&s, &n);
 
 	rc = check_digits(s, n, err);
 	if (rc != QT_OK)

@@ -7,34 +7,6 @@
 
 #define GS 0x1d
 
-static int starts_ci(const char *s, size_t n, const char *prefix)
-{
-	size_t pn = strlen(prefix);
-	if (n < pn)
-		return 0;
-	for (size_t i = 0; i < pn; i++) {
-		char c = s[i];
-		if (c >= 'A' && c <= 'Z')
-			c = (char)(c - 'A' + 'a');
-		if (c != prefix[i])
-			return 0;
-	}
-	return 1;
-}
-
-static int is_space(char c)
-{
-	return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\v' || c == '\f';
-}
-
-static int all_digits(const char *s, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		if (s[i] < '0' || s[i] > '9')
-			return 0;
-	return n > 0;
-}
-
 static int all_alnum(const char *s, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
@@ -67,7 +39,7 @@ static qt_rc parse_ecode_text(const char *s, size_t n, int decode, const qt_code
 static qt_rc parse_url(const char *s, size_t n, const qt_code_opts *opts, qt_code *code,
                        qt_err *err)
 {
-	size_t i = starts_ci(s, n, "https://") ? 8 : 7, path, end, last;
+	size_t i = qt_code_starts_ci(s, n, "https://") ? 8 : 7, path, end, last;
 	qt_rc rc;
 
 	while (i < n && s[i] != '/' && s[i] != '?' && s[i] != '#')
@@ -98,7 +70,7 @@ static qt_rc parse_digit_start(const char *s, size_t n, const qt_code_opts *opts
                                qt_err *err)
 {
 	qt_err raw_err, ecode_err;
-	int digits = all_digits(s, n);
+	int digits = qt_code_all_digits(s, n);
 	qt_rc rc;
 
 	if (digits && (n == 8 || n == 12 || n == 13 || n == 14 || n == 18)) {
@@ -128,12 +100,7 @@ qt_rc qt_code_parse(const char *text, size_t len, const qt_code_opts *opts, qt_c
 	qt_rc rc = QT_OK;
 
 	qt_code_init(code);
-	while (n > 0 && is_space(s[0])) {
-		s++;
-		n--;
-	}
-	while (n > 0 && is_space(s[n - 1]))
-		n--;
+	qt_code_trim(&s, &n);
 	if (n == 0) {
 		rc = qt_err_set(err, QT_ERR_INVALID, "empty code");
 		goto out;
@@ -151,7 +118,7 @@ qt_rc qt_code_parse(const char *text, size_t len, const qt_code_opts *opts, qt_c
 		/* ISO/IEC 15424 symbology identifier sent by the scanner. */
 		if (n < 3) {
 			rc = qt_err_set(err, QT_ERR_INVALID, "truncated symbology identifier");
-		} else if (starts_ci(s, 3, "]d2") || memcmp(s, "]Q3", 3) == 0 ||
+		} else if (qt_code_starts_ci(s, 3, "]d2") || memcmp(s, "]Q3", 3) == 0 ||
 		           memcmp(s, "]C1", 3) == 0 || memcmp(s, "]e0", 3) == 0 ||
 		           memcmp(s, "]J1", 3) == 0) {
 			rc = qt_gs1_parse_raw(s + 3, n - 3, opts, code, err);
@@ -171,11 +138,11 @@ qt_rc qt_code_parse(const char *text, size_t len, const qt_code_opts *opts, qt_c
 			                "symbology identifier %s is not one a trace code uses",
 			                qt_code_snippet(s, n, 3, shown));
 		}
-	} else if (starts_ci(s, n, "https://") || starts_ci(s, n, "http://")) {
+	} else if (qt_code_starts_ci(s, n, "https://") || qt_code_starts_ci(s, n, "http://")) {
 		rc = parse_url(s, n, opts, code, err);
 	} else if (n > 2 && (s[0] == 'E' || s[0] == 'e') && s[1] == '=') {
 		rc = parse_ecode_text(s + 2, n - 2, 0, opts, code, err);
-	} else if (starts_ci(s, n, "ecode:")) {
+	} else if (qt_code_starts_ci(s, n, "ecode:")) {
 		rc = parse_ecode_text(s + 6, n - 6, 0, opts, code, err);
 	} else if (s[0] == '(') {
 		rc = qt_gs1_parse_bracketed(s, n, opts, code, err);
@@ -188,7 +155,8 @@ qt_rc qt_code_parse(const char *text, size_t len, const qt_code_opts *opts, qt_c
 		rc = parse_digit_start(s, n, opts, code, err);
 		/* 20 letters and digits that are nothing else: most likely a mistyped
 		 * digital identity id, so its check-character error is the helpful one. */
-		if (rc != QT_OK && n == QT_DIC_ID_LEN && all_alnum(s, n) && !all_digits(s, n))
+		if (rc != QT_OK && n == QT_DIC_ID_LEN && all_alnum(s, n) &&
+		    !qt_code_all_digits(s, n))
 			rc = qt_dic_parse(s, n, code, err);
 	} else if (n == QT_DIC_ID_LEN && all_alnum(s, n)) {
 		rc = qt_dic_parse(s, n, code, err);

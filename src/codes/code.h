@@ -109,6 +109,15 @@ qt_rc qt_code_pct_decode(const char *s, size_t n, char *out, size_t outsz, size_
  * printable ASCII kept, anything else as \xNN. out needs 4 * max + 1 bytes. */
 const char *qt_code_snippet(const char *s, size_t n, size_t max, char *out);
 
+/* Small text helpers shared by the scheme parsers. */
+bool qt_code_starts_ci(const char *s, size_t n, const char *lower_prefix);
+bool qt_code_all_digits(const char *s, size_t n); /* false when n == 0 */
+void qt_code_trim(const char **s, size_t *n);     /* ASCII white space, both ends */
+
+/* Percent-encode s[0..n) outside the RFC 3986 unreserved set into out (room bytes, no NUL
+ * written). Returns the bytes written, or (size_t)-1 when they do not fit. */
+size_t qt_code_pct_encode(const char *s, size_t n, char *out, size_t room);
+
 /* One input byte for an error message: "'A'" when printable ASCII, else "byte 0xNN". */
 const char *qt_code_describe_byte(unsigned char c, char out[12]);
 

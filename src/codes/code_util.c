@@ -66,46 +66,97 @@ static const uint8_t unreserved[256] = {
         ['y'] = 1, ['z'] = 1,
 };
 
-qt_rc qt_code_canon_append(qt_code *code, const char *s, size_t n, bool encode, qt_err *err)
+size_t qt_code_pct_encode(const char *s, size_t n, char *out, size_t room)
 {
 	static const char hex[] = "0123456789ABCDEF";
-	char *o = code->canonical + code->canonical_len;
-	const char *end = code->canonical + QT_CODE_CANON_MAX - 1; /* room for the NUL */
-	size_t plain = 0;
-	qt_rc rc = QT_OK;
+	size_t plain = 0, o;
 
-	if (encode)
-		while (plain < n && unreserved[(unsigned char)s[plain]])
-			plain++;
-	else
-		plain = n;
 	/* Most values need no encoding: one bounds check and a copy. */
-	if (plain > (size_t)(end - o))
-		goto toobig;
-	memcpy(o, s, plain);
-	o += plain;
+	while (plain < n && unreserved[(unsigned char)s[plain]])
+		plain++;
+	if (plain > room)
+		return (size_t)-1;
+	memcpy(out, s, plain);
+	o = plain;
 	for (size_t i = plain; i < n; i++) {
 		unsigned char c = (unsigned char)s[i];
 		if (unreserved[c]) {
-			if (o == end)
-				goto toobig;
-			*o++ = (char)c;
+			if (o == room)
+				return (size_t)-1;
+			out[o++] = (char)c;
 		} else {
-			if (end - o < 3)
-				goto toobig;
-			*o++ = '%';
-			*o++ = hex[c >> 4];
-			*o++ = hex[c & 15];
+			if (room - o < 3)
+				return (size_t)-1;
+			out[o++] = '%';
+			out[o++] = hex[c >> 4];
+			out[o++] = hex[c & 15];
 		}
 	}
-	*o = '\0';
-	code->canonical_len = (size_t)(o - code->canonical);
-	goto out;
-toobig:
-	rc = qt_err_set(err, QT_ERR_TOOBIG, "canonical code longer than %d bytes",
-	                QT_CODE_CANON_MAX - 1);
+	return o;
+}
+
+qt_rc qt_code_canon_append(qt_code *code, const char *s, size_t n, bool encode, qt_err *err)
+{
+	size_t room = QT_CODE_CANON_MAX - 1 - code->canonical_len; /* keep room for the NUL */
+	char *o = code->canonical + code->canonical_len;
+	size_t wrote;
+	qt_rc rc = QT_OK;
+
+	if (encode) {
+		wrote = qt_code_pct_encode(s, n, o, room);
+	} else if (n <= room) {
+		memcpy(o, s, n);
+		wrote = n;
+	} else {
+		wrote = (size_t)-1;
+	}
+	if (wrote == (size_t)-1) {
+		rc = qt_err_set(err, QT_ERR_TOOBIG, "canonical code longer than %d bytes",
+		                QT_CODE_CANON_MAX - 1);
+		goto out;
+	}
+	code->canonical_len += wrote;
+	code->canonical[code->canonical_len] = '\0';
 out:
 	return rc;
+}
+
+bool qt_code_starts_ci(const char *s, size_t n, const char *lower_prefix)
+{
+	size_t pn = strlen(lower_prefix);
+	if (n < pn)
+		return false;
+	for (size_t i = 0; i < pn; i++) {
+		char c = s[i];
+		if (c >= 'A' && c <= 'Z')
+			c = (char)(c - 'A' + 'a');
+		if (c != lower_prefix[i])
+			return false;
+	}
+	return true;
+}
+
+bool qt_code_all_digits(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (s[i] < '0' || s[i] > '9')
+			return false;
+	return n > 0;
+}
+
+static bool is_space(char c)
+{
+	return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\v' || c == '\f';
+}
+
+void qt_code_trim(const char **s, size_t *n)
+{
+	while (*n > 0 && is_space((*s)[0])) {
+		(*s)++;
+		(*n)--;
+	}
+	while (*n > 0 && is_space((*s)[*n - 1]))
+		(*n)--;
 }
 
 static int hexval(char c)

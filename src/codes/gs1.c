@@ -72,23 +72,13 @@ static const qt_gs1_ai *ai_find(const char *ai, size_t n, unsigned *index)
 	return NULL;
 }
 
-/* The AI at the start of raw data: AIs are prefix-free, so at most one row matches. */
+/* The AI at the start of raw data: AIs are prefix-free, so at most one length matches. */
 static const qt_gs1_ai *ai_prefix(const char *s, size_t n, unsigned *index)
 {
-	const uint8_t *run;
-
-	if (n < 2 || !is_digit(s[0]) || !is_digit(s[1]))
-		return NULL;
-	run = qt_gs1_ai_prefix[(s[0] - '0') * 10 + (s[1] - '0')];
-	for (unsigned i = run[0] - 1u; run[0] && i < run[0] - 1u + run[1]; i++) {
-		const qt_gs1_ai *a = &qt_gs1_ai_table[i];
-		if (a->ai_len <= n && (a->ai_len < 3 || a->ai[2] == s[2]) &&
-		    (a->ai_len < 4 || a->ai[3] == s[3])) {
-			*index = i;
-			return a;
-		}
-	}
-	return NULL;
+	const qt_gs1_ai *a = NULL;
+	for (size_t len = 2; len <= 4 && len <= n && !a; len++)
+		a = ai_find(s, len, index);
+	return a;
 }
 
 /* Value of the AI in table row idx, when the code has it. */
@@ -617,16 +607,6 @@ out:
 
 /* ---- GS1 Digital Link ---------------------------------------------------------------- */
 
-static int all_digits(const char *s, size_t n)
-{
-	if (n == 0)
-		return 0;
-	for (size_t i = 0; i < n; i++)
-		if (!is_digit(s[i]))
-			return 0;
-	return 1;
-}
-
 /* Position of qualifier q in one '|'-alternative of a dlpkey, or -1. */
 static int qual_pos(const char *seq, size_t seqlen, const char *q)
 {
@@ -740,7 +720,7 @@ static qt_rc dl_add(gs1_state *st, qt_code *code, const char *ai, size_t ai_n, c
 		goto out;
 	/* Digital Link allows a GTIN-8/12/13 in the path; the key is always GTIN-14. */
 	if (a->ai[0] == '0' && a->ai[1] == '1' && a->ai_len == 2 &&
-	    (vlen == 8 || vlen == 12 || vlen == 13) && all_digits(value, vlen)) {
+	    (vlen == 8 || vlen == 12 || vlen == 13) && qt_code_all_digits(value, vlen)) {
 		memset(padded, '0', 14 - vlen);
 		memcpy(padded + 14 - vlen, value, vlen);
 		memcpy(value, padded, 14);
@@ -749,21 +729,6 @@ static qt_rc dl_add(gs1_state *st, qt_code *code, const char *ai, size_t ai_n, c
 	rc = add_elem(st, code, a, idx, value, vlen, err);
 out:
 	return rc;
-}
-
-static int starts_with_ci(const char *s, size_t n, const char *prefix)
-{
-	size_t pn = strlen(prefix);
-	if (n < pn)
-		return 0;
-	for (size_t i = 0; i < pn; i++) {
-		char c = s[i];
-		if (c >= 'A' && c <= 'Z')
-			c = (char)(c - 'A' + 'a');
-		if (c != prefix[i])
-			return 0;
-	}
-	return 1;
 }
 
 qt_rc qt_gs1_parse_dl(const char *s, size_t n, const qt_code_opts *opts, qt_code *code, qt_err *err)
@@ -777,9 +742,9 @@ qt_rc qt_gs1_parse_dl(const char *s, size_t n, const qt_code_opts *opts, qt_code
 	qt_rc rc = QT_OK;
 
 	state_init(&st, opts, code);
-	if (starts_with_ci(s, n, "https://"))
+	if (qt_code_starts_ci(s, n, "https://"))
 		i = 8;
-	else if (starts_with_ci(s, n, "http://"))
+	else if (qt_code_starts_ci(s, n, "http://"))
 		i = 7;
 	else {
 		rc = qt_err_set(err, QT_ERR_INVALID, "Digital Link URI must start with https://");
@@ -817,7 +782,7 @@ qt_rc qt_gs1_parse_dl(const char *s, size_t n, const qt_code_opts *opts, qt_code
 	 * before it is the resolver's own path prefix. */
 	for (size_t j = m; j >= 2; j -= 2) {
 		const qt_gs1_ai *a;
-		if (!all_digits(segs[j - 2].p, segs[j - 2].n))
+		if (!qt_code_all_digits(segs[j - 2].p, segs[j - 2].n))
 			break;
 		a = ai_find(segs[j - 2].p, segs[j - 2].n, NULL);
 		if (a && a->dlpkey) {
@@ -849,7 +814,7 @@ qt_rc qt_gs1_parse_dl(const char *s, size_t n, const qt_code_opts *opts, qt_code
 		eq = a;
 		while (eq < b && q[eq] != '=')
 			eq++;
-		if (eq > a && all_digits(q + a, eq - a)) {
+		if (eq > a && qt_code_all_digits(q + a, eq - a)) {
 			if (eq == b) {
 				rc = qt_err_set(err, QT_ERR_INVALID,
 				                "query attribute %.*s has no value", (int)(eq - a),
@@ -888,17 +853,16 @@ static void put(outbuf *o, const char *s, size_t n)
 
 static void put_pct(outbuf *o, const char *s)
 {
-	static const char hex[] = "0123456789ABCDEF";
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-		if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-		    c == '-' || c == '.' || c == '_' || c == '~') {
-			put(o, (const char *)&c, 1);
-		} else {
-			char e[3] = {'%', hex[c >> 4], hex[c & 15]};
-			put(o, e, 3);
-		}
+	size_t wrote;
+	if (o->overflow)
+		return;
+	wrote = qt_code_pct_encode(s, strlen(s), o->p + o->len, o->size - o->len - 1);
+	if (wrote == (size_t)-1) {
+		o->overflow = 1;
+		return;
 	}
+	o->len += wrote;
+	o->p[o->len] = '\0';
 }
 
 static qt_rc out_rc(outbuf *o)
