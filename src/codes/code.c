@@ -114,7 +114,9 @@ qt_rc qt_code_parse(const char *text, size_t len, const qt_code_opts *opts, qt_c
 		goto out;
 	}
 
-	if (s[0] == ']') {
+	if (s[0] == '(') {
+		rc = qt_gs1_parse_bracketed(s, n, opts, code, err); /* the commonest typed form */
+	} else if (s[0] == ']') {
 		/* ISO/IEC 15424 symbology identifier sent by the scanner. */
 		if (n < 3) {
 			rc = qt_err_set(err, QT_ERR_INVALID, "truncated symbology identifier");
@@ -144,8 +146,6 @@ qt_rc qt_code_parse(const char *text, size_t len, const qt_code_opts *opts, qt_c
 		rc = parse_ecode_text(s + 2, n - 2, 0, opts, code, err);
 	} else if (qt_code_starts_ci(s, n, "ecode:")) {
 		rc = parse_ecode_text(s + 6, n - 6, 0, opts, code, err);
-	} else if (s[0] == '(') {
-		rc = qt_gs1_parse_bracketed(s, n, opts, code, err);
 	} else if (memchr(s, GS, n)) {
 		rc = qt_gs1_parse_raw(s, n, opts, code, err);
 	} else if (n == QT_DIC_ID_LEN && all_alnum(s, n) &&
