@@ -109,6 +109,10 @@ qt_rc qt_code_pct_decode(const char *s, size_t n, char *out, size_t outsz, size_
  * printable ASCII kept, anything else as \xNN. out needs 4 * max + 1 bytes. */
 const char *qt_code_snippet(const char *s, size_t n, size_t max, char *out);
 
+/* Character classes, a bit each, indexed by byte. */
+enum { QT_CHAR_UNRESERVED = 1, QT_CHAR_CSET82 = 2 };
+extern const uint8_t qt_code_chars[256];
+
 /* Small text helpers shared by the scheme parsers. */
 bool qt_code_starts_ci(const char *s, size_t n, const char *lower_prefix);
 bool qt_code_all_digits(const char *s, size_t n); /* false when n == 0 */

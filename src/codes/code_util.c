@@ -53,18 +53,29 @@ const char *qt_code_ai(const qt_code *code, const char *ai)
 	return NULL;
 }
 
-/* RFC 3986 unreserved characters: the only ones a canonical key carries unencoded. */
-static const uint8_t unreserved[256] = {
-        ['-'] = 1, ['.'] = 1, ['_'] = 1, ['~'] = 1, ['0'] = 1, ['1'] = 1, ['2'] = 1, ['3'] = 1,
-        ['4'] = 1, ['5'] = 1, ['6'] = 1, ['7'] = 1, ['8'] = 1, ['9'] = 1, ['A'] = 1, ['B'] = 1,
-        ['C'] = 1, ['D'] = 1, ['E'] = 1, ['F'] = 1, ['G'] = 1, ['H'] = 1, ['I'] = 1, ['J'] = 1,
-        ['K'] = 1, ['L'] = 1, ['M'] = 1, ['N'] = 1, ['O'] = 1, ['P'] = 1, ['Q'] = 1, ['R'] = 1,
-        ['S'] = 1, ['T'] = 1, ['U'] = 1, ['V'] = 1, ['W'] = 1, ['X'] = 1, ['Y'] = 1, ['Z'] = 1,
-        ['a'] = 1, ['b'] = 1, ['c'] = 1, ['d'] = 1, ['e'] = 1, ['f'] = 1, ['g'] = 1, ['h'] = 1,
-        ['i'] = 1, ['j'] = 1, ['k'] = 1, ['l'] = 1, ['m'] = 1, ['n'] = 1, ['o'] = 1, ['p'] = 1,
-        ['q'] = 1, ['r'] = 1, ['s'] = 1, ['t'] = 1, ['u'] = 1, ['v'] = 1, ['w'] = 1, ['x'] = 1,
-        ['y'] = 1, ['z'] = 1,
+/* Character classes checked for every byte of every value: RFC 3986 unreserved (the only
+ * bytes a canonical key carries unencoded) and GS1 character set 82 (what an AI value may
+ * hold, General Specifications figure 7.11-1). */
+#define U QT_CHAR_UNRESERVED
+#define C QT_CHAR_CSET82
+const uint8_t qt_code_chars[256] = {
+        ['!'] = C,     ['"'] = C,     ['%'] = C,     ['&'] = C,     ['\''] = C,    ['('] = C,
+        [')'] = C,     ['*'] = C,     ['+'] = C,     [','] = C,     ['-'] = U | C, ['.'] = U | C,
+        ['/'] = C,     ['0'] = U | C, ['1'] = U | C, ['2'] = U | C, ['3'] = U | C, ['4'] = U | C,
+        ['5'] = U | C, ['6'] = U | C, ['7'] = U | C, ['8'] = U | C, ['9'] = U | C, [':'] = C,
+        [';'] = C,     ['<'] = C,     ['='] = C,     ['>'] = C,     ['?'] = C,     ['A'] = U | C,
+        ['B'] = U | C, ['C'] = U | C, ['D'] = U | C, ['E'] = U | C, ['F'] = U | C, ['G'] = U | C,
+        ['H'] = U | C, ['I'] = U | C, ['J'] = U | C, ['K'] = U | C, ['L'] = U | C, ['M'] = U | C,
+        ['N'] = U | C, ['O'] = U | C, ['P'] = U | C, ['Q'] = U | C, ['R'] = U | C, ['S'] = U | C,
+        ['T'] = U | C, ['U'] = U | C, ['V'] = U | C, ['W'] = U | C, ['X'] = U | C, ['Y'] = U | C,
+        ['Z'] = U | C, ['_'] = U | C, ['a'] = U | C, ['b'] = U | C, ['c'] = U | C, ['d'] = U | C,
+        ['e'] = U | C, ['f'] = U | C, ['g'] = U | C, ['h'] = U | C, ['i'] = U | C, ['j'] = U | C,
+        ['k'] = U | C, ['l'] = U | C, ['m'] = U | C, ['n'] = U | C, ['o'] = U | C, ['p'] = U | C,
+        ['q'] = U | C, ['r'] = U | C, ['s'] = U | C, ['t'] = U | C, ['u'] = U | C, ['v'] = U | C,
+        ['w'] = U | C, ['x'] = U | C, ['y'] = U | C, ['z'] = U | C, ['~'] = U,
 };
+#undef U
+#undef C
 
 size_t qt_code_pct_encode(const char *s, size_t n, char *out, size_t room)
 {
@@ -72,7 +83,7 @@ size_t qt_code_pct_encode(const char *s, size_t n, char *out, size_t room)
 	size_t plain = 0, o;
 
 	/* Most values need no encoding: one bounds check and a copy. */
-	while (plain < n && unreserved[(unsigned char)s[plain]])
+	while (plain < n && (qt_code_chars[(unsigned char)s[plain]] & QT_CHAR_UNRESERVED))
 		plain++;
 	if (plain > room)
 		return (size_t)-1;
@@ -80,7 +91,7 @@ size_t qt_code_pct_encode(const char *s, size_t n, char *out, size_t room)
 	o = plain;
 	for (size_t i = plain; i < n; i++) {
 		unsigned char c = (unsigned char)s[i];
-		if (unreserved[c]) {
+		if (qt_code_chars[c] & QT_CHAR_UNRESERVED) {
 			if (o == room)
 				return (size_t)-1;
 			out[o++] = (char)c;

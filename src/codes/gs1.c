@@ -20,25 +20,9 @@ static int is_digit(char c)
 	return c >= '0' && c <= '9';
 }
 
-/* GS1 AI encodable character set 82 (General Specifications figure 7.11-1), as a table
- * because it is checked for every byte of every value. */
-static const uint8_t cset82[256] = {
-        ['!'] = 1, ['"'] = 1, ['%'] = 1, ['&'] = 1, ['\''] = 1, ['('] = 1, [')'] = 1, ['*'] = 1,
-        ['+'] = 1, [','] = 1, ['-'] = 1, ['.'] = 1, ['/'] = 1,  [':'] = 1, [';'] = 1, ['<'] = 1,
-        ['='] = 1, ['>'] = 1, ['?'] = 1, ['_'] = 1, ['0'] = 1,  ['1'] = 1, ['2'] = 1, ['3'] = 1,
-        ['4'] = 1, ['5'] = 1, ['6'] = 1, ['7'] = 1, ['8'] = 1,  ['9'] = 1, ['A'] = 1, ['B'] = 1,
-        ['C'] = 1, ['D'] = 1, ['E'] = 1, ['F'] = 1, ['G'] = 1,  ['H'] = 1, ['I'] = 1, ['J'] = 1,
-        ['K'] = 1, ['L'] = 1, ['M'] = 1, ['N'] = 1, ['O'] = 1,  ['P'] = 1, ['Q'] = 1, ['R'] = 1,
-        ['S'] = 1, ['T'] = 1, ['U'] = 1, ['V'] = 1, ['W'] = 1,  ['X'] = 1, ['Y'] = 1, ['Z'] = 1,
-        ['a'] = 1, ['b'] = 1, ['c'] = 1, ['d'] = 1, ['e'] = 1,  ['f'] = 1, ['g'] = 1, ['h'] = 1,
-        ['i'] = 1, ['j'] = 1, ['k'] = 1, ['l'] = 1, ['m'] = 1,  ['n'] = 1, ['o'] = 1, ['p'] = 1,
-        ['q'] = 1, ['r'] = 1, ['s'] = 1, ['t'] = 1, ['u'] = 1,  ['v'] = 1, ['w'] = 1, ['x'] = 1,
-        ['y'] = 1, ['z'] = 1,
-};
-
 static int is_cset82(unsigned char c)
 {
-	return cset82[c];
+	return qt_code_chars[c] & QT_CHAR_CSET82;
 }
 
 char qt_gs1_check_digit(const char *digits, size_t n)
