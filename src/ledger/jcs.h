@@ -1,0 +1,31 @@
+/* jcs.h — RFC 8785 JSON Canonicalization Scheme: the exact bytes of a ledger leaf, so anyone
+ * can recompute a leaf hash in any language. Records hold strings, integers, booleans, null,
+ * arrays and objects; floating-point numbers are refused (no record needs them, and their
+ * canonical form is a trap). */
+#ifndef QT_JCS_H
+#define QT_JCS_H
+
+#include <jansson.h>
+#include <stddef.h>
+
+#include "util/buf.h"
+#include "util/rc.h"
+
+/* Append the canonical form of v to out. Object members sorted by their keys' UTF-16 code
+ * units; strings escaped as ECMAScript JSON.stringify does; integers in plain decimal.
+ * Integers beyond ±2^53−1 are refused (they would not survive other languages' parsers). */
+qt_rc qt_jcs_encode(const json_t *v, qt_buf *out, qt_err *err) __attribute__((warn_unused_result));
+
+/* Called for each member of the top-level object, in order: key (unescaped UTF-8 is not
+ * needed: canonical keys are passed raw, without quotes and still escaped) and the exact
+ * bytes of its value. */
+typedef qt_rc (*qt_jcs_member_fn)(void *ctx, const char *key, size_t keylen, const char *value,
+				  size_t valuelen);
+
+/* Check, without building a tree, that s[0..n) is a JSON object exactly in canonical form
+ * (what qt_jcs_encode would produce for it); fn may be NULL. Fast: this runs for every leaf
+ * in `qtrace verify`. The error names the byte offset and the rule broken. */
+qt_rc qt_jcs_check(const char *s, size_t n, qt_jcs_member_fn fn, void *ctx, qt_err *err)
+	__attribute__((warn_unused_result));
+
+#endif
