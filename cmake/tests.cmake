@@ -58,3 +58,16 @@ foreach(src ${QT_BENCH_SOURCES})
   add_executable(${name} ${src})
   target_link_libraries(${name} PRIVATE qtcore)
 endforeach()
+
+# Ledger crash and tamper tests drive a real writer process (tests/crash/ledger_writer.c).
+add_executable(ledger_writer tests/crash/ledger_writer.c)
+target_link_libraries(ledger_writer PRIVATE qtcore)
+set(QT_CRASH_KILLS 50 CACHE STRING "SIGKILLs in the crash test")
+add_test(NAME crash/kill_writer
+  COMMAND python3 ${CMAKE_SOURCE_DIR}/tests/crash/test_crash_kill.py
+          $<TARGET_FILE:ledger_writer> $<TARGET_FILE:qtrace> --kills ${QT_CRASH_KILLS})
+set_tests_properties(crash/kill_writer PROPERTIES TIMEOUT 900)
+add_test(NAME ledger/tamper
+  COMMAND python3 ${CMAKE_SOURCE_DIR}/tests/crash/test_tamper.py
+          $<TARGET_FILE:ledger_writer> $<TARGET_FILE:qtrace>)
+set_tests_properties(ledger/tamper PROPERTIES TIMEOUT 600)

@@ -14,6 +14,10 @@ static void usage(FILE *f)
 	      "  code gen --scheme gs1|ecode|dic --gtin G [--lot L] --count N [--host H]\n"
 	      "                               generate new unique serialised codes\n"
 	      "  uscc check CODE... | -       check 统一社会信用代码\n"
+	      "  init --db FILE [--origin NAME]\n"
+	      "                               create a ledger database and its signing key\n"
+	      "  verify --db FILE [--key VKEY]\n"
+	      "                               check every record, node and checkpoint\n"
 	      "  help                         this text\n",
 	      f);
 }
@@ -30,6 +34,10 @@ int main(int argc, char **argv)
 		status = qt_cmd_code(argc - 2, argv + 2);
 	else if (strcmp(argv[1], "uscc") == 0)
 		status = qt_cmd_uscc(argc - 2, argv + 2);
+	else if (strcmp(argv[1], "init") == 0)
+		status = qt_cmd_init(argc - 2, argv + 2);
+	else if (strcmp(argv[1], "verify") == 0)
+		status = qt_cmd_verify(argc - 2, argv + 2);
 	else if (strcmp(argv[1], "help") == 0 || strcmp(argv[1], "--help") == 0 ||
 	         strcmp(argv[1], "-h") == 0) {
 		usage(stdout);

@@ -16,9 +16,12 @@
  * Integers beyond ±2^53−1 are refused (they would not survive other languages' parsers). */
 qt_rc qt_jcs_encode(const json_t *v, qt_buf *out, qt_err *err) __attribute__((warn_unused_result));
 
-/* Called for each member of the top-level object, in order: key (unescaped UTF-8 is not
- * needed: canonical keys are passed raw, without quotes and still escaped) and the exact
- * bytes of its value. */
+/* Called by qt_jcs_check for each member of the top-level object, in order. key is the raw
+ * bytes between the key's quotes, still in escaped form (canonical JSON escapes only quote,
+ * backslash and controls, so most keys are plain UTF-8 as they stand); value is the member's
+ * value exactly as it appears in the input: `"abc"` with its quotes, `{"x":1}`, `12`. Neither
+ * is NUL-terminated. A non-OK return stops the check, which returns that code as is and
+ * leaves err alone: report the reason through ctx. */
 typedef qt_rc (*qt_jcs_member_fn)(void *ctx, const char *key, size_t keylen, const char *value,
 				  size_t valuelen);
 

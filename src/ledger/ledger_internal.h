@@ -1,0 +1,74 @@
+/* ledger_internal.h — what log.c and verify.c share and nothing else should see: the ledger's
+ * state, prepared records, the leaf layout's field names. */
+#ifndef QT_LEDGER_INTERNAL_H
+#define QT_LEDGER_INTERNAL_H
+
+#include <pthread.h>
+
+#include "ledger/log.h"
+#include "util/buf.h"
+
+/* The one index every record feeds: canonical codes and other lookup keys. */
+#define QT_INDEX_KEY "key"
+
+typedef struct qt_secret {
+	char field[65];
+	uint8_t salt[QT_LEDGER_SALT_LEN];
+	qt_buf value; /* JCS of the value */
+} qt_secret;
+
+/* A record turned into its leaf, ready to stage. */
+typedef struct qt_prepared {
+	qt_buf leaf;
+	qt_hash leaf_hash;
+	qt_secret *secrets;
+	size_t n_secrets;
+	const char *const *keys;
+	size_t n_keys;
+} qt_prepared;
+
+typedef struct qt_node_slot {
+	uint64_t gen, key;
+	qt_hash hash;
+} qt_node_slot;
+
+struct pending;
+
+struct qt_ledger {
+	qt_store *store;
+	qt_signer signer;
+	qt_verifier verifier;
+	char origin[QT_NOTE_NAME_MAX + 1];
+	qt_ledger_faults *faults;
+
+	pthread_mutex_t lock; /* the commit path and the tree */
+	uint64_t size;
+	qt_merkle_builder tree;
+	bool dirty; /* a commit path failed: reload from the store first */
+	uint64_t cp_size;
+	qt_hash cp_root;
+	char cp_note[QT_NOTE_MAX];
+	size_t cp_note_len;
+	char pending_note[QT_NOTE_MAX];
+	qt_node_slot *cache;
+	uint64_t cache_gen;
+
+	pthread_mutex_t queue_lock; /* group commit of qt_ledger_submit */
+	pthread_cond_t queue_cond;
+	struct pending *queue, **queue_tail;
+	size_t queued;
+	bool committing;
+	qt_prepared **batch_ps;
+	qt_receipt **batch_rs;
+};
+
+qt_rc qt_ledger_prepare(const qt_record *r, qt_prepared *p, qt_err *err)
+	__attribute__((warn_unused_result));
+void qt_prepared_free(qt_prepared *p);
+qt_rc qt_ledger_commit_prepared(qt_ledger *l, qt_prepared *const *ps, size_t n,
+				qt_receipt *const *receipts, qt_err *err)
+	__attribute__((warn_unused_result));
+void qt_ledger_commitment(const uint8_t *salt, const void *value, size_t n, qt_hash *out);
+bool qt_ledger_valid_field(const char *field);
+
+#endif

@@ -1,0 +1,897 @@
+/* log.c — the ledger's write path: record → canonical leaf (JCS, non-public fields sealed by
+ * salted SHA-256) → one store transaction per group (records, secrets, index rows, Merkle
+ * nodes) → fsync → signed checkpoint → persisted → receipts. See verify.c for the reader. */
+#include "ledger/log.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "ledger/jcs.h"
+#include "ledger/ledger_internal.h"
+
+/* ---- records → leaves ------------------------------------------------------------------ */
+
+static bool valid_type(const char *t)
+{
+	size_t n = t ? strlen(t) : 0;
+	if (n == 0 || n > QT_LEDGER_TYPE_MAX)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		char c = t[i];
+		if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '_' ||
+		      c == '-'))
+			return false;
+	}
+	return true;
+}
+
+bool qt_ledger_valid_field(const char *f)
+{
+	size_t n = strlen(f);
+	if (n == 0 || n > 64)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!((f[i] >= 'a' && f[i] <= 'z') || (f[i] >= '0' && f[i] <= '9') || f[i] == '_'))
+			return false;
+	return true;
+}
+
+/* "2026-11-21T05:17:01.123Z" — RFC 3339 in UTC, the only form records carry. */
+static bool valid_ts(const char *ts)
+{
+	static const char shape[] = "dddd-dd-ddTdd:dd:dd";
+	size_t n = strlen(ts), i;
+	for (i = 0; shape[i]; i++) {
+		if (i >= n)
+			return false;
+		if (shape[i] == 'd' ? (ts[i] < '0' || ts[i] > '9') : ts[i] != shape[i])
+			return false;
+	}
+	if (ts[i] == '.') {
+		size_t digits = 0;
+		for (i++; ts[i] >= '0' && ts[i] <= '9'; i++)
+			digits++;
+		if (digits == 0 || digits > 9)
+			return false;
+	}
+	return ts[i] == 'Z' && ts[i + 1] == '\0';
+}
+
+static void now_ts(char out[64])
+{
+	struct timespec t;
+	struct tm tm;
+	clock_gettime(CLOCK_REALTIME, &t);
+	gmtime_r(&t.tv_sec, &tm);
+	snprintf(out, 64, "%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ", tm.tm_year + 1900,
+		 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+		 t.tv_nsec / 1000000);
+}
+
+void qt_ledger_commitment(const uint8_t *salt, const void *value, size_t n, qt_hash *out)
+{
+	crypto_hash_sha256_state st;
+	crypto_hash_sha256_init(&st);
+	crypto_hash_sha256_update(&st, salt, QT_LEDGER_SALT_LEN);
+	crypto_hash_sha256_update(&st, value, n);
+	crypto_hash_sha256_final(&st, out->b);
+}
+
+void qt_prepared_free(qt_prepared *p)
+{
+	qt_buf_free(&p->leaf);
+	for (size_t i = 0; i < p->n_secrets; i++)
+		qt_buf_free(&p->secrets[i].value);
+	free(p->secrets);
+	p->secrets = NULL;
+	p->n_secrets = 0;
+}
+
+qt_rc qt_ledger_prepare(const qt_record *r, qt_prepared *p, qt_err *err)
+{
+	json_t *leaf = json_object(), *keys = NULL, *sealed = NULL;
+	char ts[64];
+	qt_rc rc = QT_OK;
+
+	memset(p, 0, sizeof *p);
+	qt_buf_init(&p->leaf, QT_LEDGER_LEAF_MAX);
+	if (!leaf) {
+		rc = qt_err_set(err, QT_ERR_NOMEM, "out of memory");
+		goto out;
+	}
+	if (!valid_type(r->type)) {
+		rc = qt_err_set(err, QT_ERR_INVALID,
+				"record type must be 1 to %d characters of a-z 0-9 . _ -",
+				QT_LEDGER_TYPE_MAX);
+		goto out;
+	}
+	if (r->body && !json_is_object(r->body)) {
+		rc = qt_err_set(err, QT_ERR_INVALID, "record body must be a JSON object");
+		goto out;
+	}
+	if (r->ts && !valid_ts(r->ts)) {
+		rc = qt_err_set(err, QT_ERR_INVALID,
+				"record time '%.40s' is not RFC 3339 UTC (2026-01-31T08:00:00Z)",
+				r->ts);
+		goto out;
+	}
+	if (r->n_keys > QT_LEDGER_KEYS_MAX) {
+		rc = qt_err_set(err, QT_ERR_INVALID, "more than %d index keys in one record",
+				QT_LEDGER_KEYS_MAX);
+		goto out;
+	}
+	if (!r->ts)
+		now_ts(ts);
+	json_object_set_new(leaf, "type", json_string(r->type));
+	json_object_set_new(leaf, "ts", json_string(r->ts ? r->ts : ts));
+	json_object_set_new(leaf, "body", r->body ? json_incref((json_t *)r->body) : json_object());
+
+	if (r->n_keys) {
+		keys = json_array();
+		for (size_t i = 0; i < r->n_keys; i++) {
+			const char *k = r->keys[i];
+			size_t kn = k ? strlen(k) : 0;
+			json_t *js = kn ? json_stringn(k, kn) : NULL;
+			if (!js || kn > QT_LEDGER_KEY_MAX) {
+				json_decref(js);
+				rc = qt_err_set(err, QT_ERR_INVALID,
+						"index key %zu must be 1 to %d bytes of UTF-8", i + 1,
+						QT_LEDGER_KEY_MAX);
+				goto out;
+			}
+			for (size_t j = 0; j < i; j++)
+				if (strcmp(r->keys[j], k) == 0) {
+					json_decref(js);
+					rc = qt_err_set(err, QT_ERR_INVALID,
+							"index key '%.60s' is listed twice", k);
+					goto out;
+				}
+			json_array_append_new(keys, js);
+		}
+		json_object_set(leaf, "keys", keys);
+	}
+
+	if (r->private_fields && json_object_size(r->private_fields) > 0) {
+		const char *field;
+		json_t *value;
+		size_t i = 0;
+		if (!json_is_object(r->private_fields)) {
+			rc = qt_err_set(err, QT_ERR_INVALID, "private fields must be a JSON object");
+			goto out;
+		}
+		p->secrets = calloc(json_object_size(r->private_fields), sizeof *p->secrets);
+		sealed = json_object();
+		if (!p->secrets || !sealed) {
+			rc = qt_err_set(err, QT_ERR_NOMEM, "out of memory");
+			goto out;
+		}
+		json_object_foreach((json_t *)r->private_fields, field, value)
+		{
+			qt_secret *s = &p->secrets[i++];
+			char b64[sodium_base64_ENCODED_LEN(QT_HASH_LEN,
+							   sodium_base64_VARIANT_ORIGINAL)];
+			qt_hash c;
+			p->n_secrets = i;
+			qt_buf_init(&s->value, QT_LEDGER_LEAF_MAX);
+			if (!qt_ledger_valid_field(field)) {
+				rc = qt_err_set(err, QT_ERR_INVALID,
+						"private field name '%.64s' must be 1 to 64 of a-z 0-9 _",
+						field);
+				goto out;
+			}
+			if (json_object_get(r->body, field)) {
+				rc = qt_err_set(err, QT_ERR_INVALID,
+						"field '%s' is both public and private", field);
+				goto out;
+			}
+			snprintf(s->field, sizeof s->field, "%s", field);
+			randombytes_buf(s->salt, sizeof s->salt);
+			rc = qt_jcs_encode(value, &s->value, err);
+			if (rc != QT_OK)
+				goto out;
+			qt_ledger_commitment(s->salt, s->value.p, s->value.len, &c);
+			sodium_bin2base64(b64, sizeof b64, c.b, QT_HASH_LEN,
+					  sodium_base64_VARIANT_ORIGINAL);
+			json_object_set_new(sealed, field, json_string(b64));
+		}
+		json_object_set(leaf, "sealed", sealed);
+	}
+
+	rc = qt_jcs_encode(leaf, &p->leaf, err);
+	if (rc == QT_ERR_TOOBIG)
+		rc = qt_err_set(err, QT_ERR_TOOBIG, "record is larger than %d bytes",
+				QT_LEDGER_LEAF_MAX);
+	if (rc != QT_OK)
+		goto out;
+	qt_merkle_leaf_hash(p->leaf.p, p->leaf.len, &p->leaf_hash);
+	p->keys = r->keys;
+	p->n_keys = r->n_keys;
+out:
+	json_decref(keys);
+	json_decref(sealed);
+	json_decref(leaf);
+	if (rc != QT_OK)
+		qt_prepared_free(p);
+	return rc;
+}
+
+/* ---- node cache: nodes touched by one group, so its receipts cost no extra reads ------- */
+
+#define CACHE_BITS 16
+#define CACHE_SIZE (1u << CACHE_BITS)
+
+static uint64_t node_key(unsigned level, uint64_t index)
+{
+	return ((uint64_t)level << 56) ^ index;
+}
+
+static qt_node_slot *cache_slot(qt_ledger *l, unsigned level, uint64_t index, bool *hit)
+{
+	uint64_t k = node_key(level, index);
+	uint32_t h = (uint32_t)((k * 0x9e3779b97f4a7c15ULL) >> (64 - CACHE_BITS));
+	for (uint32_t probe = 0; probe < 64; probe++) {
+		qt_node_slot *s = &l->cache[(h + probe) & (CACHE_SIZE - 1)];
+		if (s->gen != l->cache_gen) {
+			*hit = false;
+			return s;
+		}
+		if (s->key == k) {
+			*hit = true;
+			return s;
+		}
+	}
+	*hit = false;
+	return NULL; /* crowded: just don't cache */
+}
+
+static void cache_put(qt_ledger *l, unsigned level, uint64_t index, const qt_hash *h)
+{
+	bool hit;
+	qt_node_slot *s = cache_slot(l, level, index, &hit);
+	if (s) {
+		s->gen = l->cache_gen;
+		s->key = node_key(level, index);
+		s->hash = *h;
+	}
+}
+
+static qt_rc node_get_cached(void *ctx, unsigned level, uint64_t index, qt_hash *out)
+{
+	qt_ledger *l = ctx;
+	bool hit;
+	qt_node_slot *s = cache_slot(l, level, index, &hit);
+	qt_rc rc = QT_OK;
+
+	if (s && hit) {
+		*out = s->hash;
+		goto out;
+	}
+	rc = l->store->ops->node_get(l->store, level, index, out, NULL);
+	if (rc == QT_OK && s) {
+		s->gen = l->cache_gen;
+		s->key = node_key(level, index);
+		s->hash = *out;
+	}
+out:
+	return rc;
+}
+
+typedef struct emit_ctx {
+	qt_ledger *l;
+	qt_err *err;
+} emit_ctx;
+
+static qt_rc emit_node(void *ctx, unsigned level, uint64_t index, const qt_hash *h)
+{
+	emit_ctx *e = ctx;
+	qt_rc rc = QT_OK;
+	/* Level 0 is stored with the record itself. */
+	if (level > 0)
+		rc = e->l->store->ops->node_put(e->l->store, level, index, h, e->err);
+	if (rc == QT_OK)
+		cache_put(e->l, level, index, h);
+	return rc;
+}
+
+/* ---- checkpoints ------------------------------------------------------------------------ */
+
+static qt_rc sign_checkpoint(qt_ledger *l, uint64_t size, const qt_hash *root, qt_err *err)
+{
+	qt_checkpoint cp;
+	char body[QT_NOTE_MAX];
+	size_t body_len, note_len;
+	qt_merkle_proof proof;
+	qt_rc rc;
+
+	if (size < l->cp_size) {
+		rc = qt_err_set(err, QT_ERR_INVALID,
+				"refusing to sign: tree size %llu is behind checkpoint %llu",
+				(unsigned long long)size, (unsigned long long)l->cp_size);
+		goto out;
+	}
+	/* Never sign two checkpoints that are not consistent: prove it before signing. */
+	if (l->cp_size > 0 && l->cp_size < size) {
+		rc = qt_merkle_consistency_proof(node_get_cached, l, l->cp_size, size, &proof);
+		if (rc != QT_OK) {
+			rc = qt_err_set(err, rc, "cannot read the tree to prove consistency");
+			goto out;
+		}
+		if (!qt_merkle_verify_consistency(l->cp_size, size, &proof, &l->cp_root, root)) {
+			rc = qt_err_set(err, QT_ERR_INVALID,
+					"refusing to sign: tree at size %llu is not consistent with "
+					"checkpoint %llu",
+					(unsigned long long)size, (unsigned long long)l->cp_size);
+			goto out;
+		}
+	} else if (l->cp_size == size && l->cp_note[0] &&
+		   memcmp(l->cp_root.b, root->b, QT_HASH_LEN) != 0) {
+		rc = qt_err_set(err, QT_ERR_INVALID,
+				"refusing to sign: a different root for size %llu",
+				(unsigned long long)size);
+		goto out;
+	}
+	snprintf(cp.origin, sizeof cp.origin, "%s", l->origin);
+	cp.size = size;
+	cp.root = *root;
+	rc = qt_checkpoint_format(&cp, body, sizeof body, &body_len);
+	if (rc != QT_OK) {
+		rc = qt_err_set(err, rc, "checkpoint too large");
+		goto out;
+	}
+	if (l->faults && l->faults->fail_sign_in > 0 && --l->faults->fail_sign_in == 0) {
+		rc = qt_err_set(err, QT_ERR_IO, "signing failed (injected fault)");
+		goto out;
+	}
+	rc = qt_note_sign(&l->signer, body, body_len, l->pending_note, sizeof l->pending_note,
+			  &note_len, err);
+	if (rc != QT_OK)
+		goto out;
+	/* Persist before anyone is answered: a receipt's checkpoint is always on disk. */
+	if ((rc = l->store->ops->begin(l->store, err)) != QT_OK)
+		goto out;
+	if ((rc = l->store->ops->checkpoint_put(l->store, size, l->pending_note, note_len, err)) !=
+		    QT_OK ||
+	    (rc = l->store->ops->commit(l->store, err)) != QT_OK) {
+		l->store->ops->rollback(l->store);
+		goto out;
+	}
+	memcpy(l->cp_note, l->pending_note, note_len + 1);
+	l->cp_note_len = note_len;
+	l->cp_size = size;
+	l->cp_root = *root;
+out:
+	return rc;
+}
+
+/* After any failure in the commit path the store, not memory, says what happened (a failed
+ * fsync may or may not have left the transaction on disk): reload, then make sure the tree
+ * on disk is covered by a checkpoint. */
+static qt_rc resync(qt_ledger *l, qt_err *err)
+{
+	qt_buf note;
+	uint64_t size = 0, cp_size = 0;
+	qt_checkpoint cp;
+	size_t text_len;
+	qt_hash root;
+	qt_rc rc;
+
+	qt_buf_init(&note, QT_NOTE_MAX);
+	l->cache_gen++;
+	if ((rc = l->store->ops->record_count(l->store, &size, err)) != QT_OK)
+		goto out;
+	if ((rc = qt_merkle_builder_load(&l->tree, node_get_cached, l, size)) != QT_OK) {
+		rc = qt_err_set(err, rc, "cannot load the Merkle tree of %llu leaves",
+				(unsigned long long)size);
+		goto out;
+	}
+	rc = l->store->ops->checkpoint_latest(l->store, &cp_size, &note, err);
+	if (rc != QT_OK)
+		goto out;
+	if ((rc = qt_note_verify(&l->verifier, note.p, note.len, &text_len, err)) != QT_OK ||
+	    (rc = qt_checkpoint_parse(note.p, text_len, &cp, err)) != QT_OK)
+		goto out;
+	if (cp.size != cp_size || cp.size > size) {
+		rc = qt_err_set(err, QT_ERR_INVALID,
+				"latest checkpoint (size %llu) does not fit the stored tree (%llu)",
+				(unsigned long long)cp.size, (unsigned long long)size);
+		goto out;
+	}
+	memcpy(l->cp_note, note.p, note.len);
+	l->cp_note[note.len] = '\0';
+	l->cp_note_len = note.len;
+	l->cp_size = cp.size;
+	l->cp_root = cp.root;
+	l->size = size;
+	if (size > cp.size) {
+		qt_merkle_builder_root(&l->tree, &root);
+		rc = sign_checkpoint(l, size, &root, err);
+		if (rc != QT_OK)
+			goto out;
+	}
+	l->dirty = false;
+out:
+	qt_buf_free(&note);
+	return rc;
+}
+
+/* ---- the commit path -------------------------------------------------------------------- */
+
+qt_rc qt_ledger_commit_prepared(qt_ledger *l, qt_prepared *const *ps, size_t n,
+				qt_receipt *const *receipts, qt_err *err)
+{
+	const qt_store_ops *ops = l->store->ops;
+	qt_merkle_builder saved = l->tree;
+	emit_ctx ectx = {l, err};
+	qt_hash root;
+	uint64_t base = l->size;
+	qt_rc rc = QT_OK;
+
+	if (n == 0 || n > QT_LEDGER_GROUP_MAX) {
+		rc = qt_err_set(err, QT_ERR_INVALID, "a group holds 1 to %d records",
+				QT_LEDGER_GROUP_MAX);
+		goto out;
+	}
+	if (l->dirty && (rc = resync(l, err)) != QT_OK)
+		goto out;
+	base = l->size;
+	saved = l->tree;
+	l->cache_gen++;
+
+	/* 1. stage: records, secrets, index rows and nodes, in one transaction */
+	if ((rc = ops->begin(l->store, err)) != QT_OK)
+		goto fail;
+	for (size_t i = 0; i < n; i++) {
+		const qt_prepared *p = ps[i];
+		uint64_t idx = base + i;
+		if ((rc = ops->record_put(l->store, idx, p->leaf.p, p->leaf.len, &p->leaf_hash,
+					  err)) != QT_OK)
+			goto fail;
+		for (size_t k = 0; k < p->n_secrets; k++) {
+			const qt_secret *s = &p->secrets[k];
+			if ((rc = ops->secret_put(l->store, idx, s->field, s->salt, sizeof s->salt,
+						  s->value.p, s->value.len, err)) != QT_OK)
+				goto fail;
+		}
+		for (size_t k = 0; k < p->n_keys; k++)
+			if ((rc = ops->index_put(l->store, QT_INDEX_KEY, p->keys[k], idx, err)) !=
+			    QT_OK)
+				goto fail;
+		if ((rc = qt_merkle_builder_push(&l->tree, &p->leaf_hash, emit_node, &ectx)) !=
+		    QT_OK)
+			goto fail;
+	}
+	/* 2. commit: durable once this returns */
+	if ((rc = ops->commit(l->store, err)) != QT_OK)
+		goto fail;
+	l->size = base + n;
+
+	/* 3. sign and 4. persist the checkpoint */
+	qt_merkle_builder_root(&l->tree, &root);
+	if ((rc = sign_checkpoint(l, l->size, &root, err)) != QT_OK) {
+		l->dirty = true; /* committed but not covered: the next group signs for both */
+		goto out;
+	}
+
+	/* 5. answer */
+	for (size_t i = 0; receipts && i < n; i++) {
+		qt_receipt *r = receipts[i];
+		if (!r)
+			continue;
+		r->index = base + i;
+		r->leaf_hash = ps[i]->leaf_hash;
+		r->tree_size = l->size;
+		memcpy(r->checkpoint, l->cp_note, l->cp_note_len + 1);
+		r->checkpoint_len = l->cp_note_len;
+		rc = qt_merkle_inclusion_proof(node_get_cached, l, r->index, l->size, &r->proof);
+		if (rc != QT_OK) {
+			rc = qt_err_set(err, rc, "cannot read the tree for a receipt");
+			goto out;
+		}
+	}
+	goto out;
+fail:
+	ops->rollback(l->store);
+	l->tree = saved;
+	l->size = base;
+	l->dirty = true;
+out:
+	return rc;
+}
+
+qt_rc qt_ledger_append(qt_ledger *l, const qt_record *recs, size_t n, qt_receipt *receipts,
+		       qt_err *err)
+{
+	qt_prepared *ps = calloc(n ? n : 1, sizeof *ps);
+	qt_prepared **pp = calloc(n ? n : 1, sizeof *pp);
+	qt_receipt **rp = calloc(n ? n : 1, sizeof *rp);
+	size_t done = 0;
+	qt_rc rc = QT_OK;
+
+	if (!ps || !pp || !rp) {
+		rc = qt_err_set(err, QT_ERR_NOMEM, "out of memory");
+		goto out;
+	}
+	for (; done < n; done++) {
+		qt_err one;
+		rc = qt_ledger_prepare(&recs[done], &ps[done], &one);
+		if (rc != QT_OK) {
+			rc = qt_err_set(err, rc, "record %zu: %s", done + 1, one.msg);
+			goto out;
+		}
+		pp[done] = &ps[done];
+		rp[done] = receipts ? &receipts[done] : NULL;
+	}
+	pthread_mutex_lock(&l->lock);
+	rc = qt_ledger_commit_prepared(l, pp, n, rp, err);
+	pthread_mutex_unlock(&l->lock);
+out:
+	for (size_t i = 0; ps && i < done; i++)
+		qt_prepared_free(&ps[i]);
+	free(ps);
+	free(pp);
+	free(rp);
+	return rc;
+}
+
+/* Group commit for concurrent single writes: whoever finds no commit running becomes the
+ * leader and commits everything queued, the others wait for their answer. */
+typedef struct pending {
+	qt_prepared prep;
+	qt_receipt *receipt;
+	qt_rc rc;
+	qt_err err;
+	bool done;
+	struct pending *next;
+} pending;
+
+qt_rc qt_ledger_submit(qt_ledger *l, const qt_record *rec, qt_receipt *receipt, qt_err *err)
+{
+	pending me = {.receipt = receipt};
+	qt_rc rc = qt_ledger_prepare(rec, &me.prep, err);
+
+	if (rc != QT_OK)
+		return rc;
+	pthread_mutex_lock(&l->queue_lock);
+	me.next = NULL;
+	*l->queue_tail = &me;
+	l->queue_tail = &me.next;
+	l->queued++;
+	while (!me.done) {
+		if (!l->committing) {
+			pending *batch = l->queue, *p;
+			qt_prepared **ps = l->batch_ps;
+			qt_receipt **rs = l->batch_rs;
+			size_t n = 0;
+			qt_err gerr;
+			qt_rc grc;
+
+			/* Take up to a group's worth from the head of the queue. */
+			for (p = batch; p && n < QT_LEDGER_GROUP_MAX; p = p->next, n++) {
+				ps[n] = &p->prep;
+				rs[n] = p->receipt;
+			}
+			l->queue = p;
+			if (!p)
+				l->queue_tail = &l->queue;
+			l->queued -= n;
+			l->committing = true;
+			pthread_mutex_unlock(&l->queue_lock);
+
+			pthread_mutex_lock(&l->lock);
+			grc = qt_ledger_commit_prepared(l, ps, n, rs, &gerr);
+			pthread_mutex_unlock(&l->lock);
+
+			pthread_mutex_lock(&l->queue_lock);
+			p = batch;
+			for (size_t i = 0; i < n; i++, p = p->next) {
+				p->rc = grc;
+				if (grc != QT_OK)
+					p->err = gerr;
+				p->done = true;
+			}
+			l->committing = false;
+			pthread_cond_broadcast(&l->queue_cond);
+		} else {
+			pthread_cond_wait(&l->queue_cond, &l->queue_lock);
+		}
+	}
+	pthread_mutex_unlock(&l->queue_lock);
+	rc = me.rc;
+	if (rc != QT_OK && err)
+		*err = me.err;
+	qt_prepared_free(&me.prep);
+	return rc;
+}
+
+/* ---- open, init, close ------------------------------------------------------------------ */
+
+static qt_rc read_key_file(const char *path, qt_signer *s, qt_err *err)
+{
+	char text[512];
+	FILE *f = fopen(path, "r");
+	size_t n;
+	struct stat sb;
+	qt_rc rc = QT_OK;
+
+	if (!f) {
+		rc = qt_err_set(err, QT_ERR_IO, "cannot open the signing key %s: %s", path,
+				strerror(errno));
+		goto out;
+	}
+	if (fstat(fileno(f), &sb) == 0 && (sb.st_mode & 077)) {
+		rc = qt_err_set(err, QT_ERR_INVALID,
+				"signing key %s is readable by others (mode %03o); chmod 600 it",
+				path, (unsigned)(sb.st_mode & 0777));
+		goto out;
+	}
+	n = fread(text, 1, sizeof text - 1, f);
+	while (n > 0 && (text[n - 1] == '\n' || text[n - 1] == '\r'))
+		n--;
+	text[n] = '\0';
+	rc = qt_note_signer_parse(text, n, s, err);
+	sodium_memzero(text, sizeof text);
+out:
+	if (f)
+		fclose(f);
+	return rc;
+}
+
+static void key_path_of(const char *db, const qt_ledger_opts *opts, char *out, size_t n)
+{
+	if (opts && opts->key_path)
+		snprintf(out, n, "%s", opts->key_path);
+	else
+		snprintf(out, n, "%s.key", db);
+}
+
+qt_rc qt_ledger_open(const char *db, const qt_ledger_opts *opts, qt_ledger **out, qt_err *err)
+{
+	qt_ledger *l = NULL;
+	qt_store_opts so = {0};
+	qt_buf meta;
+	qt_verifier stored;
+	char key_path[4096];
+	qt_rc rc = QT_OK;
+
+	*out = NULL;
+	qt_buf_init(&meta, 4096);
+	if (sodium_init() < 0) {
+		rc = qt_err_set(err, QT_ERR_IO, "libsodium failed to initialise");
+		goto out;
+	}
+	l = calloc(1, sizeof *l);
+	if (!l || !(l->cache = calloc(CACHE_SIZE, sizeof *l->cache)) ||
+	    !(l->batch_ps = calloc(QT_LEDGER_GROUP_MAX, sizeof *l->batch_ps)) ||
+	    !(l->batch_rs = calloc(QT_LEDGER_GROUP_MAX, sizeof *l->batch_rs))) {
+		rc = qt_err_set(err, QT_ERR_NOMEM, "out of memory");
+		goto fail;
+	}
+	pthread_mutex_init(&l->lock, NULL);
+	pthread_mutex_init(&l->queue_lock, NULL);
+	pthread_cond_init(&l->queue_cond, NULL);
+	l->queue_tail = &l->queue;
+	l->cache_gen = 1;
+	l->faults = opts ? opts->faults : NULL;
+	so.faults = l->faults ? &l->faults->store : NULL;
+	if ((rc = qt_store_open(db, &so, &l->store, err)) != QT_OK)
+		goto fail;
+	key_path_of(db, opts, key_path, sizeof key_path);
+	if ((rc = read_key_file(key_path, &l->signer, err)) != QT_OK)
+		goto fail;
+	qt_note_verifier_of(&l->signer, &l->verifier);
+	/* The key on disk must be the one this log was created with. */
+	if ((rc = l->store->ops->meta_get(l->store, "verifier_key", &meta, err)) != QT_OK ||
+	    (rc = qt_note_verifier_parse(meta.p, meta.len, &stored, err)) != QT_OK)
+		goto fail;
+	if (stored.key_id != l->verifier.key_id ||
+	    memcmp(stored.pk, l->verifier.pk, sizeof stored.pk) != 0) {
+		rc = qt_err_set(err, QT_ERR_INVALID, "%s is not the signing key of %s", key_path,
+				db);
+		goto fail;
+	}
+	if ((rc = l->store->ops->meta_get(l->store, "origin", &meta, err)) != QT_OK)
+		goto fail;
+	snprintf(l->origin, sizeof l->origin, "%s", meta.p);
+	if ((rc = resync(l, err)) != QT_OK)
+		goto fail;
+	*out = l;
+	goto out;
+fail:
+	qt_ledger_close(l);
+out:
+	qt_buf_free(&meta);
+	return rc;
+}
+
+void qt_ledger_close(qt_ledger *l)
+{
+	if (!l)
+		return;
+	if (l->store)
+		l->store->ops->close(l->store);
+	qt_note_signer_wipe(&l->signer);
+	pthread_mutex_destroy(&l->lock);
+	pthread_mutex_destroy(&l->queue_lock);
+	pthread_cond_destroy(&l->queue_cond);
+	free(l->cache);
+	free(l->batch_ps);
+	free(l->batch_rs);
+	free(l);
+}
+
+static bool valid_origin(const char *o)
+{
+	size_t n = strlen(o);
+	if (n == 0 || n > QT_NOTE_NAME_MAX)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)o[i] <= 0x20 || o[i] == '+' || o[i] == 0x7f)
+			return false;
+	return true;
+}
+
+qt_rc qt_ledger_init(const char *db, const char *origin, char *vkey, size_t vkey_size,
+		     qt_err *err)
+{
+	qt_store *store = NULL;
+	qt_store_opts so = {.create = true};
+	qt_signer signer;
+	qt_verifier verifier;
+	qt_checkpoint cp = {0};
+	char key_path[4096], text[512], body[QT_NOTE_MAX], note[QT_NOTE_MAX], vk[512];
+	size_t body_len, note_len;
+	int fd = -1;
+	bool key_written = false, db_created = false;
+	struct stat sb;
+	qt_rc rc = QT_OK;
+
+	memset(&signer, 0, sizeof signer);
+	if (sodium_init() < 0) {
+		rc = qt_err_set(err, QT_ERR_IO, "libsodium failed to initialise");
+		goto out;
+	}
+	if (!valid_origin(origin)) {
+		rc = qt_err_set(err, QT_ERR_INVALID,
+				"origin must be 1 to %d printable characters without spaces or "
+				"'+'",
+				QT_NOTE_NAME_MAX);
+		goto out;
+	}
+	snprintf(key_path, sizeof key_path, "%s.key", db);
+	if (stat(db, &sb) == 0) {
+		rc = qt_err_set(err, QT_ERR_INVALID, "%s already exists", db);
+		goto out;
+	}
+	if ((rc = qt_note_keygen(origin, &signer, err)) != QT_OK)
+		goto out;
+	qt_note_verifier_of(&signer, &verifier);
+	if ((rc = qt_note_signer_format(&signer, text, sizeof text)) != QT_OK ||
+	    (rc = qt_note_verifier_format(&verifier, vk, sizeof vk)) != QT_OK) {
+		rc = qt_err_set(err, rc, "key text does not fit");
+		goto out;
+	}
+	/* The key file first, exclusively and private: never overwrite someone's key. */
+	fd = open(key_path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		rc = qt_err_set(err, QT_ERR_IO, "cannot create %s: %s", key_path,
+				strerror(errno));
+		goto out;
+	}
+	key_written = true;
+	if (write(fd, text, strlen(text)) != (ssize_t)strlen(text) || write(fd, "\n", 1) != 1 ||
+	    fsync(fd) != 0) {
+		rc = qt_err_set(err, QT_ERR_IO, "cannot write %s: %s", key_path, strerror(errno));
+		goto out;
+	}
+	if ((rc = qt_store_open(db, &so, &store, err)) != QT_OK)
+		goto out;
+	db_created = true;
+	snprintf(cp.origin, sizeof cp.origin, "%s", origin);
+	cp.size = 0;
+	qt_merkle_empty_root(&cp.root);
+	if ((rc = qt_checkpoint_format(&cp, body, sizeof body, &body_len)) != QT_OK ||
+	    (rc = qt_note_sign(&signer, body, body_len, note, sizeof note, &note_len, err)) !=
+		    QT_OK)
+		goto out;
+	if ((rc = store->ops->begin(store, err)) != QT_OK)
+		goto out;
+	if ((rc = store->ops->meta_put(store, "origin", origin, err)) != QT_OK ||
+	    (rc = store->ops->meta_put(store, "verifier_key", vk, err)) != QT_OK ||
+	    (rc = store->ops->checkpoint_put(store, 0, note, note_len, err)) != QT_OK ||
+	    (rc = store->ops->commit(store, err)) != QT_OK) {
+		store->ops->rollback(store);
+		goto out;
+	}
+	if (vkey && snprintf(vkey, vkey_size, "%s", vk) >= (int)vkey_size)
+		rc = qt_err_set(err, QT_ERR_TOOBIG, "verifier key buffer too small");
+out:
+	sodium_memzero(text, sizeof text);
+	qt_note_signer_wipe(&signer);
+	if (fd >= 0)
+		close(fd);
+	if (store)
+		store->ops->close(store);
+	if (rc != QT_OK && key_written) {
+		/* Leave nothing half-made behind: a retry must start clean. */
+		unlink(key_path);
+		if (db_created) {
+			char side[4200];
+			unlink(db);
+			snprintf(side, sizeof side, "%s-wal", db);
+			unlink(side);
+			snprintf(side, sizeof side, "%s-shm", db);
+			unlink(side);
+		}
+	}
+	return rc;
+}
+
+/* ---- queries ---------------------------------------------------------------------------- */
+
+uint64_t qt_ledger_size(const qt_ledger *l)
+{
+	return l->size;
+}
+
+qt_store *qt_ledger_store(qt_ledger *l)
+{
+	return l->store;
+}
+
+const char *qt_ledger_checkpoint(const qt_ledger *l, uint64_t *size)
+{
+	if (size)
+		*size = l->cp_size;
+	return l->cp_note;
+}
+
+void qt_ledger_verifier(const qt_ledger *l, qt_verifier *out)
+{
+	*out = l->verifier;
+}
+
+static qt_rc node_get_store(void *ctx, unsigned level, uint64_t index, qt_hash *out)
+{
+	qt_store *s = ctx;
+	return s->ops->node_get(s, level, index, out, NULL);
+}
+
+qt_rc qt_ledger_inclusion(qt_ledger *l, uint64_t index, uint64_t size, qt_merkle_proof *out,
+			  qt_err *err)
+{
+	qt_rc rc;
+	pthread_mutex_lock(&l->lock);
+	if (size > l->size || index >= size)
+		rc = qt_err_set(err, QT_ERR_INVALID, "index %llu is not in a tree of size %llu",
+				(unsigned long long)index, (unsigned long long)size);
+	else if ((rc = qt_merkle_inclusion_proof(node_get_store, l->store, index, size, out)) !=
+		 QT_OK)
+		rc = qt_err_set(err, rc, "cannot read the tree");
+	pthread_mutex_unlock(&l->lock);
+	return rc;
+}
+
+qt_rc qt_ledger_consistency(qt_ledger *l, uint64_t size1, uint64_t size2, qt_merkle_proof *out,
+			    qt_err *err)
+{
+	qt_rc rc;
+	pthread_mutex_lock(&l->lock);
+	if (size2 > l->size || size1 > size2 || size1 == 0)
+		rc = qt_err_set(err, QT_ERR_INVALID,
+				"no consistency proof from %llu to %llu in a tree of size %llu",
+				(unsigned long long)size1, (unsigned long long)size2,
+				(unsigned long long)l->size);
+	else if ((rc = qt_merkle_consistency_proof(node_get_store, l->store, size1, size2, out)) !=
+		 QT_OK)
+		rc = qt_err_set(err, rc, "cannot read the tree");
+	pthread_mutex_unlock(&l->lock);
+	return rc;
+}

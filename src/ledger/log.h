@@ -1,0 +1,103 @@
+/* log.h — the ledger: every accepted write becomes one canonical record, one leaf of an
+ * RFC 9162 Merkle tree, committed durably in groups and covered by a signed checkpoint, and
+ * is answered with a receipt anyone can check. Also the offline verifier. */
+#ifndef QT_LOG_H
+#define QT_LOG_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ledger/merkle.h"
+#include "ledger/note.h"
+#include "store/store.h"
+#include "util/rc.h"
+
+#define QT_LEDGER_TYPE_MAX 64    /* record type, e.g. "event.ship" */
+#define QT_LEDGER_KEYS_MAX 64    /* index keys per record */
+#define QT_LEDGER_KEY_MAX 400    /* one index key (a canonical code fits) */
+#define QT_LEDGER_LEAF_MAX 65535 /* leaf bytes: fits a tlog-tiles entry bundle */
+#define QT_LEDGER_SALT_LEN 32
+#define QT_LEDGER_GROUP_MAX 10000 /* records in one commit group */
+
+typedef struct qt_ledger qt_ledger;
+
+/* One write. body holds the public fields; private_fields (may be NULL) the fields marked
+ * non-public: the leaf carries only a salted SHA-256 commitment to each. keys are the
+ * canonical codes (or other lookup keys) the record is indexed under. */
+typedef struct qt_record {
+	const char *type;
+	const json_t *body;
+	const json_t *private_fields;
+	const char *const *keys;
+	size_t n_keys;
+	const char *ts; /* RFC 3339 UTC; NULL = now */
+} qt_record;
+
+typedef struct qt_receipt {
+	uint64_t index;
+	qt_hash leaf_hash;
+	uint64_t tree_size;
+	qt_merkle_proof proof; /* inclusion of index in tree_size */
+	char checkpoint[QT_NOTE_MAX];
+	size_t checkpoint_len;
+} qt_receipt;
+
+/* Test hooks for the commit path (NULL in production). */
+typedef struct qt_ledger_faults {
+	qt_store_faults store; /* failing writes / fsyncs in the store */
+	int fail_sign_in;      /* countdown to a failing signature */
+} qt_ledger_faults;
+
+typedef struct qt_ledger_opts {
+	const char *key_path;      /* signer key file; NULL = "<db>.key" */
+	qt_ledger_faults *faults;
+} qt_ledger_opts;
+
+/* Create the database and the signing key (mode 0600). vkey gets the verifier key text. */
+qt_rc qt_ledger_init(const char *db, const char *origin, char *vkey, size_t vkey_size,
+		     qt_err *err) __attribute__((warn_unused_result));
+
+/* Open for writing. If a crash left committed records without a checkpoint, one is signed
+ * now, consistent with the last. */
+qt_rc qt_ledger_open(const char *db, const qt_ledger_opts *opts, qt_ledger **out, qt_err *err)
+	__attribute__((warn_unused_result));
+void qt_ledger_close(qt_ledger *l);
+
+/* Append n records (n <= QT_LEDGER_GROUP_MAX) as one group: all or none. Receipts (may be
+ * NULL) are filled only on success. Not for concurrent use: see qt_ledger_submit. */
+qt_rc qt_ledger_append(qt_ledger *l, const qt_record *recs, size_t n, qt_receipt *receipts,
+		       qt_err *err) __attribute__((warn_unused_result));
+
+/* Thread-safe single write: concurrent callers are gathered into one group commit. An
+ * invalid record fails alone; a commit failure fails its whole group. */
+qt_rc qt_ledger_submit(qt_ledger *l, const qt_record *rec, qt_receipt *receipt, qt_err *err)
+	__attribute__((warn_unused_result));
+
+uint64_t qt_ledger_size(const qt_ledger *l);
+qt_store *qt_ledger_store(qt_ledger *l);
+/* The latest signed checkpoint (a NUL-terminated note). */
+const char *qt_ledger_checkpoint(const qt_ledger *l, uint64_t *size);
+void qt_ledger_verifier(const qt_ledger *l, qt_verifier *out);
+
+qt_rc qt_ledger_inclusion(qt_ledger *l, uint64_t index, uint64_t size, qt_merkle_proof *out,
+			  qt_err *err) __attribute__((warn_unused_result));
+qt_rc qt_ledger_consistency(qt_ledger *l, uint64_t size1, uint64_t size2, qt_merkle_proof *out,
+			    qt_err *err) __attribute__((warn_unused_result));
+
+/* Offline verification of a whole database (see qtrace verify). key: verifier key text, or
+ * NULL to use the one recorded in the database. progress (may be NULL) is called now and
+ * then with records done and total. On success fills the summary. */
+typedef struct qt_verify_result {
+	uint64_t records;
+	uint64_t tree_size;
+	qt_hash root;
+	uint64_t checkpoints;
+} qt_verify_result;
+
+qt_rc qt_ledger_verify(const char *db, const char *key, void (*progress)(uint64_t done,
+									  uint64_t total),
+		       qt_verify_result *res, qt_err *err) __attribute__((warn_unused_result));
+
+#endif

@@ -1,0 +1,493 @@
+/* verify.c — `qtrace verify`: recompute everything from the stored records alone — every
+ * leaf (canonical form, hash, sealed fields against their stored values), every Merkle node,
+ * every read-index row, every checkpoint's signature and root and their mutual consistency —
+ * in one streaming pass, and name the first thing that differs. */
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ledger/jcs.h"
+#include "ledger/ledger_internal.h"
+
+#define MAX_LEVELS 64
+
+typedef struct stream {
+	qt_store_iter *it;
+	qt_store_row row;
+	bool has;
+	bool open;
+} stream;
+
+typedef struct saved_cp {
+	uint64_t size;
+	qt_hash root;
+} saved_cp;
+
+typedef struct leaf_parts {
+	const char *type, *ts, *body, *keys, *sealed;
+	size_t type_len, ts_len, body_len, keys_len, sealed_len;
+} leaf_parts;
+
+typedef struct keyval {
+	char key[QT_LEDGER_KEY_MAX + 1];
+	size_t len;
+} keyval;
+
+typedef struct vstate {
+	qt_store *s;
+	qt_verifier v;
+	char origin[QT_NOTE_NAME_MAX + 1];
+	stream secrets, index, cps;
+	stream levels[MAX_LEVELS];
+	qt_merkle_builder tree;
+	uint64_t count;
+	saved_cp *saved;
+	size_t n_saved, cap_saved;
+	qt_err *err;
+	keyval keys[QT_LEDGER_KEYS_MAX]; /* one record's index keys, sorted */
+} vstate;
+
+static qt_rc advance(vstate *st, stream *sm, qt_err *err)
+{
+	qt_rc rc = st->s->ops->next(sm->it, &sm->row, err);
+	sm->has = rc == QT_OK;
+	return rc == QT_ERR_NOTFOUND ? QT_OK : rc;
+}
+
+static qt_rc open_stream(vstate *st, stream *sm, qt_store_scan_kind kind, uint64_t from,
+			 qt_err *err)
+{
+	qt_rc rc = st->s->ops->scan(st->s, kind, from, &sm->it, err);
+	if (rc == QT_OK) {
+		sm->open = true;
+		rc = advance(st, sm, err);
+	}
+	return rc;
+}
+
+/* ---- canonical-JSON spans already checked by qt_jcs_check ------------------------------ */
+
+static qt_rc member(void *ctx, const char *key, size_t keylen, const char *value, size_t vlen)
+{
+	leaf_parts *lp = ctx;
+	static const char *const names[] = {"body", "keys", "sealed", "ts", "type"};
+	const char **slots[] = {&lp->body, &lp->keys, &lp->sealed, &lp->ts, &lp->type};
+	size_t *lens[] = {&lp->body_len, &lp->keys_len, &lp->sealed_len, &lp->ts_len,
+			  &lp->type_len};
+
+	for (size_t i = 0; i < 5; i++)
+		if (strlen(names[i]) == keylen && memcmp(names[i], key, keylen) == 0) {
+			*slots[i] = value;
+			*lens[i] = vlen;
+			return QT_OK;
+		}
+	return QT_ERR_INVALID;
+}
+
+static int hexval(char c)
+{
+	return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
+
+/* Decode the canonical string starting at *p (at its opening quote) into out. */
+static bool read_string(const char **p, const char *end, char *out, size_t max, size_t *len)
+{
+	const char *s = *p;
+	size_t o = 0;
+
+	if (s >= end || *s != '"')
+		return false;
+	for (s++; s < end && *s != '"'; s++) {
+		char c = *s;
+		if (c == '\\') {
+			if (++s >= end)
+				return false;
+			switch (*s) {
+			case 'b': c = '\b'; break;
+			case 'f': c = '\f'; break;
+			case 'n': c = '\n'; break;
+			case 'r': c = '\r'; break;
+			case 't': c = '\t'; break;
+			case 'u':
+				if (end - s < 5 || hexval(s[3]) < 0 || hexval(s[4]) < 0)
+					return false;
+				c = (char)(hexval(s[3]) * 16 + hexval(s[4]));
+				s += 4;
+				break;
+			default: c = *s; break;
+			}
+		}
+		if (o == max)
+			return false;
+		out[o++] = c;
+	}
+	if (s >= end)
+		return false;
+	out[o] = '\0';
+	*len = o;
+	*p = s + 1;
+	return true;
+}
+
+static int cmp_keyval(const void *a, const void *b)
+{
+	const keyval *x = a, *y = b;
+	size_t n = x->len < y->len ? x->len : y->len;
+	int c = memcmp(x->key, y->key, n);
+	return c ? c : (x->len > y->len) - (x->len < y->len);
+}
+
+/* ---- per-record checks ------------------------------------------------------------------- */
+
+static qt_rc check_index(vstate *st, uint64_t rec, const leaf_parts *lp, qt_err *err)
+{
+	keyval *keys = st->keys;
+	size_t n = 0;
+	qt_rc rc = QT_OK;
+
+	if (lp->keys) {
+		const char *p = lp->keys + 1, *end = lp->keys + lp->keys_len - 1;
+		while (p < end) {
+			if (n == QT_LEDGER_KEYS_MAX ||
+			    !read_string(&p, end, keys[n].key, QT_LEDGER_KEY_MAX, &keys[n].len)) {
+				rc = qt_err_set(err, QT_ERR_INVALID,
+						"record %llu: its index keys are malformed",
+						(unsigned long long)rec);
+				goto out;
+			}
+			n++;
+			if (p < end && *p == ',')
+				p++;
+		}
+		qsort(keys, n, sizeof keys[0], cmp_keyval);
+	}
+	for (size_t i = 0; i < n; i++) {
+		const qt_store_row *r = &st->index.row;
+		if (!st->index.has || r->a != rec) {
+			rc = qt_err_set(err, QT_ERR_INVALID,
+					"index row (key, '%.80s') of record %llu is missing",
+					keys[i].key, (unsigned long long)rec);
+			goto out;
+		}
+		if (strcmp(r->text1, QT_INDEX_KEY) != 0 || strlen(r->text2) != keys[i].len ||
+		    memcmp(r->text2, keys[i].key, keys[i].len) != 0) {
+			rc = qt_err_set(err, QT_ERR_INVALID,
+					"index row (%.20s, '%.80s') of record %llu does not match "
+					"the record",
+					r->text1, r->text2, (unsigned long long)rec);
+			goto out;
+		}
+		if ((rc = advance(st, &st->index, err)) != QT_OK)
+			goto out;
+	}
+	if (st->index.has && st->index.row.a <= rec) {
+		rc = qt_err_set(err, QT_ERR_INVALID,
+				"index row (%.20s, '%.80s') of record %llu does not match the record",
+				st->index.row.text1, st->index.row.text2,
+				(unsigned long long)st->index.row.a);
+		goto out;
+	}
+out:
+	return rc;
+}
+
+static qt_rc check_secrets(vstate *st, uint64_t rec, const leaf_parts *lp, qt_err *err)
+{
+	const char *p = lp->sealed ? lp->sealed + 1 : NULL;
+	const char *end = lp->sealed ? lp->sealed + lp->sealed_len - 1 : NULL;
+	qt_rc rc = QT_OK;
+
+	while (p && p < end) {
+		char field[66], sealed[80], b64[sodium_base64_ENCODED_LEN(
+						     QT_HASH_LEN, sodium_base64_VARIANT_ORIGINAL)];
+		size_t flen, slen;
+		const qt_store_row *r = &st->secrets.row;
+		qt_hash c;
+
+		if (!read_string(&p, end, field, 65, &flen) || p >= end || *p++ != ':' ||
+		    !read_string(&p, end, sealed, sizeof sealed - 1, &slen)) {
+			rc = qt_err_set(err, QT_ERR_INVALID, "record %llu: malformed sealed fields",
+					(unsigned long long)rec);
+			goto out;
+		}
+		if (p < end && *p == ',')
+			p++;
+		if (!st->secrets.has || r->a != rec || strcmp(r->text1, field) != 0) {
+			rc = qt_err_set(err, QT_ERR_INVALID,
+					"record %llu: sealed field '%s' has no stored value",
+					(unsigned long long)rec, field);
+			goto out;
+		}
+		if (r->len1 != QT_LEDGER_SALT_LEN) {
+			rc = qt_err_set(err, QT_ERR_INVALID,
+					"record %llu: sealed field '%s' has a bad salt",
+					(unsigned long long)rec, field);
+			goto out;
+		}
+		qt_ledger_commitment(r->blob1, r->blob2, r->len2, &c);
+		sodium_bin2base64(b64, sizeof b64, c.b, QT_HASH_LEN,
+				  sodium_base64_VARIANT_ORIGINAL);
+		if (strcmp(b64, sealed) != 0) {
+			rc = qt_err_set(err, QT_ERR_INVALID,
+					"record %llu: stored value of sealed field '%s' does not "
+					"match its commitment",
+					(unsigned long long)rec, field);
+			goto out;
+		}
+		if ((rc = advance(st, &st->secrets, err)) != QT_OK)
+			goto out;
+	}
+	if (st->secrets.has && st->secrets.row.a <= rec) {
+		rc = qt_err_set(err, QT_ERR_INVALID,
+				"stored private value '%.64s' of record %llu is not sealed in the "
+				"record",
+				st->secrets.row.text1, (unsigned long long)st->secrets.row.a);
+		goto out;
+	}
+out:
+	return rc;
+}
+
+static qt_rc check_node(void *ctx, unsigned level, uint64_t index, const qt_hash *h)
+{
+	vstate *st = ctx;
+	stream *sm;
+	qt_rc rc = QT_OK;
+
+	if (level == 0)
+		return QT_OK; /* compared with the record's stored hash already */
+	sm = &st->levels[level];
+	if (!sm->open && (rc = open_stream(st, sm, QT_SCAN_NODES, level, st->err)) != QT_OK)
+		goto out;
+	if (!sm->has || sm->row.b != index) {
+		rc = qt_err_set(st->err, QT_ERR_INVALID, "Merkle node level %u index %llu is missing",
+				level, (unsigned long long)index);
+		goto out;
+	}
+	if (sm->row.len1 != QT_HASH_LEN || memcmp(sm->row.blob1, h->b, QT_HASH_LEN) != 0) {
+		rc = qt_err_set(st->err, QT_ERR_INVALID,
+				"Merkle node level %u index %llu does not match the tree", level,
+				(unsigned long long)index);
+		goto out;
+	}
+	rc = advance(st, sm, st->err);
+out:
+	return rc;
+}
+
+static qt_rc check_checkpoints(vstate *st, qt_err *err)
+{
+	qt_rc rc = QT_OK;
+
+	while (st->cps.has && st->cps.row.a == st->count) {
+		const qt_store_row *r = &st->cps.row;
+		qt_checkpoint cp;
+		qt_hash root;
+		size_t text_len;
+		qt_err why;
+
+		if (r->len1 > QT_NOTE_MAX ||
+		    qt_note_verify(&st->v, (const char *)r->blob1, r->len1, &text_len, &why) !=
+			    QT_OK ||
+		    qt_checkpoint_parse((const char *)r->blob1, text_len, &cp, &why) != QT_OK) {
+			rc = qt_err_set(err, QT_ERR_INVALID, "checkpoint at size %llu: %s",
+					(unsigned long long)r->a,
+					r->len1 > QT_NOTE_MAX ? "too long" : why.msg);
+			goto out;
+		}
+		qt_merkle_builder_root(&st->tree, &root);
+		if (cp.size != r->a || strcmp(cp.origin, st->origin) != 0) {
+			rc = qt_err_set(err, QT_ERR_INVALID,
+					"checkpoint at size %llu: it is for '%s' size %llu",
+					(unsigned long long)r->a, cp.origin,
+					(unsigned long long)cp.size);
+			goto out;
+		}
+		if (memcmp(cp.root.b, root.b, QT_HASH_LEN) != 0) {
+			rc = qt_err_set(err, QT_ERR_INVALID,
+					"checkpoint at size %llu: root does not match the tree",
+					(unsigned long long)r->a);
+			goto out;
+		}
+		if (st->n_saved == st->cap_saved) {
+			size_t cap = st->cap_saved ? st->cap_saved * 2 : 64;
+			saved_cp *p = realloc(st->saved, cap * sizeof *p);
+			if (!p) {
+				rc = qt_err_set(err, QT_ERR_NOMEM, "out of memory");
+				goto out;
+			}
+			st->saved = p;
+			st->cap_saved = cap;
+		}
+		st->saved[st->n_saved++] = (saved_cp){cp.size, cp.root};
+		if ((rc = advance(st, &st->cps, err)) != QT_OK)
+			goto out;
+	}
+out:
+	return rc;
+}
+
+static qt_rc check_record(vstate *st, const qt_store_row *r, qt_err *err)
+{
+	leaf_parts lp = {0};
+	qt_hash h;
+	qt_err why = {{0}};
+	qt_rc rc = QT_OK;
+
+	if (r->a != st->count) {
+		rc = qt_err_set(err, QT_ERR_INVALID, "record %llu is missing (found %llu next)",
+				(unsigned long long)st->count, (unsigned long long)r->a);
+		goto out;
+	}
+	if (qt_jcs_check((const char *)r->blob1, r->len1, member, &lp, &why) != QT_OK ||
+	    !lp.type || !lp.ts || !lp.body || lp.body[0] != '{' || lp.type[0] != '"' ||
+	    (lp.keys && lp.keys[0] != '[') || (lp.sealed && lp.sealed[0] != '{')) {
+		rc = qt_err_set(err, QT_ERR_INVALID, "record %llu is not a canonical ledger record%s%s",
+				(unsigned long long)r->a, why.msg[0] ? ": " : "", why.msg);
+		goto out;
+	}
+	qt_merkle_leaf_hash(r->blob1, r->len1, &h);
+	if (r->len2 != QT_HASH_LEN || memcmp(r->blob2, h.b, QT_HASH_LEN) != 0) {
+		rc = qt_err_set(err, QT_ERR_INVALID,
+				"record %llu: stored leaf hash does not match the record",
+				(unsigned long long)r->a);
+		goto out;
+	}
+	if ((rc = check_secrets(st, r->a, &lp, err)) != QT_OK ||
+	    (rc = check_index(st, r->a, &lp, err)) != QT_OK)
+		goto out;
+	st->err = err;
+	if ((rc = qt_merkle_builder_push(&st->tree, &h, check_node, st)) != QT_OK)
+		goto out;
+	st->count++;
+	rc = check_checkpoints(st, err);
+out:
+	return rc;
+}
+
+static qt_rc node_get_store(void *ctx, unsigned level, uint64_t index, qt_hash *out)
+{
+	qt_store *s = ctx;
+	return s->ops->node_get(s, level, index, out, NULL);
+}
+
+qt_rc qt_ledger_verify(const char *db, const char *key,
+		       void (*progress)(uint64_t done, uint64_t total), qt_verify_result *res,
+		       qt_err *err)
+{
+	vstate st;
+	qt_store_opts so = {.read_only = true};
+	stream records = {0};
+	qt_buf meta;
+	uint64_t total = 0;
+	qt_rc rc = QT_OK;
+
+	memset(&st, 0, sizeof st);
+	qt_buf_init(&meta, 4096);
+	if (sodium_init() < 0) {
+		rc = qt_err_set(err, QT_ERR_IO, "libsodium failed to initialise");
+		goto out;
+	}
+	if ((rc = qt_store_open(db, &so, &st.s, err)) != QT_OK)
+		goto out;
+	if ((rc = st.s->ops->meta_get(st.s, "origin", &meta, err)) != QT_OK)
+		goto out;
+	snprintf(st.origin, sizeof st.origin, "%s", meta.p);
+	if (!key) {
+		if ((rc = st.s->ops->meta_get(st.s, "verifier_key", &meta, err)) != QT_OK)
+			goto out;
+		key = meta.p;
+	}
+	if ((rc = qt_note_verifier_parse(key, strlen(key), &st.v, err)) != QT_OK)
+		goto out;
+	if ((rc = st.s->ops->record_count(st.s, &total, err)) != QT_OK)
+		goto out;
+	qt_merkle_builder_init(&st.tree);
+	if ((rc = open_stream(&st, &st.secrets, QT_SCAN_SECRETS, 0, err)) != QT_OK ||
+	    (rc = open_stream(&st, &st.index, QT_SCAN_INDEX, 0, err)) != QT_OK ||
+	    (rc = open_stream(&st, &st.cps, QT_SCAN_CHECKPOINTS, 0, err)) != QT_OK ||
+	    (rc = open_stream(&st, &records, QT_SCAN_RECORDS, 0, err)) != QT_OK)
+		goto out;
+	if ((rc = check_checkpoints(&st, err)) != QT_OK) /* the size-0 checkpoint */
+		goto out;
+	while (records.has) {
+		if ((rc = check_record(&st, &records.row, err)) != QT_OK ||
+		    (rc = advance(&st, &records, err)) != QT_OK)
+			goto out;
+		if (progress && (st.count & 0xffff) == 0)
+			progress(st.count, total);
+	}
+	/* Anything left over is not explained by the records. */
+	if (st.secrets.has) {
+		rc = qt_err_set(err, QT_ERR_INVALID,
+				"stored private value '%.64s' of record %llu has no record",
+				st.secrets.row.text1, (unsigned long long)st.secrets.row.a);
+		goto out;
+	}
+	if (st.index.has) {
+		rc = qt_err_set(err, QT_ERR_INVALID, "index row (%.20s, '%.80s') of record %llu has "
+						     "no record",
+				st.index.row.text1, st.index.row.text2,
+				(unsigned long long)st.index.row.a);
+		goto out;
+	}
+	if (st.cps.has) {
+		rc = qt_err_set(err, QT_ERR_INVALID,
+				"checkpoint at size %llu is beyond the tree (%llu records)",
+				(unsigned long long)st.cps.row.a, (unsigned long long)st.count);
+		goto out;
+	}
+	for (unsigned level = 1; level < MAX_LEVELS; level++) {
+		stream *sm = &st.levels[level];
+		if (!sm->open && (rc = open_stream(&st, sm, QT_SCAN_NODES, level, err)) != QT_OK)
+			goto out;
+		if (sm->has) {
+			rc = qt_err_set(err, QT_ERR_INVALID,
+					"Merkle node level %u index %llu is not part of the tree",
+					level, (unsigned long long)sm->row.b);
+			goto out;
+		}
+	}
+	if (st.n_saved == 0 || st.saved[st.n_saved - 1].size != st.count) {
+		rc = qt_err_set(err, QT_ERR_INVALID,
+				"records %llu to %llu are not covered by a signed checkpoint",
+				(unsigned long long)(st.n_saved ? st.saved[st.n_saved - 1].size : 0),
+				(unsigned long long)st.count - 1);
+		goto out;
+	}
+	/* Each checkpoint with the next: prove it as a client would. */
+	for (size_t i = 0; i + 1 < st.n_saved; i++) {
+		qt_merkle_proof proof;
+		const saved_cp *a = &st.saved[i], *b = &st.saved[i + 1];
+		if (a->size == 0)
+			continue;
+		if (qt_merkle_consistency_proof(node_get_store, st.s, a->size, b->size, &proof) !=
+			    QT_OK ||
+		    !qt_merkle_verify_consistency(a->size, b->size, &proof, &a->root, &b->root)) {
+			rc = qt_err_set(err, QT_ERR_INVALID,
+					"checkpoints at sizes %llu and %llu are not consistent",
+					(unsigned long long)a->size, (unsigned long long)b->size);
+			goto out;
+		}
+	}
+	if (progress)
+		progress(st.count, total);
+	res->records = st.count;
+	res->tree_size = st.count;
+	qt_merkle_builder_root(&st.tree, &res->root);
+	res->checkpoints = st.n_saved;
+out:
+	if (st.s) {
+		st.s->ops->scan_close(records.it);
+		st.s->ops->scan_close(st.secrets.it);
+		st.s->ops->scan_close(st.index.it);
+		st.s->ops->scan_close(st.cps.it);
+		for (unsigned level = 0; level < MAX_LEVELS; level++)
+			st.s->ops->scan_close(st.levels[level].it);
+		st.s->ops->close(st.s);
+	}
+	free(st.saved);
+	qt_buf_free(&meta);
+	return rc;
+}

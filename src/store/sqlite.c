@@ -1,0 +1,562 @@
+/* sqlite.c — the SQLite backend of the store: one file, WAL, synchronous=FULL, numbered
+ * migrations, prepared statements, a bounded page cache. Rows are insert-only, enforced by
+ * triggers, so a stray UPDATE or DELETE in our own code fails loudly. */
+#include "store/store.h"
+
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "store/sqlite_vfs.h"
+
+/* Numbered migrations: schema version i+1 is reached by running migrations[i]. Append only;
+ * a migration that shipped is never edited. */
+static const char *const migrations[] = {
+	/* 1: the ledger */
+	"CREATE TABLE meta(k TEXT PRIMARY KEY, v TEXT NOT NULL) WITHOUT ROWID;"
+	"CREATE TABLE records(idx INTEGER PRIMARY KEY, leaf BLOB NOT NULL, hash BLOB NOT NULL);"
+	"CREATE TABLE secrets(rec INTEGER NOT NULL, field TEXT NOT NULL, salt BLOB NOT NULL,"
+	"  value BLOB NOT NULL, PRIMARY KEY(rec, field)) WITHOUT ROWID;"
+	"CREATE TABLE nodes(level INTEGER NOT NULL, idx INTEGER NOT NULL, hash BLOB NOT NULL,"
+	"  PRIMARY KEY(level, idx)) WITHOUT ROWID;"
+	"CREATE TABLE checkpoints(size INTEGER PRIMARY KEY, note BLOB NOT NULL);"
+	"CREATE TABLE idx(rec INTEGER NOT NULL, name TEXT NOT NULL, key TEXT NOT NULL,"
+	"  PRIMARY KEY(rec, name, key)) WITHOUT ROWID;"
+	"CREATE INDEX idx_by_key ON idx(name, key, rec);"
+	"CREATE TRIGGER meta_ro BEFORE UPDATE ON meta BEGIN SELECT RAISE(ABORT,'append-only'); END;"
+	"CREATE TRIGGER meta_rd BEFORE DELETE ON meta BEGIN SELECT RAISE(ABORT,'append-only'); END;"
+	"CREATE TRIGGER records_ro BEFORE UPDATE ON records BEGIN SELECT RAISE(ABORT,'append-only'); END;"
+	"CREATE TRIGGER records_rd BEFORE DELETE ON records BEGIN SELECT RAISE(ABORT,'append-only'); END;"
+	"CREATE TRIGGER secrets_ro BEFORE UPDATE ON secrets BEGIN SELECT RAISE(ABORT,'append-only'); END;"
+	"CREATE TRIGGER secrets_rd BEFORE DELETE ON secrets BEGIN SELECT RAISE(ABORT,'append-only'); END;"
+	"CREATE TRIGGER nodes_ro BEFORE UPDATE ON nodes BEGIN SELECT RAISE(ABORT,'append-only'); END;"
+	"CREATE TRIGGER nodes_rd BEFORE DELETE ON nodes BEGIN SELECT RAISE(ABORT,'append-only'); END;"
+	"CREATE TRIGGER checkpoints_ro BEFORE UPDATE ON checkpoints BEGIN SELECT RAISE(ABORT,'append-only'); END;"
+	"CREATE TRIGGER checkpoints_rd BEFORE DELETE ON checkpoints BEGIN SELECT RAISE(ABORT,'append-only'); END;"
+	"CREATE TRIGGER idx_ro BEFORE UPDATE ON idx BEGIN SELECT RAISE(ABORT,'append-only'); END;"
+	"CREATE TRIGGER idx_rd BEFORE DELETE ON idx BEGIN SELECT RAISE(ABORT,'append-only'); END;",
+};
+#define N_MIGRATIONS (sizeof migrations / sizeof migrations[0])
+
+enum {
+	ST_BEGIN,
+	ST_COMMIT,
+	ST_ROLLBACK,
+	ST_META_GET,
+	ST_META_PUT,
+	ST_COUNT,
+	ST_RECORD_PUT,
+	ST_RECORD_GET,
+	ST_SECRET_PUT,
+	ST_NODE_PUT,
+	ST_NODE_GET,
+	ST_LEAF_HASH,
+	ST_INDEX_PUT,
+	ST_INDEX_FIND,
+	ST_CP_PUT,
+	ST_CP_LATEST,
+	ST_MAX
+};
+
+static const char *const sql[ST_MAX] = {
+	[ST_BEGIN] = "BEGIN IMMEDIATE",
+	[ST_COMMIT] = "COMMIT",
+	[ST_ROLLBACK] = "ROLLBACK",
+	[ST_META_GET] = "SELECT v FROM meta WHERE k = ?1",
+	[ST_META_PUT] = "INSERT INTO meta(k, v) VALUES (?1, ?2)",
+	[ST_COUNT] = "SELECT COALESCE(MAX(idx) + 1, 0) FROM records",
+	[ST_RECORD_PUT] = "INSERT INTO records(idx, leaf, hash) VALUES (?1, ?2, ?3)",
+	[ST_RECORD_GET] = "SELECT leaf FROM records WHERE idx = ?1",
+	[ST_SECRET_PUT] = "INSERT INTO secrets(rec, field, salt, value) VALUES (?1, ?2, ?3, ?4)",
+	[ST_NODE_PUT] = "INSERT INTO nodes(level, idx, hash) VALUES (?1, ?2, ?3)",
+	[ST_NODE_GET] = "SELECT hash FROM nodes WHERE level = ?1 AND idx = ?2",
+	[ST_LEAF_HASH] = "SELECT hash FROM records WHERE idx = ?2 AND ?1 = 0",
+	[ST_INDEX_PUT] = "INSERT INTO idx(rec, name, key) VALUES (?1, ?2, ?3)",
+	[ST_INDEX_FIND] = "SELECT rec FROM idx WHERE name = ?1 AND key = ?2 AND rec > ?3 "
+			  "ORDER BY rec LIMIT ?4",
+	[ST_CP_PUT] = "INSERT INTO checkpoints(size, note) VALUES (?1, ?2)",
+	[ST_CP_LATEST] = "SELECT size, note FROM checkpoints ORDER BY size DESC LIMIT 1",
+};
+
+static const char *const scan_sql[] = {
+	[QT_SCAN_RECORDS] = "SELECT idx, leaf, hash FROM records WHERE idx >= ?1 ORDER BY idx",
+	[QT_SCAN_NODES] = "SELECT level, idx, hash FROM nodes WHERE level = ?1 ORDER BY idx",
+	[QT_SCAN_SECRETS] = "SELECT rec, field, salt, value FROM secrets WHERE rec >= ?1 "
+			    "ORDER BY rec, field",
+	[QT_SCAN_INDEX] = "SELECT rec, name, key FROM idx WHERE rec >= ?1 ORDER BY rec, name, key",
+	[QT_SCAN_CHECKPOINTS] = "SELECT size, note FROM checkpoints WHERE size >= ?1 ORDER BY size",
+};
+
+typedef struct sq_store {
+	qt_store base;
+	sqlite3 *db;
+	sqlite3_stmt *st[ST_MAX];
+	qt_sqlite_vfs *vfs; /* fault-injecting VFS, tests only */
+} sq_store;
+
+struct qt_store_iter {
+	sq_store *s;
+	qt_store_scan_kind kind;
+	sqlite3_stmt *stmt;
+};
+
+static qt_rc db_error(sq_store *s, qt_err *err, const char *what)
+{
+	int code = sqlite3_extended_errcode(s->db);
+	qt_rc rc = (code & 0xff) == SQLITE_FULL || (code & 0xff) == SQLITE_TOOBIG ? QT_ERR_TOOBIG
+		   : (code & 0xff) == SQLITE_CONSTRAINT                           ? QT_ERR_INVALID
+										   : QT_ERR_IO;
+	return qt_err_set(err, rc, "sqlite: %s: %s", what, sqlite3_errmsg(s->db));
+}
+
+/* Run a prepared statement that returns no rows. */
+static qt_rc run(sq_store *s, int which, qt_err *err)
+{
+	sqlite3_stmt *st = s->st[which];
+	int r = sqlite3_step(st);
+	qt_rc rc = r == SQLITE_DONE ? QT_OK : db_error(s, err, sql[which]);
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	return rc;
+}
+
+static qt_rc exec(sq_store *s, const char *text, qt_err *err)
+{
+	char *msg = NULL;
+	qt_rc rc = QT_OK;
+	if (sqlite3_exec(s->db, text, NULL, NULL, &msg) != SQLITE_OK) {
+		rc = qt_err_set(err, QT_ERR_IO, "sqlite: %s", msg ? msg : "error");
+		sqlite3_free(msg);
+	}
+	return rc;
+}
+
+static void sq_close(qt_store *base)
+{
+	sq_store *s = (sq_store *)base;
+	if (!s)
+		return;
+	for (int i = 0; i < ST_MAX; i++)
+		sqlite3_finalize(s->st[i]);
+	sqlite3_close(s->db);
+	qt_sqlite_vfs_free(s->vfs);
+	free(s);
+}
+
+static qt_rc sq_begin(qt_store *base, qt_err *err)
+{
+	return run((sq_store *)base, ST_BEGIN, err);
+}
+
+static qt_rc sq_commit(qt_store *base, qt_err *err)
+{
+	sq_store *s = (sq_store *)base;
+	qt_rc rc = run(s, ST_COMMIT, err);
+	/* A failed COMMIT may leave the transaction open; never leave it half-done. */
+	if (rc != QT_OK && !sqlite3_get_autocommit(s->db))
+		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+	return rc;
+}
+
+static void sq_rollback(qt_store *base)
+{
+	sq_store *s = (sq_store *)base;
+	if (!sqlite3_get_autocommit(s->db))
+		(void)run(s, ST_ROLLBACK, NULL);
+}
+
+static qt_rc sq_meta_get(qt_store *base, const char *key, qt_buf *out, qt_err *err)
+{
+	sq_store *s = (sq_store *)base;
+	sqlite3_stmt *st = s->st[ST_META_GET];
+	qt_rc rc = QT_OK;
+	int r;
+
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	r = sqlite3_step(st);
+	qt_buf_reset(out);
+	if (r == SQLITE_ROW)
+		rc = qt_buf_append(out, sqlite3_column_text(st, 0),
+				   (size_t)sqlite3_column_bytes(st, 0));
+	else if (r == SQLITE_DONE)
+		rc = qt_err_set(err, QT_ERR_NOTFOUND, "no meta value '%s'", key);
+	else
+		rc = db_error(s, err, "meta_get");
+	sqlite3_reset(st);
+	return rc;
+}
+
+static qt_rc sq_meta_put(qt_store *base, const char *key, const char *value, qt_err *err)
+{
+	sq_store *s = (sq_store *)base;
+	sqlite3_bind_text(s->st[ST_META_PUT], 1, key, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s->st[ST_META_PUT], 2, value, -1, SQLITE_STATIC);
+	return run(s, ST_META_PUT, err);
+}
+
+static qt_rc sq_record_count(qt_store *base, uint64_t *count, qt_err *err)
+{
+	sq_store *s = (sq_store *)base;
+	sqlite3_stmt *st = s->st[ST_COUNT];
+	qt_rc rc = QT_OK;
+
+	if (sqlite3_step(st) == SQLITE_ROW)
+		*count = (uint64_t)sqlite3_column_int64(st, 0);
+	else
+		rc = db_error(s, err, "record_count");
+	sqlite3_reset(st);
+	return rc;
+}
+
+static qt_rc sq_record_put(qt_store *base, uint64_t index, const void *leaf, size_t n,
+			   const qt_hash *h, qt_err *err)
+{
+	sq_store *s = (sq_store *)base;
+	sqlite3_stmt *st = s->st[ST_RECORD_PUT];
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)index);
+	sqlite3_bind_blob(st, 2, leaf, (int)n, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 3, h->b, QT_HASH_LEN, SQLITE_STATIC);
+	return run(s, ST_RECORD_PUT, err);
+}
+
+static qt_rc sq_record_get(qt_store *base, uint64_t index, qt_buf *leaf, qt_err *err)
+{
+	sq_store *s = (sq_store *)base;
+	sqlite3_stmt *st = s->st[ST_RECORD_GET];
+	qt_rc rc;
+	int r;
+
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)index);
+	r = sqlite3_step(st);
+	qt_buf_reset(leaf);
+	if (r == SQLITE_ROW)
+		rc = qt_buf_append(leaf, sqlite3_column_blob(st, 0),
+				   (size_t)sqlite3_column_bytes(st, 0));
+	else if (r == SQLITE_DONE)
+		rc = qt_err_set(err, QT_ERR_NOTFOUND, "no record %llu", (unsigned long long)index);
+	else
+		rc = db_error(s, err, "record_get");
+	sqlite3_reset(st);
+	return rc;
+}
+
+static qt_rc sq_secret_put(qt_store *base, uint64_t record, const char *field,
+			   const uint8_t *salt, size_t salt_len, const void *value, size_t n,
+			   qt_err *err)
+{
+	sq_store *s = (sq_store *)base;
+	sqlite3_stmt *st = s->st[ST_SECRET_PUT];
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)record);
+	sqlite3_bind_text(st, 2, field, -1, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 3, salt, (int)salt_len, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 4, value, (int)n, SQLITE_STATIC);
+	return run(s, ST_SECRET_PUT, err);
+}
+
+static qt_rc sq_node_put(qt_store *base, unsigned level, uint64_t index, const qt_hash *h,
+			 qt_err *err)
+{
+	sq_store *s = (sq_store *)base;
+	sqlite3_stmt *st = s->st[ST_NODE_PUT];
+	sqlite3_bind_int(st, 1, (int)level);
+	sqlite3_bind_int64(st, 2, (sqlite3_int64)index);
+	sqlite3_bind_blob(st, 3, h->b, QT_HASH_LEN, SQLITE_STATIC);
+	return run(s, ST_NODE_PUT, err);
+}
+
+static qt_rc sq_node_get(qt_store *base, unsigned level, uint64_t index, qt_hash *h,
+			 qt_err *err)
+{
+	sq_store *s = (sq_store *)base;
+	/* Level 0 is the leaf hash, kept with its record. */
+	sqlite3_stmt *st = s->st[level == 0 ? ST_LEAF_HASH : ST_NODE_GET];
+	qt_rc rc = QT_OK;
+	int r;
+
+	sqlite3_bind_int(st, 1, (int)level);
+	sqlite3_bind_int64(st, 2, (sqlite3_int64)index);
+	r = sqlite3_step(st);
+	if (r == SQLITE_ROW && sqlite3_column_bytes(st, 0) == QT_HASH_LEN)
+		memcpy(h->b, sqlite3_column_blob(st, 0), QT_HASH_LEN);
+	else if (r == SQLITE_ROW || r == SQLITE_DONE)
+		rc = qt_err_set(err, QT_ERR_NOTFOUND, "no Merkle node at level %u index %llu",
+				level, (unsigned long long)index);
+	else
+		rc = db_error(s, err, "node_get");
+	sqlite3_reset(st);
+	return rc;
+}
+
+static qt_rc sq_index_put(qt_store *base, const char *name, const char *key, uint64_t record,
+			  qt_err *err)
+{
+	sq_store *s = (sq_store *)base;
+	sqlite3_stmt *st = s->st[ST_INDEX_PUT];
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)record);
+	sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, key, -1, SQLITE_STATIC);
+	return run(s, ST_INDEX_PUT, err);
+}
+
+static qt_rc sq_index_find(qt_store *base, const char *name, const char *key, uint64_t after,
+			   uint64_t *records, size_t max, size_t *found, qt_err *err)
+{
+	sq_store *s = (sq_store *)base;
+	sqlite3_stmt *st = s->st[ST_INDEX_FIND];
+	qt_rc rc = QT_OK;
+	int r;
+
+	*found = 0;
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, key, -1, SQLITE_STATIC);
+	/* "after" of UINT64_MAX means from the start: SQLite integers are signed. */
+	sqlite3_bind_int64(st, 3, after == UINT64_MAX ? -1 : (sqlite3_int64)after);
+	sqlite3_bind_int64(st, 4, (sqlite3_int64)max);
+	while ((r = sqlite3_step(st)) == SQLITE_ROW)
+		records[(*found)++] = (uint64_t)sqlite3_column_int64(st, 0);
+	if (r != SQLITE_DONE)
+		rc = db_error(s, err, "index_find");
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	return rc;
+}
+
+static qt_rc sq_checkpoint_put(qt_store *base, uint64_t size, const char *note, size_t n,
+			       qt_err *err)
+{
+	sq_store *s = (sq_store *)base;
+	sqlite3_stmt *st = s->st[ST_CP_PUT];
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)size);
+	sqlite3_bind_blob(st, 2, note, (int)n, SQLITE_STATIC);
+	return run(s, ST_CP_PUT, err);
+}
+
+static qt_rc sq_checkpoint_latest(qt_store *base, uint64_t *size, qt_buf *note, qt_err *err)
+{
+	sq_store *s = (sq_store *)base;
+	sqlite3_stmt *st = s->st[ST_CP_LATEST];
+	qt_rc rc;
+	int r = sqlite3_step(st);
+
+	qt_buf_reset(note);
+	if (r == SQLITE_ROW) {
+		*size = (uint64_t)sqlite3_column_int64(st, 0);
+		rc = qt_buf_append(note, sqlite3_column_blob(st, 1),
+				   (size_t)sqlite3_column_bytes(st, 1));
+	} else if (r == SQLITE_DONE) {
+		rc = qt_err_set(err, QT_ERR_NOTFOUND, "no checkpoint");
+	} else {
+		rc = db_error(s, err, "checkpoint_latest");
+	}
+	sqlite3_reset(st);
+	return rc;
+}
+
+static qt_rc sq_scan(qt_store *base, qt_store_scan_kind kind, uint64_t from, qt_store_iter **out,
+		     qt_err *err)
+{
+	sq_store *s = (sq_store *)base;
+	qt_store_iter *it = calloc(1, sizeof *it);
+	qt_rc rc = QT_OK;
+
+	if (!it) {
+		rc = qt_err_set(err, QT_ERR_NOMEM, "out of memory");
+		goto out;
+	}
+	it->s = s;
+	it->kind = kind;
+	if (sqlite3_prepare_v2(s->db, scan_sql[kind], -1, &it->stmt, NULL) != SQLITE_OK) {
+		rc = db_error(s, err, "scan");
+		free(it);
+		it = NULL;
+		goto out;
+	}
+	sqlite3_bind_int64(it->stmt, 1, (sqlite3_int64)from);
+out:
+	*out = it;
+	return rc;
+}
+
+static qt_rc sq_next(qt_store_iter *it, qt_store_row *row, qt_err *err)
+{
+	sqlite3_stmt *st = it->stmt;
+	int r = sqlite3_step(st);
+
+	if (r == SQLITE_DONE)
+		return QT_ERR_NOTFOUND;
+	if (r != SQLITE_ROW)
+		return db_error(it->s, err, "scan");
+	memset(row, 0, sizeof *row);
+	row->a = (uint64_t)sqlite3_column_int64(st, 0);
+	switch (it->kind) {
+	case QT_SCAN_RECORDS:
+		row->blob1 = sqlite3_column_blob(st, 1);
+		row->len1 = (size_t)sqlite3_column_bytes(st, 1);
+		row->blob2 = sqlite3_column_blob(st, 2);
+		row->len2 = (size_t)sqlite3_column_bytes(st, 2);
+		break;
+	case QT_SCAN_NODES:
+		row->b = (uint64_t)sqlite3_column_int64(st, 1);
+		row->blob1 = sqlite3_column_blob(st, 2);
+		row->len1 = (size_t)sqlite3_column_bytes(st, 2);
+		break;
+	case QT_SCAN_SECRETS:
+		row->text1 = (const char *)sqlite3_column_text(st, 1);
+		row->blob1 = sqlite3_column_blob(st, 2);
+		row->len1 = (size_t)sqlite3_column_bytes(st, 2);
+		row->blob2 = sqlite3_column_blob(st, 3);
+		row->len2 = (size_t)sqlite3_column_bytes(st, 3);
+		break;
+	case QT_SCAN_INDEX:
+		row->text1 = (const char *)sqlite3_column_text(st, 1);
+		row->text2 = (const char *)sqlite3_column_text(st, 2);
+		break;
+	case QT_SCAN_CHECKPOINTS:
+		row->blob1 = sqlite3_column_blob(st, 1);
+		row->len1 = (size_t)sqlite3_column_bytes(st, 1);
+		break;
+	}
+	return QT_OK;
+}
+
+static void sq_scan_close(qt_store_iter *it)
+{
+	if (it) {
+		sqlite3_finalize(it->stmt);
+		free(it);
+	}
+}
+
+static const qt_store_ops sqlite_ops = {
+	.name = "sqlite",
+	.close = sq_close,
+	.begin = sq_begin,
+	.commit = sq_commit,
+	.rollback = sq_rollback,
+	.meta_get = sq_meta_get,
+	.meta_put = sq_meta_put,
+	.record_count = sq_record_count,
+	.record_put = sq_record_put,
+	.record_get = sq_record_get,
+	.secret_put = sq_secret_put,
+	.node_put = sq_node_put,
+	.node_get = sq_node_get,
+	.index_put = sq_index_put,
+	.index_find = sq_index_find,
+	.checkpoint_put = sq_checkpoint_put,
+	.checkpoint_latest = sq_checkpoint_latest,
+	.scan = sq_scan,
+	.next = sq_next,
+	.scan_close = sq_scan_close,
+};
+
+static qt_rc migrate(sq_store *s, qt_err *err)
+{
+	sqlite3_stmt *st = NULL;
+	int version = 0;
+	qt_rc rc = QT_OK;
+
+	if (sqlite3_prepare_v2(s->db, "PRAGMA user_version", -1, &st, NULL) != SQLITE_OK ||
+	    sqlite3_step(st) != SQLITE_ROW) {
+		rc = db_error(s, err, "user_version");
+		goto out;
+	}
+	version = sqlite3_column_int(st, 0);
+	if (version > (int)N_MIGRATIONS) {
+		rc = qt_err_set(err, QT_ERR_INVALID,
+				"database schema version %d is newer than this qtrace (%zu)", version,
+				N_MIGRATIONS);
+		goto out;
+	}
+	for (size_t v = (size_t)version; v < N_MIGRATIONS; v++) {
+		char pragma[64];
+		snprintf(pragma, sizeof pragma, "PRAGMA user_version = %zu", v + 1);
+		if ((rc = exec(s, "BEGIN IMMEDIATE", err)) != QT_OK)
+			goto out;
+		if ((rc = exec(s, migrations[v], err)) != QT_OK ||
+		    (rc = exec(s, pragma, err)) != QT_OK || (rc = exec(s, "COMMIT", err)) != QT_OK) {
+			sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+			goto out;
+		}
+	}
+out:
+	sqlite3_finalize(st);
+	return rc;
+}
+
+qt_rc qt_store_sqlite_open(const char *path, const qt_store_opts *opts, qt_store **out,
+			   qt_err *err)
+{
+	static const qt_store_opts defaults = {0};
+	sq_store *s = calloc(1, sizeof *s);
+	struct stat sb;
+	const char *vfs_name = NULL;
+	char pragmas[256];
+	int flags;
+	qt_rc rc = QT_OK;
+
+	*out = NULL;
+	if (!opts)
+		opts = &defaults;
+	if (!s) {
+		rc = qt_err_set(err, QT_ERR_NOMEM, "out of memory");
+		goto out;
+	}
+	s->base.ops = &sqlite_ops;
+	if (opts->create && stat(path, &sb) == 0) {
+		rc = qt_err_set(err, QT_ERR_INVALID, "%s already exists", path);
+		goto fail;
+	}
+	if (!opts->create && stat(path, &sb) != 0) {
+		rc = qt_err_set(err, QT_ERR_NOTFOUND, "%s does not exist (run qtrace init)", path);
+		goto fail;
+	}
+	if (opts->faults) {
+		rc = qt_sqlite_vfs_new(opts->faults, &s->vfs, err);
+		if (rc != QT_OK)
+			goto fail;
+		vfs_name = qt_sqlite_vfs_name(s->vfs);
+	}
+	flags = opts->read_only ? SQLITE_OPEN_READONLY
+				: SQLITE_OPEN_READWRITE | (opts->create ? SQLITE_OPEN_CREATE : 0);
+	if (sqlite3_open_v2(path, &s->db, flags | SQLITE_OPEN_NOMUTEX, vfs_name) != SQLITE_OK) {
+		rc = qt_err_set(err, QT_ERR_IO, "cannot open %s: %s", path,
+				s->db ? sqlite3_errmsg(s->db) : "out of memory");
+		goto fail;
+	}
+	sqlite3_extended_result_codes(s->db, 1);
+	sqlite3_busy_timeout(s->db, 5000);
+	/* The ledger depends on every acknowledged commit being on disk: FULL, not NORMAL. */
+	snprintf(pragmas, sizeof pragmas,
+		 "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA cache_size=-%zu;"
+		 "PRAGMA foreign_keys=OFF; PRAGMA temp_store=MEMORY;",
+		 opts->cache_kib ? opts->cache_kib : (size_t)65536);
+	if (!opts->read_only && (rc = exec(s, pragmas, err)) != QT_OK)
+		goto fail;
+	if (!opts->read_only && (rc = migrate(s, err)) != QT_OK)
+		goto fail;
+	for (int i = 0; i < ST_MAX; i++)
+		if (sqlite3_prepare_v3(s->db, sql[i], -1, SQLITE_PREPARE_PERSISTENT, &s->st[i],
+				       NULL) != SQLITE_OK) {
+			rc = db_error(s, err, sql[i]);
+			goto fail;
+		}
+	*out = &s->base;
+	goto out;
+fail:
+	sq_close(&s->base);
+out:
+	return rc;
+}
+
+qt_rc qt_store_open(const char *where, const qt_store_opts *opts, qt_store **out, qt_err *err)
+{
+	/* Only SQLite for now; a "postgres://" URL will select the PostgreSQL backend. */
+	if (strncmp(where, "postgres://", 11) == 0 || strncmp(where, "postgresql://", 13) == 0) {
+		*out = NULL;
+		return qt_err_set(err, QT_ERR_USAGE, "the PostgreSQL backend is not built yet");
+	}
+	return qt_store_sqlite_open(where, opts, out, err);
+}

@@ -1,0 +1,102 @@
+/* store.h — the one function table through which the rest of qtrace reads and writes its
+ * database. SQLite is the embedded backend (sqlite.c); PostgreSQL will sit behind the same
+ * table, so nothing here may name a backend's types. Rows are only ever inserted. */
+#ifndef QT_STORE_H
+#define QT_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ledger/merkle.h"
+#include "util/buf.h"
+#include "util/rc.h"
+
+typedef struct qt_store qt_store;
+typedef struct qt_store_iter qt_store_iter;
+
+/* Test hooks: make the backend's own I/O fail at a chosen point (a failing write or fsync
+ * is what a full or dying disk does). Counters count down on each matching call; the call
+ * that takes one from 1 to 0 fails, later calls succeed again. 0 = never. */
+typedef struct qt_store_faults {
+	int fail_write_in;
+	int fail_sync_in;
+} qt_store_faults;
+
+typedef struct qt_store_opts {
+	bool create;              /* create a new store; fail if one exists */
+	bool read_only;
+	size_t cache_kib;         /* page cache bound; 0 = backend default */
+	qt_store_faults *faults;  /* NULL in production */
+} qt_store_opts;
+
+/* One row of a scan; which fields are set depends on what is scanned (see qt_store_scan). */
+typedef struct qt_store_row {
+	uint64_t a, b;
+	const uint8_t *blob1, *blob2;
+	size_t len1, len2;
+	const char *text1, *text2;
+} qt_store_row;
+
+typedef enum qt_store_scan_kind {
+	QT_SCAN_RECORDS,     /* a = index, blob1 = leaf bytes, blob2 = leaf hash; by index */
+	QT_SCAN_NODES,       /* a = level, b = index, blob1 = hash; one level (from), by index */
+	QT_SCAN_SECRETS,     /* a = record, text1 = field, blob1 = salt, blob2 = value; by record, field */
+	QT_SCAN_INDEX,       /* a = record, text1 = index name, text2 = key; by record, name, key */
+	QT_SCAN_CHECKPOINTS, /* a = tree size, blob1 = signed note; by size */
+} qt_store_scan_kind;
+
+typedef struct qt_store_ops {
+	const char *name;
+	void (*close)(qt_store *s);
+
+	/* One write transaction at a time; commit returns only once it is durable. */
+	qt_rc (*begin)(qt_store *s, qt_err *err);
+	qt_rc (*commit)(qt_store *s, qt_err *err);
+	void (*rollback)(qt_store *s);
+
+	qt_rc (*meta_get)(qt_store *s, const char *key, qt_buf *out, qt_err *err);
+	qt_rc (*meta_put)(qt_store *s, const char *key, const char *value, qt_err *err);
+
+	qt_rc (*record_count)(qt_store *s, uint64_t *count, qt_err *err);
+	qt_rc (*record_put)(qt_store *s, uint64_t index, const void *leaf, size_t n,
+			    const qt_hash *leaf_hash, qt_err *err);
+	qt_rc (*record_get)(qt_store *s, uint64_t index, qt_buf *leaf, qt_err *err);
+	qt_rc (*secret_put)(qt_store *s, uint64_t record, const char *field, const uint8_t *salt,
+			    size_t salt_len, const void *value, size_t n, qt_err *err);
+	/* Merkle nodes above the leaves (level >= 1); level 0 is the record's leaf hash. */
+	qt_rc (*node_put)(qt_store *s, unsigned level, uint64_t index, const qt_hash *h,
+			  qt_err *err);
+	qt_rc (*node_get)(qt_store *s, unsigned level, uint64_t index, qt_hash *h, qt_err *err);
+	qt_rc (*index_put)(qt_store *s, const char *name, const char *key, uint64_t record,
+			   qt_err *err);
+	/* Records under (name, key) with index > after, ascending, at most max of them. */
+	qt_rc (*index_find)(qt_store *s, const char *name, const char *key, uint64_t after,
+			    uint64_t *records, size_t max, size_t *found, qt_err *err);
+	qt_rc (*checkpoint_put)(qt_store *s, uint64_t size, const char *note, size_t n,
+				qt_err *err);
+	/* QT_ERR_NOTFOUND when there is none. */
+	qt_rc (*checkpoint_latest)(qt_store *s, uint64_t *size, qt_buf *note, qt_err *err);
+
+	/* Ordered scans for verification and mirroring. `from` is the first record index, or
+	 * for QT_SCAN_NODES the level. next() returns QT_ERR_NOTFOUND at the end; the row's
+	 * pointers stay valid until the next call. */
+	qt_rc (*scan)(qt_store *s, qt_store_scan_kind kind, uint64_t from, qt_store_iter **it,
+		      qt_err *err);
+	qt_rc (*next)(qt_store_iter *it, qt_store_row *row, qt_err *err);
+	void (*scan_close)(qt_store_iter *it);
+} qt_store_ops;
+
+struct qt_store {
+	const qt_store_ops *ops;
+};
+
+/* Opens the store named by `where`: a file path for SQLite. */
+qt_rc qt_store_open(const char *where, const qt_store_opts *opts, qt_store **out, qt_err *err)
+	__attribute__((warn_unused_result));
+
+/* The SQLite backend, for callers that need it by name (tests, benchmarks). */
+qt_rc qt_store_sqlite_open(const char *path, const qt_store_opts *opts, qt_store **out,
+			   qt_err *err) __attribute__((warn_unused_result));
+
+#endif
