@@ -185,7 +185,7 @@ static int do_check(const char *db, const char *acks)
 		unsigned long long idx;
 		char want[65], got[65];
 		qt_hash h;
-		if (sscanf(line, "%llu %64s", &idx, want) != 2)
+		if (sscanf(line, "%llu %64s", &idx, want) != 2 || strlen(want) != 64)
 			continue; /* a torn last line was never acknowledged */
 		if (qt_ledger_size(l) <= idx ||
 		    qt_ledger_store(l)->ops->record_get(qt_ledger_store(l), idx, &leaf, &err) !=

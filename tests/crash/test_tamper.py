@@ -1,0 +1,130 @@
+#!/usr/bin/env python3
+"""Tamper test: change one byte of a stored record, leaf hash, Merkle node, checkpoint body or
+signature, index row or sealed value directly in the SQLite file, as an insider with the file
+but not the signing key could; `qtrace verify` must fail and name what was changed. Also an
+insider's appended record (no key to sign for it) and verification with the wrong key.
+
+usage: test_tamper.py LEDGER_WRITER QTRACE
+"""
+import hashlib
+import os
+import shutil
+import sqlite3
+import subprocess
+import sys
+import tempfile
+
+failures = []
+
+
+def run(cmd):
+    return subprocess.run(cmd, capture_output=True, text=True)
+
+
+def page_owners(path):
+    """page number -> table/index name, from SQLite's own dbstat table."""
+    con = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    owners = {pg: name for name, pg in con.execute("SELECT name, pageno FROM dbstat")}
+    psize = con.execute("PRAGMA page_size").fetchone()[0]
+    con.close()
+    return owners, psize
+
+
+def flip_in_table(src, dst, needle, table, nth_byte=None):
+    """Copy src to dst and flip one byte of the occurrence of `needle` stored in `table`."""
+    shutil.copy(src, dst)
+    owners, psize = page_owners(dst)
+    data = bytearray(open(dst, "rb").read())
+    hits = []
+    start = 0
+    while True:
+        i = data.find(needle, start)
+        if i < 0:
+            break
+        if owners.get(i // psize + 1) == table:
+            hits.append(i)
+        start = i + 1
+    if len(hits) != 1:
+        raise SystemExit(f"test setup: {len(hits)} copies of {needle[:40]!r} in {table}")
+    at = hits[0] + (len(needle) // 2 if nth_byte is None else nth_byte)
+    data[at] ^= 0x01
+    open(dst, "wb").write(bytes(data))
+
+
+def expect_fail(name, db, fragment, key=None):
+    cmd = [QTRACE, "verify", "--db", db] + (["--key", key] if key else [])
+    p = run(cmd)
+    if p.returncode != 1 or fragment not in p.stderr:
+        failures.append(f"{name}: exit {p.returncode}, stderr {p.stderr.strip()!r}, wanted {fragment!r}")
+    else:
+        print(f"ok  {name}: {p.stderr.strip()}")
+
+
+WRITER, QTRACE = sys.argv[1], sys.argv[2]
+with tempfile.TemporaryDirectory() as d:
+    db = os.path.join(d, "ledger.db")
+    p = run([QTRACE, "init", "--db", db, "--origin", "tamper.example/log"])
+    assert p.returncode == 0, p.stderr
+    vkey = p.stdout.strip()
+    p = run([WRITER, "write", db, os.path.join(d, "acks"), "300", "50"])
+    assert p.returncode == 0, p.stderr
+    con = sqlite3.connect(db)
+    con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    con.close()
+    p = run([QTRACE, "verify", "--db", db, "--key", vkey])
+    assert p.returncode == 0 and p.stdout.startswith("verified 300 records, tree size 300"), p
+    print("ok  untouched:", p.stdout.strip())
+
+    ro = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+    leaf123 = ro.execute("SELECT leaf FROM records WHERE idx = 123").fetchone()[0]
+    hash77 = ro.execute("SELECT hash FROM records WHERE idx = 77").fetchone()[0]
+    node35 = ro.execute("SELECT hash FROM nodes WHERE level = 3 AND idx = 5").fetchone()[0]
+    cp100 = ro.execute("SELECT note FROM checkpoints WHERE size = 100").fetchone()[0]
+    ro.close()
+    t = os.path.join(d, "t.db")
+
+    # a record's bytes: a digit of its body ("n":123)
+    flip_in_table(db, t, leaf123, "records", leaf123.find(b'"n":123') + 5)
+    expect_fail("record byte", t, "record 123")
+    # a record's stored leaf hash
+    flip_in_table(db, t, hash77, "records")
+    expect_fail("leaf hash", t, "record 77: stored leaf hash does not match the record")
+    # an inner Merkle node
+    flip_in_table(db, t, node35, "nodes")
+    expect_fail("Merkle node", t, "Merkle node level 3 index 5 does not match the tree")
+    # a checkpoint's body (the root line) and its signature
+    body_end = cp100.find(b"\n\n")
+    flip_in_table(db, t, cp100, "checkpoints", body_end - 3)
+    expect_fail("checkpoint body", t, "checkpoint at size 100")
+    flip_in_table(db, t, cp100, "checkpoints", len(cp100) - 10)
+    expect_fail("checkpoint signature", t, "checkpoint at size 100")
+    # a read-index row: the key of record 42 as stored in the index table
+    flip_in_table(db, t, b"01/06901234567892/21/S42", "idx", 23)
+    expect_fail("index row", t, "of record 42")
+    # a sealed (non-public) value as stored beside its salt
+    # (the same value is stored for every record; change the first copy in the secrets table)
+    owners, psize = page_owners(db)
+    data = bytearray(open(db, "rb").read())
+    first = next(i for i in range(len(data)) if data.startswith("张三".encode(), i)
+                 and owners.get(i // psize + 1) == "secrets")
+    data[first + 1] ^= 0x01
+    open(t, "wb").write(bytes(data))
+    expect_fail("sealed value", t, "sealed field 'buyer'")
+
+    # an insider appends a record without the key: no checkpoint covers it
+    shutil.copy(db, t)
+    con = sqlite3.connect(t)
+    forged = b'{"body":{"n":999},"ts":"2026-01-01T00:00:00Z","type":"test.record"}'
+    con.execute("INSERT INTO records(idx, leaf, hash) VALUES (300, ?, ?)",
+                (forged, hashlib.sha256(b"\x00" + forged).digest()))
+    con.commit()
+    con.close()
+    expect_fail("forged append", t, "not covered by a signed checkpoint")
+    # an impostor key
+    p = run([QTRACE, "init", "--db", os.path.join(d, "other.db"), "--origin", "tamper.example/log"])
+    expect_fail("wrong key", db, "no valid signature", key=p.stdout.strip())
+
+if failures:
+    print("\n".join("FAIL " + f for f in failures))
+    sys.exit(1)
+print("tamper tests: all changes detected")
