@@ -13,7 +13,7 @@
 
 /* Parses "--name VALUE" pairs into slots; returns 0 and prints why on a bad argument. */
 static int take_opts(const char *cmd, int argc, char **argv, const char *const *names,
-		     const char **slots, size_t n)
+                     const char **slots, size_t n)
 {
 	for (int i = 0; i < argc; i++) {
 		size_t k = 0;
@@ -21,7 +21,7 @@ static int take_opts(const char *cmd, int argc, char **argv, const char *const *
 			k++;
 		if (k == n || i + 1 >= argc) {
 			fprintf(stderr, "qtrace %s: %s '%s'\n", cmd,
-				k == n ? "unknown option" : "missing value after", argv[i]);
+			        k == n ? "unknown option" : "missing value after", argv[i]);
 			return 0;
 		}
 		slots[k] = argv[++i];
@@ -45,7 +45,7 @@ int qt_cmd_init(int argc, char **argv)
 		return QT_EXIT_FAIL;
 	}
 	fprintf(stderr, "created %s and its signing key %s.key (keep it private)\n", slots[0],
-		slots[0]);
+	        slots[0]);
 	printf("%s\n", vkey);
 	return QT_EXIT_OK;
 }
@@ -53,7 +53,7 @@ int qt_cmd_init(int argc, char **argv)
 static void show_progress(uint64_t done, uint64_t total)
 {
 	fprintf(stderr, "\rverifying: %llu / %llu records (%.0f%%)", (unsigned long long)done,
-		(unsigned long long)total, total ? 100.0 * (double)done / (double)total : 100.0);
+	        (unsigned long long)total, total ? 100.0 * (double)done / (double)total : 100.0);
 	if (done == total)
 		fputc('\n', stderr);
 }
@@ -70,13 +70,13 @@ int qt_cmd_verify(int argc, char **argv)
 		fputs("usage: qtrace verify --db FILE [--key VERIFIER_KEY]\n", stderr);
 		return QT_EXIT_USAGE;
 	}
-	if (qt_ledger_verify(slots[0], slots[1], isatty(STDERR_FILENO) ? show_progress : NULL,
-			     &res, &err) != QT_OK) {
+	if (qt_ledger_verify(slots[0], slots[1], isatty(STDERR_FILENO) ? show_progress : NULL, &res,
+	                     &err) != QT_OK) {
 		fprintf(stderr, "qtrace verify: FAILED: %s\n", err.msg);
 		return QT_EXIT_FAIL;
 	}
 	sodium_bin2base64(root, sizeof root, res.root.b, QT_HASH_LEN,
-			  sodium_base64_VARIANT_ORIGINAL);
+	                  sodium_base64_VARIANT_ORIGINAL);
 	printf("verified %llu records, tree size %llu, root %s\n", (unsigned long long)res.records,
 	       (unsigned long long)res.tree_size, root);
 	return QT_EXIT_OK;

@@ -63,11 +63,11 @@ struct qt_ledger {
 };
 
 qt_rc qt_ledger_prepare(const qt_record *r, qt_prepared *p, qt_err *err)
-	__attribute__((warn_unused_result));
+        __attribute__((warn_unused_result));
 void qt_prepared_free(qt_prepared *p);
 qt_rc qt_ledger_commit_prepared(qt_ledger *l, qt_prepared *const *ps, size_t n,
-				qt_receipt *const *receipts, qt_err *err)
-	__attribute__((warn_unused_result));
+                                qt_receipt *const *receipts, qt_err *err)
+        __attribute__((warn_unused_result));
 void qt_ledger_commitment(const uint8_t *salt, const void *value, size_t n, qt_hash *out);
 bool qt_ledger_valid_field(const char *field);
 

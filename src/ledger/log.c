@@ -71,9 +71,8 @@ static void now_ts(char out[64])
 	struct tm tm;
 	clock_gettime(CLOCK_REALTIME, &t);
 	gmtime_r(&t.tv_sec, &tm);
-	snprintf(out, 64, "%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ", tm.tm_year + 1900,
-		 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-		 t.tv_nsec / 1000000);
+	snprintf(out, 64, "%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ", tm.tm_year + 1900, tm.tm_mon + 1,
+	         tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, t.tv_nsec / 1000000);
 }
 
 void qt_ledger_commitment(const uint8_t *salt, const void *value, size_t n, qt_hash *out)
@@ -109,8 +108,8 @@ qt_rc qt_ledger_prepare(const qt_record *r, qt_prepared *p, qt_err *err)
 	}
 	if (!valid_type(r->type)) {
 		rc = qt_err_set(err, QT_ERR_INVALID,
-				"record type must be 1 to %d characters of a-z 0-9 . _ -",
-				QT_LEDGER_TYPE_MAX);
+		                "record type must be 1 to %d characters of a-z 0-9 . _ -",
+		                QT_LEDGER_TYPE_MAX);
 		goto out;
 	}
 	if (r->body && !json_is_object(r->body)) {
@@ -119,13 +118,13 @@ qt_rc qt_ledger_prepare(const qt_record *r, qt_prepared *p, qt_err *err)
 	}
 	if (r->ts && !valid_ts(r->ts)) {
 		rc = qt_err_set(err, QT_ERR_INVALID,
-				"record time '%.40s' is not RFC 3339 UTC (2026-01-31T08:00:00Z)",
-				r->ts);
+		                "record time '%.40s' is not RFC 3339 UTC (2026-01-31T08:00:00Z)",
+		                r->ts);
 		goto out;
 	}
 	if (r->n_keys > QT_LEDGER_KEYS_MAX) {
 		rc = qt_err_set(err, QT_ERR_INVALID, "more than %d index keys in one record",
-				QT_LEDGER_KEYS_MAX);
+		                QT_LEDGER_KEYS_MAX);
 		goto out;
 	}
 	if (!r->ts)
@@ -143,15 +142,15 @@ qt_rc qt_ledger_prepare(const qt_record *r, qt_prepared *p, qt_err *err)
 			if (!js || kn > QT_LEDGER_KEY_MAX) {
 				json_decref(js);
 				rc = qt_err_set(err, QT_ERR_INVALID,
-						"index key %zu must be 1 to %d bytes of UTF-8", i + 1,
-						QT_LEDGER_KEY_MAX);
+				                "index key %zu must be 1 to %d bytes of UTF-8",
+				                i + 1, QT_LEDGER_KEY_MAX);
 				goto out;
 			}
 			for (size_t j = 0; j < i; j++)
 				if (strcmp(r->keys[j], k) == 0) {
 					json_decref(js);
 					rc = qt_err_set(err, QT_ERR_INVALID,
-							"index key '%.60s' is listed twice", k);
+					                "index key '%.60s' is listed twice", k);
 					goto out;
 				}
 			json_array_append_new(keys, js);
@@ -164,7 +163,8 @@ qt_rc qt_ledger_prepare(const qt_record *r, qt_prepared *p, qt_err *err)
 		json_t *value;
 		size_t i = 0;
 		if (!json_is_object(r->private_fields)) {
-			rc = qt_err_set(err, QT_ERR_INVALID, "private fields must be a JSON object");
+			rc = qt_err_set(err, QT_ERR_INVALID,
+			                "private fields must be a JSON object");
 			goto out;
 		}
 		p->secrets = calloc(json_object_size(r->private_fields), sizeof *p->secrets);
@@ -177,19 +177,20 @@ qt_rc qt_ledger_prepare(const qt_record *r, qt_prepared *p, qt_err *err)
 		{
 			qt_secret *s = &p->secrets[i++];
 			char b64[sodium_base64_ENCODED_LEN(QT_HASH_LEN,
-							   sodium_base64_VARIANT_ORIGINAL)];
+			                                   sodium_base64_VARIANT_ORIGINAL)];
 			qt_hash c;
 			p->n_secrets = i;
 			qt_buf_init(&s->value, QT_LEDGER_LEAF_MAX);
 			if (!qt_ledger_valid_field(field)) {
-				rc = qt_err_set(err, QT_ERR_INVALID,
-						"private field name '%.64s' must be 1 to 64 of a-z 0-9 _",
-						field);
+				rc = qt_err_set(
+				        err, QT_ERR_INVALID,
+				        "private field name '%.64s' must be 1 to 64 of a-z 0-9 _",
+				        field);
 				goto out;
 			}
 			if (json_object_get(r->body, field)) {
 				rc = qt_err_set(err, QT_ERR_INVALID,
-						"field '%s' is both public and private", field);
+				                "field '%s' is both public and private", field);
 				goto out;
 			}
 			snprintf(s->field, sizeof s->field, "%s", field);
@@ -199,7 +200,7 @@ qt_rc qt_ledger_prepare(const qt_record *r, qt_prepared *p, qt_err *err)
 				goto out;
 			qt_ledger_commitment(s->salt, s->value.p, s->value.len, &c);
 			sodium_bin2base64(b64, sizeof b64, c.b, QT_HASH_LEN,
-					  sodium_base64_VARIANT_ORIGINAL);
+			                  sodium_base64_VARIANT_ORIGINAL);
 			json_object_set_new(sealed, field, json_string(b64));
 		}
 		json_object_set(leaf, "sealed", sealed);
@@ -208,7 +209,7 @@ qt_rc qt_ledger_prepare(const qt_record *r, qt_prepared *p, qt_err *err)
 	rc = qt_jcs_encode(leaf, &p->leaf, err);
 	if (rc == QT_ERR_TOOBIG)
 		rc = qt_err_set(err, QT_ERR_TOOBIG, "record is larger than %d bytes",
-				QT_LEDGER_LEAF_MAX);
+		                QT_LEDGER_LEAF_MAX);
 	if (rc != QT_OK)
 		goto out;
 	qt_merkle_leaf_hash(p->leaf.p, p->leaf.len, &p->leaf_hash);
@@ -313,8 +314,8 @@ static qt_rc sign_checkpoint(qt_ledger *l, uint64_t size, const qt_hash *root, q
 
 	if (size < l->cp_size) {
 		rc = qt_err_set(err, QT_ERR_INVALID,
-				"refusing to sign: tree size %llu is behind checkpoint %llu",
-				(unsigned long long)size, (unsigned long long)l->cp_size);
+		                "refusing to sign: tree size %llu is behind checkpoint %llu",
+		                (unsigned long long)size, (unsigned long long)l->cp_size);
 		goto out;
 	}
 	/* Never sign two checkpoints that are not consistent: prove it before signing. */
@@ -325,17 +326,18 @@ static qt_rc sign_checkpoint(qt_ledger *l, uint64_t size, const qt_hash *root, q
 			goto out;
 		}
 		if (!qt_merkle_verify_consistency(l->cp_size, size, &proof, &l->cp_root, root)) {
-			rc = qt_err_set(err, QT_ERR_INVALID,
-					"refusing to sign: tree at size %llu is not consistent with "
-					"checkpoint %llu",
-					(unsigned long long)size, (unsigned long long)l->cp_size);
+			rc = qt_err_set(
+			        err, QT_ERR_INVALID,
+			        "refusing to sign: tree at size %llu is not consistent with "
+			        "checkpoint %llu",
+			        (unsigned long long)size, (unsigned long long)l->cp_size);
 			goto out;
 		}
 	} else if (l->cp_size == size && l->cp_note[0] &&
-		   memcmp(l->cp_root.b, root->b, QT_HASH_LEN) != 0) {
+	           memcmp(l->cp_root.b, root->b, QT_HASH_LEN) != 0) {
 		rc = qt_err_set(err, QT_ERR_INVALID,
-				"refusing to sign: a different root for size %llu",
-				(unsigned long long)size);
+		                "refusing to sign: a different root for size %llu",
+		                (unsigned long long)size);
 		goto out;
 	}
 	snprintf(cp.origin, sizeof cp.origin, "%s", l->origin);
@@ -351,14 +353,14 @@ static qt_rc sign_checkpoint(qt_ledger *l, uint64_t size, const qt_hash *root, q
 		goto out;
 	}
 	rc = qt_note_sign(&l->signer, body, body_len, l->pending_note, sizeof l->pending_note,
-			  &note_len, err);
+	                  &note_len, err);
 	if (rc != QT_OK)
 		goto out;
 	/* Persist before anyone is answered: a receipt's checkpoint is always on disk. */
 	if ((rc = l->store->ops->begin(l->store, err)) != QT_OK)
 		goto out;
 	if ((rc = l->store->ops->checkpoint_put(l->store, size, l->pending_note, note_len, err)) !=
-		    QT_OK ||
+	            QT_OK ||
 	    (rc = l->store->ops->commit(l->store, err)) != QT_OK) {
 		l->store->ops->rollback(l->store);
 		goto out;
@@ -389,7 +391,7 @@ static qt_rc resync(qt_ledger *l, qt_err *err)
 		goto out;
 	if ((rc = qt_merkle_builder_load(&l->tree, node_get_cached, l, size)) != QT_OK) {
 		rc = qt_err_set(err, rc, "cannot load the Merkle tree of %llu leaves",
-				(unsigned long long)size);
+		                (unsigned long long)size);
 		goto out;
 	}
 	rc = l->store->ops->checkpoint_latest(l->store, &cp_size, &note, err);
@@ -400,8 +402,8 @@ static qt_rc resync(qt_ledger *l, qt_err *err)
 		goto out;
 	if (cp.size != cp_size || cp.size > size) {
 		rc = qt_err_set(err, QT_ERR_INVALID,
-				"latest checkpoint (size %llu) does not fit the stored tree (%llu)",
-				(unsigned long long)cp.size, (unsigned long long)size);
+		                "latest checkpoint (size %llu) does not fit the stored tree (%llu)",
+		                (unsigned long long)cp.size, (unsigned long long)size);
 		goto out;
 	}
 	memcpy(l->cp_note, note.p, note.len);
@@ -425,7 +427,7 @@ out:
 /* ---- the commit path -------------------------------------------------------------------- */
 
 qt_rc qt_ledger_commit_prepared(qt_ledger *l, qt_prepared *const *ps, size_t n,
-				qt_receipt *const *receipts, qt_err *err)
+                                qt_receipt *const *receipts, qt_err *err)
 {
 	const qt_store_ops *ops = l->store->ops;
 	qt_merkle_builder saved = l->tree;
@@ -436,7 +438,7 @@ qt_rc qt_ledger_commit_prepared(qt_ledger *l, qt_prepared *const *ps, size_t n,
 
 	if (n == 0 || n > QT_LEDGER_GROUP_MAX) {
 		rc = qt_err_set(err, QT_ERR_INVALID, "a group holds 1 to %d records",
-				QT_LEDGER_GROUP_MAX);
+		                QT_LEDGER_GROUP_MAX);
 		goto out;
 	}
 	if (l->dirty && (rc = resync(l, err)) != QT_OK)
@@ -452,12 +454,12 @@ qt_rc qt_ledger_commit_prepared(qt_ledger *l, qt_prepared *const *ps, size_t n,
 		const qt_prepared *p = ps[i];
 		uint64_t idx = base + i;
 		if ((rc = ops->record_put(l->store, idx, p->leaf.p, p->leaf.len, &p->leaf_hash,
-					  err)) != QT_OK)
+		                          err)) != QT_OK)
 			goto fail;
 		for (size_t k = 0; k < p->n_secrets; k++) {
 			const qt_secret *s = &p->secrets[k];
 			if ((rc = ops->secret_put(l->store, idx, s->field, s->salt, sizeof s->salt,
-						  s->value.p, s->value.len, err)) != QT_OK)
+			                          s->value.p, s->value.len, err)) != QT_OK)
 				goto fail;
 		}
 		for (size_t k = 0; k < p->n_keys; k++)
@@ -507,7 +509,7 @@ out:
 }
 
 qt_rc qt_ledger_append(qt_ledger *l, const qt_record *recs, size_t n, qt_receipt *receipts,
-		       qt_err *err)
+                       qt_err *err)
 {
 	qt_prepared *ps = calloc(n ? n : 1, sizeof *ps);
 	qt_prepared **pp = calloc(n ? n : 1, sizeof *pp);
@@ -623,13 +625,13 @@ static qt_rc read_key_file(const char *path, qt_signer *s, qt_err *err)
 
 	if (!f) {
 		rc = qt_err_set(err, QT_ERR_IO, "cannot open the signing key %s: %s", path,
-				strerror(errno));
+		                strerror(errno));
 		goto out;
 	}
 	if (fstat(fileno(f), &sb) == 0 && (sb.st_mode & 077)) {
 		rc = qt_err_set(err, QT_ERR_INVALID,
-				"signing key %s is readable by others (mode %03o); chmod 600 it",
-				path, (unsigned)(sb.st_mode & 0777));
+		                "signing key %s is readable by others (mode %03o); chmod 600 it",
+		                path, (unsigned)(sb.st_mode & 0777));
 		goto out;
 	}
 	n = fread(text, 1, sizeof text - 1, f);
@@ -694,7 +696,7 @@ qt_rc qt_ledger_open(const char *db, const qt_ledger_opts *opts, qt_ledger **out
 	if (stored.key_id != l->verifier.key_id ||
 	    memcmp(stored.pk, l->verifier.pk, sizeof stored.pk) != 0) {
 		rc = qt_err_set(err, QT_ERR_INVALID, "%s is not the signing key of %s", key_path,
-				db);
+		                db);
 		goto fail;
 	}
 	if ((rc = l->store->ops->meta_get(l->store, "origin", &meta, err)) != QT_OK)
@@ -738,8 +740,7 @@ static bool valid_origin(const char *o)
 	return true;
 }
 
-qt_rc qt_ledger_init(const char *db, const char *origin, char *vkey, size_t vkey_size,
-		     qt_err *err)
+qt_rc qt_ledger_init(const char *db, const char *origin, char *vkey, size_t vkey_size, qt_err *err)
 {
 	qt_store *store = NULL;
 	qt_store_opts so = {.create = true};
@@ -760,9 +761,9 @@ qt_rc qt_ledger_init(const char *db, const char *origin, char *vkey, size_t vkey
 	}
 	if (!valid_origin(origin)) {
 		rc = qt_err_set(err, QT_ERR_INVALID,
-				"origin must be 1 to %d printable characters without spaces or "
-				"'+'",
-				QT_NOTE_NAME_MAX);
+		                "origin must be 1 to %d printable characters without spaces or "
+		                "'+'",
+		                QT_NOTE_NAME_MAX);
 		goto out;
 	}
 	snprintf(key_path, sizeof key_path, "%s.key", db);
@@ -781,8 +782,7 @@ qt_rc qt_ledger_init(const char *db, const char *origin, char *vkey, size_t vkey
 	/* The key file first, exclusively and private: never overwrite someone's key. */
 	fd = open(key_path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
 	if (fd < 0) {
-		rc = qt_err_set(err, QT_ERR_IO, "cannot create %s: %s", key_path,
-				strerror(errno));
+		rc = qt_err_set(err, QT_ERR_IO, "cannot create %s: %s", key_path, strerror(errno));
 		goto out;
 	}
 	key_written = true;
@@ -799,7 +799,7 @@ qt_rc qt_ledger_init(const char *db, const char *origin, char *vkey, size_t vkey
 	qt_merkle_empty_root(&cp.root);
 	if ((rc = qt_checkpoint_format(&cp, body, sizeof body, &body_len)) != QT_OK ||
 	    (rc = qt_note_sign(&signer, body, body_len, note, sizeof note, &note_len, err)) !=
-		    QT_OK)
+	            QT_OK)
 		goto out;
 	if ((rc = store->ops->begin(store, err)) != QT_OK)
 		goto out;
@@ -865,32 +865,32 @@ static qt_rc node_get_store(void *ctx, unsigned level, uint64_t index, qt_hash *
 }
 
 qt_rc qt_ledger_inclusion(qt_ledger *l, uint64_t index, uint64_t size, qt_merkle_proof *out,
-			  qt_err *err)
+                          qt_err *err)
 {
 	qt_rc rc;
 	pthread_mutex_lock(&l->lock);
 	if (size > l->size || index >= size)
 		rc = qt_err_set(err, QT_ERR_INVALID, "index %llu is not in a tree of size %llu",
-				(unsigned long long)index, (unsigned long long)size);
+		                (unsigned long long)index, (unsigned long long)size);
 	else if ((rc = qt_merkle_inclusion_proof(node_get_store, l->store, index, size, out)) !=
-		 QT_OK)
+	         QT_OK)
 		rc = qt_err_set(err, rc, "cannot read the tree");
 	pthread_mutex_unlock(&l->lock);
 	return rc;
 }
 
 qt_rc qt_ledger_consistency(qt_ledger *l, uint64_t size1, uint64_t size2, qt_merkle_proof *out,
-			    qt_err *err)
+                            qt_err *err)
 {
 	qt_rc rc;
 	pthread_mutex_lock(&l->lock);
 	if (size2 > l->size || size1 > size2 || size1 == 0)
 		rc = qt_err_set(err, QT_ERR_INVALID,
-				"no consistency proof from %llu to %llu in a tree of size %llu",
-				(unsigned long long)size1, (unsigned long long)size2,
-				(unsigned long long)l->size);
+		                "no consistency proof from %llu to %llu in a tree of size %llu",
+		                (unsigned long long)size1, (unsigned long long)size2,
+		                (unsigned long long)l->size);
 	else if ((rc = qt_merkle_consistency_proof(node_get_store, l->store, size1, size2, out)) !=
-		 QT_OK)
+	         QT_OK)
 		rc = qt_err_set(err, rc, "cannot read the tree");
 	pthread_mutex_unlock(&l->lock);
 	return rc;

@@ -14,11 +14,11 @@
 #include "store/store.h"
 #include "util/rc.h"
 
-#define QT_LEDGER_TYPE_MAX 64    /* record type, e.g. "event.ship" */
-#define QT_LEDGER_KEYS_MAX 64    /* index keys per record */
-#define QT_LEDGER_KEY_MAX 400    /* one index key (a canonical code fits) */
-#define QT_LEDGER_LEAF_MAX 65535 /* leaf bytes: fits a tlog-tiles entry bundle */
-#define QT_LEDGER_SALT_LEN 32
+#define QT_LEDGER_TYPE_MAX  64    /* record type, e.g. "event.ship" */
+#define QT_LEDGER_KEYS_MAX  64    /* index keys per record */
+#define QT_LEDGER_KEY_MAX   400   /* one index key (a canonical code fits) */
+#define QT_LEDGER_LEAF_MAX  65535 /* leaf bytes: fits a tlog-tiles entry bundle */
+#define QT_LEDGER_SALT_LEN  32
 #define QT_LEDGER_GROUP_MAX 10000 /* records in one commit group */
 
 typedef struct qt_ledger qt_ledger;
@@ -51,29 +51,29 @@ typedef struct qt_ledger_faults {
 } qt_ledger_faults;
 
 typedef struct qt_ledger_opts {
-	const char *key_path;      /* signer key file; NULL = "<db>.key" */
+	const char *key_path; /* signer key file; NULL = "<db>.key" */
 	qt_ledger_faults *faults;
 } qt_ledger_opts;
 
 /* Create the database and the signing key (mode 0600). vkey gets the verifier key text. */
-qt_rc qt_ledger_init(const char *db, const char *origin, char *vkey, size_t vkey_size,
-		     qt_err *err) __attribute__((warn_unused_result));
+qt_rc qt_ledger_init(const char *db, const char *origin, char *vkey, size_t vkey_size, qt_err *err)
+        __attribute__((warn_unused_result));
 
 /* Open for writing. If a crash left committed records without a checkpoint, one is signed
  * now, consistent with the last. */
 qt_rc qt_ledger_open(const char *db, const qt_ledger_opts *opts, qt_ledger **out, qt_err *err)
-	__attribute__((warn_unused_result));
+        __attribute__((warn_unused_result));
 void qt_ledger_close(qt_ledger *l);
 
 /* Append n records (n <= QT_LEDGER_GROUP_MAX) as one group: all or none. Receipts (may be
  * NULL) are filled only on success. Not for concurrent use: see qt_ledger_submit. */
 qt_rc qt_ledger_append(qt_ledger *l, const qt_record *recs, size_t n, qt_receipt *receipts,
-		       qt_err *err) __attribute__((warn_unused_result));
+                       qt_err *err) __attribute__((warn_unused_result));
 
 /* Thread-safe single write: concurrent callers are gathered into one group commit. An
  * invalid record fails alone; a commit failure fails its whole group. */
 qt_rc qt_ledger_submit(qt_ledger *l, const qt_record *rec, qt_receipt *receipt, qt_err *err)
-	__attribute__((warn_unused_result));
+        __attribute__((warn_unused_result));
 
 uint64_t qt_ledger_size(const qt_ledger *l);
 qt_store *qt_ledger_store(qt_ledger *l);
@@ -82,9 +82,9 @@ const char *qt_ledger_checkpoint(const qt_ledger *l, uint64_t *size);
 void qt_ledger_verifier(const qt_ledger *l, qt_verifier *out);
 
 qt_rc qt_ledger_inclusion(qt_ledger *l, uint64_t index, uint64_t size, qt_merkle_proof *out,
-			  qt_err *err) __attribute__((warn_unused_result));
+                          qt_err *err) __attribute__((warn_unused_result));
 qt_rc qt_ledger_consistency(qt_ledger *l, uint64_t size1, uint64_t size2, qt_merkle_proof *out,
-			    qt_err *err) __attribute__((warn_unused_result));
+                            qt_err *err) __attribute__((warn_unused_result));
 
 /* Offline verification of a whole database (see qtrace verify). key: verifier key text, or
  * NULL to use the one recorded in the database. progress (may be NULL) is called now and
@@ -96,8 +96,8 @@ typedef struct qt_verify_result {
 	uint64_t checkpoints;
 } qt_verify_result;
 
-qt_rc qt_ledger_verify(const char *db, const char *key, void (*progress)(uint64_t done,
-									  uint64_t total),
-		       qt_verify_result *res, qt_err *err) __attribute__((warn_unused_result));
+qt_rc qt_ledger_verify(const char *db, const char *key,
+                       void (*progress)(uint64_t done, uint64_t total), qt_verify_result *res,
+                       qt_err *err) __attribute__((warn_unused_result));
 
 #endif

@@ -92,12 +92,12 @@ static qt_rc check_note_text(const char *what, const char *s, size_t n, qt_err *
 	while (i < n) {
 		len = utf8_next(u + i, n - i, &cp);
 		if (len == 0)
-			return qt_err_set(err, QT_ERR_INVALID, "%s: not valid UTF-8 at byte %zu", what,
-					  i);
+			return qt_err_set(err, QT_ERR_INVALID, "%s: not valid UTF-8 at byte %zu",
+			                  what, i);
 		if (cp < 0x20 && cp != '\n')
 			return qt_err_set(err, QT_ERR_INVALID,
-					  "%s: control character 0x%02x at byte %zu", what,
-					  (unsigned)cp, i);
+			                  "%s: control character 0x%02x at byte %zu", what,
+			                  (unsigned)cp, i);
 		i += len;
 	}
 	return QT_OK;
@@ -115,22 +115,23 @@ static qt_rc check_name(const char *what, const char *s, size_t n, size_t max, q
 		return qt_err_set(err, QT_ERR_INVALID, "%s: key name is empty", what);
 	if (n > max)
 		return qt_err_set(err, QT_ERR_INVALID, "%s: key name is %zu bytes, longer than %zu",
-				  what, n, max);
+		                  what, n, max);
 	while (i < n) {
 		len = utf8_next(u + i, n - i, &cp);
 		if (len == 0)
 			return qt_err_set(err, QT_ERR_INVALID,
-					  "%s: key name is not valid UTF-8 at byte %zu", what, i);
+			                  "%s: key name is not valid UTF-8 at byte %zu", what, i);
 		if (cp == '+')
 			return qt_err_set(err, QT_ERR_INVALID,
-					  "%s: key name contains '+' at byte %zu", what, i);
+			                  "%s: key name contains '+' at byte %zu", what, i);
 		if (is_unicode_space(cp))
 			return qt_err_set(err, QT_ERR_INVALID,
-					  "%s: key name contains a space at byte %zu", what, i);
+			                  "%s: key name contains a space at byte %zu", what, i);
 		if (cp < 0x20)
-			return qt_err_set(err, QT_ERR_INVALID,
-					  "%s: key name contains control character 0x%02x at byte %zu",
-					  what, (unsigned)cp, i);
+			return qt_err_set(
+			        err, QT_ERR_INVALID,
+			        "%s: key name contains control character 0x%02x at byte %zu", what,
+			        (unsigned)cp, i);
 		i += len;
 	}
 	return QT_OK;
@@ -154,8 +155,8 @@ static uint32_t key_id_of(const char *name, size_t n, const uint8_t pk[32])
  * byte string has exactly one accepted encoding. */
 static bool b64_decode(const char *s, size_t n, uint8_t *out, size_t max, size_t *len)
 {
-	return sodium_base642bin(out, max, s, n, NULL, len, NULL,
-				 sodium_base64_VARIANT_ORIGINAL) == 0;
+	return sodium_base642bin(out, max, s, n, NULL, len, NULL, sodium_base64_VARIANT_ORIGINAL) ==
+	       0;
 }
 
 /* Go's strconv.ParseUint(s, 16, 32) takes either case; so do we, for keys made elsewhere. */
@@ -196,8 +197,8 @@ static qt_rc split_key(const char *what, const char *s, size_t n, key_fields *f,
 	const char *p2 = p1 ? memchr(p1 + 1, '+', n - (size_t)(p1 + 1 - s)) : NULL;
 
 	if (!p2)
-		return qt_err_set(err, QT_ERR_INVALID,
-				  "%s: expected <name>+<key id>+<base64 key>", what);
+		return qt_err_set(err, QT_ERR_INVALID, "%s: expected <name>+<key id>+<base64 key>",
+		                  what);
 	f->name = s;
 	f->name_len = (size_t)(p1 - s);
 	f->hex = p1 + 1;
@@ -209,7 +210,7 @@ static qt_rc split_key(const char *what, const char *s, size_t n, key_fields *f,
 
 /* Checks name, id syntax and the 0x01 || 32-byte key; raw gets the decoded bytes. */
 static qt_rc decode_key_fields(const char *what, const key_fields *f, uint32_t *id,
-			       uint8_t raw[KEY_RAW_LEN], qt_err *err)
+                               uint8_t raw[KEY_RAW_LEN], qt_err *err)
 {
 	size_t len = 0;
 	qt_rc rc;
@@ -221,14 +222,14 @@ static qt_rc decode_key_fields(const char *what, const key_fields *f, uint32_t *
 		return qt_err_set(err, QT_ERR_INVALID, "%s: key id must be 8 hex digits", what);
 	if (f->b64_len != KEY_B64_LEN)
 		return qt_err_set(err, QT_ERR_INVALID,
-				  "%s: key must be %d base64 characters, got %zu", what,
-				  KEY_B64_LEN, f->b64_len);
+		                  "%s: key must be %d base64 characters, got %zu", what,
+		                  KEY_B64_LEN, f->b64_len);
 	if (!b64_decode(f->b64, f->b64_len, raw, KEY_RAW_LEN, &len) || len != KEY_RAW_LEN)
 		return qt_err_set(err, QT_ERR_INVALID, "%s: key is not valid base64", what);
 	if (raw[0] != ALG_ED25519)
 		return qt_err_set(err, QT_ERR_INVALID,
-				  "%s: unknown signature algorithm 0x%02x (want 0x01, Ed25519)",
-				  what, raw[0]);
+		                  "%s: unknown signature algorithm 0x%02x (want 0x01, Ed25519)",
+		                  what, raw[0]);
 	return QT_OK;
 }
 
@@ -267,7 +268,7 @@ void qt_note_verifier_of(const qt_signer *s, qt_verifier *out)
 /* Writes prefix || name "+" hex "+" base64(0x01 || key32) only when it all fits, so a too
  * small buffer never holds part of a secret. */
 static qt_rc format_key(const char *prefix, const char *name, uint32_t id, const uint8_t key32[32],
-			char *out, size_t outsz)
+                        char *out, size_t outsz)
 {
 	uint8_t raw[KEY_RAW_LEN];
 	char b64[KEY_B64_LEN + 1];
@@ -334,7 +335,7 @@ qt_rc qt_note_signer_parse(const char *text, size_t n, qt_signer *out, qt_err *e
 		goto out;
 	if (n < PRIVATE_KEY_N || memcmp(text, PRIVATE_KEY, PRIVATE_KEY_N) != 0) {
 		rc = qt_err_set(err, QT_ERR_INVALID, "%s: does not start with \"%s\"", what,
-				PRIVATE_KEY);
+		                PRIVATE_KEY);
 		goto out;
 	}
 	rc = split_key(what, text + PRIVATE_KEY_N, n - PRIVATE_KEY_N, &f, err);
@@ -346,8 +347,9 @@ qt_rc qt_note_signer_parse(const char *text, size_t n, qt_signer *out, qt_err *e
 	crypto_sign_seed_keypair(s.pk, s.sk, raw + 1);
 	want = key_id_of(f.name, f.name_len, s.pk);
 	if (id != want) {
-		rc = qt_err_set(err, QT_ERR_INVALID, "%s: key id %08x does not match the key (%08x)",
-				what, (unsigned)id, (unsigned)want);
+		rc = qt_err_set(err, QT_ERR_INVALID,
+		                "%s: key id %08x does not match the key (%08x)", what, (unsigned)id,
+		                (unsigned)want);
 		goto out;
 	}
 	memcpy(s.name, f.name, f.name_len);
@@ -380,8 +382,9 @@ qt_rc qt_note_verifier_parse(const char *text, size_t n, qt_verifier *out, qt_er
 		goto out;
 	want = key_id_of(f.name, f.name_len, raw + 1);
 	if (id != want) {
-		rc = qt_err_set(err, QT_ERR_INVALID, "%s: key id %08x does not match the key (%08x)",
-				what, (unsigned)id, (unsigned)want);
+		rc = qt_err_set(err, QT_ERR_INVALID,
+		                "%s: key id %08x does not match the key (%08x)", what, (unsigned)id,
+		                (unsigned)want);
 		goto out;
 	}
 	/* A key no signature can verify under is a configuration mistake: say so now rather
@@ -399,7 +402,7 @@ out:
 }
 
 qt_rc qt_note_sign(const qt_signer *s, const char *text, size_t n, char *out, size_t outsz,
-		   size_t *outlen, qt_err *err)
+                   size_t *outlen, qt_err *err)
 {
 	uint8_t blob[SIG_BLOB_LEN];
 	char b64[SIG_B64_LEN + 1];
@@ -424,8 +427,8 @@ qt_rc qt_note_sign(const qt_signer *s, const char *text, size_t n, char *out, si
 	     blank++) {
 		if ((size_t)(blank - text) + 1 < n && blank[1] == '\n')
 			return qt_err_set(err, QT_ERR_INVALID,
-					  "note text has an empty line at byte %zu",
-					  (size_t)(blank - text) + 1);
+			                  "note text has an empty line at byte %zu",
+			                  (size_t)(blank - text) + 1);
 	}
 	rc = check_note_text("note text", text, n, err);
 	if (rc != QT_OK)
@@ -433,12 +436,12 @@ qt_rc qt_note_sign(const qt_signer *s, const char *text, size_t n, char *out, si
 	total = n + 1 + SIG_PREFIX_N + name_len + 1 + SIG_B64_LEN + 1;
 	if (total > QT_NOTE_MAX)
 		return qt_err_set(err, QT_ERR_TOOBIG,
-				  "signed note would be %zu bytes, over the %d-byte limit", total,
-				  QT_NOTE_MAX);
+		                  "signed note would be %zu bytes, over the %d-byte limit", total,
+		                  QT_NOTE_MAX);
 	if (outsz < total + 1)
 		return qt_err_set(err, QT_ERR_TOOBIG,
-				  "output buffer of %zu bytes cannot hold the %zu-byte note", outsz,
-				  total);
+		                  "output buffer of %zu bytes cannot hold the %zu-byte note", outsz,
+		                  total);
 
 	blob[0] = (uint8_t)(s->key_id >> 24);
 	blob[1] = (uint8_t)(s->key_id >> 16);
@@ -467,7 +470,7 @@ qt_rc qt_note_sign(const qt_signer *s, const char *text, size_t n, char *out, si
  * signature verifies; a line by v that does not verify fails the whole note (the spec's
  * SHOULD), any other well-formed line is ignored. */
 static qt_rc check_sig_line(const qt_verifier *v, const char *line, size_t n, size_t lineno,
-			    const char *text, size_t text_len, bool *matched, qt_err *err)
+                            const char *text, size_t text_len, bool *matched, qt_err *err)
 {
 	uint8_t sig[QT_NOTE_MAX / 4 * 3 + 3];
 	char what[48];
@@ -479,14 +482,14 @@ static qt_rc check_sig_line(const qt_verifier *v, const char *line, size_t n, si
 	snprintf(what, sizeof what, "note: signature line %zu", lineno);
 	if (n < SIG_PREFIX_N || memcmp(line, SIG_PREFIX, SIG_PREFIX_N) != 0) {
 		rc = qt_err_set(err, QT_ERR_INVALID,
-				"%s does not start with an em dash (U+2014) and a space", what);
+		                "%s does not start with an em dash (U+2014) and a space", what);
 		goto out;
 	}
 	name = line + SIG_PREFIX_N;
 	sp = memchr(name, ' ', n - SIG_PREFIX_N);
 	if (!sp) {
 		rc = qt_err_set(err, QT_ERR_INVALID, "%s: no space between key name and signature",
-				what);
+		                what);
 		goto out;
 	}
 	name_len = (size_t)(sp - name);
@@ -501,9 +504,10 @@ static qt_rc check_sig_line(const qt_verifier *v, const char *line, size_t n, si
 		goto out;
 	}
 	if (sig_len < 5) {
-		rc = qt_err_set(err, QT_ERR_INVALID,
-				"%s: signature is %zu bytes, too short for a key id and a signature",
-				what, sig_len);
+		rc = qt_err_set(
+		        err, QT_ERR_INVALID,
+		        "%s: signature is %zu bytes, too short for a key id and a signature", what,
+		        sig_len);
 		goto out;
 	}
 	id = (uint32_t)sig[0] << 24 | (uint32_t)sig[1] << 16 | (uint32_t)sig[2] << 8 | sig[3];
@@ -511,8 +515,9 @@ static qt_rc check_sig_line(const qt_verifier *v, const char *line, size_t n, si
 		goto out;
 	if (sig_len != SIG_BLOB_LEN ||
 	    crypto_sign_verify_detached(sig + 4, (const uint8_t *)text, text_len, v->pk) != 0) {
-		rc = qt_err_set(err, QT_ERR_INVALID, "signature by %s (key id %08x) does not verify",
-				v->name, (unsigned)v->key_id);
+		rc = qt_err_set(err, QT_ERR_INVALID,
+		                "signature by %s (key id %08x) does not verify", v->name,
+		                (unsigned)v->key_id);
 		goto out;
 	}
 	*matched = true;
@@ -521,7 +526,7 @@ out:
 }
 
 qt_rc qt_note_verify(const qt_verifier *v, const char *note, size_t n, size_t *text_len,
-		     qt_err *err)
+                     qt_err *err)
 {
 	size_t split = 0, tlen, pos, lineno = 0;
 	bool found = false, matched = false;
@@ -532,7 +537,7 @@ qt_rc qt_note_verify(const qt_verifier *v, const char *note, size_t n, size_t *t
 		goto out;
 	if (n > QT_NOTE_MAX) {
 		rc = qt_err_set(err, QT_ERR_TOOBIG, "note is %zu bytes, over the %d-byte limit", n,
-				QT_NOTE_MAX);
+		                QT_NOTE_MAX);
 		goto out;
 	}
 	rc = check_note_text("note", note, n, err);
@@ -558,7 +563,7 @@ qt_rc qt_note_verify(const qt_verifier *v, const char *note, size_t n, size_t *t
 	}
 	if (note[n - 1] != '\n') {
 		rc = qt_err_set(err, QT_ERR_INVALID,
-				"note: last signature line does not end with a newline");
+		                "note: last signature line does not end with a newline");
 		goto out;
 	}
 	found = false;
@@ -589,8 +594,8 @@ static qt_rc check_origin(const char *s, size_t n, qt_err *err)
 		return qt_err_set(err, QT_ERR_INVALID, "checkpoint: origin line is empty");
 	if (n > QT_NOTE_NAME_MAX)
 		return qt_err_set(err, QT_ERR_INVALID,
-				  "checkpoint: origin is %zu bytes, longer than %d", n,
-				  QT_NOTE_NAME_MAX);
+		                  "checkpoint: origin is %zu bytes, longer than %d", n,
+		                  QT_NOTE_NAME_MAX);
 	return check_note_text("checkpoint: origin", s, n, err);
 }
 
@@ -603,9 +608,9 @@ qt_rc qt_checkpoint_format(const qt_checkpoint *c, char *out, size_t outsz, size
 	if (check_origin(c->origin, olen, NULL) != QT_OK)
 		return QT_ERR_USAGE;
 	sodium_bin2base64(b64, sizeof b64, c->root.b, sizeof c->root.b,
-			  sodium_base64_VARIANT_ORIGINAL);
+	                  sodium_base64_VARIANT_ORIGINAL);
 	w = snprintf(out, outsz, "%.*s\n%llu\n%s\n", (int)olen, c->origin,
-		     (unsigned long long)c->size, b64);
+	             (unsigned long long)c->size, b64);
 	if (w < 0 || (size_t)w >= outsz) {
 		if (outsz > 0)
 			out[0] = '\0';
@@ -627,11 +632,11 @@ static qt_rc parse_size(const char *s, size_t n, uint64_t *out, qt_err *err)
 
 		if (s[i] < '0' || s[i] > '9')
 			return qt_err_set(err, QT_ERR_INVALID,
-					  "checkpoint: tree size has a non-digit at byte %zu", i);
+			                  "checkpoint: tree size has a non-digit at byte %zu", i);
 		d = (unsigned)(s[i] - '0');
 		if (v > (UINT64_MAX - d) / 10)
 			return qt_err_set(err, QT_ERR_INVALID,
-					  "checkpoint: tree size does not fit in 64 bits");
+			                  "checkpoint: tree size does not fit in 64 bits");
 		v = v * 10 + d;
 	}
 	if (n > 1 && s[0] == '0')
@@ -652,7 +657,7 @@ qt_rc qt_checkpoint_parse(const char *text, size_t n, qt_checkpoint *out, qt_err
 	memset(&c, 0, sizeof c);
 	if (n > QT_NOTE_MAX) {
 		rc = qt_err_set(err, QT_ERR_TOOBIG, "checkpoint: %zu bytes, over the %d-byte limit",
-				n, QT_NOTE_MAX);
+		                n, QT_NOTE_MAX);
 		goto out;
 	}
 	rc = check_note_text("checkpoint", text, n, err);
@@ -667,7 +672,7 @@ qt_rc qt_checkpoint_parse(const char *text, size_t n, qt_checkpoint *out, qt_err
 
 		if (pos == n) {
 			rc = qt_err_set(err, QT_ERR_INVALID, "checkpoint: missing %s line",
-					names[i]);
+			                names[i]);
 			goto out;
 		}
 		nl = memchr(text + pos, '\n', n - pos);
@@ -687,7 +692,7 @@ qt_rc qt_checkpoint_parse(const char *text, size_t n, qt_checkpoint *out, qt_err
 	}
 	if (root_len != QT_HASH_LEN) {
 		rc = qt_err_set(err, QT_ERR_INVALID, "checkpoint: root hash is %zu bytes, want %d",
-				root_len, QT_HASH_LEN);
+		                root_len, QT_HASH_LEN);
 		goto out;
 	}
 	while (pos < n) {
@@ -695,8 +700,8 @@ qt_rc qt_checkpoint_parse(const char *text, size_t n, qt_checkpoint *out, qt_err
 
 		ext++;
 		if (nl == text + pos) {
-			rc = qt_err_set(err, QT_ERR_INVALID, "checkpoint: extension line %zu is empty",
-					ext);
+			rc = qt_err_set(err, QT_ERR_INVALID,
+			                "checkpoint: extension line %zu is empty", ext);
 			goto out;
 		}
 		pos = (size_t)(nl - text) + 1;

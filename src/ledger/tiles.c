@@ -61,7 +61,7 @@ qt_rc qt_tile_path(const qt_tile_ref *t, char *out, size_t outsz)
 
 /* A decimal without leading zeroes in [lo, hi], at most 3 digits, starting at *pos. */
 static bool parse_small(const char *s, size_t n, size_t *pos, unsigned lo, unsigned hi,
-			unsigned *out)
+                        unsigned *out)
 {
 	size_t i = *pos, start = *pos;
 	unsigned v = 0;
@@ -97,7 +97,7 @@ qt_rc qt_tile_path_parse(const char *path, size_t n, qt_tile_ref *out, qt_err *e
 
 	if (n > TILE_PATH_MAX) {
 		rc = qt_err_set(err, QT_ERR_INVALID, "tile path: longer than %d bytes",
-				TILE_PATH_MAX);
+		                TILE_PATH_MAX);
 		goto out;
 	}
 	if (n < 5 || memcmp(path, "tile/", 5) != 0) {
@@ -108,13 +108,13 @@ qt_rc qt_tile_path_parse(const char *path, size_t n, qt_tile_ref *out, qt_err *e
 		t.entries = true;
 		pos += 8;
 	} else if (parse_small(path, n, &pos, 0, TILE_LEVEL_MAX, &t.level) && pos < n &&
-		   path[pos] == '/') {
+	           path[pos] == '/') {
 		pos++;
 	} else {
 		rc = qt_err_set(err, QT_ERR_INVALID,
-				"tile path: level must be \"entries\" or 0 to %d without leading "
-				"zeroes, then '/'",
-				TILE_LEVEL_MAX);
+		                "tile path: level must be \"entries\" or 0 to %d without leading "
+		                "zeroes, then '/'",
+		                TILE_LEVEL_MAX);
 		goto out;
 	}
 	for (;;) {
@@ -122,18 +122,18 @@ qt_rc qt_tile_path_parse(const char *path, size_t n, qt_tile_ref *out, qt_err *e
 
 		if (!parse_group(path, n, pos + more, &g)) {
 			rc = qt_err_set(err, QT_ERR_INVALID,
-					"tile path: index element at byte %zu is not three digits",
-					pos + more);
+			                "tile path: index element at byte %zu is not three digits",
+			                pos + more);
 			goto out;
 		}
 		if (groups == 0 && more && g == 0) {
 			rc = qt_err_set(err, QT_ERR_INVALID,
-					"tile path: index has a leading x000 element");
+			                "tile path: index has a leading x000 element");
 			goto out;
 		}
 		if (++groups > TILE_N_GROUPS || t.index > (UINT64_MAX - g) / 1000) {
 			rc = qt_err_set(err, QT_ERR_INVALID,
-					"tile path: index does not fit in 64 bits");
+			                "tile path: index does not fit in 64 bits");
 			goto out;
 		}
 		t.index = t.index * 1000 + g;
@@ -142,8 +142,8 @@ qt_rc qt_tile_path_parse(const char *path, size_t n, qt_tile_ref *out, qt_err *e
 			break;
 		if (pos >= n || path[pos] != '/') {
 			rc = qt_err_set(err, QT_ERR_INVALID,
-					"tile path: expected '/' after index element at byte %zu",
-					pos);
+			                "tile path: expected '/' after index element at byte %zu",
+			                pos);
 			goto out;
 		}
 		pos++;
@@ -151,15 +151,15 @@ qt_rc qt_tile_path_parse(const char *path, size_t n, qt_tile_ref *out, qt_err *e
 	if (pos < n) {
 		if (n - pos < 3 || memcmp(path + pos, ".p/", 3) != 0) {
 			rc = qt_err_set(err, QT_ERR_INVALID,
-					"tile path: unexpected characters at byte %zu", pos);
+			                "tile path: unexpected characters at byte %zu", pos);
 			goto out;
 		}
 		pos += 3;
 		if (!parse_small(path, n, &pos, 1, QT_TILE_WIDTH - 1, &t.width) || pos != n) {
 			rc = qt_err_set(err, QT_ERR_INVALID,
-					"tile path: partial width must be 1 to %d without leading "
-					"zeroes",
-					QT_TILE_WIDTH - 1);
+			                "tile path: partial width must be 1 to %d without leading "
+			                "zeroes",
+			                QT_TILE_WIDTH - 1);
 			goto out;
 		}
 	}
@@ -185,7 +185,7 @@ unsigned qt_tile_width_at(unsigned level, uint64_t index, uint64_t tree_size)
 }
 
 qt_rc qt_tile_hashes(qt_merkle_node_fn get, void *ctx, uint64_t tree_size, const qt_tile_ref *t,
-		     qt_buf *out, qt_err *err)
+                     qt_buf *out, qt_err *err)
 {
 	size_t start = out->len;
 	unsigned avail, mlevel;
@@ -198,20 +198,20 @@ qt_rc qt_tile_hashes(qt_merkle_node_fn get, void *ctx, uint64_t tree_size, const
 	}
 	if (t->width < 1 || t->width > QT_TILE_WIDTH || t->level > TILE_LEVEL_MAX) {
 		rc = qt_err_set(err, QT_ERR_INVALID, "tile %u/%llu: width %u or level out of range",
-				t->level, (unsigned long long)t->index, t->width);
+		                t->level, (unsigned long long)t->index, t->width);
 		goto out;
 	}
 	avail = qt_tile_width_at(t->level, t->index, tree_size);
 	if (t->width > avail) {
 		rc = qt_err_set(err, QT_ERR_NOTFOUND,
-				"tile %u/%llu of width %u does not exist at tree size %llu",
-				t->level, (unsigned long long)t->index, t->width,
-				(unsigned long long)tree_size);
+		                "tile %u/%llu of width %u does not exist at tree size %llu",
+		                t->level, (unsigned long long)t->index, t->width,
+		                (unsigned long long)tree_size);
 		goto out;
 	}
 	if (out->len > out->max || out->max - out->len < (size_t)t->width * QT_HASH_LEN) {
 		rc = qt_err_set(err, QT_ERR_TOOBIG, "tile of %u hashes does not fit the buffer",
-				t->width);
+		                t->width);
 		goto out;
 	}
 	/* width_at > 0 means index * 256 + width <= node count, so nothing below overflows. */
@@ -222,7 +222,7 @@ qt_rc qt_tile_hashes(qt_merkle_node_fn get, void *ctx, uint64_t tree_size, const
 		rc = get(ctx, mlevel, idx, &h);
 		if (rc != QT_OK) {
 			rc = qt_err_set(err, rc, "reading Merkle node (level %u, index %llu): %s",
-					mlevel, (unsigned long long)idx, qt_rc_str(rc));
+			                mlevel, (unsigned long long)idx, qt_rc_str(rc));
 			goto out;
 		}
 		rc = qt_buf_append(out, h.b, sizeof h.b);
@@ -266,7 +266,7 @@ qt_rc qt_tile_bundle_append(qt_buf *bundle, const void *entry, size_t n)
 /* QT_OK with the next entry, QT_ERR_NOTFOUND at the clean end of the bundle, QT_ERR_INVALID
  * when the bytes left cannot be an entry. Outputs change only on QT_OK. */
 qt_rc qt_tile_bundle_next(const uint8_t *bundle, size_t n, size_t *pos, const uint8_t **entry,
-			  size_t *len)
+                          size_t *len)
 {
 	size_t p = *pos, l;
 

@@ -56,7 +56,7 @@ static qt_rc advance(vstate *st, stream *sm, qt_err *err)
 }
 
 static qt_rc open_stream(vstate *st, stream *sm, qt_store_scan_kind kind, uint64_t from,
-			 qt_err *err)
+                         qt_err *err)
 {
 	qt_rc rc = st->s->ops->scan(st->s, kind, from, &sm->it, err);
 	if (rc == QT_OK) {
@@ -74,7 +74,7 @@ static qt_rc member(void *ctx, const char *key, size_t keylen, const char *value
 	static const char *const names[] = {"body", "keys", "sealed", "ts", "type"};
 	const char **slots[] = {&lp->body, &lp->keys, &lp->sealed, &lp->ts, &lp->type};
 	size_t *lens[] = {&lp->body_len, &lp->keys_len, &lp->sealed_len, &lp->ts_len,
-			  &lp->type_len};
+	                  &lp->type_len};
 
 	for (size_t i = 0; i < 5; i++)
 		if (strlen(names[i]) == keylen && memcmp(names[i], key, keylen) == 0) {
@@ -152,8 +152,8 @@ static qt_rc check_index(vstate *st, uint64_t rec, const leaf_parts *lp, qt_err 
 			if (n == QT_LEDGER_KEYS_MAX ||
 			    !read_string(&p, end, keys[n].key, QT_LEDGER_KEY_MAX, &keys[n].len)) {
 				rc = qt_err_set(err, QT_ERR_INVALID,
-						"record %llu: its index keys are malformed",
-						(unsigned long long)rec);
+				                "record %llu: its index keys are malformed",
+				                (unsigned long long)rec);
 				goto out;
 			}
 			n++;
@@ -166,26 +166,27 @@ static qt_rc check_index(vstate *st, uint64_t rec, const leaf_parts *lp, qt_err 
 		const qt_store_row *r = &st->index.row;
 		if (!st->index.has || r->a != rec) {
 			rc = qt_err_set(err, QT_ERR_INVALID,
-					"index row (key, '%.80s') of record %llu is missing",
-					keys[i].key, (unsigned long long)rec);
+			                "index row (key, '%.80s') of record %llu is missing",
+			                keys[i].key, (unsigned long long)rec);
 			goto out;
 		}
 		if (strcmp(r->text1, QT_INDEX_KEY) != 0 || strlen(r->text2) != keys[i].len ||
 		    memcmp(r->text2, keys[i].key, keys[i].len) != 0) {
 			rc = qt_err_set(err, QT_ERR_INVALID,
-					"index row (%.20s, '%.80s') of record %llu does not match "
-					"the record",
-					r->text1, r->text2, (unsigned long long)rec);
+			                "index row (%.20s, '%.80s') of record %llu does not match "
+			                "the record",
+			                r->text1, r->text2, (unsigned long long)rec);
 			goto out;
 		}
 		if ((rc = advance(st, &st->index, err)) != QT_OK)
 			goto out;
 	}
 	if (st->index.has && st->index.row.a <= rec) {
-		rc = qt_err_set(err, QT_ERR_INVALID,
-				"index row (%.20s, '%.80s') of record %llu does not match the record",
-				st->index.row.text1, st->index.row.text2,
-				(unsigned long long)st->index.row.a);
+		rc = qt_err_set(
+		        err, QT_ERR_INVALID,
+		        "index row (%.20s, '%.80s') of record %llu does not match the record",
+		        st->index.row.text1, st->index.row.text2,
+		        (unsigned long long)st->index.row.a);
 		goto out;
 	}
 out:
@@ -199,8 +200,8 @@ static qt_rc check_secrets(vstate *st, uint64_t rec, const leaf_parts *lp, qt_er
 	qt_rc rc = QT_OK;
 
 	while (p && p < end) {
-		char field[66], sealed[80], b64[sodium_base64_ENCODED_LEN(
-						     QT_HASH_LEN, sodium_base64_VARIANT_ORIGINAL)];
+		char field[66], sealed[80],
+		        b64[sodium_base64_ENCODED_LEN(QT_HASH_LEN, sodium_base64_VARIANT_ORIGINAL)];
 		size_t flen, slen;
 		const qt_store_row *r = &st->secrets.row;
 		qt_hash c;
@@ -208,31 +209,31 @@ static qt_rc check_secrets(vstate *st, uint64_t rec, const leaf_parts *lp, qt_er
 		if (!read_string(&p, end, field, 65, &flen) || p >= end || *p++ != ':' ||
 		    !read_string(&p, end, sealed, sizeof sealed - 1, &slen)) {
 			rc = qt_err_set(err, QT_ERR_INVALID, "record %llu: malformed sealed fields",
-					(unsigned long long)rec);
+			                (unsigned long long)rec);
 			goto out;
 		}
 		if (p < end && *p == ',')
 			p++;
 		if (!st->secrets.has || r->a != rec || strcmp(r->text1, field) != 0) {
 			rc = qt_err_set(err, QT_ERR_INVALID,
-					"record %llu: sealed field '%s' has no stored value",
-					(unsigned long long)rec, field);
+			                "record %llu: sealed field '%s' has no stored value",
+			                (unsigned long long)rec, field);
 			goto out;
 		}
 		if (r->len1 != QT_LEDGER_SALT_LEN) {
 			rc = qt_err_set(err, QT_ERR_INVALID,
-					"record %llu: sealed field '%s' has a bad salt",
-					(unsigned long long)rec, field);
+			                "record %llu: sealed field '%s' has a bad salt",
+			                (unsigned long long)rec, field);
 			goto out;
 		}
 		qt_ledger_commitment(r->blob1, r->blob2, r->len2, &c);
 		sodium_bin2base64(b64, sizeof b64, c.b, QT_HASH_LEN,
-				  sodium_base64_VARIANT_ORIGINAL);
+		                  sodium_base64_VARIANT_ORIGINAL);
 		if (strcmp(b64, sealed) != 0) {
 			rc = qt_err_set(err, QT_ERR_INVALID,
-					"record %llu: stored value of sealed field '%s' does not "
-					"match its commitment",
-					(unsigned long long)rec, field);
+			                "record %llu: stored value of sealed field '%s' does not "
+			                "match its commitment",
+			                (unsigned long long)rec, field);
 			goto out;
 		}
 		if ((rc = advance(st, &st->secrets, err)) != QT_OK)
@@ -240,9 +241,9 @@ static qt_rc check_secrets(vstate *st, uint64_t rec, const leaf_parts *lp, qt_er
 	}
 	if (st->secrets.has && st->secrets.row.a <= rec) {
 		rc = qt_err_set(err, QT_ERR_INVALID,
-				"stored private value '%.64s' of record %llu is not sealed in the "
-				"record",
-				st->secrets.row.text1, (unsigned long long)st->secrets.row.a);
+		                "stored private value '%.64s' of record %llu is not sealed in the "
+		                "record",
+		                st->secrets.row.text1, (unsigned long long)st->secrets.row.a);
 		goto out;
 	}
 out:
@@ -261,14 +262,15 @@ static qt_rc check_node(void *ctx, unsigned level, uint64_t index, const qt_hash
 	if (!sm->open && (rc = open_stream(st, sm, QT_SCAN_NODES, level, st->err)) != QT_OK)
 		goto out;
 	if (!sm->has || sm->row.b != index) {
-		rc = qt_err_set(st->err, QT_ERR_INVALID, "Merkle node level %u index %llu is missing",
-				level, (unsigned long long)index);
+		rc = qt_err_set(st->err, QT_ERR_INVALID,
+		                "Merkle node level %u index %llu is missing", level,
+		                (unsigned long long)index);
 		goto out;
 	}
 	if (sm->row.len1 != QT_HASH_LEN || memcmp(sm->row.blob1, h->b, QT_HASH_LEN) != 0) {
 		rc = qt_err_set(st->err, QT_ERR_INVALID,
-				"Merkle node level %u index %llu does not match the tree", level,
-				(unsigned long long)index);
+		                "Merkle node level %u index %llu does not match the tree", level,
+		                (unsigned long long)index);
 		goto out;
 	}
 	rc = advance(st, sm, st->err);
@@ -289,25 +291,25 @@ static qt_rc check_checkpoints(vstate *st, qt_err *err)
 
 		if (r->len1 > QT_NOTE_MAX ||
 		    qt_note_verify(&st->v, (const char *)r->blob1, r->len1, &text_len, &why) !=
-			    QT_OK ||
+		            QT_OK ||
 		    qt_checkpoint_parse((const char *)r->blob1, text_len, &cp, &why) != QT_OK) {
 			rc = qt_err_set(err, QT_ERR_INVALID, "checkpoint at size %llu: %s",
-					(unsigned long long)r->a,
-					r->len1 > QT_NOTE_MAX ? "too long" : why.msg);
+			                (unsigned long long)r->a,
+			                r->len1 > QT_NOTE_MAX ? "too long" : why.msg);
 			goto out;
 		}
 		qt_merkle_builder_root(&st->tree, &root);
 		if (cp.size != r->a || strcmp(cp.origin, st->origin) != 0) {
 			rc = qt_err_set(err, QT_ERR_INVALID,
-					"checkpoint at size %llu: it is for '%s' size %llu",
-					(unsigned long long)r->a, cp.origin,
-					(unsigned long long)cp.size);
+			                "checkpoint at size %llu: it is for '%s' size %llu",
+			                (unsigned long long)r->a, cp.origin,
+			                (unsigned long long)cp.size);
 			goto out;
 		}
 		if (memcmp(cp.root.b, root.b, QT_HASH_LEN) != 0) {
 			rc = qt_err_set(err, QT_ERR_INVALID,
-					"checkpoint at size %llu: root does not match the tree",
-					(unsigned long long)r->a);
+			                "checkpoint at size %llu: root does not match the tree",
+			                (unsigned long long)r->a);
 			goto out;
 		}
 		if (st->n_saved == st->cap_saved) {
@@ -337,21 +339,22 @@ static qt_rc check_record(vstate *st, const qt_store_row *r, qt_err *err)
 
 	if (r->a != st->count) {
 		rc = qt_err_set(err, QT_ERR_INVALID, "record %llu is missing (found %llu next)",
-				(unsigned long long)st->count, (unsigned long long)r->a);
+		                (unsigned long long)st->count, (unsigned long long)r->a);
 		goto out;
 	}
-	if (qt_jcs_check((const char *)r->blob1, r->len1, member, &lp, &why) != QT_OK ||
-	    !lp.type || !lp.ts || !lp.body || lp.body[0] != '{' || lp.type[0] != '"' ||
+	if (qt_jcs_check((const char *)r->blob1, r->len1, member, &lp, &why) != QT_OK || !lp.type ||
+	    !lp.ts || !lp.body || lp.body[0] != '{' || lp.type[0] != '"' ||
 	    (lp.keys && lp.keys[0] != '[') || (lp.sealed && lp.sealed[0] != '{')) {
-		rc = qt_err_set(err, QT_ERR_INVALID, "record %llu is not a canonical ledger record%s%s",
-				(unsigned long long)r->a, why.msg[0] ? ": " : "", why.msg);
+		rc = qt_err_set(err, QT_ERR_INVALID,
+		                "record %llu is not a canonical ledger record%s%s",
+		                (unsigned long long)r->a, why.msg[0] ? ": " : "", why.msg);
 		goto out;
 	}
 	qt_merkle_leaf_hash(r->blob1, r->len1, &h);
 	if (r->len2 != QT_HASH_LEN || memcmp(r->blob2, h.b, QT_HASH_LEN) != 0) {
 		rc = qt_err_set(err, QT_ERR_INVALID,
-				"record %llu: stored leaf hash does not match the record",
-				(unsigned long long)r->a);
+		                "record %llu: stored leaf hash does not match the record",
+		                (unsigned long long)r->a);
 		goto out;
 	}
 	if ((rc = check_secrets(st, r->a, &lp, err)) != QT_OK ||
@@ -373,8 +376,8 @@ static qt_rc node_get_store(void *ctx, unsigned level, uint64_t index, qt_hash *
 }
 
 qt_rc qt_ledger_verify(const char *db, const char *key,
-		       void (*progress)(uint64_t done, uint64_t total), qt_verify_result *res,
-		       qt_err *err)
+                       void (*progress)(uint64_t done, uint64_t total), qt_verify_result *res,
+                       qt_err *err)
 {
 	vstate st;
 	qt_store_opts so = {.read_only = true};
@@ -421,21 +424,22 @@ qt_rc qt_ledger_verify(const char *db, const char *key,
 	/* Anything left over is not explained by the records. */
 	if (st.secrets.has) {
 		rc = qt_err_set(err, QT_ERR_INVALID,
-				"stored private value '%.64s' of record %llu has no record",
-				st.secrets.row.text1, (unsigned long long)st.secrets.row.a);
+		                "stored private value '%.64s' of record %llu has no record",
+		                st.secrets.row.text1, (unsigned long long)st.secrets.row.a);
 		goto out;
 	}
 	if (st.index.has) {
-		rc = qt_err_set(err, QT_ERR_INVALID, "index row (%.20s, '%.80s') of record %llu has "
-						     "no record",
-				st.index.row.text1, st.index.row.text2,
-				(unsigned long long)st.index.row.a);
+		rc = qt_err_set(err, QT_ERR_INVALID,
+		                "index row (%.20s, '%.80s') of record %llu has "
+		                "no record",
+		                st.index.row.text1, st.index.row.text2,
+		                (unsigned long long)st.index.row.a);
 		goto out;
 	}
 	if (st.cps.has) {
 		rc = qt_err_set(err, QT_ERR_INVALID,
-				"checkpoint at size %llu is beyond the tree (%llu records)",
-				(unsigned long long)st.cps.row.a, (unsigned long long)st.count);
+		                "checkpoint at size %llu is beyond the tree (%llu records)",
+		                (unsigned long long)st.cps.row.a, (unsigned long long)st.count);
 		goto out;
 	}
 	for (unsigned level = 1; level < MAX_LEVELS; level++) {
@@ -444,16 +448,17 @@ qt_rc qt_ledger_verify(const char *db, const char *key,
 			goto out;
 		if (sm->has) {
 			rc = qt_err_set(err, QT_ERR_INVALID,
-					"Merkle node level %u index %llu is not part of the tree",
-					level, (unsigned long long)sm->row.b);
+			                "Merkle node level %u index %llu is not part of the tree",
+			                level, (unsigned long long)sm->row.b);
 			goto out;
 		}
 	}
 	if (st.n_saved == 0 || st.saved[st.n_saved - 1].size != st.count) {
-		rc = qt_err_set(err, QT_ERR_INVALID,
-				"records %llu to %llu are not covered by a signed checkpoint",
-				(unsigned long long)(st.n_saved ? st.saved[st.n_saved - 1].size : 0),
-				(unsigned long long)st.count - 1);
+		rc = qt_err_set(
+		        err, QT_ERR_INVALID,
+		        "records %llu to %llu are not covered by a signed checkpoint",
+		        (unsigned long long)(st.n_saved ? st.saved[st.n_saved - 1].size : 0),
+		        (unsigned long long)st.count - 1);
 		goto out;
 	}
 	/* Each checkpoint with the next: prove it as a client would. */
@@ -463,11 +468,11 @@ qt_rc qt_ledger_verify(const char *db, const char *key,
 		if (a->size == 0)
 			continue;
 		if (qt_merkle_consistency_proof(node_get_store, st.s, a->size, b->size, &proof) !=
-			    QT_OK ||
+		            QT_OK ||
 		    !qt_merkle_verify_consistency(a->size, b->size, &proof, &a->root, &b->root)) {
 			rc = qt_err_set(err, QT_ERR_INVALID,
-					"checkpoints at sizes %llu and %llu are not consistent",
-					(unsigned long long)a->size, (unsigned long long)b->size);
+			                "checkpoints at sizes %llu and %llu are not consistent",
+			                (unsigned long long)a->size, (unsigned long long)b->size);
 			goto out;
 		}
 	}

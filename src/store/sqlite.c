@@ -14,29 +14,37 @@
 /* Numbered migrations: schema version i+1 is reached by running migrations[i]. Append only;
  * a migration that shipped is never edited. */
 static const char *const migrations[] = {
-	/* 1: the ledger */
-	"CREATE TABLE meta(k TEXT PRIMARY KEY, v TEXT NOT NULL) WITHOUT ROWID;"
-	"CREATE TABLE records(idx INTEGER PRIMARY KEY, leaf BLOB NOT NULL, hash BLOB NOT NULL);"
-	"CREATE TABLE secrets(rec INTEGER NOT NULL, field TEXT NOT NULL, salt BLOB NOT NULL,"
-	"  value BLOB NOT NULL, PRIMARY KEY(rec, field)) WITHOUT ROWID;"
-	"CREATE TABLE nodes(level INTEGER NOT NULL, idx INTEGER NOT NULL, hash BLOB NOT NULL,"
-	"  PRIMARY KEY(level, idx)) WITHOUT ROWID;"
-	"CREATE TABLE checkpoints(size INTEGER PRIMARY KEY, note BLOB NOT NULL);"
-	"CREATE TABLE idx(rec INTEGER NOT NULL, name TEXT NOT NULL, key TEXT NOT NULL,"
-	"  PRIMARY KEY(rec, name, key)) WITHOUT ROWID;"
-	"CREATE INDEX idx_by_key ON idx(name, key, rec);"
-	"CREATE TRIGGER meta_ro BEFORE UPDATE ON meta BEGIN SELECT RAISE(ABORT,'append-only'); END;"
-	"CREATE TRIGGER meta_rd BEFORE DELETE ON meta BEGIN SELECT RAISE(ABORT,'append-only'); END;"
-	"CREATE TRIGGER records_ro BEFORE UPDATE ON records BEGIN SELECT RAISE(ABORT,'append-only'); END;"
-	"CREATE TRIGGER records_rd BEFORE DELETE ON records BEGIN SELECT RAISE(ABORT,'append-only'); END;"
-	"CREATE TRIGGER secrets_ro BEFORE UPDATE ON secrets BEGIN SELECT RAISE(ABORT,'append-only'); END;"
-	"CREATE TRIGGER secrets_rd BEFORE DELETE ON secrets BEGIN SELECT RAISE(ABORT,'append-only'); END;"
-	"CREATE TRIGGER nodes_ro BEFORE UPDATE ON nodes BEGIN SELECT RAISE(ABORT,'append-only'); END;"
-	"CREATE TRIGGER nodes_rd BEFORE DELETE ON nodes BEGIN SELECT RAISE(ABORT,'append-only'); END;"
-	"CREATE TRIGGER checkpoints_ro BEFORE UPDATE ON checkpoints BEGIN SELECT RAISE(ABORT,'append-only'); END;"
-	"CREATE TRIGGER checkpoints_rd BEFORE DELETE ON checkpoints BEGIN SELECT RAISE(ABORT,'append-only'); END;"
-	"CREATE TRIGGER idx_ro BEFORE UPDATE ON idx BEGIN SELECT RAISE(ABORT,'append-only'); END;"
-	"CREATE TRIGGER idx_rd BEFORE DELETE ON idx BEGIN SELECT RAISE(ABORT,'append-only'); END;",
+        /* 1: the ledger */
+        "CREATE TABLE meta(k TEXT PRIMARY KEY, v TEXT NOT NULL) WITHOUT ROWID;"
+        "CREATE TABLE records(idx INTEGER PRIMARY KEY, leaf BLOB NOT NULL, hash BLOB NOT NULL);"
+        "CREATE TABLE secrets(rec INTEGER NOT NULL, field TEXT NOT NULL, salt BLOB NOT NULL,"
+        "  value BLOB NOT NULL, PRIMARY KEY(rec, field)) WITHOUT ROWID;"
+        "CREATE TABLE nodes(level INTEGER NOT NULL, idx INTEGER NOT NULL, hash BLOB NOT NULL,"
+        "  PRIMARY KEY(level, idx)) WITHOUT ROWID;"
+        "CREATE TABLE checkpoints(size INTEGER PRIMARY KEY, note BLOB NOT NULL);"
+        "CREATE TABLE idx(rec INTEGER NOT NULL, name TEXT NOT NULL, key TEXT NOT NULL,"
+        "  PRIMARY KEY(rec, name, key)) WITHOUT ROWID;"
+        "CREATE INDEX idx_by_key ON idx(name, key, rec);"
+        "CREATE TRIGGER meta_ro BEFORE UPDATE ON meta BEGIN SELECT RAISE(ABORT,'append-only'); END;"
+        "CREATE TRIGGER meta_rd BEFORE DELETE ON meta BEGIN SELECT RAISE(ABORT,'append-only'); END;"
+        "CREATE TRIGGER records_ro BEFORE UPDATE ON records BEGIN SELECT "
+        "RAISE(ABORT,'append-only'); END;"
+        "CREATE TRIGGER records_rd BEFORE DELETE ON records BEGIN SELECT "
+        "RAISE(ABORT,'append-only'); END;"
+        "CREATE TRIGGER secrets_ro BEFORE UPDATE ON secrets BEGIN SELECT "
+        "RAISE(ABORT,'append-only'); END;"
+        "CREATE TRIGGER secrets_rd BEFORE DELETE ON secrets BEGIN SELECT "
+        "RAISE(ABORT,'append-only'); END;"
+        "CREATE TRIGGER nodes_ro BEFORE UPDATE ON nodes BEGIN SELECT RAISE(ABORT,'append-only'); "
+        "END;"
+        "CREATE TRIGGER nodes_rd BEFORE DELETE ON nodes BEGIN SELECT RAISE(ABORT,'append-only'); "
+        "END;"
+        "CREATE TRIGGER checkpoints_ro BEFORE UPDATE ON checkpoints BEGIN SELECT "
+        "RAISE(ABORT,'append-only'); END;"
+        "CREATE TRIGGER checkpoints_rd BEFORE DELETE ON checkpoints BEGIN SELECT "
+        "RAISE(ABORT,'append-only'); END;"
+        "CREATE TRIGGER idx_ro BEFORE UPDATE ON idx BEGIN SELECT RAISE(ABORT,'append-only'); END;"
+        "CREATE TRIGGER idx_rd BEFORE DELETE ON idx BEGIN SELECT RAISE(ABORT,'append-only'); END;",
 };
 #define N_MIGRATIONS (sizeof migrations / sizeof migrations[0])
 
@@ -61,32 +69,32 @@ enum {
 };
 
 static const char *const sql[ST_MAX] = {
-	[ST_BEGIN] = "BEGIN IMMEDIATE",
-	[ST_COMMIT] = "COMMIT",
-	[ST_ROLLBACK] = "ROLLBACK",
-	[ST_META_GET] = "SELECT v FROM meta WHERE k = ?1",
-	[ST_META_PUT] = "INSERT INTO meta(k, v) VALUES (?1, ?2)",
-	[ST_COUNT] = "SELECT COALESCE(MAX(idx) + 1, 0) FROM records",
-	[ST_RECORD_PUT] = "INSERT INTO records(idx, leaf, hash) VALUES (?1, ?2, ?3)",
-	[ST_RECORD_GET] = "SELECT leaf FROM records WHERE idx = ?1",
-	[ST_SECRET_PUT] = "INSERT INTO secrets(rec, field, salt, value) VALUES (?1, ?2, ?3, ?4)",
-	[ST_NODE_PUT] = "INSERT INTO nodes(level, idx, hash) VALUES (?1, ?2, ?3)",
-	[ST_NODE_GET] = "SELECT hash FROM nodes WHERE level = ?1 AND idx = ?2",
-	[ST_LEAF_HASH] = "SELECT hash FROM records WHERE idx = ?2 AND ?1 = 0",
-	[ST_INDEX_PUT] = "INSERT INTO idx(rec, name, key) VALUES (?1, ?2, ?3)",
-	[ST_INDEX_FIND] = "SELECT rec FROM idx WHERE name = ?1 AND key = ?2 AND rec > ?3 "
-			  "ORDER BY rec LIMIT ?4",
-	[ST_CP_PUT] = "INSERT INTO checkpoints(size, note) VALUES (?1, ?2)",
-	[ST_CP_LATEST] = "SELECT size, note FROM checkpoints ORDER BY size DESC LIMIT 1",
+        [ST_BEGIN] = "BEGIN IMMEDIATE",
+        [ST_COMMIT] = "COMMIT",
+        [ST_ROLLBACK] = "ROLLBACK",
+        [ST_META_GET] = "SELECT v FROM meta WHERE k = ?1",
+        [ST_META_PUT] = "INSERT INTO meta(k, v) VALUES (?1, ?2)",
+        [ST_COUNT] = "SELECT COALESCE(MAX(idx) + 1, 0) FROM records",
+        [ST_RECORD_PUT] = "INSERT INTO records(idx, leaf, hash) VALUES (?1, ?2, ?3)",
+        [ST_RECORD_GET] = "SELECT leaf FROM records WHERE idx = ?1",
+        [ST_SECRET_PUT] = "INSERT INTO secrets(rec, field, salt, value) VALUES (?1, ?2, ?3, ?4)",
+        [ST_NODE_PUT] = "INSERT INTO nodes(level, idx, hash) VALUES (?1, ?2, ?3)",
+        [ST_NODE_GET] = "SELECT hash FROM nodes WHERE level = ?1 AND idx = ?2",
+        [ST_LEAF_HASH] = "SELECT hash FROM records WHERE idx = ?2 AND ?1 = 0",
+        [ST_INDEX_PUT] = "INSERT INTO idx(rec, name, key) VALUES (?1, ?2, ?3)",
+        [ST_INDEX_FIND] = "SELECT rec FROM idx WHERE name = ?1 AND key = ?2 AND rec > ?3 "
+                          "ORDER BY rec LIMIT ?4",
+        [ST_CP_PUT] = "INSERT INTO checkpoints(size, note) VALUES (?1, ?2)",
+        [ST_CP_LATEST] = "SELECT size, note FROM checkpoints ORDER BY size DESC LIMIT 1",
 };
 
 static const char *const scan_sql[] = {
-	[QT_SCAN_RECORDS] = "SELECT idx, leaf, hash FROM records WHERE idx >= ?1 ORDER BY idx",
-	[QT_SCAN_NODES] = "SELECT level, idx, hash FROM nodes WHERE level = ?1 ORDER BY idx",
-	[QT_SCAN_SECRETS] = "SELECT rec, field, salt, value FROM secrets WHERE rec >= ?1 "
-			    "ORDER BY rec, field",
-	[QT_SCAN_INDEX] = "SELECT rec, name, key FROM idx WHERE rec >= ?1 ORDER BY rec, name, key",
-	[QT_SCAN_CHECKPOINTS] = "SELECT size, note FROM checkpoints WHERE size >= ?1 ORDER BY size",
+        [QT_SCAN_RECORDS] = "SELECT idx, leaf, hash FROM records WHERE idx >= ?1 ORDER BY idx",
+        [QT_SCAN_NODES] = "SELECT level, idx, hash FROM nodes WHERE level = ?1 ORDER BY idx",
+        [QT_SCAN_SECRETS] = "SELECT rec, field, salt, value FROM secrets WHERE rec >= ?1 "
+                            "ORDER BY rec, field",
+        [QT_SCAN_INDEX] = "SELECT rec, name, key FROM idx WHERE rec >= ?1 ORDER BY rec, name, key",
+        [QT_SCAN_CHECKPOINTS] = "SELECT size, note FROM checkpoints WHERE size >= ?1 ORDER BY size",
 };
 
 typedef struct sq_store {
@@ -106,8 +114,8 @@ static qt_rc db_error(sq_store *s, qt_err *err, const char *what)
 {
 	int code = sqlite3_extended_errcode(s->db);
 	qt_rc rc = (code & 0xff) == SQLITE_FULL || (code & 0xff) == SQLITE_TOOBIG ? QT_ERR_TOOBIG
-		   : (code & 0xff) == SQLITE_CONSTRAINT                           ? QT_ERR_INVALID
-										   : QT_ERR_IO;
+	           : (code & 0xff) == SQLITE_CONSTRAINT                           ? QT_ERR_INVALID
+	                                                                          : QT_ERR_IO;
 	return qt_err_set(err, rc, "sqlite: %s: %s", what, sqlite3_errmsg(s->db));
 }
 
@@ -179,7 +187,7 @@ static qt_rc sq_meta_get(qt_store *base, const char *key, qt_buf *out, qt_err *e
 	qt_buf_reset(out);
 	if (r == SQLITE_ROW)
 		rc = qt_buf_append(out, sqlite3_column_text(st, 0),
-				   (size_t)sqlite3_column_bytes(st, 0));
+		                   (size_t)sqlite3_column_bytes(st, 0));
 	else if (r == SQLITE_DONE)
 		rc = qt_err_set(err, QT_ERR_NOTFOUND, "no meta value '%s'", key);
 	else
@@ -211,7 +219,7 @@ static qt_rc sq_record_count(qt_store *base, uint64_t *count, qt_err *err)
 }
 
 static qt_rc sq_record_put(qt_store *base, uint64_t index, const void *leaf, size_t n,
-			   const qt_hash *h, qt_err *err)
+                           const qt_hash *h, qt_err *err)
 {
 	sq_store *s = (sq_store *)base;
 	sqlite3_stmt *st = s->st[ST_RECORD_PUT];
@@ -233,7 +241,7 @@ static qt_rc sq_record_get(qt_store *base, uint64_t index, qt_buf *leaf, qt_err 
 	qt_buf_reset(leaf);
 	if (r == SQLITE_ROW)
 		rc = qt_buf_append(leaf, sqlite3_column_blob(st, 0),
-				   (size_t)sqlite3_column_bytes(st, 0));
+		                   (size_t)sqlite3_column_bytes(st, 0));
 	else if (r == SQLITE_DONE)
 		rc = qt_err_set(err, QT_ERR_NOTFOUND, "no record %llu", (unsigned long long)index);
 	else
@@ -242,9 +250,8 @@ static qt_rc sq_record_get(qt_store *base, uint64_t index, qt_buf *leaf, qt_err 
 	return rc;
 }
 
-static qt_rc sq_secret_put(qt_store *base, uint64_t record, const char *field,
-			   const uint8_t *salt, size_t salt_len, const void *value, size_t n,
-			   qt_err *err)
+static qt_rc sq_secret_put(qt_store *base, uint64_t record, const char *field, const uint8_t *salt,
+                           size_t salt_len, const void *value, size_t n, qt_err *err)
 {
 	sq_store *s = (sq_store *)base;
 	sqlite3_stmt *st = s->st[ST_SECRET_PUT];
@@ -256,7 +263,7 @@ static qt_rc sq_secret_put(qt_store *base, uint64_t record, const char *field,
 }
 
 static qt_rc sq_node_put(qt_store *base, unsigned level, uint64_t index, const qt_hash *h,
-			 qt_err *err)
+                         qt_err *err)
 {
 	sq_store *s = (sq_store *)base;
 	sqlite3_stmt *st = s->st[ST_NODE_PUT];
@@ -266,8 +273,7 @@ static qt_rc sq_node_put(qt_store *base, unsigned level, uint64_t index, const q
 	return run(s, ST_NODE_PUT, err);
 }
 
-static qt_rc sq_node_get(qt_store *base, unsigned level, uint64_t index, qt_hash *h,
-			 qt_err *err)
+static qt_rc sq_node_get(qt_store *base, unsigned level, uint64_t index, qt_hash *h, qt_err *err)
 {
 	sq_store *s = (sq_store *)base;
 	/* Level 0 is the leaf hash, kept with its record. */
@@ -282,7 +288,7 @@ static qt_rc sq_node_get(qt_store *base, unsigned level, uint64_t index, qt_hash
 		memcpy(h->b, sqlite3_column_blob(st, 0), QT_HASH_LEN);
 	else if (r == SQLITE_ROW || r == SQLITE_DONE)
 		rc = qt_err_set(err, QT_ERR_NOTFOUND, "no Merkle node at level %u index %llu",
-				level, (unsigned long long)index);
+		                level, (unsigned long long)index);
 	else
 		rc = db_error(s, err, "node_get");
 	sqlite3_reset(st);
@@ -290,7 +296,7 @@ static qt_rc sq_node_get(qt_store *base, unsigned level, uint64_t index, qt_hash
 }
 
 static qt_rc sq_index_put(qt_store *base, const char *name, const char *key, uint64_t record,
-			  qt_err *err)
+                          qt_err *err)
 {
 	sq_store *s = (sq_store *)base;
 	sqlite3_stmt *st = s->st[ST_INDEX_PUT];
@@ -301,7 +307,7 @@ static qt_rc sq_index_put(qt_store *base, const char *name, const char *key, uin
 }
 
 static qt_rc sq_index_find(qt_store *base, const char *name, const char *key, uint64_t after,
-			   uint64_t *records, size_t max, size_t *found, qt_err *err)
+                           uint64_t *records, size_t max, size_t *found, qt_err *err)
 {
 	sq_store *s = (sq_store *)base;
 	sqlite3_stmt *st = s->st[ST_INDEX_FIND];
@@ -324,7 +330,7 @@ static qt_rc sq_index_find(qt_store *base, const char *name, const char *key, ui
 }
 
 static qt_rc sq_checkpoint_put(qt_store *base, uint64_t size, const char *note, size_t n,
-			       qt_err *err)
+                               qt_err *err)
 {
 	sq_store *s = (sq_store *)base;
 	sqlite3_stmt *st = s->st[ST_CP_PUT];
@@ -344,7 +350,7 @@ static qt_rc sq_checkpoint_latest(qt_store *base, uint64_t *size, qt_buf *note, 
 	if (r == SQLITE_ROW) {
 		*size = (uint64_t)sqlite3_column_int64(st, 0);
 		rc = qt_buf_append(note, sqlite3_column_blob(st, 1),
-				   (size_t)sqlite3_column_bytes(st, 1));
+		                   (size_t)sqlite3_column_bytes(st, 1));
 	} else if (r == SQLITE_DONE) {
 		rc = qt_err_set(err, QT_ERR_NOTFOUND, "no checkpoint");
 	} else {
@@ -355,7 +361,7 @@ static qt_rc sq_checkpoint_latest(qt_store *base, uint64_t *size, qt_buf *note, 
 }
 
 static qt_rc sq_scan(qt_store *base, qt_store_scan_kind kind, uint64_t from, qt_store_iter **out,
-		     qt_err *err)
+                     qt_err *err)
 {
 	sq_store *s = (sq_store *)base;
 	qt_store_iter *it = calloc(1, sizeof *it);
@@ -430,26 +436,26 @@ static void sq_scan_close(qt_store_iter *it)
 }
 
 static const qt_store_ops sqlite_ops = {
-	.name = "sqlite",
-	.close = sq_close,
-	.begin = sq_begin,
-	.commit = sq_commit,
-	.rollback = sq_rollback,
-	.meta_get = sq_meta_get,
-	.meta_put = sq_meta_put,
-	.record_count = sq_record_count,
-	.record_put = sq_record_put,
-	.record_get = sq_record_get,
-	.secret_put = sq_secret_put,
-	.node_put = sq_node_put,
-	.node_get = sq_node_get,
-	.index_put = sq_index_put,
-	.index_find = sq_index_find,
-	.checkpoint_put = sq_checkpoint_put,
-	.checkpoint_latest = sq_checkpoint_latest,
-	.scan = sq_scan,
-	.next = sq_next,
-	.scan_close = sq_scan_close,
+        .name = "sqlite",
+        .close = sq_close,
+        .begin = sq_begin,
+        .commit = sq_commit,
+        .rollback = sq_rollback,
+        .meta_get = sq_meta_get,
+        .meta_put = sq_meta_put,
+        .record_count = sq_record_count,
+        .record_put = sq_record_put,
+        .record_get = sq_record_get,
+        .secret_put = sq_secret_put,
+        .node_put = sq_node_put,
+        .node_get = sq_node_get,
+        .index_put = sq_index_put,
+        .index_find = sq_index_find,
+        .checkpoint_put = sq_checkpoint_put,
+        .checkpoint_latest = sq_checkpoint_latest,
+        .scan = sq_scan,
+        .next = sq_next,
+        .scan_close = sq_scan_close,
 };
 
 static qt_rc migrate(sq_store *s, qt_err *err)
@@ -466,8 +472,8 @@ static qt_rc migrate(sq_store *s, qt_err *err)
 	version = sqlite3_column_int(st, 0);
 	if (version > (int)N_MIGRATIONS) {
 		rc = qt_err_set(err, QT_ERR_INVALID,
-				"database schema version %d is newer than this qtrace (%zu)", version,
-				N_MIGRATIONS);
+		                "database schema version %d is newer than this qtrace (%zu)",
+		                version, N_MIGRATIONS);
 		goto out;
 	}
 	for (size_t v = (size_t)version; v < N_MIGRATIONS; v++) {
@@ -476,7 +482,8 @@ static qt_rc migrate(sq_store *s, qt_err *err)
 		if ((rc = exec(s, "BEGIN IMMEDIATE", err)) != QT_OK)
 			goto out;
 		if ((rc = exec(s, migrations[v], err)) != QT_OK ||
-		    (rc = exec(s, pragma, err)) != QT_OK || (rc = exec(s, "COMMIT", err)) != QT_OK) {
+		    (rc = exec(s, pragma, err)) != QT_OK ||
+		    (rc = exec(s, "COMMIT", err)) != QT_OK) {
 			sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
 			goto out;
 		}
@@ -486,8 +493,7 @@ out:
 	return rc;
 }
 
-qt_rc qt_store_sqlite_open(const char *path, const qt_store_opts *opts, qt_store **out,
-			   qt_err *err)
+qt_rc qt_store_sqlite_open(const char *path, const qt_store_opts *opts, qt_store **out, qt_err *err)
 {
 	static const qt_store_opts defaults = {0};
 	sq_store *s = calloc(1, sizeof *s);
@@ -520,26 +526,26 @@ qt_rc qt_store_sqlite_open(const char *path, const qt_store_opts *opts, qt_store
 		vfs_name = qt_sqlite_vfs_name(s->vfs);
 	}
 	flags = opts->read_only ? SQLITE_OPEN_READONLY
-				: SQLITE_OPEN_READWRITE | (opts->create ? SQLITE_OPEN_CREATE : 0);
+	                        : SQLITE_OPEN_READWRITE | (opts->create ? SQLITE_OPEN_CREATE : 0);
 	if (sqlite3_open_v2(path, &s->db, flags | SQLITE_OPEN_NOMUTEX, vfs_name) != SQLITE_OK) {
 		rc = qt_err_set(err, QT_ERR_IO, "cannot open %s: %s", path,
-				s->db ? sqlite3_errmsg(s->db) : "out of memory");
+		                s->db ? sqlite3_errmsg(s->db) : "out of memory");
 		goto fail;
 	}
 	sqlite3_extended_result_codes(s->db, 1);
 	sqlite3_busy_timeout(s->db, 5000);
 	/* The ledger depends on every acknowledged commit being on disk: FULL, not NORMAL. */
 	snprintf(pragmas, sizeof pragmas,
-		 "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA cache_size=-%zu;"
-		 "PRAGMA foreign_keys=OFF; PRAGMA temp_store=MEMORY;",
-		 opts->cache_kib ? opts->cache_kib : (size_t)65536);
+	         "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA cache_size=-%zu;"
+	         "PRAGMA foreign_keys=OFF; PRAGMA temp_store=MEMORY;",
+	         opts->cache_kib ? opts->cache_kib : (size_t)65536);
 	if (!opts->read_only && (rc = exec(s, pragmas, err)) != QT_OK)
 		goto fail;
 	if (!opts->read_only && (rc = migrate(s, err)) != QT_OK)
 		goto fail;
 	for (int i = 0; i < ST_MAX; i++)
 		if (sqlite3_prepare_v3(s->db, sql[i], -1, SQLITE_PREPARE_PERSISTENT, &s->st[i],
-				       NULL) != SQLITE_OK) {
+		                       NULL) != SQLITE_OK) {
 			rc = db_error(s, err, sql[i]);
 			goto fail;
 		}

@@ -125,14 +125,13 @@ static int ff_unfetch(sqlite3_file *f, sqlite3_int64 off, void *p)
 }
 
 static const sqlite3_io_methods fault_methods = {
-	3,	      ff_close,	      ff_read,	      ff_write,	      ff_truncate,
-	ff_sync,      ff_size,	      ff_lock,	      ff_unlock,      ff_check_lock,
-	ff_control,   ff_sector,      ff_device,      ff_shm_map,     ff_shm_lock,
-	ff_shm_barrier, ff_shm_unmap, ff_fetch,	      ff_unfetch,
+        3,           ff_close,       ff_read,       ff_write,   ff_truncate, ff_sync,   ff_size,
+        ff_lock,     ff_unlock,      ff_check_lock, ff_control, ff_sector,   ff_device, ff_shm_map,
+        ff_shm_lock, ff_shm_barrier, ff_shm_unmap,  ff_fetch,   ff_unfetch,
 };
 
 static int fv_open(sqlite3_vfs *vfs, const char *name, sqlite3_file *file, int flags,
-		   int *out_flags)
+                   int *out_flags)
 {
 	qt_sqlite_vfs *v = (qt_sqlite_vfs *)vfs;
 	fault_file *f = (fault_file *)file;
@@ -231,23 +230,23 @@ qt_rc qt_sqlite_vfs_new(qt_store_faults *faults, qt_sqlite_vfs **out, qt_err *er
 	v->faults = faults;
 	snprintf(v->name, sizeof v->name, "qtfault-%p", (void *)v);
 	v->vfs = (sqlite3_vfs){
-		.iVersion = 2,
-		.szOsFile = (int)sizeof(fault_file) + v->real->szOsFile,
-		.mxPathname = v->real->mxPathname,
-		.zName = v->name,
-		.xOpen = fv_open,
-		.xDelete = fv_delete,
-		.xAccess = fv_access,
-		.xFullPathname = fv_full,
-		.xDlOpen = fv_dlopen,
-		.xDlError = fv_dlerror,
-		.xDlSym = fv_dlsym,
-		.xDlClose = fv_dlclose,
-		.xRandomness = fv_random,
-		.xSleep = fv_sleep,
-		.xCurrentTime = fv_time,
-		.xGetLastError = fv_last_error,
-		.xCurrentTimeInt64 = fv_time64,
+	        .iVersion = 2,
+	        .szOsFile = (int)sizeof(fault_file) + v->real->szOsFile,
+	        .mxPathname = v->real->mxPathname,
+	        .zName = v->name,
+	        .xOpen = fv_open,
+	        .xDelete = fv_delete,
+	        .xAccess = fv_access,
+	        .xFullPathname = fv_full,
+	        .xDlOpen = fv_dlopen,
+	        .xDlError = fv_dlerror,
+	        .xDlSym = fv_dlsym,
+	        .xDlClose = fv_dlclose,
+	        .xRandomness = fv_random,
+	        .xSleep = fv_sleep,
+	        .xCurrentTime = fv_time,
+	        .xGetLastError = fv_last_error,
+	        .xCurrentTimeInt64 = fv_time64,
 	};
 	if (sqlite3_vfs_register(&v->vfs, 0) != SQLITE_OK) {
 		free(v);

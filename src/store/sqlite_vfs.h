@@ -8,7 +8,7 @@
 typedef struct qt_sqlite_vfs qt_sqlite_vfs;
 
 qt_rc qt_sqlite_vfs_new(qt_store_faults *faults, qt_sqlite_vfs **out, qt_err *err)
-	__attribute__((warn_unused_result));
+        __attribute__((warn_unused_result));
 const char *qt_sqlite_vfs_name(const qt_sqlite_vfs *v);
 void qt_sqlite_vfs_free(qt_sqlite_vfs *v); /* after the database using it is closed */
 

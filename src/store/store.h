@@ -24,10 +24,10 @@ typedef struct qt_store_faults {
 } qt_store_faults;
 
 typedef struct qt_store_opts {
-	bool create;              /* create a new store; fail if one exists */
+	bool create; /* create a new store; fail if one exists */
 	bool read_only;
-	size_t cache_kib;         /* page cache bound; 0 = backend default */
-	qt_store_faults *faults;  /* NULL in production */
+	size_t cache_kib;        /* page cache bound; 0 = backend default */
+	qt_store_faults *faults; /* NULL in production */
 } qt_store_opts;
 
 /* One row of a scan; which fields are set depends on what is scanned (see qt_store_scan). */
@@ -39,10 +39,11 @@ typedef struct qt_store_row {
 } qt_store_row;
 
 typedef enum qt_store_scan_kind {
-	QT_SCAN_RECORDS,     /* a = index, blob1 = leaf bytes, blob2 = leaf hash; by index */
-	QT_SCAN_NODES,       /* a = level, b = index, blob1 = hash; one level (from), by index */
-	QT_SCAN_SECRETS,     /* a = record, text1 = field, blob1 = salt, blob2 = value; by record, field */
-	QT_SCAN_INDEX,       /* a = record, text1 = index name, text2 = key; by record, name, key */
+	QT_SCAN_RECORDS, /* a = index, blob1 = leaf bytes, blob2 = leaf hash; by index */
+	QT_SCAN_NODES,   /* a = level, b = index, blob1 = hash; one level (from), by index */
+	QT_SCAN_SECRETS, /* a = record, text1 = field, blob1 = salt, blob2 = value; by record, field
+	                  */
+	QT_SCAN_INDEX,   /* a = record, text1 = index name, text2 = key; by record, name, key */
 	QT_SCAN_CHECKPOINTS, /* a = tree size, blob1 = signed note; by size */
 } qt_store_scan_kind;
 
@@ -60,21 +61,21 @@ typedef struct qt_store_ops {
 
 	qt_rc (*record_count)(qt_store *s, uint64_t *count, qt_err *err);
 	qt_rc (*record_put)(qt_store *s, uint64_t index, const void *leaf, size_t n,
-			    const qt_hash *leaf_hash, qt_err *err);
+	                    const qt_hash *leaf_hash, qt_err *err);
 	qt_rc (*record_get)(qt_store *s, uint64_t index, qt_buf *leaf, qt_err *err);
 	qt_rc (*secret_put)(qt_store *s, uint64_t record, const char *field, const uint8_t *salt,
-			    size_t salt_len, const void *value, size_t n, qt_err *err);
+	                    size_t salt_len, const void *value, size_t n, qt_err *err);
 	/* Merkle nodes above the leaves (level >= 1); level 0 is the record's leaf hash. */
 	qt_rc (*node_put)(qt_store *s, unsigned level, uint64_t index, const qt_hash *h,
-			  qt_err *err);
+	                  qt_err *err);
 	qt_rc (*node_get)(qt_store *s, unsigned level, uint64_t index, qt_hash *h, qt_err *err);
 	qt_rc (*index_put)(qt_store *s, const char *name, const char *key, uint64_t record,
-			   qt_err *err);
+	                   qt_err *err);
 	/* Records under (name, key) with index > after, ascending, at most max of them. */
 	qt_rc (*index_find)(qt_store *s, const char *name, const char *key, uint64_t after,
-			    uint64_t *records, size_t max, size_t *found, qt_err *err);
+	                    uint64_t *records, size_t max, size_t *found, qt_err *err);
 	qt_rc (*checkpoint_put)(qt_store *s, uint64_t size, const char *note, size_t n,
-				qt_err *err);
+	                        qt_err *err);
 	/* QT_ERR_NOTFOUND when there is none. */
 	qt_rc (*checkpoint_latest)(qt_store *s, uint64_t *size, qt_buf *note, qt_err *err);
 
@@ -82,7 +83,7 @@ typedef struct qt_store_ops {
 	 * for QT_SCAN_NODES the level. next() returns QT_ERR_NOTFOUND at the end; the row's
 	 * pointers stay valid until the next call. */
 	qt_rc (*scan)(qt_store *s, qt_store_scan_kind kind, uint64_t from, qt_store_iter **it,
-		      qt_err *err);
+	              qt_err *err);
 	qt_rc (*next)(qt_store_iter *it, qt_store_row *row, qt_err *err);
 	void (*scan_close)(qt_store_iter *it);
 } qt_store_ops;
@@ -93,10 +94,10 @@ struct qt_store {
 
 /* Opens the store named by `where`: a file path for SQLite. */
 qt_rc qt_store_open(const char *where, const qt_store_opts *opts, qt_store **out, qt_err *err)
-	__attribute__((warn_unused_result));
+        __attribute__((warn_unused_result));
 
 /* The SQLite backend, for callers that need it by name (tests, benchmarks). */
-qt_rc qt_store_sqlite_open(const char *path, const qt_store_opts *opts, qt_store **out,
-			   qt_err *err) __attribute__((warn_unused_result));
+qt_rc qt_store_sqlite_open(const char *path, const qt_store_opts *opts, qt_store **out, qt_err *err)
+        __attribute__((warn_unused_result));
 
 #endif

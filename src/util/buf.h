@@ -9,7 +9,7 @@
 #include "util/rc.h"
 
 typedef struct qt_buf {
-	char *p;    /* NUL-terminated when len > 0 or after qt_buf_append* */
+	char *p; /* NUL-terminated when len > 0 or after qt_buf_append* */
 	size_t len;
 	size_t cap;
 	size_t max; /* hard cap on len */

@@ -58,7 +58,7 @@ static int ack(writer *w, const qt_receipt *rs, size_t n)
 }
 
 static void fill(qt_record *rec, json_t **body, json_t **priv, char *key, size_t keysz,
-		 unsigned long i)
+                 unsigned long i)
 {
 	*body = json_pack("{s:I, s:s}", "n", (json_int_t)i, "what", "crash test record");
 	*priv = json_pack("{s:s}", "buyer", "张三 (non-public)");
@@ -102,7 +102,7 @@ static void *submitter(void *arg)
 }
 
 static int do_write(const char *db, const char *acks, unsigned long count, unsigned long batch,
-		    int threads)
+                    int threads)
 {
 	writer w = {.count = count};
 	char cp_path[4096];
@@ -189,7 +189,7 @@ static int do_check(const char *db, const char *acks)
 			continue; /* a torn last line was never acknowledged */
 		if (qt_ledger_size(l) <= idx ||
 		    qt_ledger_store(l)->ops->record_get(qt_ledger_store(l), idx, &leaf, &err) !=
-			    QT_OK) {
+		            QT_OK) {
 			fprintf(stderr, "check: acknowledged record %llu is missing\n", idx);
 			goto out;
 		}
@@ -231,13 +231,15 @@ static int do_check(const char *db, const char *acks)
 			if (seen.size > now.size ||
 			    (seen.size > 0 &&
 			     (qt_ledger_consistency(l, seen.size, now.size, &proof, &err) !=
-				      QT_OK ||
+			              QT_OK ||
 			      !qt_merkle_verify_consistency(seen.size, now.size, &proof, &seen.root,
-							    &now.root)))) {
+			                                    &now.root)))) {
 				fprintf(stderr,
-					"check: checkpoint %llu is not consistent with the one seen "
-					"(%llu)\n",
-					(unsigned long long)now.size, (unsigned long long)seen.size);
+				        "check: checkpoint %llu is not consistent with the one "
+				        "seen "
+				        "(%llu)\n",
+				        (unsigned long long)now.size,
+				        (unsigned long long)seen.size);
 				goto out;
 			}
 		}
@@ -258,7 +260,7 @@ int main(int argc, char **argv)
 {
 	if (argc >= 6 && strcmp(argv[1], "write") == 0)
 		return do_write(argv[2], argv[3], strtoul(argv[4], NULL, 10),
-				strtoul(argv[5], NULL, 10), argc > 6 ? atoi(argv[6]) : 0);
+		                strtoul(argv[5], NULL, 10), argc > 6 ? atoi(argv[6]) : 0);
 	if (argc == 4 && strcmp(argv[1], "check") == 0)
 		return do_check(argv[2], argv[3]);
 	fputs("usage: ledger_writer write DB ACKS COUNT BATCH [THREADS] | check DB ACKS\n", stderr);

@@ -24,11 +24,13 @@
 	"then you don't know what your problem is.\n"
 #define PETER_SIG                                                                                  \
 	"\xe2\x80\x94 PeterNeumann "                                                               \
-	"x08go/ZJkuBS9UG/SffcvIAQxVBtiFupLLr8pAcElZInNIuGUgYN1FFYC2pZSNXgKvqfqdngotpRZb6KE6RyyBwJnAM=" \
+	"x08go/ZJkuBS9UG/"                                                                         \
+	"SffcvIAQxVBtiFupLLr8pAcElZInNIuGUgYN1FFYC2pZSNXgKvqfqdngotpRZb6KE6RyyBwJnAM="             \
 	"\n"
 #define ENOCH_SIG                                                                                  \
 	"\xe2\x80\x94 EnochRoot "                                                                  \
-	"rwz+eBzmZa0SO3NbfRGzPCpDckykFXSdeX+MNtCOXm2/5n2tiOHp+vAF1aGrQ5ovTG01oOTGwnWLox33WWd1RvMc+QQ=" \
+	"rwz+eBzmZa0SO3NbfRGzPCpDckykFXSdeX+MNtCOXm2/"                                             \
+	"5n2tiOHp+vAF1aGrQ5ovTG01oOTGwnWLox33WWd1RvMc+QQ="                                         \
 	"\n"
 
 /* Known answer from Python's cryptography (seed 00 01 .. 1f, name qtrace.example/log). */
@@ -38,8 +40,8 @@
 #define KAT_SKEY "PRIVATE+KEY+" KAT_NAME "+1d93f42f+AQABAgMEBQYHCAkKCwwNDg8QERITFBUWFxgZGhscHR4f"
 #define KAT_TEXT KAT_NAME "\n0\n47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=\n"
 #define KAT_SIG                                                                                    \
-	"\xe2\x80\x94 " KAT_NAME                                                                   \
-	" HZP0LzwWzfijGAyH9kUfT2Wj7EUfg2Xm/sHVmneaMJ19KNt2XfOcNAUVfN2TTUBnXn6viPsNVFusAgwgaoTiyfb8QQc=" \
+	"\xe2\x80\x94 " KAT_NAME " HZP0LzwWzfijGAyH9kUfT2Wj7EUfg2Xm/"                              \
+	                         "sHVmneaMJ19KNt2XfOcNAUVfN2TTUBnXn6viPsNVFusAgwgaoTiyfb8QQc="     \
 	"\n"
 
 static void assert_msg_has(const char *msg, const char *want)
@@ -90,7 +92,7 @@ static qt_rc verify_str(const qt_verifier *v, const char *note, size_t *tlen, qt
 
 /* Verify must fail with rc and a message containing want. */
 static void expect_verify_fail(const qt_verifier *v, const char *note, size_t n, qt_rc rc,
-			       const char *want)
+                               const char *want)
 {
 	qt_err err = {{0}};
 	size_t tlen = 12345;
@@ -177,7 +179,7 @@ static void test_keygen_bad_names(void **state)
 	expect_keygen_fail("a+b", "key: key name contains '+' at byte 1");
 	expect_keygen_fail("a b", "key name contains a space at byte 1");
 	expect_keygen_fail("a\tb", "key name contains a space at byte 1");
-	expect_keygen_fail("ab\xc2\xa0", "key name contains a space at byte 2");     /* NBSP */
+	expect_keygen_fail("ab\xc2\xa0", "key name contains a space at byte 2");    /* NBSP */
 	expect_keygen_fail("a\xe3\x80\x80", "key name contains a space at byte 1"); /* U+3000 */
 	expect_keygen_fail("a\xe2\x80\xa8", "key name contains a space at byte 1"); /* U+2028 */
 	expect_keygen_fail("a\x01", "key name contains control character 0x01 at byte 1");
@@ -206,9 +208,10 @@ static void test_go_interop(void **state)
 	size_t nlen = 0, tlen = 0;
 	qt_err err = {{0}};
 	const char *both = GO_TEXT "\n" PETER_SIG ENOCH_SIG;
-	const char *mangled = GO_TEXT "\n\xe2\x80\x94 PeterNeumann "
-				      "x08go/ZJkuBS9UG/SffcvIAQxVBtiFupLLr8pAcElZIABCDnNIuGUgYN1FFYC2pZSNXgK"
-				      "vqfqdngotpRZb6KE6RyyBwJnAM=\n";
+	const char *mangled =
+	        GO_TEXT "\n\xe2\x80\x94 PeterNeumann "
+	                "x08go/ZJkuBS9UG/SffcvIAQxVBtiFupLLr8pAcElZIABCDnNIuGUgYN1FFYC2pZSNXgK"
+	                "vqfqdngotpRZb6KE6RyyBwJnAM=\n";
 
 	(void)state;
 	assert_string_equal(s.name, "PeterNeumann");
@@ -224,8 +227,8 @@ static void test_go_interop(void **state)
 	assert_string_equal(buf, PETER_VKEY);
 
 	/* Go's TestSign: byte-exact output. */
-	assert_int_equal(
-		qt_note_sign(&s, GO_TEXT, strlen(GO_TEXT), buf, sizeof buf, &nlen, &err), QT_OK);
+	assert_int_equal(qt_note_sign(&s, GO_TEXT, strlen(GO_TEXT), buf, sizeof buf, &nlen, &err),
+	                 QT_OK);
 	assert_string_equal(buf, GO_TEXT "\n" PETER_SIG);
 	assert_int_equal(nlen, strlen(GO_TEXT "\n" PETER_SIG));
 
@@ -238,19 +241,21 @@ static void test_go_interop(void **state)
 	assert_int_equal(verify_str(&enoch, GO_TEXT "\n" ENOCH_SIG PETER_SIG, &tlen, &err), QT_OK);
 
 	/* Duplicated lines, and an Enoch line whose signature is mangled: not ours, ignored. */
-	assert_int_equal(verify_str(&v,
-				    GO_TEXT "\n" PETER_SIG PETER_SIG ENOCH_SIG ENOCH_SIG
-					    "\xe2\x80\x94 EnochRoot rwz+eBzmZa0SO3NbfRGzPCpDckykFXSdeX+"
-					    "MNtCOXm2/5nABCD2tiOHp+vAF1aGrQ5ovTG01oOTGwnWLox33WWd1RvMc+QQ=\n",
-				    &tlen, &err),
-			 QT_OK);
+	assert_int_equal(
+	        verify_str(&v,
+	                   GO_TEXT
+	                   "\n" PETER_SIG PETER_SIG ENOCH_SIG ENOCH_SIG
+	                   "\xe2\x80\x94 EnochRoot rwz+eBzmZa0SO3NbfRGzPCpDckykFXSdeX+"
+	                   "MNtCOXm2/5nABCD2tiOHp+vAF1aGrQ5ovTG01oOTGwnWLox33WWd1RvMc+QQ=\n",
+	                   &tlen, &err),
+	        QT_OK);
 
 	/* Go's "invalid signature": four base64 characters inserted into Peter's own line. */
 	expect_verify_fail(&v, mangled, strlen(mangled), QT_ERR_INVALID,
-			   "signature by PeterNeumann (key id c74f20a3) does not verify");
+	                   "signature by PeterNeumann (key id c74f20a3) does not verify");
 	/* Enoch alone: nothing by Peter. */
 	expect_verify_fail(&v, GO_TEXT "\n" ENOCH_SIG, strlen(GO_TEXT "\n" ENOCH_SIG),
-			   QT_ERR_INVALID, "no valid signature by PeterNeumann");
+	                   QT_ERR_INVALID, "no valid signature by PeterNeumann");
 }
 
 /* Go's TestNewVerifier / TestNewSigner: no substring and no single-byte increment of a key
@@ -269,7 +274,7 @@ static void mangle_all(const char *key, bool signer)
 			if (i == 0 && j == n)
 				continue;
 			rc = signer ? qt_note_signer_parse(b + i, j - i, &s, NULL)
-				    : qt_note_verifier_parse(b + i, j - i, &v, NULL);
+			            : qt_note_verifier_parse(b + i, j - i, &v, NULL);
 			if (rc == QT_OK)
 				fail_msg("accepted %.*s", (int)(j - i), b + i);
 		}
@@ -277,7 +282,7 @@ static void mangle_all(const char *key, bool signer)
 	for (size_t i = 0; i < n; i++) {
 		b[i]++;
 		rc = signer ? qt_note_signer_parse(b, n, &s, NULL)
-			    : qt_note_verifier_parse(b, n, &v, NULL);
+		            : qt_note_verifier_parse(b, n, &v, NULL);
 		if (rc == QT_OK)
 			fail_msg("accepted %s", b);
 		b[i]--;
@@ -315,10 +320,10 @@ static void test_fixed_seed_known_answer(void **state)
 	assert_verifier_eq(&vs, &v);
 
 	/* Ed25519 is deterministic: same text, same note, byte for byte the known answer. */
-	assert_int_equal(
-		qt_note_sign(&s, KAT_TEXT, strlen(KAT_TEXT), a, sizeof a, &alen, &err), QT_OK);
-	assert_int_equal(
-		qt_note_sign(&s, KAT_TEXT, strlen(KAT_TEXT), b, sizeof b, &blen, &err), QT_OK);
+	assert_int_equal(qt_note_sign(&s, KAT_TEXT, strlen(KAT_TEXT), a, sizeof a, &alen, &err),
+	                 QT_OK);
+	assert_int_equal(qt_note_sign(&s, KAT_TEXT, strlen(KAT_TEXT), b, sizeof b, &blen, &err),
+	                 QT_OK);
 	assert_int_equal(alen, blen);
 	assert_memory_equal(a, b, alen);
 	assert_string_equal(a, KAT_TEXT "\n" KAT_SIG);
@@ -332,7 +337,7 @@ static void test_fixed_seed_known_answer(void **state)
 
 	/* Upper-case hex in the key id is read (Go reads it too). */
 	s2 = sparse("PRIVATE+KEY+" KAT_NAME
-		    "+1D93F42F+AQABAgMEBQYHCAkKCwwNDg8QERITFBUWFxgZGhscHR4f");
+	            "+1D93F42F+AQABAgMEBQYHCAkKCwwNDg8QERITFBUWFxgZGhscHR4f");
 	assert_signer_eq(&s2, &s);
 	qt_note_signer_wipe(&s);
 	qt_note_signer_wipe(&s2);
@@ -362,18 +367,18 @@ static void test_signature_line_format(void **state)
 	assert_int_equal(note[nlen - 1], '\n');
 	assert_int_equal(note[nlen], '\0');
 	assert_int_equal(sodium_base642bin(blob, sizeof blob, b64, 92, NULL, &blob_len, NULL,
-					   sodium_base64_VARIANT_ORIGINAL),
-			 0);
+	                                   sodium_base64_VARIANT_ORIGINAL),
+	                 0);
 	assert_int_equal(blob_len, 68);
 	assert_int_equal((uint32_t)blob[0] << 24 | (uint32_t)blob[1] << 16 |
-				 (uint32_t)blob[2] << 8 | blob[3],
-			 s.key_id);
+	                         (uint32_t)blob[2] << 8 | blob[3],
+	                 s.key_id);
 	assert_int_equal(crypto_sign_verify_detached(blob + 4, (const uint8_t *)text, n, s.pk), 0);
 	qt_note_signer_wipe(&s);
 }
 
-static void expect_sign_fail(const qt_signer *s, const char *text, size_t n, size_t outsz,
-			     qt_rc rc, const char *want)
+static void expect_sign_fail(const qt_signer *s, const char *text, size_t n, size_t outsz, qt_rc rc,
+                             const char *want)
 {
 	static char out[2 * QT_NOTE_MAX];
 	size_t nlen = 777;
@@ -393,32 +398,31 @@ static void test_sign_errors(void **state)
 	(void)state;
 	expect_sign_fail(&s, "", 0, 4096, QT_ERR_INVALID, "note text is empty");
 	expect_sign_fail(&s, "abc", 3, 4096, QT_ERR_INVALID,
-			 "note text does not end with a newline");
+	                 "note text does not end with a newline");
 	expect_sign_fail(&s, "a\n\nb\n", 5, 4096, QT_ERR_INVALID,
-			 "note text has an empty line at byte 2");
+	                 "note text has an empty line at byte 2");
 	expect_sign_fail(&s, "a\nb\n\n", 5, 4096, QT_ERR_INVALID,
-			 "note text has an empty line at byte 4");
+	                 "note text has an empty line at byte 4");
 	expect_sign_fail(&s, "\nabc\n", 5, 4096, QT_ERR_INVALID,
-			 "note text starts with an empty line");
+	                 "note text starts with an empty line");
 	expect_sign_fail(&s, "\n", 1, 4096, QT_ERR_INVALID, "starts with an empty line");
 	expect_sign_fail(&s, "a\xff\n", 3, 4096, QT_ERR_INVALID,
-			 "note text: not valid UTF-8 at byte 1");
+	                 "note text: not valid UTF-8 at byte 1");
 	expect_sign_fail(&s, "a\tb\n", 4, 4096, QT_ERR_INVALID,
-			 "note text: control character 0x09 at byte 1");
+	                 "note text: control character 0x09 at byte 1");
 	expect_sign_fail(&s, "a\r\n", 3, 4096, QT_ERR_INVALID, "control character 0x0d");
 	expect_sign_fail(&s, "a\0b\n", 4, 4096, QT_ERR_INVALID, "control character 0x00");
 
 	/* Output buffer: the note and its NUL must fit. */
-	expect_sign_fail(&s, KAT_TEXT, strlen(KAT_TEXT), full, QT_ERR_TOOBIG,
-			 "cannot hold the");
+	expect_sign_fail(&s, KAT_TEXT, strlen(KAT_TEXT), full, QT_ERR_TOOBIG, "cannot hold the");
 	{
 		char out[512];
 		size_t nlen = 0;
 		qt_err err = {{0}};
 
-		assert_int_equal(qt_note_sign(&s, KAT_TEXT, strlen(KAT_TEXT), out, full + 1, &nlen,
-					      &err),
-				 QT_OK);
+		assert_int_equal(
+		        qt_note_sign(&s, KAT_TEXT, strlen(KAT_TEXT), out, full + 1, &nlen, &err),
+		        QT_OK);
 		assert_int_equal(nlen, full);
 	}
 
@@ -440,7 +444,7 @@ static void test_sign_errors(void **state)
 	big[room - 1] = 'a';
 	big[room] = '\n';
 	expect_sign_fail(&s, big, room + 1, sizeof big * 2, QT_ERR_TOOBIG,
-			 "signed note would be 4097 bytes, over the 4096-byte limit");
+	                 "signed note would be 4097 bytes, over the 4096-byte limit");
 
 	/* A signer struct with a broken name is a caller bug. */
 	bad = s;
@@ -451,8 +455,7 @@ static void test_sign_errors(void **state)
 }
 
 /* b64 of blob into a signature line for name. */
-static void make_sig_line(char *out, size_t outsz, const char *name, const uint8_t *blob,
-			  size_t n)
+static void make_sig_line(char *out, size_t outsz, const char *name, const uint8_t *blob, size_t n)
 {
 	char b64[256];
 
@@ -485,20 +488,20 @@ static void test_verify_rejects(void **state)
 	memcpy(note, good, n);
 	note[0] = 'Q';
 	expect_verify_fail(&v, note, n, QT_ERR_INVALID,
-			   "signature by " KAT_NAME " (key id 1d93f42f) does not verify");
+	                   "signature by " KAT_NAME " (key id 1d93f42f) does not verify");
 
 	/* Any single bit flipped in the signature proper (re-encoded as valid base64). */
-	assert_int_equal(sodium_base642bin(blob, sizeof blob, good + tn + 1 + 4 + strlen(KAT_NAME) + 1,
-					   92, NULL, &blob_len, NULL,
-					   sodium_base64_VARIANT_ORIGINAL),
-			 0);
+	assert_int_equal(sodium_base642bin(blob, sizeof blob,
+	                                   good + tn + 1 + 4 + strlen(KAT_NAME) + 1, 92, NULL,
+	                                   &blob_len, NULL, sodium_base64_VARIANT_ORIGINAL),
+	                 0);
 	for (size_t i = 4; i < 68; i++) {
 		for (int bit = 0; bit < 8; bit++) {
 			blob[i] ^= (uint8_t)(1 << bit);
 			make_sig_line(line, sizeof line, KAT_NAME, blob, 68);
 			snprintf(note, sizeof note, "%s\n%s", KAT_TEXT, line);
 			expect_verify_fail(&v, note, strlen(note), QT_ERR_INVALID,
-					   "does not verify");
+			                   "does not verify");
 			blob[i] ^= (uint8_t)(1 << bit);
 		}
 	}
@@ -507,7 +510,7 @@ static void test_verify_rejects(void **state)
 	make_sig_line(line, sizeof line, KAT_NAME, blob, 68);
 	snprintf(note, sizeof note, "%s\n%s", KAT_TEXT, line);
 	expect_verify_fail(&v, note, strlen(note), QT_ERR_INVALID,
-			   "no valid signature by " KAT_NAME);
+	                   "no valid signature by " KAT_NAME);
 	blob[2] ^= 1;
 	/* Right key, wrong length signature. */
 	make_sig_line(line, sizeof line, KAT_NAME, blob, 67);
@@ -525,37 +528,37 @@ static void test_verify_rejects(void **state)
 	forged = v;
 	strcpy(forged.name, "qtrace.example/log2");
 	expect_verify_fail(&forged, good, n, QT_ERR_INVALID,
-			   "no valid signature by qtrace.example/log2");
+	                   "no valid signature by qtrace.example/log2");
 
 	/* Every truncation. */
 	for (size_t i = 0; i < n; i++)
 		assert_int_not_equal(qt_note_verify(&v, good, i, &tlen, NULL), QT_OK);
 	expect_verify_fail(&v, good, n - 1, QT_ERR_INVALID,
-			   "note: last signature line does not end with a newline");
+	                   "note: last signature line does not end with a newline");
 	expect_verify_fail(&v, good, tn + 1, QT_ERR_INVALID, "note: no signature lines");
 	expect_verify_fail(&v, good, tn, QT_ERR_INVALID,
-			   "note: no blank line before the signatures");
+	                   "note: no blank line before the signatures");
 	expect_verify_fail(&v, good, 0, QT_ERR_INVALID, "no blank line");
 
 	/* Missing blank line; text without final newline. */
 	snprintf(note, sizeof note, "%s%s", KAT_TEXT, KAT_SIG);
 	expect_verify_fail(&v, note, strlen(note), QT_ERR_INVALID, "no blank line");
 	expect_verify_fail(&v, "abc\n" KAT_SIG, strlen("abc\n" KAT_SIG), QT_ERR_INVALID,
-			   "no blank line");
+	                   "no blank line");
 	/* Extra garbage after, or in front of, the note. */
 	snprintf(note, sizeof note, "%sgarbage\n", good);
 	expect_verify_fail(&v, note, strlen(note), QT_ERR_INVALID,
-			   "note: signature line 2 does not start with an em dash (U+2014)");
+	                   "note: signature line 2 does not start with an em dash (U+2014)");
 	snprintf(note, sizeof note, "%sx", good);
 	expect_verify_fail(&v, note, strlen(note), QT_ERR_INVALID, "does not end with a newline");
 	snprintf(note, sizeof note, "%s\n", good);
 	expect_verify_fail(&v, note, strlen(note), QT_ERR_INVALID, "no signature lines");
 	snprintf(note, sizeof note, "\x01%s", good);
 	expect_verify_fail(&v, note, strlen(note), QT_ERR_INVALID,
-			   "note: control character 0x01 at byte 0");
+	                   "note: control character 0x01 at byte 0");
 	snprintf(note, sizeof note, "\xff%s", good);
 	expect_verify_fail(&v, note, strlen(note), QT_ERR_INVALID,
-			   "note: not valid UTF-8 at byte 0");
+	                   "note: not valid UTF-8 at byte 0");
 	memcpy(note, good, n);
 	note[n - 1] = '\r';
 	expect_verify_fail(&v, note, n, QT_ERR_INVALID, "control character 0x0d");
@@ -563,7 +566,7 @@ static void test_verify_rejects(void **state)
 	/* Too long. */
 	memset(note, 'a', sizeof note);
 	expect_verify_fail(&v, note, QT_NOTE_MAX + 1, QT_ERR_TOOBIG,
-			   "note is 4097 bytes, over the 4096-byte limit");
+	                   "note is 4097 bytes, over the 4096-byte limit");
 	qt_note_signer_wipe(&s);
 	qt_note_signer_wipe(&other);
 }
@@ -598,27 +601,28 @@ static void test_verify_bad_lines(void **state)
 	expect_bad_line("\xe2\x80\x94 other AAAAAAB=\n", "signature is not valid base64");
 	expect_bad_line("\xe2\x80\x94 other AAAAAAAAAAA\n", "signature is not valid base64");
 	expect_bad_line("\xe2\x80\x94 other AAAAAA==\n",
-			"signature is 4 bytes, too short for a key id and a signature");
+	                "signature is 4 bytes, too short for a key id and a signature");
 	/* Go's malformed notes. */
 	{
 		qt_verifier v = vparse(PETER_VKEY);
 		const char *bad[] = {
-			GO_TEXT,
-			GO_TEXT "\n",
-			"\x01" GO_TEXT "\n" PETER_SIG,
-			"\xff" GO_TEXT "\n" PETER_SIG,
-			GO_TEXT "\n\xe2\x80\x94 Bad Name "
-				"x08go/ZJkuBS9UG/SffcvIAQxVBtiFupLLr8pAcElZInNIuGUgYN1FFYC2pZSNXgKvqfq"
-				"dngotpRZb6KE6RyyBwJnAM=",
-			GO_TEXT "\n" PETER_SIG "Unexpected line.\n",
+		        GO_TEXT,
+		        GO_TEXT "\n",
+		        "\x01" GO_TEXT "\n" PETER_SIG,
+		        "\xff" GO_TEXT "\n" PETER_SIG,
+		        GO_TEXT
+		        "\n\xe2\x80\x94 Bad Name "
+		        "x08go/ZJkuBS9UG/SffcvIAQxVBtiFupLLr8pAcElZInNIuGUgYN1FFYC2pZSNXgKvqfq"
+		        "dngotpRZb6KE6RyyBwJnAM=",
+		        GO_TEXT "\n" PETER_SIG "Unexpected line.\n",
 		};
 		size_t tlen = 0;
 
 		for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
 			assert_int_equal(verify_str(&v, bad[i], &tlen, NULL), QT_ERR_INVALID);
 		assert_int_equal(qt_note_verify(&v, GO_TEXT "\n" PETER_SIG,
-						strlen(GO_TEXT "\n" PETER_SIG) - 1, &tlen, NULL),
-				 QT_ERR_INVALID);
+		                                strlen(GO_TEXT "\n" PETER_SIG) - 1, &tlen, NULL),
+		                 QT_ERR_INVALID);
 	}
 }
 
@@ -647,10 +651,11 @@ static void test_verify_spec_cases(void **state)
 
 	/* Unknown keys' lines of any length are ignored, before or after ours. */
 	snprintf(note, sizeof note,
-		 "%s\n\xe2\x80\x94 someone.else AAAAAAAAAAA=\n%s\xe2\x80\x94 w\xc3\xa4tness %s\n",
-		 KAT_TEXT, KAT_SIG,
-		 "AQIDBAUGBwgJCgsMDQ4PEBESExQVFhcYGRobHB0eHyAhIiMkJSYnKCkqKywtLi8wMTIzNDU2Nzg5Ojs8PT4/"
-		 "QEFCQ0RFRkdISUpLTE1OT1BRUlNUVVZXWFlaW1xdXl9g");
+	         "%s\n\xe2\x80\x94 someone.else AAAAAAAAAAA=\n%s\xe2\x80\x94 w\xc3\xa4tness %s\n",
+	         KAT_TEXT, KAT_SIG,
+	         "AQIDBAUGBwgJCgsMDQ4PEBESExQVFhcYGRobHB0eHyAhIiMkJSYnKCkqKywtLi8wMTIzNDU2Nzg5Ojs8P"
+	         "T4/"
+	         "QEFCQ0RFRkdISUpLTE1OT1BRUlNUVVZXWFlaW1xdXl9g");
 	assert_int_equal(verify_str(&v, note, &tlen, &err), QT_OK);
 	assert_int_equal(tlen, strlen(KAT_TEXT));
 	/* Sixteen signatures (the spec's minimum) fit in a note. */
@@ -659,8 +664,8 @@ static void test_verify_spec_cases(void **state)
 
 		for (int i = 0; i < 15; i++)
 			pos += (size_t)snprintf(note + pos, sizeof note - pos,
-						"\xe2\x80\x94 witness%02d.example.org/w %s", i,
-						strchr(KAT_SIG, ' ') + 1 + strlen(KAT_NAME) + 1);
+			                        "\xe2\x80\x94 witness%02d.example.org/w %s", i,
+			                        strchr(KAT_SIG, ' ') + 1 + strlen(KAT_NAME) + 1);
 		pos += (size_t)snprintf(note + pos, sizeof note - pos, "%s", KAT_SIG);
 		assert_true(pos < sizeof note);
 		assert_int_equal(verify_str(&v, note, &tlen, &err), QT_OK);
@@ -695,56 +700,56 @@ static void test_verifier_parse_errors(void **state)
 	expect_vkey_fail("PeterNeumann", "expected <name>+<key id>+<base64 key>");
 	expect_vkey_fail("PeterNeumann+c74f20a3", "expected <name>+<key id>+<base64 key>");
 	expect_vkey_fail("+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW",
-			 "verifier key: key name is empty");
+	                 "verifier key: key name is empty");
 	expect_vkey_fail("Peter Neumann+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW",
-			 "key name contains a space at byte 5");
+	                 "key name contains a space at byte 5");
 	expect_vkey_fail("Peter\xffNeumann+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW",
-			 "key name is not valid UTF-8 at byte 5");
+	                 "key name is not valid UTF-8 at byte 5");
 	memset(buf, 'n', 129);
-	snprintf(buf + 129, sizeof buf - 129, "+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW");
+	snprintf(buf + 129, sizeof buf - 129,
+	         "+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW");
 	expect_vkey_fail(buf, "key name is 129 bytes, longer than 128");
 	expect_vkey_fail("PeterNeumann+c74f20a+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW",
-			 "verifier key: key id must be 8 hex digits");
+	                 "verifier key: key id must be 8 hex digits");
 	expect_vkey_fail("PeterNeumann+c74f20a30+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW",
-			 "key id must be 8 hex digits");
+	                 "key id must be 8 hex digits");
 	expect_vkey_fail("PeterNeumann+c74f2g a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW",
-			 "key id must be 8 hex digits");
+	                 "key id must be 8 hex digits");
 	expect_vkey_fail("PeterNeumann+0xf20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW",
-			 "key id must be 8 hex digits");
+	                 "key id must be 8 hex digits");
 	expect_vkey_fail("PeterNeumann+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10T",
-			 "verifier key: key must be 44 base64 characters, got 43");
+	                 "verifier key: key must be 44 base64 characters, got 43");
 	expect_vkey_fail("PeterNeumann+c74f20a3+", "key must be 44 base64 characters, got 0");
 	expect_vkey_fail("PeterNeumann+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW\n",
-			 "key must be 44 base64 characters, got 45");
+	                 "key must be 44 base64 characters, got 45");
 	/* Go: wrong length key, with adjusted key hash. */
 	expect_vkey_fail(
-		"PeterNeumann+cc469956+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TWBADKEY==",
-		"key must be 44 base64 characters, got 52");
+	        "PeterNeumann+cc469956+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TWBADKEY==",
+	        "key must be 44 base64 characters, got 52");
 	expect_vkey_fail("PeterNeumann+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10T!",
-			 "verifier key: key is not valid base64");
+	                 "verifier key: key is not valid base64");
 	expect_vkey_fail("PeterNeumann+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy1===",
-			 "key is not valid base64");
+	                 "key is not valid base64");
 	/* Go: unknown algorithm, with adjusted key hash. */
 	expect_vkey_fail("PeterNeumann+173116ae+ZRpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW",
-			 "verifier key: unknown signature algorithm 0x65 (want 0x01, Ed25519)");
+	                 "verifier key: unknown signature algorithm 0x65 (want 0x01, Ed25519)");
 	expect_vkey_fail("PeterNeumann+c74f20a3+Ahpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW",
-			 "unknown signature algorithm 0x02");
+	                 "unknown signature algorithm 0x02");
 	expect_vkey_fail("PeterNeumann+c74f20a4+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW",
-			 "verifier key: key id c74f20a4 does not match the key (c74f20a3)");
+	                 "verifier key: key id c74f20a4 does not match the key (c74f20a3)");
 	expect_vkey_fail("PeterNeumanN+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW",
-			 "key id c74f20a3 does not match the key");
+	                 "key id c74f20a3 does not match the key");
 	/* A small-order point, with its correct key id: no signature could ever verify. */
 	expect_vkey_fail("zero+fca26672+AQAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
-			 "verifier key: not a valid Ed25519 public key");
+	                 "verifier key: not a valid Ed25519 public key");
 	/* Embedded NUL. */
 	{
 		qt_verifier v;
 		qt_err err = {{0}};
 		const char k[] = "Peter\0Neumann+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/"
-				 "LDE4izWy10TW";
+		                 "LDE4izWy10TW";
 
-		assert_int_equal(qt_note_verifier_parse(k, sizeof k - 1, &v, &err),
-				 QT_ERR_INVALID);
+		assert_int_equal(qt_note_verifier_parse(k, sizeof k - 1, &v, &err), QT_ERR_INVALID);
 		assert_msg_has(err.msg, "control character 0x00 at byte 5");
 	}
 }
@@ -757,30 +762,37 @@ static void test_signer_parse_errors(void **state)
 	(void)state;
 	expect_skey_fail("", "signer key: does not start with \"PRIVATE+KEY+\"");
 	expect_skey_fail("PRIVATE+KEY", "does not start with \"PRIVATE+KEY+\"");
-	expect_skey_fail("private+key+PeterNeumann+c74f20a3+AYEKFALVFGyNhPJEMzD1QIDr+Y7hfZx09iUvxdXHKDFz",
-			 "does not start with");
+	expect_skey_fail(
+	        "private+key+PeterNeumann+c74f20a3+AYEKFALVFGyNhPJEMzD1QIDr+Y7hfZx09iUvxdXHKDFz",
+	        "does not start with");
 	/* A verifier key is not a signer key. */
 	expect_skey_fail(PETER_VKEY, "does not start with");
 	expect_skey_fail("PRIVATE+KEY+", "signer key: expected <name>+<key id>+<base64 key>");
 	expect_skey_fail("PRIVATE+KEY+PeterNeumann+c74f20a3",
-			 "expected <name>+<key id>+<base64 key>");
+	                 "expected <name>+<key id>+<base64 key>");
 	expect_skey_fail("PRIVATE+KEY++c74f20a3+AYEKFALVFGyNhPJEMzD1QIDr+Y7hfZx09iUvxdXHKDFz",
-			 "signer key: key name is empty");
+	                 "signer key: key name is empty");
 	expect_skey_fail("PRIVATE+KEY+Peter\tNeumann+c74f20a3+"
-			 "AYEKFALVFGyNhPJEMzD1QIDr+Y7hfZx09iUvxdXHKDFz",
-			 "key name contains a space at byte 5");
-	expect_skey_fail("PRIVATE+KEY+PeterNeumann+c74f20a+AYEKFALVFGyNhPJEMzD1QIDr+Y7hfZx09iUvxdXHKDFz",
-			 "signer key: key id must be 8 hex digits");
-	expect_skey_fail("PRIVATE+KEY+PeterNeumann+c74f20a3+AYEKFALVFGyNhPJEMzD1QIDr+Y7hfZx09iUvxdXHKDF",
-			 "signer key: key must be 44 base64 characters, got 43");
-	expect_skey_fail("PRIVATE+KEY+PeterNeumann+c74f20a3+AYEKFALVFGyNhPJEMzD1QIDr+Y7hfZx09iUvxdXHKD*",
-			 "signer key: key is not valid base64");
-	expect_skey_fail("PRIVATE+KEY+PeterNeumann+c74f20a3+AoEKFALVFGyNhPJEMzD1QIDr+Y7hfZx09iUvxdXHKDFz",
-			 "signer key: unknown signature algorithm 0x02 (want 0x01, Ed25519)");
-	expect_skey_fail("PRIVATE+KEY+PeterNeumann+c74f20a4+AYEKFALVFGyNhPJEMzD1QIDr+Y7hfZx09iUvxdXHKDFz",
-			 "signer key: key id c74f20a4 does not match the key (c74f20a3)");
-	expect_skey_fail("PRIVATE+KEY+EnochRoot+c74f20a3+AYEKFALVFGyNhPJEMzD1QIDr+Y7hfZx09iUvxdXHKDFz",
-			 "does not match the key");
+	                 "AYEKFALVFGyNhPJEMzD1QIDr+Y7hfZx09iUvxdXHKDFz",
+	                 "key name contains a space at byte 5");
+	expect_skey_fail(
+	        "PRIVATE+KEY+PeterNeumann+c74f20a+AYEKFALVFGyNhPJEMzD1QIDr+Y7hfZx09iUvxdXHKDFz",
+	        "signer key: key id must be 8 hex digits");
+	expect_skey_fail(
+	        "PRIVATE+KEY+PeterNeumann+c74f20a3+AYEKFALVFGyNhPJEMzD1QIDr+Y7hfZx09iUvxdXHKDF",
+	        "signer key: key must be 44 base64 characters, got 43");
+	expect_skey_fail(
+	        "PRIVATE+KEY+PeterNeumann+c74f20a3+AYEKFALVFGyNhPJEMzD1QIDr+Y7hfZx09iUvxdXHKD*",
+	        "signer key: key is not valid base64");
+	expect_skey_fail(
+	        "PRIVATE+KEY+PeterNeumann+c74f20a3+AoEKFALVFGyNhPJEMzD1QIDr+Y7hfZx09iUvxdXHKDFz",
+	        "signer key: unknown signature algorithm 0x02 (want 0x01, Ed25519)");
+	expect_skey_fail(
+	        "PRIVATE+KEY+PeterNeumann+c74f20a4+AYEKFALVFGyNhPJEMzD1QIDr+Y7hfZx09iUvxdXHKDFz",
+	        "signer key: key id c74f20a4 does not match the key (c74f20a3)");
+	expect_skey_fail(
+	        "PRIVATE+KEY+EnochRoot+c74f20a3+AYEKFALVFGyNhPJEMzD1QIDr+Y7hfZx09iUvxdXHKDFz",
+	        "does not match the key");
 	/* Failure leaves *out alone. */
 	memset(&s, 0x5a, sizeof s);
 	assert_int_equal(qt_note_signer_parse("PRIVATE+KEY+", 12, &s, &err), QT_ERR_INVALID);
@@ -798,7 +810,7 @@ static void test_checkpoint_round_trip(void **state)
 {
 	/* The example from c2sp.org/tlog-checkpoint. */
 	const char *spec = "example.com/behind-the-sofa\n20852163\n"
-			   "CsUYapGGPo4dkMgIAUqom/Xajj7h2fB2MPA3j2jxq2I=\n";
+	                   "CsUYapGGPo4dkMgIAUqom/Xajj7h2fB2MPA3j2jxq2I=\n";
 	qt_checkpoint c, c2;
 	char out[512];
 	size_t outlen = 0;
@@ -823,7 +835,7 @@ static void test_checkpoint_round_trip(void **state)
 	memset(c.root.b, 0xff, sizeof c.root.b);
 	assert_int_equal(qt_checkpoint_format(&c, out, sizeof out, &outlen), QT_OK);
 	assert_string_equal(out, "o\n18446744073709551615\n"
-				 "//////////////////////////////////////////8=\n");
+	                         "//////////////////////////////////////////8=\n");
 	assert_int_equal(qt_checkpoint_parse(out, outlen, &c2, &err), QT_OK);
 	assert_checkpoint_eq(&c2, &c);
 
@@ -878,35 +890,36 @@ static void test_checkpoint_parse_errors(void **state)
 	expect_cp_fail(buf, QT_ERR_INVALID, "checkpoint: origin is 129 bytes, longer than 128");
 	expect_cp_fail("o\n\n" ROOT "\n", QT_ERR_INVALID, "checkpoint: tree size line is empty");
 	expect_cp_fail("o\n01\n" ROOT "\n", QT_ERR_INVALID,
-		       "checkpoint: tree size has a leading zero");
+	               "checkpoint: tree size has a leading zero");
 	expect_cp_fail("o\n00\n" ROOT "\n", QT_ERR_INVALID, "leading zero");
 	expect_cp_fail("o\n1a\n" ROOT "\n", QT_ERR_INVALID,
-		       "checkpoint: tree size has a non-digit at byte 1");
+	               "checkpoint: tree size has a non-digit at byte 1");
 	expect_cp_fail("o\n-1\n" ROOT "\n", QT_ERR_INVALID, "non-digit at byte 0");
 	expect_cp_fail("o\n+1\n" ROOT "\n", QT_ERR_INVALID, "non-digit at byte 0");
 	expect_cp_fail("o\n 1\n" ROOT "\n", QT_ERR_INVALID, "non-digit at byte 0");
 	expect_cp_fail("o\n18446744073709551616\n" ROOT "\n", QT_ERR_INVALID,
-		       "checkpoint: tree size does not fit in 64 bits");
+	               "checkpoint: tree size does not fit in 64 bits");
 	expect_cp_fail("o\n99999999999999999999\n" ROOT "\n", QT_ERR_INVALID,
-		       "does not fit in 64 bits");
+	               "does not fit in 64 bits");
 	expect_cp_fail("o\n1\n\n", QT_ERR_INVALID, "checkpoint: root hash is not valid base64");
 	expect_cp_fail("o\n1\nCsUYapGGPo4dkMgIAUqom/Xajj7h2fB2MPA3j2jxq2I\n", QT_ERR_INVALID,
-		       "root hash is not valid base64");
+	               "root hash is not valid base64");
 	expect_cp_fail("o\n1\nCsUYapGGPo4dkMgIAUqom_Xajj7h2fB2MPA3j2jxq2I=\n", QT_ERR_INVALID,
-		       "root hash is not valid base64");
+	               "root hash is not valid base64");
 	expect_cp_fail("o\n1\nCsUYapGGPo4dkMgIAUqom/Xajj7h2fB2MPA3j2jxq2J=\n", QT_ERR_INVALID,
-		       "root hash is not valid base64"); /* non-zero trailing bits */
+	               "root hash is not valid base64"); /* non-zero trailing bits */
 	expect_cp_fail("o\n1\nCsUYapGGPo4dkMgIAUqom/Xajj7h2fB2MPA3j2jxqw==\n", QT_ERR_INVALID,
-		       "checkpoint: root hash is 31 bytes, want 32");
+	               "checkpoint: root hash is 31 bytes, want 32");
 	expect_cp_fail("o\n1\nCsUYapGGPo4dkMgIAUqom/Xajj7h2fB2MPA3j2jxq2Jr\n", QT_ERR_INVALID,
-		       "root hash is 33 bytes, want 32");
-	expect_cp_fail("o\n1\n" ROOT "\n\n", QT_ERR_INVALID, "checkpoint: extension line 1 is empty");
+	               "root hash is 33 bytes, want 32");
+	expect_cp_fail("o\n1\n" ROOT "\n\n", QT_ERR_INVALID,
+	               "checkpoint: extension line 1 is empty");
 	expect_cp_fail("o\n1\n" ROOT "\next\n\n", QT_ERR_INVALID, "extension line 2 is empty");
 	expect_cp_fail("o\n1\n" ROOT "\next", QT_ERR_INVALID, "does not end with a newline");
 	expect_cp_fail("o\t\n1\n" ROOT "\n", QT_ERR_INVALID,
-		       "checkpoint: control character 0x09 at byte 1");
+	               "checkpoint: control character 0x09 at byte 1");
 	expect_cp_fail("o\xc3\n1\n" ROOT "\n", QT_ERR_INVALID,
-		       "checkpoint: not valid UTF-8 at byte 1");
+	               "checkpoint: not valid UTF-8 at byte 1");
 	expect_cp_fail("o\r\n1\r\n" ROOT "\r\n", QT_ERR_INVALID, "control character 0x0d");
 	memset(buf, 'e', sizeof buf);
 	memcpy(buf, "o\n1\n" ROOT "\n", 4 + 44 + 1);
@@ -951,21 +964,21 @@ static void test_signed_checkpoint(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_keygen_round_trip),
-		cmocka_unit_test(test_keygen_bad_names),
-		cmocka_unit_test(test_go_interop),
-		cmocka_unit_test(test_key_manglings),
-		cmocka_unit_test(test_fixed_seed_known_answer),
-		cmocka_unit_test(test_signature_line_format),
-		cmocka_unit_test(test_sign_errors),
-		cmocka_unit_test(test_verify_rejects),
-		cmocka_unit_test(test_verify_bad_lines),
-		cmocka_unit_test(test_verify_spec_cases),
-		cmocka_unit_test(test_verifier_parse_errors),
-		cmocka_unit_test(test_signer_parse_errors),
-		cmocka_unit_test(test_checkpoint_round_trip),
-		cmocka_unit_test(test_checkpoint_parse_errors),
-		cmocka_unit_test(test_signed_checkpoint),
+	        cmocka_unit_test(test_keygen_round_trip),
+	        cmocka_unit_test(test_keygen_bad_names),
+	        cmocka_unit_test(test_go_interop),
+	        cmocka_unit_test(test_key_manglings),
+	        cmocka_unit_test(test_fixed_seed_known_answer),
+	        cmocka_unit_test(test_signature_line_format),
+	        cmocka_unit_test(test_sign_errors),
+	        cmocka_unit_test(test_verify_rejects),
+	        cmocka_unit_test(test_verify_bad_lines),
+	        cmocka_unit_test(test_verify_spec_cases),
+	        cmocka_unit_test(test_verifier_parse_errors),
+	        cmocka_unit_test(test_signer_parse_errors),
+	        cmocka_unit_test(test_checkpoint_round_trip),
+	        cmocka_unit_test(test_checkpoint_parse_errors),
+	        cmocka_unit_test(test_signed_checkpoint),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,388 @@
+/* test_ledger.c — the ledger's write path against a real SQLite file: receipts that verify,
+ * records rejected with reasons and nothing written, group commit of concurrent writers, and
+ * an injected failure at each step of the commit (store write, fsync, signing) that loses no
+ * answered write and leaves a log that verifies. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <pthread.h>
+
+#include "ledger/jcs.h"
+#include "ledger/ledger_internal.h"
+
+static char dir[256];
+
+static void make_db(char *db, size_t n, const char *name)
+{
+	qt_err err;
+	char vkey[512];
+	snprintf(db, n, "%s/%s", dir, name);
+	if (qt_ledger_init(db, "test.example/log", vkey, sizeof vkey, &err) != QT_OK)
+		fail_msg("init: %s", err.msg);
+}
+
+static int setup(void **state)
+{
+	(void)state;
+	snprintf(dir, sizeof dir, "/tmp/qt-ledger-test-XXXXXX");
+	return mkdtemp(dir) ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+	char cmd[300];
+	(void)state;
+	snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+	return system(cmd);
+}
+
+/* A receipt must stand on its own: signed checkpoint, leaf, inclusion proof. */
+static void check_receipt(qt_ledger *l, const qt_receipt *r)
+{
+	qt_verifier v;
+	qt_checkpoint cp;
+	size_t text_len;
+	qt_err err;
+	qt_buf leaf;
+	qt_hash h;
+
+	qt_ledger_verifier(l, &v);
+	assert_int_equal(qt_note_verify(&v, r->checkpoint, r->checkpoint_len, &text_len, &err),
+	                 QT_OK);
+	assert_int_equal(qt_checkpoint_parse(r->checkpoint, text_len, &cp, &err), QT_OK);
+	assert_int_equal(cp.size, r->tree_size);
+	assert_true(qt_merkle_verify_inclusion(&r->leaf_hash, r->index, r->tree_size, &r->proof,
+	                                       &cp.root));
+	qt_buf_init(&leaf, 1 << 20);
+	assert_int_equal(
+	        qt_ledger_store(l)->ops->record_get(qt_ledger_store(l), r->index, &leaf, &err),
+	        QT_OK);
+	qt_merkle_leaf_hash(leaf.p, leaf.len, &h);
+	assert_memory_equal(h.b, r->leaf_hash.b, QT_HASH_LEN);
+	qt_buf_free(&leaf);
+}
+
+static void verify_ok(const char *db, uint64_t want_records)
+{
+	qt_verify_result res;
+	qt_err err;
+	if (qt_ledger_verify(db, NULL, NULL, &res, &err) != QT_OK)
+		fail_msg("verify: %s", err.msg);
+	assert_int_equal(res.records, want_records);
+}
+
+static void test_append_and_receipts(void **state)
+{
+	char db[300];
+	qt_ledger *l;
+	qt_err err;
+	json_t *body = json_pack("{s:s, s:I}", "product", "架空绞线", "qty", (json_int_t)100);
+	json_t *priv = json_pack("{s:s, s:s}", "buyer_name", "李四", "buyer_contact", "138");
+	const char *keys[] = {"01/06901234567892/10/L1", "01/06901234567892"};
+	qt_record recs[3] = {
+	        {.type = "event.ship",
+	         .body = body,
+	         .private_fields = priv,
+	         .keys = keys,
+	         .n_keys = 2,
+	         .ts = "2026-11-21T08:00:00Z"},
+	        {.type = "event.receive", .body = body, .keys = keys, .n_keys = 1},
+	        {.type = "unit.register"},
+	};
+	qt_receipt rs[3];
+	qt_buf leaf;
+	uint64_t found[4];
+	size_t n_found;
+	(void)state;
+
+	make_db(db, sizeof db, "a.db");
+	assert_int_equal(qt_ledger_open(db, NULL, &l, &err), QT_OK);
+	assert_int_equal(qt_ledger_size(l), 0);
+	if (qt_ledger_append(l, recs, 3, rs, &err) != QT_OK)
+		fail_msg("append: %s", err.msg);
+	assert_int_equal(qt_ledger_size(l), 3);
+	for (int i = 0; i < 3; i++) {
+		assert_int_equal(rs[i].index, (uint64_t)i);
+		check_receipt(l, &rs[i]);
+	}
+	/* The leaf is canonical JSON and carries commitments, never the private values. */
+	qt_buf_init(&leaf, 1 << 20);
+	assert_int_equal(qt_ledger_store(l)->ops->record_get(qt_ledger_store(l), 0, &leaf, &err),
+	                 QT_OK);
+	assert_int_equal(qt_jcs_check(leaf.p, leaf.len, NULL, NULL, &err), QT_OK);
+	assert_null(strstr(leaf.p, "李四"));
+	assert_null(strstr(leaf.p, "138"));
+	assert_non_null(strstr(leaf.p, "\"sealed\":{\"buyer_contact\":\""));
+	assert_non_null(strstr(leaf.p, "\"ts\":\"2026-11-21T08:00:00Z\""));
+	qt_buf_free(&leaf);
+	/* Index rows written with the records. */
+	assert_int_equal(qt_ledger_store(l)->ops->index_find(qt_ledger_store(l), QT_INDEX_KEY,
+	                                                     "01/06901234567892/10/L1", UINT64_MAX,
+	                                                     found, 4, &n_found, &err),
+	                 QT_OK);
+	assert_int_equal(n_found, 2);
+	assert_int_equal(found[0], 0);
+	assert_int_equal(found[1], 1);
+	qt_ledger_close(l);
+
+	/* Reopen: the tree and the checkpoint come back; appends continue. */
+	assert_int_equal(qt_ledger_open(db, NULL, &l, &err), QT_OK);
+	assert_int_equal(qt_ledger_size(l), 3);
+	assert_int_equal(qt_ledger_append(l, recs, 1, rs, &err), QT_OK);
+	assert_int_equal(rs[0].index, 3);
+	check_receipt(l, &rs[0]);
+	qt_ledger_close(l);
+	verify_ok(db, 4);
+	json_decref(body);
+	json_decref(priv);
+}
+
+static void test_bad_records_change_nothing(void **state)
+{
+	char db[300];
+	qt_ledger *l;
+	qt_err err;
+	json_t *good = json_pack("{s:s}", "a", "b");
+	json_t *real = json_pack("{s:f}", "weight", 1.5);
+	json_t *arr = json_pack("[s]", "x");
+	json_t *clash = json_pack("{s:s}", "a", "secret");
+	json_t *badname = json_pack("{s:s}", "Buyer Name", "x");
+	const char *dup[] = {"k", "k"};
+	const char *empty[] = {""};
+	struct {
+		qt_record r;
+		const char *why;
+	} cases[] = {
+	        {{.type = "Bad Type", .body = good}, "record type"},
+	        {{.type = "", .body = good}, "record type"},
+	        {{.type = "t", .body = arr}, "body must be a JSON object"},
+	        {{.type = "t", .body = real}, "floating-point"},
+	        {{.type = "t", .body = good, .ts = "yesterday"}, "RFC 3339"},
+	        {{.type = "t", .body = good, .ts = "2026-11-21 08:00:00"}, "RFC 3339"},
+	        {{.type = "t", .body = good, .keys = dup, .n_keys = 2}, "listed twice"},
+	        {{.type = "t", .body = good, .keys = empty, .n_keys = 1}, "index key 1"},
+	        {{.type = "t", .body = good, .private_fields = clash}, "both public and private"},
+	        {{.type = "t", .body = good, .private_fields = badname}, "private field name"},
+	};
+	qt_record ok = {.type = "t", .body = good};
+	(void)state;
+
+	make_db(db, sizeof db, "bad.db");
+	assert_int_equal(qt_ledger_open(db, NULL, &l, &err), QT_OK);
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		qt_record two[2] = {ok, cases[i].r};
+		err.msg[0] = '\0';
+		assert_int_not_equal(qt_ledger_append(l, two, 2, NULL, &err), QT_OK);
+		if (!strstr(err.msg, cases[i].why) || !strstr(err.msg, "record 2"))
+			fail_msg("case %zu: '%s' does not say '%s'", i, err.msg, cases[i].why);
+		/* all or none: the good record of the group was not written either */
+		assert_int_equal(qt_ledger_size(l), 0);
+		assert_int_not_equal(qt_ledger_submit(l, &cases[i].r, NULL, &err), QT_OK);
+	}
+	/* a record too large for one leaf */
+	{
+		char *big = malloc(70000);
+		json_t *b;
+		qt_record r = {.type = "t"};
+		memset(big, 'x', 69999);
+		big[69999] = '\0';
+		b = json_pack("{s:s}", "blob", big);
+		r.body = b;
+		assert_int_equal(qt_ledger_append(l, &r, 1, NULL, &err), QT_ERR_TOOBIG);
+		json_decref(b);
+		free(big);
+	}
+	assert_int_equal(qt_ledger_size(l), 0);
+	qt_ledger_close(l);
+	verify_ok(db, 0);
+	json_decref(good);
+	json_decref(real);
+	json_decref(arr);
+	json_decref(clash);
+	json_decref(badname);
+}
+
+typedef struct sub_arg {
+	qt_ledger *l;
+	int n;
+	qt_receipt *rs;
+	int failed;
+} sub_arg;
+
+static void *submit_many(void *p)
+{
+	sub_arg *a = p;
+	for (int i = 0; i < a->n; i++) {
+		json_t *body = json_pack("{s:i}", "i", i);
+		qt_record r = {.type = "t", .body = body};
+		qt_err err;
+		if (qt_ledger_submit(a->l, &r, &a->rs[i], &err) != QT_OK)
+			a->failed = 1;
+		json_decref(body);
+	}
+	return NULL;
+}
+
+static uint64_t count_checkpoints(const char *db)
+{
+	qt_store *s;
+	qt_store_opts so = {.read_only = true};
+	qt_store_iter *it;
+	qt_store_row row;
+	qt_err err;
+	uint64_t n = 0;
+	assert_int_equal(qt_store_open(db, &so, &s, &err), QT_OK);
+	assert_int_equal(s->ops->scan(s, QT_SCAN_CHECKPOINTS, 0, &it, &err), QT_OK);
+	while (s->ops->next(it, &row, &err) == QT_OK)
+		n++;
+	s->ops->scan_close(it);
+	s->ops->close(s);
+	return n;
+}
+
+static void test_group_commit(void **state)
+{
+	char db[300];
+	qt_ledger *l;
+	qt_err err;
+	pthread_t t[8];
+	sub_arg args[8];
+	uint64_t before;
+	(void)state;
+
+	make_db(db, sizeof db, "group.db");
+	assert_int_equal(qt_ledger_open(db, NULL, &l, &err), QT_OK);
+	before = count_checkpoints(db);
+	/* Hold the commit path, as a slow fsync would, while 8 writers arrive: the first
+	 * becomes the leader and waits for the lock, the other 7 queue behind it. */
+	pthread_mutex_lock(&l->lock);
+	for (int i = 0; i < 8; i++) {
+		args[i] = (sub_arg){.l = l, .n = 1, .rs = calloc(1, sizeof(qt_receipt))};
+		pthread_create(&t[i], NULL, submit_many, &args[i]);
+	}
+	for (;;) {
+		size_t q;
+		pthread_mutex_lock(&l->queue_lock);
+		q = l->queued;
+		pthread_mutex_unlock(&l->queue_lock);
+		if (q == 7)
+			break;
+		nanosleep(&(struct timespec){0, 1000000}, NULL);
+	}
+	pthread_mutex_unlock(&l->lock);
+	for (int i = 0; i < 8; i++)
+		pthread_join(t[i], NULL);
+	/* two groups: the leader's own write, then the seven that queued — two checkpoints */
+	assert_int_equal(qt_ledger_size(l), 8);
+	assert_int_equal(count_checkpoints(db) - before, 2);
+	for (int i = 0; i < 8; i++) {
+		assert_false(args[i].failed);
+		check_receipt(l, &args[i].rs[0]);
+		free(args[i].rs);
+	}
+
+	/* and under real contention, every receipt is good */
+	for (int i = 0; i < 8; i++) {
+		args[i] = (sub_arg){.l = l, .n = 50, .rs = calloc(50, sizeof(qt_receipt))};
+		pthread_create(&t[i], NULL, submit_many, &args[i]);
+	}
+	for (int i = 0; i < 8; i++) {
+		pthread_join(t[i], NULL);
+		assert_false(args[i].failed);
+		for (int k = 0; k < 50; k++)
+			check_receipt(l, &args[i].rs[k]);
+		free(args[i].rs);
+	}
+	assert_int_equal(qt_ledger_size(l), 408);
+	qt_ledger_close(l);
+	verify_ok(db, 408);
+}
+
+/* The fault is armed just before the second group, so it fires inside that group's commit
+ * path: staging writes, the commit's fsync, the checkpoint's write or fsync, or signing.
+ * Returns whether that group failed. Either way: earlier receipts stay good, the next write
+ * works (after a restart when `restart`), and the whole log verifies. */
+static bool run_with_fault(int kind, int step, bool restart)
+{
+	char db[300], name[64];
+	qt_ledger *l;
+	qt_ledger_faults f = {0};
+	qt_ledger_opts opts = {.faults = &f};
+	qt_err err;
+	json_t *body = json_pack("{s:s}", "k", "v");
+	json_t *priv = json_pack("{s:s}", "buyer", "x");
+	qt_record recs[20];
+	qt_receipt rs[20], kept[10];
+	uint64_t size;
+	qt_rc rc;
+
+	for (int i = 0; i < 20; i++)
+		recs[i] = (qt_record){.type = "t", .body = body, .private_fields = priv};
+	snprintf(name, sizeof name, "fault-%d-%d-%d.db", kind, step, restart);
+	make_db(db, sizeof db, name);
+	assert_int_equal(qt_ledger_open(db, &opts, &l, &err), QT_OK);
+	assert_int_equal(qt_ledger_append(l, recs, 10, kept, &err), QT_OK);
+	if (kind == 0)
+		f.store.fail_write_in = step;
+	else if (kind == 1)
+		f.store.fail_sync_in = step;
+	else
+		f.fail_sign_in = step;
+	rc = qt_ledger_append(l, recs, 20, rs, &err);
+	if (rc == QT_OK)
+		for (int i = 0; i < 20; i++)
+			check_receipt(l, &rs[i]);
+	f = (qt_ledger_faults){0};
+	if (restart) {
+		qt_ledger_close(l);
+		if (qt_ledger_open(db, &opts, &l, &err) != QT_OK)
+			fail_msg("%s: reopen: %s", name, err.msg);
+	}
+	if (qt_ledger_append(l, recs, 5, rs, &err) != QT_OK)
+		fail_msg("%s: append after the fault: %s", name, err.msg);
+	check_receipt(l, &rs[4]);
+	for (int i = 0; i < 10; i++)
+		check_receipt(l, &kept[i]);
+	size = qt_ledger_size(l);
+	/* the failed group is either wholly there or wholly absent */
+	assert_true(size == 15 || size == 35);
+	if (rc == QT_OK)
+		assert_int_equal(size, 35);
+	qt_ledger_close(l);
+	verify_ok(db, size);
+	json_decref(body);
+	json_decref(priv);
+	return rc != QT_OK;
+}
+
+static void test_faults(void **state)
+{
+	int failed[3] = {0, 0, 0};
+	(void)state;
+	for (int step = 1; step <= 12; step++)
+		for (int kind = 0; kind < 3; kind++)
+			failed[kind] += run_with_fault(kind, step, step % 2 == 0);
+	/* the faults really fired: writes and fsyncs early in the group, and signing once */
+	assert_true(failed[0] >= 6);
+	assert_true(failed[1] >= 2);
+	assert_int_equal(failed[2], 1);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	        cmocka_unit_test(test_append_and_receipts),
+	        cmocka_unit_test(test_bad_records_change_nothing),
+	        cmocka_unit_test(test_group_commit),
+	        cmocka_unit_test(test_faults),
+	};
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
