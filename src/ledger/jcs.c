@@ -280,65 +280,16 @@ qt_rc qt_jcs_encode(const json_t *v, qt_buf *out, qt_err *err)
 
 /* ---- checker ---- */
 
+/* Every check_* function returns the position just past what it accepted, or NULL with rc
+ * and err saying why it stopped; returning the position keeps it in a register. */
 struct chk {
 	const unsigned char *s, *end;
 	qt_err *err;
+	qt_rc rc; /* QT_ERR_INVALID, or the member callback's own code */
 };
 
-/* Byte classes for the string scanner's hot loop: one load and one test per plain byte. */
-enum { SC_PLAIN = 0, SC_QUOTE, SC_BSLASH, SC_CTRL, SC_HIGH };
-#define SC_ROW(x) x, x, x, x, x, x, x, x, x, x, x, x, x, x, x, x
-static const unsigned char str_class[256] = {
-        SC_ROW(SC_CTRL),
-        SC_ROW(SC_CTRL),
-        0,
-        0,
-        SC_QUOTE,
-        0,
-        0,
-        0,
-        0,
-        0,
-        0,
-        0,
-        0,
-        0,
-        0,
-        0,
-        0,
-        0,
-        SC_ROW(0),
-        SC_ROW(0),
-        0,
-        0,
-        0,
-        0,
-        0,
-        0,
-        0,
-        0,
-        0,
-        0,
-        0,
-        0,
-        SC_BSLASH,
-        0,
-        0,
-        0,
-        SC_ROW(0),
-        SC_ROW(0),
-        SC_ROW(SC_HIGH),
-        SC_ROW(SC_HIGH),
-        SC_ROW(SC_HIGH),
-        SC_ROW(SC_HIGH),
-        SC_ROW(SC_HIGH),
-        SC_ROW(SC_HIGH),
-        SC_ROW(SC_HIGH),
-        SC_ROW(SC_HIGH),
-};
-
-__attribute__((cold, noinline, format(printf, 3, 4))) static qt_rc
-fail(const struct chk *c, const unsigned char *at, const char *fmt, ...)
+__attribute__((cold, noinline, format(printf, 3, 4))) static const unsigned char *
+fail(struct chk *c, const unsigned char *at, const char *fmt, ...)
 {
 	char rule[QT_ERR_MSG_MAX];
 	va_list ap;
@@ -346,71 +297,28 @@ fail(const struct chk *c, const unsigned char *at, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(rule, sizeof rule, fmt, ap);
 	va_end(ap);
-	return qt_err_set(c->err, QT_ERR_INVALID, "offset %zu: %s", (size_t)(at - c->s), rule);
+	c->rc = qt_err_set(c->err, QT_ERR_INVALID, "offset %zu: %s", (size_t)(at - c->s), rule);
+	return NULL;
 }
 
 /* Says what was found instead of what the grammar wanted. */
-__attribute__((cold, noinline)) static qt_rc
-fail_expected(const struct chk *c, const unsigned char *at, const char *want)
+__attribute__((cold, noinline)) static const unsigned char *
+fail_expected(struct chk *c, const unsigned char *at, const char *want)
 {
+	const unsigned char *ret;
+
 	if (at >= c->end)
-		return fail(c, at, "unexpected end of input (expected %s)", want);
-	if (*at == ' ' || *at == '\t' || *at == '\n' || *at == '\r')
-		return fail(c, at, "whitespace is not allowed");
-	if (*at > 0x20 && *at < 0x7f)
-		return fail(c, at, "expected %s, found '%c'", want, *at);
-	return fail(c, at, "expected %s, found byte 0x%02x", want, *at);
+		ret = fail(c, at, "unexpected end of input (expected %s)", want);
+	else if (*at == ' ' || *at == '\t' || *at == '\n' || *at == '\r')
+		ret = fail(c, at, "whitespace is not allowed");
+	else if (*at > 0x20 && *at < 0x7f)
+		ret = fail(c, at, "expected %s, found '%c'", want, *at);
+	else
+		ret = fail(c, at, "expected %s, found byte 0x%02x", want, *at);
+	return ret;
 }
 
-static inline int is_hex_lower(unsigned c)
-{
-	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
-}
-
-/* The escape at p[0] == '\\': only the forms JSON.stringify writes, nothing else. */
-static qt_rc check_escape(const struct chk *c, const unsigned char *p, const unsigned char **next)
-{
-	unsigned v;
-
-	if (c->end - p < 2)
-		return fail(c, p, "unexpected end of input in escape");
-	switch (p[1]) {
-	case '"':
-	case '\\':
-	case 'b':
-	case 't':
-	case 'n':
-	case 'f':
-	case 'r': *next = p + 2; return QT_OK;
-	case '/': return fail(c, p, "\"\\/\" is not canonical: '/' is written raw");
-	case 'u': break;
-	default:
-		if (p[1] > 0x20 && p[1] < 0x7f)
-			return fail(c, p, "invalid escape \"\\%c\"", p[1]);
-		return fail(c, p, "invalid escape: byte 0x%02x after '\\'", p[1]);
-	}
-	if (c->end - p < 6)
-		return fail(c, p, "unexpected end of input in \\u escape");
-	for (int i = 2; i < 6; i++) {
-		if (!is_hex_lower(p[i])) {
-			if ((p[i] >= 'A' && p[i] <= 'F'))
-				return fail(c, p,
-				            "uppercase hex in \\u escape (canonical is lowercase)");
-			return fail(c, p, "invalid \\u escape");
-		}
-	}
-	if (p[2] != '0' || p[3] != '0' || p[4] > '1')
-		return fail(c, p, "\"\\u%.4s\" is not canonical: the character is written raw",
-		            p + 2);
-	v = (unsigned)(p[4] - '0') * 16 + (unsigned)(p[5] <= '9' ? p[5] - '0' : p[5] - 'a' + 10);
-	if (short_escape[v])
-		return fail(c, p, "\"\\u%.4s\" is not canonical: write \"\\%c\"", p + 2,
-		            short_escape[v]);
-	*next = p + 6;
-	return QT_OK;
-}
-
-/* Flags, in the high bit of each byte, every byte of x the hot loop must stop at: quote,
+/* Flags, in the high bit of each byte, every byte of x a string scan must stop at: quote,
  * backslash, control (< 0x20) or non-ASCII (>= 0x80). Borrows can only flag bytes above the
  * first real hit, so the lowest flag is exact. */
 static inline uint64_t stop_mask(uint64_t x)
@@ -438,57 +346,124 @@ static inline const unsigned char *skip_plain(const unsigned char *p, const unsi
 		}
 		p += 8;
 	}
-	while (p < end && str_class[*p] == SC_PLAIN)
+	while (p < end && *p >= 0x20 && *p < 0x80 && *p != '"' && *p != '\\')
 		p++;
 	return p;
 }
 
-/* *pp at the opening quote; leaves it just past the closing quote. */
-static qt_rc check_string(const struct chk *c, const unsigned char **pp)
+static inline int is_hex_lower(unsigned c)
 {
-	const unsigned char *p = *pp + 1, *end = c->end;
-	const char *bad;
-	size_t seq;
-	qt_rc rc;
-
-	for (;;) {
-		p = skip_plain(p, end);
-		if (p >= end)
-			return fail(c, p, "unexpected end of input in string");
-		switch (str_class[*p]) {
-		case SC_QUOTE: *pp = p + 1; return QT_OK;
-		case SC_BSLASH:
-			rc = check_escape(c, p, &p);
-			if (rc != QT_OK)
-				return rc;
-			break;
-		case SC_CTRL:
-			return fail(c, p,
-			            "raw control character 0x%02x in string (must be escaped)", *p);
-		default:
-			bad = utf8_seq(p, end, &seq);
-			if (bad)
-				return fail(c, p, "%s", bad);
-			p += seq;
-			break;
-		}
-	}
+	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
 }
 
-static qt_rc check_number(const struct chk *c, const unsigned char **pp)
+/* The escape at p[0] == '\\': only the forms JSON.stringify writes, nothing else. */
+static const unsigned char *check_escape(struct chk *c, const unsigned char *p)
 {
-	const unsigned char *start = *pp, *p = start, *digits, *end = c->end;
+	const unsigned char *next = NULL;
+	unsigned v;
+
+	if (c->end - p < 2) {
+		fail(c, p, "unexpected end of input in escape");
+		goto out;
+	}
+	switch (p[1]) {
+	case '"':
+	case '\\':
+	case 'b':
+	case 't':
+	case 'n':
+	case 'f':
+	case 'r': next = p + 2; goto out;
+	case 'u': break;
+	case '/': fail(c, p, "\"\\/\" is not canonical: '/' is written raw"); goto out;
+	default:
+		if (p[1] > 0x20 && p[1] < 0x7f)
+			fail(c, p, "invalid escape \"\\%c\"", p[1]);
+		else
+			fail(c, p, "invalid escape: byte 0x%02x after '\\'", p[1]);
+		goto out;
+	}
+	if (c->end - p < 6) {
+		fail(c, p, "unexpected end of input in \\u escape");
+		goto out;
+	}
+	for (int i = 2; i < 6; i++) {
+		if (!is_hex_lower(p[i])) {
+			if (p[i] >= 'A' && p[i] <= 'F')
+				fail(c, p, "uppercase hex in \\u escape (canonical is lowercase)");
+			else
+				fail(c, p, "invalid \\u escape");
+			goto out;
+		}
+	}
+	if (p[2] != '0' || p[3] != '0' || p[4] > '1') {
+		fail(c, p, "\"\\u%.4s\" is not canonical: the character is written raw", p + 2);
+		goto out;
+	}
+	v = (unsigned)(p[4] - '0') * 16 + (unsigned)(p[5] <= '9' ? p[5] - '0' : p[5] - 'a' + 10);
+	if (short_escape[v]) {
+		fail(c, p, "\"\\u%.4s\" is not canonical: write \"\\%c\"", p + 2, short_escape[v]);
+		goto out;
+	}
+	next = p + 6;
+out:
+	return next;
+}
+
+/* Whatever stopped skip_plain other than the closing quote: an escape, a UTF-8 sequence, or
+ * an error. Kept out of line so the plain-text path stays small. */
+__attribute__((noinline)) static const unsigned char *string_special(struct chk *c,
+                                                                     const unsigned char *p)
+{
+	const unsigned char *next;
+	const char *bad;
+	size_t seq;
+
+	if (p >= c->end) {
+		next = fail(c, p, "unexpected end of input in string");
+	} else if (*p == '\\') {
+		next = check_escape(c, p);
+	} else if (*p < 0x20) {
+		next = fail(c, p, "raw control character 0x%02x in string (must be escaped)", *p);
+	} else {
+		bad = utf8_seq(p, c->end, &seq);
+		next = bad ? fail(c, p, "%s", bad) : p + seq;
+	}
+	return next;
+}
+
+/* p at the opening quote. */
+static inline const unsigned char *check_string(struct chk *c, const unsigned char *p)
+{
+	const unsigned char *end = c->end;
+
+	p = skip_plain(p + 1, end);
+	while (p && (p >= end || *p != '"')) {
+		p = string_special(c, p);
+		if (p)
+			p = skip_plain(p, end);
+	}
+	return p ? p + 1 : NULL;
+}
+
+static const unsigned char *check_number(struct chk *c, const unsigned char *p)
+{
+	const unsigned char *start = p, *digits, *end = c->end, *next = NULL;
 	uint64_t v = 0;
 
 	if (*p == '-')
 		p++;
 	digits = p;
-	if (p >= end || *p < '0' || *p > '9')
-		return fail_expected(c, p, "a digit");
+	if (p >= end || *p < '0' || *p > '9') {
+		fail_expected(c, p, "a digit");
+		goto out;
+	}
 	if (*p == '0') {
 		p++;
-		if (p < end && *p >= '0' && *p <= '9')
-			return fail(c, start, "leading zero in integer");
+		if (p < end && *p >= '0' && *p <= '9') {
+			fail(c, start, "leading zero in integer");
+			goto out;
+		}
 	} else {
 		while (p < end && *p >= '0' && *p <= '9') {
 			if (p - digits < JCS_INT_DIGITS)
@@ -497,13 +472,15 @@ static qt_rc check_number(const struct chk *c, const unsigned char **pp)
 		}
 	}
 	if (p < end && (*p == '.' || *p == 'e' || *p == 'E'))
-		return fail(c, start, "floating-point numbers are not allowed in ledger records");
-	if (p - digits > JCS_INT_DIGITS || v > (uint64_t)JCS_INT_MAX)
-		return fail(c, start, "integer beyond ±2^53−1");
-	if (start != digits && v == 0)
-		return fail(c, start, "-0 is not canonical");
-	*pp = p;
-	return QT_OK;
+		fail(c, start, "floating-point numbers are not allowed in ledger records");
+	else if (p - digits > JCS_INT_DIGITS || v > (uint64_t)JCS_INT_MAX)
+		fail(c, start, "integer beyond ±2^53−1");
+	else if (start != digits && v == 0)
+		fail(c, start, "-0 is not canonical");
+	else
+		next = p;
+out:
+	return next;
 }
 
 /* The next byte of a validated key's decoded UTF-8, from its raw (escaped) form. */
@@ -518,19 +495,20 @@ static inline unsigned key_byte(const unsigned char *k, size_t *i)
 	c = k[*i + 1];
 	*i += 2;
 	switch (c) {
-	case 'b': return 0x08;
-	case 't': return 0x09;
-	case 'n': return 0x0a;
-	case 'f': return 0x0c;
-	case 'r': return 0x0d;
+	case 'b': c = 0x08; break;
+	case 't': c = 0x09; break;
+	case 'n': c = 0x0a; break;
+	case 'f': c = 0x0c; break;
+	case 'r': c = 0x0d; break;
 	case 'u':
 		/* Canonical \u escapes are exactly \u000x or \u001x. */
 		c = (unsigned)(k[*i + 2] - '0') * 16 +
 		    (unsigned)(k[*i + 3] <= '9' ? k[*i + 3] - '0' : k[*i + 3] - 'a' + 10);
 		*i += 4;
-		return c;
-	default: return c; /* '"' or '\\' */
+		break;
+	default: break; /* '"' or '\\' stand for themselves */
 	}
+	return c;
 }
 
 /* Compares two validated raw keys as their decoded strings' UTF-16 code units would, without
@@ -539,10 +517,11 @@ static inline unsigned key_byte(const unsigned char *k, size_t *i)
 static int key_cmp(const unsigned char *a, size_t an, const unsigned char *b, size_t bn)
 {
 	size_t i = 0, j = 0;
+	unsigned ca, cb;
 
 	while (i < an && j < bn) {
-		unsigned ca = a[i], cb = b[j];
-
+		ca = a[i];
+		cb = b[j];
 		if (ca == cb && ca != '\\') {
 			i++;
 			j++;
@@ -556,108 +535,120 @@ static int key_cmp(const unsigned char *a, size_t an, const unsigned char *b, si
 	return (i < an) - (j < bn);
 }
 
-static qt_rc check_value(const struct chk *c, const unsigned char **pp, int depth);
+static const unsigned char *check_value(struct chk *c, const unsigned char *p, int depth);
 
 /* fn is non-NULL only for the top-level object, whose members the caller wants to see. */
-static qt_rc check_object(const struct chk *c, const unsigned char **pp, int depth,
-                          qt_jcs_member_fn fn, void *ctx)
+static const unsigned char *check_object(struct chk *c, const unsigned char *p, int depth,
+                                         qt_jcs_member_fn fn, void *ctx)
 {
-	const unsigned char *p = *pp + 1, *end = c->end, *key, *prev = NULL, *value;
+	const unsigned char *end = c->end, *key, *prev = NULL, *value, *next = NULL;
 	size_t keylen, prevlen = 0;
 	qt_rc rc;
 
-	if (depth > JCS_MAX_DEPTH)
-		return fail(c, *pp, "nesting deeper than %d", JCS_MAX_DEPTH);
+	if (depth > JCS_MAX_DEPTH) {
+		fail(c, p, "nesting deeper than %d", JCS_MAX_DEPTH);
+		goto out;
+	}
+	p++;
 	if (p < end && *p == '}') {
-		*pp = p + 1;
-		return QT_OK;
+		next = p + 1;
+		goto out;
 	}
 	for (;;) {
-		if (p >= end || *p != '"')
-			return fail_expected(c, p, prev ? "'\"' to start a key" : "'\"' or '}'");
+		if (p >= end || *p != '"') {
+			fail_expected(c, p, prev ? "'\"' to start a key" : "'\"' or '}'");
+			goto out;
+		}
 		key = p;
-		rc = check_string(c, &p);
-		if (rc != QT_OK)
-			return rc;
+		p = check_string(c, p);
+		if (!p)
+			goto out;
 		keylen = (size_t)(p - key) - 2;
 		if (prev) {
 			int cmp = key_cmp(prev, prevlen, key + 1, keylen);
-			if (cmp == 0)
-				return fail(c, key, "duplicate key");
-			if (cmp > 0)
-				return fail(c, key,
-				            "key out of order (canonical order is by UTF-16 "
-				            "code units)");
+			if (cmp >= 0) {
+				fail(c, key,
+				     cmp ? "key out of order (canonical order is by UTF-16 code "
+				           "units)"
+				         : "duplicate key");
+				goto out;
+			}
 		}
 		prev = key + 1;
 		prevlen = keylen;
-		if (p >= end || *p != ':')
-			return fail_expected(c, p, "':'");
+		if (p >= end || *p != ':') {
+			fail_expected(c, p, "':'");
+			goto out;
+		}
 		value = ++p;
-		rc = check_value(c, &p, depth);
-		if (rc != QT_OK)
-			return rc;
+		p = check_value(c, p, depth);
+		if (!p)
+			goto out;
 		if (fn) {
 			rc = fn(ctx, (const char *)key + 1, keylen, (const char *)value,
 			        (size_t)(p - value));
-			if (rc != QT_OK)
-				return rc;
+			if (rc != QT_OK) {
+				c->rc = rc;
+				goto out;
+			}
 		}
-		if (p < end && *p == ',') {
-			p++;
-			continue;
-		}
-		if (p < end && *p == '}') {
-			*pp = p + 1;
-			return QT_OK;
-		}
-		return fail_expected(c, p, "',' or '}'");
+		if (p >= end || *p != ',')
+			break;
+		p++;
 	}
+	if (p < end && *p == '}')
+		next = p + 1;
+	else
+		fail_expected(c, p, "',' or '}'");
+out:
+	return next;
 }
 
-static qt_rc check_array(const struct chk *c, const unsigned char **pp, int depth)
+static const unsigned char *check_array(struct chk *c, const unsigned char *p, int depth)
 {
-	const unsigned char *p = *pp + 1, *end = c->end;
-	qt_rc rc;
+	const unsigned char *end = c->end, *next = NULL;
 
-	if (depth > JCS_MAX_DEPTH)
-		return fail(c, *pp, "nesting deeper than %d", JCS_MAX_DEPTH);
+	if (depth > JCS_MAX_DEPTH) {
+		fail(c, p, "nesting deeper than %d", JCS_MAX_DEPTH);
+		goto out;
+	}
+	p++;
 	if (p < end && *p == ']') {
-		*pp = p + 1;
-		return QT_OK;
+		next = p + 1;
+		goto out;
 	}
 	for (;;) {
-		rc = check_value(c, &p, depth);
-		if (rc != QT_OK)
-			return rc;
-		if (p < end && *p == ',') {
-			p++;
-			continue;
-		}
-		if (p < end && *p == ']') {
-			*pp = p + 1;
-			return QT_OK;
-		}
-		return fail_expected(c, p, "',' or ']'");
+		p = check_value(c, p, depth);
+		if (!p)
+			goto out;
+		if (p >= end || *p != ',')
+			break;
+		p++;
 	}
+	if (p < end && *p == ']')
+		next = p + 1;
+	else
+		fail_expected(c, p, "',' or ']'");
+out:
+	return next;
 }
 
-static inline int has_literal(const struct chk *c, const unsigned char *p, const char *lit,
-                              size_t n)
+static inline const unsigned char *literal(struct chk *c, const unsigned char *p, const char *lit,
+                                           size_t n)
 {
-	return (size_t)(c->end - p) >= n && memcmp(p, lit, n) == 0;
+	if ((size_t)(c->end - p) >= n && memcmp(p, lit, n) == 0)
+		return p + n;
+	return fail_expected(c, p, "a value");
 }
 
-static qt_rc check_value(const struct chk *c, const unsigned char **pp, int depth)
+static const unsigned char *check_value(struct chk *c, const unsigned char *p, int depth)
 {
-	const unsigned char *p = *pp;
+	const unsigned char *next;
 
-	if (p >= c->end)
-		return fail_expected(c, p, "a value");
-	switch (*p) {
-	case '"': return check_string(c, pp);
-	case '{': return check_object(c, pp, depth + 1, NULL, NULL);
-	case '[': return check_array(c, pp, depth + 1);
+	switch (p < c->end ? *p : 0) {
+	case '"': next = check_string(c, p); break;
+	case '{': next = check_object(c, p, depth + 1, NULL, NULL); break;
+	case '[': next = check_array(c, p, depth + 1); break;
 	case '-':
 	case '0':
 	case '1':
@@ -668,40 +659,26 @@ static qt_rc check_value(const struct chk *c, const unsigned char **pp, int dept
 	case '6':
 	case '7':
 	case '8':
-	case '9': return check_number(c, pp);
-	case 't':
-		if (!has_literal(c, p, "true", 4))
-			break;
-		*pp = p + 4;
-		return QT_OK;
-	case 'f':
-		if (!has_literal(c, p, "false", 5))
-			break;
-		*pp = p + 5;
-		return QT_OK;
-	case 'n':
-		if (!has_literal(c, p, "null", 4))
-			break;
-		*pp = p + 4;
-		return QT_OK;
-	case '+': return fail(c, p, "'+' is not allowed before a number");
+	case '9': next = check_number(c, p); break;
+	case 't': next = literal(c, p, "true", 4); break;
+	case 'f': next = literal(c, p, "false", 5); break;
+	case 'n': next = literal(c, p, "null", 4); break;
+	case '+': next = fail(c, p, "'+' is not allowed before a number"); break;
+	default: next = fail_expected(c, p, "a value"); break;
 	}
-	return fail_expected(c, p, "a value");
+	return next;
 }
 
 qt_rc qt_jcs_check(const char *s, size_t n, qt_jcs_member_fn fn, void *ctx, qt_err *err)
 {
-	const struct chk c = {(const unsigned char *)s, (const unsigned char *)s + n, err};
+	struct chk c = {(const unsigned char *)s, (const unsigned char *)s + n, err, QT_OK};
 	const unsigned char *p = c.s;
-	qt_rc rc;
 
-	if (n == 0 || *p != '{') {
-		rc = fail_expected(&c, p, "'{' (a ledger record is a JSON object)");
-		goto out;
-	}
-	rc = check_object(&c, &p, 1, fn, ctx);
-	if (rc == QT_OK && p != c.end)
-		rc = fail(&c, p, "trailing bytes after the top-level object");
-out:
-	return rc;
+	if (n == 0 || *p != '{')
+		p = fail_expected(&c, p, "'{' (a ledger record is a JSON object)");
+	else
+		p = check_object(&c, p, 1, fn, ctx);
+	if (p && p != c.end)
+		fail(&c, p, "trailing bytes after the top-level object");
+	return c.rc;
 }

@@ -846,6 +846,15 @@ qt_store *qt_ledger_store(qt_ledger *l)
 	return l->store;
 }
 
+qt_rc qt_ledger_record(qt_ledger *l, uint64_t index, qt_buf *leaf, qt_err *err)
+{
+	qt_rc rc;
+	pthread_mutex_lock(&l->lock);
+	rc = l->store->ops->record_get(l->store, index, leaf, err);
+	pthread_mutex_unlock(&l->lock);
+	return rc;
+}
+
 const char *qt_ledger_checkpoint(const qt_ledger *l, uint64_t *size)
 {
 	if (size)

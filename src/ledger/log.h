@@ -76,7 +76,11 @@ qt_rc qt_ledger_submit(qt_ledger *l, const qt_record *rec, qt_receipt *receipt, 
         __attribute__((warn_unused_result));
 
 uint64_t qt_ledger_size(const qt_ledger *l);
+/* The store underneath, for reads by the owner while no write is in flight. */
 qt_store *qt_ledger_store(qt_ledger *l);
+/* The leaf bytes of record `index` (safe beside concurrent writers). */
+qt_rc qt_ledger_record(qt_ledger *l, uint64_t index, qt_buf *leaf, qt_err *err)
+	__attribute__((warn_unused_result));
 /* The latest signed checkpoint (a NUL-terminated note). */
 const char *qt_ledger_checkpoint(const qt_ledger *l, uint64_t *size);
 void qt_ledger_verifier(const qt_ledger *l, qt_verifier *out);

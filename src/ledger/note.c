@@ -88,19 +88,25 @@ static qt_rc check_note_text(const char *what, const char *s, size_t n, qt_err *
 	const unsigned char *u = (const unsigned char *)s;
 	size_t i = 0, len;
 	uint32_t cp;
+	qt_rc rc = QT_OK;
 
 	while (i < n) {
 		len = utf8_next(u + i, n - i, &cp);
-		if (len == 0)
-			return qt_err_set(err, QT_ERR_INVALID, "%s: not valid UTF-8 at byte %zu",
-			                  what, i);
-		if (cp < 0x20 && cp != '\n')
-			return qt_err_set(err, QT_ERR_INVALID,
-			                  "%s: control character 0x%02x at byte %zu", what,
-			                  (unsigned)cp, i);
+		if (len == 0) {
+			rc = qt_err_set(err, QT_ERR_INVALID, "%s: not valid UTF-8 at byte %zu",
+			                what, i);
+			goto out;
+		}
+		if (cp < 0x20 && cp != '\n') {
+			rc = qt_err_set(err, QT_ERR_INVALID,
+			                "%s: control character 0x%02x at byte %zu", what,
+			                (unsigned)cp, i);
+			goto out;
+		}
 		i += len;
 	}
-	return QT_OK;
+out:
+	return rc;
 }
 
 /* Key names: non-empty, at most max bytes, UTF-8, no '+', no Unicode space, and (since they
@@ -110,31 +116,45 @@ static qt_rc check_name(const char *what, const char *s, size_t n, size_t max, q
 	const unsigned char *u = (const unsigned char *)s;
 	size_t i = 0, len;
 	uint32_t cp;
+	qt_rc rc = QT_OK;
 
-	if (n == 0)
-		return qt_err_set(err, QT_ERR_INVALID, "%s: key name is empty", what);
-	if (n > max)
-		return qt_err_set(err, QT_ERR_INVALID, "%s: key name is %zu bytes, longer than %zu",
-		                  what, n, max);
+	if (n == 0) {
+		rc = qt_err_set(err, QT_ERR_INVALID, "%s: key name is empty", what);
+		goto out;
+	}
+	if (n > max) {
+		rc = qt_err_set(err, QT_ERR_INVALID, "%s: key name is %zu bytes, longer than %zu",
+		                what, n, max);
+		goto out;
+	}
 	while (i < n) {
 		len = utf8_next(u + i, n - i, &cp);
-		if (len == 0)
-			return qt_err_set(err, QT_ERR_INVALID,
-			                  "%s: key name is not valid UTF-8 at byte %zu", what, i);
-		if (cp == '+')
-			return qt_err_set(err, QT_ERR_INVALID,
-			                  "%s: key name contains '+' at byte %zu", what, i);
-		if (is_unicode_space(cp))
-			return qt_err_set(err, QT_ERR_INVALID,
-			                  "%s: key name contains a space at byte %zu", what, i);
-		if (cp < 0x20)
-			return qt_err_set(
+		if (len == 0) {
+			rc = qt_err_set(err, QT_ERR_INVALID,
+			                "%s: key name is not valid UTF-8 at byte %zu", what, i);
+			goto out;
+		}
+		if (cp == '+') {
+			rc = qt_err_set(err, QT_ERR_INVALID,
+			                "%s: key name contains '+' at byte %zu", what, i);
+			goto out;
+		}
+		if (is_unicode_space(cp)) {
+			rc = qt_err_set(err, QT_ERR_INVALID,
+			                "%s: key name contains a space at byte %zu", what, i);
+			goto out;
+		}
+		if (cp < 0x20) {
+			rc = qt_err_set(
 			        err, QT_ERR_INVALID,
 			        "%s: key name contains control character 0x%02x at byte %zu", what,
 			        (unsigned)cp, i);
+			goto out;
+		}
 		i += len;
 	}
-	return QT_OK;
+out:
+	return rc;
 }
 
 static uint32_t key_id_of(const char *name, size_t n, const uint8_t pk[32])
@@ -217,20 +237,29 @@ static qt_rc decode_key_fields(const char *what, const key_fields *f, uint32_t *
 
 	rc = check_name(what, f->name, f->name_len, QT_NOTE_NAME_MAX, err);
 	if (rc != QT_OK)
-		return rc;
-	if (!parse_hex32(f->hex, f->hex_len, id))
-		return qt_err_set(err, QT_ERR_INVALID, "%s: key id must be 8 hex digits", what);
-	if (f->b64_len != KEY_B64_LEN)
-		return qt_err_set(err, QT_ERR_INVALID,
-		                  "%s: key must be %d base64 characters, got %zu", what,
-		                  KEY_B64_LEN, f->b64_len);
-	if (!b64_decode(f->b64, f->b64_len, raw, KEY_RAW_LEN, &len) || len != KEY_RAW_LEN)
-		return qt_err_set(err, QT_ERR_INVALID, "%s: key is not valid base64", what);
-	if (raw[0] != ALG_ED25519)
-		return qt_err_set(err, QT_ERR_INVALID,
-		                  "%s: unknown signature algorithm 0x%02x (want 0x01, Ed25519)",
-		                  what, raw[0]);
-	return QT_OK;
+		goto out;
+	if (!parse_hex32(f->hex, f->hex_len, id)) {
+		rc = qt_err_set(err, QT_ERR_INVALID, "%s: key id must be 8 hex digits", what);
+		goto out;
+	}
+	if (f->b64_len != KEY_B64_LEN) {
+		rc = qt_err_set(err, QT_ERR_INVALID,
+		                "%s: key must be %d base64 characters, got %zu", what, KEY_B64_LEN,
+		                f->b64_len);
+		goto out;
+	}
+	if (!b64_decode(f->b64, f->b64_len, raw, KEY_RAW_LEN, &len) || len != KEY_RAW_LEN) {
+		rc = qt_err_set(err, QT_ERR_INVALID, "%s: key is not valid base64", what);
+		goto out;
+	}
+	if (raw[0] != ALG_ED25519) {
+		rc = qt_err_set(err, QT_ERR_INVALID,
+		                "%s: unknown signature algorithm 0x%02x (want 0x01, Ed25519)", what,
+		                raw[0]);
+		goto out;
+	}
+out:
+	return rc;
 }
 
 qt_rc qt_note_keygen(const char *name, qt_signer *out, qt_err *err)
@@ -240,15 +269,16 @@ qt_rc qt_note_keygen(const char *name, qt_signer *out, qt_err *err)
 
 	rc = sodium_ready(err);
 	if (rc != QT_OK)
-		return rc;
+		goto out;
 	rc = check_name("key", name, n, QT_NOTE_NAME_MAX, err);
 	if (rc != QT_OK)
-		return rc;
+		goto out;
 	memset(out, 0, sizeof *out);
 	memcpy(out->name, name, n);
 	crypto_sign_keypair(out->pk, out->sk);
 	out->key_id = key_id_of(out->name, n, out->pk);
-	return QT_OK;
+out:
+	return rc;
 }
 
 void qt_note_signer_wipe(qt_signer *s)
@@ -412,36 +442,50 @@ qt_rc qt_note_sign(const qt_signer *s, const char *text, size_t n, char *out, si
 
 	rc = sodium_ready(err);
 	if (rc != QT_OK)
-		return rc;
-	if (check_name("signer", s->name, name_len, QT_NOTE_NAME_MAX, NULL) != QT_OK)
-		return qt_err_set(err, QT_ERR_USAGE, "signer has an invalid key name");
-	if (n == 0)
-		return qt_err_set(err, QT_ERR_INVALID, "note text is empty");
-	if (text[n - 1] != '\n')
-		return qt_err_set(err, QT_ERR_INVALID, "note text does not end with a newline");
+		goto out;
+	if (check_name("signer", s->name, name_len, QT_NOTE_NAME_MAX, NULL) != QT_OK) {
+		rc = qt_err_set(err, QT_ERR_USAGE, "signer has an invalid key name");
+		goto out;
+	}
+	if (n == 0) {
+		rc = qt_err_set(err, QT_ERR_INVALID, "note text is empty");
+		goto out;
+	}
+	if (text[n - 1] != '\n') {
+		rc = qt_err_set(err, QT_ERR_INVALID, "note text does not end with a newline");
+		goto out;
+	}
 	/* Our notes never hold an empty line, so the signature block is the only thing after
 	 * the one blank line and no reader can disagree about where the text ends. */
-	if (text[0] == '\n')
-		return qt_err_set(err, QT_ERR_INVALID, "note text starts with an empty line");
+	if (text[0] == '\n') {
+		rc = qt_err_set(err, QT_ERR_INVALID, "note text starts with an empty line");
+		goto out;
+	}
 	for (blank = text; (blank = memchr(blank, '\n', n - (size_t)(blank - text))) != NULL;
 	     blank++) {
-		if ((size_t)(blank - text) + 1 < n && blank[1] == '\n')
-			return qt_err_set(err, QT_ERR_INVALID,
-			                  "note text has an empty line at byte %zu",
-			                  (size_t)(blank - text) + 1);
+		if ((size_t)(blank - text) + 1 < n && blank[1] == '\n') {
+			rc = qt_err_set(err, QT_ERR_INVALID,
+			                "note text has an empty line at byte %zu",
+			                (size_t)(blank - text) + 1);
+			goto out;
+		}
 	}
 	rc = check_note_text("note text", text, n, err);
 	if (rc != QT_OK)
-		return rc;
+		goto out;
 	total = n + 1 + SIG_PREFIX_N + name_len + 1 + SIG_B64_LEN + 1;
-	if (total > QT_NOTE_MAX)
-		return qt_err_set(err, QT_ERR_TOOBIG,
-		                  "signed note would be %zu bytes, over the %d-byte limit", total,
-		                  QT_NOTE_MAX);
-	if (outsz < total + 1)
-		return qt_err_set(err, QT_ERR_TOOBIG,
-		                  "output buffer of %zu bytes cannot hold the %zu-byte note", outsz,
-		                  total);
+	if (total > QT_NOTE_MAX) {
+		rc = qt_err_set(err, QT_ERR_TOOBIG,
+		                "signed note would be %zu bytes, over the %d-byte limit", total,
+		                QT_NOTE_MAX);
+		goto out;
+	}
+	if (outsz < total + 1) {
+		rc = qt_err_set(err, QT_ERR_TOOBIG,
+		                "output buffer of %zu bytes cannot hold the %zu-byte note", outsz,
+		                total);
+		goto out;
+	}
 
 	blob[0] = (uint8_t)(s->key_id >> 24);
 	blob[1] = (uint8_t)(s->key_id >> 16);
@@ -463,7 +507,8 @@ qt_rc qt_note_sign(const qt_signer *s, const char *text, size_t n, char *out, si
 	out[pos++] = '\n';
 	out[pos] = '\0';
 	*outlen = pos;
-	return QT_OK;
+out:
+	return rc;
 }
 
 /* One signature line without its newline. *matched is set when it is v's line and its
@@ -590,23 +635,38 @@ out:
  * and '+' are only discouraged by tlog-checkpoint, so they pass. */
 static qt_rc check_origin(const char *s, size_t n, qt_err *err)
 {
-	if (n == 0)
-		return qt_err_set(err, QT_ERR_INVALID, "checkpoint: origin line is empty");
-	if (n > QT_NOTE_NAME_MAX)
-		return qt_err_set(err, QT_ERR_INVALID,
-		                  "checkpoint: origin is %zu bytes, longer than %d", n,
-		                  QT_NOTE_NAME_MAX);
-	return check_note_text("checkpoint: origin", s, n, err);
+	qt_rc rc;
+
+	if (n == 0) {
+		rc = qt_err_set(err, QT_ERR_INVALID, "checkpoint: origin line is empty");
+		goto out;
+	}
+	if (n > QT_NOTE_NAME_MAX) {
+		rc = qt_err_set(err, QT_ERR_INVALID,
+		                "checkpoint: origin is %zu bytes, longer than %d", n,
+		                QT_NOTE_NAME_MAX);
+		goto out;
+	}
+	if (memchr(s, '\n', n)) {
+		rc = qt_err_set(err, QT_ERR_INVALID, "checkpoint: origin contains a newline");
+		goto out;
+	}
+	rc = check_note_text("checkpoint: origin", s, n, err);
+out:
+	return rc;
 }
 
 qt_rc qt_checkpoint_format(const qt_checkpoint *c, char *out, size_t outsz, size_t *outlen)
 {
 	char b64[ROOT_B64_LEN + 1];
 	size_t olen = strnlen(c->origin, sizeof c->origin);
+	qt_rc rc = QT_OK;
 	int w;
 
-	if (check_origin(c->origin, olen, NULL) != QT_OK)
-		return QT_ERR_USAGE;
+	if (check_origin(c->origin, olen, NULL) != QT_OK) {
+		rc = QT_ERR_USAGE;
+		goto out;
+	}
 	sodium_bin2base64(b64, sizeof b64, c->root.b, sizeof c->root.b,
 	                  sodium_base64_VARIANT_ORIGINAL);
 	w = snprintf(out, outsz, "%.*s\n%llu\n%s\n", (int)olen, c->origin,
@@ -614,35 +674,47 @@ qt_rc qt_checkpoint_format(const qt_checkpoint *c, char *out, size_t outsz, size
 	if (w < 0 || (size_t)w >= outsz) {
 		if (outsz > 0)
 			out[0] = '\0';
-		return QT_ERR_TOOBIG;
+		rc = QT_ERR_TOOBIG;
+		goto out;
 	}
 	*outlen = (size_t)w;
-	return QT_OK;
+out:
+	return rc;
 }
 
 /* Decimal, no sign, no leading zero (except "0" itself), fits in 64 bits. */
 static qt_rc parse_size(const char *s, size_t n, uint64_t *out, qt_err *err)
 {
 	uint64_t v = 0;
+	qt_rc rc = QT_OK;
 
-	if (n == 0)
-		return qt_err_set(err, QT_ERR_INVALID, "checkpoint: tree size line is empty");
+	if (n == 0) {
+		rc = qt_err_set(err, QT_ERR_INVALID, "checkpoint: tree size line is empty");
+		goto out;
+	}
 	for (size_t i = 0; i < n; i++) {
 		unsigned d;
 
-		if (s[i] < '0' || s[i] > '9')
-			return qt_err_set(err, QT_ERR_INVALID,
-			                  "checkpoint: tree size has a non-digit at byte %zu", i);
+		if (s[i] < '0' || s[i] > '9') {
+			rc = qt_err_set(err, QT_ERR_INVALID,
+			                "checkpoint: tree size has a non-digit at byte %zu", i);
+			goto out;
+		}
 		d = (unsigned)(s[i] - '0');
-		if (v > (UINT64_MAX - d) / 10)
-			return qt_err_set(err, QT_ERR_INVALID,
-			                  "checkpoint: tree size does not fit in 64 bits");
+		if (v > (UINT64_MAX - d) / 10) {
+			rc = qt_err_set(err, QT_ERR_INVALID,
+			                "checkpoint: tree size does not fit in 64 bits");
+			goto out;
+		}
 		v = v * 10 + d;
 	}
-	if (n > 1 && s[0] == '0')
-		return qt_err_set(err, QT_ERR_INVALID, "checkpoint: tree size has a leading zero");
+	if (n > 1 && s[0] == '0') {
+		rc = qt_err_set(err, QT_ERR_INVALID, "checkpoint: tree size has a leading zero");
+		goto out;
+	}
 	*out = v;
-	return QT_OK;
+out:
+	return rc;
 }
 
 qt_rc qt_checkpoint_parse(const char *text, size_t n, qt_checkpoint *out, qt_err *err)

@@ -37,10 +37,14 @@ qt_rc qt_tile_path(const qt_tile_ref *t, char *out, size_t outsz)
 {
 	char buf[TILE_PATH_MAX];
 	size_t pos;
+	qt_rc rc = QT_OK;
 	int w;
 
-	if (t->width < 1 || t->width > QT_TILE_WIDTH || (!t->entries && t->level > TILE_LEVEL_MAX))
-		return QT_ERR_USAGE;
+	if (t->width < 1 || t->width > QT_TILE_WIDTH ||
+	    (!t->entries && t->level > TILE_LEVEL_MAX)) {
+		rc = QT_ERR_USAGE;
+		goto out;
+	}
 	if (t->entries)
 		w = snprintf(buf, sizeof buf, "tile/entries/");
 	else
@@ -52,11 +56,13 @@ qt_rc qt_tile_path(const qt_tile_ref *t, char *out, size_t outsz)
 	if (outsz < pos + 1) {
 		if (outsz > 0)
 			out[0] = '\0';
-		return QT_ERR_TOOBIG;
+		rc = QT_ERR_TOOBIG;
+		goto out;
 	}
 	memcpy(out, buf, pos);
 	out[pos] = '\0';
-	return QT_OK;
+out:
+	return rc;
 }
 
 /* A decimal without leading zeroes in [lo, hi], at most 3 digits, starting at *pos. */
@@ -246,20 +252,23 @@ qt_rc qt_tile_bundle_append(qt_buf *bundle, const void *entry, size_t n)
 	size_t start = bundle->len;
 	qt_rc rc;
 
-	if (n > BUNDLE_ENTRY_MAX)
-		return QT_ERR_TOOBIG;
-	if (bundle->len > bundle->max || bundle->max - bundle->len < n + 2)
-		return QT_ERR_TOOBIG;
+	/* Checked up front so that a length prefix is never left without its entry. */
+	if (n > BUNDLE_ENTRY_MAX || bundle->len > bundle->max ||
+	    bundle->max - bundle->len < n + 2) {
+		rc = QT_ERR_TOOBIG;
+		goto out;
+	}
 	len[0] = (uint8_t)(n >> 8);
 	len[1] = (uint8_t)n;
 	rc = qt_buf_append(bundle, len, sizeof len);
-	if (rc == QT_OK) {
-		rc = qt_buf_append(bundle, entry, n);
-		if (rc != QT_OK) {
-			bundle->len = start;
-			bundle->p[start] = '\0';
-		}
+	if (rc != QT_OK)
+		goto out;
+	rc = qt_buf_append(bundle, entry, n);
+	if (rc != QT_OK) {
+		bundle->len = start;
+		bundle->p[start] = '\0';
 	}
+out:
 	return rc;
 }
 
@@ -269,18 +278,25 @@ qt_rc qt_tile_bundle_next(const uint8_t *bundle, size_t n, size_t *pos, const ui
                           size_t *len)
 {
 	size_t p = *pos, l;
+	qt_rc rc = QT_OK;
 
-	if (p > n)
-		return QT_ERR_INVALID;
-	if (p == n)
-		return QT_ERR_NOTFOUND;
-	if (n - p < 2)
-		return QT_ERR_INVALID;
+	if (p == n) {
+		rc = QT_ERR_NOTFOUND;
+		goto out;
+	}
+	/* Past the end, or a length prefix cut short. */
+	if (p > n || n - p < 2) {
+		rc = QT_ERR_INVALID;
+		goto out;
+	}
 	l = (size_t)bundle[p] << 8 | bundle[p + 1];
-	if (n - p - 2 < l)
-		return QT_ERR_INVALID;
+	if (n - p - 2 < l) {
+		rc = QT_ERR_INVALID;
+		goto out;
+	}
 	*entry = bundle + p + 2;
 	*len = l;
 	*pos = p + 2 + l;
-	return QT_OK;
+out:
+	return rc;
 }

@@ -527,7 +527,7 @@ qt_rc qt_store_sqlite_open(const char *path, const qt_store_opts *opts, qt_store
 	}
 	flags = opts->read_only ? SQLITE_OPEN_READONLY
 	                        : SQLITE_OPEN_READWRITE | (opts->create ? SQLITE_OPEN_CREATE : 0);
-	if (sqlite3_open_v2(path, &s->db, flags | SQLITE_OPEN_NOMUTEX, vfs_name) != SQLITE_OK) {
+	if (sqlite3_open_v2(path, &s->db, flags | SQLITE_OPEN_FULLMUTEX, vfs_name) != SQLITE_OK) {
 		rc = qt_err_set(err, QT_ERR_IO, "cannot open %s: %s", path,
 		                s->db ? sqlite3_errmsg(s->db) : "out of memory");
 		goto fail;

@@ -188,8 +188,7 @@ static int do_check(const char *db, const char *acks)
 		if (sscanf(line, "%llu %64s", &idx, want) != 2 || strlen(want) != 64)
 			continue; /* a torn last line was never acknowledged */
 		if (qt_ledger_size(l) <= idx ||
-		    qt_ledger_store(l)->ops->record_get(qt_ledger_store(l), idx, &leaf, &err) !=
-		            QT_OK) {
+		    qt_ledger_record(l, idx, &leaf, &err) != QT_OK) {
 			fprintf(stderr, "check: acknowledged record %llu is missing\n", idx);
 			goto out;
 		}

@@ -62,9 +62,7 @@ static void check_receipt(qt_ledger *l, const qt_receipt *r)
 	assert_true(qt_merkle_verify_inclusion(&r->leaf_hash, r->index, r->tree_size, &r->proof,
 	                                       &cp.root));
 	qt_buf_init(&leaf, 1 << 20);
-	assert_int_equal(
-	        qt_ledger_store(l)->ops->record_get(qt_ledger_store(l), r->index, &leaf, &err),
-	        QT_OK);
+	assert_int_equal(qt_ledger_record(l, r->index, &leaf, &err), QT_OK);
 	qt_merkle_leaf_hash(leaf.p, leaf.len, &h);
 	assert_memory_equal(h.b, r->leaf_hash.b, QT_HASH_LEN);
 	qt_buf_free(&leaf);
@@ -294,8 +292,9 @@ static void test_group_commit(void **state)
 		args[i] = (sub_arg){.l = l, .n = 50, .rs = calloc(50, sizeof(qt_receipt))};
 		pthread_create(&t[i], NULL, submit_many, &args[i]);
 	}
-	for (int i = 0; i < 8; i++) {
+	for (int i = 0; i < 8; i++)
 		pthread_join(t[i], NULL);
+	for (int i = 0; i < 8; i++) {
 		assert_false(args[i].failed);
 		for (int k = 0; k < 50; k++)
 			check_receipt(l, &args[i].rs[k]);
