@@ -6,7 +6,7 @@ set -euo pipefail
 # Build: compilers and tools. Libraries: see docs/ARCHITECTURE.md "Dependencies".
 packages=(
   build-essential cmake ninja-build pkg-config clang libclang-rt-14-dev python3
-  libsodium-dev libjansson-dev libcmocka-dev libsqlite3-dev sqlite3
+  libsodium-dev libjansson-dev libcmocka-dev libsqlite3-dev sqlite3 libssl-dev
 )
 
 missing=()
