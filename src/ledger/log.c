@@ -482,7 +482,9 @@ qt_rc qt_ledger_commit_prepared(qt_ledger *l, qt_prepared *const *ps, size_t n,
 		goto out;
 	}
 
-	/* 5. answer */
+	/* 5. answer (proof reads in one snapshot) */
+	if (receipts && (rc = ops->read_begin(l->store, err)) != QT_OK)
+		goto out;
 	for (size_t i = 0; receipts && i < n; i++) {
 		qt_receipt *r = receipts[i];
 		if (!r)
@@ -495,9 +497,11 @@ qt_rc qt_ledger_commit_prepared(qt_ledger *l, qt_prepared *const *ps, size_t n,
 		rc = qt_merkle_inclusion_proof(node_get_cached, l, r->index, l->size, &r->proof);
 		if (rc != QT_OK) {
 			rc = qt_err_set(err, rc, "cannot read the tree for a receipt");
-			goto out;
+			break;
 		}
 	}
+	if (receipts)
+		ops->read_end(l->store);
 	goto out;
 fail:
 	ops->rollback(l->store);

@@ -404,6 +404,9 @@ qt_rc qt_ledger_verify(const char *db, const char *key,
 	}
 	if ((rc = qt_note_verifier_parse(key, strlen(key), &st.v, err)) != QT_OK)
 		goto out;
+	/* one snapshot for the whole pass */
+	if ((rc = st.s->ops->read_begin(st.s, err)) != QT_OK)
+		goto out;
 	if ((rc = st.s->ops->record_count(st.s, &total, err)) != QT_OK)
 		goto out;
 	qt_merkle_builder_init(&st.tree);
@@ -490,6 +493,7 @@ out:
 		st.s->ops->scan_close(st.cps.it);
 		for (unsigned level = 0; level < MAX_LEVELS; level++)
 			st.s->ops->scan_close(st.levels[level].it);
+		st.s->ops->read_end(st.s);
 		st.s->ops->close(st.s);
 	}
 	free(st.saved);

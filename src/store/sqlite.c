@@ -50,6 +50,7 @@ static const char *const migrations[] = {
 
 enum {
 	ST_BEGIN,
+	ST_BEGIN_READ,
 	ST_COMMIT,
 	ST_ROLLBACK,
 	ST_META_GET,
@@ -70,6 +71,7 @@ enum {
 
 static const char *const sql[ST_MAX] = {
         [ST_BEGIN] = "BEGIN IMMEDIATE",
+        [ST_BEGIN_READ] = "BEGIN DEFERRED",
         [ST_COMMIT] = "COMMIT",
         [ST_ROLLBACK] = "ROLLBACK",
         [ST_META_GET] = "SELECT v FROM meta WHERE k = ?1",
@@ -173,6 +175,18 @@ static void sq_rollback(qt_store *base)
 	sq_store *s = (sq_store *)base;
 	if (!sqlite3_get_autocommit(s->db))
 		(void)run(s, ST_ROLLBACK, NULL);
+}
+
+static qt_rc sq_read_begin(qt_store *base, qt_err *err)
+{
+	return run((sq_store *)base, ST_BEGIN_READ, err);
+}
+
+static void sq_read_end(qt_store *base)
+{
+	sq_store *s = (sq_store *)base;
+	if (!sqlite3_get_autocommit(s->db))
+		(void)run(s, ST_COMMIT, NULL);
 }
 
 static qt_rc sq_meta_get(qt_store *base, const char *key, qt_buf *out, qt_err *err)
@@ -441,6 +455,8 @@ static const qt_store_ops sqlite_ops = {
         .begin = sq_begin,
         .commit = sq_commit,
         .rollback = sq_rollback,
+        .read_begin = sq_read_begin,
+        .read_end = sq_read_end,
         .meta_get = sq_meta_get,
         .meta_put = sq_meta_put,
         .record_count = sq_record_count,

@@ -55,6 +55,9 @@ typedef struct qt_store_ops {
 	qt_rc (*begin)(qt_store *s, qt_err *err);
 	qt_rc (*commit)(qt_store *s, qt_err *err);
 	void (*rollback)(qt_store *s);
+	/* A consistent snapshot for a run of reads (one lock, not one per read). */
+	qt_rc (*read_begin)(qt_store *s, qt_err *err);
+	void (*read_end)(qt_store *s);
 
 	qt_rc (*meta_get)(qt_store *s, const char *key, qt_buf *out, qt_err *err);
 	qt_rc (*meta_put)(qt_store *s, const char *key, const char *value, qt_err *err);
