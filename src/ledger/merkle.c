@@ -5,41 +5,29 @@
 
 #include <string.h>
 
-#include <sodium.h>
+#include "util/sha256.h"
 
 /* Domain separation bytes of RFC 9162 §2.1.1: a leaf can never be mistaken for a node. */
-#define LEAF_PREFIX 0x00
-#define NODE_PREFIX 0x01
+static const uint8_t leaf_prefix = 0x00, node_prefix = 0x01;
 
 void qt_merkle_leaf_hash(const void *leaf, size_t n, qt_hash *out)
 {
-	crypto_hash_sha256_state st;
-	const uint8_t prefix = LEAF_PREFIX;
-
-	crypto_hash_sha256_init(&st);
-	crypto_hash_sha256_update(&st, &prefix, 1);
-	if (n > 0)
-		crypto_hash_sha256_update(&st, leaf, n);
-	crypto_hash_sha256_final(&st, out->b);
+	const qt_sha256_part parts[] = {{&leaf_prefix, 1}, {leaf, n}};
+	qt_sha256(parts, 2, out->b);
 }
 
 void qt_merkle_node_hash(const qt_hash *left, const qt_hash *right, qt_hash *out)
 {
-	crypto_hash_sha256_state st;
-	const uint8_t prefix = NODE_PREFIX;
-
 	/* Both inputs are absorbed before out is written, so out may alias either of them;
 	 * the fold loops below rely on that. */
-	crypto_hash_sha256_init(&st);
-	crypto_hash_sha256_update(&st, &prefix, 1);
-	crypto_hash_sha256_update(&st, left->b, QT_HASH_LEN);
-	crypto_hash_sha256_update(&st, right->b, QT_HASH_LEN);
-	crypto_hash_sha256_final(&st, out->b);
+	const qt_sha256_part parts[] = {
+	        {&node_prefix, 1}, {left->b, QT_HASH_LEN}, {right->b, QT_HASH_LEN}};
+	qt_sha256(parts, 3, out->b);
 }
 
 void qt_merkle_empty_root(qt_hash *out)
 {
-	crypto_hash_sha256(out->b, NULL, 0);
+	qt_sha256(NULL, 0, out->b);
 }
 
 static bool hash_eq(const qt_hash *a, const qt_hash *b)
@@ -138,12 +126,12 @@ out:
 qt_rc qt_merkle_inclusion_proof(qt_merkle_node_fn get, void *ctx, uint64_t index, uint64_t size,
                                 qt_merkle_proof *out)
 {
-	qt_rc rc;
+	qt_rc rc = QT_ERR_INVALID;
 
 	out->n = 0;
-	if (index >= size)
-		return QT_ERR_INVALID;
-	rc = append_path(get, ctx, 0, index, size, out);
+	if (index < size)
+		rc = append_path(get, ctx, 0, index, size, out);
+	/* A half-filled proof must not look like a usable one. */
 	if (rc != QT_OK)
 		out->n = 0;
 	return rc;
@@ -340,10 +328,8 @@ void qt_merkle_builder_root(const qt_merkle_builder *b, qt_hash *root)
 	bool have = false;
 	unsigned k;
 
-	if (b->size == 0) {
+	if (b->size == 0)
 		qt_merkle_empty_root(root);
-		return;
-	}
 	for (k = 0; k < 64; k++) {
 		if (!((b->size >> k) & 1))
 			continue;

@@ -12,9 +12,8 @@
 #include "store/sqlite_vfs.h"
 
 /* Numbered migrations: schema version i+1 is reached by running migrations[i]. Append only;
- * a migration that shipped is never edited. */
-static const char *const migrations[] = {
-        /* 1: the ledger */
+ * a migration that shipped is never edited. Migration 1: the ledger. */
+static const char migration_001[] =
         "CREATE TABLE meta(k TEXT PRIMARY KEY, v TEXT NOT NULL) WITHOUT ROWID;"
         "CREATE TABLE records(idx INTEGER PRIMARY KEY, leaf BLOB NOT NULL, hash BLOB NOT NULL);"
         "CREATE TABLE secrets(rec INTEGER NOT NULL, field TEXT NOT NULL, salt BLOB NOT NULL,"
@@ -44,8 +43,9 @@ static const char *const migrations[] = {
         "CREATE TRIGGER checkpoints_rd BEFORE DELETE ON checkpoints BEGIN SELECT "
         "RAISE(ABORT,'append-only'); END;"
         "CREATE TRIGGER idx_ro BEFORE UPDATE ON idx BEGIN SELECT RAISE(ABORT,'append-only'); END;"
-        "CREATE TRIGGER idx_rd BEFORE DELETE ON idx BEGIN SELECT RAISE(ABORT,'append-only'); END;",
-};
+        "CREATE TRIGGER idx_rd BEFORE DELETE ON idx BEGIN SELECT RAISE(ABORT,'append-only'); END;";
+
+static const char *const migrations[] = {migration_001};
 #define N_MIGRATIONS (sizeof migrations / sizeof migrations[0])
 
 enum {

@@ -553,8 +553,9 @@ static void check_inclusion(fixture *f, uint64_t n, uint64_t m)
 		assert_false(qt_merkle_verify_inclusion(&leaf, m - 1, n, &p, &root));
 	if (m + 1 < n)
 		assert_false(qt_merkle_verify_inclusion(&leaf, m + 1, n, &p, &root));
-	/* A proof for one size must not pass as one for its neighbour, with that tree's root
-	 * (with this tree's root it may: the RFC walk sees only a shape, see the report). */
+	/* A proof for one size must not pass for a neighbouring size with that tree's root.
+	 * Paired with this tree's root it mostly does: the RFC walk takes only the shape from
+	 * the size, and what binds size to root is the signed checkpoint, not the proof. */
 	if (m < n - 1)
 		assert_false(qt_merkle_verify_inclusion(&leaf, m, n - 1, &p, mth(t, 0, n - 1)));
 	if (n < SMALL_N)
@@ -623,6 +624,7 @@ static void check_consistency(fixture *f, uint64_t m, uint64_t n)
 	p.h[p.n++] = *r2;
 	assert_false(qt_merkle_verify_consistency(m, n, &p, r1, r2));
 	p.n--;
+	/* Shifted sizes come with their own roots, as for inclusion. */
 	if (m > 1)
 		assert_false(qt_merkle_verify_consistency(m - 1, n, &p, mth(t, 0, m - 1), r2));
 	if (m < n)
