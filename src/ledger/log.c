@@ -16,6 +16,7 @@
 
 #include "ledger/jcs.h"
 #include "ledger/ledger_internal.h"
+#include "util/random.h"
 
 /* ---- records → leaves ------------------------------------------------------------------ */
 
@@ -194,7 +195,10 @@ qt_rc qt_ledger_prepare(const qt_record *r, qt_prepared *p, qt_err *err)
 				goto out;
 			}
 			snprintf(s->field, sizeof s->field, "%s", field);
-			randombytes_buf(s->salt, sizeof s->salt);
+			if ((rc = qt_random(s->salt, sizeof s->salt)) != QT_OK) {
+				rc = qt_err_set(err, rc, "the random source failed");
+				goto out;
+			}
 			rc = qt_jcs_encode(value, &s->value, err);
 			if (rc != QT_OK)
 				goto out;
@@ -877,34 +881,38 @@ static qt_rc node_get_store(void *ctx, unsigned level, uint64_t index, qt_hash *
 	return s->ops->node_get(s, level, index, out, NULL);
 }
 
+/* Both proofs: bounds checked against the committed tree, nodes read in one snapshot. */
+static qt_rc proof(qt_ledger *l, bool inclusion, uint64_t a, uint64_t b, qt_merkle_proof *out,
+                   qt_err *err)
+{
+	qt_rc rc;
+
+	pthread_mutex_lock(&l->lock);
+	if (inclusion ? (b > l->size || a >= b) : (b > l->size || a > b || a == 0)) {
+		rc = qt_err_set(
+		        err, QT_ERR_INVALID,
+		        inclusion ? "index %llu is not in a tree of size %llu (of %llu)"
+		                  : "no consistency proof from %llu to %llu (tree size %llu)",
+		        (unsigned long long)a, (unsigned long long)b, (unsigned long long)l->size);
+	} else if ((rc = l->store->ops->read_begin(l->store, err)) == QT_OK) {
+		rc = inclusion ? qt_merkle_inclusion_proof(node_get_store, l->store, a, b, out)
+		               : qt_merkle_consistency_proof(node_get_store, l->store, a, b, out);
+		l->store->ops->read_end(l->store);
+		if (rc != QT_OK)
+			rc = qt_err_set(err, rc, "cannot read the tree");
+	}
+	pthread_mutex_unlock(&l->lock);
+	return rc;
+}
+
 qt_rc qt_ledger_inclusion(qt_ledger *l, uint64_t index, uint64_t size, qt_merkle_proof *out,
                           qt_err *err)
 {
-	qt_rc rc;
-	pthread_mutex_lock(&l->lock);
-	if (size > l->size || index >= size)
-		rc = qt_err_set(err, QT_ERR_INVALID, "index %llu is not in a tree of size %llu",
-		                (unsigned long long)index, (unsigned long long)size);
-	else if ((rc = qt_merkle_inclusion_proof(node_get_store, l->store, index, size, out)) !=
-	         QT_OK)
-		rc = qt_err_set(err, rc, "cannot read the tree");
-	pthread_mutex_unlock(&l->lock);
-	return rc;
+	return proof(l, true, index, size, out, err);
 }
 
 qt_rc qt_ledger_consistency(qt_ledger *l, uint64_t size1, uint64_t size2, qt_merkle_proof *out,
                             qt_err *err)
 {
-	qt_rc rc;
-	pthread_mutex_lock(&l->lock);
-	if (size2 > l->size || size1 > size2 || size1 == 0)
-		rc = qt_err_set(err, QT_ERR_INVALID,
-		                "no consistency proof from %llu to %llu in a tree of size %llu",
-		                (unsigned long long)size1, (unsigned long long)size2,
-		                (unsigned long long)l->size);
-	else if ((rc = qt_merkle_consistency_proof(node_get_store, l->store, size1, size2, out)) !=
-	         QT_OK)
-		rc = qt_err_set(err, rc, "cannot read the tree");
-	pthread_mutex_unlock(&l->lock);
-	return rc;
+	return proof(l, false, size1, size2, out, err);
 }
