@@ -1,12 +1,12 @@
 # Thin wrapper: install what is missing, then let CMake and ctest do the work.
-# make demo | make test | make bench | make fuzz | make build | make clean
+# make demo | make test | make bench | make fuzz | make crash | make build | make clean
 
 BUILD     ?= build
 BUILD_SAN ?= build-san
 JOBS      ?= $(shell nproc)
 CMAKE_GEN := $(shell command -v ninja >/dev/null 2>&1 && echo "-G Ninja")
 
-.PHONY: all deps build build-san demo test bench fuzz format clean
+.PHONY: all deps build build-san demo test bench fuzz crash format clean
 
 all: build
 
@@ -38,6 +38,10 @@ bench: build
 fuzz: build-san
 	@mkdir -p $(BUILD_SAN)/fuzz-work
 	$(BUILD_SAN)/fuzz_code -max_total_time=600 -max_len=1100 $(BUILD_SAN)/fuzz-work tests/fuzz/corpus/code
+
+# The longer crash run: 500 SIGKILLs of a committing writer (make test does 50).
+crash: build
+	python3 tests/crash/test_crash_kill.py $(BUILD)/ledger_writer $(BUILD)/qtrace --kills 500
 
 format:
 	@clang-format -i $$(git ls-files '*.c' '*.h')

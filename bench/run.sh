@@ -6,3 +6,5 @@ set -euo pipefail
 build=${1:-build}
 echo "== qtrace benchmarks ($(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores) =="
 "$build/bench_parse" "${BENCH_SECONDS:-2}"
+echo
+"$build/bench_ledger" "${BENCH_GROUPS:-10}"
