@@ -561,8 +561,8 @@ static qt_rc check_sig_line(const qt_verifier *v, const char *line, size_t n, si
 	if (sig_len != SIG_BLOB_LEN ||
 	    crypto_sign_verify_detached(sig + 4, (const uint8_t *)text, text_len, v->pk) != 0) {
 		rc = qt_err_set(err, QT_ERR_INVALID,
-		                "signature by %s (key id %08x) does not verify", v->name,
-		                (unsigned)v->key_id);
+		                "signature by %.*s (key id %08x) does not verify", (int)vlen,
+		                v->name, (unsigned)v->key_id);
 		goto out;
 	}
 	*matched = true;
@@ -623,7 +623,8 @@ qt_rc qt_note_verify(const qt_verifier *v, const char *note, size_t n, size_t *t
 		pos += len + 1;
 	}
 	if (!found) {
-		rc = qt_err_set(err, QT_ERR_INVALID, "no valid signature by %s", v->name);
+		rc = qt_err_set(err, QT_ERR_INVALID, "no valid signature by %.*s",
+		                (int)strnlen(v->name, sizeof v->name), v->name);
 		goto out;
 	}
 	*text_len = tlen;
