@@ -84,8 +84,8 @@ static const char *const sql[ST_MAX] = {
         [ST_NODE_GET] = "SELECT hash FROM nodes WHERE level = ?1 AND idx = ?2",
         [ST_LEAF_HASH] = "SELECT hash FROM records WHERE idx = ?2 AND ?1 = 0",
         [ST_INDEX_PUT] = "INSERT INTO idx(rec, name, key) VALUES (?1, ?2, ?3)",
-        [ST_INDEX_FIND] = "SELECT rec FROM idx WHERE name = ?1 AND key = ?2 AND rec > ?3 "
-                          "ORDER BY rec LIMIT ?4",
+        [ST_INDEX_FIND] = ("SELECT rec FROM idx WHERE name = ?1 AND key = ?2 AND rec > ?3 "
+                           "ORDER BY rec LIMIT ?4"),
         [ST_CP_PUT] = "INSERT INTO checkpoints(size, note) VALUES (?1, ?2)",
         [ST_CP_LATEST] = "SELECT size, note FROM checkpoints ORDER BY size DESC LIMIT 1",
 };
@@ -93,8 +93,8 @@ static const char *const sql[ST_MAX] = {
 static const char *const scan_sql[] = {
         [QT_SCAN_RECORDS] = "SELECT idx, leaf, hash FROM records WHERE idx >= ?1 ORDER BY idx",
         [QT_SCAN_NODES] = "SELECT level, idx, hash FROM nodes WHERE level = ?1 ORDER BY idx",
-        [QT_SCAN_SECRETS] = "SELECT rec, field, salt, value FROM secrets WHERE rec >= ?1 "
-                            "ORDER BY rec, field",
+        [QT_SCAN_SECRETS] = ("SELECT rec, field, salt, value FROM secrets WHERE rec >= ?1 "
+                             "ORDER BY rec, field"),
         [QT_SCAN_INDEX] = "SELECT rec, name, key FROM idx WHERE rec >= ?1 ORDER BY rec, name, key",
         [QT_SCAN_CHECKPOINTS] = "SELECT size, note FROM checkpoints WHERE size >= ?1 ORDER BY size",
 };
