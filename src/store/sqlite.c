@@ -543,7 +543,8 @@ qt_rc qt_store_sqlite_open(const char *path, const qt_store_opts *opts, qt_store
 	}
 	flags = opts->read_only ? SQLITE_OPEN_READONLY
 	                        : SQLITE_OPEN_READWRITE | (opts->create ? SQLITE_OPEN_CREATE : 0);
-	if (sqlite3_open_v2(path, &s->db, flags | SQLITE_OPEN_FULLMUTEX, vfs_name) != SQLITE_OK) {
+	if (sqlite3_open_v2(path, &s->db, flags | (opts->read_only ? SQLITE_OPEN_NOMUTEX : SQLITE_OPEN_FULLMUTEX),
+			    vfs_name) != SQLITE_OK) {
 		rc = qt_err_set(err, QT_ERR_IO, "cannot open %s: %s", path,
 		                s->db ? sqlite3_errmsg(s->db) : "out of memory");
 		goto fail;
@@ -555,6 +556,10 @@ qt_rc qt_store_sqlite_open(const char *path, const qt_store_opts *opts, qt_store
 	         "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA cache_size=-%zu;"
 	         "PRAGMA foreign_keys=OFF; PRAGMA temp_store=MEMORY;",
 	         opts->cache_kib ? opts->cache_kib : (size_t)65536);
+	/* A read-only pass (verify, mirroring) reads every page once: map the file instead
+	 * of copying each page through read(). */
+	if (opts->read_only && (rc = exec(s, "PRAGMA mmap_size=1073741824", err)) != QT_OK)
+		goto fail;
 	if (!opts->read_only && (rc = exec(s, pragmas, err)) != QT_OK)
 		goto fail;
 	if (!opts->read_only && (rc = migrate(s, err)) != QT_OK)

@@ -25,7 +25,7 @@ typedef struct qt_store_faults {
 
 typedef struct qt_store_opts {
 	bool create; /* create a new store; fail if one exists */
-	bool read_only;
+	bool read_only;           /* also: used by one thread only */
 	size_t cache_kib;        /* page cache bound; 0 = backend default */
 	qt_store_faults *faults; /* NULL in production */
 } qt_store_opts;
