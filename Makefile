@@ -36,8 +36,8 @@ bench: build
 	@bash bench/run.sh $(BUILD)
 
 fuzz: build-san
-	@mkdir -p $(BUILD_SAN)/fuzz-work
-	$(BUILD_SAN)/fuzz_code -max_total_time=600 -max_len=1100 $(BUILD_SAN)/fuzz-work tests/fuzz/corpus/code
+	$(BUILD_SAN)/fuzz_code -max_total_time=600 -max_len=1100 $(BUILD_SAN)/fuzz-work-code tests/fuzz/corpus/code
+	$(BUILD_SAN)/fuzz_jcs -max_total_time=600 -max_len=4096 $(BUILD_SAN)/fuzz-work-jcs tests/fuzz/corpus/jcs
 
 # The longer crash run: 500 SIGKILLs of a committing writer (make test does 50).
 crash: build

@@ -30,26 +30,33 @@ if(PYTHON3 AND EXISTS ${CMAKE_SOURCE_DIR}/../shared/reference/gs1-syntax-diction
             ${CMAKE_SOURCE_DIR}/src/codes/gs1_ai_table.c)
 endif()
 
-# Fuzz-found inputs stay fixed: every file in the corpus is parsed by the regression
+# Fuzz-found inputs stay fixed: every file in a target's corpus is replayed by a plain
 # driver (both builds), and with clang + sanitizers the libFuzzer target runs briefly.
-add_executable(fuzz_code_replay tests/fuzz/fuzz_code.c tests/fuzz/replay_main.c)
-target_link_libraries(fuzz_code_replay PRIVATE qtcore)
-add_test(NAME fuzz/code_corpus_replay
-  COMMAND fuzz_code_replay ${CMAKE_SOURCE_DIR}/tests/fuzz/corpus/code)
-
-if(QT_SANITIZE AND CMAKE_C_COMPILER_ID STREQUAL "Clang")
-  add_executable(fuzz_code tests/fuzz/fuzz_code.c)
-  target_compile_options(fuzz_code PRIVATE -fsanitize=fuzzer)
-  target_link_options(fuzz_code PRIVATE -fsanitize=fuzzer)
-  target_link_libraries(fuzz_code PRIVATE qtcore)
-  add_test(NAME fuzz/code_60s
-    COMMAND ${CMAKE_COMMAND} -E env ASAN_OPTIONS=detect_leaks=1
-            $<TARGET_FILE:fuzz_code> -max_total_time=60 -max_len=1100 -timeout=10
-            -artifact_prefix=${CMAKE_BINARY_DIR}/fuzz-crash-
-            ${CMAKE_BINARY_DIR}/fuzz-work ${CMAKE_SOURCE_DIR}/tests/fuzz/corpus/code)
-  set_tests_properties(fuzz/code_60s PROPERTIES TIMEOUT 300)
-  file(MAKE_DIRECTORY ${CMAKE_BINARY_DIR}/fuzz-work)
-endif()
+# tests/fuzz/fuzz_<name>.c with its corpus in tests/fuzz/corpus/<name>/.
+foreach(fuzz code jcs)
+  if(fuzz STREQUAL "code")
+    set(fuzz_seconds 60)
+  else()
+    set(fuzz_seconds 30)
+  endif()
+  add_executable(fuzz_${fuzz}_replay tests/fuzz/fuzz_${fuzz}.c tests/fuzz/replay_main.c)
+  target_link_libraries(fuzz_${fuzz}_replay PRIVATE qtcore)
+  add_test(NAME fuzz/${fuzz}_corpus_replay
+    COMMAND fuzz_${fuzz}_replay ${CMAKE_SOURCE_DIR}/tests/fuzz/corpus/${fuzz})
+  if(QT_SANITIZE AND CMAKE_C_COMPILER_ID STREQUAL "Clang")
+    add_executable(fuzz_${fuzz} tests/fuzz/fuzz_${fuzz}.c)
+    target_compile_options(fuzz_${fuzz} PRIVATE -fsanitize=fuzzer)
+    target_link_options(fuzz_${fuzz} PRIVATE -fsanitize=fuzzer)
+    target_link_libraries(fuzz_${fuzz} PRIVATE qtcore)
+    file(MAKE_DIRECTORY ${CMAKE_BINARY_DIR}/fuzz-work-${fuzz})
+    add_test(NAME fuzz/${fuzz}_${fuzz_seconds}s
+      COMMAND ${CMAKE_COMMAND} -E env ASAN_OPTIONS=detect_leaks=1
+              $<TARGET_FILE:fuzz_${fuzz}> -max_total_time=${fuzz_seconds} -max_len=4096
+              -timeout=10 -artifact_prefix=${CMAKE_BINARY_DIR}/fuzz-crash-${fuzz}-
+              ${CMAKE_BINARY_DIR}/fuzz-work-${fuzz} ${CMAKE_SOURCE_DIR}/tests/fuzz/corpus/${fuzz})
+    set_tests_properties(fuzz/${fuzz}_${fuzz_seconds}s PROPERTIES TIMEOUT 300)
+  endif()
+endforeach()
 
 # Benchmarks are built here and run by `make bench`, never by ctest.
 file(GLOB QT_BENCH_SOURCES CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/bench/bench_*.c)

@@ -34,11 +34,23 @@ static inline unsigned utf16_rank(unsigned c)
 
 /* Validates the UTF-8 sequence at p (lead byte >= 0x80), per Unicode Table 3-7: no overlongs,
  * no surrogates, nothing above U+10FFFF. Returns NULL and the length, or the rule broken. */
-static const char *utf8_seq(const unsigned char *p, const unsigned char *end, size_t *len)
+static inline const char *utf8_seq(const unsigned char *p, const unsigned char *end, size_t *len)
 {
 	unsigned c = p[0], lo = 0x80, hi = 0xbf;
-	size_t n, i;
+	size_t n = 0, avail = (size_t)(end - p);
+	const char *rule = NULL;
 
+	/* Fast path: the 2-byte forms and the 3-byte forms without restricted second bytes
+	 * (E0 and ED have them) cover Latin, Cyrillic, CJK and most other text. */
+	if (c >= 0xc2 && c <= 0xdf && avail >= 2 && (p[1] & 0xc0) == 0x80) {
+		n = 2;
+		goto out;
+	}
+	if (c >= 0xe1 && c <= 0xef && c != 0xed && avail >= 3 && (p[1] & 0xc0) == 0x80 &&
+	    (p[2] & 0xc0) == 0x80) {
+		n = 3;
+		goto out;
+	}
 	if (c >= 0xc2 && c <= 0xdf) {
 		n = 2;
 	} else if (c >= 0xe0 && c <= 0xef) {
@@ -53,29 +65,29 @@ static const char *utf8_seq(const unsigned char *p, const unsigned char *end, si
 			lo = 0x90;
 		else if (c == 0xf4)
 			hi = 0x8f;
-	} else if (c == 0xc0 || c == 0xc1) {
-		return "overlong UTF-8 sequence";
-	} else if (c >= 0xf5) {
-		return "invalid UTF-8 byte (code point beyond U+10FFFF)";
 	} else {
-		return "invalid UTF-8: unexpected continuation byte";
+		rule = c == 0xc0 || c == 0xc1 ? "overlong UTF-8 sequence"
+		       : c >= 0xf5            ? "invalid UTF-8: bytes 0xf5-0xff never occur"
+		                              : "invalid UTF-8: unexpected continuation byte";
+		goto out;
 	}
-	if ((size_t)(end - p) < n)
-		return "truncated UTF-8 sequence";
-	if (p[1] < lo || p[1] > hi) {
+	if (avail < n) {
+		rule = "truncated UTF-8 sequence";
+	} else if (p[1] < lo || p[1] > hi) {
 		if (p[1] < 0x80 || p[1] > 0xbf)
-			return "invalid UTF-8: missing continuation byte";
-		if (c == 0xed)
-			return "UTF-8 encoded surrogate";
-		if (c == 0xf4)
-			return "code point beyond U+10FFFF";
-		return "overlong UTF-8 sequence";
+			rule = "invalid UTF-8: missing continuation byte";
+		else if (c == 0xed)
+			rule = "UTF-8 encoded surrogate";
+		else if (c == 0xf4)
+			rule = "code point beyond U+10FFFF";
+		else
+			rule = "overlong UTF-8 sequence";
+	} else if ((n > 2 && (p[2] & 0xc0) != 0x80) || (n > 3 && (p[3] & 0xc0) != 0x80)) {
+		rule = "invalid UTF-8: missing continuation byte";
 	}
-	for (i = 2; i < n; i++)
-		if ((p[i] & 0xc0) != 0x80)
-			return "invalid UTF-8: missing continuation byte";
+out:
 	*len = n;
-	return NULL;
+	return rule;
 }
 
 /* ---- encoder ---- */
@@ -232,36 +244,47 @@ static qt_rc enc_value(const json_t *v, int depth, qt_buf *out, qt_err *err)
 {
 	char num[32];
 	json_int_t iv;
-	int len;
+	qt_rc rc;
 
-	if (!v)
-		return qt_err_set(err, QT_ERR_USAGE, "no JSON value to encode");
-	switch (json_typeof(v)) {
+	switch (v ? json_typeof(v) : JSON_NULL) {
 	case JSON_OBJECT:
 	case JSON_ARRAY:
 		if (depth >= JCS_MAX_DEPTH)
-			return qt_err_set(err, QT_ERR_INVALID, "nesting deeper than %d",
-			                  JCS_MAX_DEPTH);
-		if (json_is_object(v))
-			return enc_object(v, depth + 1, out, err);
-		return enc_array(v, depth + 1, out, err);
+			rc = qt_err_set(err, QT_ERR_INVALID, "nesting deeper than %d",
+			                JCS_MAX_DEPTH);
+		else if (json_is_object(v))
+			rc = enc_object(v, depth + 1, out, err);
+		else
+			rc = enc_array(v, depth + 1, out, err);
+		break;
 	case JSON_STRING:
-		return enc_string(json_string_value(v), json_string_length(v), "string", out, err);
+		rc = enc_string(json_string_value(v), json_string_length(v), "string", out, err);
+		break;
 	case JSON_INTEGER:
 		iv = json_integer_value(v);
 		if (iv > JCS_INT_MAX || iv < -JCS_INT_MAX)
-			return qt_err_set(err, QT_ERR_INVALID,
-			                  "integer %" JSON_INTEGER_FORMAT " is beyond ±2^53−1", iv);
-		len = snprintf(num, sizeof num, "%" JSON_INTEGER_FORMAT, iv);
-		return put(out, num, (size_t)len, err);
+			rc = qt_err_set(err, QT_ERR_INVALID,
+			                "integer %" JSON_INTEGER_FORMAT " is beyond ±2^53−1", iv);
+		else
+			rc = put(out, num,
+			         (size_t)snprintf(num, sizeof num, "%" JSON_INTEGER_FORMAT, iv),
+			         err);
+		break;
 	case JSON_REAL:
-		return qt_err_set(err, QT_ERR_INVALID,
-		                  "floating-point numbers are not allowed in ledger records");
-	case JSON_TRUE: return put(out, "true", 4, err);
-	case JSON_FALSE: return put(out, "false", 5, err);
-	case JSON_NULL: return put(out, "null", 4, err);
+		rc = qt_err_set(err, QT_ERR_INVALID,
+		                "floating-point numbers are not allowed in ledger records");
+		break;
+	case JSON_TRUE: rc = put(out, "true", 4, err); break;
+	case JSON_FALSE: rc = put(out, "false", 5, err); break;
+	case JSON_NULL:
+		rc = v ? put(out, "null", 4, err)
+		       : qt_err_set(err, QT_ERR_USAGE, "no JSON value to encode");
+		break;
+	default:
+		rc = qt_err_set(err, QT_ERR_INVALID, "unknown JSON type %d", (int)json_typeof(v));
+		break;
 	}
-	return qt_err_set(err, QT_ERR_INVALID, "unknown JSON type %d", (int)json_typeof(v));
+	return rc;
 }
 
 qt_rc qt_jcs_encode(const json_t *v, qt_buf *out, qt_err *err)
@@ -318,38 +341,57 @@ fail_expected(struct chk *c, const unsigned char *at, const char *want)
 	return ret;
 }
 
-/* Flags, in the high bit of each byte, every byte of x a string scan must stop at: quote,
- * backslash, control (< 0x20) or non-ASCII (>= 0x80). Borrows can only flag bytes above the
- * first real hit, so the lowest flag is exact. */
-static inline uint64_t stop_mask(uint64_t x)
+/* The string scan's hot loop looks at a whole chunk per step for the first quote, backslash,
+ * control (< 0x20) or non-ASCII (>= 0x80) byte: plain text is most of a record. It also says
+ * whether that byte is the closing quote, so the scan need not load it again: each string's
+ * end feeds everything after it, so the scan's latency is the checker's speed. */
+#if defined(__SSE2__) && defined(__GNUC__)
+#include <emmintrin.h>
+#define SCAN_CHUNK 16
+
+/* A signed compare with 0x20 catches both controls and every byte >= 0x80. */
+static inline size_t chunk_stop(const unsigned char *p, int *quote)
+{
+	__m128i x = _mm_loadu_si128((const __m128i *)(const void *)p);
+	__m128i q = _mm_cmpeq_epi8(x, _mm_set1_epi8('"'));
+	__m128i m = _mm_or_si128(_mm_or_si128(q, _mm_cmpeq_epi8(x, _mm_set1_epi8('\\'))),
+	                         _mm_cmplt_epi8(x, _mm_set1_epi8(0x20)));
+	unsigned bits = (unsigned)_mm_movemask_epi8(m);
+	size_t k = SCAN_CHUNK;
+
+	if (bits) {
+		k = (size_t)__builtin_ctz(bits);
+		*quote = ((unsigned)_mm_movemask_epi8(q) >> k) & 1;
+	}
+	return k;
+}
+#else
+#define SCAN_CHUNK 8
+
+/* The same on eight bytes in a uint64_t. Borrows can only flag bytes above the first real
+ * hit, so the lowest flag is exact. */
+static inline size_t chunk_stop(const unsigned char *p, int *quote)
 {
 	const uint64_t ones = 0x0101010101010101ULL, high = 0x8080808080808080ULL;
-	uint64_t q = x ^ (ones * '"'), b = x ^ (ones * '\\');
+	uint64_t x, q, b, m;
+	size_t k = 0;
 
-	return (((q - ones) & ~q) | ((b - ones) & ~b) | (x - ones * 0x20) | x) & high;
-}
-
-/* Skips plain string bytes eight at a time: strings are most of a record's bytes. */
-static inline const unsigned char *skip_plain(const unsigned char *p, const unsigned char *end)
-{
-	uint64_t x, m;
-
-	while (end - p >= 8) {
-		memcpy(&x, p, 8);
-		m = stop_mask(x);
-		if (m) {
+	memcpy(&x, p, 8);
+	q = x ^ (ones * '"');
+	b = x ^ (ones * '\\');
+	m = (((q - ones) & ~q) | ((b - ones) & ~b) | (x - ones * 0x20) | x) & high;
+	if (!m)
+		return SCAN_CHUNK;
 #if defined(__GNUC__) && defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-			return p + (__builtin_ctzll(m) >> 3);
+	k = (size_t)__builtin_ctzll(m) >> 3;
 #else
-			break;
+	while (p[k] >= 0x20 && p[k] < 0x80 && p[k] != '"' && p[k] != '\\')
+		k++;
 #endif
-		}
-		p += 8;
-	}
-	while (p < end && *p >= 0x20 && *p < 0x80 && *p != '"' && *p != '\\')
-		p++;
-	return p;
+	*quote = p[k] == '"';
+	return k;
 }
+#endif
 
 static inline int is_hex_lower(unsigned c)
 {
@@ -410,8 +452,8 @@ out:
 	return next;
 }
 
-/* Whatever stopped skip_plain other than the closing quote: an escape, a UTF-8 sequence, or
- * an error. Kept out of line so the plain-text path stays small. */
+/* Whatever stopped the chunk scan other than the closing quote: an escape, a UTF-8 sequence,
+ * or an error. Kept out of line so the plain-text path stays small. */
 __attribute__((noinline)) static const unsigned char *string_special(struct chk *c,
                                                                      const unsigned char *p)
 {
@@ -426,59 +468,86 @@ __attribute__((noinline)) static const unsigned char *string_special(struct chk 
 	} else if (*p < 0x20) {
 		next = fail(c, p, "raw control character 0x%02x in string (must be escaped)", *p);
 	} else {
-		bad = utf8_seq(p, c->end, &seq);
-		next = bad ? fail(c, p, "%s", bad) : p + seq;
+		/* Non-ASCII text comes in runs (names, addresses): take the whole run here. */
+		next = p;
+		do {
+			bad = utf8_seq(next, c->end, &seq);
+			if (bad) {
+				next = fail(c, next, "%s", bad);
+				break;
+			}
+			next += seq;
+		} while (next < c->end && *next >= 0x80);
 	}
 	return next;
 }
 
-/* p at the opening quote. */
-static inline const unsigned char *check_string(struct chk *c, const unsigned char *p)
+/* p at the opening quote. Inlined into each caller: one call per string costs as much as
+ * scanning a short one. */
+static inline __attribute__((always_inline)) const unsigned char *
+check_string(struct chk *c, const unsigned char *p)
 {
 	const unsigned char *end = c->end;
+	size_t k;
+	int quote = 0;
 
-	p = skip_plain(p + 1, end);
-	while (p && (p >= end || *p != '"')) {
+	p++;
+	while (p) {
+		if (end - p >= SCAN_CHUNK) {
+			k = chunk_stop(p, &quote);
+			p += k;
+			if (k == SCAN_CHUNK)
+				continue;
+		} else {
+			while (p < end && *p >= 0x20 && *p < 0x80 && *p != '"' && *p != '\\')
+				p++;
+			quote = p < end && *p == '"';
+		}
+		if (quote)
+			break;
 		p = string_special(c, p);
-		if (p)
-			p = skip_plain(p, end);
 	}
 	return p ? p + 1 : NULL;
 }
 
-static const unsigned char *check_number(struct chk *c, const unsigned char *p)
+static inline const unsigned char *check_number(struct chk *c, const unsigned char *p)
 {
 	const unsigned char *start = p, *digits, *end = c->end, *next = NULL;
 	uint64_t v = 0;
+	size_t len;
 
 	if (*p == '-')
 		p++;
 	digits = p;
-	if (p >= end || *p < '0' || *p > '9') {
+	while (p < end && (unsigned)(*p - '0') < 10)
+		p++;
+	len = (size_t)(p - digits);
+	if (len == 0) {
 		fail_expected(c, p, "a digit");
 		goto out;
 	}
-	if (*p == '0') {
-		p++;
-		if (p < end && *p >= '0' && *p <= '9') {
-			fail(c, start, "leading zero in integer");
+	if (p < end && (*p == '.' || *p == 'e' || *p == 'E')) {
+		fail(c, start, "floating-point numbers are not allowed in ledger records");
+		goto out;
+	}
+	if (*digits == '0' && len > 1) {
+		fail(c, start, "leading zero in integer");
+		goto out;
+	}
+	if (*digits == '0' && start != digits) {
+		fail(c, start, "-0 is not canonical");
+		goto out;
+	}
+	/* Up to 15 digits is always below 2^53; only 16 need the value. */
+	if (len >= JCS_INT_DIGITS) {
+		for (size_t i = 0; i < len && i < JCS_INT_DIGITS; i++)
+			v = v * 10 + (uint64_t)(digits[i] - '0');
+		if (len > JCS_INT_DIGITS || v > (uint64_t)JCS_INT_MAX) {
+			fail(c, start, "integer beyond ±2^53−1");
 			goto out;
 		}
-	} else {
-		while (p < end && *p >= '0' && *p <= '9') {
-			if (p - digits < JCS_INT_DIGITS)
-				v = v * 10 + (uint64_t)(*p - '0');
-			p++;
-		}
 	}
-	if (p < end && (*p == '.' || *p == 'e' || *p == 'E'))
-		fail(c, start, "floating-point numbers are not allowed in ledger records");
-	else if (p - digits > JCS_INT_DIGITS || v > (uint64_t)JCS_INT_MAX)
-		fail(c, start, "integer beyond ±2^53−1");
-	else if (start != digits && v == 0)
-		fail(c, start, "-0 is not canonical");
-	else
-		next = p;
+	next = p;
 out:
 	return next;
 }
@@ -490,7 +559,7 @@ static inline unsigned key_byte(const unsigned char *k, size_t *i)
 
 	if (c != '\\') {
 		*i += 1;
-		return c;
+		goto out;
 	}
 	c = k[*i + 1];
 	*i += 2;
@@ -508,6 +577,7 @@ static inline unsigned key_byte(const unsigned char *k, size_t *i)
 		break;
 	default: break; /* '"' or '\\' stand for themselves */
 	}
+out:
 	return c;
 }
 
@@ -518,8 +588,9 @@ static int key_cmp(const unsigned char *a, size_t an, const unsigned char *b, si
 {
 	size_t i = 0, j = 0;
 	unsigned ca, cb;
+	int r = 0;
 
-	while (i < an && j < bn) {
+	while (r == 0 && i < an && j < bn) {
 		ca = a[i];
 		cb = b[j];
 		if (ca == cb && ca != '\\') {
@@ -529,13 +600,36 @@ static int key_cmp(const unsigned char *a, size_t an, const unsigned char *b, si
 		}
 		ca = key_byte(a, &i);
 		cb = key_byte(b, &j);
-		if (ca != cb)
-			return (int)utf16_rank(ca) - (int)utf16_rank(cb);
+		r = (int)utf16_rank(ca) - (int)utf16_rank(cb);
 	}
-	return (i < an) - (j < bn);
+	return r ? r : (i < an) - (j < bn);
 }
 
-static const unsigned char *check_value(struct chk *c, const unsigned char *p, int depth);
+/* Keys mostly differ in their first byte, which settles it unless either is an escape. */
+static inline int key_order(const unsigned char *a, size_t an, const unsigned char *b, size_t bn)
+{
+	if (an && bn && a[0] != b[0] && a[0] != '\\' && b[0] != '\\')
+		return (int)utf16_rank(a[0]) - (int)utf16_rank(b[0]);
+	return key_cmp(a, an, b, bn);
+}
+
+static const unsigned char *check_other(struct chk *c, const unsigned char *p, int depth);
+
+/* Strings and integers are nearly every value: they are checked inline, the rest out of line. */
+static inline __attribute__((always_inline)) const unsigned char *
+check_value(struct chk *c, const unsigned char *p, int depth)
+{
+	const unsigned char *next;
+	unsigned ch = p < c->end ? *p : 0;
+
+	if (ch == '"')
+		next = check_string(c, p);
+	else if ((unsigned)(ch - '0') < 10 || ch == '-')
+		next = check_number(c, p);
+	else
+		next = check_other(c, p, depth);
+	return next;
+}
 
 /* fn is non-NULL only for the top-level object, whose members the caller wants to see. */
 static const unsigned char *check_object(struct chk *c, const unsigned char *p, int depth,
@@ -565,11 +659,10 @@ static const unsigned char *check_object(struct chk *c, const unsigned char *p, 
 			goto out;
 		keylen = (size_t)(p - key) - 2;
 		if (prev) {
-			int cmp = key_cmp(prev, prevlen, key + 1, keylen);
+			int cmp = key_order(prev, prevlen, key + 1, keylen);
 			if (cmp >= 0) {
-				fail(c, key,
-				     cmp ? "key out of order (canonical order is by UTF-16 code "
-				           "units)"
+				fail(c, key, "%s",
+				     cmp ? "key out of order (by UTF-16 code units)"
 				         : "duplicate key");
 				goto out;
 			}
@@ -636,36 +729,29 @@ out:
 static inline const unsigned char *literal(struct chk *c, const unsigned char *p, const char *lit,
                                            size_t n)
 {
-	if ((size_t)(c->end - p) >= n && memcmp(p, lit, n) == 0)
-		return p + n;
-	return fail_expected(c, p, "a value");
+	return (size_t)(c->end - p) >= n && memcmp(p, lit, n) == 0 ? p + n
+	                                                           : fail_expected(c, p, "a value");
 }
 
-static const unsigned char *check_value(struct chk *c, const unsigned char *p, int depth)
+static const unsigned char *check_other(struct chk *c, const unsigned char *p, int depth)
 {
 	const unsigned char *next;
+	unsigned ch = p < c->end ? *p : 0;
 
-	switch (p < c->end ? *p : 0) {
-	case '"': next = check_string(c, p); break;
-	case '{': next = check_object(c, p, depth + 1, NULL, NULL); break;
-	case '[': next = check_array(c, p, depth + 1); break;
-	case '-':
-	case '0':
-	case '1':
-	case '2':
-	case '3':
-	case '4':
-	case '5':
-	case '6':
-	case '7':
-	case '8':
-	case '9': next = check_number(c, p); break;
-	case 't': next = literal(c, p, "true", 4); break;
-	case 'f': next = literal(c, p, "false", 5); break;
-	case 'n': next = literal(c, p, "null", 4); break;
-	case '+': next = fail(c, p, "'+' is not allowed before a number"); break;
-	default: next = fail_expected(c, p, "a value"); break;
-	}
+	if (ch == '{')
+		next = check_object(c, p, depth + 1, NULL, NULL);
+	else if (ch == '[')
+		next = check_array(c, p, depth + 1);
+	else if (ch == 't')
+		next = literal(c, p, "true", 4);
+	else if (ch == 'f')
+		next = literal(c, p, "false", 5);
+	else if (ch == 'n')
+		next = literal(c, p, "null", 4);
+	else if (ch == '+')
+		next = fail(c, p, "'+' is not allowed before a number");
+	else
+		next = fail_expected(c, p, "a value");
 	return next;
 }
 

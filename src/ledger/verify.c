@@ -27,6 +27,7 @@ typedef struct saved_cp {
 typedef struct leaf_parts {
 	const char *type, *ts, *body, *keys, *sealed;
 	size_t type_len, ts_len, body_len, keys_len, sealed_len;
+	char unknown[48]; /* a top-level member no record has */
 } leaf_parts;
 
 typedef struct keyval {
@@ -82,6 +83,8 @@ static qt_rc member(void *ctx, const char *key, size_t keylen, const char *value
 			*lens[i] = vlen;
 			return QT_OK;
 		}
+	snprintf(lp->unknown, sizeof lp->unknown, "unexpected member \"%.*s\"",
+	         (int)(keylen < 32 ? keylen : 32), key);
 	return QT_ERR_INVALID;
 }
 
@@ -347,7 +350,8 @@ static qt_rc check_record(vstate *st, const qt_store_row *r, qt_err *err)
 	    (lp.keys && lp.keys[0] != '[') || (lp.sealed && lp.sealed[0] != '{')) {
 		rc = qt_err_set(err, QT_ERR_INVALID,
 		                "record %llu is not a canonical ledger record%s%s",
-		                (unsigned long long)r->a, why.msg[0] ? ": " : "", why.msg);
+		                (unsigned long long)r->a, why.msg[0] || lp.unknown[0] ? ": " : "",
+		                why.msg[0] ? why.msg : lp.unknown);
 		goto out;
 	}
 	qt_merkle_leaf_hash(r->blob1, r->len1, &h);
