@@ -1,6 +1,7 @@
 /* cmd_util.c — shared CLI plumbing (see cli_util.h): bounded line reading and safe JSON
  * text. Named cmd_* so the build puts it in the library with the subcommands. */
 #include "cli/cli_util.h"
+#include "util/utf8.h"
 
 #include <stdint.h>
 #include <stdlib.h>
@@ -49,36 +50,6 @@ out:
 	return rc;
 }
 
-/* Length of a valid UTF-8 sequence at s (RFC 3629: no overlongs, surrogates or > U+10FFFF),
- * or 0. */
-static size_t utf8_seq(const unsigned char *s, size_t n)
-{
-	size_t len;
-	uint32_t cp;
-
-	if (s[0] < 0x80)
-		return 1;
-	if (s[0] >= 0xc2 && s[0] <= 0xdf)
-		len = 2, cp = s[0] & 0x1f;
-	else if (s[0] >= 0xe0 && s[0] <= 0xef)
-		len = 3, cp = s[0] & 0x0f;
-	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
-		len = 4, cp = s[0] & 0x07;
-	else
-		return 0;
-	if (len > n)
-		return 0;
-	for (size_t i = 1; i < len; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		cp = (cp << 6) | (s[i] & 0x3f);
-	}
-	if ((len == 3 && cp < 0x800) || (len == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
-	    (cp >= 0xd800 && cp <= 0xdfff))
-		return 0;
-	return len;
-}
-
 json_t *qt_cli_json_text(const char *s, size_t n)
 {
 	const unsigned char *u = (const unsigned char *)s;
@@ -93,7 +64,7 @@ json_t *qt_cli_json_text(const char *s, size_t n)
 	if (!clean)
 		return NULL;
 	for (size_t i = 0; i < n;) {
-		size_t len = utf8_seq(u + i, n - i);
+		size_t len = qt_utf8_decode(u + i, n - i, NULL);
 		if (len == 0) {
 			memcpy(clean + o, "\xef\xbf\xbd", 3);
 			o += 3;

@@ -2,6 +2,7 @@
  * and master data. V1–V4 get an "E=" canonical key of their own; a V0 Ecode wraps a GS1 element
  * string and gets the GS1 code's key, so both labels on one item resolve to the same record. */
 #include "codes/code.h"
+#include "util/utf8.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -54,45 +55,6 @@ static int is_digit(unsigned char c)
 	return c >= '0' && c <= '9';
 }
 
-static int is_cont(unsigned char c)
-{
-	return (c & 0xC0) == 0x80;
-}
-
-/* Decode one UTF-8 sequence strictly (no overlongs, surrogates or code points past U+10FFFF).
- * Returns its length, or 0 if s does not start with a valid sequence. */
-static size_t utf8_decode(const unsigned char *s, size_t n, unsigned long *cp)
-{
-	size_t len = 0;
-
-	if (s[0] < 0x80) {
-		*cp = s[0];
-		len = 1;
-	} else if (s[0] >= 0xC2 && s[0] <= 0xDF) {
-		if (n >= 2 && is_cont(s[1])) {
-			*cp = ((s[0] & 0x1FUL) << 6) | (s[1] & 0x3FUL);
-			len = 2;
-		}
-	} else if (s[0] >= 0xE0 && s[0] <= 0xEF) {
-		/* E0 needs A0.. to not be overlong; ED stops at 9F to exclude surrogates. */
-		unsigned char lo = s[0] == 0xE0 ? 0xA0 : 0x80;
-		unsigned char hi = s[0] == 0xED ? 0x9F : 0xBF;
-		if (n >= 3 && s[1] >= lo && s[1] <= hi && is_cont(s[2])) {
-			*cp = ((s[0] & 0x0FUL) << 12) | ((s[1] & 0x3FUL) << 6) | (s[2] & 0x3FUL);
-			len = 3;
-		}
-	} else if (s[0] >= 0xF0 && s[0] <= 0xF4) {
-		unsigned char lo = s[0] == 0xF0 ? 0x90 : 0x80;
-		unsigned char hi = s[0] == 0xF4 ? 0x8F : 0xBF;
-		if (n >= 4 && s[1] >= lo && s[1] <= hi && is_cont(s[2]) && is_cont(s[3])) {
-			*cp = ((s[0] & 0x07UL) << 18) | ((s[1] & 0x3FUL) << 12) |
-			      ((s[2] & 0x3FUL) << 6) | (s[3] & 0x3FUL);
-			len = 4;
-		}
-	}
-	return len;
-}
-
 /* Positions in messages are 1-based within the master data, the part the user typed. */
 static qt_rc check_md_chars(int v, const struct ecode_rule *r, const char *md, size_t n,
                             qt_err *err)
@@ -103,7 +65,7 @@ static qt_rc check_md_chars(int v, const struct ecode_rule *r, const char *md, s
 
 	for (size_t i = 0; i < n;) {
 		unsigned char c = s[i];
-		unsigned long cp = 0;
+		uint32_t cp = 0;
 		size_t len = 1;
 
 		switch (r->md_class) {
@@ -130,7 +92,7 @@ static qt_rc check_md_chars(int v, const struct ecode_rule *r, const char *md, s
 			}
 			break;
 		case MD_UTF8:
-			len = utf8_decode(s + i, n - i, &cp);
+			len = qt_utf8_decode(s + i, n - i, &cp);
 			if (len == 0) {
 				rc = qt_err_set(
 				        err, QT_ERR_INVALID,
@@ -141,9 +103,9 @@ static qt_rc check_md_chars(int v, const struct ecode_rule *r, const char *md, s
 			if (cp < 0x20 || (cp >= 0x7F && cp <= 0x9F)) {
 				rc = qt_err_set(
 				        err, QT_ERR_INVALID,
-				        "Ecode V%d: master data has control character U+%04lX "
+				        "Ecode V%d: master data has control character U+%04X "
 				        "at byte %zu",
-				        v, cp, i + 1);
+				        v, (unsigned)cp, i + 1);
 				goto out;
 			}
 			break;

@@ -2,6 +2,7 @@
  * such as "(鄂)" or "（鄂）") as producers type them into registrations. Validation only; errors
  * count positions within the number so a user can find the bad character. */
 #include "codes/uscc.h"
+#include "util/utf8.h"
 
 #include <string.h>
 
@@ -45,7 +46,7 @@ static size_t paren_len(const char *s, size_t n, int closing)
 static void describe(char out[DESCRIBE_SIZE], const char *s, size_t n)
 {
 	static const char hex[] = "0123456789ABCDEF";
-	size_t cl = qt_uscc_utf8_len(s, n);
+	size_t cl = qt_utf8_decode(s, n, NULL);
 	unsigned char b = (unsigned char)s[0];
 
 	if (cl > 1 || (cl == 1 && b >= 0x20 && b < 0x7F)) {
@@ -68,7 +69,7 @@ static size_t quotable_len(const char *s, size_t n, size_t max, int *whole)
 
 	*whole = 0;
 	while (at < n) {
-		size_t cl = qt_uscc_utf8_len(s + at, n - at);
+		size_t cl = qt_utf8_decode(s + at, n - at, NULL);
 		if (cl == 0 || (cl == 1 && ((unsigned char)s[at] < 0x20 || s[at] == 0x7F)) ||
 		    at + cl > max)
 			break;
@@ -90,7 +91,7 @@ static qt_rc parse_prefix(const char **s, size_t *n, qt_licence *l, qt_err *err)
 	if (open == 0)
 		goto out;
 	for (end = open; end < len && paren_len(p + end, len - end, 1) == 0;) {
-		size_t cl = qt_uscc_utf8_len(p + end, len - end);
+		size_t cl = qt_utf8_decode(p + end, len - end, NULL);
 		end += cl ? cl : 1;
 	}
 	if (end >= len) {

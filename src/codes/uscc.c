@@ -2,6 +2,7 @@
  * producer or seller, including the GB 11714 organisation-code check on positions 9–17. Every
  * rejection names the position and the rule, because users retype these codes by hand. */
 #include "codes/uscc.h"
+#include "util/utf8.h"
 
 #include <string.h>
 
@@ -146,49 +147,6 @@ static int uscc_value(char c)
 	return v;
 }
 
-size_t qt_uscc_utf8_len(const char *s, size_t n)
-{
-	const unsigned char *p = (const unsigned char *)s;
-	size_t len = 0;
-	unsigned char lo = 0x80, hi = 0xBF; /* allowed range of the second byte */
-
-	if (n == 0)
-		goto out;
-	if (p[0] < 0x80) {
-		len = 1;
-		goto out;
-	}
-	if (p[0] >= 0xC2 && p[0] <= 0xDF)
-		len = 2;
-	else if (p[0] >= 0xE0 && p[0] <= 0xEF)
-		len = 3;
-	else if (p[0] >= 0xF0 && p[0] <= 0xF4)
-		len = 4;
-	else
-		goto out;
-	/* Reject overlong forms, UTF-16 surrogates and code points past U+10FFFF (RFC 3629). */
-	if (p[0] == 0xE0)
-		lo = 0xA0;
-	else if (p[0] == 0xED)
-		hi = 0x9F;
-	else if (p[0] == 0xF0)
-		lo = 0x90;
-	else if (p[0] == 0xF4)
-		hi = 0x8F;
-	if (len > n || p[1] < lo || p[1] > hi) {
-		len = 0;
-		goto out;
-	}
-	for (size_t i = 2; i < len; i++) {
-		if ((p[i] & 0xC0) != 0x80) {
-			len = 0;
-			goto out;
-		}
-	}
-out:
-	return len;
-}
-
 /* Whitespace that pasting from documents and spreadsheets brings along. */
 static const char *const wide_spaces[] = {"\xC2\xA0", "\xE3\x80\x80", "\xEF\xBB\xBF"};
 
@@ -244,7 +202,7 @@ void qt_uscc_trim(const char **s, size_t *n)
  * so messages stay valid UTF-8 whatever the input was. */
 static void describe(char out[DESCRIBE_SIZE], const char *s, size_t n)
 {
-	size_t cl = qt_uscc_utf8_len(s, n);
+	size_t cl = qt_utf8_decode(s, n, NULL);
 	unsigned char b = (unsigned char)s[0];
 
 	if (cl > 1 || (cl == 1 && b >= 0x20 && b < 0x7F)) {
@@ -265,7 +223,7 @@ static size_t count_chars(const char *s, size_t n)
 	size_t chars = 0;
 
 	for (size_t at = 0; at < n; chars++) {
-		size_t cl = qt_uscc_utf8_len(s + at, n - at);
+		size_t cl = qt_utf8_decode(s + at, n - at, NULL);
 		at += cl ? cl : 1;
 	}
 	return chars;

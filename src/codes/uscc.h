@@ -37,11 +37,9 @@ char qt_uscc_org_check_char(const char *first8);
  * province-level divisions of GB/T 2260; the national prefix "10" is not a province. */
 const char *qt_division_province(const char *two_digits);
 
-/* Text helpers shared by the USCC and licence parsers and `qtrace uscc`, so all of them count
- * characters and trim alike. qt_uscc_utf8_len: bytes in the well-formed UTF-8 sequence at s (n
- * bytes available), or 0 when s does not start one. qt_uscc_trim: drop surrounding ASCII
- * whitespace, U+00A0, U+3000 (ideographic space) and U+FEFF (byte-order mark). */
-size_t qt_uscc_utf8_len(const char *s, size_t n);
+/* Shared by the USCC and licence parsers and `qtrace uscc`, so all of them trim alike: drop
+ * surrounding ASCII whitespace, U+00A0, U+3000 (ideographic space) and U+FEFF (byte-order
+ * mark). */
 void qt_uscc_trim(const char **s, size_t *n);
 
 /* Production licence number: XKnn-nnn-nnnnn, optionally preceded by a province

@@ -2,6 +2,7 @@
  * tlog-checkpoint bodies. Everything a verifier reads is untrusted, so every parser checks the
  * whole input and names the first rule it breaks. */
 #include "ledger/note.h"
+#include "util/utf8.h"
 
 #include <sodium.h>
 #include <stdio.h>
@@ -28,52 +29,6 @@ static qt_rc sodium_ready(qt_err *err)
 	return QT_OK;
 }
 
-/* Length of the UTF-8 sequence at s (1-4) with its code point, or 0 when it is not valid:
- * overlong forms, surrogates and values above U+10FFFF are refused as Go's decoder does, so
- * both sides agree on what a valid note is. */
-static size_t utf8_next(const unsigned char *s, size_t n, uint32_t *cp)
-{
-	unsigned char c = s[0];
-	unsigned char lo = 0x80, hi = 0xbf;
-	size_t len;
-	uint32_t v;
-
-	if (c < 0x80) {
-		*cp = c;
-		return 1;
-	}
-	if (c >= 0xc2 && c <= 0xdf) {
-		len = 2;
-		v = c & 0x1fu;
-	} else if (c >= 0xe0 && c <= 0xef) {
-		len = 3;
-		v = c & 0x0fu;
-		if (c == 0xe0)
-			lo = 0xa0;
-		else if (c == 0xed)
-			hi = 0x9f;
-	} else if (c >= 0xf0 && c <= 0xf4) {
-		len = 4;
-		v = c & 0x07u;
-		if (c == 0xf0)
-			lo = 0x90;
-		else if (c == 0xf4)
-			hi = 0x8f;
-	} else {
-		return 0;
-	}
-	if (n < len || s[1] < lo || s[1] > hi)
-		return 0;
-	v = (v << 6) | (s[1] & 0x3fu);
-	for (size_t i = 2; i < len; i++) {
-		if (s[i] < 0x80 || s[i] > 0xbf)
-			return 0;
-		v = (v << 6) | (s[i] & 0x3fu);
-	}
-	*cp = v;
-	return len;
-}
-
 /* Unicode White_Space (what Go's unicode.IsSpace accepts), which the spec forbids in names. */
 static bool is_unicode_space(uint32_t cp)
 {
@@ -91,7 +46,7 @@ static qt_rc check_note_text(const char *what, const char *s, size_t n, qt_err *
 	qt_rc rc = QT_OK;
 
 	while (i < n) {
-		len = utf8_next(u + i, n - i, &cp);
+		len = qt_utf8_decode(u + i, n - i, &cp);
 		if (len == 0) {
 			rc = qt_err_set(err, QT_ERR_INVALID, "%s: not valid UTF-8 at byte %zu",
 			                what, i);
@@ -128,7 +83,7 @@ static qt_rc check_name(const char *what, const char *s, size_t n, size_t max, q
 		goto out;
 	}
 	while (i < n) {
-		len = utf8_next(u + i, n - i, &cp);
+		len = qt_utf8_decode(u + i, n - i, &cp);
 		if (len == 0) {
 			rc = qt_err_set(err, QT_ERR_INVALID,
 			                "%s: key name is not valid UTF-8 at byte %zu", what, i);

@@ -320,16 +320,6 @@ static void test_helpers(void **state)
 	n = 3;
 	qt_uscc_trim(&s, &n);
 	assert_int_equal(n, 0);
-
-	assert_int_equal(qt_uscc_utf8_len("A", 1), 1);
-	assert_int_equal(qt_uscc_utf8_len("\xE9\x84\x82", 3), 3);     /* 鄂 */
-	assert_int_equal(qt_uscc_utf8_len("\xE9\x84\x82", 2), 0);     /* cut short */
-	assert_int_equal(qt_uscc_utf8_len("\xC0\xAF", 2), 0);         /* overlong */
-	assert_int_equal(qt_uscc_utf8_len("\xED\xA0\x80", 3), 0);     /* surrogate */
-	assert_int_equal(qt_uscc_utf8_len("\xF4\x90\x80\x80", 4), 0); /* past U+10FFFF */
-	assert_int_equal(qt_uscc_utf8_len("\xF0\x9F\x98\x80", 4), 4);
-	assert_int_equal(qt_uscc_utf8_len("\x80", 1), 0);
-	assert_int_equal(qt_uscc_utf8_len("", 0), 0);
 }
 
 /* xorshift32: fixed seed, so a failure reproduces. */

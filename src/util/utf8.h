@@ -1,0 +1,13 @@
+/* utf8.h — the one strict UTF-8 decoder (RFC 3629: no overlong forms, no surrogates, nothing
+ * above U+10FFFF) that every module uses to decide what valid text is. */
+#ifndef QT_UTF8_H
+#define QT_UTF8_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Length (1–4) of the valid sequence at the start of s[0..n), or 0 if there is none; the
+ * code point goes to *cp when cp is not NULL. A NUL byte is a valid one-byte sequence. */
+size_t qt_utf8_decode(const void *s, size_t n, uint32_t *cp);
+
+#endif
