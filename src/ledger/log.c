@@ -905,6 +905,43 @@ static qt_rc proof(qt_ledger *l, bool inclusion, uint64_t a, uint64_t b, qt_merk
 	return rc;
 }
 
+qt_rc qt_ledger_tile(qt_ledger *l, const qt_tile_ref *ref, qt_buf *out, qt_err *err)
+{
+	qt_buf leaf;
+	qt_rc rc;
+
+	qt_buf_init(&leaf, QT_LEDGER_LEAF_MAX);
+	pthread_mutex_lock(&l->lock);
+	if ((rc = l->store->ops->read_begin(l->store, err)) != QT_OK)
+		goto out;
+	if (!ref->entries) {
+		rc = qt_tile_hashes(node_get_store, l->store, l->size, ref, out, err);
+	} else if (ref->width < 1 || ref->width > QT_TILE_WIDTH ||
+	           ref->width > qt_tile_width_at(0, ref->index, l->size)) {
+		rc = qt_err_set(err, QT_ERR_NOTFOUND,
+		                "entry bundle %llu of width %u does not exist at tree size %llu",
+		                (unsigned long long)ref->index, ref->width,
+		                (unsigned long long)l->size);
+	} else {
+		size_t start = out->len;
+		for (unsigned i = 0; i < ref->width && rc == QT_OK; i++) {
+			uint64_t idx = ref->index * QT_TILE_WIDTH + i;
+			if ((rc = l->store->ops->record_get(l->store, idx, &leaf, err)) == QT_OK &&
+			    (rc = qt_tile_bundle_append(out, leaf.p, leaf.len)) != QT_OK)
+				rc = qt_err_set(err, rc, "entry bundle does not fit the buffer");
+		}
+		if (rc != QT_OK && out->p) {
+			out->len = start; /* nothing partial */
+			out->p[start] = '\0';
+		}
+	}
+	l->store->ops->read_end(l->store);
+out:
+	pthread_mutex_unlock(&l->lock);
+	qt_buf_free(&leaf);
+	return rc;
+}
+
 qt_rc qt_ledger_inclusion(qt_ledger *l, uint64_t index, uint64_t size, qt_merkle_proof *out,
                           qt_err *err)
 {

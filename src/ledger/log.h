@@ -11,6 +11,7 @@
 
 #include "ledger/merkle.h"
 #include "ledger/note.h"
+#include "ledger/tiles.h"
 #include "store/store.h"
 #include "util/rc.h"
 
@@ -80,7 +81,7 @@ uint64_t qt_ledger_size(const qt_ledger *l);
 qt_store *qt_ledger_store(qt_ledger *l);
 /* The leaf bytes of record `index` (safe beside concurrent writers). */
 qt_rc qt_ledger_record(qt_ledger *l, uint64_t index, qt_buf *leaf, qt_err *err)
-	__attribute__((warn_unused_result));
+        __attribute__((warn_unused_result));
 /* The latest signed checkpoint (a NUL-terminated note). */
 const char *qt_ledger_checkpoint(const qt_ledger *l, uint64_t *size);
 void qt_ledger_verifier(const qt_ledger *l, qt_verifier *out);
@@ -89,6 +90,12 @@ qt_rc qt_ledger_inclusion(qt_ledger *l, uint64_t index, uint64_t size, qt_merkle
                           qt_err *err) __attribute__((warn_unused_result));
 qt_rc qt_ledger_consistency(qt_ledger *l, uint64_t size1, uint64_t size2, qt_merkle_proof *out,
                             qt_err *err) __attribute__((warn_unused_result));
+
+/* C2SP tlog-tiles content for `ref` (a hash tile or an entry bundle) at the current tree
+ * size, appended to out: what a mirror fetches. QT_ERR_NOTFOUND when the tile does not exist
+ * (yet) at that width. */
+qt_rc qt_ledger_tile(qt_ledger *l, const qt_tile_ref *ref, qt_buf *out, qt_err *err)
+        __attribute__((warn_unused_result));
 
 /* Offline verification of a whole database (see qtrace verify). key: verifier key text, or
  * NULL to use the one recorded in the database. progress (may be NULL) is called now and

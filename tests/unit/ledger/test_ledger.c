@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -375,6 +376,106 @@ static void test_faults(void **state)
 	assert_int_equal(failed[2], 1);
 }
 
+/* Tiles for mirrors come from the store and agree with the tree and the records. */
+static void test_tiles_and_key_file(void **state)
+{
+	char db[300], key[320];
+	qt_ledger *l;
+	qt_err err;
+	json_t *body = json_pack("{s:s}", "k", "v");
+	qt_record recs[300];
+	qt_receipt *rs = calloc(300, sizeof *rs);
+	qt_buf out, leaf;
+	qt_merkle_builder b;
+	qt_hash root;
+	struct stat sb;
+	size_t pos = 0;
+	(void)state;
+
+	for (int i = 0; i < 300; i++)
+		recs[i] = (qt_record){.type = "t", .body = body};
+	make_db(db, sizeof db, "tiles.db");
+	snprintf(key, sizeof key, "%s.key", db);
+	assert_int_equal(stat(key, &sb), 0);
+	assert_int_equal(sb.st_mode & 0777, 0600);
+	assert_int_equal(qt_ledger_open(db, NULL, &l, &err), QT_OK);
+	assert_int_equal(qt_ledger_append(l, recs, 300, rs, &err), QT_OK);
+	qt_buf_init(&out, 1 << 20);
+	qt_buf_init(&leaf, 1 << 20);
+
+	/* level 0, full: the first 256 leaf hashes */
+	assert_int_equal(
+	        qt_ledger_tile(l, &(qt_tile_ref){.level = 0, .index = 0, .width = 256}, &out, &err),
+	        QT_OK);
+	assert_int_equal(out.len, 256 * 32);
+	for (int i = 0; i < 256; i++)
+		assert_memory_equal(out.p + 32 * i, rs[i].leaf_hash.b, 32);
+	/* the right edge: 44 exist, 45 do not */
+	qt_buf_reset(&out);
+	assert_int_equal(
+	        qt_ledger_tile(l, &(qt_tile_ref){.level = 0, .index = 1, .width = 44}, &out, &err),
+	        QT_OK);
+	assert_memory_equal(out.p + 32 * 43, rs[299].leaf_hash.b, 32);
+	assert_int_equal(
+	        qt_ledger_tile(l, &(qt_tile_ref){.level = 0, .index = 1, .width = 45}, &out, &err),
+	        QT_ERR_NOTFOUND);
+	/* level 1: node (8, 0) is the root of the first 256 leaves */
+	qt_buf_reset(&out);
+	assert_int_equal(
+	        qt_ledger_tile(l, &(qt_tile_ref){.level = 1, .index = 0, .width = 1}, &out, &err),
+	        QT_OK);
+	qt_merkle_builder_init(&b);
+	for (int i = 0; i < 256; i++)
+		assert_int_equal(qt_merkle_builder_push(&b, &rs[i].leaf_hash, NULL, NULL), QT_OK);
+	qt_merkle_builder_root(&b, &root);
+	assert_memory_equal(out.p, root.b, 32);
+	/* entry bundle: the records' leaves, in order */
+	qt_buf_reset(&out);
+	assert_int_equal(qt_ledger_tile(l, &(qt_tile_ref){.entries = true, .index = 1, .width = 44},
+	                                &out, &err),
+	                 QT_OK);
+	for (int i = 256; i < 300; i++) {
+		const uint8_t *e;
+		size_t n;
+		assert_int_equal(qt_tile_bundle_next((const uint8_t *)out.p, out.len, &pos, &e, &n),
+		                 QT_OK);
+		assert_int_equal(qt_ledger_record(l, (uint64_t)i, &leaf, &err), QT_OK);
+		assert_int_equal(n, leaf.len);
+		assert_memory_equal(e, leaf.p, n);
+	}
+	assert_int_equal(pos, out.len);
+	assert_int_equal(qt_ledger_tile(l, &(qt_tile_ref){.entries = true, .index = 1, .width = 45},
+	                                &out, &err),
+	                 QT_ERR_NOTFOUND);
+	qt_ledger_close(l);
+
+	/* a signing key others can read is refused, and so is someone else's key */
+	assert_int_equal(chmod(key, 0644), 0);
+	assert_int_equal(qt_ledger_open(db, NULL, &l, &err), QT_ERR_INVALID);
+	assert_non_null(strstr(err.msg, "readable by others"));
+	assert_int_equal(chmod(key, 0600), 0);
+	{
+		char other[300], other_key[320];
+		qt_ledger_opts o = {.key_path = other_key};
+		make_db(other, sizeof other, "other.db");
+		snprintf(other_key, sizeof other_key, "%s.key", other);
+		assert_int_equal(qt_ledger_open(db, &o, &l, &err), QT_ERR_INVALID);
+		assert_non_null(strstr(err.msg, "is not the signing key of"));
+	}
+	/* init never overwrites an existing database or key */
+	{
+		char vkey[512];
+		assert_int_equal(qt_ledger_init(db, "x.example/l", vkey, sizeof vkey, &err),
+		                 QT_ERR_INVALID);
+		assert_non_null(strstr(err.msg, "already exists"));
+	}
+	verify_ok(db, 300);
+	qt_buf_free(&out);
+	qt_buf_free(&leaf);
+	free(rs);
+	json_decref(body);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -382,6 +483,7 @@ int main(void)
 	        cmocka_unit_test(test_bad_records_change_nothing),
 	        cmocka_unit_test(test_group_commit),
 	        cmocka_unit_test(test_faults),
+	        cmocka_unit_test(test_tiles_and_key_file),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
