@@ -19,7 +19,9 @@ qt_rc qt_cli_each_line(FILE *f, size_t max, void (*fn)(const char *line, size_t 
  * output is always valid JSON and an "input" echo never disappears. */
 json_t *qt_cli_json_text(const char *s, size_t n);
 
-/* This calendar year (UTC), for two-digit GS1 years. */
-int qt_cli_year_now(void);
+/* "--name VALUE" pairs: each value goes to the slot of its name. Returns 0, having said why
+ * on stderr as "qtrace CMD: ...", on an unknown option or a missing value. */
+int qt_cli_take_opts(const char *cmd, int argc, char **argv, const char *const *names,
+                     const char **slots, size_t n);
 
 #endif

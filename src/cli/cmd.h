@@ -7,8 +7,8 @@
 #define QT_EXIT_FAIL  1
 #define QT_EXIT_USAGE 2
 
-int qt_cmd_code(int argc, char **argv); /* qtrace code parse|gen … */
-int qt_cmd_uscc(int argc, char **argv); /* qtrace uscc check … */
+int qt_cmd_code(int argc, char **argv);   /* qtrace code parse|gen … */
+int qt_cmd_uscc(int argc, char **argv);   /* qtrace uscc check … */
 int qt_cmd_init(int argc, char **argv);   /* qtrace init --db FILE … */
 int qt_cmd_verify(int argc, char **argv); /* qtrace verify --db FILE … */
 

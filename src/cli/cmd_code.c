@@ -106,7 +106,7 @@ static void parse_line(const char *line, size_t len, void *arg)
 
 static int cmd_parse(int argc, char **argv)
 {
-	parse_ctx ctx = {.opts = {.ref_year = qt_cli_year_now()}, .invalid = 0};
+	parse_ctx ctx = {.opts = {.ref_year = 0}, .invalid = 0}; /* 0: this year */
 	int status = QT_EXIT_OK;
 
 	if (argc == 0) {
@@ -142,30 +142,13 @@ typedef struct gen_args {
 
 static int gen_parse_args(int argc, char **argv, gen_args *g)
 {
-	int ok = 1;
-	const char *count = NULL;
+	static const char *const names[] = {"--scheme", "--gtin", "--lot", "--host", "--count"};
+	const char *slots[5] = {NULL, NULL, NULL, DEFAULT_HOST, NULL};
+	const char *count;
+	int ok = qt_cli_take_opts("code gen", argc, argv, names, slots, 5);
 
-	*g = (gen_args){.host = DEFAULT_HOST};
-	for (int i = 0; i < argc && ok; i++) {
-		const char **slot = NULL;
-		if (strcmp(argv[i], "--scheme") == 0)
-			slot = &g->scheme;
-		else if (strcmp(argv[i], "--gtin") == 0)
-			slot = &g->gtin;
-		else if (strcmp(argv[i], "--lot") == 0)
-			slot = &g->lot;
-		else if (strcmp(argv[i], "--host") == 0)
-			slot = &g->host;
-		else if (strcmp(argv[i], "--count") == 0)
-			slot = &count;
-		if (!slot || i + 1 >= argc) {
-			fprintf(stderr, "qtrace code gen: %s '%s'\n",
-			        slot ? "missing value after" : "unknown option", argv[i]);
-			ok = 0;
-		} else {
-			*slot = argv[++i];
-		}
-	}
+	*g = (gen_args){.scheme = slots[0], .gtin = slots[1], .lot = slots[2], .host = slots[3]};
+	count = slots[4];
 	if (ok && (!g->scheme || !g->gtin || !count)) {
 		fputs("qtrace code gen: --scheme, --gtin and --count are required\n", stderr);
 		ok = 0;

@@ -6,28 +6,11 @@
 
 #include <sodium.h>
 
+#include "cli/cli_util.h"
 #include "cli/cmd.h"
 #include "ledger/log.h"
 
 #define DEFAULT_ORIGIN "qtrace.example/ledger"
-
-/* Parses "--name VALUE" pairs into slots; returns 0 and prints why on a bad argument. */
-static int take_opts(const char *cmd, int argc, char **argv, const char *const *names,
-                     const char **slots, size_t n)
-{
-	for (int i = 0; i < argc; i++) {
-		size_t k = 0;
-		while (k < n && strcmp(argv[i], names[k]) != 0)
-			k++;
-		if (k == n || i + 1 >= argc) {
-			fprintf(stderr, "qtrace %s: %s '%s'\n", cmd,
-			        k == n ? "unknown option" : "missing value after", argv[i]);
-			return 0;
-		}
-		slots[k] = argv[++i];
-	}
-	return 1;
-}
 
 int qt_cmd_init(int argc, char **argv)
 {
@@ -36,7 +19,7 @@ int qt_cmd_init(int argc, char **argv)
 	char vkey[512];
 	qt_err err;
 
-	if (!take_opts("init", argc, argv, names, slots, 2) || !slots[0]) {
+	if (!qt_cli_take_opts("init", argc, argv, names, slots, 2) || !slots[0]) {
 		fputs("usage: qtrace init --db FILE [--origin NAME]\n", stderr);
 		return QT_EXIT_USAGE;
 	}
@@ -66,7 +49,7 @@ int qt_cmd_verify(int argc, char **argv)
 	char root[sodium_base64_ENCODED_LEN(QT_HASH_LEN, sodium_base64_VARIANT_ORIGINAL)];
 	qt_err err;
 
-	if (!take_opts("verify", argc, argv, names, slots, 2) || !slots[0]) {
+	if (!qt_cli_take_opts("verify", argc, argv, names, slots, 2) || !slots[0]) {
 		fputs("usage: qtrace verify --db FILE [--key VERIFIER_KEY]\n", stderr);
 		return QT_EXIT_USAGE;
 	}

@@ -6,7 +6,6 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 qt_rc qt_cli_each_line(FILE *f, size_t max, void (*fn)(const char *line, size_t len, void *arg),
                        void *arg)
@@ -80,10 +79,19 @@ json_t *qt_cli_json_text(const char *s, size_t n)
 	return j;
 }
 
-int qt_cli_year_now(void)
+int qt_cli_take_opts(const char *cmd, int argc, char **argv, const char *const *names,
+                     const char **slots, size_t n)
 {
-	time_t t = time(NULL);
-	struct tm tm;
-	gmtime_r(&t, &tm);
-	return tm.tm_year + 1900;
+	for (int i = 0; i < argc; i++) {
+		size_t k = 0;
+		while (k < n && strcmp(argv[i], names[k]) != 0)
+			k++;
+		if (k == n || i + 1 >= argc) {
+			fprintf(stderr, "qtrace %s: %s '%s'\n", cmd,
+			        k == n ? "unknown option" : "missing value after", argv[i]);
+			return 0;
+		}
+		slots[k] = argv[++i];
+	}
+	return 1;
 }

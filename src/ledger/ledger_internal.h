@@ -68,7 +68,12 @@ void qt_prepared_free(qt_prepared *p);
 qt_rc qt_ledger_commit_prepared(qt_ledger *l, qt_prepared *const *ps, size_t n,
                                 qt_receipt *const *receipts, qt_err *err)
         __attribute__((warn_unused_result));
-void qt_ledger_commitment(const uint8_t *salt, const void *value, size_t n, qt_hash *out);
+/* The text a leaf carries for a sealed field: base64 of SHA-256(salt || JCS(value)). */
+#define QT_COMMITMENT_B64_LEN 45 /* 44 characters and a NUL */
+void qt_ledger_commitment(const uint8_t *salt, const void *value, size_t n,
+                          char out[QT_COMMITMENT_B64_LEN]);
+/* Stored Merkle node reader for qt_merkle_* (ctx is the qt_store). */
+qt_rc qt_ledger_store_node(void *ctx, unsigned level, uint64_t index, qt_hash *out);
 bool qt_ledger_valid_field(const char *field);
 
 #endif

@@ -17,6 +17,7 @@
 #include "ledger/jcs.h"
 #include "ledger/ledger_internal.h"
 #include "util/random.h"
+#include "util/sha256.h"
 
 /* ---- records → leaves ------------------------------------------------------------------ */
 
@@ -76,13 +77,13 @@ static void now_ts(char out[64])
 	         tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, t.tv_nsec / 1000000);
 }
 
-void qt_ledger_commitment(const uint8_t *salt, const void *value, size_t n, qt_hash *out)
+void qt_ledger_commitment(const uint8_t *salt, const void *value, size_t n,
+                          char out[QT_COMMITMENT_B64_LEN])
 {
-	crypto_hash_sha256_state st;
-	crypto_hash_sha256_init(&st);
-	crypto_hash_sha256_update(&st, salt, QT_LEDGER_SALT_LEN);
-	crypto_hash_sha256_update(&st, value, n);
-	crypto_hash_sha256_final(&st, out->b);
+	const qt_sha256_part parts[] = {{salt, QT_LEDGER_SALT_LEN}, {value, n}};
+	uint8_t h[QT_SHA256_LEN];
+	qt_sha256(parts, 2, h);
+	sodium_bin2base64(out, QT_COMMITMENT_B64_LEN, h, sizeof h, sodium_base64_VARIANT_ORIGINAL);
 }
 
 void qt_prepared_free(qt_prepared *p)
@@ -177,9 +178,7 @@ qt_rc qt_ledger_prepare(const qt_record *r, qt_prepared *p, qt_err *err)
 		json_object_foreach((json_t *)r->private_fields, field, value)
 		{
 			qt_secret *s = &p->secrets[i++];
-			char b64[sodium_base64_ENCODED_LEN(QT_HASH_LEN,
-			                                   sodium_base64_VARIANT_ORIGINAL)];
-			qt_hash c;
+			char b64[QT_COMMITMENT_B64_LEN];
 			p->n_secrets = i;
 			qt_buf_init(&s->value, QT_LEDGER_LEAF_MAX);
 			if (!qt_ledger_valid_field(field)) {
@@ -202,9 +201,7 @@ qt_rc qt_ledger_prepare(const qt_record *r, qt_prepared *p, qt_err *err)
 			rc = qt_jcs_encode(value, &s->value, err);
 			if (rc != QT_OK)
 				goto out;
-			qt_ledger_commitment(s->salt, s->value.p, s->value.len, &c);
-			sodium_bin2base64(b64, sizeof b64, c.b, QT_HASH_LEN,
-			                  sodium_base64_VARIANT_ORIGINAL);
+			qt_ledger_commitment(s->salt, s->value.p, s->value.len, b64);
 			json_object_set_new(sealed, field, json_string(b64));
 		}
 		json_object_set(leaf, "sealed", sealed);
@@ -875,7 +872,7 @@ void qt_ledger_verifier(const qt_ledger *l, qt_verifier *out)
 	*out = l->verifier;
 }
 
-static qt_rc node_get_store(void *ctx, unsigned level, uint64_t index, qt_hash *out)
+qt_rc qt_ledger_store_node(void *ctx, unsigned level, uint64_t index, qt_hash *out)
 {
 	qt_store *s = ctx;
 	return s->ops->node_get(s, level, index, out, NULL);
@@ -895,8 +892,10 @@ static qt_rc proof(qt_ledger *l, bool inclusion, uint64_t a, uint64_t b, qt_merk
 		                  : "no consistency proof from %llu to %llu (tree size %llu)",
 		        (unsigned long long)a, (unsigned long long)b, (unsigned long long)l->size);
 	} else if ((rc = l->store->ops->read_begin(l->store, err)) == QT_OK) {
-		rc = inclusion ? qt_merkle_inclusion_proof(node_get_store, l->store, a, b, out)
-		               : qt_merkle_consistency_proof(node_get_store, l->store, a, b, out);
+		rc = inclusion
+		             ? qt_merkle_inclusion_proof(qt_ledger_store_node, l->store, a, b, out)
+		             : qt_merkle_consistency_proof(qt_ledger_store_node, l->store, a, b,
+		                                           out);
 		l->store->ops->read_end(l->store);
 		if (rc != QT_OK)
 			rc = qt_err_set(err, rc, "cannot read the tree");
@@ -915,7 +914,7 @@ qt_rc qt_ledger_tile(qt_ledger *l, const qt_tile_ref *ref, qt_buf *out, qt_err *
 	if ((rc = l->store->ops->read_begin(l->store, err)) != QT_OK)
 		goto out;
 	if (!ref->entries) {
-		rc = qt_tile_hashes(node_get_store, l->store, l->size, ref, out, err);
+		rc = qt_tile_hashes(qt_ledger_store_node, l->store, l->size, ref, out, err);
 	} else if (ref->width < 1 || ref->width > QT_TILE_WIDTH ||
 	           ref->width > qt_tile_width_at(0, ref->index, l->size)) {
 		rc = qt_err_set(err, QT_ERR_NOTFOUND,

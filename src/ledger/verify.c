@@ -203,11 +203,9 @@ static qt_rc check_secrets(vstate *st, uint64_t rec, const leaf_parts *lp, qt_er
 	qt_rc rc = QT_OK;
 
 	while (p && p < end) {
-		char field[66], sealed[80],
-		        b64[sodium_base64_ENCODED_LEN(QT_HASH_LEN, sodium_base64_VARIANT_ORIGINAL)];
+		char field[66], sealed[80], b64[QT_COMMITMENT_B64_LEN];
 		size_t flen, slen;
 		const qt_store_row *r = &st->secrets.row;
-		qt_hash c;
 
 		if (!read_string(&p, end, field, 65, &flen) || p >= end || *p++ != ':' ||
 		    !read_string(&p, end, sealed, sizeof sealed - 1, &slen)) {
@@ -229,9 +227,7 @@ static qt_rc check_secrets(vstate *st, uint64_t rec, const leaf_parts *lp, qt_er
 			                (unsigned long long)rec, field);
 			goto out;
 		}
-		qt_ledger_commitment(r->blob1, r->blob2, r->len2, &c);
-		sodium_bin2base64(b64, sizeof b64, c.b, QT_HASH_LEN,
-		                  sodium_base64_VARIANT_ORIGINAL);
+		qt_ledger_commitment(r->blob1, r->blob2, r->len2, b64);
 		if (strcmp(b64, sealed) != 0) {
 			rc = qt_err_set(err, QT_ERR_INVALID,
 			                "record %llu: stored value of sealed field '%s' does not "
@@ -373,12 +369,6 @@ out:
 	return rc;
 }
 
-static qt_rc node_get_store(void *ctx, unsigned level, uint64_t index, qt_hash *out)
-{
-	qt_store *s = ctx;
-	return s->ops->node_get(s, level, index, out, NULL);
-}
-
 qt_rc qt_ledger_verify(const char *db, const char *key,
                        void (*progress)(uint64_t done, uint64_t total), qt_verify_result *res,
                        qt_err *err)
@@ -474,8 +464,8 @@ qt_rc qt_ledger_verify(const char *db, const char *key,
 		const saved_cp *a = &st.saved[i], *b = &st.saved[i + 1];
 		if (a->size == 0)
 			continue;
-		if (qt_merkle_consistency_proof(node_get_store, st.s, a->size, b->size, &proof) !=
-		            QT_OK ||
+		if (qt_merkle_consistency_proof(qt_ledger_store_node, st.s, a->size, b->size,
+		                                &proof) != QT_OK ||
 		    !qt_merkle_verify_consistency(a->size, b->size, &proof, &a->root, &b->root)) {
 			rc = qt_err_set(err, QT_ERR_INVALID,
 			                "checkpoints at sizes %llu and %llu are not consistent",
