@@ -301,6 +301,19 @@ qt_rc qt_jcs_encode(const json_t *v, qt_buf *out, qt_err *err)
 	return rc;
 }
 
+qt_rc qt_jcs_string(const char *s, size_t n, qt_buf *out, qt_err *err)
+{
+	size_t len0 = out->len;
+	qt_rc rc = enc_string(s, n, "string", out, err);
+
+	if (rc != QT_OK) {
+		out->len = len0;
+		if (out->p)
+			out->p[len0] = '\0';
+	}
+	return rc;
+}
+
 /* ---- checker ---- */
 
 /* Every check_* function returns the position just past what it accepted, or NULL with rc

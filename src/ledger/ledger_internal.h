@@ -11,18 +11,11 @@
 /* The one index every record feeds: canonical codes and other lookup keys. */
 #define QT_INDEX_KEY "key"
 
-typedef struct qt_secret {
-	char field[65];
-	uint8_t salt[QT_LEDGER_SALT_LEN];
-	qt_buf value; /* JCS of the value */
-} qt_secret;
-
 /* A record turned into its leaf, ready to stage. */
 typedef struct qt_prepared {
 	qt_buf leaf;
 	qt_hash leaf_hash;
-	qt_secret *secrets;
-	size_t n_secrets;
+	qt_buf sealed; /* the stored form of its sealed fields (see qt_sealed_next) */
 	const char *const *keys;
 	size_t n_keys;
 } qt_prepared;
@@ -58,6 +51,7 @@ struct qt_ledger {
 	struct pending *queue, **queue_tail;
 	size_t queued;
 	bool committing;
+	pthread_t feeder; /* prepares a large group beside its commit (qt_ledger_append) */
 	qt_prepared **batch_ps;
 	qt_receipt **batch_rs;
 };
@@ -65,13 +59,14 @@ struct qt_ledger {
 qt_rc qt_ledger_prepare(const qt_record *r, qt_prepared *p, qt_err *err)
         __attribute__((warn_unused_result));
 void qt_prepared_free(qt_prepared *p);
-qt_rc qt_ledger_commit_prepared(qt_ledger *l, qt_prepared *const *ps, size_t n,
-                                qt_receipt *const *receipts, qt_err *err)
-        __attribute__((warn_unused_result));
 /* The text a leaf carries for a sealed field: base64 of SHA-256(salt || JCS(value)). */
 #define QT_COMMITMENT_B64_LEN 45 /* 44 characters and a NUL */
 void qt_ledger_commitment(const uint8_t *salt, const void *value, size_t n,
                           char out[QT_COMMITMENT_B64_LEN]);
+/* Inner Merkle nodes are stored for every QT_NODE_STRIDE-th level only: the levels between
+ * cost a few hashes to rebuild, and each record writes 1/15 of a node row instead of one. */
+#define QT_NODE_STRIDE 4
+
 /* Stored Merkle node reader for qt_merkle_* (ctx is the qt_store). */
 qt_rc qt_ledger_store_node(void *ctx, unsigned level, uint64_t index, qt_hash *out);
 bool qt_ledger_valid_field(const char *field);

@@ -1,6 +1,6 @@
 /* log.c — the ledger's write path: record → canonical leaf (JCS, non-public fields sealed by
- * salted SHA-256) → one store transaction per group (records, secrets, index rows, Merkle
- * nodes) → fsync → signed checkpoint → persisted → receipts. See verify.c for the reader. */
+ * salted SHA-256) → one store transaction per group (records with their sealed values, index rows,
+ * Merkle nodes) → fsync → signed checkpoint → persisted → receipts. See verify.c for the reader. */
 #include "ledger/log.h"
 
 #include <errno.h>
@@ -89,25 +89,79 @@ void qt_ledger_commitment(const uint8_t *salt, const void *value, size_t n,
 void qt_prepared_free(qt_prepared *p)
 {
 	qt_buf_free(&p->leaf);
-	for (size_t i = 0; i < p->n_secrets; i++)
-		qt_buf_free(&p->secrets[i].value);
-	free(p->secrets);
-	p->secrets = NULL;
-	p->n_secrets = 0;
+	qt_buf_free(&p->sealed);
 }
 
+/* ---- the stored form of sealed fields ----------------------------------------------------
+ * Per field, in field-name order: u8 name length, name, salt, u32 little-endian value
+ * length, value (its JCS). Only the store holds it; the leaf has the commitments. */
+
+static qt_rc sealed_put(qt_buf *b, const char *field, const uint8_t *salt, const json_t *value,
+                        qt_err *err)
+{
+	uint8_t nlen = (uint8_t)strlen(field), vlen[4];
+	size_t at;
+	qt_rc rc;
+
+	if ((rc = qt_buf_append(b, &nlen, 1)) != QT_OK ||
+	    (rc = qt_buf_append(b, field, nlen)) != QT_OK ||
+	    (rc = qt_buf_append(b, salt, QT_LEDGER_SALT_LEN)) != QT_OK ||
+	    (rc = qt_buf_append(b, "\0\0\0\0", 4)) != QT_OK)
+		goto out;
+	at = b->len;
+	if ((rc = qt_jcs_encode(value, b, err)) != QT_OK)
+		goto out;
+	for (int i = 0; i < 4; i++)
+		vlen[i] = (uint8_t)((b->len - at) >> (8 * i));
+	memcpy(b->p + at - 4, vlen, 4);
+out:
+	return rc;
+}
+
+bool qt_sealed_next(const uint8_t **p, const uint8_t *end, qt_sealed_field *f)
+{
+	const uint8_t *s = *p;
+	size_t vlen;
+
+	if (s >= end || (size_t)(end - s) < 1u + s[0] + QT_LEDGER_SALT_LEN + 4 || s[0] == 0 ||
+	    s[0] > 64)
+		return false;
+	memcpy(f->field, s + 1, s[0]);
+	f->field[s[0]] = '\0';
+	f->field_len = s[0];
+	s += 1 + s[0];
+	f->salt = s;
+	s += QT_LEDGER_SALT_LEN;
+	vlen = (size_t)s[0] | (size_t)s[1] << 8 | (size_t)s[2] << 16 | (size_t)s[3] << 24;
+	s += 4;
+	if ((size_t)(end - s) < vlen)
+		return false;
+	f->value = s;
+	f->value_len = vlen;
+	*p = s + vlen;
+	return true;
+}
+
+static int cmp_field(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+#define PUT(lit) qt_buf_append(&p->leaf, lit, sizeof lit - 1)
+
+/* The leaf is laid out by hand in canonical order (body, keys, sealed, ts, type: the top-level
+ * names sorted), with only the caller's body going through the general encoder. */
 qt_rc qt_ledger_prepare(const qt_record *r, qt_prepared *p, qt_err *err)
 {
-	json_t *leaf = json_object(), *keys = NULL, *sealed = NULL;
+	const char *fields[QT_LEDGER_SEALED_MAX];
+	size_t n_fields = 0;
 	char ts[64];
+	const char *t = r->ts;
 	qt_rc rc = QT_OK;
 
 	memset(p, 0, sizeof *p);
 	qt_buf_init(&p->leaf, QT_LEDGER_LEAF_MAX);
-	if (!leaf) {
-		rc = qt_err_set(err, QT_ERR_NOMEM, "out of memory");
-		goto out;
-	}
+	qt_buf_init(&p->sealed, QT_LEDGER_LEAF_MAX);
 	if (!valid_type(r->type)) {
 		rc = qt_err_set(err, QT_ERR_INVALID,
 		                "record type must be 1 to %d characters of a-z 0-9 . _ -",
@@ -118,10 +172,10 @@ qt_rc qt_ledger_prepare(const qt_record *r, qt_prepared *p, qt_err *err)
 		rc = qt_err_set(err, QT_ERR_INVALID, "record body must be a JSON object");
 		goto out;
 	}
-	if (r->ts && !valid_ts(r->ts)) {
+	if (t && !valid_ts(t)) {
 		rc = qt_err_set(err, QT_ERR_INVALID,
 		                "record time '%.40s' is not RFC 3339 UTC (2026-01-31T08:00:00Z)",
-		                r->ts);
+		                t);
 		goto out;
 	}
 	if (r->n_keys > QT_LEDGER_KEYS_MAX) {
@@ -129,58 +183,58 @@ qt_rc qt_ledger_prepare(const qt_record *r, qt_prepared *p, qt_err *err)
 		                QT_LEDGER_KEYS_MAX);
 		goto out;
 	}
-	if (!r->ts)
+	if (r->private_fields && !json_is_object(r->private_fields)) {
+		rc = qt_err_set(err, QT_ERR_INVALID, "private fields must be a JSON object");
+		goto out;
+	}
+	if (r->private_fields && json_object_size(r->private_fields) > QT_LEDGER_SEALED_MAX) {
+		rc = qt_err_set(err, QT_ERR_INVALID, "more than %d private fields in one record",
+		                QT_LEDGER_SEALED_MAX);
+		goto out;
+	}
+	if (!t) {
 		now_ts(ts);
-	json_object_set_new(leaf, "type", json_string(r->type));
-	json_object_set_new(leaf, "ts", json_string(r->ts ? r->ts : ts));
-	json_object_set_new(leaf, "body", r->body ? json_incref((json_t *)r->body) : json_object());
+		t = ts;
+	}
+
+	rc = PUT("{\"body\":");
+	if (rc == QT_OK && r->body)
+		rc = qt_jcs_encode(r->body, &p->leaf, err);
+	else if (rc == QT_OK)
+		rc = PUT("{}");
+	if (rc != QT_OK)
+		goto toobig;
 
 	if (r->n_keys) {
-		keys = json_array();
-		for (size_t i = 0; i < r->n_keys; i++) {
+		rc = PUT(",\"keys\":[");
+		for (size_t i = 0; i < r->n_keys && rc == QT_OK; i++) {
 			const char *k = r->keys[i];
 			size_t kn = k ? strlen(k) : 0;
-			json_t *js = kn ? json_stringn(k, kn) : NULL;
-			if (!js || kn > QT_LEDGER_KEY_MAX) {
-				json_decref(js);
-				rc = qt_err_set(err, QT_ERR_INVALID,
+			qt_err why;
+			if (kn == 0 || kn > QT_LEDGER_KEY_MAX ||
+			    (i > 0 && (rc = PUT(",")) != QT_OK) ||
+			    qt_jcs_string(k, kn, &p->leaf, &why) != QT_OK) {
+				rc = qt_err_set(err, rc == QT_OK ? QT_ERR_INVALID : rc,
 				                "index key %zu must be 1 to %d bytes of UTF-8",
 				                i + 1, QT_LEDGER_KEY_MAX);
 				goto out;
 			}
 			for (size_t j = 0; j < i; j++)
 				if (strcmp(r->keys[j], k) == 0) {
-					json_decref(js);
 					rc = qt_err_set(err, QT_ERR_INVALID,
 					                "index key '%.60s' is listed twice", k);
 					goto out;
 				}
-			json_array_append_new(keys, js);
 		}
-		json_object_set(leaf, "keys", keys);
+		if (rc != QT_OK || (rc = PUT("]")) != QT_OK)
+			goto toobig;
 	}
 
-	if (r->private_fields && json_object_size(r->private_fields) > 0) {
+	if (r->private_fields) {
 		const char *field;
 		json_t *value;
-		size_t i = 0;
-		if (!json_is_object(r->private_fields)) {
-			rc = qt_err_set(err, QT_ERR_INVALID,
-			                "private fields must be a JSON object");
-			goto out;
-		}
-		p->secrets = calloc(json_object_size(r->private_fields), sizeof *p->secrets);
-		sealed = json_object();
-		if (!p->secrets || !sealed) {
-			rc = qt_err_set(err, QT_ERR_NOMEM, "out of memory");
-			goto out;
-		}
 		json_object_foreach((json_t *)r->private_fields, field, value)
 		{
-			qt_secret *s = &p->secrets[i++];
-			char b64[QT_COMMITMENT_B64_LEN];
-			p->n_secrets = i;
-			qt_buf_init(&s->value, QT_LEDGER_LEAF_MAX);
 			if (!qt_ledger_valid_field(field)) {
 				rc = qt_err_set(
 				        err, QT_ERR_INVALID,
@@ -188,42 +242,69 @@ qt_rc qt_ledger_prepare(const qt_record *r, qt_prepared *p, qt_err *err)
 				        field);
 				goto out;
 			}
-			if (json_object_get(r->body, field)) {
+			if (r->body && json_object_get(r->body, field)) {
 				rc = qt_err_set(err, QT_ERR_INVALID,
 				                "field '%s' is both public and private", field);
 				goto out;
 			}
-			snprintf(s->field, sizeof s->field, "%s", field);
-			if ((rc = qt_random(s->salt, sizeof s->salt)) != QT_OK) {
-				rc = qt_err_set(err, rc, "the random source failed");
-				goto out;
-			}
-			rc = qt_jcs_encode(value, &s->value, err);
-			if (rc != QT_OK)
-				goto out;
-			qt_ledger_commitment(s->salt, s->value.p, s->value.len, b64);
-			json_object_set_new(sealed, field, json_string(b64));
+			fields[n_fields++] = field;
 		}
-		json_object_set(leaf, "sealed", sealed);
+		/* field names are ASCII, so byte order is JCS's UTF-16 order */
+		qsort(fields, n_fields, sizeof fields[0], cmp_field);
+	}
+	for (size_t i = 0; i < n_fields; i++) {
+		uint8_t salt[QT_LEDGER_SALT_LEN];
+		char b64[QT_COMMITMENT_B64_LEN];
+		size_t at = p->sealed.len;
+		const uint8_t *v;
+		qt_sealed_field sf;
+
+		if ((rc = qt_random(salt, sizeof salt)) != QT_OK) {
+			rc = qt_err_set(err, rc, "the random source failed");
+			goto out;
+		}
+		rc = sealed_put(&p->sealed, fields[i], salt,
+		                json_object_get(r->private_fields, fields[i]), err);
+		if (rc != QT_OK)
+			goto toobig;
+		v = (const uint8_t *)p->sealed.p + at;
+		if (!qt_sealed_next(&v, (const uint8_t *)p->sealed.p + p->sealed.len, &sf)) {
+			rc = qt_err_set(err, QT_ERR_INVALID, "private field '%s' is too large",
+			                fields[i]);
+			goto out;
+		}
+		qt_ledger_commitment(salt, sf.value, sf.value_len, b64);
+		if ((rc = i == 0 ? PUT(",\"sealed\":{") : PUT(",")) != QT_OK ||
+		    (rc = qt_jcs_string(fields[i], strlen(fields[i]), &p->leaf, err)) != QT_OK ||
+		    (rc = PUT(":\"")) != QT_OK ||
+		    (rc = qt_buf_append(&p->leaf, b64, QT_COMMITMENT_B64_LEN - 1)) != QT_OK ||
+		    (rc = PUT("\"")) != QT_OK || (i + 1 == n_fields && (rc = PUT("}")) != QT_OK))
+			goto toobig;
 	}
 
-	rc = qt_jcs_encode(leaf, &p->leaf, err);
-	if (rc == QT_ERR_TOOBIG)
-		rc = qt_err_set(err, QT_ERR_TOOBIG, "record is larger than %d bytes",
-		                QT_LEDGER_LEAF_MAX);
-	if (rc != QT_OK)
-		goto out;
+	if ((rc = PUT(",\"ts\":")) != QT_OK ||
+	    (rc = qt_jcs_string(t, strlen(t), &p->leaf, err)) != QT_OK ||
+	    (rc = PUT(",\"type\":")) != QT_OK ||
+	    (rc = qt_jcs_string(r->type, strlen(r->type), &p->leaf, err)) != QT_OK ||
+	    (rc = PUT("}")) != QT_OK)
+		goto toobig;
 	qt_merkle_leaf_hash(p->leaf.p, p->leaf.len, &p->leaf_hash);
 	p->keys = r->keys;
 	p->n_keys = r->n_keys;
+	goto out;
+toobig:
+	if (rc == QT_ERR_TOOBIG)
+		rc = qt_err_set(err, QT_ERR_TOOBIG, "record is larger than %d bytes",
+		                QT_LEDGER_LEAF_MAX);
+	else if (rc == QT_ERR_NOMEM)
+		rc = qt_err_set(err, QT_ERR_NOMEM, "out of memory");
 out:
-	json_decref(keys);
-	json_decref(sealed);
-	json_decref(leaf);
 	if (rc != QT_OK)
 		qt_prepared_free(p);
 	return rc;
 }
+
+#undef PUT
 
 /* ---- node cache: nodes touched by one group, so its receipts cost no extra reads ------- */
 
@@ -276,7 +357,7 @@ static qt_rc node_get_cached(void *ctx, unsigned level, uint64_t index, qt_hash 
 		*out = s->hash;
 		goto out;
 	}
-	rc = l->store->ops->node_get(l->store, level, index, out, NULL);
+	rc = qt_ledger_store_node(l->store, level, index, out);
 	if (rc == QT_OK && s) {
 		s->gen = l->cache_gen;
 		s->key = node_key(level, index);
@@ -295,8 +376,8 @@ static qt_rc emit_node(void *ctx, unsigned level, uint64_t index, const qt_hash 
 {
 	emit_ctx *e = ctx;
 	qt_rc rc = QT_OK;
-	/* Level 0 is stored with the record itself. */
-	if (level > 0)
+	/* Level 0 is stored with the record itself; of the levels above, every fourth. */
+	if (level > 0 && level % QT_NODE_STRIDE == 0)
 		rc = e->l->store->ops->node_put(e->l->store, level, index, h, e->err);
 	if (rc == QT_OK)
 		cache_put(e->l, level, index, h);
@@ -425,10 +506,77 @@ out:
 	return rc;
 }
 
+/* ---- preparing a large group on a second thread ------------------------------------------
+ * Turning records into leaves (canonical JSON, salts, hashes) needs nothing from the store,
+ * so for a large group a helper thread prepares record i+1.. while the commit path stages
+ * record i: the two halves of the work run on two cores. */
+
+#define FEED_MIN   512 /* smaller groups are prepared in line */
+#define FEED_CHUNK 64  /* records per wake-up */
+
+typedef struct feed {
+	const qt_record *recs;
+	qt_prepared *ps;
+	size_t n;
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	size_t ready; /* records 0..ready-1 are prepared */
+	bool failed;  /* record `ready` failed: why in rc, err */
+	qt_rc rc;
+	bool cancelled; /* the commit path gave up: stop */
+	qt_err err;
+} feed;
+
+static void *feed_main(void *arg)
+{
+	feed *f = arg;
+	size_t i = 0;
+
+	while (i < f->n) {
+		size_t stop = i + FEED_CHUNK < f->n ? i + FEED_CHUNK : f->n;
+		qt_err one;
+		qt_rc rc = QT_OK;
+		bool bad = false;
+		for (; i < stop; i++)
+			if ((rc = qt_ledger_prepare(&f->recs[i], &f->ps[i], &one)) != QT_OK) {
+				bad = true;
+				break;
+			}
+		pthread_mutex_lock(&f->lock);
+		f->ready = i;
+		if (bad) {
+			f->failed = true;
+			f->rc = rc;
+			f->err = one;
+		}
+		pthread_cond_signal(&f->cond);
+		bad = bad || f->cancelled;
+		pthread_mutex_unlock(&f->lock);
+		if (bad)
+			break;
+	}
+	return NULL;
+}
+
+/* Wait until record i is prepared; a failed record fails the group. */
+static qt_rc feed_wait(feed *f, size_t i, qt_err *err)
+{
+	qt_rc rc = QT_OK;
+
+	pthread_mutex_lock(&f->lock);
+	while (f->ready <= i && !f->failed)
+		pthread_cond_wait(&f->cond, &f->lock);
+	if (f->ready <= i)
+		rc = qt_err_set(err, f->rc, "record %zu: %s", f->ready + 1, f->err.msg);
+	pthread_mutex_unlock(&f->lock);
+	return rc;
+}
+
 /* ---- the commit path -------------------------------------------------------------------- */
 
-qt_rc qt_ledger_commit_prepared(qt_ledger *l, qt_prepared *const *ps, size_t n,
-                                qt_receipt *const *receipts, qt_err *err)
+/* ps[i] may still be in preparation when feed is set: wait for each before staging it. */
+static qt_rc commit_prepared(qt_ledger *l, qt_prepared *const *ps, size_t n,
+                             qt_receipt *const *receipts, feed *fd, qt_err *err)
 {
 	const qt_store_ops *ops = l->store->ops;
 	qt_merkle_builder saved = l->tree;
@@ -448,21 +596,22 @@ qt_rc qt_ledger_commit_prepared(qt_ledger *l, qt_prepared *const *ps, size_t n,
 	saved = l->tree;
 	l->cache_gen++;
 
-	/* 1. stage: records, secrets, index rows and nodes, in one transaction */
+	/* 1. stage: records, index rows and nodes, in one transaction */
 	if ((rc = ops->begin(l->store, err)) != QT_OK)
 		goto fail;
 	for (size_t i = 0; i < n; i++) {
 		const qt_prepared *p = ps[i];
 		uint64_t idx = base + i;
-		if ((rc = ops->record_put(l->store, idx, p->leaf.p, p->leaf.len, &p->leaf_hash,
-		                          err)) != QT_OK)
-			goto fail;
-		for (size_t k = 0; k < p->n_secrets; k++) {
-			const qt_secret *s = &p->secrets[k];
-			if ((rc = ops->secret_put(l->store, idx, s->field, s->salt, sizeof s->salt,
-			                          s->value.p, s->value.len, err)) != QT_OK)
-				goto fail;
+		if (fd && (rc = feed_wait(fd, i, err)) != QT_OK) {
+			/* bad input, found before anything was committed: a clean rollback */
+			ops->rollback(l->store);
+			l->tree = saved;
+			l->size = base;
+			goto out;
 		}
+		if ((rc = ops->record_put(l->store, idx, p->leaf.p, p->leaf.len, &p->leaf_hash,
+		                          p->sealed.p, p->sealed.len, err)) != QT_OK)
+			goto fail;
 		for (size_t k = 0; k < p->n_keys; k++)
 			if ((rc = ops->index_put(l->store, QT_INDEX_KEY, p->keys[k], idx, err)) !=
 			    QT_OK)
@@ -516,31 +665,48 @@ out:
 qt_rc qt_ledger_append(qt_ledger *l, const qt_record *recs, size_t n, qt_receipt *receipts,
                        qt_err *err)
 {
-	qt_prepared *ps = calloc(n ? n : 1, sizeof *ps);
-	qt_prepared **pp = calloc(n ? n : 1, sizeof *pp);
-	qt_receipt **rp = calloc(n ? n : 1, sizeof *rp);
-	size_t done = 0;
+	qt_prepared *ps = NULL, **pp = NULL;
+	qt_receipt **rp = NULL;
+	feed fd = {.recs = recs, .n = n};
+	bool threaded = false;
 	qt_rc rc = QT_OK;
 
+	if (n == 0 || n > QT_LEDGER_GROUP_MAX) {
+		rc = qt_err_set(err, QT_ERR_INVALID, "a group holds 1 to %d records",
+		                QT_LEDGER_GROUP_MAX);
+		goto out;
+	}
+	ps = calloc(n, sizeof *ps);
+	pp = calloc(n, sizeof *pp);
+	rp = calloc(n, sizeof *rp);
 	if (!ps || !pp || !rp) {
 		rc = qt_err_set(err, QT_ERR_NOMEM, "out of memory");
 		goto out;
 	}
-	for (; done < n; done++) {
-		qt_err one;
-		rc = qt_ledger_prepare(&recs[done], &ps[done], &one);
-		if (rc != QT_OK) {
-			rc = qt_err_set(err, rc, "record %zu: %s", done + 1, one.msg);
-			goto out;
-		}
-		pp[done] = &ps[done];
-		rp[done] = receipts ? &receipts[done] : NULL;
+	for (size_t i = 0; i < n; i++) {
+		pp[i] = &ps[i];
+		rp[i] = receipts ? &receipts[i] : NULL;
 	}
+	fd.ps = ps;
+	pthread_mutex_init(&fd.lock, NULL);
+	pthread_cond_init(&fd.cond, NULL);
+	if (n >= FEED_MIN && pthread_create(&l->feeder, NULL, feed_main, &fd) == 0)
+		threaded = true;
+	else
+		feed_main(&fd); /* in line: the same code, already finished */
 	pthread_mutex_lock(&l->lock);
-	rc = qt_ledger_commit_prepared(l, pp, n, rp, err);
+	rc = commit_prepared(l, pp, n, rp, &fd, err);
 	pthread_mutex_unlock(&l->lock);
+	if (threaded) {
+		pthread_mutex_lock(&fd.lock);
+		fd.cancelled = true;
+		pthread_mutex_unlock(&fd.lock);
+		pthread_join(l->feeder, NULL);
+	}
+	pthread_mutex_destroy(&fd.lock);
+	pthread_cond_destroy(&fd.cond);
 out:
-	for (size_t i = 0; ps && i < done; i++)
+	for (size_t i = 0; ps && i < n; i++)
 		qt_prepared_free(&ps[i]);
 	free(ps);
 	free(pp);
@@ -593,7 +759,7 @@ qt_rc qt_ledger_submit(qt_ledger *l, const qt_record *rec, qt_receipt *receipt, 
 			pthread_mutex_unlock(&l->queue_lock);
 
 			pthread_mutex_lock(&l->lock);
-			grc = qt_ledger_commit_prepared(l, ps, n, rs, &gerr);
+			grc = commit_prepared(l, ps, n, rs, NULL, &gerr);
 			pthread_mutex_unlock(&l->lock);
 
 			pthread_mutex_lock(&l->queue_lock);
@@ -855,7 +1021,7 @@ qt_rc qt_ledger_record(qt_ledger *l, uint64_t index, qt_buf *leaf, qt_err *err)
 {
 	qt_rc rc;
 	pthread_mutex_lock(&l->lock);
-	rc = l->store->ops->record_get(l->store, index, leaf, err);
+	rc = l->store->ops->record_get(l->store, index, leaf, NULL, err);
 	pthread_mutex_unlock(&l->lock);
 	return rc;
 }
@@ -875,7 +1041,20 @@ void qt_ledger_verifier(const qt_ledger *l, qt_verifier *out)
 qt_rc qt_ledger_store_node(void *ctx, unsigned level, uint64_t index, qt_hash *out)
 {
 	qt_store *s = ctx;
-	return s->ops->node_get(s, level, index, out, NULL);
+	unsigned below = level % QT_NODE_STRIDE, base = level - below;
+	size_t span = (size_t)1 << below;
+	qt_hash h[1 << (QT_NODE_STRIDE - 1)];
+	qt_rc rc;
+
+	/* A level that is not stored is rebuilt from the 2..8 nodes of the stored level under
+	 * it: one range read instead of one row per node per level. */
+	rc = s->ops->nodes_get(s, base, index << below, span, h, NULL);
+	for (; rc == QT_OK && span > 1; span /= 2)
+		for (size_t i = 0; i < span / 2; i++)
+			qt_merkle_node_hash(&h[2 * i], &h[2 * i + 1], &h[i]);
+	if (rc == QT_OK)
+		*out = h[0];
+	return rc;
 }
 
 /* Both proofs: bounds checked against the committed tree, nodes read in one snapshot. */
@@ -925,7 +1104,8 @@ qt_rc qt_ledger_tile(qt_ledger *l, const qt_tile_ref *ref, qt_buf *out, qt_err *
 		size_t start = out->len;
 		for (unsigned i = 0; i < ref->width && rc == QT_OK; i++) {
 			uint64_t idx = ref->index * QT_TILE_WIDTH + i;
-			if ((rc = l->store->ops->record_get(l->store, idx, &leaf, err)) == QT_OK &&
+			if ((rc = l->store->ops->record_get(l->store, idx, &leaf, NULL, err)) ==
+			            QT_OK &&
 			    (rc = qt_tile_bundle_append(out, leaf.p, leaf.len)) != QT_OK)
 				rc = qt_err_set(err, rc, "entry bundle does not fit the buffer");
 		}

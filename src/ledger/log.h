@@ -15,12 +15,13 @@
 #include "store/store.h"
 #include "util/rc.h"
 
-#define QT_LEDGER_TYPE_MAX  64    /* record type, e.g. "event.ship" */
-#define QT_LEDGER_KEYS_MAX  64    /* index keys per record */
-#define QT_LEDGER_KEY_MAX   400   /* one index key (a canonical code fits) */
-#define QT_LEDGER_LEAF_MAX  65535 /* leaf bytes: fits a tlog-tiles entry bundle */
-#define QT_LEDGER_SALT_LEN  32
-#define QT_LEDGER_GROUP_MAX 10000 /* records in one commit group */
+#define QT_LEDGER_TYPE_MAX   64    /* record type, e.g. "event.ship" */
+#define QT_LEDGER_KEYS_MAX   64    /* index keys per record */
+#define QT_LEDGER_KEY_MAX    400   /* one index key (a canonical code fits) */
+#define QT_LEDGER_LEAF_MAX   65535 /* leaf bytes: fits a tlog-tiles entry bundle */
+#define QT_LEDGER_SALT_LEN   32
+#define QT_LEDGER_GROUP_MAX  10000 /* records in one commit group */
+#define QT_LEDGER_SEALED_MAX 64    /* private fields per record */
 
 typedef struct qt_ledger qt_ledger;
 
@@ -75,6 +76,20 @@ qt_rc qt_ledger_append(qt_ledger *l, const qt_record *recs, size_t n, qt_receipt
  * invalid record fails alone; a commit failure fails its whole group. */
 qt_rc qt_ledger_submit(qt_ledger *l, const qt_record *rec, qt_receipt *receipt, qt_err *err)
         __attribute__((warn_unused_result));
+
+/* One sealed (non-public) field as the store keeps it: the value's JCS and the salt of its
+ * commitment in the leaf. */
+typedef struct qt_sealed_field {
+	char field[65];
+	size_t field_len;
+	const uint8_t *salt; /* QT_LEDGER_SALT_LEN bytes */
+	const uint8_t *value;
+	size_t value_len;
+} qt_sealed_field;
+
+/* Walk a record's stored sealed fields: false at the end or on malformed bytes (then
+ * *p != end). */
+bool qt_sealed_next(const uint8_t **p, const uint8_t *end, qt_sealed_field *f);
 
 uint64_t qt_ledger_size(const qt_ledger *l);
 /* The store underneath, for reads by the owner while no write is in flight. */

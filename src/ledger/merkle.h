@@ -9,7 +9,7 @@
 
 #include "util/rc.h"
 
-#define QT_HASH_LEN 32
+#define QT_HASH_LEN         32
 #define QT_MERKLE_PROOF_MAX 64 /* log2 of any tree we can hold, with room */
 
 typedef struct qt_hash {
@@ -33,24 +33,23 @@ typedef struct qt_merkle_proof {
 
 /* Root of the tree of the first `size` leaves. O(log size) node reads. */
 qt_rc qt_merkle_root(qt_merkle_node_fn get, void *ctx, uint64_t size, qt_hash *root)
-	__attribute__((warn_unused_result));
+        __attribute__((warn_unused_result));
 
 /* RFC 9162 §2.1.3.1 inclusion proof of leaf `index` in the tree of `size` leaves, and
  * §2.1.4.1 consistency proof between sizes size1 <= size2. O(log size) node reads.
  * QT_ERR_INVALID for index >= size, size1 > size2 or size1 == 0. */
 qt_rc qt_merkle_inclusion_proof(qt_merkle_node_fn get, void *ctx, uint64_t index, uint64_t size,
-				qt_merkle_proof *out) __attribute__((warn_unused_result));
-qt_rc qt_merkle_consistency_proof(qt_merkle_node_fn get, void *ctx, uint64_t size1,
-				  uint64_t size2, qt_merkle_proof *out)
-	__attribute__((warn_unused_result));
+                                qt_merkle_proof *out) __attribute__((warn_unused_result));
+qt_rc qt_merkle_consistency_proof(qt_merkle_node_fn get, void *ctx, uint64_t size1, uint64_t size2,
+                                  qt_merkle_proof *out) __attribute__((warn_unused_result));
 
 /* RFC 9162 §2.1.3.2 and §2.1.4.2 verification. */
 bool qt_merkle_verify_inclusion(const qt_hash *leaf_hash, uint64_t index, uint64_t size,
-				const qt_merkle_proof *proof, const qt_hash *root)
-	__attribute__((warn_unused_result));
+                                const qt_merkle_proof *proof, const qt_hash *root)
+        __attribute__((warn_unused_result));
 bool qt_merkle_verify_consistency(uint64_t size1, uint64_t size2, const qt_merkle_proof *proof,
-				  const qt_hash *root1, const qt_hash *root2)
-	__attribute__((warn_unused_result));
+                                  const qt_hash *root1, const qt_hash *root2)
+        __attribute__((warn_unused_result));
 
 /* Incremental tree over appended leaves ("compact range"): keeps one hash per set bit of the
  * size. Used by appends (to know which perfect nodes a new leaf completes) and by verify. */
@@ -61,15 +60,14 @@ typedef struct qt_merkle_builder {
 
 void qt_merkle_builder_init(qt_merkle_builder *b);
 /* Rebuild the builder for a stored tree of `size` leaves (reads O(log size) nodes). */
-qt_rc qt_merkle_builder_load(qt_merkle_builder *b, qt_merkle_node_fn get, void *ctx,
-			     uint64_t size) __attribute__((warn_unused_result));
+qt_rc qt_merkle_builder_load(qt_merkle_builder *b, qt_merkle_node_fn get, void *ctx, uint64_t size)
+        __attribute__((warn_unused_result));
 /* Append one leaf hash. For the leaf and every perfect node it completes, calls
  * emit(ctx, level, index, hash) in increasing level order (emit may be NULL); the first
  * error emit returns stops the push and is returned, leaving the builder unchanged. */
-typedef qt_rc (*qt_merkle_emit_fn)(void *ctx, unsigned level, uint64_t index,
-				   const qt_hash *hash);
-qt_rc qt_merkle_builder_push(qt_merkle_builder *b, const qt_hash *leaf_hash,
-			     qt_merkle_emit_fn emit, void *ctx) __attribute__((warn_unused_result));
+typedef qt_rc (*qt_merkle_emit_fn)(void *ctx, unsigned level, uint64_t index, const qt_hash *hash);
+qt_rc qt_merkle_builder_push(qt_merkle_builder *b, const qt_hash *leaf_hash, qt_merkle_emit_fn emit,
+                             void *ctx) __attribute__((warn_unused_result));
 /* Root of the leaves pushed so far (the empty root for none). */
 void qt_merkle_builder_root(const qt_merkle_builder *b, qt_hash *root);
 

@@ -39,14 +39,19 @@ typedef struct vstate {
 	qt_store *s;
 	qt_verifier v;
 	char origin[QT_NOTE_NAME_MAX + 1];
-	stream secrets, index, cps;
+	stream cps;
 	stream levels[MAX_LEVELS];
 	qt_merkle_builder tree;
 	uint64_t count;
 	saved_cp *saved;
 	size_t n_saved, cap_saved;
 	qt_err *err;
-	keyval keys[QT_LEDGER_KEYS_MAX]; /* one record's index keys, sorted */
+	keyval keys[QT_LEDGER_KEYS_MAX]; /* one record's index keys */
+	/* The index rows the records call for, as a keyed multiset hash: read in the index's
+	 * own order, they are compared as a whole, and only a mismatch costs a second pass. */
+	uint8_t index_key[crypto_shorthash_siphashx24_KEYBYTES];
+	unsigned __int128 index_sum;
+	uint64_t index_rows;
 } vstate;
 
 static qt_rc advance(vstate *st, stream *sm, qt_err *err)
@@ -133,116 +138,118 @@ static bool read_string(const char **p, const char *end, char *out, size_t max, 
 	return true;
 }
 
-static int cmp_keyval(const void *a, const void *b)
-{
-	const keyval *x = a, *y = b;
-	size_t n = x->len < y->len ? x->len : y->len;
-	int c = memcmp(x->key, y->key, n);
-	return c ? c : (x->len > y->len) - (x->len < y->len);
-}
-
 /* ---- per-record checks ------------------------------------------------------------------- */
 
-static qt_rc check_index(vstate *st, uint64_t rec, const leaf_parts *lp, qt_err *err)
+/* Every index row of a record is (name, key, record); fold each into the multiset hash. */
+static void index_fold(const uint8_t *hkey, unsigned __int128 *sum, const char *name,
+                       const char *key, size_t keylen, uint64_t rec)
+{
+	uint8_t in[64 + QT_LEDGER_KEY_MAX + 10], out[crypto_shorthash_siphashx24_BYTES];
+	size_t nlen = strlen(name), n = 0;
+	unsigned __int128 v;
+
+	if (nlen > 64)
+		nlen = 64;
+	if (keylen > QT_LEDGER_KEY_MAX)
+		keylen = QT_LEDGER_KEY_MAX;
+	memcpy(in, name, nlen);
+	n = nlen;
+	in[n++] = 0;
+	memcpy(in + n, key, keylen);
+	n += keylen;
+	in[n++] = 0;
+	for (int i = 0; i < 8; i++)
+		in[n++] = (uint8_t)(rec >> (8 * i));
+	crypto_shorthash_siphashx24(out, in, n, hkey);
+	memcpy(&v, out, sizeof v);
+	*sum += v;
+}
+
+/* A record's index keys, decoded from its leaf's "keys" member. */
+static qt_rc leaf_keys(vstate *st, uint64_t rec, const leaf_parts *lp, size_t *n, qt_err *err)
 {
 	keyval *keys = st->keys;
-	size_t n = 0;
 	qt_rc rc = QT_OK;
 
+	*n = 0;
 	if (lp->keys) {
 		const char *p = lp->keys + 1, *end = lp->keys + lp->keys_len - 1;
 		while (p < end) {
-			if (n == QT_LEDGER_KEYS_MAX ||
-			    !read_string(&p, end, keys[n].key, QT_LEDGER_KEY_MAX, &keys[n].len)) {
+			if (*n == QT_LEDGER_KEYS_MAX ||
+			    !read_string(&p, end, keys[*n].key, QT_LEDGER_KEY_MAX, &keys[*n].len)) {
 				rc = qt_err_set(err, QT_ERR_INVALID,
 				                "record %llu: its index keys are malformed",
 				                (unsigned long long)rec);
 				goto out;
 			}
-			n++;
+			(*n)++;
 			if (p < end && *p == ',')
 				p++;
 		}
-		qsort(keys, n, sizeof keys[0], cmp_keyval);
-	}
-	for (size_t i = 0; i < n; i++) {
-		const qt_store_row *r = &st->index.row;
-		if (!st->index.has || r->a != rec) {
-			rc = qt_err_set(err, QT_ERR_INVALID,
-			                "index row (key, '%.80s') of record %llu is missing",
-			                keys[i].key, (unsigned long long)rec);
-			goto out;
-		}
-		if (strcmp(r->text1, QT_INDEX_KEY) != 0 || strlen(r->text2) != keys[i].len ||
-		    memcmp(r->text2, keys[i].key, keys[i].len) != 0) {
-			rc = qt_err_set(err, QT_ERR_INVALID,
-			                "index row (%.20s, '%.80s') of record %llu does not match "
-			                "the record",
-			                r->text1, r->text2, (unsigned long long)rec);
-			goto out;
-		}
-		if ((rc = advance(st, &st->index, err)) != QT_OK)
-			goto out;
-	}
-	if (st->index.has && st->index.row.a <= rec) {
-		rc = qt_err_set(
-		        err, QT_ERR_INVALID,
-		        "index row (%.20s, '%.80s') of record %llu does not match the record",
-		        st->index.row.text1, st->index.row.text2,
-		        (unsigned long long)st->index.row.a);
-		goto out;
 	}
 out:
 	return rc;
 }
 
-static qt_rc check_secrets(vstate *st, uint64_t rec, const leaf_parts *lp, qt_err *err)
+static qt_rc check_index(vstate *st, uint64_t rec, const leaf_parts *lp, qt_err *err)
+{
+	size_t n;
+	qt_rc rc = leaf_keys(st, rec, lp, &n, err);
+
+	for (size_t i = 0; rc == QT_OK && i < n; i++)
+		index_fold(st->index_key, &st->index_sum, QT_INDEX_KEY, st->keys[i].key,
+		           st->keys[i].len, rec);
+	st->index_rows += rc == QT_OK ? n : 0;
+	return rc;
+}
+
+static qt_rc check_secrets(vstate *st, const qt_store_row *row, const leaf_parts *lp, qt_err *err)
 {
 	const char *p = lp->sealed ? lp->sealed + 1 : NULL;
 	const char *end = lp->sealed ? lp->sealed + lp->sealed_len - 1 : NULL;
+	const uint8_t *sp = row->blob3, *send = row->blob3 + row->len3;
+	unsigned long long rec = (unsigned long long)row->a;
+	qt_sealed_field f;
 	qt_rc rc = QT_OK;
 
+	(void)st;
 	while (p && p < end) {
 		char field[66], sealed[80], b64[QT_COMMITMENT_B64_LEN];
 		size_t flen, slen;
-		const qt_store_row *r = &st->secrets.row;
 
 		if (!read_string(&p, end, field, 65, &flen) || p >= end || *p++ != ':' ||
 		    !read_string(&p, end, sealed, sizeof sealed - 1, &slen)) {
 			rc = qt_err_set(err, QT_ERR_INVALID, "record %llu: malformed sealed fields",
-			                (unsigned long long)rec);
+			                rec);
 			goto out;
 		}
 		if (p < end && *p == ',')
 			p++;
-		if (!st->secrets.has || r->a != rec || strcmp(r->text1, field) != 0) {
+		if (!sp || !qt_sealed_next(&sp, send, &f) || strcmp(f.field, field) != 0) {
 			rc = qt_err_set(err, QT_ERR_INVALID,
-			                "record %llu: sealed field '%s' has no stored value",
-			                (unsigned long long)rec, field);
+			                "record %llu: sealed field '%s' has no stored value", rec,
+			                field);
 			goto out;
 		}
-		if (r->len1 != QT_LEDGER_SALT_LEN) {
-			rc = qt_err_set(err, QT_ERR_INVALID,
-			                "record %llu: sealed field '%s' has a bad salt",
-			                (unsigned long long)rec, field);
-			goto out;
-		}
-		qt_ledger_commitment(r->blob1, r->blob2, r->len2, b64);
+		qt_ledger_commitment(f.salt, f.value, f.value_len, b64);
 		if (strcmp(b64, sealed) != 0) {
 			rc = qt_err_set(err, QT_ERR_INVALID,
 			                "record %llu: stored value of sealed field '%s' does not "
 			                "match its commitment",
-			                (unsigned long long)rec, field);
+			                rec, field);
 			goto out;
 		}
-		if ((rc = advance(st, &st->secrets, err)) != QT_OK)
-			goto out;
 	}
-	if (st->secrets.has && st->secrets.row.a <= rec) {
-		rc = qt_err_set(err, QT_ERR_INVALID,
-		                "stored private value '%.64s' of record %llu is not sealed in the "
-		                "record",
-		                st->secrets.row.text1, (unsigned long long)st->secrets.row.a);
+	if (sp && sp < send) {
+		if (qt_sealed_next(&sp, send, &f))
+			rc = qt_err_set(err, QT_ERR_INVALID,
+			                "stored private value '%.64s' of record %llu is not sealed "
+			                "in the record",
+			                f.field, rec);
+		else
+			rc = qt_err_set(err, QT_ERR_INVALID,
+			                "record %llu: its stored private values are malformed",
+			                rec);
 		goto out;
 	}
 out:
@@ -255,8 +262,10 @@ static qt_rc check_node(void *ctx, unsigned level, uint64_t index, const qt_hash
 	stream *sm;
 	qt_rc rc = QT_OK;
 
-	if (level == 0)
-		return QT_OK; /* compared with the record's stored hash already */
+	/* level 0 is compared with the record's stored hash already; the levels between the
+	 * stored ones are not kept */
+	if (level == 0 || level % QT_NODE_STRIDE != 0)
+		return QT_OK;
 	sm = &st->levels[level];
 	if (!sm->open && (rc = open_stream(st, sm, QT_SCAN_NODES, level, st->err)) != QT_OK)
 		goto out;
@@ -357,7 +366,7 @@ static qt_rc check_record(vstate *st, const qt_store_row *r, qt_err *err)
 		                (unsigned long long)r->a);
 		goto out;
 	}
-	if ((rc = check_secrets(st, r->a, &lp, err)) != QT_OK ||
+	if ((rc = check_secrets(st, r, &lp, err)) != QT_OK ||
 	    (rc = check_index(st, r->a, &lp, err)) != QT_OK)
 		goto out;
 	st->err = err;
@@ -366,6 +375,95 @@ static qt_rc check_record(vstate *st, const qt_store_row *r, qt_err *err)
 	st->count++;
 	rc = check_checkpoints(st, err);
 out:
+	return rc;
+}
+
+/* The slow path, taken only when the index table does not hash to what the records call
+ * for: find the first row that should not be there, or the first that is missing. */
+static qt_rc name_bad_index_row(vstate *st, qt_err *err)
+{
+	qt_store_iter *it = NULL;
+	qt_store_row row;
+	qt_buf leaf;
+	qt_rc rc;
+
+	qt_buf_init(&leaf, QT_LEDGER_LEAF_MAX);
+	if ((rc = st->s->ops->scan(st->s, QT_SCAN_INDEX, 0, &it, err)) != QT_OK)
+		goto out;
+	while ((rc = st->s->ops->next(it, &row, err)) == QT_OK) {
+		leaf_parts lp = {0};
+		size_t n = 0, i;
+		bool found = false;
+		if (strcmp(row.text1, QT_INDEX_KEY) == 0 && row.a < st->count &&
+		    st->s->ops->record_get(st->s, row.a, &leaf, NULL, err) == QT_OK &&
+		    qt_jcs_check(leaf.p, leaf.len, member, &lp, err) == QT_OK &&
+		    leaf_keys(st, row.a, &lp, &n, err) == QT_OK)
+			for (i = 0; i < n && !found; i++)
+				found = st->keys[i].len == strlen(row.text2) &&
+				        memcmp(st->keys[i].key, row.text2, st->keys[i].len) == 0;
+		if (!found) {
+			rc = qt_err_set(err, QT_ERR_INVALID,
+			                row.a < st->count ? "index row (%.20s, '%.80s') of record "
+			                                    "%llu does not match the record"
+			                                  : "index row (%.20s, '%.80s') of record "
+			                                    "%llu has no record",
+			                row.text1, row.text2, (unsigned long long)row.a);
+			goto out;
+		}
+	}
+	if (rc != QT_ERR_NOTFOUND)
+		goto out;
+	/* Every row there is explained by a record, so one the records call for is missing. */
+	for (uint64_t rec = 0; rec < st->count; rec++) {
+		leaf_parts lp = {0};
+		size_t n = 0;
+		if ((rc = st->s->ops->record_get(st->s, rec, &leaf, NULL, err)) != QT_OK ||
+		    (rc = qt_jcs_check(leaf.p, leaf.len, member, &lp, err)) != QT_OK ||
+		    (rc = leaf_keys(st, rec, &lp, &n, err)) != QT_OK)
+			goto out;
+		for (size_t i = 0; i < n; i++) {
+			uint64_t got[1];
+			size_t found = 0;
+			if ((rc = st->s->ops->index_find(st->s, QT_INDEX_KEY, st->keys[i].key,
+			                                 rec == 0 ? UINT64_MAX : rec - 1, got, 1,
+			                                 &found, err)) != QT_OK)
+				goto out;
+			if (found == 0 || got[0] != rec) {
+				rc = qt_err_set(
+				        err, QT_ERR_INVALID,
+				        "index row (key, '%.80s') of record %llu is missing",
+				        st->keys[i].key, (unsigned long long)rec);
+				goto out;
+			}
+		}
+	}
+	rc = qt_err_set(err, QT_ERR_INVALID, "the index table does not match the records");
+out:
+	st->s->ops->scan_close(it);
+	qt_buf_free(&leaf);
+	return rc;
+}
+
+static qt_rc check_index_table(vstate *st, qt_err *err)
+{
+	stream idx = {0};
+	unsigned __int128 sum = 0;
+	uint64_t rows = 0;
+	qt_rc rc;
+
+	if ((rc = open_stream(st, &idx, QT_SCAN_INDEX, 0, err)) != QT_OK)
+		goto out;
+	while (idx.has) {
+		index_fold(st->index_key, &sum, idx.row.text1, idx.row.text2, strlen(idx.row.text2),
+		           idx.row.a);
+		rows++;
+		if ((rc = advance(st, &idx, err)) != QT_OK)
+			goto out;
+	}
+	if (sum != st->index_sum || rows != st->index_rows)
+		rc = name_bad_index_row(st, err);
+out:
+	st->s->ops->scan_close(idx.it);
 	return rc;
 }
 
@@ -404,9 +502,8 @@ qt_rc qt_ledger_verify(const char *db, const char *key,
 	if ((rc = st.s->ops->record_count(st.s, &total, err)) != QT_OK)
 		goto out;
 	qt_merkle_builder_init(&st.tree);
-	if ((rc = open_stream(&st, &st.secrets, QT_SCAN_SECRETS, 0, err)) != QT_OK ||
-	    (rc = open_stream(&st, &st.index, QT_SCAN_INDEX, 0, err)) != QT_OK ||
-	    (rc = open_stream(&st, &st.cps, QT_SCAN_CHECKPOINTS, 0, err)) != QT_OK ||
+	randombytes_buf(st.index_key, sizeof st.index_key);
+	if ((rc = open_stream(&st, &st.cps, QT_SCAN_CHECKPOINTS, 0, err)) != QT_OK ||
 	    (rc = open_stream(&st, &records, QT_SCAN_RECORDS, 0, err)) != QT_OK)
 		goto out;
 	if ((rc = check_checkpoints(&st, err)) != QT_OK) /* the size-0 checkpoint */
@@ -419,20 +516,8 @@ qt_rc qt_ledger_verify(const char *db, const char *key,
 			progress(st.count, total);
 	}
 	/* Anything left over is not explained by the records. */
-	if (st.secrets.has) {
-		rc = qt_err_set(err, QT_ERR_INVALID,
-		                "stored private value '%.64s' of record %llu has no record",
-		                st.secrets.row.text1, (unsigned long long)st.secrets.row.a);
+	if ((rc = check_index_table(&st, err)) != QT_OK)
 		goto out;
-	}
-	if (st.index.has) {
-		rc = qt_err_set(err, QT_ERR_INVALID,
-		                "index row (%.20s, '%.80s') of record %llu has "
-		                "no record",
-		                st.index.row.text1, st.index.row.text2,
-		                (unsigned long long)st.index.row.a);
-		goto out;
-	}
 	if (st.cps.has) {
 		rc = qt_err_set(err, QT_ERR_INVALID,
 		                "checkpoint at size %llu is beyond the tree (%llu records)",
@@ -482,8 +567,6 @@ qt_rc qt_ledger_verify(const char *db, const char *key,
 out:
 	if (st.s) {
 		st.s->ops->scan_close(records.it);
-		st.s->ops->scan_close(st.secrets.it);
-		st.s->ops->scan_close(st.index.it);
 		st.s->ops->scan_close(st.cps.it);
 		for (unsigned level = 0; level < MAX_LEVELS; level++)
 			st.s->ops->scan_close(st.levels[level].it);

@@ -3,6 +3,7 @@
  * triggers, so a stray UPDATE or DELETE in our own code fails loudly. */
 #include "store/store.h"
 
+#include <pthread.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,24 +16,18 @@
  * a migration that shipped is never edited. Migration 1: the ledger. */
 static const char migration_001[] =
         "CREATE TABLE meta(k TEXT PRIMARY KEY, v TEXT NOT NULL) WITHOUT ROWID;"
-        "CREATE TABLE records(idx INTEGER PRIMARY KEY, leaf BLOB NOT NULL, hash BLOB NOT NULL);"
-        "CREATE TABLE secrets(rec INTEGER NOT NULL, field TEXT NOT NULL, salt BLOB NOT NULL,"
-        "  value BLOB NOT NULL, PRIMARY KEY(rec, field)) WITHOUT ROWID;"
+        "CREATE TABLE records(idx INTEGER PRIMARY KEY, leaf BLOB NOT NULL, hash BLOB NOT NULL,"
+        "  sealed BLOB);"
         "CREATE TABLE nodes(level INTEGER NOT NULL, idx INTEGER NOT NULL, hash BLOB NOT NULL,"
         "  PRIMARY KEY(level, idx)) WITHOUT ROWID;"
         "CREATE TABLE checkpoints(size INTEGER PRIMARY KEY, note BLOB NOT NULL);"
-        "CREATE TABLE idx(rec INTEGER NOT NULL, name TEXT NOT NULL, key TEXT NOT NULL,"
-        "  PRIMARY KEY(rec, name, key)) WITHOUT ROWID;"
-        "CREATE INDEX idx_by_key ON idx(name, key, rec);"
+        "CREATE TABLE idx(name TEXT NOT NULL, key TEXT NOT NULL, rec INTEGER NOT NULL,"
+        "  PRIMARY KEY(name, key, rec)) WITHOUT ROWID;"
         "CREATE TRIGGER meta_ro BEFORE UPDATE ON meta BEGIN SELECT RAISE(ABORT,'append-only'); END;"
         "CREATE TRIGGER meta_rd BEFORE DELETE ON meta BEGIN SELECT RAISE(ABORT,'append-only'); END;"
         "CREATE TRIGGER records_ro BEFORE UPDATE ON records BEGIN SELECT "
         "RAISE(ABORT,'append-only'); END;"
         "CREATE TRIGGER records_rd BEFORE DELETE ON records BEGIN SELECT "
-        "RAISE(ABORT,'append-only'); END;"
-        "CREATE TRIGGER secrets_ro BEFORE UPDATE ON secrets BEGIN SELECT "
-        "RAISE(ABORT,'append-only'); END;"
-        "CREATE TRIGGER secrets_rd BEFORE DELETE ON secrets BEGIN SELECT "
         "RAISE(ABORT,'append-only'); END;"
         "CREATE TRIGGER nodes_ro BEFORE UPDATE ON nodes BEGIN SELECT RAISE(ABORT,'append-only'); "
         "END;"
@@ -58,7 +53,6 @@ enum {
 	ST_COUNT,
 	ST_RECORD_PUT,
 	ST_RECORD_GET,
-	ST_SECRET_PUT,
 	ST_NODE_PUT,
 	ST_NODE_GET,
 	ST_LEAF_HASH,
@@ -77,13 +71,14 @@ static const char *const sql[ST_MAX] = {
         [ST_META_GET] = "SELECT v FROM meta WHERE k = ?1",
         [ST_META_PUT] = "INSERT INTO meta(k, v) VALUES (?1, ?2)",
         [ST_COUNT] = "SELECT COALESCE(MAX(idx) + 1, 0) FROM records",
-        [ST_RECORD_PUT] = "INSERT INTO records(idx, leaf, hash) VALUES (?1, ?2, ?3)",
-        [ST_RECORD_GET] = "SELECT leaf FROM records WHERE idx = ?1",
-        [ST_SECRET_PUT] = "INSERT INTO secrets(rec, field, salt, value) VALUES (?1, ?2, ?3, ?4)",
+        [ST_RECORD_PUT] = "INSERT INTO records(idx, leaf, hash, sealed) VALUES (?1, ?2, ?3, ?4)",
+        [ST_RECORD_GET] = "SELECT leaf, sealed FROM records WHERE idx = ?1",
         [ST_NODE_PUT] = "INSERT INTO nodes(level, idx, hash) VALUES (?1, ?2, ?3)",
-        [ST_NODE_GET] = "SELECT hash FROM nodes WHERE level = ?1 AND idx = ?2",
-        [ST_LEAF_HASH] = "SELECT hash FROM records WHERE idx = ?2 AND ?1 = 0",
-        [ST_INDEX_PUT] = "INSERT INTO idx(rec, name, key) VALUES (?1, ?2, ?3)",
+        [ST_NODE_GET] = ("SELECT hash FROM nodes WHERE level = ?1 AND idx >= ?2 AND idx < ?3 "
+                         "ORDER BY idx"),
+        [ST_LEAF_HASH] = "SELECT hash FROM records WHERE idx >= ?2 AND idx < ?3 AND ?1 = 0 "
+                         "ORDER BY idx",
+        [ST_INDEX_PUT] = "INSERT INTO idx(name, key, rec) VALUES (?1, ?2, ?3)",
         [ST_INDEX_FIND] = ("SELECT rec FROM idx WHERE name = ?1 AND key = ?2 AND rec > ?3 "
                            "ORDER BY rec LIMIT ?4"),
         [ST_CP_PUT] = "INSERT INTO checkpoints(size, note) VALUES (?1, ?2)",
@@ -91,19 +86,32 @@ static const char *const sql[ST_MAX] = {
 };
 
 static const char *const scan_sql[] = {
-        [QT_SCAN_RECORDS] = "SELECT idx, leaf, hash FROM records WHERE idx >= ?1 ORDER BY idx",
+        [QT_SCAN_RECORDS] =
+                "SELECT idx, leaf, hash, sealed FROM records WHERE idx >= ?1 ORDER BY idx",
         [QT_SCAN_NODES] = "SELECT level, idx, hash FROM nodes WHERE level = ?1 ORDER BY idx",
-        [QT_SCAN_SECRETS] = ("SELECT rec, field, salt, value FROM secrets WHERE rec >= ?1 "
-                             "ORDER BY rec, field"),
-        [QT_SCAN_INDEX] = "SELECT rec, name, key FROM idx WHERE rec >= ?1 ORDER BY rec, name, key",
+        [QT_SCAN_INDEX] = "SELECT rec, name, key FROM idx WHERE rec >= ?1 ORDER BY name, key, rec",
         [QT_SCAN_CHECKPOINTS] = "SELECT size, note FROM checkpoints WHERE size >= ?1 ORDER BY size",
 };
+
+/* WAL checkpoints run on their own connection and thread, so a commit never waits for the
+ * WAL to be copied into the database; the writer only signals when enough has piled up. */
+#define CKPT_FRAMES    2048  /* ask for a checkpoint past this many WAL pages (32 MiB) */
+#define CKPT_FRAMES_HI 65536 /* the checkpointer is behind: the writer checkpoints itself */
+
+typedef struct checkpointer {
+	pthread_t thread;
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	sqlite3 *db;
+	bool wanted, stop, running;
+} checkpointer;
 
 typedef struct sq_store {
 	qt_store base;
 	sqlite3 *db;
 	sqlite3_stmt *st[ST_MAX];
 	qt_sqlite_vfs *vfs; /* fault-injecting VFS, tests only */
+	checkpointer ck;
 } sq_store;
 
 struct qt_store_iter {
@@ -143,11 +151,80 @@ static qt_rc exec(sq_store *s, const char *text, qt_err *err)
 	return rc;
 }
 
+static void *checkpoint_main(void *arg)
+{
+	checkpointer *ck = arg;
+
+	pthread_mutex_lock(&ck->lock);
+	while (!ck->stop) {
+		if (!ck->wanted) {
+			pthread_cond_wait(&ck->cond, &ck->lock);
+			continue;
+		}
+		ck->wanted = false;
+		pthread_mutex_unlock(&ck->lock);
+		/* PASSIVE never blocks the writer; what it cannot copy now it copies next time. */
+		sqlite3_wal_checkpoint_v2(ck->db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+		pthread_mutex_lock(&ck->lock);
+	}
+	pthread_mutex_unlock(&ck->lock);
+	return NULL;
+}
+
+static int wal_hook(void *arg, sqlite3 *db, const char *name, int frames)
+{
+	sq_store *s = arg;
+	checkpointer *ck = &s->ck;
+
+	if (frames >= CKPT_FRAMES_HI || (!ck->running && frames >= CKPT_FRAMES)) {
+		sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+	} else if (frames >= CKPT_FRAMES) {
+		pthread_mutex_lock(&ck->lock);
+		ck->wanted = true;
+		pthread_cond_signal(&ck->cond);
+		pthread_mutex_unlock(&ck->lock);
+	}
+	return SQLITE_OK;
+}
+
+static void checkpointer_start(sq_store *s, const char *path)
+{
+	checkpointer *ck = &s->ck;
+
+	pthread_mutex_init(&ck->lock, NULL);
+	pthread_cond_init(&ck->cond, NULL);
+	/* Without its own connection or thread the writer checkpoints inline (wal_hook). */
+	if (sqlite3_open_v2(path, &ck->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL) ==
+	            SQLITE_OK &&
+	    sqlite3_busy_timeout(ck->db, 5000) == SQLITE_OK &&
+	    pthread_create(&ck->thread, NULL, checkpoint_main, ck) == 0)
+		ck->running = true;
+	sqlite3_wal_hook(s->db, wal_hook, s);
+}
+
+static void checkpointer_stop(sq_store *s)
+{
+	checkpointer *ck = &s->ck;
+
+	if (ck->running) {
+		pthread_mutex_lock(&ck->lock);
+		ck->stop = true;
+		pthread_cond_signal(&ck->cond);
+		pthread_mutex_unlock(&ck->lock);
+		pthread_join(ck->thread, NULL);
+		ck->running = false;
+	}
+	sqlite3_close(ck->db);
+	ck->db = NULL;
+}
+
 static void sq_close(qt_store *base)
 {
 	sq_store *s = (sq_store *)base;
 	if (!s)
 		return;
+	if (s->db && !sqlite3_db_readonly(s->db, "main"))
+		checkpointer_stop(s);
 	for (int i = 0; i < ST_MAX; i++)
 		sqlite3_finalize(s->st[i]);
 	sqlite3_close(s->db);
@@ -233,17 +310,20 @@ static qt_rc sq_record_count(qt_store *base, uint64_t *count, qt_err *err)
 }
 
 static qt_rc sq_record_put(qt_store *base, uint64_t index, const void *leaf, size_t n,
-                           const qt_hash *h, qt_err *err)
+                           const qt_hash *h, const void *sealed, size_t sealed_len, qt_err *err)
 {
 	sq_store *s = (sq_store *)base;
 	sqlite3_stmt *st = s->st[ST_RECORD_PUT];
 	sqlite3_bind_int64(st, 1, (sqlite3_int64)index);
 	sqlite3_bind_blob(st, 2, leaf, (int)n, SQLITE_STATIC);
 	sqlite3_bind_blob(st, 3, h->b, QT_HASH_LEN, SQLITE_STATIC);
+	if (sealed_len)
+		sqlite3_bind_blob(st, 4, sealed, (int)sealed_len, SQLITE_STATIC);
 	return run(s, ST_RECORD_PUT, err);
 }
 
-static qt_rc sq_record_get(qt_store *base, uint64_t index, qt_buf *leaf, qt_err *err)
+static qt_rc sq_record_get(qt_store *base, uint64_t index, qt_buf *leaf, qt_buf *sealed,
+                           qt_err *err)
 {
 	sq_store *s = (sq_store *)base;
 	sqlite3_stmt *st = s->st[ST_RECORD_GET];
@@ -253,27 +333,23 @@ static qt_rc sq_record_get(qt_store *base, uint64_t index, qt_buf *leaf, qt_err 
 	sqlite3_bind_int64(st, 1, (sqlite3_int64)index);
 	r = sqlite3_step(st);
 	qt_buf_reset(leaf);
-	if (r == SQLITE_ROW)
+	if (sealed)
+		qt_buf_reset(sealed);
+	if (r == SQLITE_ROW) {
 		rc = qt_buf_append(leaf, sqlite3_column_blob(st, 0),
 		                   (size_t)sqlite3_column_bytes(st, 0));
-	else if (r == SQLITE_DONE)
+		if (rc == QT_OK && sealed)
+			rc = qt_buf_append(sealed, sqlite3_column_blob(st, 1),
+			                   (size_t)sqlite3_column_bytes(st, 1));
+		if (rc != QT_OK)
+			rc = qt_err_set(err, rc, "record %llu does not fit in memory",
+			                (unsigned long long)index);
+	} else if (r == SQLITE_DONE)
 		rc = qt_err_set(err, QT_ERR_NOTFOUND, "no record %llu", (unsigned long long)index);
 	else
 		rc = db_error(s, err, "record_get");
 	sqlite3_reset(st);
 	return rc;
-}
-
-static qt_rc sq_secret_put(qt_store *base, uint64_t record, const char *field, const uint8_t *salt,
-                           size_t salt_len, const void *value, size_t n, qt_err *err)
-{
-	sq_store *s = (sq_store *)base;
-	sqlite3_stmt *st = s->st[ST_SECRET_PUT];
-	sqlite3_bind_int64(st, 1, (sqlite3_int64)record);
-	sqlite3_bind_text(st, 2, field, -1, SQLITE_STATIC);
-	sqlite3_bind_blob(st, 3, salt, (int)salt_len, SQLITE_STATIC);
-	sqlite3_bind_blob(st, 4, value, (int)n, SQLITE_STATIC);
-	return run(s, ST_SECRET_PUT, err);
 }
 
 static qt_rc sq_node_put(qt_store *base, unsigned level, uint64_t index, const qt_hash *h,
@@ -287,24 +363,27 @@ static qt_rc sq_node_put(qt_store *base, unsigned level, uint64_t index, const q
 	return run(s, ST_NODE_PUT, err);
 }
 
-static qt_rc sq_node_get(qt_store *base, unsigned level, uint64_t index, qt_hash *h, qt_err *err)
+static qt_rc sq_nodes_get(qt_store *base, unsigned level, uint64_t first, size_t count, qt_hash *h,
+                          qt_err *err)
 {
 	sq_store *s = (sq_store *)base;
 	/* Level 0 is the leaf hash, kept with its record. */
 	sqlite3_stmt *st = s->st[level == 0 ? ST_LEAF_HASH : ST_NODE_GET];
+	size_t got = 0;
 	qt_rc rc = QT_OK;
 	int r;
 
 	sqlite3_bind_int(st, 1, (int)level);
-	sqlite3_bind_int64(st, 2, (sqlite3_int64)index);
-	r = sqlite3_step(st);
-	if (r == SQLITE_ROW && sqlite3_column_bytes(st, 0) == QT_HASH_LEN)
-		memcpy(h->b, sqlite3_column_blob(st, 0), QT_HASH_LEN);
-	else if (r == SQLITE_ROW || r == SQLITE_DONE)
+	sqlite3_bind_int64(st, 2, (sqlite3_int64)first);
+	sqlite3_bind_int64(st, 3, (sqlite3_int64)(first + count));
+	while (got < count && (r = sqlite3_step(st)) == SQLITE_ROW &&
+	       sqlite3_column_bytes(st, 0) == QT_HASH_LEN)
+		memcpy(h[got++].b, sqlite3_column_blob(st, 0), QT_HASH_LEN);
+	if (got < count && r != SQLITE_ROW && r != SQLITE_DONE)
+		rc = db_error(s, err, "nodes_get");
+	else if (got < count)
 		rc = qt_err_set(err, QT_ERR_NOTFOUND, "no Merkle node at level %u index %llu",
-		                level, (unsigned long long)index);
-	else
-		rc = db_error(s, err, "node_get");
+		                level, (unsigned long long)(first + got));
 	sqlite3_reset(st);
 	return rc;
 }
@@ -314,9 +393,9 @@ static qt_rc sq_index_put(qt_store *base, const char *name, const char *key, uin
 {
 	sq_store *s = (sq_store *)base;
 	sqlite3_stmt *st = s->st[ST_INDEX_PUT];
-	sqlite3_bind_int64(st, 1, (sqlite3_int64)record);
-	sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, key, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, key, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, (sqlite3_int64)record);
 	return run(s, ST_INDEX_PUT, err);
 }
 
@@ -416,18 +495,13 @@ static qt_rc sq_next(qt_store_iter *it, qt_store_row *row, qt_err *err)
 		row->len1 = (size_t)sqlite3_column_bytes(st, 1);
 		row->blob2 = sqlite3_column_blob(st, 2);
 		row->len2 = (size_t)sqlite3_column_bytes(st, 2);
+		row->blob3 = sqlite3_column_blob(st, 3);
+		row->len3 = (size_t)sqlite3_column_bytes(st, 3);
 		break;
 	case QT_SCAN_NODES:
 		row->b = (uint64_t)sqlite3_column_int64(st, 1);
 		row->blob1 = sqlite3_column_blob(st, 2);
 		row->len1 = (size_t)sqlite3_column_bytes(st, 2);
-		break;
-	case QT_SCAN_SECRETS:
-		row->text1 = (const char *)sqlite3_column_text(st, 1);
-		row->blob1 = sqlite3_column_blob(st, 2);
-		row->len1 = (size_t)sqlite3_column_bytes(st, 2);
-		row->blob2 = sqlite3_column_blob(st, 3);
-		row->len2 = (size_t)sqlite3_column_bytes(st, 3);
 		break;
 	case QT_SCAN_INDEX:
 		row->text1 = (const char *)sqlite3_column_text(st, 1);
@@ -462,9 +536,8 @@ static const qt_store_ops sqlite_ops = {
         .record_count = sq_record_count,
         .record_put = sq_record_put,
         .record_get = sq_record_get,
-        .secret_put = sq_secret_put,
         .node_put = sq_node_put,
-        .node_get = sq_node_get,
+        .nodes_get = sq_nodes_get,
         .index_put = sq_index_put,
         .index_find = sq_index_find,
         .checkpoint_put = sq_checkpoint_put,
@@ -543,8 +616,9 @@ qt_rc qt_store_sqlite_open(const char *path, const qt_store_opts *opts, qt_store
 	}
 	flags = opts->read_only ? SQLITE_OPEN_READONLY
 	                        : SQLITE_OPEN_READWRITE | (opts->create ? SQLITE_OPEN_CREATE : 0);
-	if (sqlite3_open_v2(path, &s->db, flags | (opts->read_only ? SQLITE_OPEN_NOMUTEX : SQLITE_OPEN_FULLMUTEX),
-			    vfs_name) != SQLITE_OK) {
+	if (sqlite3_open_v2(path, &s->db,
+	                    flags | (opts->read_only ? SQLITE_OPEN_NOMUTEX : SQLITE_OPEN_FULLMUTEX),
+	                    vfs_name) != SQLITE_OK) {
 		rc = qt_err_set(err, QT_ERR_IO, "cannot open %s: %s", path,
 		                s->db ? sqlite3_errmsg(s->db) : "out of memory");
 		goto fail;
@@ -553,8 +627,10 @@ qt_rc qt_store_sqlite_open(const char *path, const qt_store_opts *opts, qt_store
 	sqlite3_busy_timeout(s->db, 5000);
 	/* The ledger depends on every acknowledged commit being on disk: FULL, not NORMAL. */
 	snprintf(pragmas, sizeof pragmas,
-	         "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA cache_size=-%zu;"
+	         "%sPRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA cache_size=-%zu;"
 	         "PRAGMA foreign_keys=OFF; PRAGMA temp_store=MEMORY;",
+	         /* records are appended in large groups: big pages mean fewer of them */
+	         opts->create ? "PRAGMA page_size=16384;" : "",
 	         opts->cache_kib ? opts->cache_kib : (size_t)65536);
 	/* A read-only pass (verify, mirroring) reads every page once: map the file instead
 	 * of copying each page through read(). */
@@ -564,6 +640,12 @@ qt_rc qt_store_sqlite_open(const char *path, const qt_store_opts *opts, qt_store
 		goto fail;
 	if (!opts->read_only && (rc = migrate(s, err)) != QT_OK)
 		goto fail;
+	if (!opts->read_only) {
+		if (opts->faults) /* checkpoint inline: the injected faults stay deterministic */
+			sqlite3_wal_hook(s->db, wal_hook, s);
+		else
+			checkpointer_start(s, path);
+	}
 	for (int i = 0; i < ST_MAX; i++)
 		if (sqlite3_prepare_v3(s->db, sql[i], -1, SQLITE_PREPARE_PERSISTENT, &s->st[i],
 		                       NULL) != SQLITE_OK) {

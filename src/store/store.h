@@ -24,8 +24,8 @@ typedef struct qt_store_faults {
 } qt_store_faults;
 
 typedef struct qt_store_opts {
-	bool create; /* create a new store; fail if one exists */
-	bool read_only;           /* also: used by one thread only */
+	bool create;             /* create a new store; fail if one exists */
+	bool read_only;          /* also: used by one thread only */
 	size_t cache_kib;        /* page cache bound; 0 = backend default */
 	qt_store_faults *faults; /* NULL in production */
 } qt_store_opts;
@@ -33,17 +33,15 @@ typedef struct qt_store_opts {
 /* One row of a scan; which fields are set depends on what is scanned (see qt_store_scan). */
 typedef struct qt_store_row {
 	uint64_t a, b;
-	const uint8_t *blob1, *blob2;
-	size_t len1, len2;
+	const uint8_t *blob1, *blob2, *blob3;
+	size_t len1, len2, len3;
 	const char *text1, *text2;
 } qt_store_row;
 
 typedef enum qt_store_scan_kind {
-	QT_SCAN_RECORDS, /* a = index, blob1 = leaf bytes, blob2 = leaf hash; by index */
+	QT_SCAN_RECORDS, /* a = index, blob1 = leaf, blob2 = leaf hash, blob3 = sealed; by index */
 	QT_SCAN_NODES,   /* a = level, b = index, blob1 = hash; one level (from), by index */
-	QT_SCAN_SECRETS, /* a = record, text1 = field, blob1 = salt, blob2 = value; by record, field
-	                  */
-	QT_SCAN_INDEX,   /* a = record, text1 = index name, text2 = key; by record, name, key */
+	QT_SCAN_INDEX,   /* a = record, text1 = index name, text2 = key; by name, key, record */
 	QT_SCAN_CHECKPOINTS, /* a = tree size, blob1 = signed note; by size */
 } qt_store_scan_kind;
 
@@ -63,15 +61,19 @@ typedef struct qt_store_ops {
 	qt_rc (*meta_put)(qt_store *s, const char *key, const char *value, qt_err *err);
 
 	qt_rc (*record_count)(qt_store *s, uint64_t *count, qt_err *err);
+	/* sealed: the record's non-public values, opaque to the store (sealed_len 0 = none). */
 	qt_rc (*record_put)(qt_store *s, uint64_t index, const void *leaf, size_t n,
-	                    const qt_hash *leaf_hash, qt_err *err);
-	qt_rc (*record_get)(qt_store *s, uint64_t index, qt_buf *leaf, qt_err *err);
-	qt_rc (*secret_put)(qt_store *s, uint64_t record, const char *field, const uint8_t *salt,
-	                    size_t salt_len, const void *value, size_t n, qt_err *err);
-	/* Merkle nodes above the leaves (level >= 1); level 0 is the record's leaf hash. */
+	                    const qt_hash *leaf_hash, const void *sealed, size_t sealed_len,
+	                    qt_err *err);
+	/* sealed may be NULL when only the leaf is wanted. */
+	qt_rc (*record_get)(qt_store *s, uint64_t index, qt_buf *leaf, qt_buf *sealed, qt_err *err);
+	/* Merkle nodes above the leaves (level >= 1); level 0 is the record's leaf hash. Which
+	 * levels are stored is the ledger's choice. nodes_get reads count consecutive nodes of
+	 * one level, QT_ERR_NOTFOUND unless all are there. */
 	qt_rc (*node_put)(qt_store *s, unsigned level, uint64_t index, const qt_hash *h,
 	                  qt_err *err);
-	qt_rc (*node_get)(qt_store *s, unsigned level, uint64_t index, qt_hash *h, qt_err *err);
+	qt_rc (*nodes_get)(qt_store *s, unsigned level, uint64_t first, size_t count, qt_hash *h,
+	                   qt_err *err);
 	qt_rc (*index_put)(qt_store *s, const char *name, const char *key, uint64_t record,
 	                   qt_err *err);
 	/* Records under (name, key) with index > after, ascending, at most max of them. */

@@ -78,7 +78,7 @@ with tempfile.TemporaryDirectory() as d:
     ro = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
     leaf123 = ro.execute("SELECT leaf FROM records WHERE idx = 123").fetchone()[0]
     hash77 = ro.execute("SELECT hash FROM records WHERE idx = 77").fetchone()[0]
-    node35 = ro.execute("SELECT hash FROM nodes WHERE level = 3 AND idx = 5").fetchone()[0]
+    node45 = ro.execute("SELECT hash FROM nodes WHERE level = 4 AND idx = 5").fetchone()[0]
     cp100 = ro.execute("SELECT note FROM checkpoints WHERE size = 100").fetchone()[0]
     ro.close()
     t = os.path.join(d, "t.db")
@@ -90,8 +90,8 @@ with tempfile.TemporaryDirectory() as d:
     flip_in_table(db, t, hash77, "records")
     expect_fail("leaf hash", t, "record 77: stored leaf hash does not match the record")
     # an inner Merkle node
-    flip_in_table(db, t, node35, "nodes")
-    expect_fail("Merkle node", t, "Merkle node level 3 index 5 does not match the tree")
+    flip_in_table(db, t, node45, "nodes")
+    expect_fail("Merkle node", t, "Merkle node level 4 index 5 does not match the tree")
     # a checkpoint's body (the root line) and its signature
     body_end = cp100.find(b"\n\n")
     flip_in_table(db, t, cp100, "checkpoints", body_end - 3)
@@ -102,14 +102,30 @@ with tempfile.TemporaryDirectory() as d:
     flip_in_table(db, t, b"01/06901234567892/21/S42", "idx", 23)
     expect_fail("index row", t, "of record 42")
     # a sealed (non-public) value as stored beside its salt
-    # (the same value is stored for every record; change the first copy in the secrets table)
+    # (the same value is stored for every record; change the first copy in the records table)
     owners, psize = page_owners(db)
     data = bytearray(open(db, "rb").read())
     first = next(i for i in range(len(data)) if data.startswith("张三".encode(), i)
-                 and owners.get(i // psize + 1) == "secrets")
+                 and owners.get(i // psize + 1) == "records")
     data[first + 1] ^= 0x01
     open(t, "wb").write(bytes(data))
     expect_fail("sealed value", t, "sealed field 'buyer'")
+
+    # an index row added, and one taken away (the insider drops the insert-only trigger)
+    shutil.copy(db, t)
+    con = sqlite3.connect(t)
+    con.execute("INSERT INTO idx(name, key, rec) VALUES ('key', '01/06901234567892/21/FAKE', 7)")
+    con.commit()
+    con.close()
+    expect_fail("extra index row", t,
+                "index row (key, '01/06901234567892/21/FAKE') of record 7 does not match")
+    shutil.copy(db, t)
+    con = sqlite3.connect(t)
+    con.execute("DROP TRIGGER idx_rd")
+    con.execute("DELETE FROM idx WHERE rec = 250")
+    con.commit()
+    con.close()
+    expect_fail("missing index row", t, "of record 250 is missing")
 
     # an insider appends a record without the key: no checkpoint covers it
     shutil.copy(db, t)

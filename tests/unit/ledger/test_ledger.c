@@ -114,7 +114,7 @@ static void test_append_and_receipts(void **state)
 	}
 	/* The leaf is canonical JSON and carries commitments, never the private values. */
 	qt_buf_init(&leaf, 1 << 20);
-	assert_int_equal(qt_ledger_store(l)->ops->record_get(qt_ledger_store(l), 0, &leaf, &err),
+	assert_int_equal(qt_ledger_store(l)->ops->record_get(qt_ledger_store(l), 0, &leaf, NULL, &err),
 	                 QT_OK);
 	assert_int_equal(qt_jcs_check(leaf.p, leaf.len, NULL, NULL, &err), QT_OK);
 	assert_null(strstr(leaf.p, "李四"));
