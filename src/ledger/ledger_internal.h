@@ -20,6 +20,8 @@ typedef struct qt_prepared {
 	size_t n_keys;
 } qt_prepared;
 
+#define QT_GROUP_LEVELS 64
+
 typedef struct qt_node_slot {
 	uint64_t gen, key;
 	qt_hash hash;
@@ -45,6 +47,9 @@ struct qt_ledger {
 	char pending_note[QT_NOTE_MAX];
 	qt_node_slot *cache;
 	uint64_t cache_gen;
+	qt_hash *gn; /* the current group's nodes, level by level (see group_node) */
+	size_t gn_off[QT_GROUP_LEVELS];
+	uint64_t gn_base, gn_end; /* its leaves; gn_end 0 = none */
 
 	pthread_mutex_t queue_lock; /* group commit of qt_ledger_submit */
 	pthread_cond_t queue_cond;

@@ -197,7 +197,10 @@ qt_rc qt_ledger_prepare(const qt_record *r, qt_prepared *p, qt_err *err)
 		t = ts;
 	}
 
-	rc = PUT("{\"body\":");
+	/* most records fit in 512 bytes: one allocation, not one per doubling */
+	rc = qt_buf_reserve(&p->leaf, 512);
+	if (rc == QT_OK)
+		rc = PUT("{\"body\":");
 	if (rc == QT_OK && r->body)
 		rc = qt_jcs_encode(r->body, &p->leaf, err);
 	else if (rc == QT_OK)
@@ -346,13 +349,46 @@ static void cache_put(qt_ledger *l, unsigned level, uint64_t index, const qt_has
 	}
 }
 
+/* The nodes a group completes form, level by level, one run of consecutive indexes: kept in
+ * flat arrays they answer the group's own receipts by position, not by a hash lookup. */
+static void group_nodes_start(qt_ledger *l, uint64_t base, uint64_t n)
+{
+	size_t off = 0;
+
+	l->gn_base = base;
+	l->gn_end = base + n;
+	for (unsigned level = 0; level < QT_GROUP_LEVELS; level++) {
+		l->gn_off[level] = off;
+		off += (size_t)(((base + n - 1) >> level) - (base >> level) + 1);
+	}
+}
+
+/* Where a node of the current group lives, or NULL: only nodes the group completed. */
+static qt_hash *group_node(qt_ledger *l, unsigned level, uint64_t index)
+{
+	uint64_t lo;
+
+	if (level >= QT_GROUP_LEVELS || l->gn_end == 0)
+		return NULL;
+	lo = l->gn_base >> level;
+	if (index < lo || index > (l->gn_end - 1) >> level || ((index + 1) << level) > l->gn_end)
+		return NULL;
+	return &l->gn[l->gn_off[level] + (index - lo)];
+}
+
 static qt_rc node_get_cached(void *ctx, unsigned level, uint64_t index, qt_hash *out)
 {
 	qt_ledger *l = ctx;
 	bool hit;
-	qt_node_slot *s = cache_slot(l, level, index, &hit);
+	qt_node_slot *s;
+	qt_hash *g = group_node(l, level, index);
 	qt_rc rc = QT_OK;
 
+	if (g) {
+		*out = *g;
+		return QT_OK;
+	}
+	s = cache_slot(l, level, index, &hit);
 	if (s && hit) {
 		*out = s->hash;
 		goto out;
@@ -379,8 +415,13 @@ static qt_rc emit_node(void *ctx, unsigned level, uint64_t index, const qt_hash 
 	/* Level 0 is stored with the record itself; of the levels above, every fourth. */
 	if (level > 0 && level % QT_NODE_STRIDE == 0)
 		rc = e->l->store->ops->node_put(e->l->store, level, index, h, e->err);
-	if (rc == QT_OK)
-		cache_put(e->l, level, index, h);
+	if (rc == QT_OK) {
+		qt_hash *g = group_node(e->l, level, index);
+		if (g)
+			*g = *h;
+		else
+			cache_put(e->l, level, index, h);
+	}
 	return rc;
 }
 
@@ -469,6 +510,7 @@ static qt_rc resync(qt_ledger *l, qt_err *err)
 
 	qt_buf_init(&note, QT_NOTE_MAX);
 	l->cache_gen++;
+	l->gn_end = 0;
 	if ((rc = l->store->ops->record_count(l->store, &size, err)) != QT_OK)
 		goto out;
 	if ((rc = qt_merkle_builder_load(&l->tree, node_get_cached, l, size)) != QT_OK) {
@@ -581,6 +623,7 @@ static qt_rc commit_prepared(qt_ledger *l, qt_prepared *const *ps, size_t n,
 	const qt_store_ops *ops = l->store->ops;
 	qt_merkle_builder saved = l->tree;
 	emit_ctx ectx = {l, err};
+	qt_merkle_edges edges;
 	qt_hash root;
 	uint64_t base = l->size;
 	qt_rc rc = QT_OK;
@@ -595,6 +638,7 @@ static qt_rc commit_prepared(qt_ledger *l, qt_prepared *const *ps, size_t n,
 	base = l->size;
 	saved = l->tree;
 	l->cache_gen++;
+	group_nodes_start(l, base, n);
 
 	/* 1. stage: records, index rows and nodes, in one transaction */
 	if ((rc = ops->begin(l->store, err)) != QT_OK)
@@ -633,6 +677,7 @@ static qt_rc commit_prepared(qt_ledger *l, qt_prepared *const *ps, size_t n,
 	}
 
 	/* 5. answer (proof reads in one snapshot) */
+	qt_merkle_edges_init(&edges, l->size);
 	if (receipts && (rc = ops->read_begin(l->store, err)) != QT_OK)
 		goto out;
 	for (size_t i = 0; receipts && i < n; i++) {
@@ -644,7 +689,8 @@ static qt_rc commit_prepared(qt_ledger *l, qt_prepared *const *ps, size_t n,
 		r->tree_size = l->size;
 		memcpy(r->checkpoint, l->cp_note, l->cp_note_len + 1);
 		r->checkpoint_len = l->cp_note_len;
-		rc = qt_merkle_inclusion_proof(node_get_cached, l, r->index, l->size, &r->proof);
+		rc = qt_merkle_inclusion_proof_edges(node_get_cached, l, r->index, l->size, &edges,
+		                                     &r->proof);
 		if (rc != QT_OK) {
 			rc = qt_err_set(err, rc, "cannot read the tree for a receipt");
 			break;
@@ -655,6 +701,7 @@ static qt_rc commit_prepared(qt_ledger *l, qt_prepared *const *ps, size_t n,
 	goto out;
 fail:
 	ops->rollback(l->store);
+	l->gn_end = 0;
 	l->tree = saved;
 	l->size = base;
 	l->dirty = true;
@@ -842,6 +889,7 @@ qt_rc qt_ledger_open(const char *db, const qt_ledger_opts *opts, qt_ledger **out
 	}
 	l = calloc(1, sizeof *l);
 	if (!l || !(l->cache = calloc(CACHE_SIZE, sizeof *l->cache)) ||
+	    !(l->gn = calloc(2 * QT_LEDGER_GROUP_MAX + 2 * QT_GROUP_LEVELS, sizeof *l->gn)) ||
 	    !(l->batch_ps = calloc(QT_LEDGER_GROUP_MAX, sizeof *l->batch_ps)) ||
 	    !(l->batch_rs = calloc(QT_LEDGER_GROUP_MAX, sizeof *l->batch_rs))) {
 		rc = qt_err_set(err, QT_ERR_NOMEM, "out of memory");
@@ -895,6 +943,7 @@ void qt_ledger_close(qt_ledger *l)
 	pthread_mutex_destroy(&l->queue_lock);
 	pthread_cond_destroy(&l->queue_cond);
 	free(l->cache);
+	free(l->gn);
 	free(l->batch_ps);
 	free(l->batch_rs);
 	free(l);

@@ -56,13 +56,17 @@ static unsigned tree_height(uint64_t size)
  * at most once per public call: O(log size) reads in total.
  */
 static qt_rc edge_hash(qt_merkle_node_fn get, void *ctx, uint64_t size, unsigned below,
-                       qt_hash *out)
+                       qt_merkle_edges *memo, qt_hash *out)
 {
 	qt_hash node;
 	bool have = false;
 	unsigned k;
 	qt_rc rc = QT_OK;
 
+	if (memo && memo->size == size && below < 64 && (memo->known >> below & 1)) {
+		*out = memo->h[below];
+		goto out;
+	}
 	for (k = 0; k < below && k < 64; k++) {
 		if (!((size >> k) & 1))
 			continue;
@@ -75,6 +79,10 @@ static qt_rc edge_hash(qt_merkle_node_fn get, void *ctx, uint64_t size, unsigned
 			*out = node;
 		have = true;
 	}
+	if (memo && memo->size == size && below < 64) {
+		memo->h[below] = *out;
+		memo->known |= UINT64_C(1) << below;
+	}
 out:
 	return rc;
 }
@@ -85,7 +93,7 @@ qt_rc qt_merkle_root(qt_merkle_node_fn get, void *ctx, uint64_t size, qt_hash *r
 		qt_merkle_empty_root(root);
 		return QT_OK;
 	}
-	return edge_hash(get, ctx, size, 64, root);
+	return edge_hash(get, ctx, size, 64, NULL, root);
 }
 
 /*
@@ -95,7 +103,7 @@ qt_rc qt_merkle_root(qt_merkle_node_fn get, void *ctx, uint64_t size, qt_hash *r
  * right sibling cut short by the end of the tree is the edge subtree below that level.
  */
 static qt_rc append_path(qt_merkle_node_fn get, void *ctx, unsigned level, uint64_t index,
-                         uint64_t size, qt_merkle_proof *out)
+                         uint64_t size, qt_merkle_edges *memo, qt_merkle_proof *out)
 {
 	unsigned top = tree_height(size);
 	unsigned l;
@@ -114,7 +122,7 @@ static qt_rc append_path(qt_merkle_node_fn get, void *ctx, unsigned level, uint6
 		if (sib < size >> l)
 			rc = get(ctx, l, sib, &out->h[out->n]);
 		else
-			rc = edge_hash(get, ctx, size, l, &out->h[out->n]);
+			rc = edge_hash(get, ctx, size, l, memo, &out->h[out->n]);
 		if (rc != QT_OK)
 			goto out;
 		out->n++;
@@ -123,14 +131,26 @@ out:
 	return rc;
 }
 
+void qt_merkle_edges_init(qt_merkle_edges *e, uint64_t size)
+{
+	e->size = size;
+	e->known = 0;
+}
+
 qt_rc qt_merkle_inclusion_proof(qt_merkle_node_fn get, void *ctx, uint64_t index, uint64_t size,
                                 qt_merkle_proof *out)
+{
+	return qt_merkle_inclusion_proof_edges(get, ctx, index, size, NULL, out);
+}
+
+qt_rc qt_merkle_inclusion_proof_edges(qt_merkle_node_fn get, void *ctx, uint64_t index,
+                                      uint64_t size, qt_merkle_edges *edges, qt_merkle_proof *out)
 {
 	qt_rc rc = QT_ERR_INVALID;
 
 	out->n = 0;
 	if (index < size)
-		rc = append_path(get, ctx, 0, index, size, out);
+		rc = append_path(get, ctx, 0, index, size, edges, out);
 	/* A half-filled proof must not look like a usable one. */
 	if (rc != QT_OK)
 		out->n = 0;
@@ -165,7 +185,7 @@ qt_rc qt_merkle_consistency_proof(qt_merkle_node_fn get, void *ctx, uint64_t siz
 			goto out;
 		out->n = 1;
 	}
-	rc = append_path(get, ctx, level, index, size2, out);
+	rc = append_path(get, ctx, level, index, size2, NULL, out);
 out:
 	if (rc != QT_OK)
 		out->n = 0;

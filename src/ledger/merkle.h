@@ -40,6 +40,17 @@ qt_rc qt_merkle_root(qt_merkle_node_fn get, void *ctx, uint64_t size, qt_hash *r
  * QT_ERR_INVALID for index >= size, size1 > size2 or size1 == 0. */
 qt_rc qt_merkle_inclusion_proof(qt_merkle_node_fn get, void *ctx, uint64_t index, uint64_t size,
                                 qt_merkle_proof *out) __attribute__((warn_unused_result));
+/* Many inclusion proofs in one tree size share its right-edge subtree hashes: computed once
+ * into edges (qt_merkle_edges_init with that size first) instead of once per proof. */
+typedef struct qt_merkle_edges {
+	uint64_t size;
+	uint64_t known; /* bit k: h[k] holds the edge subtree below level k */
+	qt_hash h[64];
+} qt_merkle_edges;
+void qt_merkle_edges_init(qt_merkle_edges *e, uint64_t size);
+qt_rc qt_merkle_inclusion_proof_edges(qt_merkle_node_fn get, void *ctx, uint64_t index,
+                                      uint64_t size, qt_merkle_edges *edges, qt_merkle_proof *out)
+        __attribute__((warn_unused_result));
 qt_rc qt_merkle_consistency_proof(qt_merkle_node_fn get, void *ctx, uint64_t size1, uint64_t size2,
                                   qt_merkle_proof *out) __attribute__((warn_unused_result));
 

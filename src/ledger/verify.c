@@ -207,7 +207,7 @@ static qt_rc check_secrets(vstate *st, const qt_store_row *row, const leaf_parts
 {
 	const char *p = lp->sealed ? lp->sealed + 1 : NULL;
 	const char *end = lp->sealed ? lp->sealed + lp->sealed_len - 1 : NULL;
-	const uint8_t *sp = row->blob3, *send = row->blob3 + row->len3;
+	const uint8_t *sp = row->blob3, *send = sp ? sp + row->len3 : NULL;
 	unsigned long long rec = (unsigned long long)row->a;
 	qt_sealed_field f;
 	qt_rc rc = QT_OK;

@@ -50,6 +50,11 @@ static qt_rc reserve(qt_buf *b, size_t extra)
 	return QT_OK;
 }
 
+qt_rc qt_buf_reserve(qt_buf *b, size_t n)
+{
+	return reserve(b, n);
+}
+
 qt_rc qt_buf_append(qt_buf *b, const void *data, size_t n)
 {
 	qt_rc rc = reserve(b, n);

@@ -18,6 +18,8 @@ typedef struct qt_buf {
 void qt_buf_init(qt_buf *b, size_t max);
 void qt_buf_free(qt_buf *b);
 void qt_buf_reset(qt_buf *b); /* len = 0, keeps memory */
+/* Make room for n more bytes now, so a buffer of known typical size grows once. */
+qt_rc qt_buf_reserve(qt_buf *b, size_t n) __attribute__((warn_unused_result));
 
 /* QT_ERR_TOOBIG when the result would exceed max, QT_ERR_NOMEM when allocation fails; the
  * buffer is unchanged on failure. */

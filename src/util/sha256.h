@@ -14,8 +14,7 @@ typedef struct qt_sha256_part {
 	size_t n;
 } qt_sha256_part;
 
-/* SHA-256 of the concatenation of the parts. Thread-safe; no allocation after a thread's
- * first call. Aborts only if OpenSSL cannot provide SHA-256 at all. */
+/* SHA-256 of the concatenation of the parts. Thread-safe; no allocation. */
 void qt_sha256(const qt_sha256_part *parts, size_t n_parts, uint8_t out[QT_SHA256_LEN]);
 
 #endif

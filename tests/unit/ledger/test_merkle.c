@@ -578,6 +578,35 @@ static void test_inclusion_all(void **state)
 			check_inclusion(f, n, m);
 }
 
+/* Proofs sharing one edge memo, in the order a group's receipts are made, are the very
+ * proofs made without it; and a memo for another size is ignored, not used. */
+static void test_inclusion_edges(void **state)
+{
+	fixture *f = *state;
+	store *s = &f->s;
+
+	for (uint64_t n = 1; n <= SMALL_N; n++) {
+		qt_merkle_edges e, stale;
+		qt_merkle_edges_init(&e, n);
+		qt_merkle_edges_init(&stale, n + 1);
+		stale.known = ~UINT64_C(0); /* all "known", all zero: wrong if used */
+		memset(stale.h, 0, sizeof stale.h);
+		store_ask(s, n);
+		for (uint64_t m = 0; m < n; m++) {
+			qt_merkle_proof a, b, c;
+			assert_int_equal(qt_merkle_inclusion_proof(store_get, s, m, n, &a), QT_OK);
+			assert_int_equal(
+			        qt_merkle_inclusion_proof_edges(store_get, s, m, n, &e, &b), QT_OK);
+			assert_int_equal(
+			        qt_merkle_inclusion_proof_edges(store_get, s, m, n, &stale, &c),
+			        QT_OK);
+			if (!proof_eq(&a, &b) || !proof_eq(&a, &c))
+				fail_msg("inclusion(%llu, %llu) differs with an edge memo",
+				         (unsigned long long)m, (unsigned long long)n);
+		}
+	}
+}
+
 /* ---- consistency: every pair of sizes up to SMALL_N ---- */
 
 static void check_consistency(fixture *f, uint64_t m, uint64_t n)
@@ -862,8 +891,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	        cmocka_unit_test(test_known_answers),   cmocka_unit_test(test_edges),
 	        cmocka_unit_test(test_read_errors),     cmocka_unit_test(test_inclusion_all),
-	        cmocka_unit_test(test_consistency_all), cmocka_unit_test(test_builder),
-	        cmocka_unit_test(test_read_counts_big),
+	        cmocka_unit_test(test_inclusion_edges), cmocka_unit_test(test_consistency_all),
+	        cmocka_unit_test(test_builder),         cmocka_unit_test(test_read_counts_big),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
