@@ -27,7 +27,7 @@ typedef struct qt_node_slot {
 	qt_hash hash;
 } qt_node_slot;
 
-struct pending;
+struct job;
 
 struct qt_ledger {
 	qt_store *store;
@@ -53,12 +53,10 @@ struct qt_ledger {
 
 	pthread_mutex_t queue_lock; /* group commit of qt_ledger_submit */
 	pthread_cond_t queue_cond;
-	struct pending *queue, **queue_tail;
-	size_t queued;
+	struct job *queue, **queue_tail;
+	size_t queued; /* jobs waiting for a leader */
 	bool committing;
-	pthread_t feeder; /* prepares a large group beside its commit (qt_ledger_append) */
-	qt_prepared **batch_ps;
-	qt_receipt **batch_rs;
+	struct job **batch_jobs;
 };
 
 qt_rc qt_ledger_prepare(const qt_record *r, qt_prepared *p, qt_err *err)

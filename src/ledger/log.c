@@ -616,58 +616,103 @@ static qt_rc feed_wait(feed *f, size_t i, qt_err *err)
 
 /* ---- the commit path -------------------------------------------------------------------- */
 
-/* ps[i] may still be in preparation when feed is set: wait for each before staging it. */
-static qt_rc commit_prepared(qt_ledger *l, qt_prepared *const *ps, size_t n,
-                             qt_receipt *const *receipts, feed *fd, qt_err *err)
+/* One caller's write: its records (being prepared by a feed, or ready), its receipts, and
+ * the state check that runs inside the group's transaction. */
+typedef struct job {
+	qt_prepared *ps;
+	size_t n;
+	qt_receipt *receipts; /* n of them, or NULL */
+	qt_ledger_apply_fn apply;
+	void *ctx;
+	feed *fd; /* ps still being prepared */
+	qt_rc rc;
+	qt_err err;
+	bool done;
+	struct job *next;
+} job;
+
+/* Stage one job: its state check and changes, then its records. A job that may fail half
+ * way runs under a savepoint, so its failure takes back only its own rows. */
+static qt_rc stage_job(qt_ledger *l, job *j, uint64_t first, emit_ctx *ectx, qt_err *err)
+{
+	const qt_store_ops *ops = l->store->ops;
+	bool sp = j->apply || j->fd;
+	qt_merkle_builder before;
+	qt_rc rc = QT_OK;
+
+	j->rc = QT_OK;
+	if (sp) {
+		before = l->tree;
+		if ((rc = ops->savepoint(l->store, err)) != QT_OK)
+			goto out;
+	}
+	if (j->apply && (j->rc = j->apply(j->ctx, l->store, first, &j->err)) != QT_OK)
+		goto undo;
+	for (size_t i = 0; i < j->n; i++) {
+		const qt_prepared *p = &j->ps[i];
+		uint64_t idx = first + i;
+		if (j->fd && (j->rc = feed_wait(j->fd, i, &j->err)) != QT_OK)
+			goto undo;
+		if ((rc = ops->record_put(l->store, idx, p->leaf.p, p->leaf.len, &p->leaf_hash,
+		                          p->sealed.p, p->sealed.len, err)) != QT_OK)
+			goto out;
+		for (size_t k = 0; k < p->n_keys; k++)
+			if ((rc = ops->index_put(l->store, QT_INDEX_KEY, p->keys[k], idx, err)) !=
+			    QT_OK)
+				goto out;
+		if ((rc = qt_merkle_builder_push(&l->tree, &p->leaf_hash, emit_node, ectx)) !=
+		    QT_OK)
+			goto out;
+	}
+	if (sp)
+		rc = ops->savepoint_release(l->store, err);
+	goto out;
+undo:
+	/* bad input or a broken rule, found before anything was committed: this job only */
+	ops->savepoint_rollback(l->store);
+	l->tree = before;
+out:
+	return rc;
+}
+
+/* One group: every job staged in one transaction, one fsync, one checkpoint, then receipts.
+ * A job refused by its check or its input fails alone (j->rc); a store failure fails the
+ * whole group (the return value). */
+static qt_rc commit_jobs(qt_ledger *l, job *const *jobs, size_t n_jobs, qt_err *err)
 {
 	const qt_store_ops *ops = l->store->ops;
 	qt_merkle_builder saved = l->tree;
 	emit_ctx ectx = {l, err};
 	qt_merkle_edges edges;
 	qt_hash root;
-	uint64_t base = l->size;
+	uint64_t base = l->size, idx, total = 0;
 	qt_rc rc = QT_OK;
 
-	if (n == 0 || n > QT_LEDGER_GROUP_MAX) {
-		rc = qt_err_set(err, QT_ERR_INVALID, "a group holds 1 to %d records",
-		                QT_LEDGER_GROUP_MAX);
-		goto out;
-	}
+	for (size_t k = 0; k < n_jobs; k++)
+		total += jobs[k]->n;
 	if (l->dirty && (rc = resync(l, err)) != QT_OK)
 		goto out;
-	base = l->size;
+	base = idx = l->size;
 	saved = l->tree;
 	l->cache_gen++;
-	group_nodes_start(l, base, n);
+	group_nodes_start(l, base, total);
 
-	/* 1. stage: records, index rows and nodes, in one transaction */
+	/* 1. stage: state changes, records, index rows and nodes, in one transaction */
 	if ((rc = ops->begin(l->store, err)) != QT_OK)
 		goto fail;
-	for (size_t i = 0; i < n; i++) {
-		const qt_prepared *p = ps[i];
-		uint64_t idx = base + i;
-		if (fd && (rc = feed_wait(fd, i, err)) != QT_OK) {
-			/* bad input, found before anything was committed: a clean rollback */
-			ops->rollback(l->store);
-			l->tree = saved;
-			l->size = base;
-			goto out;
-		}
-		if ((rc = ops->record_put(l->store, idx, p->leaf.p, p->leaf.len, &p->leaf_hash,
-		                          p->sealed.p, p->sealed.len, err)) != QT_OK)
+	for (size_t k = 0; k < n_jobs; k++) {
+		if ((rc = stage_job(l, jobs[k], idx, &ectx, err)) != QT_OK)
 			goto fail;
-		for (size_t k = 0; k < p->n_keys; k++)
-			if ((rc = ops->index_put(l->store, QT_INDEX_KEY, p->keys[k], idx, err)) !=
-			    QT_OK)
-				goto fail;
-		if ((rc = qt_merkle_builder_push(&l->tree, &p->leaf_hash, emit_node, &ectx)) !=
-		    QT_OK)
-			goto fail;
+		if (jobs[k]->rc == QT_OK)
+			idx += jobs[k]->n;
 	}
+	l->gn_end = idx > base ? idx : 0; /* only what was staged */
 	/* 2. commit: durable once this returns */
 	if ((rc = ops->commit(l->store, err)) != QT_OK)
 		goto fail;
-	l->size = base + n;
+	l->size = idx;
+	if (idx == base)
+		goto out; /* every job refused: nothing new to sign */
 
 	/* 3. sign and 4. persist the checkpoint */
 	qt_merkle_builder_root(&l->tree, &root);
@@ -678,26 +723,30 @@ static qt_rc commit_prepared(qt_ledger *l, qt_prepared *const *ps, size_t n,
 
 	/* 5. answer (proof reads in one snapshot) */
 	qt_merkle_edges_init(&edges, l->size);
-	if (receipts && (rc = ops->read_begin(l->store, err)) != QT_OK)
+	if ((rc = ops->read_begin(l->store, err)) != QT_OK)
 		goto out;
-	for (size_t i = 0; receipts && i < n; i++) {
-		qt_receipt *r = receipts[i];
-		if (!r)
+	idx = base;
+	for (size_t k = 0; k < n_jobs && rc == QT_OK; k++) {
+		job *j = jobs[k];
+		if (j->rc != QT_OK)
 			continue;
-		r->index = base + i;
-		r->leaf_hash = ps[i]->leaf_hash;
-		r->tree_size = l->size;
-		memcpy(r->checkpoint, l->cp_note, l->cp_note_len + 1);
-		r->checkpoint_len = l->cp_note_len;
-		rc = qt_merkle_inclusion_proof_edges(node_get_cached, l, r->index, l->size, &edges,
-		                                     &r->proof);
-		if (rc != QT_OK) {
-			rc = qt_err_set(err, rc, "cannot read the tree for a receipt");
-			break;
+		for (size_t i = 0; j->receipts && i < j->n; i++) {
+			qt_receipt *r = &j->receipts[i];
+			r->index = idx + i;
+			r->leaf_hash = j->ps[i].leaf_hash;
+			r->tree_size = l->size;
+			memcpy(r->checkpoint, l->cp_note, l->cp_note_len + 1);
+			r->checkpoint_len = l->cp_note_len;
+			rc = qt_merkle_inclusion_proof_edges(node_get_cached, l, r->index, l->size,
+			                                     &edges, &r->proof);
+			if (rc != QT_OK) {
+				rc = qt_err_set(err, rc, "cannot read the tree for a receipt");
+				break;
+			}
 		}
+		idx += j->n;
 	}
-	if (receipts)
-		ops->read_end(l->store);
+	ops->read_end(l->store);
 	goto out;
 fail:
 	ops->rollback(l->store);
@@ -709,94 +758,29 @@ out:
 	return rc;
 }
 
-qt_rc qt_ledger_append(qt_ledger *l, const qt_record *recs, size_t n, qt_receipt *receipts,
-                       qt_err *err)
+/* Group commit: whoever finds no commit running becomes the leader and commits what is
+ * queued, up to a group's worth of records; the others wait for their answer. */
+static qt_rc run_job(qt_ledger *l, job *me, qt_err *err)
 {
-	qt_prepared *ps = NULL, **pp = NULL;
-	qt_receipt **rp = NULL;
-	feed fd = {.recs = recs, .n = n};
-	bool threaded = false;
-	qt_rc rc = QT_OK;
-
-	if (n == 0 || n > QT_LEDGER_GROUP_MAX) {
-		rc = qt_err_set(err, QT_ERR_INVALID, "a group holds 1 to %d records",
-		                QT_LEDGER_GROUP_MAX);
-		goto out;
-	}
-	ps = calloc(n, sizeof *ps);
-	pp = calloc(n, sizeof *pp);
-	rp = calloc(n, sizeof *rp);
-	if (!ps || !pp || !rp) {
-		rc = qt_err_set(err, QT_ERR_NOMEM, "out of memory");
-		goto out;
-	}
-	for (size_t i = 0; i < n; i++) {
-		pp[i] = &ps[i];
-		rp[i] = receipts ? &receipts[i] : NULL;
-	}
-	fd.ps = ps;
-	pthread_mutex_init(&fd.lock, NULL);
-	pthread_cond_init(&fd.cond, NULL);
-	if (n >= FEED_MIN && pthread_create(&l->feeder, NULL, feed_main, &fd) == 0)
-		threaded = true;
-	else
-		feed_main(&fd); /* in line: the same code, already finished */
-	pthread_mutex_lock(&l->lock);
-	rc = commit_prepared(l, pp, n, rp, &fd, err);
-	pthread_mutex_unlock(&l->lock);
-	if (threaded) {
-		pthread_mutex_lock(&fd.lock);
-		fd.cancelled = true;
-		pthread_mutex_unlock(&fd.lock);
-		pthread_join(l->feeder, NULL);
-	}
-	pthread_mutex_destroy(&fd.lock);
-	pthread_cond_destroy(&fd.cond);
-out:
-	for (size_t i = 0; ps && i < n; i++)
-		qt_prepared_free(&ps[i]);
-	free(ps);
-	free(pp);
-	free(rp);
-	return rc;
-}
-
-/* Group commit for concurrent single writes: whoever finds no commit running becomes the
- * leader and commits everything queued, the others wait for their answer. */
-typedef struct pending {
-	qt_prepared prep;
-	qt_receipt *receipt;
-	qt_rc rc;
-	qt_err err;
-	bool done;
-	struct pending *next;
-} pending;
-
-qt_rc qt_ledger_submit(qt_ledger *l, const qt_record *rec, qt_receipt *receipt, qt_err *err)
-{
-	pending me = {.receipt = receipt};
-	qt_rc rc = qt_ledger_prepare(rec, &me.prep, err);
-
-	if (rc != QT_OK)
-		return rc;
 	pthread_mutex_lock(&l->queue_lock);
-	me.next = NULL;
-	*l->queue_tail = &me;
-	l->queue_tail = &me.next;
+	me->next = NULL;
+	me->done = false;
+	*l->queue_tail = me;
+	l->queue_tail = &me->next;
 	l->queued++;
-	while (!me.done) {
+	while (!me->done) {
 		if (!l->committing) {
-			pending *batch = l->queue, *p;
-			qt_prepared **ps = l->batch_ps;
-			qt_receipt **rs = l->batch_rs;
-			size_t n = 0;
+			job *batch = l->queue, *p = batch;
+			job **js = l->batch_jobs;
+			size_t n = 0, records = 0;
 			qt_err gerr;
 			qt_rc grc;
 
-			/* Take up to a group's worth from the head of the queue. */
-			for (p = batch; p && n < QT_LEDGER_GROUP_MAX; p = p->next, n++) {
-				ps[n] = &p->prep;
-				rs[n] = p->receipt;
+			while (p && n < QT_LEDGER_GROUP_MAX &&
+			       (n == 0 || records + p->n <= QT_LEDGER_GROUP_MAX)) {
+				records += p->n;
+				js[n++] = p;
+				p = p->next;
 			}
 			l->queue = p;
 			if (!p)
@@ -806,16 +790,16 @@ qt_rc qt_ledger_submit(qt_ledger *l, const qt_record *rec, qt_receipt *receipt, 
 			pthread_mutex_unlock(&l->queue_lock);
 
 			pthread_mutex_lock(&l->lock);
-			grc = commit_prepared(l, ps, n, rs, NULL, &gerr);
+			grc = commit_jobs(l, js, n, &gerr);
 			pthread_mutex_unlock(&l->lock);
 
 			pthread_mutex_lock(&l->queue_lock);
-			p = batch;
-			for (size_t i = 0; i < n; i++, p = p->next) {
-				p->rc = grc;
-				if (grc != QT_OK)
-					p->err = gerr;
-				p->done = true;
+			for (size_t i = 0; i < n; i++) {
+				if (grc != QT_OK) {
+					js[i]->rc = grc;
+					js[i]->err = gerr;
+				}
+				js[i]->done = true;
 			}
 			l->committing = false;
 			pthread_cond_broadcast(&l->queue_cond);
@@ -824,11 +808,68 @@ qt_rc qt_ledger_submit(qt_ledger *l, const qt_record *rec, qt_receipt *receipt, 
 		}
 	}
 	pthread_mutex_unlock(&l->queue_lock);
-	rc = me.rc;
-	if (rc != QT_OK && err)
-		*err = me.err;
-	qt_prepared_free(&me.prep);
+	if (me->rc != QT_OK && err)
+		*err = me->err;
+	return me->rc;
+}
+
+qt_rc qt_ledger_submit_job(qt_ledger *l, const qt_record *recs, size_t n, qt_ledger_apply_fn apply,
+                           void *ctx, qt_receipt *receipts, qt_err *err)
+{
+	job me = {.n = n, .receipts = receipts, .apply = apply, .ctx = ctx};
+	feed fd = {.recs = recs, .n = n};
+	pthread_t feeder;
+	bool threaded = false;
+	qt_rc rc = QT_OK;
+
+	if (n > QT_LEDGER_GROUP_MAX || (n == 0 && !apply)) {
+		rc = qt_err_set(err, QT_ERR_INVALID, "a group holds 1 to %d records",
+		                QT_LEDGER_GROUP_MAX);
+		goto out;
+	}
+	if (n && !(me.ps = calloc(n, sizeof *me.ps))) {
+		rc = qt_err_set(err, QT_ERR_NOMEM, "out of memory");
+		goto out;
+	}
+	fd.ps = me.ps;
+	pthread_mutex_init(&fd.lock, NULL);
+	pthread_cond_init(&fd.cond, NULL);
+	/* A large job's leaves are prepared beside its staging; a small one's right here,
+	 * so that a bad record is refused before it queues. */
+	if (n >= FEED_MIN && pthread_create(&feeder, NULL, feed_main, &fd) == 0) {
+		threaded = true;
+		me.fd = &fd;
+	} else {
+		feed_main(&fd);
+		if (fd.failed)
+			rc = qt_err_set(err, fd.rc, "record %zu: %s", fd.ready + 1, fd.err.msg);
+	}
+	if (rc == QT_OK)
+		rc = run_job(l, &me, err);
+	if (threaded) {
+		pthread_mutex_lock(&fd.lock);
+		fd.cancelled = true;
+		pthread_mutex_unlock(&fd.lock);
+		pthread_join(feeder, NULL);
+	}
+	pthread_mutex_destroy(&fd.lock);
+	pthread_cond_destroy(&fd.cond);
+out:
+	for (size_t i = 0; me.ps && i < n; i++)
+		qt_prepared_free(&me.ps[i]);
+	free(me.ps);
 	return rc;
+}
+
+qt_rc qt_ledger_append(qt_ledger *l, const qt_record *recs, size_t n, qt_receipt *receipts,
+                       qt_err *err)
+{
+	return qt_ledger_submit_job(l, recs, n, NULL, NULL, receipts, err);
+}
+
+qt_rc qt_ledger_submit(qt_ledger *l, const qt_record *rec, qt_receipt *receipt, qt_err *err)
+{
+	return qt_ledger_submit_job(l, rec, 1, NULL, NULL, receipt, err);
 }
 
 /* ---- open, init, close ------------------------------------------------------------------ */
@@ -890,8 +931,7 @@ qt_rc qt_ledger_open(const char *db, const qt_ledger_opts *opts, qt_ledger **out
 	l = calloc(1, sizeof *l);
 	if (!l || !(l->cache = calloc(CACHE_SIZE, sizeof *l->cache)) ||
 	    !(l->gn = calloc(2 * QT_LEDGER_GROUP_MAX + 2 * QT_GROUP_LEVELS, sizeof *l->gn)) ||
-	    !(l->batch_ps = calloc(QT_LEDGER_GROUP_MAX, sizeof *l->batch_ps)) ||
-	    !(l->batch_rs = calloc(QT_LEDGER_GROUP_MAX, sizeof *l->batch_rs))) {
+	    !(l->batch_jobs = calloc(QT_LEDGER_GROUP_MAX, sizeof *l->batch_jobs))) {
 		rc = qt_err_set(err, QT_ERR_NOMEM, "out of memory");
 		goto fail;
 	}
@@ -944,8 +984,7 @@ void qt_ledger_close(qt_ledger *l)
 	pthread_cond_destroy(&l->queue_cond);
 	free(l->cache);
 	free(l->gn);
-	free(l->batch_ps);
-	free(l->batch_rs);
+	free(l->batch_jobs);
 	free(l);
 }
 

@@ -68,13 +68,24 @@ qt_rc qt_ledger_open(const char *db, const qt_ledger_opts *opts, qt_ledger **out
 void qt_ledger_close(qt_ledger *l);
 
 /* Append n records (n <= QT_LEDGER_GROUP_MAX) as one group: all or none. Receipts (may be
- * NULL) are filled only on success. Not for concurrent use: see qt_ledger_submit. */
+ * NULL) are filled only on success. Thread-safe, like every write below. */
 qt_rc qt_ledger_append(qt_ledger *l, const qt_record *recs, size_t n, qt_receipt *receipts,
                        qt_err *err) __attribute__((warn_unused_result));
 
 /* Thread-safe single write: concurrent callers are gathered into one group commit. An
  * invalid record fails alone; a commit failure fails its whole group. */
 qt_rc qt_ledger_submit(qt_ledger *l, const qt_record *rec, qt_receipt *receipt, qt_err *err)
+        __attribute__((warn_unused_result));
+
+/* A write whose validity depends on the current state. apply runs on the committing thread,
+ * inside the group's transaction and after every earlier write of the group, so it sees
+ * their changes: it checks the rules against the state in the store, writes the state's
+ * new rows, and returns non-OK (with err) to refuse. first is the ledger index the job's
+ * first record will get. A refused job changes nothing and fails alone; the others of its
+ * group still commit. n may be 0 when apply is set (a check with nothing to record). */
+typedef qt_rc (*qt_ledger_apply_fn)(void *ctx, qt_store *s, uint64_t first, qt_err *err);
+qt_rc qt_ledger_submit_job(qt_ledger *l, const qt_record *recs, size_t n, qt_ledger_apply_fn apply,
+                           void *ctx, qt_receipt *receipts, qt_err *err)
         __attribute__((warn_unused_result));
 
 /* One sealed (non-public) field as the store keeps it: the value's JCS and the salt of its

@@ -48,6 +48,9 @@ enum {
 	ST_BEGIN_READ,
 	ST_COMMIT,
 	ST_ROLLBACK,
+	ST_SAVEPOINT,
+	ST_RELEASE,
+	ST_ROLLBACK_TO,
 	ST_META_GET,
 	ST_META_PUT,
 	ST_COUNT,
@@ -68,6 +71,9 @@ static const char *const sql[ST_MAX] = {
         [ST_BEGIN_READ] = "BEGIN DEFERRED",
         [ST_COMMIT] = "COMMIT",
         [ST_ROLLBACK] = "ROLLBACK",
+        [ST_SAVEPOINT] = "SAVEPOINT job",
+        [ST_RELEASE] = "RELEASE job",
+        [ST_ROLLBACK_TO] = "ROLLBACK TO job",
         [ST_META_GET] = "SELECT v FROM meta WHERE k = ?1",
         [ST_META_PUT] = "INSERT INTO meta(k, v) VALUES (?1, ?2)",
         [ST_COUNT] = "SELECT COALESCE(MAX(idx) + 1, 0) FROM records",
@@ -252,6 +258,24 @@ static void sq_rollback(qt_store *base)
 	sq_store *s = (sq_store *)base;
 	if (!sqlite3_get_autocommit(s->db))
 		(void)run(s, ST_ROLLBACK, NULL);
+}
+
+static qt_rc sq_savepoint(qt_store *base, qt_err *err)
+{
+	return run((sq_store *)base, ST_SAVEPOINT, err);
+}
+
+static qt_rc sq_savepoint_release(qt_store *base, qt_err *err)
+{
+	return run((sq_store *)base, ST_RELEASE, err);
+}
+
+static void sq_savepoint_rollback(qt_store *base)
+{
+	sq_store *s = (sq_store *)base;
+	/* ROLLBACK TO keeps the savepoint open; RELEASE closes it, leaving the rows before it */
+	(void)run(s, ST_ROLLBACK_TO, NULL);
+	(void)run(s, ST_RELEASE, NULL);
 }
 
 static qt_rc sq_read_begin(qt_store *base, qt_err *err)
@@ -531,6 +555,9 @@ static const qt_store_ops sqlite_ops = {
         .begin = sq_begin,
         .commit = sq_commit,
         .rollback = sq_rollback,
+        .savepoint = sq_savepoint,
+        .savepoint_release = sq_savepoint_release,
+        .savepoint_rollback = sq_savepoint_rollback,
         .read_begin = sq_read_begin,
         .read_end = sq_read_end,
         .meta_get = sq_meta_get,

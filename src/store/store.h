@@ -53,6 +53,11 @@ typedef struct qt_store_ops {
 	qt_rc (*begin)(qt_store *s, qt_err *err);
 	qt_rc (*commit)(qt_store *s, qt_err *err);
 	void (*rollback)(qt_store *s);
+	/* One level of savepoint inside a write transaction: one caller's part of a group
+	 * commit can be taken back alone. */
+	qt_rc (*savepoint)(qt_store *s, qt_err *err);
+	qt_rc (*savepoint_release)(qt_store *s, qt_err *err);
+	void (*savepoint_rollback)(qt_store *s);
 	/* A consistent snapshot for a run of reads (one lock, not one per read). */
 	qt_rc (*read_begin)(qt_store *s, qt_err *err);
 	void (*read_end)(qt_store *s);

@@ -114,8 +114,9 @@ static void test_append_and_receipts(void **state)
 	}
 	/* The leaf is canonical JSON and carries commitments, never the private values. */
 	qt_buf_init(&leaf, 1 << 20);
-	assert_int_equal(qt_ledger_store(l)->ops->record_get(qt_ledger_store(l), 0, &leaf, NULL, &err),
-	                 QT_OK);
+	assert_int_equal(
+	        qt_ledger_store(l)->ops->record_get(qt_ledger_store(l), 0, &leaf, NULL, &err),
+	        QT_OK);
 	assert_int_equal(qt_jcs_check(leaf.p, leaf.len, NULL, NULL, &err), QT_OK);
 	assert_null(strstr(leaf.p, "李四"));
 	assert_null(strstr(leaf.p, "138"));
@@ -306,6 +307,101 @@ static void test_group_commit(void **state)
 	verify_ok(db, 408);
 }
 
+/* Jobs with a state check: each runs in the group's transaction after the earlier ones, sees
+ * their changes, and a refused one takes back only its own changes and records. */
+typedef struct job_arg {
+	qt_ledger *l;
+	const char *mark;    /* meta key this job writes */
+	const char *needs;   /* meta key that must exist already (NULL: none) */
+	bool refuse;         /* write the mark, then refuse */
+	uint64_t first_seen; /* the index apply was given */
+	qt_rc rc;
+	qt_receipt r[2];
+} job_arg;
+
+static qt_rc job_apply(void *ctx, qt_store *s, uint64_t first, qt_err *err)
+{
+	job_arg *a = ctx;
+	qt_buf v;
+	qt_rc rc;
+
+	a->first_seen = first;
+	qt_buf_init(&v, 100);
+	rc = a->needs ? s->ops->meta_get(s, a->needs, &v, err) : QT_OK;
+	qt_buf_free(&v);
+	if (rc == QT_OK)
+		rc = s->ops->meta_put(s, a->mark, "1", err);
+	if (rc == QT_OK && a->refuse)
+		rc = qt_err_set(err, QT_ERR_INVALID, "refused by the rules");
+	return rc;
+}
+
+static void *job_thread(void *p)
+{
+	job_arg *a = p;
+	json_t *body = json_pack("{s:s}", "mark", a->mark);
+	qt_record recs[2] = {{.type = "t", .body = body}, {.type = "t", .body = body}};
+	qt_err err;
+	a->rc = qt_ledger_submit_job(a->l, recs, 2, job_apply, a, a->r, &err);
+	json_decref(body);
+	return NULL;
+}
+
+static void test_jobs(void **state)
+{
+	char db[300];
+	qt_ledger *l;
+	qt_store *s;
+	qt_store_opts so = {.read_only = true};
+	qt_buf v;
+	qt_err err;
+	pthread_t t[3];
+	job_arg a[3] = {{.mark = "job.a"},
+	                {.mark = "job.b", .refuse = true},
+	                {.mark = "job.c", .needs = "job.a"}};
+	(void)state;
+
+	make_db(db, sizeof db, "jobs.db");
+	assert_int_equal(qt_ledger_open(db, NULL, &l, &err), QT_OK);
+	/* hold the commit path so that all three queue into one group, in this order */
+	pthread_mutex_lock(&l->lock);
+	for (int i = 0; i < 3; i++) {
+		bool there = false;
+		a[i].l = l;
+		pthread_create(&t[i], NULL, job_thread, &a[i]);
+		while (!there) { /* the first becomes the leader; the next ones queue behind it */
+			nanosleep(&(struct timespec){0, 1000000}, NULL);
+			pthread_mutex_lock(&l->queue_lock);
+			there = i == 0 ? l->committing : l->queued == (size_t)i;
+			pthread_mutex_unlock(&l->queue_lock);
+		}
+	}
+	pthread_mutex_unlock(&l->lock);
+	for (int i = 0; i < 3; i++)
+		pthread_join(t[i], NULL);
+	/* the first job went alone (it was the leader), b and c in the second group */
+	assert_int_equal(a[0].rc, QT_OK);
+	assert_int_equal(a[1].rc, QT_ERR_INVALID);
+	assert_int_equal(a[2].rc, QT_OK);
+	assert_int_equal(a[0].first_seen, 0);
+	assert_int_equal(a[1].first_seen, 2);
+	assert_int_equal(a[2].first_seen, 2); /* b's indexes went back to the pool */
+	assert_int_equal(a[2].r[0].index, 2);
+	assert_int_equal(a[2].r[1].index, 3);
+	check_receipt(l, &a[2].r[1]);
+	assert_int_equal(qt_ledger_size(l), 4);
+	qt_ledger_close(l);
+
+	qt_buf_init(&v, 100);
+	assert_int_equal(qt_store_open(db, &so, &s, &err), QT_OK);
+	assert_int_equal(s->ops->meta_get(s, "job.a", &v, &err), QT_OK);
+	assert_int_equal(s->ops->meta_get(s, "job.c", &v, &err), QT_OK);
+	assert_int_equal(s->ops->meta_get(s, "job.b", &v, &err), QT_ERR_NOTFOUND);
+	s->ops->close(s);
+	qt_buf_free(&v);
+	verify_ok(db, 4);
+}
+
 /* The fault is armed just before the second group, so it fires inside that group's commit
  * path: staging writes, the commit's fsync, the checkpoint's write or fsync, or signing.
  * Returns whether that group failed. Either way: earlier receipts stay good, the next write
@@ -482,6 +578,7 @@ int main(void)
 	        cmocka_unit_test(test_append_and_receipts),
 	        cmocka_unit_test(test_bad_records_change_nothing),
 	        cmocka_unit_test(test_group_commit),
+	        cmocka_unit_test(test_jobs),
 	        cmocka_unit_test(test_faults),
 	        cmocka_unit_test(test_tiles_and_key_file),
 	};
