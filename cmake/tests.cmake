@@ -13,6 +13,17 @@ foreach(src ${QT_UNIT_TESTS})
 endforeach()
 
 # CLI contract tests: shell scripts that run the real binary.
+# Black-box API tests: a real server on a real database, answers checked against
+# docs/openapi.yaml. Debian's python (python3-yaml, python3-jsonschema), not a user's pyenv.
+find_program(QT_SYSTEM_PYTHON NAMES python3 PATHS /usr/bin NO_DEFAULT_PATH)
+file(GLOB QT_API_TESTS CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/tests/api/test_*.py)
+foreach(script ${QT_API_TESTS})
+  get_filename_component(name ${script} NAME_WE)
+  add_test(NAME api/${name} COMMAND ${QT_SYSTEM_PYTHON} ${script} $<TARGET_FILE:qtrace>
+           WORKING_DIRECTORY ${CMAKE_SOURCE_DIR}/tests/api)
+  set_tests_properties(api/${name} PROPERTIES TIMEOUT 600)
+endforeach()
+
 file(GLOB QT_CLI_TESTS CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/tests/cli/test_*.sh)
 foreach(script ${QT_CLI_TESTS})
   get_filename_component(name ${script} NAME_WE)

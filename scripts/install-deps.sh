@@ -7,6 +7,7 @@ set -euo pipefail
 packages=(
   build-essential cmake ninja-build pkg-config clang libclang-rt-14-dev python3
   libsodium-dev libjansson-dev libcmocka-dev libsqlite3-dev sqlite3 libssl-dev
+  libmicrohttpd-dev python3-yaml python3-jsonschema curl
 )
 
 missing=()

@@ -18,6 +18,11 @@ static void usage(FILE *f)
 	      "                               create a ledger database and its signing key\n"
 	      "  verify --db FILE [--key VKEY]\n"
 	      "                               check every record, node and checkpoint\n"
+	      "  serve --db FILE [--listen HOST:PORT] [--threads N] [--access-log FILE|-|off]\n"
+	      "                               run the platform's HTTP server\n"
+	      "  account add --db FILE --role regulator|inspection|system --name NAME\n"
+	      "              [--jurisdiction 00|PP|PPCC]\n"
+	      "                               an account that does not register itself\n"
 	      "  help                         this text\n",
 	      f);
 }
@@ -38,6 +43,10 @@ int main(int argc, char **argv)
 		status = qt_cmd_init(argc - 2, argv + 2);
 	else if (strcmp(argv[1], "verify") == 0)
 		status = qt_cmd_verify(argc - 2, argv + 2);
+	else if (strcmp(argv[1], "serve") == 0)
+		status = qt_cmd_serve(argc - 2, argv + 2);
+	else if (strcmp(argv[1], "account") == 0)
+		status = qt_cmd_account(argc - 2, argv + 2);
 	else if (strcmp(argv[1], "help") == 0 || strcmp(argv[1], "--help") == 0 ||
 	         strcmp(argv[1], "-h") == 0) {
 		usage(stdout);

@@ -39,7 +39,8 @@ struct qt_ledger {
 	pthread_mutex_t lock; /* the commit path and the tree */
 	uint64_t size;
 	qt_merkle_builder tree;
-	bool dirty; /* a commit path failed: reload from the store first */
+	bool dirty;              /* a commit path failed: reload from the store first */
+	pthread_mutex_t cp_lock; /* the latest checkpoint, for readers beside the commit path */
 	uint64_t cp_size;
 	qt_hash cp_root;
 	char cp_note[QT_NOTE_MAX];
@@ -54,7 +55,8 @@ struct qt_ledger {
 	pthread_mutex_t queue_lock; /* group commit of qt_ledger_submit */
 	pthread_cond_t queue_cond;
 	struct job *queue, **queue_tail;
-	size_t queued; /* jobs waiting for a leader */
+	size_t queued;         /* jobs waiting for a leader */
+	qt_ledger_stats stats; /* under queue_lock */
 	bool committing;
 	struct job **batch_jobs;
 };

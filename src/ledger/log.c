@@ -18,6 +18,7 @@
 #include "ledger/ledger_internal.h"
 #include "util/random.h"
 #include "util/sha256.h"
+#include "util/timefmt.h"
 
 /* ---- records → leaves ------------------------------------------------------------------ */
 
@@ -44,37 +45,6 @@ bool qt_ledger_valid_field(const char *f)
 		if (!((f[i] >= 'a' && f[i] <= 'z') || (f[i] >= '0' && f[i] <= '9') || f[i] == '_'))
 			return false;
 	return true;
-}
-
-/* "2026-11-21T05:17:01.123Z" — RFC 3339 in UTC, the only form records carry. */
-static bool valid_ts(const char *ts)
-{
-	static const char shape[] = "dddd-dd-ddTdd:dd:dd";
-	size_t n = strlen(ts), i;
-	for (i = 0; shape[i]; i++) {
-		if (i >= n)
-			return false;
-		if (shape[i] == 'd' ? (ts[i] < '0' || ts[i] > '9') : ts[i] != shape[i])
-			return false;
-	}
-	if (ts[i] == '.') {
-		size_t digits = 0;
-		for (i++; ts[i] >= '0' && ts[i] <= '9'; i++)
-			digits++;
-		if (digits == 0 || digits > 9)
-			return false;
-	}
-	return ts[i] == 'Z' && ts[i + 1] == '\0';
-}
-
-static void now_ts(char out[64])
-{
-	struct timespec t;
-	struct tm tm;
-	clock_gettime(CLOCK_REALTIME, &t);
-	gmtime_r(&t.tv_sec, &tm);
-	snprintf(out, 64, "%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ", tm.tm_year + 1900, tm.tm_mon + 1,
-	         tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, t.tv_nsec / 1000000);
 }
 
 void qt_ledger_commitment(const uint8_t *salt, const void *value, size_t n,
@@ -172,7 +142,7 @@ qt_rc qt_ledger_prepare(const qt_record *r, qt_prepared *p, qt_err *err)
 		rc = qt_err_set(err, QT_ERR_INVALID, "record body must be a JSON object");
 		goto out;
 	}
-	if (t && !valid_ts(t)) {
+	if (t && !qt_time_valid(t)) {
 		rc = qt_err_set(err, QT_ERR_INVALID,
 		                "record time '%.40s' is not RFC 3339 UTC (2026-01-31T08:00:00Z)",
 		                t);
@@ -193,7 +163,7 @@ qt_rc qt_ledger_prepare(const qt_record *r, qt_prepared *p, qt_err *err)
 		goto out;
 	}
 	if (!t) {
-		now_ts(ts);
+		qt_time_now(ts);
 		t = ts;
 	}
 
@@ -488,9 +458,11 @@ static qt_rc sign_checkpoint(qt_ledger *l, uint64_t size, const qt_hash *root, q
 		l->store->ops->rollback(l->store);
 		goto out;
 	}
+	pthread_mutex_lock(&l->cp_lock);
 	memcpy(l->cp_note, l->pending_note, note_len + 1);
 	l->cp_note_len = note_len;
 	l->cp_size = size;
+	pthread_mutex_unlock(&l->cp_lock);
 	l->cp_root = *root;
 out:
 	return rc;
@@ -530,10 +502,12 @@ static qt_rc resync(qt_ledger *l, qt_err *err)
 		                (unsigned long long)cp.size, (unsigned long long)size);
 		goto out;
 	}
+	pthread_mutex_lock(&l->cp_lock);
 	memcpy(l->cp_note, note.p, note.len);
 	l->cp_note[note.len] = '\0';
 	l->cp_note_len = note.len;
 	l->cp_size = cp.size;
+	pthread_mutex_unlock(&l->cp_lock);
 	l->cp_root = cp.root;
 	l->size = size;
 	if (size > cp.size) {
@@ -794,11 +768,16 @@ static qt_rc run_job(qt_ledger *l, job *me, qt_err *err)
 			pthread_mutex_unlock(&l->lock);
 
 			pthread_mutex_lock(&l->queue_lock);
+			l->stats.commits++;
 			for (size_t i = 0; i < n; i++) {
 				if (grc != QT_OK) {
 					js[i]->rc = grc;
 					js[i]->err = gerr;
 				}
+				if (js[i]->rc == QT_OK)
+					l->stats.jobs_ok++;
+				else
+					l->stats.jobs_refused++;
 				js[i]->done = true;
 			}
 			l->committing = false;
@@ -936,6 +915,7 @@ qt_rc qt_ledger_open(const char *db, const qt_ledger_opts *opts, qt_ledger **out
 		goto fail;
 	}
 	pthread_mutex_init(&l->lock, NULL);
+	pthread_mutex_init(&l->cp_lock, NULL);
 	pthread_mutex_init(&l->queue_lock, NULL);
 	pthread_cond_init(&l->queue_cond, NULL);
 	l->queue_tail = &l->queue;
@@ -980,6 +960,7 @@ void qt_ledger_close(qt_ledger *l)
 		l->store->ops->close(l->store);
 	qt_note_signer_wipe(&l->signer);
 	pthread_mutex_destroy(&l->lock);
+	pthread_mutex_destroy(&l->cp_lock);
 	pthread_mutex_destroy(&l->queue_lock);
 	pthread_cond_destroy(&l->queue_cond);
 	free(l->cache);
@@ -1121,6 +1102,27 @@ const char *qt_ledger_checkpoint(const qt_ledger *l, uint64_t *size)
 	return l->cp_note;
 }
 
+void qt_ledger_get_stats(qt_ledger *l, qt_ledger_stats *out)
+{
+	pthread_mutex_lock(&l->queue_lock);
+	*out = l->stats;
+	pthread_mutex_unlock(&l->queue_lock);
+}
+
+size_t qt_ledger_checkpoint_copy(qt_ledger *l, char *out, size_t outsz, uint64_t *size)
+{
+	size_t n;
+	pthread_mutex_lock(&l->cp_lock);
+	n = l->cp_note_len < outsz ? l->cp_note_len : 0;
+	memcpy(out, l->cp_note, n);
+	if (outsz)
+		out[n] = '\0';
+	if (size)
+		*size = l->cp_size;
+	pthread_mutex_unlock(&l->cp_lock);
+	return n;
+}
+
 void qt_ledger_verifier(const qt_ledger *l, qt_verifier *out)
 {
 	*out = l->verifier;
@@ -1145,55 +1147,72 @@ qt_rc qt_ledger_store_node(void *ctx, unsigned level, uint64_t index, qt_hash *o
 	return rc;
 }
 
-/* Both proofs: bounds checked against the committed tree, nodes read in one snapshot. */
-static qt_rc proof(qt_ledger *l, bool inclusion, uint64_t a, uint64_t b, qt_merkle_proof *out,
-                   qt_err *err)
+/* Both proofs: bounds checked against a committed tree size, nodes read in one snapshot. */
+static qt_rc proof_at(qt_store *s, uint64_t size, bool inclusion, uint64_t a, uint64_t b,
+                      qt_merkle_proof *out, qt_err *err)
 {
 	qt_rc rc;
 
-	pthread_mutex_lock(&l->lock);
-	if (inclusion ? (b > l->size || a >= b) : (b > l->size || a > b || a == 0)) {
+	if (inclusion ? (b > size || a >= b) : (b > size || a > b || a == 0)) {
 		rc = qt_err_set(
 		        err, QT_ERR_INVALID,
 		        inclusion ? "index %llu is not in a tree of size %llu (of %llu)"
 		                  : "no consistency proof from %llu to %llu (tree size %llu)",
-		        (unsigned long long)a, (unsigned long long)b, (unsigned long long)l->size);
-	} else if ((rc = l->store->ops->read_begin(l->store, err)) == QT_OK) {
-		rc = inclusion
-		             ? qt_merkle_inclusion_proof(qt_ledger_store_node, l->store, a, b, out)
-		             : qt_merkle_consistency_proof(qt_ledger_store_node, l->store, a, b,
-		                                           out);
-		l->store->ops->read_end(l->store);
+		        (unsigned long long)a, (unsigned long long)b, (unsigned long long)size);
+	} else if ((rc = s->ops->read_begin(s, err)) == QT_OK) {
+		rc = inclusion ? qt_merkle_inclusion_proof(qt_ledger_store_node, s, a, b, out)
+		               : qt_merkle_consistency_proof(qt_ledger_store_node, s, a, b, out);
+		s->ops->read_end(s);
 		if (rc != QT_OK)
 			rc = qt_err_set(err, rc, "cannot read the tree");
 	}
+	return rc;
+}
+
+static qt_rc proof(qt_ledger *l, bool inclusion, uint64_t a, uint64_t b, qt_merkle_proof *out,
+                   qt_err *err)
+{
+	qt_rc rc;
+	pthread_mutex_lock(&l->lock);
+	rc = proof_at(l->store, l->size, inclusion, a, b, out, err);
 	pthread_mutex_unlock(&l->lock);
 	return rc;
 }
 
-qt_rc qt_ledger_tile(qt_ledger *l, const qt_tile_ref *ref, qt_buf *out, qt_err *err)
+qt_rc qt_ledger_inclusion_at(qt_store *s, uint64_t tree_size, uint64_t index, uint64_t size,
+                             qt_merkle_proof *out, qt_err *err)
+{
+	return proof_at(s, tree_size, true, index, size, out, err);
+}
+
+qt_rc qt_ledger_consistency_at(qt_store *s, uint64_t tree_size, uint64_t size1, uint64_t size2,
+                               qt_merkle_proof *out, qt_err *err)
+{
+	return proof_at(s, tree_size, false, size1, size2, out, err);
+}
+
+qt_rc qt_ledger_tile_at(qt_store *s, uint64_t size, const qt_tile_ref *ref, qt_buf *out,
+                        qt_err *err)
 {
 	qt_buf leaf;
 	qt_rc rc;
 
 	qt_buf_init(&leaf, QT_LEDGER_LEAF_MAX);
-	pthread_mutex_lock(&l->lock);
-	if ((rc = l->store->ops->read_begin(l->store, err)) != QT_OK)
+	if ((rc = s->ops->read_begin(s, err)) != QT_OK)
 		goto out;
 	if (!ref->entries) {
-		rc = qt_tile_hashes(qt_ledger_store_node, l->store, l->size, ref, out, err);
+		rc = qt_tile_hashes(qt_ledger_store_node, s, size, ref, out, err);
 	} else if (ref->width < 1 || ref->width > QT_TILE_WIDTH ||
-	           ref->width > qt_tile_width_at(0, ref->index, l->size)) {
+	           ref->width > qt_tile_width_at(0, ref->index, size)) {
 		rc = qt_err_set(err, QT_ERR_NOTFOUND,
 		                "entry bundle %llu of width %u does not exist at tree size %llu",
 		                (unsigned long long)ref->index, ref->width,
-		                (unsigned long long)l->size);
+		                (unsigned long long)size);
 	} else {
 		size_t start = out->len;
 		for (unsigned i = 0; i < ref->width && rc == QT_OK; i++) {
 			uint64_t idx = ref->index * QT_TILE_WIDTH + i;
-			if ((rc = l->store->ops->record_get(l->store, idx, &leaf, NULL, err)) ==
-			            QT_OK &&
+			if ((rc = s->ops->record_get(s, idx, &leaf, NULL, err)) == QT_OK &&
 			    (rc = qt_tile_bundle_append(out, leaf.p, leaf.len)) != QT_OK)
 				rc = qt_err_set(err, rc, "entry bundle does not fit the buffer");
 		}
@@ -1202,10 +1221,18 @@ qt_rc qt_ledger_tile(qt_ledger *l, const qt_tile_ref *ref, qt_buf *out, qt_err *
 			out->p[start] = '\0';
 		}
 	}
-	l->store->ops->read_end(l->store);
+	s->ops->read_end(s);
 out:
-	pthread_mutex_unlock(&l->lock);
 	qt_buf_free(&leaf);
+	return rc;
+}
+
+qt_rc qt_ledger_tile(qt_ledger *l, const qt_tile_ref *ref, qt_buf *out, qt_err *err)
+{
+	qt_rc rc;
+	pthread_mutex_lock(&l->lock);
+	rc = qt_ledger_tile_at(l->store, l->size, ref, out, err);
+	pthread_mutex_unlock(&l->lock);
 	return rc;
 }
 

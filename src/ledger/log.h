@@ -103,6 +103,12 @@ typedef struct qt_sealed_field {
 bool qt_sealed_next(const uint8_t **p, const uint8_t *end, qt_sealed_field *f);
 
 uint64_t qt_ledger_size(const qt_ledger *l);
+
+/* Counters for /metrics. */
+typedef struct qt_ledger_stats {
+	uint64_t commits, jobs_ok, jobs_refused;
+} qt_ledger_stats;
+void qt_ledger_get_stats(qt_ledger *l, qt_ledger_stats *out);
 /* The store underneath, for reads by the owner while no write is in flight. */
 qt_store *qt_ledger_store(qt_ledger *l);
 /* The leaf bytes of record `index` (safe beside concurrent writers). */
@@ -111,6 +117,19 @@ qt_rc qt_ledger_record(qt_ledger *l, uint64_t index, qt_buf *leaf, qt_err *err)
 /* The latest signed checkpoint (a NUL-terminated note). */
 const char *qt_ledger_checkpoint(const qt_ledger *l, uint64_t *size);
 void qt_ledger_verifier(const qt_ledger *l, qt_verifier *out);
+/* A copy of the latest signed checkpoint, safe beside the commit path: its length (0 if it
+ * does not fit in outsz) and its tree size. */
+size_t qt_ledger_checkpoint_copy(qt_ledger *l, char *out, size_t outsz, uint64_t *size);
+
+/* Proofs and tiles read through another connection (a server thread's reader), bounded by
+ * a committed tree size (from qt_ledger_checkpoint_copy), without the commit path's lock. */
+qt_rc qt_ledger_inclusion_at(qt_store *s, uint64_t tree_size, uint64_t index, uint64_t size,
+                             qt_merkle_proof *out, qt_err *err) __attribute__((warn_unused_result));
+qt_rc qt_ledger_consistency_at(qt_store *s, uint64_t tree_size, uint64_t size1, uint64_t size2,
+                               qt_merkle_proof *out, qt_err *err)
+        __attribute__((warn_unused_result));
+qt_rc qt_ledger_tile_at(qt_store *s, uint64_t tree_size, const qt_tile_ref *ref, qt_buf *out,
+                        qt_err *err) __attribute__((warn_unused_result));
 
 qt_rc qt_ledger_inclusion(qt_ledger *l, uint64_t index, uint64_t size, qt_merkle_proof *out,
                           qt_err *err) __attribute__((warn_unused_result));

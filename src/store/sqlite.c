@@ -40,7 +40,19 @@ static const char migration_001[] =
         "CREATE TRIGGER idx_ro BEFORE UPDATE ON idx BEGIN SELECT RAISE(ABORT,'append-only'); END;"
         "CREATE TRIGGER idx_rd BEFORE DELETE ON idx BEGIN SELECT RAISE(ABORT,'append-only'); END;";
 
-static const char *const migrations[] = {migration_001};
+/* Migration 2: the platform's current state, derived from the records and written in the
+ * same transaction as they are. Unlike records these rows change (a code's holder moves), so
+ * they carry the index of the record that last set them. docs: one JSON document per thing
+ * (unit, product, batch, code...), listable by owner; links: sets (a batch's codes, a
+ * carton's children). */
+static const char migration_002[] =
+        "CREATE TABLE docs(kind TEXT NOT NULL, id TEXT NOT NULL, owner TEXT NOT NULL,"
+        "  body BLOB NOT NULL, rec INTEGER NOT NULL, PRIMARY KEY(kind, id)) WITHOUT ROWID;"
+        "CREATE INDEX docs_by_owner ON docs(kind, owner, id);"
+        "CREATE TABLE links(kind TEXT NOT NULL, src TEXT NOT NULL, dst TEXT NOT NULL,"
+        "  PRIMARY KEY(kind, src, dst)) WITHOUT ROWID;";
+
+static const char *const migrations[] = {migration_001, migration_002};
 #define N_MIGRATIONS (sizeof migrations / sizeof migrations[0])
 
 enum {
@@ -63,6 +75,13 @@ enum {
 	ST_INDEX_FIND,
 	ST_CP_PUT,
 	ST_CP_LATEST,
+	ST_DOC_GET,
+	ST_DOC_PUT,
+	ST_DOC_LIST,
+	ST_DOC_LIST_OWNER,
+	ST_LINK_PUT,
+	ST_LINK_DEL,
+	ST_LINK_LIST,
 	ST_MAX
 };
 
@@ -89,6 +108,17 @@ static const char *const sql[ST_MAX] = {
                            "ORDER BY rec LIMIT ?4"),
         [ST_CP_PUT] = "INSERT INTO checkpoints(size, note) VALUES (?1, ?2)",
         [ST_CP_LATEST] = "SELECT size, note FROM checkpoints ORDER BY size DESC LIMIT 1",
+        [ST_DOC_GET] = "SELECT body, owner, rec FROM docs WHERE kind = ?1 AND id = ?2",
+        [ST_DOC_PUT] = "INSERT OR REPLACE INTO docs(kind, id, owner, body, rec) "
+                       "VALUES (?1, ?2, ?3, ?4, ?5)",
+        [ST_DOC_LIST] = "SELECT id, owner, body, rec FROM docs WHERE kind = ?1 AND id > ?3 "
+                        "ORDER BY id LIMIT ?4",
+        [ST_DOC_LIST_OWNER] = "SELECT id, owner, body, rec FROM docs WHERE kind = ?1 AND "
+                              "owner = ?2 AND id > ?3 ORDER BY id LIMIT ?4",
+        [ST_LINK_PUT] = "INSERT OR IGNORE INTO links(kind, src, dst) VALUES (?1, ?2, ?3)",
+        [ST_LINK_DEL] = "DELETE FROM links WHERE kind = ?1 AND src = ?2 AND dst = ?3",
+        [ST_LINK_LIST] = "SELECT dst FROM links WHERE kind = ?1 AND src = ?2 AND dst > ?3 "
+                         "ORDER BY dst LIMIT ?4",
 };
 
 static const char *const scan_sql[] = {
@@ -479,6 +509,139 @@ static qt_rc sq_checkpoint_latest(qt_store *base, uint64_t *size, qt_buf *note, 
 	return rc;
 }
 
+static qt_rc sq_doc_get(qt_store *base, const char *kind, const char *id, qt_buf *body,
+                        qt_buf *owner, uint64_t *rec, qt_err *err)
+{
+	sq_store *s = (sq_store *)base;
+	sqlite3_stmt *st = s->st[ST_DOC_GET];
+	qt_rc rc = QT_OK;
+	int r;
+
+	sqlite3_bind_text(st, 1, kind, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, id, -1, SQLITE_STATIC);
+	r = sqlite3_step(st);
+	if (r == SQLITE_ROW) {
+		if (body) {
+			qt_buf_reset(body);
+			rc = qt_buf_append(body, sqlite3_column_blob(st, 0),
+			                   (size_t)sqlite3_column_bytes(st, 0));
+		}
+		if (rc == QT_OK && owner) {
+			qt_buf_reset(owner);
+			rc = qt_buf_append(owner, sqlite3_column_text(st, 1),
+			                   (size_t)sqlite3_column_bytes(st, 1));
+		}
+		if (rec)
+			*rec = (uint64_t)sqlite3_column_int64(st, 2);
+		if (rc != QT_OK)
+			rc = qt_err_set(err, rc, "%s '%.80s' is too large to read", kind, id);
+	} else if (r == SQLITE_DONE) {
+		rc = qt_err_set(err, QT_ERR_NOTFOUND, "no %s '%.80s'", kind, id);
+	} else {
+		rc = db_error(s, err, "doc_get");
+	}
+	sqlite3_reset(st);
+	return rc;
+}
+
+static qt_rc sq_doc_put(qt_store *base, const char *kind, const char *id, const char *owner,
+                        const void *body, size_t n, uint64_t rec, qt_err *err)
+{
+	sq_store *s = (sq_store *)base;
+	sqlite3_stmt *st = s->st[ST_DOC_PUT];
+	sqlite3_bind_text(st, 1, kind, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, owner ? owner : "", -1, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 4, body, (int)n, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 5, (sqlite3_int64)rec);
+	return run(s, ST_DOC_PUT, err);
+}
+
+/* Listings bind (kind, owner or src, after, limit) and hand each row to an adapter. */
+static qt_rc list_rows(sq_store *s, int which, const char *kind, const char *second,
+                       const char *after, size_t limit, qt_rc (*row)(void *, sqlite3_stmt *),
+                       void *ctx, size_t *found, qt_err *err)
+{
+	sqlite3_stmt *st = s->st[which];
+	qt_rc rc = QT_OK;
+	int r = SQLITE_DONE;
+
+	*found = 0;
+	sqlite3_bind_text(st, 1, kind, -1, SQLITE_STATIC);
+	if (second)
+		sqlite3_bind_text(st, 2, second, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, after ? after : "", -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 4, (sqlite3_int64)limit);
+	while (rc == QT_OK && (r = sqlite3_step(st)) == SQLITE_ROW) {
+		(*found)++;
+		rc = row(ctx, st);
+	}
+	if (rc == QT_OK && r != SQLITE_DONE)
+		rc = db_error(s, err, sql[which]);
+	sqlite3_reset(st);
+	return rc;
+}
+
+typedef struct doc_cb {
+	qt_store_doc_fn fn;
+	qt_store_link_fn link_fn;
+	void *ctx;
+} doc_cb;
+
+static qt_rc doc_row(void *ctx, sqlite3_stmt *st)
+{
+	doc_cb *c = ctx;
+	return c->fn(c->ctx, (const char *)sqlite3_column_text(st, 0),
+	             (const char *)sqlite3_column_text(st, 1), sqlite3_column_blob(st, 2),
+	             (size_t)sqlite3_column_bytes(st, 2), (uint64_t)sqlite3_column_int64(st, 3));
+}
+
+static qt_rc link_row(void *ctx, sqlite3_stmt *st)
+{
+	doc_cb *c = ctx;
+	return c->link_fn(c->ctx, (const char *)sqlite3_column_text(st, 0));
+}
+
+static qt_rc sq_doc_list(qt_store *base, const char *kind, const char *owner, const char *after,
+                         size_t limit, qt_store_doc_fn fn, void *ctx, size_t *found, qt_err *err)
+{
+	doc_cb c = {.fn = fn, .ctx = ctx};
+	return list_rows((sq_store *)base, owner ? ST_DOC_LIST_OWNER : ST_DOC_LIST, kind, owner,
+	                 after, limit, doc_row, &c, found, err);
+}
+
+static qt_rc sq_link(qt_store *base, bool put, const char *kind, const char *src, const char *dst,
+                     qt_err *err)
+{
+	sq_store *s = (sq_store *)base;
+	int which = put ? ST_LINK_PUT : ST_LINK_DEL;
+	sqlite3_stmt *st = s->st[which];
+	sqlite3_bind_text(st, 1, kind, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, src, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, dst, -1, SQLITE_STATIC);
+	return run(s, which, err);
+}
+
+static qt_rc sq_link_put(qt_store *base, const char *kind, const char *src, const char *dst,
+                         qt_err *err)
+{
+	return sq_link(base, true, kind, src, dst, err);
+}
+
+static qt_rc sq_link_del(qt_store *base, const char *kind, const char *src, const char *dst,
+                         qt_err *err)
+{
+	return sq_link(base, false, kind, src, dst, err);
+}
+
+static qt_rc sq_link_list(qt_store *base, const char *kind, const char *src, const char *after,
+                          size_t limit, qt_store_link_fn fn, void *ctx, size_t *found, qt_err *err)
+{
+	doc_cb c = {.link_fn = fn, .ctx = ctx};
+	return list_rows((sq_store *)base, ST_LINK_LIST, kind, src, after, limit, link_row, &c,
+	                 found, err);
+}
+
 static qt_rc sq_scan(qt_store *base, qt_store_scan_kind kind, uint64_t from, qt_store_iter **out,
                      qt_err *err)
 {
@@ -571,6 +734,12 @@ static const qt_store_ops sqlite_ops = {
         .index_find = sq_index_find,
         .checkpoint_put = sq_checkpoint_put,
         .checkpoint_latest = sq_checkpoint_latest,
+        .doc_get = sq_doc_get,
+        .doc_put = sq_doc_put,
+        .doc_list = sq_doc_list,
+        .link_put = sq_link_put,
+        .link_del = sq_link_del,
+        .link_list = sq_link_list,
         .scan = sq_scan,
         .next = sq_next,
         .scan_close = sq_scan_close,

@@ -45,6 +45,12 @@ typedef enum qt_store_scan_kind {
 	QT_SCAN_CHECKPOINTS, /* a = tree size, blob1 = signed note; by size */
 } qt_store_scan_kind;
 
+/* Called for each row of a listing; a non-OK return stops it and is returned as is. The
+ * pointers are valid during the call only. */
+typedef qt_rc (*qt_store_doc_fn)(void *ctx, const char *id, const char *owner, const void *body,
+                                 size_t n, uint64_t rec);
+typedef qt_rc (*qt_store_link_fn)(void *ctx, const char *dst);
+
 typedef struct qt_store_ops {
 	const char *name;
 	void (*close)(qt_store *s);
@@ -88,6 +94,25 @@ typedef struct qt_store_ops {
 	                        qt_err *err);
 	/* QT_ERR_NOTFOUND when there is none. */
 	qt_rc (*checkpoint_latest)(qt_store *s, uint64_t *size, qt_buf *note, qt_err *err);
+
+	/* The platform's current state, derived from the records in the same transaction:
+	 * documents by (kind, id) with an owner to list them by, and sets of links. Unlike
+	 * records they are replaced and deleted; rec is the record that last set a document.
+	 * doc_get: QT_ERR_NOTFOUND when absent; body, owner and rec may each be NULL. */
+	qt_rc (*doc_get)(qt_store *s, const char *kind, const char *id, qt_buf *body, qt_buf *owner,
+	                 uint64_t *rec, qt_err *err);
+	qt_rc (*doc_put)(qt_store *s, const char *kind, const char *id, const char *owner,
+	                 const void *body, size_t n, uint64_t rec, qt_err *err);
+	/* Documents of a kind (and owner, unless NULL) with id > after, by id, at most limit. */
+	qt_rc (*doc_list)(qt_store *s, const char *kind, const char *owner, const char *after,
+	                  size_t limit, qt_store_doc_fn fn, void *ctx, size_t *found, qt_err *err);
+	qt_rc (*link_put)(qt_store *s, const char *kind, const char *src, const char *dst,
+	                  qt_err *err);
+	qt_rc (*link_del)(qt_store *s, const char *kind, const char *src, const char *dst,
+	                  qt_err *err);
+	qt_rc (*link_list)(qt_store *s, const char *kind, const char *src, const char *after,
+	                   size_t limit, qt_store_link_fn fn, void *ctx, size_t *found,
+	                   qt_err *err);
 
 	/* Ordered scans for verification and mirroring. `from` is the first record index, or
 	 * for QT_SCAN_NODES the level. next() returns QT_ERR_NOTFOUND at the end; the row's

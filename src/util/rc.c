@@ -15,6 +15,8 @@ const char *qt_rc_str(qt_rc rc)
 	case QT_ERR_IO: return "i/o error";
 	case QT_ERR_USAGE: return "usage error";
 	case QT_ERR_NOTFOUND: return "not found";
+	case QT_ERR_CONFLICT: return "conflict";
+	case QT_ERR_DENIED: return "denied";
 	}
 	return "unknown error";
 }

@@ -13,6 +13,8 @@ typedef enum qt_rc {
 	QT_ERR_IO = 4,       /* read, write or random source failed */
 	QT_ERR_USAGE = 5,    /* caller misused an API or the CLI */
 	QT_ERR_NOTFOUND = 6, /* the thing asked for does not exist */
+	QT_ERR_CONFLICT = 7, /* it exists already, or the state forbids it (a rule of the flow) */
+	QT_ERR_DENIED = 8,   /* the caller may not do this */
 } qt_rc;
 
 /* Human-readable detail for a failed call. Callers own it (usually on the stack); a

@@ -1,0 +1,218 @@
+/* platform.c — the running platform's shared parts: the ledger, one read connection per
+ * thread, JSON documents in the store, and the checked access to request fields that every
+ * domain module uses (so a bad field gets the same clear error everywhere). */
+#include "core/platform.h"
+
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+static void close_reader(void *s)
+{
+	qt_store *st = s;
+	st->ops->close(st);
+}
+
+qt_rc qt_platform_open(const char *db, qt_platform **out, qt_err *err)
+{
+	qt_platform *p = calloc(1, sizeof *p);
+	qt_rc rc = QT_OK;
+
+	*out = NULL;
+	if (!p) {
+		rc = qt_err_set(err, QT_ERR_NOMEM, "out of memory");
+		goto out;
+	}
+	snprintf(p->db, sizeof p->db, "%s", db);
+	if (pthread_key_create(&p->reader_key, close_reader) != 0) {
+		rc = qt_err_set(err, QT_ERR_NOMEM, "out of thread keys");
+		free(p);
+		goto out;
+	}
+	if ((rc = qt_ledger_open(db, NULL, &p->ledger, err)) != QT_OK) {
+		pthread_key_delete(p->reader_key);
+		free(p);
+		goto out;
+	}
+	*out = p;
+out:
+	return rc;
+}
+
+void qt_platform_close(qt_platform *p)
+{
+	qt_store *s;
+
+	if (!p)
+		return;
+	/* the calling thread's reader; other threads closed theirs when they ended */
+	if ((s = pthread_getspecific(p->reader_key)) != NULL) {
+		s->ops->close(s);
+		pthread_setspecific(p->reader_key, NULL);
+	}
+	pthread_key_delete(p->reader_key);
+	qt_ledger_close(p->ledger);
+	free(p);
+}
+
+qt_store *qt_platform_reader(qt_platform *p, qt_err *err)
+{
+	qt_store *s = pthread_getspecific(p->reader_key);
+	qt_store_opts so = {.read_only = true, .cache_kib = 16384};
+
+	if (!s && qt_store_open(p->db, &so, &s, err) == QT_OK &&
+	    pthread_setspecific(p->reader_key, s) != 0) {
+		s->ops->close(s);
+		s = NULL;
+		qt_err_set(err, QT_ERR_NOMEM, "out of thread keys");
+	}
+	return s;
+}
+
+/* ---- documents ---- */
+
+qt_rc qt_doc_load(qt_store *s, const char *kind, const char *id, json_t **out, qt_err *err)
+{
+	qt_buf b;
+	json_error_t je;
+	qt_rc rc;
+
+	*out = NULL;
+	qt_buf_init(&b, 1 << 24);
+	rc = s->ops->doc_get(s, kind, id, &b, NULL, NULL, err);
+	if (rc == QT_OK && !(*out = json_loadb(b.p, b.len, 0, &je)))
+		rc = qt_err_set(err, QT_ERR_INVALID, "stored %s '%.60s' is not JSON: %s", kind, id,
+		                je.text);
+	qt_buf_free(&b);
+	return rc;
+}
+
+qt_rc qt_doc_save(qt_store *s, const char *kind, const char *id, const char *owner,
+                  const json_t *doc, uint64_t rec, qt_err *err)
+{
+	char *text = json_dumps(doc, JSON_COMPACT | JSON_SORT_KEYS);
+	qt_rc rc;
+
+	if (!text)
+		return qt_err_set(err, QT_ERR_NOMEM, "out of memory");
+	rc = s->ops->doc_put(s, kind, id, owner, text, strlen(text), rec, err);
+	free(text);
+	return rc;
+}
+
+/* ---- request fields ---- */
+
+qt_rc qt_json_only(const json_t *obj, const char *const *allowed, qt_err *err)
+{
+	const char *key;
+	json_t *v;
+
+	if (!json_is_object(obj))
+		return qt_err_set(err, QT_ERR_INVALID, "expected a JSON object");
+	json_object_foreach((json_t *)obj, key, v)
+	{
+		bool ok = false;
+		(void)v;
+		for (size_t i = 0; allowed[i] && !ok; i++)
+			ok = strcmp(allowed[i], key) == 0;
+		if (!ok)
+			return qt_err_set(err, QT_ERR_INVALID, "unknown field '%.60s'", key);
+	}
+	return QT_OK;
+}
+
+qt_rc qt_json_str(const json_t *obj, const char *name, size_t max, bool required, const char **out,
+                  qt_err *err)
+{
+	json_t *v = json_object_get(obj, name);
+	size_t n;
+
+	*out = NULL;
+	if (!v || json_is_null(v))
+		return required ? qt_err_set(err, QT_ERR_INVALID, "'%s' is required", name) : QT_OK;
+	if (!json_is_string(v))
+		return qt_err_set(err, QT_ERR_INVALID, "'%s' must be a string", name);
+	n = json_string_length(v);
+	if (n == 0 || n > max)
+		return qt_err_set(err, QT_ERR_INVALID, "'%s' must be 1 to %zu bytes", name, max);
+	if (strlen(json_string_value(v)) != n)
+		return qt_err_set(err, QT_ERR_INVALID, "'%s' must not contain NUL", name);
+	*out = json_string_value(v);
+	return QT_OK;
+}
+
+qt_rc qt_json_sha256(const json_t *obj, const char *name, bool required, const char **out,
+                     qt_err *err)
+{
+	qt_rc rc = qt_json_str(obj, name, 64, required, out, err);
+
+	if (rc == QT_OK && *out) {
+		bool ok = strlen(*out) == 64;
+		for (size_t i = 0; ok && i < 64; i++)
+			ok = ((*out)[i] >= '0' && (*out)[i] <= '9') ||
+			     ((*out)[i] >= 'a' && (*out)[i] <= 'f');
+		if (!ok)
+			rc = qt_err_set(err, QT_ERR_INVALID,
+			                "'%s' must be a SHA-256 in 64 lowercase hex digits", name);
+	}
+	return rc;
+}
+
+qt_rc qt_json_bool(const json_t *obj, const char *name, bool def, bool *out, qt_err *err)
+{
+	json_t *v = json_object_get(obj, name);
+
+	*out = def;
+	if (!v)
+		return QT_OK;
+	if (!json_is_boolean(v))
+		return qt_err_set(err, QT_ERR_INVALID, "'%s' must be true or false", name);
+	*out = json_is_true(v);
+	return QT_OK;
+}
+
+qt_rc qt_json_int(const json_t *obj, const char *name, long long min, long long max, bool required,
+                  long long def, long long *out, qt_err *err)
+{
+	json_t *v = json_object_get(obj, name);
+
+	*out = def;
+	if (!v)
+		return required ? qt_err_set(err, QT_ERR_INVALID, "'%s' is required", name) : QT_OK;
+	if (!json_is_integer(v) || json_integer_value(v) < min || json_integer_value(v) > max)
+		return qt_err_set(err, QT_ERR_INVALID, "'%s' must be an integer from %lld to %lld",
+		                  name, min, max);
+	*out = json_integer_value(v);
+	return QT_OK;
+}
+
+qt_rc qt_json_date(const json_t *obj, const char *name, bool required, const char **out,
+                   qt_err *err)
+{
+	qt_rc rc = qt_json_str(obj, name, 10, required, out, err);
+
+	if (rc == QT_OK && *out && !qt_date_valid(*out))
+		rc = qt_err_set(err, QT_ERR_INVALID, "'%s' must be a date YYYY-MM-DD", name);
+	return rc;
+}
+
+/* ---- receipts ---- */
+
+static json_t *b64(const void *p, size_t n)
+{
+	char out[sodium_base64_ENCODED_LEN(64, sodium_base64_VARIANT_ORIGINAL)];
+	sodium_bin2base64(out, sizeof out, p, n, sodium_base64_VARIANT_ORIGINAL);
+	return json_string(out);
+}
+
+json_t *qt_receipt_json(const qt_receipt *r)
+{
+	json_t *proof = json_array();
+	for (size_t i = 0; i < r->proof.n; i++)
+		json_array_append_new(proof, b64(r->proof.h[i].b, QT_HASH_LEN));
+	return json_pack("{s:I, s:o, s:I, s:s%, s:o}", "index", (json_int_t)r->index, "leaf_hash",
+	                 b64(r->leaf_hash.b, QT_HASH_LEN), "tree_size", (json_int_t)r->tree_size,
+	                 "checkpoint", r->checkpoint, r->checkpoint_len, "inclusion_proof", proof);
+}

@@ -1,0 +1,108 @@
+/* platform.h — the running platform: the ledger (the one writer), a read connection per
+ * thread, the accounts that may act on it, and the helpers every domain module shares:
+ * bounded JSON field access, documents in the store as JSON, and writes as ledger jobs. */
+#ifndef QT_PLATFORM_H
+#define QT_PLATFORM_H
+
+#include <jansson.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "ledger/log.h"
+#include "store/store.h"
+#include "util/rc.h"
+#include "util/timefmt.h"
+
+/* Roles, as bits: one unit may be producer and seller at once. */
+enum {
+	QT_ROLE_PRODUCER = 1,
+	QT_ROLE_SELLER = 2,
+	QT_ROLE_REGULATOR = 4,
+	QT_ROLE_INSPECTION = 8,
+	QT_ROLE_SYSTEM = 16,
+};
+#define QT_ROLE_UNIT (QT_ROLE_PRODUCER | QT_ROLE_SELLER)
+#define QT_ROLE_ANY                                                                                \
+	(QT_ROLE_PRODUCER | QT_ROLE_SELLER | QT_ROLE_REGULATOR | QT_ROLE_INSPECTION |              \
+	 QT_ROLE_SYSTEM)
+
+#define QT_ID_MAX    48 /* account, product, batch ids */
+#define QT_NAME_MAX  200
+#define QT_TEXT_MAX  500
+#define QT_TOKEN_LEN 46 /* "qt_" + 43 base64url characters of 32 random bytes */
+
+/* Who is asking: a unit (its id is its USCC) or an account made with the CLI. */
+typedef struct qt_account {
+	char id[QT_ID_MAX];
+	char name[QT_NAME_MAX + 1];
+	unsigned roles;
+	char jurisdiction[7]; /* regulators: "" national, 2 digits province, 4 digits city */
+} qt_account;
+
+typedef struct qt_platform {
+	qt_ledger *ledger;
+	char db[4096];
+	pthread_key_t reader_key;
+} qt_platform;
+
+qt_rc qt_platform_open(const char *db, qt_platform **out, qt_err *err)
+        __attribute__((warn_unused_result));
+void qt_platform_close(qt_platform *p);
+
+/* This thread's read-only connection (opened on first use, closed with the thread). Sees
+ * every committed write, never a group still being staged. */
+qt_store *qt_platform_reader(qt_platform *p, qt_err *err);
+
+/* ---- JSON documents in the store ---- */
+qt_rc qt_doc_load(qt_store *s, const char *kind, const char *id, json_t **out, qt_err *err)
+        __attribute__((warn_unused_result));
+qt_rc qt_doc_save(qt_store *s, const char *kind, const char *id, const char *owner,
+                  const json_t *doc, uint64_t rec, qt_err *err) __attribute__((warn_unused_result));
+
+/* ---- request bodies: every field checked for type and size ---- */
+
+/* QT_ERR_INVALID naming the first member of obj not in allowed (NULL-terminated). */
+qt_rc qt_json_only(const json_t *obj, const char *const *allowed, qt_err *err)
+        __attribute__((warn_unused_result));
+/* A string member of 1..max bytes (required) or absent (optional: *out = NULL). */
+qt_rc qt_json_str(const json_t *obj, const char *name, size_t max, bool required, const char **out,
+                  qt_err *err) __attribute__((warn_unused_result));
+/* A hex SHA-256 (64 lowercase hex digits). */
+qt_rc qt_json_sha256(const json_t *obj, const char *name, bool required, const char **out,
+                     qt_err *err) __attribute__((warn_unused_result));
+/* A boolean member, default when absent. */
+qt_rc qt_json_bool(const json_t *obj, const char *name, bool def, bool *out, qt_err *err)
+        __attribute__((warn_unused_result));
+/* An integer member in [min, max]. */
+qt_rc qt_json_int(const json_t *obj, const char *name, long long min, long long max, bool required,
+                  long long def, long long *out, qt_err *err) __attribute__((warn_unused_result));
+/* A date "YYYY-MM-DD" (a real calendar date). */
+qt_rc qt_json_date(const json_t *obj, const char *name, bool required, const char **out,
+                   qt_err *err) __attribute__((warn_unused_result));
+
+/* ---- accounts ---- */
+
+/* Register a producer/seller unit (a ledger record; the token is shown once, stored only
+ * as its hash). body is the request; on success *answer is the unit and its token. */
+qt_rc qt_units_register(qt_platform *p, const json_t *body, json_t **answer, qt_err *err)
+        __attribute__((warn_unused_result));
+/* An account for a regulator, an inspection body or another platform (the CLI's
+ * `qtrace account add`). token gets the new bearer token. */
+qt_rc qt_accounts_add(qt_platform *p, unsigned role, const char *name, const char *jurisdiction,
+                      char token[QT_TOKEN_LEN + 1], char id[QT_ID_MAX], qt_err *err)
+        __attribute__((warn_unused_result));
+/* The account a bearer token belongs to: QT_ERR_NOTFOUND for an unknown token. */
+qt_rc qt_accounts_auth(qt_store *s, const char *token, qt_account *out, qt_err *err)
+        __attribute__((warn_unused_result));
+qt_rc qt_accounts_get(qt_store *s, const char *id, qt_account *out, qt_err *err)
+        __attribute__((warn_unused_result));
+const char *qt_role_name(unsigned role);
+unsigned qt_role_parse(const char *name);
+/* Whether a regulator of jurisdiction j (""/2/4 digits) covers division code div (6 digits). */
+bool qt_jurisdiction_covers(const char *j, const char *div);
+
+/* A receipt as JSON: {"index","leaf_hash","tree_size","checkpoint","inclusion_proof":[...]} */
+json_t *qt_receipt_json(const qt_receipt *r);
+
+#endif

@@ -1,0 +1,96 @@
+/* http.h — what a request handler sees: the request (method, path parameters, query,
+ * headers, the whole body, who is asking) and the response it fills in. Handlers never
+ * touch libmicrohttpd; the server (server.c) and the router (router.c) do. */
+#ifndef QT_HTTP_H
+#define QT_HTTP_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "core/platform.h"
+#include "util/buf.h"
+
+#define QT_HTTP_PARAMS_MAX 4
+#define QT_HTTP_PARAM_MAX  1024
+#define QT_HTTP_BODY_MAX   (32u << 20) /* the largest route limit */
+#define QT_HTTP_PAGE_MAX   1000        /* list pages */
+
+typedef struct qt_req {
+	void *conn; /* the server's connection; for qt_http_query/header only */
+	const char *method;
+	const char *path;
+	char params[QT_HTTP_PARAMS_MAX][QT_HTTP_PARAM_MAX]; /* {x} segments, percent-decoded */
+	size_t n_params;
+	const char *body;
+	size_t body_len;
+	bool authed; /* who is set */
+	qt_account who;
+	qt_platform *p;
+	qt_store *rd; /* this thread's read connection */
+} qt_req;
+
+typedef struct qt_resp {
+	int status;
+	const char *type; /* Content-Type */
+	qt_buf body;
+	char location[512];
+	char cache_control[64];
+} qt_resp;
+
+typedef void (*qt_handler)(qt_req *req, qt_resp *resp);
+
+const char *qt_http_query(const qt_req *req, const char *name);
+const char *qt_http_header(const qt_req *req, const char *name);
+
+/* JSON answers (steals v). */
+void qt_http_json(qt_resp *resp, int status, json_t *v);
+/* {"error":{"code":code,"message":...}} */
+void qt_http_error(qt_resp *resp, int status, const char *code, const char *fmt, ...)
+        __attribute__((format(printf, 4, 5)));
+/* The error for a failed qt_rc: invalid 400, notfound 404, conflict 409, denied 403,
+ * toobig 413, anything else 500. */
+void qt_http_fail(qt_resp *resp, qt_rc rc, const qt_err *err);
+void qt_http_text(qt_resp *resp, int status, const char *type, const void *p, size_t n);
+
+/* The body as a JSON object; on failure the 400 is already in resp. */
+json_t *qt_http_body_object(qt_req *req, qt_resp *resp);
+/* ?limit= (default def, at most QT_HTTP_PAGE_MAX) and ?after=; false: 400 in resp. */
+bool qt_http_page(qt_req *req, qt_resp *resp, size_t def, size_t *limit, const char **after);
+
+/* Route handlers, one file per resource. */
+void qt_h_healthz(qt_req *req, qt_resp *resp);
+void qt_h_metrics(qt_req *req, qt_resp *resp);
+void qt_h_checkpoint(qt_req *req, qt_resp *resp);
+void qt_h_tile(qt_req *req, qt_resp *resp);
+void qt_h_ledger_key(qt_req *req, qt_resp *resp);
+void qt_h_ledger_entry(qt_req *req, qt_resp *resp);
+void qt_h_proof_inclusion(qt_req *req, qt_resp *resp);
+void qt_h_proof_consistency(qt_req *req, qt_resp *resp);
+void qt_h_units_register(qt_req *req, qt_resp *resp);
+void qt_h_units_me(qt_req *req, qt_resp *resp);
+
+/* The route for a request: the handler, who may call it, and how big its body may be. */
+typedef struct qt_route {
+	const char *method;
+	const char *pattern; /* "/api/v1/ledger/entries/{}" */
+	qt_handler handler;
+	unsigned roles;   /* 0 = public; else a token of one of these roles */
+	size_t max_body;  /* 0 = no body */
+	bool writes;      /* runs on the write pool (it waits for a group commit) */
+	const char *name; /* for metrics and the access log */
+} qt_route;
+
+/* Route tables of the resource files (each ends with a NULL method). */
+extern const qt_route qt_routes_catalog[]; /* h_catalog.c: catalogue, products, batches */
+extern const qt_route qt_routes_codes[];   /* h_codes.c: code issue, events, ledger upload */
+
+/* Match method and path; fills req->params. NULL with *path_known = whether some other
+ * method matches (405 rather than 404). */
+const qt_route *qt_route_find(qt_req *req, bool *path_known);
+
+/* Metrics the server counts and /metrics prints. */
+void qt_metrics_observe(const char *route, int status, double seconds);
+void qt_metrics_print(qt_buf *out);
+
+#endif

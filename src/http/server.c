@@ -1,0 +1,467 @@
+/* server.c — the HTTP server: libmicrohttpd with internal epoll threads (one per core) reads
+ * requests and writes answers; handlers that wait for a group commit run on a pool of
+ * writer threads (the connection is suspended meanwhile), so 64 clients writing one event
+ * each share one fsync instead of queueing behind each other. Also the access log, the
+ * metrics and the graceful stop. */
+#include "http/server.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <microhttpd.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "http/http.h"
+
+typedef struct conn_state {
+	qt_req req;
+	qt_resp resp;
+	const qt_route *route;
+	qt_buf body;
+	bool too_big, answered, queued;
+	double t0;
+	struct MHD_Connection *mhd;
+	struct conn_state *next; /* write pool queue */
+	struct server *srv;
+} conn_state;
+
+typedef struct server {
+	qt_platform *p;
+	struct MHD_Daemon *d;
+	FILE *log;
+	pthread_mutex_t qlock;
+	pthread_cond_t qcond;
+	conn_state *qhead, **qtail;
+	bool stopping;
+	pthread_t *writers;
+	unsigned n_writers;
+	atomic_int in_flight;
+} server;
+
+static double now_s(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+/* ---- helpers for handlers ---- */
+
+const char *qt_http_query(const qt_req *req, const char *name)
+{
+	return MHD_lookup_connection_value(req->conn, MHD_GET_ARGUMENT_KIND, name);
+}
+
+const char *qt_http_header(const qt_req *req, const char *name)
+{
+	return MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, name);
+}
+
+void qt_http_text(qt_resp *resp, int status, const char *type, const void *p, size_t n)
+{
+	resp->status = status;
+	resp->type = type;
+	qt_buf_reset(&resp->body);
+	if (qt_buf_append(&resp->body, p, n) != QT_OK) {
+		resp->status = 500;
+		resp->type = "text/plain";
+		qt_buf_reset(&resp->body);
+	}
+}
+
+void qt_http_json(qt_resp *resp, int status, json_t *v)
+{
+	char *text = v ? json_dumps(v, JSON_COMPACT) : NULL;
+	if (!text) {
+		static const char oom[] =
+		        "{\"error\":{\"code\":\"internal\",\"message\":\"out of memory\"}}";
+		qt_http_text(resp, 500, "application/json", oom, sizeof oom - 1);
+	} else {
+		qt_http_text(resp, status, "application/json", text, strlen(text));
+	}
+	free(text);
+	json_decref(v);
+}
+
+void qt_http_error(qt_resp *resp, int status, const char *code, const char *fmt, ...)
+{
+	char msg[QT_ERR_MSG_MAX + 100];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	qt_http_json(resp, status,
+	             json_pack("{s:{s:s, s:s}}", "error", "code", code, "message", msg));
+}
+
+void qt_http_fail(qt_resp *resp, qt_rc rc, const qt_err *err)
+{
+	const char *msg = err && err->msg[0] ? err->msg : qt_rc_str(rc);
+	switch (rc) {
+	case QT_ERR_INVALID: qt_http_error(resp, 400, "invalid", "%s", msg); break;
+	case QT_ERR_NOTFOUND: qt_http_error(resp, 404, "not_found", "%s", msg); break;
+	case QT_ERR_CONFLICT: qt_http_error(resp, 409, "conflict", "%s", msg); break;
+	case QT_ERR_DENIED: qt_http_error(resp, 403, "forbidden", "%s", msg); break;
+	case QT_ERR_TOOBIG: qt_http_error(resp, 413, "too_large", "%s", msg); break;
+	case QT_ERR_USAGE: qt_http_error(resp, 400, "invalid", "%s", msg); break;
+	default: qt_http_error(resp, 500, "internal", "%s", msg); break;
+	}
+}
+
+json_t *qt_http_body_object(qt_req *req, qt_resp *resp)
+{
+	json_error_t je;
+	json_t *v;
+
+	if (req->body_len == 0) {
+		qt_http_error(resp, 400, "invalid", "a JSON object body is required");
+		return NULL;
+	}
+	v = json_loadb(req->body, req->body_len, JSON_REJECT_DUPLICATES, &je);
+	if (!v) {
+		qt_http_error(resp, 400, "malformed_json", "body is not JSON: %s at byte %d",
+		              je.text, je.position);
+		return NULL;
+	}
+	if (!json_is_object(v)) {
+		json_decref(v);
+		qt_http_error(resp, 400, "invalid", "the body must be a JSON object");
+		return NULL;
+	}
+	return v;
+}
+
+bool qt_http_page(qt_req *req, qt_resp *resp, size_t def, size_t *limit, const char **after)
+{
+	const char *l = qt_http_query(req, "limit");
+	char *end;
+	long v;
+
+	*after = qt_http_query(req, "after");
+	*limit = def;
+	if (*after && strlen(*after) > 400) {
+		qt_http_error(resp, 400, "invalid", "'after' is longer than 400 bytes");
+		return false;
+	}
+	if (l) {
+		errno = 0;
+		v = strtol(l, &end, 10);
+		if (errno || *end || end == l || v < 1 || v > QT_HTTP_PAGE_MAX) {
+			qt_http_error(resp, 400, "invalid", "'limit' must be from 1 to %d",
+			              QT_HTTP_PAGE_MAX);
+			return false;
+		}
+		*limit = (size_t)v;
+	}
+	return true;
+}
+
+/* ---- running a request ---- */
+
+static void authenticate(conn_state *c)
+{
+	const char *h = qt_http_header(&c->req, "Authorization");
+	qt_err err = {{0}};
+	qt_rc rc;
+
+	if (!h || strncmp(h, "Bearer ", 7) != 0) {
+		qt_http_error(&c->resp, 401, "unauthorized",
+		              "this needs 'Authorization: Bearer <token>'");
+		return;
+	}
+	rc = qt_accounts_auth(c->req.rd, h + 7, &c->req.who, &err);
+	if (rc == QT_ERR_NOTFOUND) {
+		qt_http_error(&c->resp, 401, "unauthorized", "unknown token");
+		return;
+	}
+	if (rc != QT_OK) {
+		qt_http_fail(&c->resp, rc, &err);
+		return;
+	}
+	c->req.authed = true;
+	if (!(c->req.who.roles & c->route->roles))
+		qt_http_error(&c->resp, 403, "forbidden", "a %s account may not do this",
+		              qt_role_name(c->req.who.roles & -c->req.who.roles));
+}
+
+static void run_handler(conn_state *c)
+{
+	qt_err err = {{0}};
+
+	c->req.body = c->body.p ? c->body.p : "";
+	c->req.body_len = c->body.len;
+	c->req.rd = qt_platform_reader(c->req.p, &err);
+	if (!c->req.rd) {
+		qt_http_error(&c->resp, 503, "unavailable", "cannot read the database: %s",
+		              err.msg);
+		return;
+	}
+	/* an optional token on public routes still identifies the caller */
+	if (c->route->roles || qt_http_header(&c->req, "Authorization")) {
+		authenticate(c);
+		if (c->resp.status)
+			return;
+	}
+	c->route->handler(&c->req, &c->resp);
+	if (!c->resp.status)
+		qt_http_error(&c->resp, 500, "internal", "no answer");
+}
+
+static void *writer_main(void *arg)
+{
+	server *s = arg;
+
+	for (;;) {
+		conn_state *c;
+		pthread_mutex_lock(&s->qlock);
+		while (!s->qhead && !s->stopping)
+			pthread_cond_wait(&s->qcond, &s->qlock);
+		if (!s->qhead) {
+			pthread_mutex_unlock(&s->qlock);
+			break;
+		}
+		c = s->qhead;
+		s->qhead = c->next;
+		if (!s->qhead)
+			s->qtail = &s->qhead;
+		pthread_mutex_unlock(&s->qlock);
+		run_handler(c);
+		c->answered = true;
+		MHD_resume_connection(c->mhd);
+	}
+	return NULL;
+}
+
+static enum MHD_Result respond(conn_state *c)
+{
+	struct MHD_Response *r = MHD_create_response_from_buffer(
+	        c->resp.body.len, c->resp.body.p ? c->resp.body.p : (void *)"",
+	        MHD_RESPMEM_MUST_COPY);
+	enum MHD_Result ret;
+
+	if (!r)
+		return MHD_NO;
+	MHD_add_response_header(r, "Content-Type",
+	                        c->resp.type ? c->resp.type : "application/json");
+	MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
+	if (c->resp.location[0])
+		MHD_add_response_header(r, "Location", c->resp.location);
+	MHD_add_response_header(r, "Cache-Control",
+	                        c->resp.cache_control[0] ? c->resp.cache_control : "no-store");
+	ret = MHD_queue_response(c->mhd, (unsigned)c->resp.status, r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *mhd, const char *url,
+                                  const char *method, const char *version, const char *upload_data,
+                                  size_t *upload_data_size, void **con_cls)
+{
+	server *s = cls;
+	conn_state *c = *con_cls;
+	bool known;
+	(void)version;
+
+	if (!c) {
+		if (!(c = calloc(1, sizeof *c)))
+			return MHD_NO;
+		c->t0 = now_s();
+		c->mhd = mhd;
+		c->srv = s;
+		c->req.conn = mhd;
+		c->req.method = method;
+		c->req.path = url;
+		c->req.p = s->p;
+		qt_buf_init(&c->resp.body, 1u << 30);
+		c->route = qt_route_find(&c->req, &known);
+		qt_buf_init(&c->body, c->route ? c->route->max_body : 0);
+		if (!c->route)
+			qt_http_error(&c->resp, known ? 405 : 404,
+			              known ? "method_not_allowed" : "not_found",
+			              known ? "%s is not allowed on %.200s"
+			                    : "no such page: %.200s%s",
+			              known ? method : url, known ? url : "");
+		atomic_fetch_add(&s->in_flight, 1);
+		*con_cls = c;
+		return MHD_YES;
+	}
+	if (*upload_data_size) {
+		/* keep reading a body that is too large, so the 413 reaches the client */
+		if (!c->resp.status && !c->too_big &&
+		    qt_buf_append(&c->body, upload_data, *upload_data_size) != QT_OK) {
+			c->too_big = true;
+			qt_buf_free(&c->body);
+		}
+		*upload_data_size = 0;
+		return MHD_YES;
+	}
+	if (c->answered || c->resp.status)
+		return respond(c);
+	if (c->too_big) {
+		qt_http_error(&c->resp, 413, "too_large", "the body is larger than %zu bytes",
+		              c->route->max_body);
+		return respond(c);
+	}
+	if (c->route->writes && !c->queued) {
+		c->queued = true;
+		MHD_suspend_connection(mhd);
+		pthread_mutex_lock(&s->qlock);
+		c->next = NULL;
+		*s->qtail = c;
+		s->qtail = &c->next;
+		pthread_cond_signal(&s->qcond);
+		pthread_mutex_unlock(&s->qlock);
+		return MHD_YES;
+	}
+	run_handler(c);
+	c->answered = true;
+	return respond(c);
+}
+
+static void json_escape(FILE *f, const char *s)
+{
+	for (; *s; s++) {
+		unsigned char ch = (unsigned char)*s;
+		if (ch == '"' || ch == '\\')
+			fprintf(f, "\\%c", ch);
+		else if (ch < 0x20)
+			fprintf(f, "\\u%04x", ch);
+		else
+			fputc(ch, f);
+	}
+}
+
+static void on_completed(void *cls, struct MHD_Connection *mhd, void **con_cls,
+                         enum MHD_RequestTerminationCode toe)
+{
+	server *s = cls;
+	conn_state *c = *con_cls;
+	double secs;
+	(void)mhd;
+
+	if (!c)
+		return;
+	secs = now_s() - c->t0;
+	qt_metrics_observe(c->route ? c->route->name : "unmatched", c->resp.status, secs);
+	if (s->log) {
+		char ts[32];
+		qt_time_now(ts);
+		flockfile(s->log);
+		fprintf(s->log, "{\"ts\":\"%s\",\"method\":\"", ts);
+		json_escape(s->log, c->req.method ? c->req.method : "");
+		fputs("\",\"path\":\"", s->log);
+		json_escape(s->log, c->req.path ? c->req.path : "");
+		fprintf(s->log,
+		        "\",\"route\":\"%s\",\"status\":%d,\"ms\":%.3f,\"bytes_in\":%zu,"
+		        "\"bytes_out\":%zu,\"account\":\"%s\"%s}\n",
+		        c->route ? c->route->name : "", c->resp.status, secs * 1e3, c->body.len,
+		        c->resp.body.len, c->req.authed ? c->req.who.id : "",
+		        toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "" : ",\"aborted\":true");
+		funlockfile(s->log);
+		fflush(s->log);
+	}
+	qt_buf_free(&c->body);
+	qt_buf_free(&c->resp.body);
+	free(c);
+	*con_cls = NULL;
+	atomic_fetch_sub(&s->in_flight, 1);
+}
+
+static bool parse_listen(const char *listen, struct sockaddr_in *sa)
+{
+	char host[64];
+	const char *colon = strrchr(listen, ':');
+	long port;
+	char *end;
+
+	if (!colon || (size_t)(colon - listen) >= sizeof host)
+		return false;
+	memcpy(host, listen, (size_t)(colon - listen));
+	host[colon - listen] = '\0';
+	port = strtol(colon + 1, &end, 10);
+	if (*end || port < 0 || port > 65535)
+		return false;
+	memset(sa, 0, sizeof *sa);
+	sa->sin_family = AF_INET;
+	sa->sin_port = htons((uint16_t)port);
+	return inet_pton(AF_INET, host[0] ? host : "0.0.0.0", &sa->sin_addr) == 1;
+}
+
+qt_rc qt_server_run(const qt_server_opts *opts, qt_err *err)
+{
+	server s = {0};
+	struct sockaddr_in sa;
+	sigset_t sigs;
+	unsigned threads = opts->threads ? opts->threads : (unsigned)sysconf(_SC_NPROCESSORS_ONLN);
+	const union MHD_DaemonInfo *info;
+	int sig;
+	qt_rc rc = QT_OK;
+
+	if (!parse_listen(opts->listen ? opts->listen : "127.0.0.1:8080", &sa))
+		return qt_err_set(err, QT_ERR_USAGE,
+		                  "--listen wants HOST:PORT, e.g. 127.0.0.1:8080");
+	/* every thread made from here on inherits the blocked signals; main waits for them */
+	sigemptyset(&sigs);
+	sigaddset(&sigs, SIGTERM);
+	sigaddset(&sigs, SIGINT);
+	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	if ((rc = qt_platform_open(opts->db, &s.p, err)) != QT_OK)
+		return rc;
+	s.log = opts->access_log;
+	pthread_mutex_init(&s.qlock, NULL);
+	pthread_cond_init(&s.qcond, NULL);
+	s.qtail = &s.qhead;
+	s.n_writers = opts->writers ? opts->writers : 64;
+	s.writers = calloc(s.n_writers, sizeof *s.writers);
+	for (unsigned i = 0; s.writers && i < s.n_writers; i++)
+		if (pthread_create(&s.writers[i], NULL, writer_main, &s) != 0) {
+			s.n_writers = i;
+			break;
+		}
+	if (!s.writers || s.n_writers == 0) {
+		rc = qt_err_set(err, QT_ERR_NOMEM, "cannot start the writer threads");
+		goto out;
+	}
+	s.d = MHD_start_daemon(
+	        MHD_USE_EPOLL_INTERNAL_THREAD | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG, 0,
+	        NULL, NULL, on_request, &s, MHD_OPTION_SOCK_ADDR, &sa, MHD_OPTION_THREAD_POOL_SIZE,
+	        threads, MHD_OPTION_NOTIFY_COMPLETED, on_completed, &s,
+	        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)60, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
+	        (size_t)256 << 10, MHD_OPTION_END);
+	if (!s.d) {
+		rc = qt_err_set(err, QT_ERR_IO, "cannot listen on %s (in use?)",
+		                opts->listen ? opts->listen : "127.0.0.1:8080");
+		goto out;
+	}
+	info = MHD_get_daemon_info(s.d, MHD_DAEMON_INFO_BIND_PORT);
+	if (opts->ready)
+		opts->ready(opts->ready_ctx, info ? info->port : 0);
+
+	sigwait(&sigs, &sig);
+	/* Stop taking connections, let the requests in flight finish (their commits too). */
+	MHD_quiesce_daemon(s.d);
+	for (int i = 0; i < 3000 && atomic_load(&s.in_flight) > 0; i++)
+		nanosleep(&(struct timespec){0, 10000000}, NULL);
+out:
+	if (s.d)
+		MHD_stop_daemon(s.d);
+	pthread_mutex_lock(&s.qlock);
+	s.stopping = true;
+	pthread_cond_broadcast(&s.qcond);
+	pthread_mutex_unlock(&s.qlock);
+	for (unsigned i = 0; s.writers && i < s.n_writers; i++)
+		pthread_join(s.writers[i], NULL);
+	free(s.writers);
+	qt_platform_close(s.p);
+	return rc;
+}

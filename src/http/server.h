@@ -1,0 +1,23 @@
+/* server.h — `qtrace serve`: the HTTP server on libmicrohttpd. */
+#ifndef QT_SERVER_H
+#define QT_SERVER_H
+
+#include <stdio.h>
+
+#include "util/rc.h"
+
+typedef struct qt_server_opts {
+	const char *db;
+	const char *listen;                      /* "127.0.0.1:8080" */
+	unsigned threads;                        /* epoll threads; 0 = one per core */
+	unsigned writers;                        /* threads that wait for group commits; 0 = 64 */
+	FILE *access_log;                        /* NULL = none */
+	void (*ready)(void *ctx, unsigned port); /* called once listening */
+	void *ready_ctx;
+} qt_server_opts;
+
+/* Serve until SIGTERM or SIGINT, then stop accepting, finish what is in flight and close.
+ * The calling thread must be the only one so far (signals are blocked for all threads). */
+qt_rc qt_server_run(const qt_server_opts *opts, qt_err *err) __attribute__((warn_unused_result));
+
+#endif

@@ -1,0 +1,179 @@
+"""qtapi.py — the API tests' harness: a fresh database and a real `qtrace serve` on a free
+port, JSON requests with urllib, and a check of every answer against docs/openapi.yaml
+(JSON Schema of the operation's response for that status). Standard library plus Debian's
+python3-yaml and python3-jsonschema; run with /usr/bin/python3."""
+import json
+import os
+import socket
+import subprocess
+import tempfile
+import time
+import urllib.error
+import urllib.request
+
+import jsonschema
+import yaml
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+_spec = None
+
+
+def spec():
+    global _spec
+    if _spec is None:
+        with open(os.path.join(ROOT, "docs", "openapi.yaml"), encoding="utf-8") as f:
+            _spec = yaml.safe_load(f)
+    return _spec
+
+
+def _free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+class Server:
+    """with Server(qtrace) as srv: srv.post("/api/v1/units", {...})"""
+
+    def __init__(self, qtrace, origin="test.qtrace/log"):
+        self.qtrace = qtrace
+        self.dir = tempfile.TemporaryDirectory()
+        self.db = os.path.join(self.dir.name, "t.db")
+        p = subprocess.run([qtrace, "init", "--db", self.db, "--origin", origin],
+                           capture_output=True, text=True)
+        assert p.returncode == 0, p.stderr
+        self.vkey = p.stdout.strip()
+        self.port = _free_port()
+        self.log = open(os.path.join(self.dir.name, "server.log"), "w+")
+        self.proc = subprocess.Popen(
+            [qtrace, "serve", "--db", self.db, "--listen", f"127.0.0.1:{self.port}"],
+            stderr=self.log)
+        for _ in range(200):
+            try:
+                self.request("GET", "/healthz", check=False)
+                break
+            except OSError:
+                time.sleep(0.05)
+        else:
+            raise RuntimeError("server did not start: " + self.server_log())
+
+    def server_log(self):
+        self.log.flush()
+        self.log.seek(0)
+        return self.log.read()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.stop()
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            self.proc.wait(timeout=30)
+        self.log.close()
+        self.dir.cleanup()
+
+    def account(self, role, name, jurisdiction=None):
+        """A regulator / inspection / system account made with the CLI; returns its token."""
+        args = [self.qtrace, "account", "add", "--db", self.db, "--role", role, "--name", name]
+        if jurisdiction is not None:
+            args += ["--jurisdiction", jurisdiction]
+        p = subprocess.run(args, capture_output=True, text=True)
+        assert p.returncode == 0, p.stderr
+        return p.stdout.strip()
+
+    def request(self, method, path, body=None, token=None, raw=None, headers=None,
+                check=True):
+        """Returns (status, parsed JSON or text, headers). check: validate against openapi."""
+        data = raw if raw is not None else (
+            json.dumps(body).encode() if body is not None else None)
+        req = urllib.request.Request(f"http://127.0.0.1:{self.port}{path}", data=data,
+                                     method=method)
+        if data is not None:
+            req.add_header("Content-Type", "application/json")
+        if token:
+            req.add_header("Authorization", "Bearer " + token)
+        for k, v in (headers or {}).items():
+            req.add_header(k, v)
+        try:
+            with urllib.request.urlopen(req, timeout=120) as r:
+                status, text, hdrs = r.status, r.read(), dict(r.headers)
+        except urllib.error.HTTPError as e:
+            status, text, hdrs = e.code, e.read(), dict(e.headers)
+        ctype = hdrs.get("Content-Type", "")
+        value = json.loads(text) if ctype.startswith("application/json") else text
+        if check:
+            check_response(method, path, status, ctype, value)
+        return status, value, hdrs
+
+    def get(self, path, **kw):
+        return self.request("GET", path, **kw)
+
+    def post(self, path, body=None, **kw):
+        return self.request("POST", path, body, **kw)
+
+
+def _match_path(template, path):
+    t = template.strip("/").split("/")
+    p = path.split("?")[0].strip("/").split("/")
+    if t and t[-1].startswith("{") and t[-1].endswith("+}"):  # rest-of-path parameter
+        return len(p) >= len(t) and all(a == b or a.startswith("{") for a, b in zip(t, p))
+    return len(t) == len(p) and all(a == b or (a.startswith("{") and b) for a, b in zip(t, p))
+
+
+def check_response(method, path, status, ctype, value):
+    """The answer must be one the contract describes: a documented path, method and status,
+    and a JSON body that validates against that response's schema."""
+    doc = spec()
+    ops = [v for k, v in doc["paths"].items() if _match_path(k, path)]
+    op = next((o[method.lower()] for o in ops if method.lower() in o), None)
+    if not op and status in (404, 405):
+        # any path or method the contract does not list: the common error, nothing else
+        op = {"responses": {str(status): {"$ref": "#/components/responses/Error"}}}
+    assert ops or op, f"{path} is not in docs/openapi.yaml"
+    assert op, f"{method} {path} is not in docs/openapi.yaml"
+    responses = op["responses"]
+    r = responses.get(str(status)) or responses.get(f"{str(status)[0]}XX") or responses.get(
+        "default")
+    assert r, f"{method} {path} answered {status}, which docs/openapi.yaml does not list"
+    if "$ref" in r:
+        r = _resolve(r["$ref"])
+    content = r.get("content", {})
+    media = next((m for m in content if ctype.startswith(m.split(";")[0])), None)
+    assert media or not content, f"{method} {path} {status}: unexpected type {ctype}"
+    schema = content.get(media, {}).get("schema") if media else None
+    if schema and media.startswith("application/json"):
+        jsonschema.validate(value, {**schema, "components": doc.get("components", {})},
+                            cls=jsonschema.Draft202012Validator)
+
+
+def _resolve(ref):
+    node = spec()
+    for part in ref.lstrip("#/").split("/"):
+        node = node[part]
+    return node
+
+
+def unit_body(uscc, name="测试电缆有限公司", roles=("producer",)):
+    return {"name": name, "uscc": uscc, "address": "广东省深圳市南山区科技园1号",
+            "contact": "0755-12345678",
+            "licence": {"sha256": "ab" * 32, "name": "营业执照.pdf"}, "roles": list(roles)}
+
+
+# Valid 统一社会信用代码 for tests (check characters computed by GB 32100).
+def uscc(division, org8):
+    """A valid USCC with authority 9, category 1, the given 6-digit division and 8-char
+    organisation code body (its GB 11714 check added)."""
+    alphabet = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+    w_org = [3, 7, 9, 10, 5, 8, 4, 2]
+    s = sum(int(c, 36) * w for c, w in zip(org8, w_org))
+    c = 11 - s % 11
+    org = org8 + ("0" if c == 11 else "X" if c == 10 else str(c))
+    first17 = "91" + division + org
+    w = [pow(3, i, 31) for i in range(17)]
+    total = sum(alphabet.index(ch) * wi for ch, wi in zip(first17, w))
+    return first17 + alphabet[(31 - total % 31) % 31]

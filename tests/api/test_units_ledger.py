@@ -1,0 +1,172 @@
+"""API tests: unit registration, accounts, the ledger endpoints, health and metrics, against
+a real server on a real database. Every refusal is followed by a check that nothing changed
+(the tree size and the account are as before). Run: /usr/bin/python3 test_units_ledger.py QTRACE"""
+import base64
+import hashlib
+import sys
+import unittest
+
+import qtapi
+
+QTRACE = sys.argv.pop(1) if len(sys.argv) > 1 else "build/qtrace"
+
+
+def leaf_hash(leaf):
+    return hashlib.sha256(b"\x00" + leaf).digest()
+
+
+def node(l, r):
+    return hashlib.sha256(b"\x01" + l + r).digest()
+
+
+def root_from_inclusion(index, size, leaf_h, proof):
+    """RFC 9162 §2.1.3.2, written from the RFC independently of the server's C."""
+    if index >= size:
+        raise ValueError("index beyond size")
+    fn, sn, r = index, size - 1, leaf_h
+    for p in proof:
+        if sn == 0:
+            raise ValueError("proof too long")
+        if fn & 1 or fn == sn:
+            r = node(p, r)
+            if not fn & 1:
+                while fn & 1 == 0 and fn != 0:
+                    fn >>= 1
+                    sn >>= 1
+        else:
+            r = node(r, p)
+        fn >>= 1
+        sn >>= 1
+    if sn != 0:
+        raise ValueError("proof too short")
+    return r
+
+
+def checkpoint_root(note):
+    lines = note.split("\n")
+    return int(lines[1]), base64.b64decode(lines[2])
+
+
+class Units(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.srv = qtapi.Server(QTRACE)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.srv.stop()
+
+    def size(self):
+        return self.srv.get("/healthz")[1]["tree_size"]
+
+    def refused(self, status, body=None, raw=None, code=None, path="/api/v1/units",
+                token=None, method="POST"):
+        before = self.size()
+        st, v, _ = self.srv.request(method, path, body, raw=raw, token=token)
+        self.assertEqual(st, status, v)
+        if code:
+            self.assertEqual(v["error"]["code"], code, v)
+        self.assertEqual(self.size(), before, "a refused request changed the ledger")
+        return v
+
+    def test_register_and_prove(self):
+        u = qtapi.uscc("440300", "MA5D1234")
+        st, v, hdrs = self.srv.post("/api/v1/units", qtapi.unit_body(u))
+        self.assertEqual(st, 201, v)
+        self.assertEqual(v["unit"]["uscc"], u)
+        self.assertEqual(v["unit"]["province"], "广东省")
+        r = v["receipt"]
+        # the receipt proves the record: its leaf, its inclusion, the signed root
+        _, entry, _ = self.srv.get(f"/api/v1/ledger/entries/{r['index']}")
+        leaf = base64.b64decode(entry["leaf"])
+        self.assertEqual(base64.b64decode(r["leaf_hash"]), leaf_hash(leaf))
+        size, root = checkpoint_root(r["checkpoint"])
+        self.assertEqual(size, r["tree_size"])
+        self.assertEqual(root_from_inclusion(r["index"], size, leaf_hash(leaf),
+                                             [base64.b64decode(h) for h in r["inclusion_proof"]]),
+                         root)
+        # the public record holds no contact: it is sealed
+        self.assertEqual(entry["record"]["type"], "unit.register")
+        self.assertNotIn("0755-12345678", leaf.decode())
+        self.assertIn("contact", entry["record"]["sealed"])
+        # the token works, once shown
+        st, me, _ = self.srv.get("/api/v1/units/me", token=v["token"])
+        self.assertEqual((st, me["id"]), (200, u))
+        # a USCC registers once
+        self.refused(409, qtapi.unit_body(u, name="另一个名字"), code="conflict")
+
+    def test_bad_input_changes_nothing(self):
+        u = qtapi.uscc("350100", "M000200Y")
+        good = qtapi.unit_body(u)
+        self.refused(400, raw=b'{"name": "x",', code="malformed_json")
+        self.refused(400, raw=b'[1,2]', code="invalid")
+        self.refused(400, raw=b'{"a":1,"a":2}', code="malformed_json")
+        self.refused(400, raw=b'', code="invalid")
+        for field, value in [("name", 5), ("name", ""), ("name", "x" * 201), ("roles", []),
+                             ("roles", ["regulator"]), ("roles", "producer"),
+                             ("licence", {"sha256": "zz", "name": "a"}),
+                             ("licence", {"sha256": "ab" * 32}), ("address", None)]:
+            body = dict(good, **{field: value})
+            if value is None:
+                del body[field]
+            v = self.refused(400, body, code="invalid")
+            self.assertIn(field, v["error"]["message"])
+        v = self.refused(400, dict(good, extra=1), code="invalid")
+        self.assertIn("unknown field 'extra'", v["error"]["message"])
+        bad = u[:-1] + ("0" if u[-1] != "0" else "1")
+        v = self.refused(400, dict(good, uscc=bad), code="invalid")
+        self.assertIn("统一社会信用代码", v["error"]["message"])
+        self.refused(413, raw=b'{"name":"' + b"x" * (70 << 10) + b'"}', code="too_large")
+        # none of it registered the unit
+        st, _, _ = self.srv.post("/api/v1/units", good)
+        self.assertEqual(st, 201)
+
+    def test_tokens_and_roles(self):
+        self.refused(401, path="/api/v1/units/me", method="GET", code="unauthorized")
+        self.refused(401, path="/api/v1/units/me", method="GET", token="qt_" + "A" * 43,
+                     code="unauthorized")
+        self.refused(401, path="/api/v1/units/me", method="GET", token="nonsense",
+                     code="unauthorized")
+        tok = self.srv.account("regulator", "广东省市场监督管理局", "44")
+        st, me, _ = self.srv.get("/api/v1/units/me", token=tok)
+        self.assertEqual(st, 200)
+        self.assertEqual((me["roles"], me["jurisdiction"]), (["regulator"], "44"))
+        self.refused(405, path="/api/v1/units/me", code="method_not_allowed")
+
+    def test_ledger_endpoints(self):
+        for i in range(3):
+            self.srv.post("/api/v1/units", qtapi.unit_body(qtapi.uscc("110000", f"1234567{i}")))
+        _, cp, _ = self.srv.get("/checkpoint")
+        size, root = checkpoint_root(cp.decode())
+        self.assertGreaterEqual(size, 3)
+        st, p, _ = self.srv.get(f"/api/v1/ledger/proof/consistency?from=1&to={size}")
+        self.assertEqual(st, 200)
+        st, p, _ = self.srv.get(f"/api/v1/ledger/proof/inclusion?index={size - 1}&size={size}")
+        _, entry, _ = self.srv.get(f"/api/v1/ledger/entries/{size - 1}")
+        self.assertEqual(root_from_inclusion(size - 1, size,
+                                             leaf_hash(base64.b64decode(entry["leaf"])),
+                                             [base64.b64decode(h) for h in p["hashes"]]), root)
+        self.refused(400, path=f"/api/v1/ledger/proof/inclusion?index={size}&size={size}",
+                     method="GET", code="invalid")
+        self.refused(400, path="/api/v1/ledger/proof/inclusion?index=-1&size=1", method="GET")
+        self.refused(400, path="/api/v1/ledger/proof/consistency?from=0&to=1", method="GET")
+        self.refused(404, path=f"/api/v1/ledger/entries/{size + 5}", method="GET")
+        self.refused(400, path="/api/v1/ledger/entries/x1", method="GET")
+        st, tile, _ = self.srv.get(f"/tile/entries/000.p/{size}")
+        self.assertEqual(st, 200)
+        self.assertEqual(len(tile) > 0, True)
+        self.refused(404, path="/tile/nonsense", method="GET")
+        st, key, _ = self.srv.get("/api/v1/ledger/key")
+        self.assertEqual(key["verifier_key"], self.srv.vkey)
+
+    def test_metrics(self):
+        self.srv.get("/healthz")
+        st, text, hdrs = self.srv.get("/metrics")
+        text = text.decode()
+        self.assertIn('qtrace_http_requests_total{route="healthz",status="2xx"}', text)
+        self.assertIn("qtrace_ledger_tree_size", text)
+        self.assertIn("qtrace_ledger_commits_total", text)
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
