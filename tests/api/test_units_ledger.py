@@ -168,5 +168,34 @@ class Units(unittest.TestCase):
         self.assertIn("qtrace_ledger_commits_total", text)
 
 
+class Stop(unittest.TestCase):
+    def test_sigterm_finishes_and_the_log_verifies(self):
+        import subprocess
+        import threading
+        srv = qtapi.Server(QTRACE)
+        try:
+            answers = []
+
+            def register(i):
+                answers.append(srv.post("/api/v1/units",
+                                        qtapi.unit_body(qtapi.uscc("420100", f"A000000{i}")),
+                                        check=False)[0])
+            threads = [threading.Thread(target=register, args=(i,)) for i in range(8)]
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join()
+            self.assertEqual(answers, [201] * 8)
+            srv.proc.terminate()
+            self.assertEqual(srv.proc.wait(timeout=30), 0)
+            self.assertIn("qtrace: stopped", srv.server_log())
+            p = subprocess.run([QTRACE, "verify", "--db", srv.db, "--key", srv.vkey],
+                               capture_output=True, text=True)
+            self.assertEqual(p.returncode, 0, p.stderr)
+            self.assertTrue(p.stdout.startswith("verified 8 records"), p.stdout)
+        finally:
+            srv.stop()
+
+
 if __name__ == "__main__":
     unittest.main(verbosity=2)
