@@ -674,6 +674,27 @@ static qt_rc commit_jobs(qt_ledger *l, job *const *jobs, size_t n_jobs, qt_err *
 	/* 1. stage: state changes, records, index rows and nodes, in one transaction */
 	if ((rc = ops->begin(l->store, err)) != QT_OK)
 		goto fail;
+	/* Another process (the CLI beside a running server) may have appended since our last
+	 * group: now that we hold the write lock, the store says where the log ends. */
+	if ((rc = ops->record_count(l->store, &idx, err)) != QT_OK)
+		goto fail;
+	if (idx != base) {
+		ops->rollback(l->store);
+		if ((rc = resync(l, err)) != QT_OK)
+			goto out;
+		base = idx = l->size;
+		saved = l->tree;
+		l->cache_gen++;
+		group_nodes_start(l, base, total);
+		if ((rc = ops->begin(l->store, err)) != QT_OK ||
+		    (rc = ops->record_count(l->store, &idx, err)) != QT_OK)
+			goto fail;
+		if (idx != base) {
+			rc = qt_err_set(err, QT_ERR_IO,
+			                "another process keeps appending to the log");
+			goto fail;
+		}
+	}
 	for (size_t k = 0; k < n_jobs; k++) {
 		if ((rc = stage_job(l, jobs[k], idx, &ectx, err)) != QT_OK)
 			goto fail;
@@ -770,8 +791,10 @@ static qt_rc run_job(qt_ledger *l, job *me, qt_err *err)
 			pthread_mutex_lock(&l->queue_lock);
 			l->stats.commits++;
 			for (size_t i = 0; i < n; i++) {
+				/* the group failed for a reason of the platform's, not the writer's
+				 */
 				if (grc != QT_OK) {
-					js[i]->rc = grc;
+					js[i]->rc = grc == QT_ERR_NOMEM ? grc : QT_ERR_IO;
 					js[i]->err = gerr;
 				}
 				if (js[i]->rc == QT_OK)

@@ -131,6 +131,10 @@ class Units(unittest.TestCase):
         st, me, _ = self.srv.get("/api/v1/units/me", token=tok)
         self.assertEqual(st, 200)
         self.assertEqual((me["roles"], me["jurisdiction"]), (["regulator"], "44"))
+        # the CLI appended to the log beside the running server: its next write still works
+        st, v, _ = self.srv.post("/api/v1/units", qtapi.unit_body(qtapi.uscc("440100", "C0000001")))
+        self.assertEqual(st, 201, v)
+        self.assertEqual(v["receipt"]["index"], v["receipt"]["tree_size"] - 1)
         self.refused(405, path="/api/v1/units/me", code="method_not_allowed")
 
     def test_ledger_endpoints(self):
