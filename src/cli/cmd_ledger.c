@@ -1,5 +1,7 @@
-/* cmd_ledger.c — `qtrace init` (a new database and its signing key) and `qtrace verify` (the
- * offline check anyone can run with the database and the public key alone). */
+/* cmd_ledger.c — `qtrace init` (a new database, its signing key and the trace catalogue) and
+ * `qtrace verify` (the offline check anyone can run with the database and the public key
+ * alone). */
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -8,29 +10,80 @@
 
 #include "cli/cli_util.h"
 #include "cli/cmd.h"
+#include "core/catalog.h"
 #include "ledger/log.h"
 
-#define DEFAULT_ORIGIN "qtrace.example/ledger"
+#define DEFAULT_ORIGIN  "qtrace.example/ledger"
+#define DEFAULT_CATALOG "catalog-batch1.json"
+
+#ifndef QT_DATA_DIR
+#define QT_DATA_DIR "data"
+#endif
+
+/* The catalogue to load when none is named: ../data/ beside the binary (a build tree in the
+ * repository, or an install with data alongside), else the source tree's data/. */
+static void default_catalog(char *out, size_t max)
+{
+	char exe[4096];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+	char *slash;
+
+	out[0] = '\0';
+	if (n > 0) {
+		exe[n] = '\0';
+		if ((slash = strrchr(exe, '/')) != NULL) {
+			*slash = '\0';
+			snprintf(out, max, "%s/../data/%s", exe, DEFAULT_CATALOG);
+		}
+	}
+	if (!out[0] || access(out, R_OK) != 0)
+		snprintf(out, max, "%s/%s", QT_DATA_DIR, DEFAULT_CATALOG);
+}
 
 int qt_cmd_init(int argc, char **argv)
 {
-	static const char *const names[] = {"--db", "--origin"};
-	const char *slots[2] = {NULL, DEFAULT_ORIGIN};
-	char vkey[512];
+	static const char *const names[] = {"--db", "--origin", "--catalog"};
+	const char *slots[3] = {NULL, DEFAULT_ORIGIN, NULL};
+	char vkey[512], catalog[4200];
+	json_t *units = NULL;
+	qt_platform *p = NULL;
 	qt_err err;
+	bool empty;
+	int status = QT_EXIT_FAIL;
 
-	if (!qt_cli_take_opts("init", argc, argv, names, slots, 2) || !slots[0]) {
-		fputs("usage: qtrace init --db FILE [--origin NAME]\n", stderr);
-		return QT_EXIT_USAGE;
+	if (!qt_cli_take_opts("init", argc, argv, names, slots, 3) || !slots[0]) {
+		fputs("usage: qtrace init --db FILE [--origin NAME] [--catalog FILE|none]\n",
+		      stderr);
+		status = QT_EXIT_USAGE;
+		goto out;
 	}
-	if (qt_ledger_init(slots[0], slots[1], vkey, sizeof vkey, &err) != QT_OK) {
+	/* "none": an empty ledger, for a mirror or a test of the ledger alone */
+	empty = slots[2] && strcmp(slots[2], "none") == 0;
+	if (slots[2])
+		snprintf(catalog, sizeof catalog, "%s", slots[2]);
+	else
+		default_catalog(catalog, sizeof catalog);
+	/* checked before anything is created, so a bad file leaves no half-made database */
+	if (!empty && qt_catalog_load_file(catalog, &units, &err) != QT_OK) {
 		fprintf(stderr, "qtrace init: %s\n", err.msg);
-		return QT_EXIT_FAIL;
+		goto out;
 	}
-	fprintf(stderr, "created %s and its signing key %s.key (keep it private)\n", slots[0],
-	        slots[0]);
+	if (qt_ledger_init(slots[0], slots[1], vkey, sizeof vkey, &err) != QT_OK ||
+	    (!empty && (qt_platform_open(slots[0], &p, &err) != QT_OK ||
+	                qt_catalog_add(p, units, &err) != QT_OK))) {
+		fprintf(stderr, "qtrace init: %s\n", err.msg);
+		goto out;
+	}
+	fprintf(stderr,
+	        "created %s and its signing key %s.key (keep it private); catalogue: %zu units "
+	        "from %s\n",
+	        slots[0], slots[0], json_array_size(units), catalog);
 	printf("%s\n", vkey);
-	return QT_EXIT_OK;
+	status = QT_EXIT_OK;
+out:
+	qt_platform_close(p);
+	json_decref(units);
+	return status;
 }
 
 static void show_progress(uint64_t done, uint64_t total)

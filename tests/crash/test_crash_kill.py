@@ -37,7 +37,7 @@ def main():
     print(f"seed {a.seed}")
     with tempfile.TemporaryDirectory() as d:
         db, acks = os.path.join(d, "crash.db"), os.path.join(d, "acks")
-        run([a.qtrace, "init", "--db", db, "--origin", "crash.example/log"], "init")
+        run([a.qtrace, "init", "--db", db, "--origin", "crash.example/log", "--catalog", "none"], "init")
         modes = [("1", None), ("10", None), ("500", None), ("1", "4"), ("1", "16")]
         for k in range(a.kills):
             batch, threads = rng.choice(modes)

@@ -63,7 +63,7 @@ def expect_fail(name, db, fragment, key=None):
 WRITER, QTRACE = sys.argv[1], sys.argv[2]
 with tempfile.TemporaryDirectory() as d:
     db = os.path.join(d, "ledger.db")
-    p = run([QTRACE, "init", "--db", db, "--origin", "tamper.example/log"])
+    p = run([QTRACE, "init", "--db", db, "--origin", "tamper.example/log", "--catalog", "none"])
     assert p.returncode == 0, p.stderr
     vkey = p.stdout.strip()
     p = run([WRITER, "write", db, os.path.join(d, "acks"), "300", "50"])
@@ -137,7 +137,7 @@ with tempfile.TemporaryDirectory() as d:
     con.close()
     expect_fail("forged append", t, "not covered by a signed checkpoint")
     # an impostor key
-    p = run([QTRACE, "init", "--db", os.path.join(d, "other.db"), "--origin", "tamper.example/log"])
+    p = run([QTRACE, "init", "--db", os.path.join(d, "other.db"), "--origin", "tamper.example/log", "--catalog", "none"])
     expect_fail("wrong key", db, "no valid signature", key=p.stdout.strip())
 
 if failures:

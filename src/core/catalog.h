@@ -1,0 +1,35 @@
+/* catalog.h — the trace catalogue (追溯清单), products and batches: the things a producer
+ * registers before it issues codes. The catalogue itself is data (data/catalog-*.json),
+ * loaded into the ledger by `qtrace init`. */
+#ifndef QT_CATALOG_H
+#define QT_CATALOG_H
+
+#include <jansson.h>
+
+#include "core/platform.h"
+
+#define QT_CATALOG_UNITS_MAX 1000 /* far more than any published batch */
+
+/* Reads and checks a catalogue file; *units gets an array of unit documents
+ * {id, category, category_name, name, since, requires}. QT_ERR_INVALID names what is wrong
+ * (with the file's path), QT_ERR_IO when it cannot be read. */
+qt_rc qt_catalog_load_file(const char *path, json_t **units, qt_err *err)
+        __attribute__((warn_unused_result));
+/* The same for a file already parsed. */
+qt_rc qt_catalog_from_json(const json_t *file, json_t **units, qt_err *err)
+        __attribute__((warn_unused_result));
+/* One "catalog.add" record per unit, in one job: all are added or none (a unit already in
+ * the catalogue is QT_ERR_CONFLICT). */
+qt_rc qt_catalog_add(qt_platform *p, const json_t *units, qt_err *err)
+        __attribute__((warn_unused_result));
+/* {"categories":[{id, name, since, requires, units:[{id, name, since, requires}]}]} */
+qt_rc qt_catalog_list(qt_store *s, json_t **out, qt_err *err) __attribute__((warn_unused_result));
+
+/* POST /api/v1/products for producer `who`: *answer = {product, receipt}. */
+qt_rc qt_products_register(qt_platform *p, const qt_account *who, const json_t *body,
+                           json_t **answer, qt_err *err) __attribute__((warn_unused_result));
+/* POST /api/v1/batches: only for who's own product (else QT_ERR_DENIED). */
+qt_rc qt_batches_register(qt_platform *p, const qt_account *who, const json_t *body,
+                          json_t **answer, qt_err *err) __attribute__((warn_unused_result));
+
+#endif

@@ -1,0 +1,414 @@
+/* products.c — products (产品) and production batches (批次) a producer registers: each is a
+ * ledger record, and its document says which catalogue unit, certificate and GTIN it has,
+ * so codes issued later can only name a product and batch the ledger already holds. */
+#include <sodium.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "codes/code.h"
+#include "codes/uscc.h"
+#include "core/catalog.h"
+#include "util/random.h"
+
+#define BATCH_NO_MAX   64
+#define QUANTITY_MAX   10000000
+#define WARRANTY_MAX   600 /* months: fifty years */
+#define CERT_INPUT_MAX 40
+
+static const char *const scheme_names[] = {"gs1", "ecode", "dic", "ccc", NULL};
+
+/* prefix + 16 lower-case hex digits of fresh randomness */
+static qt_rc new_id(char prefix, char out[18], qt_err *err)
+{
+	uint8_t raw[8];
+	qt_rc rc = qt_random(raw, sizeof raw);
+
+	if (rc != QT_OK)
+		return qt_err_set(err, rc, "the random source failed");
+	out[0] = prefix;
+	sodium_bin2hex(out + 1, 17, raw, sizeof raw);
+	return QT_OK;
+}
+
+/* The catalogue unit's required certificate: "licence", "ccc", "licence_or_ccc", "none". */
+static qt_rc catalog_requires(qt_platform *p, const char *unit, char out[20], qt_err *err)
+{
+	qt_store *rd = qt_platform_reader(p, err);
+	json_t *doc = NULL;
+	const char *r;
+	qt_rc rc;
+
+	if (!rd) {
+		rc = QT_ERR_IO;
+		goto out;
+	}
+	rc = qt_doc_load(rd, "catalog", unit, &doc, err);
+	if (rc == QT_ERR_NOTFOUND) {
+		rc = qt_err_set(err, QT_ERR_INVALID,
+		                "'catalog_unit' %.60s is not in the trace catalogue (GET "
+		                "/api/v1/catalog lists it)",
+		                unit);
+		goto out;
+	}
+	if (rc != QT_OK)
+		goto out;
+	r = json_string_value(json_object_get(doc, "requires"));
+	snprintf(out, 20, "%s", r ? r : "none");
+out:
+	json_decref(doc);
+	return rc;
+}
+
+/* licence_no / ccc_no against what the catalogue unit requires; fills the product doc and
+ * adds the CCC certificate's canonical key. */
+static qt_rc check_certificate(const json_t *body, const char *requires, json_t *doc,
+                               char ccc_key[QT_CODE_CANON_MAX], qt_err *err)
+{
+	const char *lic_s, *ccc_s;
+	bool want_lic = strcmp(requires, "licence") == 0, want_ccc = strcmp(requires, "ccc") == 0;
+	bool either = strcmp(requires, "licence_or_ccc") == 0;
+	char why[QT_ERR_MSG_MAX];
+	qt_licence lic;
+	qt_code code;
+	qt_rc rc;
+
+	ccc_key[0] = '\0';
+	if ((rc = qt_json_str(body, "licence_no", CERT_INPUT_MAX, false, &lic_s, err)) != QT_OK ||
+	    (rc = qt_json_str(body, "ccc_no", CERT_INPUT_MAX, false, &ccc_s, err)) != QT_OK)
+		goto out;
+	if (want_lic && !lic_s) {
+		rc = qt_err_set(
+		        err, QT_ERR_INVALID,
+		        "'licence_no' (生产许可证编号) is required for this catalogue unit%s",
+		        ccc_s ? ", which needs a production licence, not a CCC certificate" : "");
+		goto out;
+	}
+	if (want_ccc && !ccc_s) {
+		rc = qt_err_set(err, QT_ERR_INVALID,
+		                "'ccc_no' (CCC certificate number) is required for this catalogue "
+		                "unit%s",
+		                lic_s ? ", which needs a CCC certificate, not a production licence"
+		                      : "");
+		goto out;
+	}
+	if ((want_lic && ccc_s) || (want_ccc && lic_s)) {
+		rc = qt_err_set(err, QT_ERR_INVALID,
+		                "'%s' does not apply: this catalogue unit needs %s",
+		                want_lic ? "ccc_no" : "licence_no",
+		                want_lic ? "a production licence" : "a CCC certificate");
+		goto out;
+	}
+	if (either && !lic_s && !ccc_s) {
+		rc = qt_err_set(err, QT_ERR_INVALID,
+		                "'licence_no' or 'ccc_no' is required for this catalogue unit");
+		goto out;
+	}
+	if (lic_s) {
+		if (qt_licence_parse(lic_s, strlen(lic_s), &lic, err) != QT_OK) {
+			snprintf(why, sizeof why, "%s", err->msg);
+			rc = qt_err_set(err, QT_ERR_INVALID,
+			                "'licence_no' is not a valid 生产许可证编号: %s", why);
+			goto out;
+		}
+		json_object_set_new(doc, "licence_no", json_string(lic.number));
+	}
+	if (ccc_s) {
+		qt_code_init(&code);
+		if (qt_code_parse(ccc_s, strlen(ccc_s), NULL, &code, err) != QT_OK ||
+		    code.scheme != QT_SCHEME_CCC) {
+			snprintf(why, sizeof why, "%s",
+			         code.scheme == QT_SCHEME_CCC || code.scheme == QT_SCHEME_NONE
+			                 ? err->msg
+			                 : "not a CCC certificate number");
+			rc = qt_err_set(err, QT_ERR_INVALID,
+			                "'ccc_no' must be a 16-digit CCC certificate number: %s",
+			                why);
+			goto out;
+		}
+		json_object_set_new(doc, "ccc_no", json_string(code.ccc_number));
+		snprintf(ccc_key, QT_CODE_CANON_MAX, "%s", code.canonical);
+	}
+out:
+	return rc;
+}
+
+/* schemes: 1..4 distinct names; gtin (8, 12, 13 or 14 digits, normalised to 14) required
+ * with gs1. */
+static qt_rc check_codes(const json_t *body, json_t *doc, char gtin14[15], qt_err *err)
+{
+	json_t *schemes = json_object_get(body, "schemes"), *s, *out_s = json_array();
+	const char *g;
+	bool gs1 = false;
+	char text[32], why[QT_ERR_MSG_MAX];
+	qt_code code;
+	size_t i, n;
+	qt_rc rc = QT_OK;
+
+	gtin14[0] = '\0';
+	if (!json_is_array(schemes) || json_array_size(schemes) < 1 ||
+	    json_array_size(schemes) > 4) {
+		rc = qt_err_set(
+		        err, QT_ERR_INVALID,
+		        "'schemes' must list 1 to 4 of \"gs1\", \"ecode\", \"dic\", \"ccc\"");
+		goto out;
+	}
+	json_array_foreach(schemes, i, s)
+	{
+		const char *name = json_string_value(s);
+		bool known = false;
+		for (size_t k = 0; name && scheme_names[k]; k++)
+			known |= strcmp(name, scheme_names[k]) == 0;
+		for (size_t k = 0; known && k < i; k++)
+			known = !json_equal(s, json_array_get(schemes, k));
+		if (!known) {
+			rc = qt_err_set(
+			        err, QT_ERR_INVALID,
+			        "'schemes' must list distinct names among \"gs1\", \"ecode\", "
+			        "\"dic\", \"ccc\"");
+			goto out;
+		}
+		gs1 |= strcmp(name, "gs1") == 0;
+		json_array_append(out_s, s);
+	}
+	json_object_set(doc, "schemes", out_s);
+	if ((rc = qt_json_str(body, "gtin", 14, false, &g, err)) != QT_OK)
+		goto out;
+	if (!g) {
+		if (gs1)
+			rc = qt_err_set(err, QT_ERR_INVALID,
+			                "'gtin' is required when 'schemes' has \"gs1\"");
+		goto out;
+	}
+	n = strlen(g);
+	if (!qt_code_all_digits(g, n) || (n != 8 && n != 12 && n != 13 && n != 14)) {
+		rc = qt_err_set(err, QT_ERR_INVALID,
+		                "'gtin' must be a GTIN of 8, 12, 13 or 14 digits");
+		goto out;
+	}
+	/* every GTIN is one GTIN-14 once padded with leading zeros: that is its key */
+	snprintf(text, sizeof text, "(01)%.*s%s", (int)(14 - n), "00000000000000", g);
+	qt_code_init(&code);
+	if (qt_code_parse(text, strlen(text), NULL, &code, err) != QT_OK ||
+	    code.kind != QT_KIND_PRODUCT) {
+		snprintf(why, sizeof why, "%s",
+		         code.kind == QT_KIND_PRODUCT ? err->msg : "not a GTIN");
+		rc = qt_err_set(err, QT_ERR_INVALID, "'gtin' is not valid: %s", why);
+		goto out;
+	}
+	snprintf(gtin14, 15, "%s", qt_code_ai(&code, "01"));
+	json_object_set_new(doc, "gtin", json_string(gtin14));
+out:
+	json_decref(out_s);
+	return rc;
+}
+
+typedef struct new_product {
+	const char *id, *producer;
+	const json_t *doc;
+	const char *gtin14; /* "" when none */
+} new_product;
+
+static qt_rc apply_product(void *ctx, qt_store *s, uint64_t first, qt_err *err)
+{
+	new_product *np = ctx;
+	json_t *g = NULL;
+	qt_rc rc = QT_OK;
+
+	/* in the transaction: two products racing for one GTIN cannot both win */
+	if (np->gtin14[0]) {
+		rc = s->ops->doc_get(s, "gtin", np->gtin14, NULL, NULL, NULL, NULL);
+		if (rc == QT_OK) {
+			rc = qt_err_set(err, QT_ERR_CONFLICT,
+			                "GTIN %s already belongs to another product", np->gtin14);
+			goto out;
+		}
+		if (rc != QT_ERR_NOTFOUND) {
+			rc = qt_err_set(err, rc, "cannot read GTINs");
+			goto out;
+		}
+		g = json_pack("{s:s}", "product", np->id);
+		if ((rc = qt_doc_save(s, "gtin", np->gtin14, np->producer, g, first, err)) != QT_OK)
+			goto out;
+	}
+	rc = qt_doc_save(s, "product", np->id, np->producer, np->doc, first, err);
+out:
+	json_decref(g);
+	return rc;
+}
+
+qt_rc qt_products_register(qt_platform *p, const qt_account *who, const json_t *body,
+                           json_t **answer, qt_err *err)
+{
+	static const char *const fields[] = {
+	        "name",   "catalog_unit",    "type",    "model", "standard", "licence_no",
+	        "ccc_no", "warranty_months", "schemes", "gtin",  NULL};
+	const char *name, *unit, *type, *model, *standard, *keys[3];
+	char id[18], requires[20], gtin14[15], ccc_key[QT_CODE_CANON_MAX], gkey[20];
+	json_t *doc = NULL;
+	long long warranty;
+	new_product np;
+	qt_record rec;
+	qt_receipt receipt;
+	size_t n_keys = 0;
+	qt_rc rc;
+
+	*answer = NULL;
+	if ((rc = qt_json_only(body, fields, err)) != QT_OK ||
+	    (rc = qt_json_str(body, "name", QT_NAME_MAX, true, &name, err)) != QT_OK ||
+	    (rc = qt_json_str(body, "catalog_unit", QT_ID_MAX - 1, true, &unit, err)) != QT_OK ||
+	    (rc = qt_json_str(body, "type", QT_NAME_MAX, true, &type, err)) != QT_OK ||
+	    (rc = qt_json_str(body, "model", QT_NAME_MAX, true, &model, err)) != QT_OK ||
+	    (rc = qt_json_str(body, "standard", QT_NAME_MAX, true, &standard, err)) != QT_OK ||
+	    (rc = qt_json_int(body, "warranty_months", 0, WARRANTY_MAX, false, -1, &warranty,
+	                      err)) != QT_OK ||
+	    (rc = catalog_requires(p, unit, requires, err)) != QT_OK ||
+	    (rc = new_id('P', id, err)) != QT_OK)
+		goto out;
+	doc = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "id", id, "producer", who->id,
+	                "name", name, "catalog_unit", unit, "type", type, "model", model,
+	                "standard", standard);
+	if (warranty >= 0)
+		json_object_set_new(doc, "warranty_months", json_integer(warranty));
+	if ((rc = check_certificate(body, requires, doc, ccc_key, err)) != QT_OK ||
+	    (rc = check_codes(body, doc, gtin14, err)) != QT_OK)
+		goto out;
+	keys[n_keys++] = id;
+	if (gtin14[0]) {
+		snprintf(gkey, sizeof gkey, "01/%s", gtin14);
+		keys[n_keys++] = gkey;
+	}
+	if (ccc_key[0])
+		keys[n_keys++] = ccc_key;
+	np = (new_product){.id = id, .producer = who->id, .doc = doc, .gtin14 = gtin14};
+	rec = (qt_record){.type = "product.register", .body = doc, .keys = keys, .n_keys = n_keys};
+	if ((rc = qt_ledger_submit_job(p->ledger, &rec, 1, apply_product, &np, &receipt, err)) !=
+	    QT_OK)
+		goto out;
+	*answer = json_pack("{s:O, s:o}", "product", doc, "receipt", qt_receipt_json(&receipt));
+out:
+	json_decref(doc);
+	return rc;
+}
+
+/* Today's date in China (UTC+8), where production dates are written. */
+static void today_cn(char out[11])
+{
+	time_t t = time(NULL) + 8 * 3600;
+	struct tm tm;
+	gmtime_r(&t, &tm);
+	strftime(out, 11, "%Y-%m-%d", &tm);
+}
+
+typedef struct new_batch {
+	const char *id, *product, *producer, *batch_no;
+	const json_t *doc;
+} new_batch;
+
+static qt_rc apply_batch(void *ctx, qt_store *s, uint64_t first, qt_err *err)
+{
+	new_batch *nb = ctx;
+	json_t *prod = NULL, *bn = NULL;
+	char bn_id[QT_ID_MAX + BATCH_NO_MAX + 2];
+	const char *owner;
+	qt_rc rc;
+
+	/* the product and its owner are read here, in the transaction that writes the batch */
+	rc = qt_doc_load(s, "product", nb->product, &prod, err);
+	if (rc == QT_ERR_NOTFOUND) {
+		rc = qt_err_set(err, QT_ERR_INVALID, "'product' %.40s does not exist", nb->product);
+		goto out;
+	}
+	if (rc != QT_OK)
+		goto out;
+	owner = json_string_value(json_object_get(prod, "producer"));
+	if (!owner || strcmp(owner, nb->producer) != 0) {
+		rc = qt_err_set(err, QT_ERR_DENIED,
+		                "product %s belongs to another producer; only it registers batches",
+		                nb->product);
+		goto out;
+	}
+	snprintf(bn_id, sizeof bn_id, "%s/%s", nb->product, nb->batch_no);
+	rc = s->ops->doc_get(s, "batchno", bn_id, NULL, NULL, NULL, NULL);
+	if (rc == QT_OK) {
+		rc = qt_err_set(err, QT_ERR_CONFLICT, "product %s already has a batch '%.64s'",
+		                nb->product, nb->batch_no);
+		goto out;
+	}
+	if (rc != QT_ERR_NOTFOUND) {
+		rc = qt_err_set(err, rc, "cannot read batches");
+		goto out;
+	}
+	bn = json_pack("{s:s}", "batch", nb->id);
+	if ((rc = qt_doc_save(s, "batchno", bn_id, nb->producer, bn, first, err)) != QT_OK ||
+	    (rc = qt_doc_save(s, "batch", nb->id, nb->producer, nb->doc, first, err)) != QT_OK)
+		goto out;
+	rc = s->ops->link_put(s, "product_batches", nb->product, nb->id, err);
+out:
+	json_decref(prod);
+	json_decref(bn);
+	return rc;
+}
+
+qt_rc qt_batches_register(qt_platform *p, const qt_account *who, const json_t *body,
+                          json_t **answer, qt_err *err)
+{
+	static const char *const fields[] = {"product",  "batch_no",          "production_date",
+	                                     "quantity", "inspection_report", NULL};
+	static const char *const rep_fields[] = {"sha256", "name", NULL};
+	const char *product, *batch_no, *date, *rep_sha, *rep_name, *keys[2];
+	json_t *rep, *doc = NULL;
+	char id[18], today[11], why[QT_ERR_MSG_MAX];
+	long long quantity;
+	new_batch nb;
+	qt_record rec;
+	qt_receipt receipt;
+	qt_rc rc;
+
+	*answer = NULL;
+	if ((rc = qt_json_only(body, fields, err)) != QT_OK ||
+	    (rc = qt_json_str(body, "product", QT_ID_MAX - 1, true, &product, err)) != QT_OK ||
+	    (rc = qt_json_str(body, "batch_no", BATCH_NO_MAX, true, &batch_no, err)) != QT_OK ||
+	    (rc = qt_json_date(body, "production_date", true, &date, err)) != QT_OK ||
+	    (rc = qt_json_int(body, "quantity", 1, QUANTITY_MAX, true, 0, &quantity, err)) != QT_OK)
+		goto out;
+	today_cn(today);
+	if (strcmp(date, today) > 0) {
+		rc = qt_err_set(err, QT_ERR_INVALID, "'production_date' %s is in the future", date);
+		goto out;
+	}
+	rep = json_object_get(body, "inspection_report");
+	if (!rep) {
+		rc = qt_err_set(err, QT_ERR_INVALID,
+		                "'inspection_report' (出厂检验报告: sha256 and name) is required");
+		goto out;
+	}
+	if ((rc = qt_json_only(rep, rep_fields, err)) != QT_OK ||
+	    (rc = qt_json_sha256(rep, "sha256", true, &rep_sha, err)) != QT_OK ||
+	    (rc = qt_json_str(rep, "name", QT_NAME_MAX, true, &rep_name, err)) != QT_OK) {
+		snprintf(why, sizeof why, "%s", err->msg);
+		rc = qt_err_set(err, QT_ERR_INVALID, "inspection_report: %s", why);
+		goto out;
+	}
+	if ((rc = new_id('B', id, err)) != QT_OK)
+		goto out;
+	doc = json_pack("{s:s, s:s, s:s, s:s, s:s, s:I, s:{s:s, s:s}}", "id", id, "product",
+	                product, "producer", who->id, "batch_no", batch_no, "production_date", date,
+	                "quantity", (json_int_t)quantity, "inspection_report", "sha256", rep_sha,
+	                "name", rep_name);
+	keys[0] = id;
+	keys[1] = product;
+	nb = (new_batch){.id = id,
+	                 .product = product,
+	                 .producer = who->id,
+	                 .batch_no = batch_no,
+	                 .doc = doc};
+	rec = (qt_record){.type = "batch.register", .body = doc, .keys = keys, .n_keys = 2};
+	if ((rc = qt_ledger_submit_job(p->ledger, &rec, 1, apply_batch, &nb, &receipt, err)) !=
+	    QT_OK)
+		goto out;
+	*answer = json_pack("{s:O, s:o}", "batch", doc, "receipt", qt_receipt_json(&receipt));
+out:
+	json_decref(doc);
+	return rc;
+}
