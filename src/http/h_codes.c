@@ -43,8 +43,26 @@ static void h_codes_list(qt_req *req, qt_resp *resp)
 		qt_http_fail(resp, rc, &err);
 }
 
+static void h_events(qt_req *req, qt_resp *resp)
+{
+	json_t *body = qt_http_body_object(req, resp), *answer = NULL;
+	qt_err err = {{0}};
+	qt_rc rc;
+
+	if (!body)
+		return;
+	rc = qt_events_submit(req->p, &req->who, body, &answer, &err);
+	if (rc == QT_OK)
+		qt_http_json(resp, 201, answer);
+	else
+		qt_http_fail(resp, rc, &err);
+	json_decref(body);
+}
+
 const qt_route qt_routes_codes[] = {
         {"POST", "/api/v1/codes", h_codes_issue, QT_ROLE_PRODUCER, 16u << 20, true, "codes_issue"},
         {"GET", "/api/v1/codes", h_codes_list, QT_ROLE_PRODUCER, 0, false, "codes_list"},
+        {"POST", "/api/v1/events", h_events, QT_ROLE_UNIT | QT_ROLE_REGULATOR, 16u << 20, true,
+         "events"},
         {NULL, NULL, NULL, 0, 0, false, NULL},
 };
