@@ -1,6 +1,68 @@
-/* h_codes.c — issuing trace codes and recording flow events over HTTP. */
+/* h_codes.c — issuing trace codes (POST /api/v1/codes), a producer's paged list of its
+ * codes for printing (GET /api/v1/codes?batch=|product=) and flow events
+ * (POST /api/v1/events). The rules live in src/core; these only translate HTTP. */
+#include "core/trace.h"
 #include "http/http.h"
 
+static void h_codes_issue(qt_req *req, qt_resp *resp)
+{
+	json_t *body = qt_http_body_object(req, resp), *answer = NULL;
+	qt_err err = {{0}};
+	qt_rc rc;
+
+	if (!body)
+		return;
+	rc = qt_codes_issue(req->p, &req->who, body, &answer, &err);
+	if (rc == QT_OK)
+		qt_http_json(resp, 201, answer);
+	else
+		qt_http_fail(resp, rc, &err);
+	json_decref(body);
+}
+
+static void h_codes_list(qt_req *req, qt_resp *resp)
+{
+	const char *batch = qt_http_query(req, "batch"), *product = qt_http_query(req, "product");
+	const char *after;
+	json_t *answer = NULL;
+	size_t limit;
+	qt_err err = {{0}};
+	qt_rc rc;
+
+	if (!qt_http_page(req, resp, 100, &limit, &after))
+		return;
+	if (!batch == !product) {
+		qt_http_error(resp, 400, "invalid", "give exactly one of 'batch' and 'product'");
+		return;
+	}
+	rc = qt_codes_list(req->rd, &req->who, batch ? "batch_codes" : "product_codes",
+	                   batch ? batch : product, after, limit, &answer, &err);
+	if (rc == QT_OK)
+		qt_http_json(resp, 200, answer);
+	else
+		qt_http_fail(resp, rc, &err);
+}
+
+static void h_events(qt_req *req, qt_resp *resp)
+{
+	json_t *body = qt_http_body_object(req, resp), *answer = NULL;
+	qt_err err = {{0}};
+	qt_rc rc;
+
+	if (!body)
+		return;
+	rc = qt_events_submit(req->p, &req->who, body, &answer, &err);
+	if (rc == QT_OK)
+		qt_http_json(resp, 201, answer);
+	else
+		qt_http_fail(resp, rc, &err);
+	json_decref(body);
+}
+
 const qt_route qt_routes_codes[] = {
+        {"POST", "/api/v1/codes", h_codes_issue, QT_ROLE_PRODUCER, 16u << 20, true, "codes_issue"},
+        {"GET", "/api/v1/codes", h_codes_list, QT_ROLE_PRODUCER, 0, false, "codes_list"},
+        {"POST", "/api/v1/events", h_events, QT_ROLE_UNIT | QT_ROLE_REGULATOR, 16u << 20, true,
+         "events"},
         {NULL, NULL, NULL, 0, 0, false, NULL},
 };

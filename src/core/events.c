@@ -1,0 +1,628 @@
+/* events.c — what happens to coded goods: commission, pack/unpack, ship/receive, retail,
+ * return, recall, destroy and correct. A request's events are one job applied in order, so
+ * event 2 sees event 1; the first broken rule refuses the whole request and names it. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "codes/code.h"
+#include "core/trace.h"
+
+/* One event after its shape has been checked. */
+typedef struct event {
+	const char *type;
+	json_t *codes; /* canonical keys */
+	char parent[QT_CODE_CANON_MAX];
+	const char *buyer; /* ship: the receiving unit's USCC */
+	const char *buyer_name;
+	long long shipment; /* receive */
+	long long corrects; /* correct */
+} event;
+
+typedef struct batch_ctx {
+	const qt_account *who;
+	event *ev;
+	size_t n;
+} batch_ctx;
+
+/* ---- the rules: each a small function the apply step runs; false sets why ---- */
+
+static const char *st(const json_t *doc, const char *k)
+{
+	const char *v = json_string_value(json_object_get(doc, k));
+	return v ? v : "";
+}
+
+/* A code must exist (have been issued) before anything happens to it. */
+static bool rule_issued(const json_t *doc, char *why, size_t n)
+{
+	if (!doc)
+		snprintf(why, n, "the code was never issued");
+	return doc != NULL;
+}
+
+/* Nothing but commissioning happens to a code that has not been commissioned. */
+static bool rule_commissioned(const json_t *doc, char *why, size_t n)
+{
+	bool ok = strcmp(st(doc, "status"), "issued") != 0;
+	if (!ok)
+		snprintf(why, n, "it is not commissioned yet");
+	return ok;
+}
+
+/* Recalled and destroyed codes never move again. */
+static bool rule_not_final(const json_t *doc, char *why, size_t n)
+{
+	const char *s = st(doc, "status");
+	bool ok = strcmp(s, "recalled") != 0 && strcmp(s, "destroyed") != 0;
+	if (!ok)
+		snprintf(why, n, "it is %s", s);
+	return ok;
+}
+
+/* Only the current holder acts on a code. */
+static bool rule_holder(const json_t *doc, const qt_account *who, const char *verb, char *why,
+                        size_t n)
+{
+	bool ok = strcmp(st(doc, "holder"), who->id) == 0;
+	if (!ok)
+		snprintf(why, n, "only its holder may %s it (holder is %.40s)", verb,
+		         st(doc, "holder"));
+	return ok;
+}
+
+/* Goods on their way belong to nobody until received. */
+static bool rule_not_in_transit(const json_t *doc, char *why, size_t n)
+{
+	bool ok = strcmp(st(doc, "status"), "in_transit") != 0;
+	if (!ok)
+		snprintf(why, n, "it is in transit (shipment %.20s)", st(doc, "shipment"));
+	return ok;
+}
+
+/* A code is in at most one parent; a packed code moves only with its parent. */
+static bool rule_no_parent(const json_t *doc, char *why, size_t n)
+{
+	bool ok = !json_object_get(doc, "parent");
+	if (!ok)
+		snprintf(why, n, "it is packed in %.120s", st(doc, "parent"));
+	return ok;
+}
+
+/* ---- state helpers ---- */
+
+static json_t *load(qt_store *s, const char *key)
+{
+	json_t *d = NULL;
+	qt_err e;
+	if (qt_doc_load(s, "code", key, &d, &e) != QT_OK)
+		d = NULL;
+	return d;
+}
+
+static qt_rc save(qt_store *s, json_t *doc, uint64_t rec, qt_err *err)
+{
+	return qt_doc_save(s, "code", st(doc, "code"), st(doc, "holder"), doc, rec, err);
+}
+
+static qt_rc add_child(void *ctx, const char *dst)
+{
+	return json_array_append_new(ctx, json_string(dst)) == 0 ? QT_OK : QT_ERR_NOMEM;
+}
+
+/* key and everything packed in it, at any depth (pack refuses cycles). */
+static qt_rc with_descendants(qt_store *s, const char *key, json_t *out, qt_err *err)
+{
+	size_t start = json_array_size(out), found;
+	qt_rc rc = QT_OK;
+
+	json_array_append_new(out, json_string(key));
+	for (size_t i = start; i < json_array_size(out) && rc == QT_OK; i++) {
+		const char *k = json_string_value(json_array_get(out, i));
+		char after[QT_CODE_CANON_MAX] = "";
+		do {
+			size_t before = json_array_size(out);
+			rc = s->ops->link_list(s, "children", k, after, 1000, add_child, out,
+			                       &found, err);
+			if (rc == QT_OK && json_array_size(out) > before)
+				snprintf(after, sizeof after, "%s",
+				         json_string_value(
+				                 json_array_get(out, json_array_size(out) - 1)));
+		} while (rc == QT_OK && found == 1000);
+	}
+	return rc;
+}
+
+/* Set status (and holder, and shipment) on a code and all it carries. */
+static qt_rc move_all(qt_store *s, const char *key, const char *status, const char *holder,
+                      const char *shipment, uint64_t rec, qt_err *err)
+{
+	json_t *all = json_array();
+	qt_rc rc = with_descendants(s, key, all, err);
+
+	for (size_t i = 0; i < json_array_size(all) && rc == QT_OK; i++) {
+		json_t *d = load(s, json_string_value(json_array_get(all, i)));
+		if (!d)
+			continue;
+		json_object_set_new(d, "status", json_string(status));
+		if (holder)
+			json_object_set_new(d, "holder", json_string(holder));
+		if (shipment)
+			json_object_set_new(d, "shipment", json_string(shipment));
+		else
+			json_object_del(d, "shipment");
+		rc = save(s, d, rec, err);
+		json_decref(d);
+	}
+	json_decref(all);
+	return rc;
+}
+
+/* ---- applying one event ---- */
+
+#define REFUSE(...)                                                                                \
+	do {                                                                                       \
+		snprintf(why, sizeof why, __VA_ARGS__);                                            \
+		goto refuse;                                                                       \
+	} while (0)
+
+static qt_rc apply_one(batch_ctx *b, size_t i, qt_store *s, uint64_t rec, qt_err *err)
+{
+	event *e = &b->ev[i];
+	const qt_account *who = b->who;
+	bool regulator = who->roles & QT_ROLE_REGULATOR;
+	char why[160] = "", idx[24];
+	const char *t = e->type, *bad = "";
+	json_t *doc = NULL, *ship = NULL;
+	qt_rc rc = QT_OK;
+
+	snprintf(idx, sizeof idx, "%llu", (unsigned long long)rec);
+	if (strcmp(t, "correct") == 0) {
+		qt_buf leaf;
+		json_t *l = NULL;
+		qt_buf_init(&leaf, QT_LEDGER_LEAF_MAX + 1);
+		if ((uint64_t)e->corrects >= rec ||
+		    s->ops->record_get(s, (uint64_t)e->corrects, &leaf, NULL, err) != QT_OK ||
+		    !(l = json_loadb(leaf.p, leaf.len, 0, NULL)))
+			snprintf(why, sizeof why, "there is no record %lld", e->corrects);
+		else if (strncmp(st(l, "type"), "event.", 6) != 0)
+			snprintf(why, sizeof why, "record %lld is not an event", e->corrects);
+		else if (strcmp(st(json_object_get(l, "body"), "by"), who->id) != 0)
+			snprintf(why, sizeof why, "only its author may correct record %lld",
+			         e->corrects);
+		json_decref(l);
+		qt_buf_free(&leaf);
+		if (why[0])
+			goto refuse;
+		goto out;
+	}
+	if (strcmp(t, "receive") == 0) {
+		json_t *want;
+		size_t k;
+		json_t *c;
+		snprintf(idx, sizeof idx, "%lld", e->shipment);
+		if (qt_doc_load(s, "shipment", idx, &ship, err) != QT_OK)
+			REFUSE("there is no shipment %lld", e->shipment);
+		if (strcmp(st(ship, "to"), who->id) != 0)
+			REFUSE("shipment %lld was not shipped to you", e->shipment);
+		if (json_is_true(json_object_get(ship, "received")))
+			REFUSE("shipment %lld is already received", e->shipment);
+		want = json_object_get(ship, "codes");
+		if (json_array_size(want) != json_array_size(e->codes))
+			REFUSE("shipment %lld has %zu codes, not %zu", e->shipment,
+			       json_array_size(want), json_array_size(e->codes));
+		json_array_foreach(e->codes, k, c)
+		{
+			bool in = false;
+			for (size_t m = 0; m < json_array_size(want) && !in; m++)
+				in = json_equal(c, json_array_get(want, m));
+			if (!in) {
+				bad = json_string_value(c);
+				REFUSE("%.120s is not in shipment %lld", bad, e->shipment);
+			}
+		}
+		json_array_foreach(e->codes, k, c)
+		{
+			if ((rc = move_all(s, json_string_value(c), "active", who->id, NULL, rec,
+			                   err)) != QT_OK)
+				goto out;
+		}
+		json_object_set_new(ship, "received", json_true());
+		rc = qt_doc_save(s, "shipment", idx, st(ship, "to"), ship, rec, err);
+		goto out;
+	}
+	if (strcmp(t, "pack") == 0 || strcmp(t, "unpack") == 0) {
+		json_t *p = load(s, e->parent);
+		bad = e->parent;
+		if (p && (!rule_holder(p, who, t, why, sizeof why) ||
+		          !rule_not_final(p, why, sizeof why) ||
+		          !rule_not_in_transit(p, why, sizeof why))) {
+			json_decref(p);
+			goto refuse;
+		}
+		if (!p && strcmp(t, "unpack") == 0)
+			REFUSE("the parent was never packed");
+		if (!p) {
+			/* a carton or pallet code comes into being when goods are packed in it */
+			p = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "code", e->parent, "scheme",
+			              "gs1", "granularity", "logistic", "producer", who->id,
+			              "holder", who->id, "status", "active");
+			if ((rc = save(s, p, rec, err)) != QT_OK) {
+				json_decref(p);
+				goto out;
+			}
+		}
+		json_decref(p);
+	}
+	for (size_t k = 0; k < json_array_size(e->codes); k++) {
+		const char *key = json_string_value(json_array_get(e->codes, k));
+		bad = key;
+		json_decref(doc);
+		doc = load(s, key);
+		if (!rule_issued(doc, why, sizeof why))
+			goto refuse;
+		if (strcmp(t, "commission") == 0) {
+			if (strcmp(st(doc, "producer"), who->id) != 0)
+				REFUSE("only its producer may commission it");
+			if (strcmp(st(doc, "status"), "issued") != 0)
+				REFUSE("it is already commissioned");
+			json_object_set_new(doc, "status", json_string("active"));
+		} else if (strcmp(t, "recall") == 0 || strcmp(t, "destroy") == 0) {
+			bool allowed = regulator || strcmp(st(doc, "holder"), who->id) == 0 ||
+			               (t[0] == 'r' && strcmp(st(doc, "producer"), who->id) == 0);
+			if (!rule_commissioned(doc, why, sizeof why) ||
+			    !rule_not_final(doc, why, sizeof why))
+				goto refuse;
+			if (!allowed)
+				REFUSE("only its holder%s or a regulator may %s it",
+				       t[0] == 'r' ? ", its producer" : "", t);
+			if ((rc = move_all(s, key, t[0] == 'r' ? "recalled" : "destroyed", NULL,
+			                   NULL, rec, err)) != QT_OK)
+				goto out;
+			continue;
+		} else {
+			if (!rule_commissioned(doc, why, sizeof why) ||
+			    !rule_not_final(doc, why, sizeof why) ||
+			    !rule_holder(doc, who, t, why, sizeof why) ||
+			    !rule_not_in_transit(doc, why, sizeof why))
+				goto refuse;
+			if (strcmp(t, "pack") == 0) {
+				const char *up = e->parent;
+				json_t *anc = NULL;
+				if (!rule_no_parent(doc, why, sizeof why))
+					goto refuse;
+				/* no cycles: the new parent may not be inside this code */
+				for (int depth = 0; *up && depth < 64; depth++) {
+					if (strcmp(up, key) == 0) {
+						json_decref(anc);
+						REFUSE("the parent is packed inside it");
+					}
+					json_t *next = load(s, up);
+					json_decref(anc);
+					anc = next;
+					up = anc ? st(anc, "parent") : "";
+				}
+				json_decref(anc);
+				json_object_set_new(doc, "parent", json_string(e->parent));
+				rc = s->ops->link_put(s, "children", e->parent, key, err);
+			} else if (strcmp(t, "unpack") == 0) {
+				if (strcmp(st(doc, "parent"), e->parent) != 0)
+					REFUSE("it is not packed in %.100s", e->parent);
+				json_object_del(doc, "parent");
+				rc = s->ops->link_del(s, "children", e->parent, key, err);
+			} else if (strcmp(t, "ship") == 0) {
+				if (!rule_no_parent(doc, why, sizeof why))
+					goto refuse;
+				if (strcmp(st(doc, "status"), "sold") == 0)
+					REFUSE("it is sold");
+				json_decref(doc);
+				doc = NULL;
+				if ((rc = move_all(s, key, "in_transit", NULL, idx, rec, err)) !=
+				    QT_OK)
+					goto out;
+				continue;
+			} else if (strcmp(t, "retail") == 0) {
+				if (strcmp(st(doc, "status"), "sold") == 0)
+					REFUSE("it is already sold");
+				if (json_object_get(doc, "parent"))
+					rc = s->ops->link_del(s, "children", st(doc, "parent"), key,
+					                      err);
+				json_object_del(doc, "parent");
+				json_object_set_new(doc, "status", json_string("sold"));
+			} else if (strcmp(t, "return") == 0) {
+				if (strcmp(st(doc, "status"), "sold") != 0)
+					REFUSE("only a sold code can be returned");
+				json_object_set_new(doc, "status", json_string("returned"));
+			}
+		}
+		if (rc == QT_OK)
+			rc = save(s, doc, rec, err);
+		if (rc != QT_OK)
+			goto out;
+	}
+	if (strcmp(t, "ship") == 0) {
+		ship = json_pack("{s:s, s:s, s:s, s:O, s:b}", "from", who->id, "to", e->buyer,
+		                 "to_name", e->buyer_name ? e->buyer_name : "", "codes", e->codes,
+		                 "received", 0);
+		rc = qt_doc_save(s, "shipment", idx, e->buyer, ship, rec, err);
+	}
+	goto out;
+refuse:
+	rc = qt_err_set(err, QT_ERR_CONFLICT, "event %zu (%s %.60s): %s", i, t, bad, why);
+out:
+	json_decref(doc);
+	json_decref(ship);
+	return rc;
+}
+
+static qt_rc apply_events(void *ctx, qt_store *s, uint64_t first, qt_err *err)
+{
+	batch_ctx *b = ctx;
+	qt_rc rc = QT_OK;
+	for (size_t i = 0; i < b->n && rc == QT_OK; i++)
+		rc = apply_one(b, i, s, first + i, err);
+	return rc;
+}
+
+/* ---- the request ---- */
+
+static const char *const types[] = {"commission", "pack",    "unpack", "ship",
+                                    "receive",    "retail",  "return", "recall",
+                                    "destroy",    "correct", NULL};
+
+/* A flow field: a string (public) or {"value": string, "public": bool}. Goes into pub or
+ * priv under its name. */
+static qt_rc flow_field(const json_t *obj, const char *name, const char *prefix, bool required,
+                        json_t *pub, json_t *priv, const char **value, qt_err *err)
+{
+	static const char *const f[] = {"value", "public", NULL};
+	json_t *v = json_object_get(obj, name);
+	char full[64];
+	bool is_pub = true;
+	qt_rc rc = QT_OK;
+
+	*value = NULL;
+	snprintf(full, sizeof full, "%s%s", prefix, name); /* sealed names: a-z 0-9 _ */
+	if (!v)
+		return required ? qt_err_set(err, QT_ERR_INVALID, "'%s' is required", full) : QT_OK;
+	if (json_is_object(v)) {
+		if ((rc = qt_json_only(v, f, err)) != QT_OK ||
+		    (rc = qt_json_str(v, "value", QT_TEXT_MAX, true, value, err)) != QT_OK ||
+		    (rc = qt_json_bool(v, "public", true, &is_pub, err)) != QT_OK) {
+			char why[QT_ERR_MSG_MAX];
+			snprintf(why, sizeof why, "%s", err->msg);
+			return qt_err_set(err, QT_ERR_INVALID, "%s: %.150s", full, why);
+		}
+	} else if (json_is_string(v) && json_string_length(v) >= 1 &&
+	           json_string_length(v) <= QT_TEXT_MAX) {
+		*value = json_string_value(v);
+	} else {
+		return qt_err_set(err, QT_ERR_INVALID,
+		                  "'%s' must be a string or {\"value\": string, \"public\": bool}",
+		                  full);
+	}
+	json_object_set_new(is_pub ? pub : priv, full, json_string(*value));
+	return rc;
+}
+
+/* Any scanned form, or a canonical key as the platform hands them out ("01/…/21/…", "t/…"),
+ * which reads as the path of a GS1 Digital Link or digital identity URL. */
+static qt_rc canon(const char *text, size_t n, char out[QT_CODE_CANON_MAX], qt_err *err)
+{
+	static const char host[] = "https://canonical.invalid/";
+	char url[QT_CODE_INPUT_MAX + sizeof host];
+	qt_code c;
+	qt_rc rc = qt_code_parse(text, n, NULL, &c, err);
+
+	if (rc != QT_OK && n <= QT_CODE_INPUT_MAX && n > 0 &&
+	    ((text[0] >= '0' && text[0] <= '9') || strncmp(text, "t/", 2) == 0)) {
+		qt_err e2;
+		snprintf(url, sizeof url, "%s%.*s", host, (int)n, text);
+		if (qt_code_parse(url, strlen(url), NULL, &c, &e2) == QT_OK &&
+		    c.canonical_len == n && memcmp(c.canonical, text, n) == 0)
+			rc = QT_OK;
+	}
+	if (rc == QT_OK)
+		snprintf(out, QT_CODE_CANON_MAX, "%s", c.canonical);
+	return rc;
+}
+
+/* Check one event's shape and make its record (body, private fields, keys). */
+static qt_rc parse_event(const json_t *in, const qt_account *who, event *e, json_t **pub,
+                         json_t **priv, const char ***keys, size_t *n_keys, qt_err *err)
+{
+	static const char *const fields[] = {"type",   "codes",    "parent",   "time",
+	                                     "buyer",  "supplier", "shipment", "corrects",
+	                                     "reason", "public",   NULL};
+	static const char *const party[] = {"uscc", "name", "address", "contact", NULL};
+	json_t *codes = json_object_get(in, "codes"), *c, *bu;
+	const char *time = NULL, *parent = NULL, *v, *reason;
+	size_t k;
+	bool need_codes, retail_pub;
+	qt_rc rc;
+
+	*pub = json_object();
+	*priv = json_object();
+	e->codes = json_array();
+	if (!json_is_object(in))
+		return qt_err_set(err, QT_ERR_INVALID, "must be an object");
+	if ((rc = qt_json_only(in, fields, err)) != QT_OK ||
+	    (rc = qt_json_str(in, "type", 20, true, &e->type, err)) != QT_OK ||
+	    (rc = qt_json_str(in, "time", 40, false, &time, err)) != QT_OK ||
+	    (rc = qt_json_str(in, "parent", QT_CODE_INPUT_MAX, false, &parent, err)) != QT_OK ||
+	    (rc = qt_json_str(in, "reason", QT_TEXT_MAX, false, &reason, err)) != QT_OK ||
+	    (rc = qt_json_bool(in, "public", true, &retail_pub, err)) != QT_OK)
+		return rc;
+	for (k = 0; types[k] && strcmp(types[k], e->type) != 0; k++)
+		;
+	if (!types[k])
+		return qt_err_set(err, QT_ERR_INVALID, "unknown type '%.20s'", e->type);
+	if (time && !qt_time_valid(time))
+		return qt_err_set(err, QT_ERR_INVALID, "'time' must be RFC 3339 UTC");
+	if (!(who->roles & QT_ROLE_UNIT) && strcmp(e->type, "recall") != 0 &&
+	    strcmp(e->type, "destroy") != 0)
+		return qt_err_set(err, QT_ERR_DENIED, "a regulator may only recall or destroy");
+	need_codes = strcmp(e->type, "correct") != 0;
+	if (!json_is_array(codes) || json_array_size(codes) > QT_EVENT_CODES_MAX - 1 ||
+	    (need_codes && json_array_size(codes) == 0))
+		return qt_err_set(err, QT_ERR_INVALID, "'codes' must be an array of 1 to %d codes",
+		                  QT_EVENT_CODES_MAX - 1);
+	*keys = calloc(json_array_size(codes) + 1, sizeof **keys);
+	if (!*keys)
+		return qt_err_set(err, QT_ERR_NOMEM, "out of memory");
+	json_array_foreach(codes, k, c)
+	{
+		char key[QT_CODE_CANON_MAX];
+		if (!json_is_string(c))
+			return qt_err_set(err, QT_ERR_INVALID, "codes[%zu] must be a string", k);
+		if (canon(json_string_value(c), json_string_length(c), key, err) != QT_OK) {
+			char why[QT_ERR_MSG_MAX];
+			snprintf(why, sizeof why, "%s", err->msg);
+			return qt_err_set(err, QT_ERR_INVALID, "codes[%zu]: %.150s", k, why);
+		}
+		for (size_t m = 0; m < json_array_size(e->codes); m++)
+			if (strcmp(key, json_string_value(json_array_get(e->codes, m))) == 0)
+				return qt_err_set(err, QT_ERR_INVALID, "codes[%zu] is listed twice",
+				                  k);
+		json_array_append_new(e->codes, json_string(key));
+	}
+	json_array_foreach(e->codes, k, c)(*keys)[k] = json_string_value(c);
+	*n_keys = json_array_size(e->codes);
+	if ((strcmp(e->type, "pack") == 0 || strcmp(e->type, "unpack") == 0) != !!parent)
+		return qt_err_set(err, QT_ERR_INVALID, "'parent' belongs to pack and unpack only");
+	if (parent) {
+		if (canon(parent, strlen(parent), e->parent, err) != QT_OK)
+			return qt_err_set(err, QT_ERR_INVALID, "'parent' is not a valid code");
+		(*keys)[(*n_keys)++] = e->parent;
+		json_object_set_new(*pub, "parent", json_string(e->parent));
+	}
+	bu = json_object_get(in, strcmp(e->type, "ship") == 0 ? "buyer" : "supplier");
+	if ((strcmp(e->type, "ship") == 0 && !json_is_object(bu)) ||
+	    (json_object_get(in, "buyer") && strcmp(e->type, "ship") != 0) ||
+	    (json_object_get(in, "supplier") && strcmp(e->type, "receive") != 0))
+		return qt_err_set(err, QT_ERR_INVALID,
+		                  "a ship names its 'buyer', a receive may name its 'supplier'");
+	if (bu) {
+		const char *pre = strcmp(e->type, "ship") == 0 ? "buyer_" : "supplier_";
+		bool ship = pre[0] == 'b';
+		if (!json_is_object(bu) || (rc = qt_json_only(bu, party, err)) != QT_OK)
+			return json_is_object(bu)
+			               ? rc
+			               : qt_err_set(err, QT_ERR_INVALID, "must be an object");
+		if ((rc = flow_field(bu, "uscc", pre, ship, *pub, *priv, &v, err)) != QT_OK)
+			return rc;
+		e->buyer = v;
+		if ((rc = flow_field(bu, "name", pre, ship, *pub, *priv, &e->buyer_name, err)) !=
+		            QT_OK ||
+		    (rc = flow_field(bu, "address", pre, false, *pub, *priv, &v, err)) != QT_OK ||
+		    (rc = flow_field(bu, "contact", pre, false, *pub, *priv, &v, err)) != QT_OK)
+			return rc;
+		if (ship && strcmp(e->buyer, who->id) == 0)
+			return qt_err_set(err, QT_ERR_INVALID, "a unit cannot ship to itself");
+	}
+	if ((rc = qt_json_int(in, "shipment", 0, INT64_MAX, strcmp(e->type, "receive") == 0, -1,
+	                      &e->shipment, err)) != QT_OK ||
+	    (rc = qt_json_int(in, "corrects", 0, INT64_MAX, strcmp(e->type, "correct") == 0, -1,
+	                      &e->corrects, err)) != QT_OK)
+		return rc;
+	if (e->shipment >= 0)
+		json_object_set_new(*pub, "shipment", json_integer(e->shipment));
+	if (e->corrects >= 0)
+		json_object_set_new(*pub, "corrects", json_integer(e->corrects));
+	if (reason)
+		json_object_set_new(*pub, "reason", json_string(reason));
+	if (time)
+		json_object_set_new(strcmp(e->type, "retail") == 0 && !retail_pub ? *priv : *pub,
+		                    "time", json_string(time));
+	json_object_set_new(*pub, "by", json_string(who->id));
+	json_object_set(*pub, "codes", e->codes);
+	return QT_OK;
+}
+
+qt_rc qt_events_submit(qt_platform *p, const qt_account *who, const json_t *body, json_t **answer,
+                       qt_err *err)
+{
+	static const char *const fields[] = {"events", NULL};
+	json_t *in = json_object_get(body, "events"), *list;
+	size_t n = json_array_size(in);
+	qt_record *recs = NULL;
+	qt_receipt *receipts = NULL;
+	json_t **pubs = NULL, **privs = NULL;
+	const char ***keys = NULL;
+	event *ev = NULL;
+	batch_ctx b = {.who = who, .n = n};
+	qt_rc rc;
+
+	*answer = NULL;
+	if ((rc = qt_json_only(body, fields, err)) != QT_OK)
+		goto out;
+	if (!json_is_array(in) || n < 1) {
+		rc = qt_err_set(err, QT_ERR_INVALID, "'events' must be an array of 1 to %d events",
+		                QT_EVENTS_MAX);
+		goto out;
+	}
+	if (n > QT_EVENTS_MAX) {
+		rc = qt_err_set(err, QT_ERR_TOOBIG, "at most %d events in one request",
+		                QT_EVENTS_MAX);
+		goto out;
+	}
+	recs = calloc(n, sizeof *recs);
+	receipts = calloc(n, sizeof *receipts);
+	pubs = calloc(n, sizeof *pubs);
+	privs = calloc(n, sizeof *privs);
+	keys = calloc(n, sizeof *keys);
+	b.ev = ev = calloc(n, sizeof *ev);
+	if (!recs || !receipts || !pubs || !privs || !keys || !ev) {
+		rc = qt_err_set(err, QT_ERR_NOMEM, "out of memory");
+		goto out;
+	}
+	for (size_t i = 0; i < n; i++) {
+		size_t nk = 0;
+		if ((rc = parse_event(json_array_get(in, i), who, &ev[i], &pubs[i], &privs[i],
+		                      &keys[i], &nk, err)) != QT_OK) {
+			char why[QT_ERR_MSG_MAX];
+			snprintf(why, sizeof why, "%s", err->msg);
+			rc = qt_err_set(err, rc, "events[%zu]: %.170s", i, why);
+			goto out;
+		}
+		recs[i] =
+		        (qt_record){.type = ev[i].type,
+		                    .body = pubs[i],
+		                    .private_fields = json_object_size(privs[i]) ? privs[i] : NULL,
+		                    .keys = keys[i],
+		                    .n_keys = nk};
+	}
+	/* record types live as long as the records: one static string per event type */
+	for (size_t i = 0; i < n; i++) {
+		static const char *const rtypes[] = {
+		        "event.commission", "event.pack",   "event.unpack", "event.ship",
+		        "event.receive",    "event.retail", "event.return", "event.recall",
+		        "event.destroy",    "event.correct"};
+		for (size_t k = 0; types[k]; k++)
+			if (strcmp(types[k], ev[i].type) == 0)
+				recs[i].type = rtypes[k];
+	}
+	if ((rc = qt_ledger_submit_job(p->ledger, recs, n, apply_events, &b, receipts, err)) !=
+	    QT_OK)
+		goto out;
+	list = json_array();
+	json_array_append_new(list, qt_receipt_json(&receipts[0]));
+	if (n > 1)
+		json_array_append_new(list, qt_receipt_json(&receipts[n - 1]));
+	*answer = json_pack("{s:I, s:I, s:o}", "accepted", (json_int_t)n, "first_index",
+	                    (json_int_t)receipts[0].index, "receipts", list);
+out:
+	for (size_t i = 0; i < n && pubs && privs && keys && ev; i++) {
+		json_decref(pubs[i]);
+		json_decref(privs[i]);
+		free(keys[i]);
+		json_decref(ev[i].codes);
+	}
+	free(recs);
+	free(receipts);
+	free(pubs);
+	free(privs);
+	free(keys);
+	free(ev);
+	return rc;
+}

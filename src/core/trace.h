@@ -1,0 +1,34 @@
+/* trace.h — trace codes and their flow: producers issue codes for their products and batches
+ * (code.issue records), and units record what happens to them (event.* records). The rules
+ * are checked inside the write's transaction, so a refused request changes nothing. */
+#ifndef QT_TRACE_H
+#define QT_TRACE_H
+
+#include <jansson.h>
+
+#include "core/platform.h"
+
+#define QT_ISSUE_MAX        100000 /* codes in one issue request */
+#define QT_ISSUE_PER_RECORD 64     /* codes in one code.issue record (each an index key) */
+#define QT_ISSUE_SHOWN      1000   /* codes listed in the answer; the rest are paged */
+#define QT_EVENTS_MAX       10000  /* events in one request */
+#define QT_EVENT_CODES_MAX  64     /* codes one event names (its record's index keys) */
+
+/* Issue codes for a product or batch of who's (a producer). body: {product? | batch?,
+ * granularity, scheme, count? | codes?}. All or nothing; *answer is {issued, codes, more,
+ * receipts:[first, last]}. */
+qt_rc qt_codes_issue(qt_platform *p, const qt_account *who, const json_t *body, json_t **answer,
+                     qt_err *err) __attribute__((warn_unused_result));
+
+/* A page of the codes of a batch or product (kind "batch_codes"/"product_codes") owned by
+ * who: {codes:[...], next?}. */
+qt_rc qt_codes_list(qt_store *s, const qt_account *who, const char *link_kind, const char *src,
+                    const char *after, size_t limit, json_t **answer, qt_err *err)
+        __attribute__((warn_unused_result));
+
+/* Record events {events:[...]}: all in order, in one job, all or none. *answer is
+ * {accepted, receipts:[...]}. */
+qt_rc qt_events_submit(qt_platform *p, const qt_account *who, const json_t *body, json_t **answer,
+                       qt_err *err) __attribute__((warn_unused_result));
+
+#endif

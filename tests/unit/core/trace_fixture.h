@@ -1,0 +1,143 @@
+/* trace_fixture.h — a fresh platform on a temporary database for the codes and events tests,
+ * with product and batch documents saved the way their own module will save them: by a
+ * job's apply function, inside a ledger transaction. */
+#ifndef QT_TRACE_FIXTURE_H
+#define QT_TRACE_FIXTURE_H
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "core/trace.h"
+
+#define GTIN      "06901234567892"
+#define PRODUCER  "91440300MA5D12345X"
+#define PRODUCER2 "91440300MA5D99999X"
+#define SELLER    "91110000MA0011111X"
+
+typedef struct fixture {
+	char dir[256];
+	qt_platform *p;
+} fixture;
+
+typedef struct seed_doc {
+	const char *kind, *id, *owner;
+	json_t *body;
+} seed_doc;
+
+static inline qt_rc apply_seed(void *ctx, qt_store *s, uint64_t first, qt_err *err)
+{
+	seed_doc *d = ctx;
+	return qt_doc_save(s, d->kind, d->id, d->owner, d->body, first, err);
+}
+
+/* Save one document (steals body). */
+static inline void seed(fixture *f, const char *kind, const char *id, const char *owner,
+                        json_t *body)
+{
+	seed_doc d = {kind, id, owner, body};
+	qt_err err;
+	if (qt_ledger_submit_job(f->p->ledger, NULL, 0, apply_seed, &d, NULL, &err) != QT_OK)
+		fail_msg("seed %s %s: %s", kind, id, err.msg);
+	json_decref(body);
+}
+
+static inline void seed_product(fixture *f, const char *id, const char *producer, const char *gtin)
+{
+	json_t *b = json_pack("{s:s, s:s, s:s, s:[s]}", "id", id, "producer", producer, "name",
+	                      "架空绞线", "schemes", "gs1");
+	if (gtin)
+		json_object_set_new(b, "gtin", json_string(gtin));
+	seed(f, "product", id, producer, b);
+}
+
+static inline void seed_batch(fixture *f, const char *id, const char *product, const char *producer,
+                              const char *batch_no)
+{
+	seed(f, "batch", id, producer,
+	     json_pack("{s:s, s:s, s:s, s:s, s:s, s:i}", "id", id, "product", product, "producer",
+	               producer, "batch_no", batch_no, "production_date", "2025-03-01", "quantity",
+	               1000));
+}
+
+static inline int fixture_setup(void **state)
+{
+	fixture *f = calloc(1, sizeof *f);
+	char db[300], vkey[512];
+	qt_err err;
+
+	snprintf(f->dir, sizeof f->dir, "/tmp/qt-trace-test-XXXXXX");
+	if (!mkdtemp(f->dir))
+		return -1;
+	snprintf(db, sizeof db, "%s/t.db", f->dir);
+	if (qt_ledger_init(db, "test.example/log", vkey, sizeof vkey, &err) != QT_OK ||
+	    qt_platform_open(db, &f->p, &err) != QT_OK) {
+		fprintf(stderr, "setup: %s\n", err.msg);
+		return -1;
+	}
+	seed_product(f, "P0000000000000001", PRODUCER, GTIN);
+	seed_batch(f, "B0000000000000001", "P0000000000000001", PRODUCER, "L2025");
+	seed_product(f, "P0000000000000002", PRODUCER, NULL);
+	seed_product(f, "P0000000000000003", PRODUCER2, "06901234567885");
+	*state = f;
+	return 0;
+}
+
+static inline int fixture_teardown(void **state)
+{
+	fixture *f = *state;
+	char cmd[300];
+	qt_platform_close(f->p);
+	snprintf(cmd, sizeof cmd, "rm -rf %s", f->dir);
+	free(f);
+	return system(cmd);
+}
+
+static inline qt_account unit(const char *id)
+{
+	qt_account a = {.roles = QT_ROLE_PRODUCER | QT_ROLE_SELLER};
+	snprintf(a.id, sizeof a.id, "%s", id);
+	return a;
+}
+
+/* Issue with body JSON text; returns rc, *answer on success. */
+static inline qt_rc issue(fixture *f, const char *who, const char *body_text, json_t **answer,
+                          qt_err *err)
+{
+	json_t *body = json_loads(body_text, 0, NULL), *a = NULL;
+	qt_account u = unit(who);
+	qt_rc rc;
+	assert_non_null(body);
+	rc = qt_codes_issue(f->p, &u, body, &a, err);
+	json_decref(body);
+	if (answer)
+		*answer = a;
+	else
+		json_decref(a);
+	return rc;
+}
+
+static inline json_t *code_doc(fixture *f, const char *key)
+{
+	json_t *d = NULL;
+	qt_err err;
+	qt_store *rd = qt_platform_reader(f->p, &err);
+	if (qt_doc_load(rd, "code", key, &d, &err) != QT_OK)
+		return NULL;
+	return d;
+}
+
+static inline const char *str(const json_t *o, const char *k)
+{
+	const char *v = json_string_value(json_object_get(o, k));
+	return v ? v : "";
+}
+
+#endif
