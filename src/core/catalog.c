@@ -237,17 +237,6 @@ out:
 	return rc;
 }
 
-static qt_rc collect(void *ctx, const char *id, const char *owner, const void *body, size_t n,
-                     uint64_t rec)
-{
-	json_t *docs = ctx, *doc = json_loadb(body, n, 0, NULL);
-	(void)id, (void)owner, (void)rec;
-	if (!doc)
-		return QT_ERR_INVALID;
-	json_array_append_new(docs, doc);
-	return QT_OK;
-}
-
 qt_rc qt_catalog_list(qt_store *s, json_t **out, qt_err *err)
 {
 	json_t *docs = json_array(), *cats = json_array(), *by_id = json_object(), *u;
@@ -255,8 +244,8 @@ qt_rc qt_catalog_list(qt_store *s, json_t **out, qt_err *err)
 	qt_rc rc;
 
 	*out = NULL;
-	rc = s->ops->doc_list(s, "catalog", NULL, NULL, QT_CATALOG_UNITS_MAX, collect, docs, &found,
-	                      err);
+	rc = s->ops->doc_list(s, "catalog", NULL, NULL, QT_CATALOG_UNITS_MAX, qt_doc_collect, docs,
+	                      &found, err);
 	if (rc == QT_ERR_INVALID)
 		rc = qt_err_set(err, QT_ERR_IO, "a stored catalogue unit is not JSON");
 	if (rc != QT_OK)

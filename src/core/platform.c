@@ -102,6 +102,17 @@ qt_rc qt_doc_save(qt_store *s, const char *kind, const char *id, const char *own
 	return rc;
 }
 
+qt_rc qt_doc_collect(void *ctx, const char *id, const char *owner, const void *body, size_t n,
+                     uint64_t rec)
+{
+	json_t *docs = ctx, *doc = json_loadb(body, n, 0, NULL);
+	(void)id, (void)owner, (void)rec;
+	if (!doc)
+		return QT_ERR_INVALID;
+	json_array_append_new(docs, doc);
+	return QT_OK;
+}
+
 /* ---- request fields ---- */
 
 qt_rc qt_json_only(const json_t *obj, const char *const *allowed, qt_err *err)

@@ -60,6 +60,10 @@ qt_rc qt_doc_load(qt_store *s, const char *kind, const char *id, json_t **out, q
 qt_rc qt_doc_save(qt_store *s, const char *kind, const char *id, const char *owner,
                   const json_t *doc, uint64_t rec, qt_err *err) __attribute__((warn_unused_result));
 
+/* A qt_store_doc_fn that appends each listed document, parsed, to the JSON array ctx. */
+qt_rc qt_doc_collect(void *ctx, const char *id, const char *owner, const void *body, size_t n,
+                     uint64_t rec);
+
 /* ---- request bodies: every field checked for type and size ---- */
 
 /* QT_ERR_INVALID naming the first member of obj not in allowed (NULL-terminated). */

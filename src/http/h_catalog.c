@@ -53,17 +53,6 @@ static void h_batches_register(qt_req *req, qt_resp *resp)
 	h_register(req, resp, qt_batches_register, "batch", "/api/v1/batches");
 }
 
-static qt_rc collect(void *ctx, const char *id, const char *owner, const void *body, size_t n,
-                     uint64_t rec)
-{
-	json_t *docs = ctx, *doc = json_loadb(body, n, 0, NULL);
-	(void)id, (void)owner, (void)rec;
-	if (!doc)
-		return QT_ERR_INVALID;
-	json_array_append_new(docs, doc);
-	return QT_OK;
-}
-
 /* {"items":[...], "next"?: id to pass as ?after= for the following page} */
 static json_t *page_json(json_t *items, const char *last, bool more)
 {
@@ -87,7 +76,7 @@ static void h_products_list(qt_req *req, qt_resp *resp)
 	if (!qt_http_page(req, resp, PAGE_DEFAULT, &limit, &after))
 		goto out;
 	rc = req->rd->ops->doc_list(req->rd, "product", regulator ? NULL : req->who.id, after,
-	                            limit, collect, docs, &found, &err);
+	                            limit, qt_doc_collect, docs, &found, &err);
 	if (rc != QT_OK) {
 		qt_http_fail(resp, rc == QT_ERR_INVALID ? QT_ERR_IO : rc, &err);
 		goto out;

@@ -2,12 +2,15 @@
 port, JSON requests with urllib, and a check of every answer against docs/openapi.yaml
 (JSON Schema of the operation's response for that status). Standard library plus Debian's
 python3-yaml and python3-jsonschema; run with /usr/bin/python3."""
+import base64
+import hashlib
 import json
 import os
 import socket
 import subprocess
 import tempfile
 import time
+import unittest
 import urllib.error
 import urllib.request
 
@@ -177,3 +180,59 @@ def uscc(division, org8):
     w = [pow(3, i, 31) for i in range(17)]
     total = sum(alphabet.index(ch) * wi for ch, wi in zip(first17, w))
     return first17 + alphabet[(31 - total % 31) % 31]
+
+
+# ---- the log, checked independently of the server's C ----
+
+def leaf_hash(leaf):
+    return hashlib.sha256(b"\x00" + leaf).digest()
+
+
+def node(l, r):
+    return hashlib.sha256(b"\x01" + l + r).digest()
+
+
+def root_from_inclusion(index, size, leaf_h, proof):
+    """RFC 9162 §2.1.3.2, written from the RFC independently of the server's C."""
+    if index >= size:
+        raise ValueError("index beyond size")
+    fn, sn, r = index, size - 1, leaf_h
+    for p in proof:
+        if sn == 0:
+            raise ValueError("proof too long")
+        if fn & 1 or fn == sn:
+            r = node(p, r)
+            if not fn & 1:
+                while fn & 1 == 0 and fn != 0:
+                    fn >>= 1
+                    sn >>= 1
+        else:
+            r = node(r, p)
+        fn >>= 1
+        sn >>= 1
+    if sn != 0:
+        raise ValueError("proof too short")
+    return r
+
+
+def checkpoint_root(note):
+    lines = note.split("\n")
+    return int(lines[1]), base64.b64decode(lines[2])
+
+
+class ApiCase(unittest.TestCase):
+    """A test case on self.srv whose refusals are checked to change nothing."""
+    path = "/api/v1/units"  # where refused() posts unless told otherwise
+
+    def size(self):
+        return self.srv.get("/healthz")[1]["tree_size"]
+
+    def refused(self, status, body=None, raw=None, code=None, path=None, token=None,
+                method="POST"):
+        before = self.size()
+        st, v, _ = self.srv.request(method, path or self.path, body, raw=raw, token=token)
+        self.assertEqual(st, status, v)
+        if code:
+            self.assertEqual(v["error"]["code"], code, v)
+        self.assertEqual(self.size(), before, "a refused request changed the ledger")
+        return v

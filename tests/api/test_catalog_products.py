@@ -33,7 +33,8 @@ def gtin13(n):
     return s + str((10 - total % 10) % 10)
 
 
-class CatalogProducts(unittest.TestCase):
+class CatalogProducts(qtapi.ApiCase):
+    path = "/api/v1/products"
     @classmethod
     def setUpClass(cls):
         cls.srv = qtapi.Server(QTRACE)
@@ -68,18 +69,7 @@ class CatalogProducts(unittest.TestCase):
     def tearDownClass(cls):
         cls.srv.stop()
 
-    def size(self):
-        return self.srv.get("/healthz")[1]["tree_size"]
 
-    def refused(self, status, body=None, path="/api/v1/products", token=None, code=None,
-                method="POST", raw=None):
-        before = self.size()
-        st, v, _ = self.srv.request(method, path, body, token=token, raw=raw)
-        self.assertEqual(st, status, v)
-        if code:
-            self.assertEqual(v["error"]["code"], code, v)
-        self.assertEqual(self.size(), before, "a refused request changed the ledger")
-        return v
 
     def fresh_gtin(self):
         CatalogProducts.next_gtin += 1
