@@ -236,3 +236,19 @@ class ApiCase(unittest.TestCase):
             self.assertEqual(v["error"]["code"], code, v)
         self.assertEqual(self.size(), before, "a refused request changed the ledger")
         return v
+
+    def check_receipt(self, r, rtype=None):
+        """The receipt proves its record: the leaf's hash, its inclusion in the tree of the
+        checkpoint it carries (checked here, independently of the server). Returns the entry
+        and the leaf bytes."""
+        _, entry, _ = self.srv.get(f"/api/v1/ledger/entries/{r['index']}")
+        leaf = base64.b64decode(entry["leaf"])
+        self.assertEqual(base64.b64decode(r["leaf_hash"]), leaf_hash(leaf))
+        size, root = checkpoint_root(r["checkpoint"])
+        self.assertEqual(size, r["tree_size"])
+        self.assertEqual(root_from_inclusion(r["index"], size, leaf_hash(leaf),
+                                             [base64.b64decode(h) for h in r["inclusion_proof"]]),
+                         root)
+        if rtype:
+            self.assertEqual(entry["record"]["type"], rtype)
+        return entry, leaf
