@@ -50,10 +50,18 @@ bool qt_jurisdiction_covers(const char *j, const char *div)
 	return n == 0 || (strlen(div) >= n && strncmp(j, div, n) == 0);
 }
 
+/* The id under which a token is stored: the hex SHA-256 of it, never the token. */
+static void token_id(const char *token, char hash_hex[65])
+{
+	uint8_t h[QT_SHA256_LEN];
+	qt_sha256(&(qt_sha256_part){token, strlen(token)}, 1, h);
+	sodium_bin2hex(hash_hex, 65, h, sizeof h);
+}
+
 /* A fresh token and the id under which its hash is stored. */
 static qt_rc new_token(char token[QT_TOKEN_LEN + 1], char hash_hex[65], qt_err *err)
 {
-	uint8_t raw[32], h[QT_SHA256_LEN];
+	uint8_t raw[32];
 	qt_rc rc = qt_random(raw, sizeof raw);
 
 	if (rc != QT_OK)
@@ -61,17 +69,9 @@ static qt_rc new_token(char token[QT_TOKEN_LEN + 1], char hash_hex[65], qt_err *
 	memcpy(token, "qt_", 3);
 	sodium_bin2base64(token + 3, QT_TOKEN_LEN + 1 - 3, raw, sizeof raw,
 	                  sodium_base64_VARIANT_URLSAFE_NO_PADDING);
-	qt_sha256(&(qt_sha256_part){token, strlen(token)}, 1, h);
-	sodium_bin2hex(hash_hex, 65, h, sizeof h);
+	token_id(token, hash_hex);
 	sodium_memzero(raw, sizeof raw);
 	return QT_OK;
-}
-
-static void token_id(const char *token, char hash_hex[65])
-{
-	uint8_t h[QT_SHA256_LEN];
-	qt_sha256(&(qt_sha256_part){token, strlen(token)}, 1, h);
-	sodium_bin2hex(hash_hex, 65, h, sizeof h);
 }
 
 /* What a new account's job writes, inside the group's transaction. */
@@ -201,8 +201,7 @@ qt_rc qt_accounts_add(qt_platform *p, unsigned role, const char *name, const cha
 {
 	new_account a = {0};
 	json_t *pub = NULL;
-	uint8_t raw[5];
-	char hex[11];
+	char prefix[24];
 	qt_record rec;
 	const char *key;
 	size_t jn = jurisdiction ? strlen(jurisdiction) : 0;
@@ -238,13 +237,9 @@ qt_rc qt_accounts_add(qt_platform *p, unsigned role, const char *name, const cha
 		rc = qt_err_set(err, QT_ERR_INVALID, "only regulators have a jurisdiction");
 		goto out;
 	}
-	if ((rc = qt_random(raw, sizeof raw)) != QT_OK) {
-		rc = qt_err_set(err, rc, "the random source failed");
-		goto out;
-	}
-	sodium_bin2hex(hex, sizeof hex, raw, sizeof raw);
-	snprintf(id, QT_ID_MAX, "%s-%s", qt_role_name(role), hex);
-	if ((rc = new_token(token, a.token_hash, err)) != QT_OK)
+	snprintf(prefix, sizeof prefix, "%s-", qt_role_name(role));
+	if ((rc = qt_new_id(prefix, 5, id, QT_ID_MAX, err)) != QT_OK ||
+	    (rc = new_token(token, a.token_hash, err)) != QT_OK)
 		goto out;
 	pub = json_pack("{s:s, s:s, s:[s], s:s%}", "id", id, "name", name, "roles",
 	                qt_role_name(role), "jurisdiction", jn ? jurisdiction : "", jn);
@@ -258,12 +253,6 @@ out:
 	return rc;
 }
 
-static const char *str_or_empty(const json_t *obj, const char *name)
-{
-	const char *v = json_string_value(json_object_get(obj, name));
-	return v ? v : "";
-}
-
 qt_rc qt_accounts_get(qt_store *s, const char *id, qt_account *out, qt_err *err)
 {
 	json_t *doc = NULL, *r;
@@ -274,9 +263,9 @@ qt_rc qt_accounts_get(qt_store *s, const char *id, qt_account *out, qt_err *err)
 	if (rc != QT_OK)
 		goto out;
 	snprintf(out->id, sizeof out->id, "%s", id);
-	snprintf(out->name, sizeof out->name, "%s", str_or_empty(doc, "name"));
+	snprintf(out->name, sizeof out->name, "%s", qt_json_text(doc, "name"));
 	snprintf(out->jurisdiction, sizeof out->jurisdiction, "%s",
-	         str_or_empty(doc, "jurisdiction"));
+	         qt_json_text(doc, "jurisdiction"));
 	json_array_foreach(json_object_get(doc, "roles"), i, r)
 	{
 		const char *name = json_string_value(r);

@@ -353,11 +353,6 @@ out:
 
 /* ---- listing ---- */
 
-static qt_rc add_dst(void *ctx, const char *dst)
-{
-	return json_array_append_new(ctx, json_string(dst)) == 0 ? QT_OK : QT_ERR_NOMEM;
-}
-
 qt_rc qt_codes_list(qt_store *s, const qt_account *who, const char *link_kind, const char *src,
                     const char *after, size_t limit, json_t **answer, qt_err *err)
 {
@@ -378,8 +373,8 @@ qt_rc qt_codes_list(qt_store *s, const qt_account *who, const char *link_kind, c
 		rc = qt_err_set(err, QT_ERR_DENIED, "%s %.60s is not yours", kind, src);
 		goto out;
 	}
-	if ((rc = s->ops->link_list(s, link_kind, src, after ? after : "", limit, add_dst, codes,
-	                            &found, err)) != QT_OK)
+	if ((rc = s->ops->link_list(s, link_kind, src, after ? after : "", limit, qt_link_collect,
+	                            codes, &found, err)) != QT_OK)
 		goto out;
 	*answer = json_pack("{s:O}", "codes", codes);
 	if (json_array_size(codes) == limit)

@@ -27,12 +27,6 @@ typedef struct batch_ctx {
 
 /* ---- the rules: each a small function the apply step runs; false sets why ---- */
 
-static const char *st(const json_t *doc, const char *k)
-{
-	const char *v = json_string_value(json_object_get(doc, k));
-	return v ? v : "";
-}
-
 /* A code must exist (have been issued) before anything happens to it. */
 static bool rule_issued(const json_t *doc, char *why, size_t n)
 {
@@ -44,7 +38,7 @@ static bool rule_issued(const json_t *doc, char *why, size_t n)
 /* Nothing but commissioning happens to a code that has not been commissioned. */
 static bool rule_commissioned(const json_t *doc, char *why, size_t n)
 {
-	bool ok = strcmp(st(doc, "status"), "issued") != 0;
+	bool ok = strcmp(qt_json_text(doc, "status"), "issued") != 0;
 	if (!ok)
 		snprintf(why, n, "it is not commissioned yet");
 	return ok;
@@ -53,7 +47,7 @@ static bool rule_commissioned(const json_t *doc, char *why, size_t n)
 /* Recalled and destroyed codes never move again. */
 static bool rule_not_final(const json_t *doc, char *why, size_t n)
 {
-	const char *s = st(doc, "status");
+	const char *s = qt_json_text(doc, "status");
 	bool ok = strcmp(s, "recalled") != 0 && strcmp(s, "destroyed") != 0;
 	if (!ok)
 		snprintf(why, n, "it is %s", s);
@@ -64,19 +58,20 @@ static bool rule_not_final(const json_t *doc, char *why, size_t n)
 static bool rule_holder(const json_t *doc, const qt_account *who, const char *verb, char *why,
                         size_t n)
 {
-	bool ok = strcmp(st(doc, "holder"), who->id) == 0;
+	bool ok = strcmp(qt_json_text(doc, "holder"), who->id) == 0;
 	if (!ok)
 		snprintf(why, n, "only its holder may %s it (holder is %.40s)", verb,
-		         st(doc, "holder"));
+		         qt_json_text(doc, "holder"));
 	return ok;
 }
 
 /* Goods on their way belong to nobody until received. */
 static bool rule_not_in_transit(const json_t *doc, char *why, size_t n)
 {
-	bool ok = strcmp(st(doc, "status"), "in_transit") != 0;
+	bool ok = strcmp(qt_json_text(doc, "status"), "in_transit") != 0;
 	if (!ok)
-		snprintf(why, n, "it is in transit (shipment %.20s)", st(doc, "shipment"));
+		snprintf(why, n, "it is in transit (shipment %.20s)",
+		         qt_json_text(doc, "shipment"));
 	return ok;
 }
 
@@ -85,7 +80,7 @@ static bool rule_no_parent(const json_t *doc, char *why, size_t n)
 {
 	bool ok = !json_object_get(doc, "parent");
 	if (!ok)
-		snprintf(why, n, "it is packed in %.120s", st(doc, "parent"));
+		snprintf(why, n, "it is packed in %.120s", qt_json_text(doc, "parent"));
 	return ok;
 }
 
@@ -102,12 +97,8 @@ static json_t *load(qt_store *s, const char *key)
 
 static qt_rc save(qt_store *s, json_t *doc, uint64_t rec, qt_err *err)
 {
-	return qt_doc_save(s, "code", st(doc, "code"), st(doc, "holder"), doc, rec, err);
-}
-
-static qt_rc add_child(void *ctx, const char *dst)
-{
-	return json_array_append_new(ctx, json_string(dst)) == 0 ? QT_OK : QT_ERR_NOMEM;
+	return qt_doc_save(s, "code", qt_json_text(doc, "code"), qt_json_text(doc, "holder"), doc,
+	                   rec, err);
 }
 
 /* key and everything packed in it, at any depth (pack refuses cycles). */
@@ -122,7 +113,7 @@ static qt_rc with_descendants(qt_store *s, const char *key, json_t *out, qt_err 
 		char after[QT_CODE_CANON_MAX] = "";
 		do {
 			size_t before = json_array_size(out);
-			rc = s->ops->link_list(s, "children", k, after, 1000, add_child, out,
+			rc = s->ops->link_list(s, "children", k, after, 1000, qt_link_collect, out,
 			                       &found, err);
 			if (rc == QT_OK && json_array_size(out) > before)
 				snprintf(after, sizeof after, "%s",
@@ -185,9 +176,9 @@ static qt_rc apply_one(batch_ctx *b, size_t i, qt_store *s, uint64_t rec, qt_err
 		    s->ops->record_get(s, (uint64_t)e->corrects, &leaf, NULL, err) != QT_OK ||
 		    !(l = json_loadb(leaf.p, leaf.len, 0, NULL)))
 			snprintf(why, sizeof why, "there is no record %lld", e->corrects);
-		else if (strncmp(st(l, "type"), "event.", 6) != 0)
+		else if (strncmp(qt_json_text(l, "type"), "event.", 6) != 0)
 			snprintf(why, sizeof why, "record %lld is not an event", e->corrects);
-		else if (strcmp(st(json_object_get(l, "body"), "by"), who->id) != 0)
+		else if (strcmp(qt_json_text(json_object_get(l, "body"), "by"), who->id) != 0)
 			snprintf(why, sizeof why, "only its author may correct record %lld",
 			         e->corrects);
 		json_decref(l);
@@ -203,7 +194,7 @@ static qt_rc apply_one(batch_ctx *b, size_t i, qt_store *s, uint64_t rec, qt_err
 		snprintf(idx, sizeof idx, "%lld", e->shipment);
 		if (qt_doc_load(s, "shipment", idx, &ship, err) != QT_OK)
 			REFUSE("there is no shipment %lld", e->shipment);
-		if (strcmp(st(ship, "to"), who->id) != 0)
+		if (strcmp(qt_json_text(ship, "to"), who->id) != 0)
 			REFUSE("shipment %lld was not shipped to you", e->shipment);
 		if (json_is_true(json_object_get(ship, "received")))
 			REFUSE("shipment %lld is already received", e->shipment);
@@ -228,7 +219,7 @@ static qt_rc apply_one(batch_ctx *b, size_t i, qt_store *s, uint64_t rec, qt_err
 				goto out;
 		}
 		json_object_set_new(ship, "received", json_true());
-		rc = qt_doc_save(s, "shipment", idx, st(ship, "to"), ship, rec, err);
+		rc = qt_doc_save(s, "shipment", idx, qt_json_text(ship, "to"), ship, rec, err);
 		goto out;
 	}
 	if (strcmp(t, "pack") == 0 || strcmp(t, "unpack") == 0) {
@@ -262,14 +253,16 @@ static qt_rc apply_one(batch_ctx *b, size_t i, qt_store *s, uint64_t rec, qt_err
 		if (!rule_issued(doc, why, sizeof why))
 			goto refuse;
 		if (strcmp(t, "commission") == 0) {
-			if (strcmp(st(doc, "producer"), who->id) != 0)
+			if (strcmp(qt_json_text(doc, "producer"), who->id) != 0)
 				REFUSE("only its producer may commission it");
-			if (strcmp(st(doc, "status"), "issued") != 0)
+			if (strcmp(qt_json_text(doc, "status"), "issued") != 0)
 				REFUSE("it is already commissioned");
 			json_object_set_new(doc, "status", json_string("active"));
 		} else if (strcmp(t, "recall") == 0 || strcmp(t, "destroy") == 0) {
-			bool allowed = regulator || strcmp(st(doc, "holder"), who->id) == 0 ||
-			               (t[0] == 'r' && strcmp(st(doc, "producer"), who->id) == 0);
+			bool allowed = regulator ||
+			               strcmp(qt_json_text(doc, "holder"), who->id) == 0 ||
+			               (t[0] == 'r' &&
+			                strcmp(qt_json_text(doc, "producer"), who->id) == 0);
 			if (!rule_commissioned(doc, why, sizeof why) ||
 			    !rule_not_final(doc, why, sizeof why))
 				goto refuse;
@@ -300,20 +293,20 @@ static qt_rc apply_one(batch_ctx *b, size_t i, qt_store *s, uint64_t rec, qt_err
 					json_t *next = load(s, up);
 					json_decref(anc);
 					anc = next;
-					up = anc ? st(anc, "parent") : "";
+					up = anc ? qt_json_text(anc, "parent") : "";
 				}
 				json_decref(anc);
 				json_object_set_new(doc, "parent", json_string(e->parent));
 				rc = s->ops->link_put(s, "children", e->parent, key, err);
 			} else if (strcmp(t, "unpack") == 0) {
-				if (strcmp(st(doc, "parent"), e->parent) != 0)
+				if (strcmp(qt_json_text(doc, "parent"), e->parent) != 0)
 					REFUSE("it is not packed in %.100s", e->parent);
 				json_object_del(doc, "parent");
 				rc = s->ops->link_del(s, "children", e->parent, key, err);
 			} else if (strcmp(t, "ship") == 0) {
 				if (!rule_no_parent(doc, why, sizeof why))
 					goto refuse;
-				if (strcmp(st(doc, "status"), "sold") == 0)
+				if (strcmp(qt_json_text(doc, "status"), "sold") == 0)
 					REFUSE("it is sold");
 				json_decref(doc);
 				doc = NULL;
@@ -322,15 +315,16 @@ static qt_rc apply_one(batch_ctx *b, size_t i, qt_store *s, uint64_t rec, qt_err
 					goto out;
 				continue;
 			} else if (strcmp(t, "retail") == 0) {
-				if (strcmp(st(doc, "status"), "sold") == 0)
+				if (strcmp(qt_json_text(doc, "status"), "sold") == 0)
 					REFUSE("it is already sold");
 				if (json_object_get(doc, "parent"))
-					rc = s->ops->link_del(s, "children", st(doc, "parent"), key,
+					rc = s->ops->link_del(s, "children",
+					                      qt_json_text(doc, "parent"), key,
 					                      err);
 				json_object_del(doc, "parent");
 				json_object_set_new(doc, "status", json_string("sold"));
 			} else if (strcmp(t, "return") == 0) {
-				if (strcmp(st(doc, "status"), "sold") != 0)
+				if (strcmp(qt_json_text(doc, "status"), "sold") != 0)
 					REFUSE("only a sold code can be returned");
 				json_object_set_new(doc, "status", json_string("returned"));
 			}

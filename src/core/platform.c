@@ -3,6 +3,8 @@
  * domain module uses (so a bad field gets the same clear error everywhere). */
 #include "core/platform.h"
 
+#include "util/random.h"
+
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -110,6 +112,31 @@ qt_rc qt_doc_collect(void *ctx, const char *id, const char *owner, const void *b
 	if (!doc)
 		return QT_ERR_INVALID;
 	json_array_append_new(docs, doc);
+	return QT_OK;
+}
+
+qt_rc qt_link_collect(void *ctx, const char *dst)
+{
+	return json_array_append_new(ctx, json_string(dst)) == 0 ? QT_OK : QT_ERR_NOMEM;
+}
+
+const char *qt_json_text(const json_t *obj, const char *name)
+{
+	const char *v = json_string_value(json_object_get(obj, name));
+	return v ? v : "";
+}
+
+qt_rc qt_new_id(const char *prefix, size_t nbytes, char *out, size_t outsz, qt_err *err)
+{
+	uint8_t raw[32];
+	char hex[65];
+	qt_rc rc = nbytes <= sizeof raw ? qt_random(raw, nbytes) : QT_ERR_USAGE;
+
+	if (rc != QT_OK)
+		return qt_err_set(err, rc, "the random source failed");
+	sodium_bin2hex(hex, sizeof hex, raw, nbytes);
+	if ((size_t)snprintf(out, outsz, "%s%s", prefix, hex) >= outsz)
+		return qt_err_set(err, QT_ERR_TOOBIG, "id buffer too small");
 	return QT_OK;
 }
 

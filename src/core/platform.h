@@ -64,6 +64,14 @@ qt_rc qt_doc_save(qt_store *s, const char *kind, const char *id, const char *own
 qt_rc qt_doc_collect(void *ctx, const char *id, const char *owner, const void *body, size_t n,
                      uint64_t rec);
 
+/* A qt_store_link_fn that appends each listed link target to the JSON array ctx. */
+qt_rc qt_link_collect(void *ctx, const char *dst);
+/* A string member of a stored document, or "" when absent. */
+const char *qt_json_text(const json_t *obj, const char *name);
+/* A fresh id: prefix followed by 2 * nbytes lower-case hex digits of randomness. */
+qt_rc qt_new_id(const char *prefix, size_t nbytes, char *out, size_t outsz, qt_err *err)
+        __attribute__((warn_unused_result));
+
 /* ---- request bodies: every field checked for type and size ---- */
 
 /* QT_ERR_INVALID naming the first member of obj not in allowed (NULL-terminated). */

@@ -18,19 +18,6 @@
 
 static const char *const scheme_names[] = {"gs1", "ecode", "dic", "ccc", NULL};
 
-/* prefix + 16 lower-case hex digits of fresh randomness */
-static qt_rc new_id(char prefix, char out[18], qt_err *err)
-{
-	uint8_t raw[8];
-	qt_rc rc = qt_random(raw, sizeof raw);
-
-	if (rc != QT_OK)
-		return qt_err_set(err, rc, "the random source failed");
-	out[0] = prefix;
-	sodium_bin2hex(out + 1, 17, raw, sizeof raw);
-	return QT_OK;
-}
-
 /* The catalogue unit's required certificate: "licence", "ccc", "licence_or_ccc", "none". */
 static qt_rc catalog_requires(qt_platform *p, const char *unit, char out[20], qt_err *err)
 {
@@ -263,7 +250,7 @@ qt_rc qt_products_register(qt_platform *p, const qt_account *who, const json_t *
 	    (rc = qt_json_int(body, "warranty_months", 0, WARRANTY_MAX, false, -1, &warranty,
 	                      err)) != QT_OK ||
 	    (rc = catalog_requires(p, unit, requires, err)) != QT_OK ||
-	    (rc = new_id('P', id, err)) != QT_OK)
+	    (rc = qt_new_id("P", 8, id, sizeof id, err)) != QT_OK)
 		goto out;
 	doc = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "id", id, "producer", who->id,
 	                "name", name, "catalog_unit", unit, "type", type, "model", model,
@@ -390,7 +377,7 @@ qt_rc qt_batches_register(qt_platform *p, const qt_account *who, const json_t *b
 		rc = qt_err_set(err, QT_ERR_INVALID, "inspection_report: %s", why);
 		goto out;
 	}
-	if ((rc = new_id('B', id, err)) != QT_OK)
+	if ((rc = qt_new_id("B", 8, id, sizeof id, err)) != QT_OK)
 		goto out;
 	doc = json_pack("{s:s, s:s, s:s, s:s, s:s, s:I, s:{s:s, s:s}}", "id", id, "product",
 	                product, "producer", who->id, "batch_no", batch_no, "production_date", date,

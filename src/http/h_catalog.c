@@ -127,12 +127,6 @@ static void h_batch_get(qt_req *req, qt_resp *resp)
 	h_doc(req, resp, "batch");
 }
 
-static qt_rc collect_id(void *ctx, const char *dst)
-{
-	json_array_append_new(ctx, json_string(dst));
-	return QT_OK;
-}
-
 static void h_product_batches(qt_req *req, qt_resp *resp)
 {
 	json_t *ids = json_array(), *items = json_array(), *id;
@@ -146,7 +140,7 @@ static void h_product_batches(qt_req *req, qt_resp *resp)
 	rc = req->rd->ops->doc_get(req->rd, "product", req->params[0], NULL, NULL, NULL, &err);
 	if (rc == QT_OK)
 		rc = req->rd->ops->link_list(req->rd, "product_batches", req->params[0], after,
-		                             limit, collect_id, ids, &found, &err);
+		                             limit, qt_link_collect, ids, &found, &err);
 	json_array_foreach(ids, i, id)
 	{
 		json_t *doc = NULL;

@@ -666,35 +666,30 @@ static qt_rc commit_jobs(qt_ledger *l, job *const *jobs, size_t n_jobs, qt_err *
 		total += jobs[k]->n;
 	if (l->dirty && (rc = resync(l, err)) != QT_OK)
 		goto out;
-	base = idx = l->size;
-	saved = l->tree;
-	l->cache_gen++;
-	group_nodes_start(l, base, total);
 
 	/* 1. stage: state changes, records, index rows and nodes, in one transaction */
-	if ((rc = ops->begin(l->store, err)) != QT_OK)
+	if ((rc = ops->begin(l->store, err)) != QT_OK ||
+	    (rc = ops->record_count(l->store, &idx, err)) != QT_OK)
 		goto fail;
 	/* Another process (the CLI beside a running server) may have appended since our last
 	 * group: now that we hold the write lock, the store says where the log ends. */
-	if ((rc = ops->record_count(l->store, &idx, err)) != QT_OK)
-		goto fail;
-	if (idx != base) {
+	if (idx != l->size) {
 		ops->rollback(l->store);
 		if ((rc = resync(l, err)) != QT_OK)
 			goto out;
-		base = idx = l->size;
-		saved = l->tree;
-		l->cache_gen++;
-		group_nodes_start(l, base, total);
 		if ((rc = ops->begin(l->store, err)) != QT_OK ||
 		    (rc = ops->record_count(l->store, &idx, err)) != QT_OK)
 			goto fail;
-		if (idx != base) {
+		if (idx != l->size) {
 			rc = qt_err_set(err, QT_ERR_IO,
 			                "another process keeps appending to the log");
 			goto fail;
 		}
 	}
+	base = l->size;
+	saved = l->tree;
+	l->cache_gen++;
+	group_nodes_start(l, base, total);
 	for (size_t k = 0; k < n_jobs; k++) {
 		if ((rc = stage_job(l, jobs[k], idx, &ectx, err)) != QT_OK)
 			goto fail;

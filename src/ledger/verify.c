@@ -203,7 +203,7 @@ static qt_rc check_index(vstate *st, uint64_t rec, const leaf_parts *lp, qt_err 
 	return rc;
 }
 
-static qt_rc check_secrets(vstate *st, const qt_store_row *row, const leaf_parts *lp, qt_err *err)
+static qt_rc check_secrets(const qt_store_row *row, const leaf_parts *lp, qt_err *err)
 {
 	const char *p = lp->sealed ? lp->sealed + 1 : NULL;
 	const char *end = lp->sealed ? lp->sealed + lp->sealed_len - 1 : NULL;
@@ -212,7 +212,6 @@ static qt_rc check_secrets(vstate *st, const qt_store_row *row, const leaf_parts
 	qt_sealed_field f;
 	qt_rc rc = QT_OK;
 
-	(void)st;
 	while (p && p < end) {
 		char field[66], sealed[80], b64[QT_COMMITMENT_B64_LEN];
 		size_t flen, slen;
@@ -366,7 +365,7 @@ static qt_rc check_record(vstate *st, const qt_store_row *r, qt_err *err)
 		                (unsigned long long)r->a);
 		goto out;
 	}
-	if ((rc = check_secrets(st, r, &lp, err)) != QT_OK ||
+	if ((rc = check_secrets(r, &lp, err)) != QT_OK ||
 	    (rc = check_index(st, r->a, &lp, err)) != QT_OK)
 		goto out;
 	st->err = err;
