@@ -29,6 +29,20 @@ static void gtin14(const json_t *product, char out[15])
 		snprintf(out, 15, "%s", qt_code_ai(&c, "01"));
 }
 
+/* A producer names the code schemes a product carries when it registers it; codes of
+ * any other scheme would be labels nobody expects to see on that product. */
+static bool product_has_scheme(const json_t *product, const char *scheme)
+{
+	json_t *s;
+	size_t i;
+	json_array_foreach(json_object_get(product, "schemes"), i, s)
+	{
+		if (json_is_string(s) && strcmp(json_string_value(s), scheme) == 0)
+			return true;
+	}
+	return false;
+}
+
 /* The code kind a granularity means for GS1 (and Ecode V0, which carries GS1). */
 static qt_code_kind gs1_kind(const char *granularity)
 {
@@ -300,6 +314,13 @@ qt_rc qt_codes_issue(qt_platform *p, const qt_account *who, const json_t *body, 
 	is.batch = batch_id;
 	if (!is.product) {
 		rc = qt_err_set(err, QT_ERR_INVALID, "the stored product has no id");
+		goto out;
+	}
+	if (!product_has_scheme(product, is.scheme)) {
+		rc = qt_err_set(err, QT_ERR_INVALID,
+		                "product %.60s is not registered for scheme \"%s\" (see its "
+		                "'schemes')",
+		                is.product, is.scheme);
 		goto out;
 	}
 	gtin14(product, gtin);

@@ -13,6 +13,7 @@ typedef struct event {
 	const char *type;
 	json_t *codes; /* canonical keys */
 	char parent[QT_CODE_CANON_MAX];
+	qt_code_kind parent_kind;
 	const char *buyer; /* ship: the receiving unit's USCC */
 	const char *buyer_name;
 	long long shipment; /* receive */
@@ -84,6 +85,28 @@ static bool rule_no_parent(const json_t *doc, char *why, size_t n)
 	return ok;
 }
 
+/* The administrative division a unit is registered in: characters 3 to 8 of its USCC. */
+static void division(const char *uscc, char out[7])
+{
+	snprintf(out, 7, "%.6s", strlen(uscc) >= 8 ? uscc + 2 : "");
+}
+
+/* A regulator acts on goods made or held in its jurisdiction. */
+static bool rule_jurisdiction(const json_t *doc, const qt_account *who, char *why, size_t n)
+{
+	char made[7], held[7];
+	bool ok;
+
+	division(qt_json_text(doc, "producer"), made);
+	division(qt_json_text(doc, "holder"), held);
+	ok = qt_jurisdiction_covers(who->jurisdiction, made) ||
+	     qt_jurisdiction_covers(who->jurisdiction, held);
+	if (!ok)
+		snprintf(why, n, "it was made in %s and is held in %s, outside jurisdiction %s",
+		         made, held, who->jurisdiction);
+	return ok;
+}
+
 /* ---- state helpers ---- */
 
 static json_t *load(qt_store *s, const char *key)
@@ -149,6 +172,161 @@ static qt_rc move_all(qt_store *s, const char *key, const char *status, const ch
 	return rc;
 }
 
+/* ---- correct: the author voids one of its events ---- */
+
+/* The record index a code's state was last written by (0 when it has none). */
+static uint64_t last_rec(qt_store *s, const char *key)
+{
+	uint64_t rec = 0;
+	qt_err e;
+	if (s->ops->doc_get(s, "code", key, NULL, NULL, &rec, &e) != QT_OK)
+		rec = 0;
+	return rec;
+}
+
+/* Whether every code in list (and, when deep, whatever is packed in them) is as record idx
+ * left it. */
+static qt_rc unchanged_since(qt_store *s, const json_t *list, bool deep, uint64_t idx, char *why,
+                             size_t wn, qt_err *err)
+{
+	json_t *all = deep ? json_array() : json_deep_copy(list);
+	size_t k;
+	json_t *c;
+	qt_rc rc = QT_OK;
+
+	json_array_foreach(deep ? list : NULL, k, c)
+	{
+		if ((rc = with_descendants(s, json_string_value(c), all, err)) != QT_OK)
+			break;
+	}
+	json_array_foreach(all, k, c)
+	{
+		uint64_t r = last_rec(s, json_string_value(c));
+		if (rc == QT_OK && r != idx && !why[0])
+			snprintf(why, wn, "%.70s changed since, in record %llu: correct that first",
+			         json_string_value(c), (unsigned long long)r);
+	}
+	json_decref(all);
+	return rc;
+}
+
+/* Set one field (or remove it, value NULL) on each listed code's state. */
+static qt_rc set_each(qt_store *s, const json_t *list, const char *field, const char *value,
+                      uint64_t rec, qt_err *err)
+{
+	size_t k;
+	json_t *c;
+	qt_rc rc = QT_OK;
+
+	json_array_foreach(list, k, c)
+	{
+		json_t *d = load(s, json_string_value(c));
+		if (!d)
+			continue;
+		if (value)
+			json_object_set_new(d, field, json_string(value));
+		else
+			json_object_del(d, field);
+		rc = save(s, d, rec, err);
+		json_decref(d);
+		if (rc != QT_OK)
+			break;
+	}
+	return rc;
+}
+
+/* Void event record idx (by its author, once) and undo what it did to the codes, which must
+ * be as it left them: later records are corrected first, newest first, so the state always
+ * agrees with the log. Recall and destroy are final. A refusal is reported in why. */
+static qt_rc undo(qt_store *s, const qt_account *who, uint64_t idx, uint64_t rec, char *why,
+                  size_t wn, qt_err *err)
+{
+	qt_buf leaf;
+	json_t *l = NULL, *body, *codes, *ship = NULL, *fix;
+	const char *type = "", *parent;
+	char id[24];
+	qt_rc rc = QT_OK;
+
+	qt_buf_init(&leaf, QT_LEDGER_LEAF_MAX + 1);
+	snprintf(id, sizeof id, "%llu", (unsigned long long)idx);
+	if (idx >= rec || s->ops->record_get(s, idx, &leaf, NULL, err) != QT_OK ||
+	    !(l = json_loadb(leaf.p, leaf.len, 0, NULL))) {
+		snprintf(why, wn, "there is no record %llu", (unsigned long long)idx);
+		goto out;
+	}
+	type = qt_json_text(l, "type");
+	body = json_object_get(l, "body");
+	codes = json_object_get(body, "codes");
+	parent = qt_json_text(body, "parent");
+	if (strncmp(type, "event.", 6) != 0)
+		snprintf(why, wn, "record %s is not an event", id);
+	else if (strcmp(qt_json_text(body, "by"), who->id) != 0)
+		snprintf(why, wn, "only its author may correct record %s", id);
+	else if (!strcmp(type, "event.recall") || !strcmp(type, "event.destroy") ||
+	         !strcmp(type, "event.correct"))
+		snprintf(why, wn, "record %s is a %s, which cannot be undone", id, type + 6);
+	else if ((rc = s->ops->doc_get(s, "correction", id, NULL, NULL, NULL, err)) == QT_OK)
+		snprintf(why, wn, "record %s is already corrected", id);
+	if (why[0] || rc != QT_ERR_NOTFOUND)
+		goto out;
+	/* a parent's other contents may have moved since; only the parent itself must not */
+	rc = unchanged_since(s, codes, true, idx, why, wn, err);
+	if (rc == QT_OK && !why[0] && *parent) {
+		json_t *just = json_pack("[s]", parent);
+		rc = unchanged_since(s, just, false, idx, why, wn, err);
+		json_decref(just);
+	}
+	if (rc != QT_OK || why[0])
+		goto out;
+	if (!strcmp(type, "event.ship") || !strcmp(type, "event.receive")) {
+		bool shipped = type[6] == 's';
+		char sid[24];
+		snprintf(sid, sizeof sid, "%lld",
+		         shipped ? (long long)idx
+		                 : json_integer_value(json_object_get(body, "shipment")));
+		if ((rc = qt_doc_load(s, "shipment", sid, &ship, err)) != QT_OK)
+			goto out;
+		for (size_t k = 0; k < json_array_size(codes) && rc == QT_OK; k++)
+			rc = move_all(s, json_string_value(json_array_get(codes, k)),
+			              shipped ? "active" : "in_transit",
+			              shipped ? NULL : qt_json_text(ship, "from"),
+			              shipped ? NULL : sid, rec, err);
+		json_object_set_new(ship, shipped ? "cancelled" : "received",
+		                    shipped ? json_true() : json_false());
+		if (rc == QT_OK)
+			rc = qt_doc_save(s, "shipment", sid, qt_json_text(ship, "to"), ship, rec,
+			                 err);
+	} else if (!strcmp(type, "event.pack") || !strcmp(type, "event.unpack")) {
+		bool packed = type[6] == 'p';
+		json_t *p = load(s, parent);
+		rc = set_each(s, codes, "parent", packed ? NULL : parent, rec, err);
+		for (size_t k = 0; k < json_array_size(codes) && rc == QT_OK; k++) {
+			const char *c = json_string_value(json_array_get(codes, k));
+			rc = packed ? s->ops->link_del(s, "children", parent, c, err)
+			            : s->ops->link_put(s, "children", parent, c, err);
+		}
+		if (rc == QT_OK && p)
+			rc = save(s, p, rec, err);
+		json_decref(p);
+	} else {
+		/* what each remaining event changed the status from */
+		const char *before = !strcmp(type, "event.commission") ? "issued"
+		                     : !strcmp(type, "event.retail")   ? "active"
+		                                                       : "sold";
+		rc = set_each(s, codes, "status", before, rec, err);
+	}
+	if (rc != QT_OK)
+		goto out;
+	fix = json_pack("{s:I, s:s}", "record", (json_int_t)rec, "by", who->id);
+	rc = qt_doc_save(s, "correction", id, who->id, fix, rec, err);
+	json_decref(fix);
+out:
+	json_decref(l);
+	json_decref(ship);
+	qt_buf_free(&leaf);
+	return rc;
+}
+
 /* ---- applying one event ---- */
 
 #define REFUSE(...)                                                                                \
@@ -169,21 +347,8 @@ static qt_rc apply_one(batch_ctx *b, size_t i, qt_store *s, uint64_t rec, qt_err
 
 	snprintf(idx, sizeof idx, "%llu", (unsigned long long)rec);
 	if (strcmp(t, "correct") == 0) {
-		qt_buf leaf;
-		json_t *l = NULL;
-		qt_buf_init(&leaf, QT_LEDGER_LEAF_MAX + 1);
-		if ((uint64_t)e->corrects >= rec ||
-		    s->ops->record_get(s, (uint64_t)e->corrects, &leaf, NULL, err) != QT_OK ||
-		    !(l = json_loadb(leaf.p, leaf.len, 0, NULL)))
-			snprintf(why, sizeof why, "there is no record %lld", e->corrects);
-		else if (strncmp(qt_json_text(l, "type"), "event.", 6) != 0)
-			snprintf(why, sizeof why, "record %lld is not an event", e->corrects);
-		else if (strcmp(qt_json_text(json_object_get(l, "body"), "by"), who->id) != 0)
-			snprintf(why, sizeof why, "only its author may correct record %lld",
-			         e->corrects);
-		json_decref(l);
-		qt_buf_free(&leaf);
-		if (why[0])
+		rc = undo(s, who, (uint64_t)e->corrects, rec, why, sizeof why, err);
+		if (rc == QT_OK && why[0])
 			goto refuse;
 		goto out;
 	}
@@ -198,6 +363,8 @@ static qt_rc apply_one(batch_ctx *b, size_t i, qt_store *s, uint64_t rec, qt_err
 			REFUSE("shipment %lld was not shipped to you", e->shipment);
 		if (json_is_true(json_object_get(ship, "received")))
 			REFUSE("shipment %lld is already received", e->shipment);
+		if (json_is_true(json_object_get(ship, "cancelled")))
+			REFUSE("shipment %lld was cancelled by its shipper", e->shipment);
 		want = json_object_get(ship, "codes");
 		if (json_array_size(want) != json_array_size(e->codes))
 			REFUSE("shipment %lld has %zu codes, not %zu", e->shipment,
@@ -231,19 +398,28 @@ static qt_rc apply_one(batch_ctx *b, size_t i, qt_store *s, uint64_t rec, qt_err
 			json_decref(p);
 			goto refuse;
 		}
+		if (p && !rule_commissioned(p, why, sizeof why)) {
+			json_decref(p);
+			goto refuse;
+		}
 		if (!p && strcmp(t, "unpack") == 0)
 			REFUSE("the parent was never packed");
+		if (!p && e->parent_kind != QT_KIND_LOGISTIC)
+			REFUSE("a new parent must be a carton or pallet code (an SSCC, AI 00); "
+			       "this is a %s code",
+			       qt_code_kind_name(e->parent_kind));
 		if (!p) {
 			/* a carton or pallet code comes into being when goods are packed in it */
 			p = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "code", e->parent, "scheme",
 			              "gs1", "granularity", "logistic", "producer", who->id,
 			              "holder", who->id, "status", "active");
-			if ((rc = save(s, p, rec, err)) != QT_OK) {
-				json_decref(p);
-				goto out;
-			}
 		}
+		/* saved even when unchanged: its record index then says its contents changed,
+		 * which is what a later correction checks */
+		rc = save(s, p, rec, err);
 		json_decref(p);
+		if (rc != QT_OK)
+			goto out;
 	}
 	for (size_t k = 0; k < json_array_size(e->codes); k++) {
 		const char *key = json_string_value(json_array_get(e->codes, k));
@@ -264,7 +440,8 @@ static qt_rc apply_one(batch_ctx *b, size_t i, qt_store *s, uint64_t rec, qt_err
 			               (t[0] == 'r' &&
 			                strcmp(qt_json_text(doc, "producer"), who->id) == 0);
 			if (!rule_commissioned(doc, why, sizeof why) ||
-			    !rule_not_final(doc, why, sizeof why))
+			    !rule_not_final(doc, why, sizeof why) ||
+			    (regulator && !rule_jurisdiction(doc, who, why, sizeof why)))
 				goto refuse;
 			if (!allowed)
 				REFUSE("only its holder%s or a regulator may %s it",
@@ -401,7 +578,8 @@ static qt_rc flow_field(const json_t *obj, const char *name, const char *prefix,
 
 /* Any scanned form, or a canonical key as the platform hands them out ("01/…/21/…", "t/…"),
  * which reads as the path of a GS1 Digital Link or digital identity URL. */
-static qt_rc canon(const char *text, size_t n, char out[QT_CODE_CANON_MAX], qt_err *err)
+static qt_rc canon(const char *text, size_t n, char out[QT_CODE_CANON_MAX], qt_code_kind *kind,
+                   qt_err *err)
 {
 	static const char host[] = "https://canonical.invalid/";
 	char url[QT_CODE_INPUT_MAX + sizeof host];
@@ -416,8 +594,11 @@ static qt_rc canon(const char *text, size_t n, char out[QT_CODE_CANON_MAX], qt_e
 		    c.canonical_len == n && memcmp(c.canonical, text, n) == 0)
 			rc = QT_OK;
 	}
-	if (rc == QT_OK)
+	if (rc == QT_OK) {
 		snprintf(out, QT_CODE_CANON_MAX, "%s", c.canonical);
+		if (kind)
+			*kind = c.kind;
+	}
 	return rc;
 }
 
@@ -469,7 +650,7 @@ static qt_rc parse_event(const json_t *in, const qt_account *who, event *e, json
 		char key[QT_CODE_CANON_MAX];
 		if (!json_is_string(c))
 			return qt_err_set(err, QT_ERR_INVALID, "codes[%zu] must be a string", k);
-		if (canon(json_string_value(c), json_string_length(c), key, err) != QT_OK) {
+		if (canon(json_string_value(c), json_string_length(c), key, NULL, err) != QT_OK) {
 			char why[QT_ERR_MSG_MAX];
 			snprintf(why, sizeof why, "%s", err->msg);
 			return qt_err_set(err, QT_ERR_INVALID, "codes[%zu]: %.150s", k, why);
@@ -485,7 +666,7 @@ static qt_rc parse_event(const json_t *in, const qt_account *who, event *e, json
 	if ((strcmp(e->type, "pack") == 0 || strcmp(e->type, "unpack") == 0) != !!parent)
 		return qt_err_set(err, QT_ERR_INVALID, "'parent' belongs to pack and unpack only");
 	if (parent) {
-		if (canon(parent, strlen(parent), e->parent, err) != QT_OK)
+		if (canon(parent, strlen(parent), e->parent, &e->parent_kind, err) != QT_OK)
 			return qt_err_set(err, QT_ERR_INVALID, "'parent' is not a valid code");
 		(*keys)[(*n_keys)++] = e->parent;
 		json_object_set_new(*pub, "parent", json_string(e->parent));

@@ -145,6 +145,32 @@ static void test_granularity_and_gtin(void **state)
 	json_decref(a);
 }
 
+/* Codes only in the schemes the producer registered the product for. */
+static void test_registered_schemes_only(void **state)
+{
+	fixture *f = *state;
+	uint64_t size;
+	qt_err err;
+
+	seed(f, "product", "P0000000000000004", PRODUCER,
+	     json_pack("{s:s, s:s, s:s, s:[s], s:s}", "id", "P0000000000000004", "producer",
+	               PRODUCER, "name", "架空绞线", "schemes", "gs1", "gtin", GTIN));
+	size = qt_ledger_size(f->p->ledger);
+	assert_int_equal(issue(f, PRODUCER,
+	                       "{\"product\":\"P0000000000000004\",\"granularity\":\"item\","
+	                       "\"scheme\":\"dic\",\"count\":2}",
+	                       NULL, &err),
+	                 QT_ERR_INVALID);
+	assert_non_null(strstr(err.msg, "not registered for scheme \"dic\""));
+	assert_int_equal(qt_ledger_size(f->p->ledger), size);
+	assert_int_equal(issue(f, PRODUCER,
+	                       "{\"product\":\"P0000000000000004\",\"granularity\":\"item\","
+	                       "\"scheme\":\"gs1\",\"count\":2}",
+	                       NULL, &err),
+	                 QT_OK);
+	assert_int_equal(qt_ledger_size(f->p->ledger), size + 1);
+}
+
 static void test_hundred_thousand(void **state)
 {
 	fixture *f = *state;
@@ -188,6 +214,8 @@ int main(void)
 	        cmocka_unit_test_setup_teardown(test_not_own_product, fixture_setup,
 	                                        fixture_teardown),
 	        cmocka_unit_test_setup_teardown(test_granularity_and_gtin, fixture_setup,
+	                                        fixture_teardown),
+	        cmocka_unit_test_setup_teardown(test_registered_schemes_only, fixture_setup,
 	                                        fixture_teardown),
 	        cmocka_unit_test_setup_teardown(test_hundred_thousand, fixture_setup,
 	                                        fixture_teardown),

@@ -22,23 +22,20 @@ static void issue_codes(fixture *f, size_t n, char out[][64])
 	json_decref(a);
 }
 
-/* Submit events given as JSON text (printf-style). */
-static qt_rc events(fixture *f, const char *who, qt_err *err, json_t **answer, const char *fmt, ...)
+/* Submit events given as JSON text (printf-style) as account u. */
+static qt_rc events_v(fixture *f, const qt_account *u, qt_err *err, json_t **answer,
+                      const char *fmt, va_list ap)
 {
 	char text[8192];
-	va_list ap;
 	json_t *body, *a = NULL;
-	qt_account u = unit(who);
 	qt_rc rc;
-	va_start(ap, fmt);
 	vsnprintf(text, sizeof text, fmt, ap);
-	va_end(ap);
 	if (getenv("QT_TEST_DEBUG"))
 		fprintf(stderr, "%s\n", text);
 	body = json_loads(text, 0, NULL);
 	if (!body)
 		fail_msg("bad test JSON: %s", text);
-	rc = qt_events_submit(f->p, &u, body, &a, err);
+	rc = qt_events_submit(f->p, u, body, &a, err);
 	if (getenv("QT_TEST_DEBUG") && rc != QT_OK)
 		fprintf(stderr, "-> %d %s\n", rc, err->msg);
 	json_decref(body);
@@ -47,6 +44,39 @@ static qt_rc events(fixture *f, const char *who, qt_err *err, json_t **answer, c
 	else
 		json_decref(a);
 	return rc;
+}
+
+/* ... as the unit whose USCC is who */
+static qt_rc events(fixture *f, const char *who, qt_err *err, json_t **answer, const char *fmt, ...)
+{
+	qt_account u = unit(who);
+	va_list ap;
+	qt_rc rc;
+	va_start(ap, fmt);
+	rc = events_v(f, &u, err, answer, fmt, ap);
+	va_end(ap);
+	return rc;
+}
+
+/* ... as a regulator of jurisdiction j */
+static qt_rc events_reg(fixture *f, const char *j, qt_err *err, const char *fmt, ...)
+{
+	qt_account u = {.id = "R01", .roles = QT_ROLE_REGULATOR};
+	va_list ap;
+	qt_rc rc;
+	snprintf(u.jurisdiction, sizeof u.jurisdiction, "%s", j);
+	va_start(ap, fmt);
+	rc = events_v(f, &u, err, NULL, fmt, ap);
+	va_end(ap);
+	return rc;
+}
+
+/* The first record index of a successful request (the answer is consumed). */
+static long long first_index(json_t *a)
+{
+	long long i = json_integer_value(json_object_get(a, "first_index"));
+	json_decref(a);
+	return i;
 }
 
 static const char *status_of(fixture *f, const char *key, char out[32])
@@ -267,6 +297,204 @@ static void test_all_or_nothing_and_correct(void **state)
 	assert_int_equal(events(f, PRODUCER, &err, NULL, "{\"events\":[]}"), QT_ERR_INVALID);
 }
 
+static void test_regulator_acts_in_its_jurisdiction(void **state)
+{
+	fixture *f = *state;
+	char c[3][64], s[32];
+	json_t *a = NULL;
+	qt_err err;
+	uint64_t size;
+	issue_codes(f, 3, c);
+	assert_int_equal(events(f, PRODUCER, &err, &a,
+	                        "{\"events\":[{\"type\":\"commission\","
+	                        "\"codes\":[\"%s\",\"%s\",\"%s\"]},"
+	                        "{\"type\":\"ship\",\"codes\":[\"%s\"],"
+	                        "\"buyer\":{\"uscc\":\"" SELLER "\",\"name\":\"S\"}}]}",
+	                        c[0], c[1], c[2], c[2]),
+	                 QT_OK);
+	assert_int_equal(events(f, SELLER, &err, NULL,
+	                        "{\"events\":[{\"type\":\"receive\",\"shipment\":%lld,"
+	                        "\"codes\":[\"%s\"]}]}",
+	                        first_index(a) + 1, c[2]),
+	                 QT_OK);
+	size = qt_ledger_size(f->p->ledger);
+	/* made and held in Shenzhen (440300): Beijing's regulator may not recall it */
+	assert_int_equal(events_reg(f, "11", &err,
+	                            "{\"events\":[{\"type\":\"recall\",\"codes\":[\"%s\"]}]}",
+	                            c[0]),
+	                 QT_ERR_CONFLICT);
+	assert_non_null(strstr(err.msg, "outside jurisdiction 11"));
+	assert_int_equal(events_reg(f, "4401", &err,
+	                            "{\"events\":[{\"type\":\"destroy\",\"codes\":[\"%s\"]}]}",
+	                            c[0]),
+	                 QT_ERR_CONFLICT);
+	assert_int_equal(qt_ledger_size(f->p->ledger), size);
+	assert_string_equal(status_of(f, c[0], s), "active");
+	/* the province, the city and the nation may */
+	assert_int_equal(events_reg(f, "44", &err,
+	                            "{\"events\":[{\"type\":\"recall\",\"codes\":[\"%s\"]}]}",
+	                            c[0]),
+	                 QT_OK);
+	assert_int_equal(events_reg(f, "4403", &err,
+	                            "{\"events\":[{\"type\":\"destroy\",\"codes\":[\"%s\"]}]}",
+	                            c[1]),
+	                 QT_OK);
+	assert_string_equal(status_of(f, c[0], s), "recalled");
+	assert_string_equal(status_of(f, c[1], s), "destroyed");
+	/* made in Shenzhen but now held in Beijing: Beijing's regulator may */
+	assert_int_equal(events_reg(f, "11", &err,
+	                            "{\"events\":[{\"type\":\"recall\",\"codes\":[\"%s\"]}]}",
+	                            c[2]),
+	                 QT_OK);
+	/* and a regulator moves nothing */
+	assert_int_equal(events_reg(f, "", &err,
+	                            "{\"events\":[{\"type\":\"retail\",\"codes\":[\"%s\"]}]}",
+	                            c[2]),
+	                 QT_ERR_DENIED);
+}
+
+static void test_new_parent_is_an_sscc(void **state)
+{
+	fixture *f = *state;
+	char c[3][64];
+	json_t *d;
+	qt_err err;
+	issue_codes(f, 3, c);
+	assert_int_equal(
+	        events(f, PRODUCER, &err, NULL,
+	               "{\"events\":[{\"type\":\"commission\",\"codes\":[\"%s\",\"%s\"]}]}", c[0],
+	               c[1]),
+	        QT_OK);
+	/* a code nobody issued is not a carton */
+	assert_int_equal(events(f, PRODUCER, &err, NULL,
+	                        "{\"events\":[{\"type\":\"pack\",\"parent\":\"(01)" GTIN
+	                        "(21)BOX1\",\"codes\":[\"%s\"]}]}",
+	                        c[0]),
+	                 QT_ERR_CONFLICT);
+	assert_non_null(strstr(err.msg, "an SSCC"));
+	/* an item that is not commissioned yet carries nothing */
+	assert_int_equal(events(f, PRODUCER, &err, NULL,
+	                        "{\"events\":[{\"type\":\"pack\",\"parent\":\"%s\","
+	                        "\"codes\":[\"%s\"]}]}",
+	                        c[2], c[0]),
+	                 QT_ERR_CONFLICT);
+	assert_non_null(strstr(err.msg, "not commissioned"));
+	/* a commissioned item may carry another (an e-bike its battery) */
+	assert_int_equal(events(f, PRODUCER, &err, NULL,
+	                        "{\"events\":[{\"type\":\"pack\",\"parent\":\"%s\","
+	                        "\"codes\":[\"%s\"]}]}",
+	                        c[1], c[0]),
+	                 QT_OK);
+	d = code_doc(f, c[0]);
+	assert_string_equal(str(d, "parent"), c[1]);
+	json_decref(d);
+}
+
+/* correct: the author voids its event and its effect is undone, newest first. */
+static void test_correct_undoes(void **state)
+{
+	fixture *f = *state;
+	char c[3][64], s[32];
+	json_t *a = NULL, *d;
+	qt_err err;
+	long long com, ship, rcv, pack, sale;
+	issue_codes(f, 3, c);
+#define CORRECT(who, idx)                                                                          \
+	events(f, who, &err, NULL,                                                                 \
+	       "{\"events\":[{\"type\":\"correct\",\"corrects\":%lld,\"codes\":[]}]}", idx)
+	assert_int_equal(events(f, PRODUCER, &err, &a,
+	                        "{\"events\":[{\"type\":\"commission\",\"codes\":[\"%s\"]}]}",
+	                        c[0]),
+	                 QT_OK);
+	com = first_index(a);
+	assert_int_equal(CORRECT(PRODUCER, com), QT_OK);
+	assert_string_equal(status_of(f, c[0], s), "issued");
+	assert_int_equal(CORRECT(PRODUCER, com), QT_ERR_CONFLICT);
+	assert_non_null(strstr(err.msg, "already corrected"));
+	/* commission and ship: the commission cannot be undone before the shipment */
+	assert_int_equal(events(f, PRODUCER, &err, &a,
+	                        "{\"events\":[{\"type\":\"commission\",\"codes\":[\"%s\",\"%s\"]},"
+	                        "{\"type\":\"ship\",\"codes\":[\"%s\"],"
+	                        "\"buyer\":{\"uscc\":\"" SELLER "\",\"name\":\"S\"}}]}",
+	                        c[0], c[1], c[0]),
+	                 QT_OK);
+	com = first_index(a);
+	ship = com + 1;
+	assert_int_equal(CORRECT(PRODUCER, com), QT_ERR_CONFLICT);
+	assert_non_null(strstr(err.msg, "changed since, in record"));
+	/* cancelling the shipment gives the goods back; it can no longer be received */
+	assert_int_equal(CORRECT(PRODUCER, ship), QT_OK);
+	d = code_doc(f, c[0]);
+	assert_string_equal(str(d, "status"), "active");
+	assert_string_equal(str(d, "holder"), PRODUCER);
+	assert_null(json_object_get(d, "shipment"));
+	json_decref(d);
+	assert_int_equal(events(f, SELLER, &err, NULL,
+	                        "{\"events\":[{\"type\":\"receive\",\"shipment\":%lld,"
+	                        "\"codes\":[\"%s\"]}]}",
+	                        ship, c[0]),
+	                 QT_ERR_CONFLICT);
+	assert_non_null(strstr(err.msg, "cancelled"));
+	/* a receipt undone by its receiver: the goods are in transit again, then received */
+	assert_int_equal(events(f, PRODUCER, &err, &a,
+	                        "{\"events\":[{\"type\":\"ship\",\"codes\":[\"%s\"],"
+	                        "\"buyer\":{\"uscc\":\"" SELLER "\",\"name\":\"S\"}}]}",
+	                        c[0]),
+	                 QT_OK);
+	ship = first_index(a);
+	assert_int_equal(events(f, SELLER, &err, &a,
+	                        "{\"events\":[{\"type\":\"receive\",\"shipment\":%lld,"
+	                        "\"codes\":[\"%s\"]}]}",
+	                        ship, c[0]),
+	                 QT_OK);
+	rcv = first_index(a);
+	assert_int_equal(CORRECT(PRODUCER, rcv), QT_ERR_CONFLICT);
+	assert_non_null(strstr(err.msg, "only its author"));
+	assert_int_equal(CORRECT(SELLER, rcv), QT_OK);
+	d = code_doc(f, c[0]);
+	assert_string_equal(str(d, "status"), "in_transit");
+	assert_string_equal(str(d, "holder"), PRODUCER);
+	json_decref(d);
+	assert_int_equal(events(f, SELLER, &err, &a,
+	                        "{\"events\":[{\"type\":\"receive\",\"shipment\":%lld,"
+	                        "\"codes\":[\"%s\"]},{\"type\":\"retail\",\"codes\":[\"%s\"]}]}",
+	                        ship, c[0], c[0]),
+	                 QT_OK);
+	sale = first_index(a) + 1;
+	assert_int_equal(CORRECT(SELLER, sale), QT_OK);
+	assert_string_equal(status_of(f, c[0], s), "active");
+	/* a pack undone: the code is loose again and ships alone */
+	assert_int_equal(
+	        events(f, PRODUCER, &err, &a,
+	               "{\"events\":[{\"type\":\"pack\",\"parent\":\"(00)006901234000000018\","
+	               "\"codes\":[\"%s\"]}]}",
+	               c[1]),
+	        QT_OK);
+	pack = first_index(a);
+	assert_int_equal(CORRECT(PRODUCER, pack), QT_OK);
+	d = code_doc(f, c[1]);
+	assert_null(json_object_get(d, "parent"));
+	json_decref(d);
+	assert_int_equal(events(f, PRODUCER, &err, NULL,
+	                        "{\"events\":[{\"type\":\"ship\",\"codes\":[\"%s\"],"
+	                        "\"buyer\":{\"uscc\":\"" SELLER "\",\"name\":\"S\"}},"
+	                        "{\"type\":\"unpack\",\"parent\":\"(00)006901234000000018\","
+	                        "\"codes\":[\"%s\"]}]}",
+	                        c[1], c[1]),
+	                 QT_ERR_CONFLICT);
+	assert_non_null(strstr(err.msg, "event 1 (unpack"));
+	/* recall is final */
+	assert_int_equal(events(f, PRODUCER, &err, &a,
+	                        "{\"events\":[{\"type\":\"commission\",\"codes\":[\"%s\"]},"
+	                        "{\"type\":\"recall\",\"codes\":[\"%s\"]}]}",
+	                        c[2], c[2]),
+	                 QT_OK);
+	assert_int_equal(CORRECT(PRODUCER, first_index(a) + 1), QT_ERR_CONFLICT);
+	assert_non_null(strstr(err.msg, "cannot be undone"));
+	assert_string_equal(status_of(f, c[2], s), "recalled");
+#undef CORRECT
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -279,6 +507,12 @@ int main(void)
 	        cmocka_unit_test_setup_teardown(test_one_parent_and_parent_moves_children,
 	                                        fixture_setup, fixture_teardown),
 	        cmocka_unit_test_setup_teardown(test_all_or_nothing_and_correct, fixture_setup,
+	                                        fixture_teardown),
+	        cmocka_unit_test_setup_teardown(test_regulator_acts_in_its_jurisdiction,
+	                                        fixture_setup, fixture_teardown),
+	        cmocka_unit_test_setup_teardown(test_new_parent_is_an_sscc, fixture_setup,
+	                                        fixture_teardown),
+	        cmocka_unit_test_setup_teardown(test_correct_undoes, fixture_setup,
 	                                        fixture_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -49,10 +49,11 @@ static inline void seed(fixture *f, const char *kind, const char *id, const char
 	json_decref(body);
 }
 
+/* A product registered for every code scheme (tests of one scheme's refusal seed their own). */
 static inline void seed_product(fixture *f, const char *id, const char *producer, const char *gtin)
 {
-	json_t *b = json_pack("{s:s, s:s, s:s, s:[s]}", "id", id, "producer", producer, "name",
-	                      "架空绞线", "schemes", "gs1");
+	json_t *b = json_pack("{s:s, s:s, s:s, s:[s,s,s,s]}", "id", id, "producer", producer,
+	                      "name", "架空绞线", "schemes", "gs1", "ecode", "dic", "ccc");
 	if (gtin)
 		json_object_set_new(b, "gtin", json_string(gtin));
 	seed(f, "product", id, producer, b);
