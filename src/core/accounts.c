@@ -50,6 +50,14 @@ bool qt_jurisdiction_covers(const char *j, const char *div)
 	return n == 0 || (strlen(div) >= n && strncmp(j, div, n) == 0);
 }
 
+bool qt_regulates(const qt_account *who, const char *unit_id)
+{
+	char div[7];
+	snprintf(div, sizeof div, "%.6s", strlen(unit_id) >= 8 ? unit_id + 2 : "");
+	return (who->roles & QT_ROLE_REGULATOR) && *div &&
+	       qt_jurisdiction_covers(who->jurisdiction, div);
+}
+
 /* The id under which a token is stored: the hex SHA-256 of it, never the token. */
 static void token_id(const char *token, char hash_hex[65])
 {
@@ -222,8 +230,9 @@ qt_rc qt_accounts_add(qt_platform *p, unsigned role, const char *name, const cha
 		bool digits = jn == 0 || jn == 2 || jn == 4 || jn == 6;
 		for (size_t i = 0; digits && i < jn; i++)
 			digits = jurisdiction[i] >= '0' && jurisdiction[i] <= '9';
+		bool national = jn == 2 && strcmp(jurisdiction, "00") == 0;
 		if (!jurisdiction || !digits ||
-		    (jn >= 2 && !qt_division_province(jurisdiction) &&
+		    (jn >= 2 && !national && !qt_division_province(jurisdiction) &&
 		     strncmp(jurisdiction, "10", 2) != 0)) {
 			rc = qt_err_set(
 			        err, QT_ERR_INVALID,
@@ -231,7 +240,7 @@ qt_rc qt_accounts_add(qt_platform *p, unsigned role, const char *name, const cha
 			        "(2 digits, e.g. 44) or a city (4 digits, e.g. 4403)");
 			goto out;
 		}
-		if (jn == 2 && strcmp(jurisdiction, "00") == 0)
+		if (national)
 			jn = 0;
 	} else if (jn) {
 		rc = qt_err_set(err, QT_ERR_INVALID, "only regulators have a jurisdiction");

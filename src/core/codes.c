@@ -372,7 +372,7 @@ out:
 	return rc;
 }
 
-/* ---- listing ---- */
+/* ---- listing: for the producer, and for regulators of its region ---- */
 
 qt_rc qt_codes_list(qt_store *s, const qt_account *who, const char *link_kind, const char *src,
                     const char *after, size_t limit, json_t **answer, qt_err *err)
@@ -390,7 +390,8 @@ qt_rc qt_codes_list(qt_store *s, const qt_account *who, const char *link_kind, c
 			qt_err_set(err, rc, "no %s %.60s", kind, src);
 		goto out;
 	}
-	if (owner.len != strlen(who->id) || memcmp(owner.p, who->id, owner.len) != 0) {
+	if ((owner.len != strlen(who->id) || memcmp(owner.p, who->id, owner.len) != 0) &&
+	    !(owner.len && qt_regulates(who, owner.p))) {
 		rc = qt_err_set(err, QT_ERR_DENIED, "%s %.60s is not yours", kind, src);
 		goto out;
 	}

@@ -85,25 +85,16 @@ static bool rule_no_parent(const json_t *doc, char *why, size_t n)
 	return ok;
 }
 
-/* The administrative division a unit is registered in: characters 3 to 8 of its USCC. */
-static void division(const char *uscc, char out[7])
-{
-	snprintf(out, 7, "%.6s", strlen(uscc) >= 8 ? uscc + 2 : "");
-}
-
 /* A regulator acts on goods made or held in its jurisdiction. */
 static bool rule_jurisdiction(const json_t *doc, const qt_account *who, char *why, size_t n)
 {
-	char made[7], held[7];
-	bool ok;
-
-	division(qt_json_text(doc, "producer"), made);
-	division(qt_json_text(doc, "holder"), held);
-	ok = qt_jurisdiction_covers(who->jurisdiction, made) ||
-	     qt_jurisdiction_covers(who->jurisdiction, held);
+	bool ok = qt_regulates(who, qt_json_text(doc, "producer")) ||
+	          qt_regulates(who, qt_json_text(doc, "holder"));
 	if (!ok)
-		snprintf(why, n, "it was made in %s and is held in %s, outside jurisdiction %s",
-		         made, held, who->jurisdiction);
+		snprintf(why, n,
+		         "it was made by %.20s and is held by %.20s, outside jurisdiction %s",
+		         qt_json_text(doc, "producer"), qt_json_text(doc, "holder"),
+		         who->jurisdiction[0] ? who->jurisdiction : "(national)");
 	return ok;
 }
 
@@ -512,10 +503,16 @@ static qt_rc apply_one(batch_ctx *b, size_t i, qt_store *s, uint64_t rec, qt_err
 			goto out;
 	}
 	if (strcmp(t, "ship") == 0) {
-		ship = json_pack("{s:s, s:s, s:s, s:O, s:b}", "from", who->id, "to", e->buyer,
-		                 "to_name", e->buyer_name ? e->buyer_name : "", "codes", e->codes,
-		                 "received", 0);
-		rc = qt_doc_save(s, "shipment", idx, e->buyer, ship, rec, err);
+		char pad[24];
+		ship = json_pack("{s:I, s:s, s:s, s:s, s:s, s:O, s:b}", "id", (json_int_t)rec,
+		                 "from", who->id, "from_name", who->name, "to", e->buyer, "to_name",
+		                 e->buyer_name ? e->buyer_name : "", "codes", e->codes, "received",
+		                 0);
+		/* zero-padded, so both parties' lists page in shipping order */
+		snprintf(pad, sizeof pad, "%020llu", (unsigned long long)rec);
+		if ((rc = qt_doc_save(s, "shipment", idx, e->buyer, ship, rec, err)) == QT_OK &&
+		    (rc = s->ops->link_put(s, "shipments_out", who->id, pad, err)) == QT_OK)
+			rc = s->ops->link_put(s, "shipments_in", e->buyer, pad, err);
 	}
 	goto out;
 refuse:

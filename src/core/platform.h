@@ -113,6 +113,9 @@ const char *qt_role_name(unsigned role);
 unsigned qt_role_parse(const char *name);
 /* Whether a regulator of jurisdiction j (""/2/4 digits) covers division code div (6 digits). */
 bool qt_jurisdiction_covers(const char *j, const char *div);
+/* Whether who is a regulator whose jurisdiction covers the unit (its USCC's division code,
+ * characters 3 to 8). */
+bool qt_regulates(const qt_account *who, const char *unit_id);
 
 /* A receipt as JSON: {"index","leaf_hash","tree_size","checkpoint","inclusion_proof":[...]} */
 json_t *qt_receipt_json(const qt_receipt *r);

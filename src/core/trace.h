@@ -31,4 +31,14 @@ qt_rc qt_codes_list(qt_store *s, const qt_account *who, const char *link_kind, c
 qt_rc qt_events_submit(qt_platform *p, const qt_account *who, const json_t *body, json_t **answer,
                        qt_err *err) __attribute__((warn_unused_result));
 
+/* The shipments unit (who itself when NULL; another unit only for its regulator) sent
+ * (incoming false) or was sent: {shipments:[...], next?}, in shipping order. */
+qt_rc qt_shipments_list(qt_store *s, const qt_account *who, const char *unit, bool incoming,
+                        const char *after, size_t limit, json_t **answer, qt_err *err)
+        __attribute__((warn_unused_result));
+/* One shipment {id, from, from_name, to, to_name, codes, received, cancelled?}, for its
+ * parties and their regulators. */
+qt_rc qt_shipments_get(qt_store *s, const qt_account *who, const char *id, json_t **answer,
+                       qt_err *err) __attribute__((warn_unused_result));
+
 #endif

@@ -1,6 +1,9 @@
 /* h_codes.c — issuing trace codes (POST /api/v1/codes), a producer's paged list of its
- * codes for printing (GET /api/v1/codes?batch=|product=) and flow events
- * (POST /api/v1/events). The rules live in src/core; these only translate HTTP. */
+ * codes for printing (GET /api/v1/codes?batch=|product=), flow events (POST /api/v1/events)
+ * and the shipments they make (GET /api/v1/shipments[/{id}]). The rules live in src/core; these
+ * only translate HTTP. */
+#include <string.h>
+
 #include "core/trace.h"
 #include "http/http.h"
 
@@ -59,9 +62,50 @@ static void h_events(qt_req *req, qt_resp *resp)
 	json_decref(body);
 }
 
+/* GET /api/v1/shipments?direction=in|out[&unit=USCC]: a unit's (or, for its regulator,
+ * another unit's) shipments. */
+static void h_shipments_list(qt_req *req, qt_resp *resp)
+{
+	const char *dir = qt_http_query(req, "direction"), *after;
+	json_t *answer = NULL;
+	size_t limit;
+	qt_err err = {{0}};
+	qt_rc rc;
+
+	if (!qt_http_page(req, resp, 100, &limit, &after))
+		return;
+	if (!dir || (strcmp(dir, "in") != 0 && strcmp(dir, "out") != 0)) {
+		qt_http_error(resp, 400, "invalid", "'direction' must be \"in\" or \"out\"");
+		return;
+	}
+	rc = qt_shipments_list(req->rd, &req->who, qt_http_query(req, "unit"),
+	                       strcmp(dir, "in") == 0, after, limit, &answer, &err);
+	if (rc == QT_OK)
+		qt_http_json(resp, 200, answer);
+	else
+		qt_http_fail(resp, rc, &err);
+}
+
+static void h_shipment_get(qt_req *req, qt_resp *resp)
+{
+	json_t *answer = NULL;
+	qt_err err = {{0}};
+	qt_rc rc = qt_shipments_get(req->rd, &req->who, req->params[0], &answer, &err);
+
+	if (rc == QT_OK)
+		qt_http_json(resp, 200, answer);
+	else
+		qt_http_fail(resp, rc, &err);
+}
+
 const qt_route qt_routes_codes[] = {
         {"POST", "/api/v1/codes", h_codes_issue, QT_ROLE_PRODUCER, 16u << 20, true, "codes_issue"},
-        {"GET", "/api/v1/codes", h_codes_list, QT_ROLE_PRODUCER, 0, false, "codes_list"},
+        {"GET", "/api/v1/codes", h_codes_list, QT_ROLE_PRODUCER | QT_ROLE_REGULATOR, 0, false,
+         "codes_list"},
+        {"GET", "/api/v1/shipments", h_shipments_list, QT_ROLE_UNIT | QT_ROLE_REGULATOR, 0, false,
+         "shipments_list"},
+        {"GET", "/api/v1/shipments/{}", h_shipment_get, QT_ROLE_UNIT | QT_ROLE_REGULATOR, 0, false,
+         "shipment_get"},
         {"POST", "/api/v1/events", h_events, QT_ROLE_UNIT | QT_ROLE_REGULATOR, 16u << 20, true,
          "events"},
         {NULL, NULL, NULL, 0, 0, false, NULL},

@@ -187,7 +187,7 @@ static void authenticate(conn_state *c)
 		return;
 	}
 	c->req.authed = true;
-	if (!(c->req.who.roles & c->route->roles))
+	if (c->route->roles && !(c->req.who.roles & c->route->roles))
 		qt_http_error(&c->resp, 403, "forbidden", "a %s account may not do this",
 		              qt_role_name(c->req.who.roles & -c->req.who.roles));
 }

@@ -51,18 +51,20 @@ class Scenario(qtapi.ApiCase):
                                                "granularity": "item", "scheme": "gs1",
                                                "count": 10}, ptok)["codes"]
         self.assertEqual(len(codes), 10)
-        carton = self.ok(201, "/api/v1/codes", {
-            "product": prod["id"], "granularity": "item", "scheme": "gs1",
-            "codes": ["(01)06901234567892(21)CARTON1"]}, ptok)["codes"][0]
+        carton = "00/006901234000000018"  # an SSCC: the carton comes into being when packed
         ev = self.ok(201, "/api/v1/events", {"events": [
             {"type": "commission", "codes": codes},
-            {"type": "commission", "codes": [carton]},
-            {"type": "pack", "parent": carton, "codes": codes[:6]},
+            {"type": "pack", "parent": "(00)006901234000000018", "codes": codes[:6]},
             {"type": "ship", "codes": [carton], "time": "2026-11-20T02:00:00Z",
              "buyer": {"uscc": dist, "name": "深圳电缆经销部",
                        "address": {"value": "深圳市罗湖区1号", "public": False},
                        "contact": {"value": "0755-88888888", "public": False}}}]}, ptok)
-        ship1 = ev["first_index"] + 3
+        ship1 = ev["first_index"] + 2
+        # the distributor finds the shipment among its incoming ones
+        st, v, _ = self.srv.get("/api/v1/shipments?direction=in", token=dtok)
+        self.assertEqual(st, 200, v)
+        self.assertEqual([(s["id"], s["from"], s["codes"], s["received"]) for s in v["shipments"]],
+                         [(ship1, producer, [carton], False)])
         # the distributor cannot ship what it has not received
         st, v, _ = self.srv.post("/api/v1/events", {"events": [
             {"type": "ship", "codes": [codes[0]], "buyer": {"uscc": shop, "name": "福田五金店"}}]},
@@ -74,8 +76,11 @@ class Scenario(qtapi.ApiCase):
             {"type": "unpack", "parent": carton, "codes": codes[:2]},
             {"type": "ship", "codes": codes[:2],
              "buyer": {"uscc": shop, "name": "福田五金店"}}]}, dtok)
-        _, hz, _ = self.srv.get("/healthz")
-        ship2 = hz["tree_size"] - 1
+        _, v, _ = self.srv.get("/api/v1/shipments?direction=in", token=stok)
+        ship2 = v["shipments"][-1]["id"]
+        self.assertEqual(v["shipments"][-1]["codes"], codes[:2])
+        _, v, _ = self.srv.get(f"/api/v1/shipments/{ship1}", token=dtok)
+        self.assertTrue(v["received"])
         self.ok(201, "/api/v1/events", {"events": [
             {"type": "receive", "shipment": ship2, "codes": codes[:2],
              "supplier": {"uscc": dist, "name": "深圳电缆经销部"}},
