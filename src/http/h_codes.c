@@ -1,6 +1,10 @@
 /* h_codes.c — issuing trace codes (POST /api/v1/codes), a producer's paged list of its
  * codes for printing (GET /api/v1/codes?batch=|product=) and flow events
- * (POST /api/v1/events). The rules live in src/core; these only translate HTTP. */
+ * (POST /api/v1/events, or a ledger file as CSV: POST /api/v1/events/csv). The rules live in
+ * src/core; these only translate HTTP. */
+#include <string.h>
+#include <strings.h>
+
 #include "core/trace.h"
 #include "http/http.h"
 
@@ -59,10 +63,63 @@ static void h_events(qt_req *req, qt_resp *resp)
 	json_decref(body);
 }
 
+/* "text/csv", optionally with charset=utf-8 (any other charset is refused, not guessed). */
+static bool is_csv(const char *type)
+{
+	const char *p = type;
+
+	if (!p || strncasecmp(p, "text/csv", 8) != 0)
+		return false;
+	for (p += 8; *p == ' '; p++)
+		;
+	while (*p == ';') {
+		for (p++; *p == ' '; p++)
+			;
+		if (strncasecmp(p, "charset=", 8) == 0) {
+			p += 8;
+			if (*p == '"')
+				p++;
+			if (strncasecmp(p, "utf-8", 5) != 0)
+				return false;
+			p += 5;
+			if (*p == '"')
+				p++;
+			if (*p && *p != ';' && *p != ' ')
+				return false;
+		}
+		while (*p && *p != ';')
+			p++;
+	}
+	return *p == '\0';
+}
+
+static void h_events_csv(qt_req *req, qt_resp *resp)
+{
+	json_t *answer = NULL, *rows = NULL;
+	qt_err err = {{0}};
+	qt_rc rc;
+
+	if (!is_csv(qt_http_header(req, "Content-Type"))) {
+		qt_http_error(resp, 415, "unsupported_media_type",
+		              "send the ledger file as 'Content-Type: text/csv' in UTF-8");
+		return;
+	}
+	rc = qt_events_csv(req->p, &req->who, req->body, req->body_len, &answer, &rows, &err);
+	if (rc == QT_OK)
+		qt_http_json(resp, 201, answer);
+	else if (rows)
+		qt_http_json(resp, 422,
+		             json_pack("{s:{s:s, s:s}, s:o}", "error", "code", "rows_refused",
+		                       "message", err.msg, "rows", rows));
+	else
+		qt_http_fail(resp, rc, &err);
+}
+
 const qt_route qt_routes_codes[] = {
         {"POST", "/api/v1/codes", h_codes_issue, QT_ROLE_PRODUCER, 16u << 20, true, "codes_issue"},
         {"GET", "/api/v1/codes", h_codes_list, QT_ROLE_PRODUCER, 0, false, "codes_list"},
         {"POST", "/api/v1/events", h_events, QT_ROLE_UNIT | QT_ROLE_REGULATOR, 16u << 20, true,
          "events"},
+        {"POST", "/api/v1/events/csv", h_events_csv, QT_ROLE_UNIT, 16u << 20, true, "events_csv"},
         {NULL, NULL, NULL, 0, 0, false, NULL},
 };
