@@ -38,6 +38,7 @@ bench: build
 fuzz: build-san
 	$(BUILD_SAN)/fuzz_code -max_total_time=600 -max_len=1100 $(BUILD_SAN)/fuzz-work-code tests/fuzz/corpus/code
 	$(BUILD_SAN)/fuzz_jcs -max_total_time=600 -max_len=4096 $(BUILD_SAN)/fuzz-work-jcs tests/fuzz/corpus/jcs
+	$(BUILD_SAN)/fuzz_csv -max_total_time=600 -max_len=4096 $(BUILD_SAN)/fuzz-work-csv tests/fuzz/corpus/csv
 
 # The longer crash run: 500 SIGKILLs of a committing writer (make test does 50).
 crash: build

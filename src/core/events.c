@@ -7,6 +7,7 @@
 
 #include "codes/code.h"
 #include "core/trace.h"
+#include "util/utf8.h"
 
 /* One event after its shape has been checked. */
 typedef struct event {
@@ -24,6 +25,8 @@ typedef struct batch_ctx {
 	const qt_account *who;
 	event *ev;
 	size_t n;
+	json_t *fails; /* NULL: the first refusal refuses all; else each is listed (a file) */
+	bool record;   /* false: check only, keep nothing */
 } batch_ctx;
 
 /* ---- the rules: each a small function the apply step runs; false sets why ---- */
@@ -523,12 +526,46 @@ out:
 	return rc;
 }
 
+/* For a file's list of failures: {"event": i, "message"}. */
+static void note_failure(json_t *fails, size_t i, const char *msg)
+{
+	json_array_append_new(fails, json_pack("{s:I, s:s%}", "event", (json_int_t)i, "message",
+	                                       msg, qt_utf8_valid_prefix(msg, strlen(msg))));
+}
+
+/* With a list of failures, each event is tried under a savepoint of its own: a refused one
+ * is listed and taken back whole, so the next sees the state as if it had not been there,
+ * and the job fails at the end if any was refused. Events refused by their shape (type
+ * NULL) are skipped. */
+static qt_rc apply_each(batch_ctx *b, size_t i, qt_store *s, uint64_t rec, qt_err *err)
+{
+	qt_rc rc;
+
+	if (!b->ev[i].type)
+		return QT_OK;
+	if ((rc = s->ops->savepoint(s, err)) != QT_OK)
+		return rc;
+	if ((rc = apply_one(b, i, s, rec, err)) == QT_ERR_CONFLICT) {
+		note_failure(b->fails, i, err->msg);
+		s->ops->savepoint_rollback(s);
+		return QT_OK;
+	}
+	if (rc == QT_OK)
+		return s->ops->savepoint_release(s, err);
+	s->ops->savepoint_rollback(s);
+	return rc;
+}
+
 static qt_rc apply_events(void *ctx, qt_store *s, uint64_t first, qt_err *err)
 {
 	batch_ctx *b = ctx;
 	qt_rc rc = QT_OK;
 	for (size_t i = 0; i < b->n && rc == QT_OK; i++)
-		rc = apply_one(b, i, s, first + i, err);
+		rc = b->fails ? apply_each(b, i, s, first + i, err)
+		              : apply_one(b, i, s, first + i, err);
+	if (rc == QT_OK && b->fails && (json_array_size(b->fails) || !b->record))
+		rc = qt_err_set(err, QT_ERR_CONFLICT, "%zu events refused",
+		                json_array_size(b->fails));
 	return rc;
 }
 
@@ -711,8 +748,8 @@ static qt_rc parse_event(const json_t *in, const qt_account *who, event *e, json
 	return QT_OK;
 }
 
-qt_rc qt_events_submit(qt_platform *p, const qt_account *who, const json_t *body, json_t **answer,
-                       qt_err *err)
+static qt_rc submit(qt_platform *p, const qt_account *who, const json_t *body, json_t *fails,
+                    bool record, json_t **answer, qt_err *err)
 {
 	static const char *const fields[] = {"events", NULL};
 	json_t *in = json_object_get(body, "events"), *list;
@@ -722,7 +759,7 @@ qt_rc qt_events_submit(qt_platform *p, const qt_account *who, const json_t *body
 	json_t **pubs = NULL, **privs = NULL;
 	const char ***keys = NULL;
 	event *ev = NULL;
-	batch_ctx b = {.who = who, .n = n};
+	batch_ctx b = {.who = who, .n = n, .fails = fails};
 	qt_rc rc;
 
 	*answer = NULL;
@@ -753,6 +790,12 @@ qt_rc qt_events_submit(qt_platform *p, const qt_account *who, const json_t *body
 		if ((rc = parse_event(json_array_get(in, i), who, &ev[i], &pubs[i], &privs[i],
 		                      &keys[i], &nk, err)) != QT_OK) {
 			char why[QT_ERR_MSG_MAX];
+			if (fails && rc != QT_ERR_NOMEM) {
+				note_failure(fails, i, err->msg);
+				ev[i].type = NULL; /* refused by its shape: not applied */
+				rc = QT_OK;
+				continue;
+			}
 			snprintf(why, sizeof why, "%s", err->msg);
 			rc = qt_err_set(err, rc, "events[%zu]: %.170s", i, why);
 			goto out;
@@ -770,12 +813,18 @@ qt_rc qt_events_submit(qt_platform *p, const qt_account *who, const json_t *body
 		        "event.commission", "event.pack",   "event.unpack", "event.ship",
 		        "event.receive",    "event.retail", "event.return", "event.recall",
 		        "event.destroy",    "event.correct"};
-		for (size_t k = 0; types[k]; k++)
+		for (size_t k = 0; types[k] && ev[i].type; k++)
 			if (strcmp(types[k], ev[i].type) == 0)
 				recs[i].type = rtypes[k];
 	}
-	if ((rc = qt_ledger_submit_job(p->ledger, recs, n, apply_events, &b, receipts, err)) !=
-	    QT_OK)
+	/* a file with refused events is still checked to the end, but records nothing */
+	if (fails && json_array_size(fails))
+		record = false;
+	b.record = record;
+	rc = qt_ledger_submit_job(p->ledger, recs, record ? n : 0, apply_events, &b, receipts, err);
+	if (!record && rc == QT_ERR_CONFLICT && !json_array_size(fails))
+		rc = QT_OK; /* checked, none refused, and (as asked) all taken back */
+	if (rc != QT_OK || !record)
 		goto out;
 	list = json_array();
 	json_array_append_new(list, qt_receipt_json(&receipts[0]));
@@ -796,5 +845,25 @@ out:
 	free(privs);
 	free(keys);
 	free(ev);
+	return rc;
+}
+
+qt_rc qt_events_submit(qt_platform *p, const qt_account *who, const json_t *body, json_t **answer,
+                       qt_err *err)
+{
+	return submit(p, who, body, NULL, true, answer, err);
+}
+
+qt_rc qt_events_submit_each(qt_platform *p, const qt_account *who, const json_t *events,
+                            bool record, json_t *fails, json_t **answer, qt_err *err)
+{
+	json_t *body = json_pack("{s:O}", "events", events);
+	qt_rc rc;
+
+	*answer = NULL;
+	if (!body)
+		return qt_err_set(err, QT_ERR_NOMEM, "out of memory");
+	rc = submit(p, who, body, fails, record, answer, err);
+	json_decref(body);
 	return rc;
 }

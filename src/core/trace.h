@@ -40,5 +40,24 @@ qt_rc qt_shipments_list(qt_store *s, const qt_account *who, const char *unit, bo
  * parties and their regulators. */
 qt_rc qt_shipments_get(qt_store *s, const qt_account *who, const char *id, json_t **answer,
                        qt_err *err) __attribute__((warn_unused_result));
+/* The events of a file (the CSV upload), where one refused event must not hide the next: each
+ * event's shape and rules are checked in order, and each refusal is appended to fails as
+ * {"event": i, "message"} (a refused event is taken back whole before the next is applied).
+ * Only when none is refused and record is true are they recorded: QT_OK and *answer as from
+ * qt_events_submit. record false checks only (QT_OK, *answer NULL, when none is refused).
+ * QT_ERR_CONFLICT when some were refused; nothing changes. */
+qt_rc qt_events_submit_each(qt_platform *p, const qt_account *who, const json_t *events,
+                            bool record, json_t *fails, json_t **answer, qt_err *err)
+        __attribute__((warn_unused_result));
+
+/* A ledger file (台账) as CSV text: one event per row, recorded all or none (see
+ * docs/DOMAIN.md for the columns). QT_OK: *answer as from qt_events_submit. Rows that fail
+ * (their values, shape or rules): QT_ERR_INVALID with *rows = [{row, column?, message}] in
+ * row order. A file that cannot be read as a ledger at all (not CSV, not UTF-8, an unknown
+ * column, no rows): QT_ERR_INVALID with *rows NULL; more than QT_EVENTS_MAX rows:
+ * QT_ERR_TOOBIG. */
+qt_rc qt_events_csv(qt_platform *p, const qt_account *who, const char *text, size_t n,
+                    json_t **answer, json_t **rows, qt_err *err)
+        __attribute__((warn_unused_result));
 
 #endif

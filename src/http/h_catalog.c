@@ -14,10 +14,7 @@ static void h_catalog(qt_req *req, qt_resp *resp)
 	qt_err err = {{0}};
 	qt_rc rc = qt_catalog_list(req->rd, &out, &err);
 
-	if (rc == QT_OK)
-		qt_http_json(resp, 200, out);
-	else
-		qt_http_fail(resp, rc, &err);
+	qt_http_answer(resp, rc, 200, out, &err);
 }
 
 /* POST bodies of both writes: the core function, then 201 with a Location. */

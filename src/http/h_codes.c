@@ -1,8 +1,9 @@
 /* h_codes.c — issuing trace codes (POST /api/v1/codes), a producer's paged list of its
- * codes for printing (GET /api/v1/codes?batch=|product=), flow events (POST /api/v1/events)
- * and the shipments they make (GET /api/v1/shipments[/{id}]). The rules live in src/core; these
- * only translate HTTP. */
+ * codes for printing (GET /api/v1/codes?batch=|product=), flow events (POST /api/v1/events,
+ * or a ledger file as CSV: POST /api/v1/events/csv) and the shipments they make
+ * (GET /api/v1/shipments[/{id}]). The rules live in src/core; these only translate HTTP. */
 #include <string.h>
+#include <strings.h>
 
 #include "core/trace.h"
 #include "http/http.h"
@@ -16,10 +17,7 @@ static void h_codes_issue(qt_req *req, qt_resp *resp)
 	if (!body)
 		return;
 	rc = qt_codes_issue(req->p, &req->who, body, &answer, &err);
-	if (rc == QT_OK)
-		qt_http_json(resp, 201, answer);
-	else
-		qt_http_fail(resp, rc, &err);
+	qt_http_answer(resp, rc, 201, answer, &err);
 	json_decref(body);
 }
 
@@ -40,10 +38,7 @@ static void h_codes_list(qt_req *req, qt_resp *resp)
 	}
 	rc = qt_codes_list(req->rd, &req->who, batch ? "batch_codes" : "product_codes",
 	                   batch ? batch : product, after, limit, &answer, &err);
-	if (rc == QT_OK)
-		qt_http_json(resp, 200, answer);
-	else
-		qt_http_fail(resp, rc, &err);
+	qt_http_answer(resp, rc, 200, answer, &err);
 }
 
 static void h_events(qt_req *req, qt_resp *resp)
@@ -55,10 +50,7 @@ static void h_events(qt_req *req, qt_resp *resp)
 	if (!body)
 		return;
 	rc = qt_events_submit(req->p, &req->who, body, &answer, &err);
-	if (rc == QT_OK)
-		qt_http_json(resp, 201, answer);
-	else
-		qt_http_fail(resp, rc, &err);
+	qt_http_answer(resp, rc, 201, answer, &err);
 	json_decref(body);
 }
 
@@ -80,10 +72,7 @@ static void h_shipments_list(qt_req *req, qt_resp *resp)
 	}
 	rc = qt_shipments_list(req->rd, &req->who, qt_http_query(req, "unit"),
 	                       strcmp(dir, "in") == 0, after, limit, &answer, &err);
-	if (rc == QT_OK)
-		qt_http_json(resp, 200, answer);
-	else
-		qt_http_fail(resp, rc, &err);
+	qt_http_answer(resp, rc, 200, answer, &err);
 }
 
 static void h_shipment_get(qt_req *req, qt_resp *resp)
@@ -92,8 +81,57 @@ static void h_shipment_get(qt_req *req, qt_resp *resp)
 	qt_err err = {{0}};
 	qt_rc rc = qt_shipments_get(req->rd, &req->who, req->params[0], &answer, &err);
 
+	qt_http_answer(resp, rc, 200, answer, &err);
+}
+
+/* "text/csv", optionally with charset=utf-8 (any other charset is refused, not guessed). */
+static bool is_csv(const char *type)
+{
+	const char *p = type;
+
+	if (!p || strncasecmp(p, "text/csv", 8) != 0)
+		return false;
+	for (p += 8; *p == ' '; p++)
+		;
+	while (*p == ';') {
+		for (p++; *p == ' '; p++)
+			;
+		if (strncasecmp(p, "charset=", 8) == 0) {
+			p += 8;
+			if (*p == '"')
+				p++;
+			if (strncasecmp(p, "utf-8", 5) != 0)
+				return false;
+			p += 5;
+			if (*p == '"')
+				p++;
+			if (*p && *p != ';' && *p != ' ')
+				return false;
+		}
+		while (*p && *p != ';')
+			p++;
+	}
+	return *p == '\0';
+}
+
+static void h_events_csv(qt_req *req, qt_resp *resp)
+{
+	json_t *answer = NULL, *rows = NULL;
+	qt_err err = {{0}};
+	qt_rc rc;
+
+	if (!is_csv(qt_http_header(req, "Content-Type"))) {
+		qt_http_error(resp, 415, "unsupported_media_type",
+		              "send the ledger file as 'Content-Type: text/csv' in UTF-8");
+		return;
+	}
+	rc = qt_events_csv(req->p, &req->who, req->body, req->body_len, &answer, &rows, &err);
 	if (rc == QT_OK)
-		qt_http_json(resp, 200, answer);
+		qt_http_json(resp, 201, answer);
+	else if (rows)
+		qt_http_json(resp, 422,
+		             json_pack("{s:{s:s, s:s}, s:o}", "error", "code", "rows_refused",
+		                       "message", err.msg, "rows", rows));
 	else
 		qt_http_fail(resp, rc, &err);
 }
@@ -108,5 +146,6 @@ const qt_route qt_routes_codes[] = {
          "shipment_get"},
         {"POST", "/api/v1/events", h_events, QT_ROLE_UNIT | QT_ROLE_REGULATOR, 16u << 20, true,
          "events"},
+        {"POST", "/api/v1/events/csv", h_events_csv, QT_ROLE_UNIT, 16u << 20, true, "events_csv"},
         {NULL, NULL, NULL, 0, 0, false, NULL},
 };

@@ -25,8 +25,5 @@ void qt_h_units_me(qt_req *req, qt_resp *resp)
 	json_t *doc = NULL;
 	qt_err err;
 	qt_rc rc = qt_doc_load(req->rd, "account", req->who.id, &doc, &err);
-	if (rc == QT_OK)
-		qt_http_json(resp, 200, doc);
-	else
-		qt_http_fail(resp, rc, &err);
+	qt_http_answer(resp, rc, 200, doc, &err);
 }

@@ -51,6 +51,8 @@ void qt_http_error(qt_resp *resp, int status, const char *code, const char *fmt,
 /* The error for a failed qt_rc: invalid 400, notfound 404, conflict 409, denied 403,
  * toobig 413, anything else 500. */
 void qt_http_fail(qt_resp *resp, qt_rc rc, const qt_err *err);
+/* What a core call gave: answer with status (stolen) when rc is QT_OK, else its error. */
+void qt_http_answer(qt_resp *resp, qt_rc rc, int status, json_t *answer, const qt_err *err);
 void qt_http_text(qt_resp *resp, int status, const char *type, const void *p, size_t n);
 
 /* The body as a JSON object; on failure the 400 is already in resp. */

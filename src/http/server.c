@@ -116,6 +116,14 @@ void qt_http_fail(qt_resp *resp, qt_rc rc, const qt_err *err)
 	}
 }
 
+void qt_http_answer(qt_resp *resp, qt_rc rc, int status, json_t *answer, const qt_err *err)
+{
+	if (rc == QT_OK)
+		qt_http_json(resp, status, answer);
+	else
+		qt_http_fail(resp, rc, err);
+}
+
 json_t *qt_http_body_object(qt_req *req, qt_resp *resp)
 {
 	json_error_t je;

@@ -59,8 +59,9 @@ typedef struct qt_store_ops {
 	qt_rc (*begin)(qt_store *s, qt_err *err);
 	qt_rc (*commit)(qt_store *s, qt_err *err);
 	void (*rollback)(qt_store *s);
-	/* One level of savepoint inside a write transaction: one caller's part of a group
-	 * commit can be taken back alone. */
+	/* A savepoint inside a write transaction: one caller's part of a group commit can be
+	 * taken back alone. They nest (release and rollback act on the innermost), so a job
+	 * may take back one step of its own (a refused event of a file). */
 	qt_rc (*savepoint)(qt_store *s, qt_err *err);
 	qt_rc (*savepoint_release)(qt_store *s, qt_err *err);
 	void (*savepoint_rollback)(qt_store *s);

@@ -65,3 +65,124 @@ void qt_time_now(char out[32])
 	memcpy(out, tmp, 31);
 	out[31] = '\0';
 }
+
+/* Days since 1970-01-01 of a proleptic Gregorian date, and back (H. Hinnant's algorithms):
+ * timegm() is not POSIX, and a fixed offset needs no time zone database. */
+static long long days_from_civil(long long y, unsigned m, unsigned d)
+{
+	long long era;
+	unsigned yoe, doy, doe;
+
+	y -= m <= 2;
+	era = (y >= 0 ? y : y - 399) / 400;
+	yoe = (unsigned)(y - era * 400);
+	doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
+	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return era * 146097 + (long long)doe - 719468;
+}
+
+static void civil_from_days(long long z, long long *y, unsigned *m, unsigned *d)
+{
+	long long era;
+	unsigned doe, yoe, doy, mp;
+
+	z += 719468;
+	era = (z >= 0 ? z : z - 146096) / 146097;
+	doe = (unsigned)(z - era * 146097);
+	yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+	mp = (5 * doy + 2) / 153;
+	*d = doy - (153 * mp + 2) / 5 + 1;
+	*m = mp < 10 ? mp + 3 : mp - 9;
+	*y = (long long)yoe + era * 400 + (*m <= 2);
+}
+
+/* min..max decimal digits at *p into *v. */
+static bool digits(const char **p, const char *end, int min, int max, int *v)
+{
+	int k = 0;
+
+	*v = 0;
+	for (; *p < end && k < max && **p >= '0' && **p <= '9'; (*p)++, k++)
+		*v = *v * 10 + (**p - '0');
+	return k >= min;
+}
+
+static bool literal(const char **p, const char *end, const char *text)
+{
+	size_t n = strlen(text);
+
+	if ((size_t)(end - *p) < n || memcmp(*p, text, n) != 0)
+		return false;
+	*p += n;
+	return true;
+}
+
+bool qt_time_from_text(const char *s, size_t n, int offset_min, char out[40])
+{
+	const char *p = s, *end = s + n, *frac = "";
+	int y, mo, d, h = 0, mi = 0, sec = 0, nfrac = 0, oh, om;
+	bool han; /* 2026年11月21日 */
+	char date[24], sep = 0;
+	long long t, y2;
+	unsigned m2, d2;
+
+	if (!digits(&p, end, 4, 4, &y))
+		return false;
+	han = literal(&p, end, "年");
+	if (!han) {
+		if (p == end || (*p != '-' && *p != '/' && *p != '.'))
+			return false;
+		sep = *p++;
+	}
+	if (!digits(&p, end, 1, 2, &mo) ||
+	    !(han ? literal(&p, end, "月") : p < end && *p++ == sep) || !digits(&p, end, 1, 2, &d))
+		return false;
+	if (han && !literal(&p, end, "日"))
+		return false;
+	snprintf(date, sizeof date, "%04d-%02d-%02d", y, mo % 100, d % 100);
+	if (!qt_date_valid(date))
+		return false;
+	if (p < end) {
+		if (*p == 'T' || *p == 't')
+			p++;
+		else if (*p == ' ')
+			while (p < end && *p == ' ')
+				p++;
+		else
+			return false;
+		if (!digits(&p, end, 1, 2, &h) || !literal(&p, end, ":") ||
+		    !digits(&p, end, 2, 2, &mi))
+			return false;
+		if (literal(&p, end, ":")) {
+			if (!digits(&p, end, 2, 2, &sec))
+				return false;
+			if (literal(&p, end, ".")) {
+				frac = p;
+				while (p < end && *p >= '0' && *p <= '9')
+					p++;
+				nfrac = (int)(p - frac);
+				if (nfrac < 1 || nfrac > 9)
+					return false;
+			}
+		}
+		if (literal(&p, end, "Z") || literal(&p, end, "z")) {
+			offset_min = 0;
+		} else if (p < end && (*p == '+' || *p == '-')) {
+			int sign = *p++ == '-' ? -1 : 1;
+			if (!digits(&p, end, 2, 2, &oh) || !literal(&p, end, ":") ||
+			    !digits(&p, end, 2, 2, &om) || oh > 23 || om > 59)
+				return false;
+			offset_min = sign * (oh * 60 + om);
+		}
+		if (p != end || h > 23 || mi > 59 || sec > 59)
+			return false;
+	}
+	t = days_from_civil(y, (unsigned)mo, (unsigned)d) * 86400 + h * 3600 + mi * 60 + sec -
+	    (long long)offset_min * 60;
+	civil_from_days(t >= 0 ? t / 86400 : (t - 86399) / 86400, &y2, &m2, &d2);
+	t = ((t % 86400) + 86400) % 86400;
+	snprintf(out, 40, "%04lld-%02u-%02uT%02lld:%02lld:%02lld%s%.*sZ", y2 % 10000, m2 % 13,
+	         d2 % 32, t / 3600, t / 60 % 60, t % 60, nfrac ? "." : "", nfrac, frac);
+	return y2 >= 1900 && qt_time_valid(out);
+}

@@ -3,11 +3,20 @@
 #define QT_TIMEFMT_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 /* "YYYY-MM-DD", a real calendar date from 1900 on. */
 bool qt_date_valid(const char *s);
 /* "YYYY-MM-DDThh:mm:ss[.f{1,9}]Z": a real date and time of day, UTC only. */
 bool qt_time_valid(const char *s);
+/* A date or time as people and spreadsheets write it, as an RFC 3339 UTC instant in out
+ * ("2026-11-20T16:00:00Z"). s[0..n) is a date "2026-11-21", "2026/11/21", "2026.11.21" or
+ * "2026年11月21日" (month and day of one or two digits), optionally followed by spaces or
+ * "T" and a time "14:05" or "14:05:30[.f{1,9}]", optionally followed by "Z" or an offset
+ * "+08:00" (so RFC 3339 itself is accepted). A time without an offset is local time
+ * offset_min minutes east of UTC (China Standard Time: 480); a date alone is the start of
+ * that local day. false: not such a text, not a real date or time, or before 1900. */
+bool qt_time_from_text(const char *s, size_t n, int offset_min, char out[40]);
 /* The current time as "YYYY-MM-DDThh:mm:ss.mmmZ" (24 characters and a NUL). */
 void qt_time_now(char out[32]);
 

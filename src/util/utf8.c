@@ -45,3 +45,21 @@ out:
 		*cp = v;
 	return len;
 }
+
+size_t qt_utf8_valid_prefix(const void *p, size_t n)
+{
+	const unsigned char *s = p;
+	size_t i = 0, len;
+
+	while (i < n) {
+		/* ASCII runs are most text: skip them without the decoder */
+		if (s[i] < 0x80) {
+			i++;
+			continue;
+		}
+		if ((len = qt_utf8_decode(s + i, n - i, NULL)) == 0)
+			break;
+		i += len;
+	}
+	return i;
+}

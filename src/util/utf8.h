@@ -10,4 +10,8 @@
  * code point goes to *cp when cp is not NULL. A NUL byte is a valid one-byte sequence. */
 size_t qt_utf8_decode(const void *s, size_t n, uint32_t *cp);
 
+/* Bytes of the longest prefix of s[0..n) that is valid UTF-8: n when all of it is. Text cut
+ * at a byte limit in the middle of a character is valid up to the cut. */
+size_t qt_utf8_valid_prefix(const void *s, size_t n);
+
 #endif

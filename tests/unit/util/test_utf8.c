@@ -78,11 +78,25 @@ static void test_invalid_forms(void **state)
 	assert_int_equal(qt_utf8_decode("\xe9\x84\x82", 3, NULL), 3); /* 鄂 */
 }
 
+/* The valid prefix stops at the first byte that starts no character, or at a cut one. */
+static void test_valid_prefix(void **state)
+{
+	(void)state;
+	assert_int_equal(qt_utf8_valid_prefix("", 0), 0);
+	assert_int_equal(qt_utf8_valid_prefix("abc", 3), 3);
+	assert_int_equal(qt_utf8_valid_prefix("a\0b", 3), 3);
+	assert_int_equal(qt_utf8_valid_prefix("类型", 6), 6);
+	assert_int_equal(qt_utf8_valid_prefix("类型", 5), 3); /* cut in the second character */
+	assert_int_equal(qt_utf8_valid_prefix("ab\xff类", 6), 2);
+	assert_int_equal(qt_utf8_valid_prefix("\xc0\x80", 2), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	        cmocka_unit_test(test_every_code_point),
 	        cmocka_unit_test(test_invalid_forms),
+	        cmocka_unit_test(test_valid_prefix),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,137 @@
+/* test_timefmt.c — the strict RFC 3339 / date checks, and dates and times as spreadsheets
+ * write them turned into RFC 3339 UTC: every accepted form, the local offset, day, month,
+ * year and leap-day carries, and what is refused. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "util/timefmt.h"
+
+#define CST 480 /* China Standard Time, minutes east of UTC */
+
+typedef struct case_ {
+	const char *in;
+	int offset;
+	const char *want;
+} case_;
+
+static void check_all(const case_ *c, size_t n)
+{
+	char out[40];
+	for (size_t i = 0; i < n; i++) {
+		if (!qt_time_from_text(c[i].in, strlen(c[i].in), c[i].offset, out))
+			fail_msg("refused '%s'", c[i].in);
+		if (strcmp(out, c[i].want) != 0)
+			fail_msg("'%s' at %+d min: %s, not %s", c[i].in, c[i].offset, out,
+			         c[i].want);
+	}
+}
+
+static void test_checks(void **state)
+{
+	(void)state;
+	assert_true(qt_date_valid("2024-02-29"));
+	assert_false(qt_date_valid("2023-02-29"));
+	assert_false(qt_date_valid("1899-12-31"));
+	assert_true(qt_time_valid("2026-11-21T08:00:00Z"));
+	assert_true(qt_time_valid("2026-11-21T08:00:00.123456789Z"));
+	assert_false(qt_time_valid("2026-11-21T08:00:00+08:00"));
+	assert_false(qt_time_valid("2026-11-21T24:00:00Z"));
+}
+
+static void test_accepted(void **state)
+{
+	static const case_ c[] = {
+	        /* no offset: local time; a date alone: the start of that local day */
+	        {"2026-11-21", CST, "2026-11-20T16:00:00Z"},
+	        {"2026/11/21", CST, "2026-11-20T16:00:00Z"},
+	        {"2026.11.21", CST, "2026-11-20T16:00:00Z"},
+	        {"2026/1/5", CST, "2026-01-04T16:00:00Z"}, /* Excel's own */
+	        {"2026年11月21日", CST, "2026-11-20T16:00:00Z"},
+	        {"2026年1月5日 8:30", CST, "2026-01-05T00:30:00Z"},
+	        {"2026-11-21 14:05", CST, "2026-11-21T06:05:00Z"},
+	        {"2026/11/21 14:05:30", CST, "2026-11-21T06:05:30Z"},
+	        {"2026-11-21  9:05", CST, "2026-11-21T01:05:00Z"},
+	        {"2026-11-21T14:05", CST, "2026-11-21T06:05:00Z"},
+	        {"2026-11-21 14:05:30.25", CST, "2026-11-21T06:05:30.25Z"},
+	        {"2026-11-21", 0, "2026-11-21T00:00:00Z"},
+	        /* RFC 3339 with an offset keeps its own; Z is UTC */
+	        {"2026-11-21T14:05:00Z", CST, "2026-11-21T14:05:00Z"},
+	        {"2026-11-21T14:05:00.123z", CST, "2026-11-21T14:05:00.123Z"},
+	        {"2026-11-21T14:05:00+08:00", 0, "2026-11-21T06:05:00Z"},
+	        {"2026-11-21T01:00:00+05:30", CST, "2026-11-20T19:30:00Z"},
+	        {"2026-11-21T20:00:00-05:00", CST, "2026-11-22T01:00:00Z"},
+	        {"2026-11-21 14:05+08:00", 0, "2026-11-21T06:05:00Z"},
+	        /* day, month, year and leap-day carries in both directions */
+	        {"2026-01-01", CST, "2025-12-31T16:00:00Z"},
+	        {"2024-03-01 07:59", CST, "2024-02-29T23:59:00Z"},
+	        {"2023-03-01 07:59", CST, "2023-02-28T23:59:00Z"},
+	        {"2000-03-01 00:00", CST, "2000-02-29T16:00:00Z"},
+	        {"2100-03-01 00:00", CST, "2100-02-28T16:00:00Z"},
+	        {"2026-12-31T23:30:00-01:00", CST, "2027-01-01T00:30:00Z"},
+	        {"1970-01-01", 0, "1970-01-01T00:00:00Z"},
+	        {"1969-12-31 23:59:59", 0, "1969-12-31T23:59:59Z"},
+	        {"9999-12-31 23:59:59", CST, "9999-12-31T15:59:59Z"},
+	};
+	(void)state;
+	check_all(c, sizeof c / sizeof c[0]);
+}
+
+static void test_refused(void **state)
+{
+	static const char *const bad[] = {
+	        "",
+	        "2026",
+	        "2026-11",
+	        "26-11-21",
+	        "11/21/2026", /* month first: ambiguous, not guessed */
+	        "2026-13-01",
+	        "2026-02-30",
+	        "2023-02-29",
+	        "2026-11-00",
+	        "2026-11/21", /* mixed separators */
+	        "2026-111-21",
+	        "2026-11-21 24:00",
+	        "2026-11-21 14:60",
+	        "2026-11-21 14:05:60",
+	        "2026-11-21 14",
+	        "2026-11-21 14:5",
+	        "2026-11-21 14:05:3",
+	        "2026-11-21 14:05.5", /* a fraction needs seconds */
+	        "2026-11-21 14:05:30.",
+	        "2026-11-21 14:05:30.1234567890",
+	        "2026-11-21T14:05:00+0800",
+	        "2026-11-21T14:05:00+24:00",
+	        "2026-11-21T14:05:00 +08:00",
+	        "2026-11-21x",
+	        "2026-11-21 ",
+	        "2026-11-21Z",
+	        "1900-01-01", /* 1899 in UTC */
+	        "1899-12-31 23:00",
+	        "2026年11月21",
+	        "2026年11-21",
+	        "二〇二六年十一月",
+	};
+	char out[40];
+	(void)state;
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+		if (qt_time_from_text(bad[i], strlen(bad[i]), CST, out))
+			fail_msg("accepted '%s' as %s", bad[i], out);
+	/* only the n bytes given are read */
+	assert_true(qt_time_from_text("2026-11-21junk", 10, CST, out));
+	assert_string_equal(out, "2026-11-20T16:00:00Z");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	        cmocka_unit_test(test_checks),
+	        cmocka_unit_test(test_accepted),
+	        cmocka_unit_test(test_refused),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
