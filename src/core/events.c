@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "codes/code.h"
+#include "codes/uscc.h"
 #include "core/trace.h"
 #include "util/utf8.h"
 
@@ -575,15 +576,15 @@ static const char *const types[] = {"commission", "pack",    "unpack", "ship",
                                     "receive",    "retail",  "return", "recall",
                                     "destroy",    "correct", NULL};
 
-/* A flow field: a string (public) or {"value": string, "public": bool}. Goes into pub or
- * priv under its name. */
+/* A flow field: a string or {"value": string, "public": bool}, public unless def_pub is
+ * false or its flag says otherwise. Goes into pub or priv under its name. */
 static qt_rc flow_field(const json_t *obj, const char *name, const char *prefix, bool required,
-                        json_t *pub, json_t *priv, const char **value, qt_err *err)
+                        bool def_pub, json_t *pub, json_t *priv, const char **value, qt_err *err)
 {
 	static const char *const f[] = {"value", "public", NULL};
 	json_t *v = json_object_get(obj, name);
 	char full[64];
-	bool is_pub = true;
+	bool is_pub = def_pub;
 	qt_rc rc = QT_OK;
 
 	*value = NULL;
@@ -593,7 +594,7 @@ static qt_rc flow_field(const json_t *obj, const char *name, const char *prefix,
 	if (json_is_object(v)) {
 		if ((rc = qt_json_only(v, f, err)) != QT_OK ||
 		    (rc = qt_json_str(v, "value", QT_TEXT_MAX, true, value, err)) != QT_OK ||
-		    (rc = qt_json_bool(v, "public", true, &is_pub, err)) != QT_OK) {
+		    (rc = qt_json_bool(v, "public", def_pub, &is_pub, err)) != QT_OK) {
 			char why[QT_ERR_MSG_MAX];
 			snprintf(why, sizeof why, "%s", err->msg);
 			return qt_err_set(err, QT_ERR_INVALID, "%s: %.150s", full, why);
@@ -644,10 +645,11 @@ static qt_rc parse_event(const json_t *in, const qt_account *who, event *e, json
 	                                     "buyer",  "supplier", "shipment", "corrects",
 	                                     "reason", "public",   NULL};
 	static const char *const party[] = {"uscc", "name", "address", "contact", NULL};
+	qt_uscc uscc;
 	json_t *codes = json_object_get(in, "codes"), *c, *bu;
 	const char *time = NULL, *parent = NULL, *v, *reason;
 	size_t k;
-	bool need_codes, retail_pub;
+	bool need_codes, retail_pub, retail, ship;
 	qt_rc rc;
 
 	*pub = json_object();
@@ -705,26 +707,37 @@ static qt_rc parse_event(const json_t *in, const qt_account *who, event *e, json
 		(*keys)[(*n_keys)++] = e->parent;
 		json_object_set_new(*pub, "parent", json_string(e->parent));
 	}
-	bu = json_object_get(in, strcmp(e->type, "ship") == 0 ? "buyer" : "supplier");
-	if ((strcmp(e->type, "ship") == 0 && !json_is_object(bu)) ||
-	    (json_object_get(in, "buyer") && strcmp(e->type, "ship") != 0) ||
+	/* a retail sale may name its customer (客户名称): sealed unless flagged public */
+	retail = strcmp(e->type, "retail") == 0;
+	ship = strcmp(e->type, "ship") == 0;
+	bu = json_object_get(in, ship || retail ? "buyer" : "supplier");
+	if ((ship && !json_is_object(bu)) ||
+	    (json_object_get(in, "buyer") && !ship && !retail) ||
 	    (json_object_get(in, "supplier") && strcmp(e->type, "receive") != 0))
 		return qt_err_set(err, QT_ERR_INVALID,
-		                  "a ship names its 'buyer', a receive may name its 'supplier'");
+		                  "a ship names its 'buyer', a retail sale may name its 'buyer' "
+		                  "(the customer), a receive may name its 'supplier'");
 	if (bu) {
-		const char *pre = strcmp(e->type, "ship") == 0 ? "buyer_" : "supplier_";
-		bool ship = pre[0] == 'b';
+		const char *pre = ship || retail ? "buyer_" : "supplier_";
 		if (!json_is_object(bu) || (rc = qt_json_only(bu, party, err)) != QT_OK)
 			return json_is_object(bu)
 			               ? rc
 			               : qt_err_set(err, QT_ERR_INVALID, "must be an object");
-		if ((rc = flow_field(bu, "uscc", pre, ship, *pub, *priv, &v, err)) != QT_OK)
+		if ((rc = flow_field(bu, "uscc", pre, ship, !retail, *pub, *priv, &v, err)) !=
+		    QT_OK)
 			return rc;
+		if (v && qt_uscc_parse(v, strlen(v), &uscc, err) != QT_OK) {
+			char why[QT_ERR_MSG_MAX];
+			snprintf(why, sizeof why, "%s", err->msg);
+			return qt_err_set(err, QT_ERR_INVALID, "%suscc: %.150s", pre, why);
+		}
 		e->buyer = v;
-		if ((rc = flow_field(bu, "name", pre, ship, *pub, *priv, &e->buyer_name, err)) !=
+		if ((rc = flow_field(bu, "name", pre, ship, !retail, *pub, *priv, &e->buyer_name,
+		                     err)) != QT_OK ||
+		    (rc = flow_field(bu, "address", pre, false, !retail, *pub, *priv, &v, err)) !=
 		            QT_OK ||
-		    (rc = flow_field(bu, "address", pre, false, *pub, *priv, &v, err)) != QT_OK ||
-		    (rc = flow_field(bu, "contact", pre, false, *pub, *priv, &v, err)) != QT_OK)
+		    (rc = flow_field(bu, "contact", pre, false, !retail, *pub, *priv, &v, err)) !=
+		            QT_OK)
 			return rc;
 		if (ship && strcmp(e->buyer, who->id) == 0)
 			return qt_err_set(err, QT_ERR_INVALID, "a unit cannot ship to itself");

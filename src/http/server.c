@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "http/http.h"
+#include "util/utf8.h"
 
 typedef struct conn_state {
 	qt_req req;
@@ -93,13 +94,29 @@ void qt_http_json(qt_resp *resp, int status, json_t *v)
 
 void qt_http_error(qt_resp *resp, int status, const char *code, const char *fmt, ...)
 {
-	char msg[QT_ERR_MSG_MAX + 100];
+	char msg[QT_ERR_MSG_MAX + 100], text[3 * sizeof msg];
+	size_t n, i = 0, o = 0;
 	va_list ap;
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
+	/* Messages quote what the caller sent (a path, a query) and are cut at a byte limit:
+	 * bytes that are not UTF-8 become U+FFFD, or the error itself could not be JSON. */
+	for (n = strlen(msg); i < n;) {
+		size_t k = qt_utf8_decode(msg + i, n - i, NULL);
+		if (k) {
+			memcpy(text + o, msg + i, k);
+			o += k;
+			i += k;
+		} else {
+			memcpy(text + o, "\xEF\xBF\xBD", 3);
+			o += 3;
+			i++;
+		}
+	}
+	text[o] = '\0';
 	qt_http_json(resp, status,
-	             json_pack("{s:{s:s, s:s}}", "error", "code", code, "message", msg));
+	             json_pack("{s:{s:s, s:s}}", "error", "code", code, "message", text));
 }
 
 void qt_http_fail(qt_resp *resp, qt_rc rc, const qt_err *err)

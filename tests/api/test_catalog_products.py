@@ -206,6 +206,12 @@ class CatalogProducts(qtapi.ApiCase):
         self.refused(409, product_body(gtin="0" + g), token=self.other, code="conflict")
         self.refused(404, path="/api/v1/products/P0000000000000000", method="GET",
                      code="not_found")
+        # an id that is not UTF-8 is quoted back as U+FFFD, so the error is still JSON
+        v = self.refused(404, path="/api/v1/products/P%FF%E4%B8", method="GET", code="not_found")
+        self.assertIn("P\ufffd\ufffd\ufffd", v["error"]["message"])
+        # a message cut at its byte limit in the middle of a character is still JSON
+        v = self.refused(404, path="/api/v1/products/" + "%E4%B8%AD" * 300, method="GET")
+        self.assertIn("中中中", v["error"]["message"])
 
     def test_lists(self):
         mine = {self.register(gtin=self.fresh_gtin())["product"]["id"] for _ in range(3)}

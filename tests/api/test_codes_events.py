@@ -70,6 +70,10 @@ class CodesEvents(qtapi.ApiCase):
                      {"events": [{"type": "ship", "codes": ["(01)06901234567892(21)A1"]}]}, t)
         self.refused(400, "/api/v1/events",
                      {"events": [{"type": "commission", "codes": ["(01)06901234567893(21)A1"]}]}, t)
+        v = self.refused(400, "/api/v1/events", {"events": [{
+            "type": "ship", "codes": ["(01)06901234567892(21)A1"],
+            "buyer": {"uscc": "91440300MA5D12340X", "name": "B"}}]}, t)
+        self.assertIn("buyer_uscc", v["error"]["message"])
         self.refused(413, "/api/v1/events",
                      {"events": [{"type": "commission", "codes": ["t/X"]}] * 10001}, t)
         v = self.refused(409, "/api/v1/events", ev, t, code="conflict")

@@ -84,7 +84,9 @@ class Scenario(qtapi.ApiCase):
         self.ok(201, "/api/v1/events", {"events": [
             {"type": "receive", "shipment": ship2, "codes": codes[:2],
              "supplier": {"uscc": dist, "name": "深圳电缆经销部"}},
-            {"type": "retail", "codes": [codes[0]], "time": "2026-11-21T03:00:00Z"}]}, stok)
+            {"type": "retail", "codes": [codes[0]], "time": "2026-11-21T03:00:00Z",
+             "buyer": {"name": "张三"}}]}, stok)  # 客户名称: sealed unless flagged public
+        sale = self.receipts[-1]["index"]
         # a sold code cannot be sold again, and the producer no longer holds it
         st, v, _ = self.srv.post("/api/v1/events", {"events": [
             {"type": "retail", "codes": [codes[0]]}]}, token=stok)
@@ -102,6 +104,9 @@ class Scenario(qtapi.ApiCase):
         # the non-public buyer address was sealed, never written into the public log
         _, entry, _ = self.srv.get(f"/api/v1/ledger/entries/{ship1}")
         self.assertNotIn("深圳市罗湖区1号", base64.b64decode(entry["leaf"]).decode())
+        _, entry, _ = self.srv.get(f"/api/v1/ledger/entries/{sale}")
+        self.assertEqual(entry["record"]["type"], "event.retail")
+        self.assertNotIn("张三", base64.b64decode(entry["leaf"]).decode())
         self.srv.proc.terminate()
         self.srv.proc.wait(timeout=30)
         p = subprocess.run([QTRACE, "verify", "--db", self.srv.db, "--key", self.srv.vkey],

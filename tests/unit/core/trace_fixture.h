@@ -18,9 +18,9 @@
 #include "core/trace.h"
 
 #define GTIN      "06901234567892"
-#define PRODUCER  "91440300MA5D12345X"
-#define PRODUCER2 "91440300MA5D99999X"
-#define SELLER    "91110000MA0011111X"
+#define PRODUCER  "91440300MA5D12340D"
+#define PRODUCER2 "91440300MA5D99992B"
+#define SELLER    "91110000MA001111X1"
 
 typedef struct fixture {
 	char dir[256];
