@@ -69,12 +69,15 @@ foreach(fuzz code jcs)
   endif()
 endforeach()
 
-# Benchmarks are built here and run by `make bench`, never by ctest.
+# Benchmarks are built here and run by `make bench`; their figures are never asserted.
+# bench/common.c (clock, raw SQLite loop) is shared by all of them.
+add_library(qtbench STATIC bench/common.c)
+target_link_libraries(qtbench PUBLIC qtcore)
 file(GLOB QT_BENCH_SOURCES CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/bench/bench_*.c)
 foreach(src ${QT_BENCH_SOURCES})
   get_filename_component(name ${src} NAME_WE)
   add_executable(${name} ${src})
-  target_link_libraries(${name} PRIVATE qtcore)
+  target_link_libraries(${name} PRIVATE qtbench)
 endforeach()
 
 # Ledger crash and tamper tests drive a real writer process (tests/crash/ledger_writer.c).
