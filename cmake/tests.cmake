@@ -79,6 +79,9 @@ foreach(src ${QT_BENCH_SOURCES})
   add_executable(${name} ${src})
   target_link_libraries(${name} PRIVATE qtbench)
 endforeach()
+# Only that the HTTP bench still works end to end: tiny counts, every request must succeed.
+add_test(NAME bench/http_smoke COMMAND bench_http --smoke $<TARGET_FILE:qtrace>)
+set_tests_properties(bench/http_smoke PROPERTIES TIMEOUT 300)
 
 # Ledger crash and tamper tests drive a real writer process (tests/crash/ledger_writer.c).
 add_executable(ledger_writer tests/crash/ledger_writer.c)
