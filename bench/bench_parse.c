@@ -4,19 +4,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "codes/code.h"
+#include "common.h"
 
 #define N_INPUTS 65536
 #define TARGET   5000000.0
-
-static double now(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 typedef struct input {
 	char text[128];
@@ -93,7 +86,7 @@ int main(int argc, char **argv)
 		double t0, t1;
 		qt_code code;
 		make_inputs(in, form);
-		t0 = now();
+		t0 = bench_now();
 		do {
 			for (int i = 0; i < N_INPUTS; i++) {
 				qt_err err;
@@ -102,7 +95,7 @@ int main(int argc, char **argv)
 					bad++;
 			}
 			done += N_INPUTS;
-			t1 = now();
+			t1 = bench_now();
 		} while (t1 - t0 < seconds);
 		if (bad) {
 			fprintf(stderr, "bench_parse: %lu inputs failed to parse\n", bad);

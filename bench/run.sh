@@ -8,3 +8,5 @@ echo "== qtrace benchmarks ($(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores) =="
 "$build/bench_parse" "${BENCH_SECONDS:-2}"
 echo
 "$build/bench_ledger" "${BENCH_GROUPS:-10}"
+echo
+"$build/bench_http" "$build/qtrace"
