@@ -11,6 +11,8 @@
 #include <jansson.h>
 #include <limits.h>
 #include <microhttpd.h>
+
+#include "http/server.h"
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <pthread.h>
@@ -598,7 +600,8 @@ static struct MHD_Daemon *start_trivial(struct MHD_Response **resp, unsigned *po
 	                                           .sin_addr.s_addr = htonl(INADDR_LOOPBACK)},
 	                     MHD_OPTION_THREAD_POOL_SIZE, (unsigned)sysconf(_SC_NPROCESSORS_ONLN),
 	                     MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)60,
-	                     MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)256 << 10, MHD_OPTION_END);
+	                     MHD_OPTION_CONNECTION_MEMORY_LIMIT, QT_HTTP_CONN_MEMORY,
+	                     MHD_OPTION_END);
 	if (!d || !(info = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT)))
 		die("cannot start the trivial responder");
 	*port = info->port;

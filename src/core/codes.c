@@ -340,12 +340,12 @@ qt_rc qt_codes_issue(qt_platform *p, const qt_account *who, const json_t *body, 
 	}
 	if (rc != QT_OK || (rc = build_records(&is, &recs, err)) != QT_OK)
 		goto out;
-	if (!(receipts = calloc(is.n_recs, sizeof *receipts))) {
+	if (!(receipts = calloc(2, sizeof *receipts))) {
 		rc = qt_err_set(err, QT_ERR_NOMEM, "out of memory");
 		goto out;
 	}
-	if ((rc = qt_ledger_submit_job(p->ledger, recs, is.n_recs, apply_issue, &is, receipts,
-	                               err)) != QT_OK)
+	if ((rc = qt_ledger_submit_job_ends(p->ledger, recs, is.n_recs, apply_issue, &is, receipts,
+	                                    err)) != QT_OK)
 		goto out;
 	shown = json_array();
 	for (size_t i = 0; i < json_array_size(is.codes) && i < QT_ISSUE_SHOWN; i++)
@@ -353,7 +353,7 @@ qt_rc qt_codes_issue(qt_platform *p, const qt_account *who, const json_t *body, 
 	list = json_array();
 	json_array_append_new(list, qt_receipt_json(&receipts[0]));
 	if (is.n_recs > 1)
-		json_array_append_new(list, qt_receipt_json(&receipts[is.n_recs - 1]));
+		json_array_append_new(list, qt_receipt_json(&receipts[1]));
 	*answer = json_pack("{s:I, s:o, s:b, s:I, s:o}", "issued",
 	                    (json_int_t)json_array_size(is.codes), "codes", shown, "more",
 	                    json_array_size(is.codes) > QT_ISSUE_SHOWN, "records",

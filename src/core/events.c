@@ -711,8 +711,7 @@ static qt_rc parse_event(const json_t *in, const qt_account *who, event *e, json
 	retail = strcmp(e->type, "retail") == 0;
 	ship = strcmp(e->type, "ship") == 0;
 	bu = json_object_get(in, ship || retail ? "buyer" : "supplier");
-	if ((ship && !json_is_object(bu)) ||
-	    (json_object_get(in, "buyer") && !ship && !retail) ||
+	if ((ship && !json_is_object(bu)) || (json_object_get(in, "buyer") && !ship && !retail) ||
 	    (json_object_get(in, "supplier") && strcmp(e->type, "receive") != 0))
 		return qt_err_set(err, QT_ERR_INVALID,
 		                  "a ship names its 'buyer', a retail sale may name its 'buyer' "
@@ -789,7 +788,7 @@ static qt_rc submit(qt_platform *p, const qt_account *who, const json_t *body, j
 		goto out;
 	}
 	recs = calloc(n, sizeof *recs);
-	receipts = calloc(n, sizeof *receipts);
+	receipts = calloc(2, sizeof *receipts);
 	pubs = calloc(n, sizeof *pubs);
 	privs = calloc(n, sizeof *privs);
 	keys = calloc(n, sizeof *keys);
@@ -834,7 +833,8 @@ static qt_rc submit(qt_platform *p, const qt_account *who, const json_t *body, j
 	if (fails && json_array_size(fails))
 		record = false;
 	b.record = record;
-	rc = qt_ledger_submit_job(p->ledger, recs, record ? n : 0, apply_events, &b, receipts, err);
+	rc = qt_ledger_submit_job_ends(p->ledger, recs, record ? n : 0, apply_events, &b, receipts,
+	                               err);
 	if (!record && rc == QT_ERR_CONFLICT && !json_array_size(fails))
 		rc = QT_OK; /* checked, none refused, and (as asked) all taken back */
 	if (rc != QT_OK || !record)
@@ -842,7 +842,7 @@ static qt_rc submit(qt_platform *p, const qt_account *who, const json_t *body, j
 	list = json_array();
 	json_array_append_new(list, qt_receipt_json(&receipts[0]));
 	if (n > 1)
-		json_array_append_new(list, qt_receipt_json(&receipts[n - 1]));
+		json_array_append_new(list, qt_receipt_json(&receipts[1]));
 	*answer = json_pack("{s:I, s:I, s:o}", "accepted", (json_int_t)n, "first_index",
 	                    (json_int_t)receipts[0].index, "receipts", list);
 out:

@@ -462,7 +462,7 @@ qt_rc qt_server_run(const qt_server_opts *opts, qt_err *err)
 	        NULL, NULL, on_request, &s, MHD_OPTION_SOCK_ADDR, &sa, MHD_OPTION_THREAD_POOL_SIZE,
 	        threads, MHD_OPTION_NOTIFY_COMPLETED, on_completed, &s,
 	        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)60, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
-	        (size_t)256 << 10, MHD_OPTION_END);
+	        QT_HTTP_CONN_MEMORY, MHD_OPTION_END);
 	if (!s.d) {
 		rc = qt_err_set(err, QT_ERR_IO, "cannot listen on %s (in use?)",
 		                opts->listen ? opts->listen : "127.0.0.1:8080");

@@ -6,6 +6,10 @@
 
 #include "util/rc.h"
 
+/* libmicrohttpd's memory per connection (headers and body chunks; bodies are gathered in
+ * our own buffer). It clears this between keep-alive requests, so it is kept small. */
+#define QT_HTTP_CONN_MEMORY ((size_t)32 << 10)
+
 typedef struct qt_server_opts {
 	const char *db;
 	const char *listen;                      /* "127.0.0.1:8080" */

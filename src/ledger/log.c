@@ -595,7 +595,8 @@ static qt_rc feed_wait(feed *f, size_t i, qt_err *err)
 typedef struct job {
 	qt_prepared *ps;
 	size_t n;
-	qt_receipt *receipts; /* n of them, or NULL */
+	qt_receipt *receipts; /* n of them (2 when ends), or NULL */
+	bool ends;            /* receipts for the first and the last record only */
 	qt_ledger_apply_fn apply;
 	void *ctx;
 	feed *fd; /* ps still being prepared */
@@ -721,7 +722,9 @@ static qt_rc commit_jobs(qt_ledger *l, job *const *jobs, size_t n_jobs, qt_err *
 		if (j->rc != QT_OK)
 			continue;
 		for (size_t i = 0; j->receipts && i < j->n; i++) {
-			qt_receipt *r = &j->receipts[i];
+			qt_receipt *r = &j->receipts[j->ends ? (i > 0) : i];
+			if (j->ends && i > 0 && i < j->n - 1)
+				i = j->n - 1; /* a large job's middle goes unanswered */
 			r->index = idx + i;
 			r->leaf_hash = j->ps[i].leaf_hash;
 			r->tree_size = l->size;
@@ -810,10 +813,10 @@ static qt_rc run_job(qt_ledger *l, job *me, qt_err *err)
 	return me->rc;
 }
 
-qt_rc qt_ledger_submit_job(qt_ledger *l, const qt_record *recs, size_t n, qt_ledger_apply_fn apply,
-                           void *ctx, qt_receipt *receipts, qt_err *err)
+static qt_rc submit(qt_ledger *l, const qt_record *recs, size_t n, qt_ledger_apply_fn apply,
+                    void *ctx, qt_receipt *receipts, bool ends, qt_err *err)
 {
-	job me = {.n = n, .receipts = receipts, .apply = apply, .ctx = ctx};
+	job me = {.n = n, .receipts = receipts, .ends = ends, .apply = apply, .ctx = ctx};
 	feed fd = {.recs = recs, .n = n};
 	pthread_t feeder;
 	bool threaded = false;
@@ -858,15 +861,28 @@ out:
 	return rc;
 }
 
+qt_rc qt_ledger_submit_job(qt_ledger *l, const qt_record *recs, size_t n, qt_ledger_apply_fn apply,
+                           void *ctx, qt_receipt *receipts, qt_err *err)
+{
+	return submit(l, recs, n, apply, ctx, receipts, false, err);
+}
+
+qt_rc qt_ledger_submit_job_ends(qt_ledger *l, const qt_record *recs, size_t n,
+                                qt_ledger_apply_fn apply, void *ctx, qt_receipt receipts[2],
+                                qt_err *err)
+{
+	return submit(l, recs, n, apply, ctx, receipts, true, err);
+}
+
 qt_rc qt_ledger_append(qt_ledger *l, const qt_record *recs, size_t n, qt_receipt *receipts,
                        qt_err *err)
 {
-	return qt_ledger_submit_job(l, recs, n, NULL, NULL, receipts, err);
+	return submit(l, recs, n, NULL, NULL, receipts, false, err);
 }
 
 qt_rc qt_ledger_submit(qt_ledger *l, const qt_record *rec, qt_receipt *receipt, qt_err *err)
 {
-	return qt_ledger_submit_job(l, rec, 1, NULL, NULL, receipt, err);
+	return submit(l, rec, 1, NULL, NULL, receipt, false, err);
 }
 
 /* ---- open, init, close ------------------------------------------------------------------ */

@@ -88,6 +88,13 @@ qt_rc qt_ledger_submit_job(qt_ledger *l, const qt_record *recs, size_t n, qt_led
                            void *ctx, qt_receipt *receipts, qt_err *err)
         __attribute__((warn_unused_result));
 
+/* The same, answering only the first record's receipt (receipts[0]) and, when n > 1, the
+ * last's (receipts[1]): a large job's callers are shown its ends, and the rest can be
+ * proved later from the log, without building thousands of proofs nobody reads. */
+qt_rc qt_ledger_submit_job_ends(qt_ledger *l, const qt_record *recs, size_t n,
+                                qt_ledger_apply_fn apply, void *ctx, qt_receipt receipts[2],
+                                qt_err *err) __attribute__((warn_unused_result));
+
 /* One sealed (non-public) field as the store keeps it: the value's JCS and the salt of its
  * commitment in the leaf. */
 typedef struct qt_sealed_field {

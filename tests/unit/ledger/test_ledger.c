@@ -402,6 +402,40 @@ static void test_jobs(void **state)
 	verify_ok(db, 4);
 }
 
+/* A large job answered at its ends: the first and last records' receipts, both proving
+ * their records; the middle is not built. A one-record job fills receipts[0] only. */
+static void test_job_ends(void **state)
+{
+	char db[300];
+	qt_ledger *l;
+	qt_err err;
+	json_t *body = json_pack("{s:s}", "k", "v");
+	qt_record *recs = calloc(1000, sizeof *recs);
+	qt_receipt *r = calloc(2, sizeof *r);
+	(void)state;
+
+	for (size_t i = 0; i < 1000; i++)
+		recs[i] = (qt_record){.type = "t", .body = body};
+	make_db(db, sizeof db, "ends.db");
+	assert_int_equal(qt_ledger_open(db, NULL, &l, &err), QT_OK);
+	assert_int_equal(qt_ledger_append(l, recs, 3, NULL, &err), QT_OK);
+	assert_int_equal(qt_ledger_submit_job_ends(l, recs, 1000, NULL, NULL, r, &err), QT_OK);
+	assert_int_equal(r[0].index, 3);
+	assert_int_equal(r[1].index, 1002);
+	check_receipt(l, &r[0]);
+	check_receipt(l, &r[1]);
+	memset(r, 0xab, 2 * sizeof *r);
+	assert_int_equal(qt_ledger_submit_job_ends(l, recs, 1, NULL, NULL, r, &err), QT_OK);
+	assert_int_equal(r[0].index, 1003);
+	check_receipt(l, &r[0]);
+	assert_int_equal(r[1].index, 0xababababababababULL);
+	qt_ledger_close(l);
+	verify_ok(db, 1004);
+	json_decref(body);
+	free(recs);
+	free(r);
+}
+
 /* The fault is armed just before the second group, so it fires inside that group's commit
  * path: staging writes, the commit's fsync, the checkpoint's write or fsync, or signing.
  * Returns whether that group failed. Either way: earlier receipts stay good, the next write
@@ -579,6 +613,7 @@ int main(void)
 	        cmocka_unit_test(test_bad_records_change_nothing),
 	        cmocka_unit_test(test_group_commit),
 	        cmocka_unit_test(test_jobs),
+	        cmocka_unit_test(test_job_ends),
 	        cmocka_unit_test(test_faults),
 	        cmocka_unit_test(test_tiles_and_key_file),
 	};
