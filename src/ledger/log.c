@@ -1,6 +1,7 @@
 /* log.c — the ledger's write path: record → canonical leaf (JCS, non-public fields sealed by
- * salted SHA-256) → one store transaction per group (records with their sealed values, index rows,
- * Merkle nodes) → fsync → signed checkpoint → persisted → receipts. See verify.c for the reader. */
+ * salted SHA-256) → one store transaction per group (records with their sealed values, index
+ * rows, Merkle nodes, and the new signed checkpoint) → one fsync → receipts. See verify.c for
+ * the reader. */
 #include "ledger/log.h"
 
 #include <errno.h>
@@ -397,11 +398,15 @@ static qt_rc emit_node(void *ctx, unsigned level, uint64_t index, const qt_hash 
 
 /* ---- checkpoints ------------------------------------------------------------------------ */
 
-static qt_rc sign_checkpoint(qt_ledger *l, uint64_t size, const qt_hash *root, qt_err *err)
+/* Sign the checkpoint (size, root) into l->pending_note and stage it in the open
+ * transaction; it becomes the log's checkpoint (adopt_checkpoint) only once that commits,
+ * and a note whose transaction fails is never shown to anyone. */
+static qt_rc stage_checkpoint(qt_ledger *l, uint64_t size, const qt_hash *root, size_t *note_len,
+                              qt_err *err)
 {
 	qt_checkpoint cp;
 	char body[QT_NOTE_MAX];
-	size_t body_len, note_len;
+	size_t body_len;
 	qt_merkle_proof proof;
 	qt_rc rc;
 
@@ -446,25 +451,36 @@ static qt_rc sign_checkpoint(qt_ledger *l, uint64_t size, const qt_hash *root, q
 		goto out;
 	}
 	rc = qt_note_sign(&l->signer, body, body_len, l->pending_note, sizeof l->pending_note,
-	                  &note_len, err);
-	if (rc != QT_OK)
-		goto out;
-	/* Persist before anyone is answered: a receipt's checkpoint is always on disk. */
-	if ((rc = l->store->ops->begin(l->store, err)) != QT_OK)
-		goto out;
-	if ((rc = l->store->ops->checkpoint_put(l->store, size, l->pending_note, note_len, err)) !=
-	            QT_OK ||
-	    (rc = l->store->ops->commit(l->store, err)) != QT_OK) {
-		l->store->ops->rollback(l->store);
-		goto out;
-	}
+	                  note_len, err);
+	if (rc == QT_OK)
+		rc = l->store->ops->checkpoint_put(l->store, size, l->pending_note, *note_len, err);
+out:
+	return rc;
+}
+
+/* The staged checkpoint is durable: it is now the one receipts carry. */
+static void adopt_checkpoint(qt_ledger *l, uint64_t size, const qt_hash *root, size_t note_len)
+{
 	pthread_mutex_lock(&l->cp_lock);
 	memcpy(l->cp_note, l->pending_note, note_len + 1);
 	l->cp_note_len = note_len;
 	l->cp_size = size;
 	pthread_mutex_unlock(&l->cp_lock);
 	l->cp_root = *root;
-out:
+}
+
+/* A checkpoint in a transaction of its own: for records a crash left uncovered. */
+static qt_rc sign_checkpoint(qt_ledger *l, uint64_t size, const qt_hash *root, qt_err *err)
+{
+	size_t note_len;
+	qt_rc rc = l->store->ops->begin(l->store, err);
+
+	if (rc == QT_OK && (rc = stage_checkpoint(l, size, root, &note_len, err)) == QT_OK)
+		rc = l->store->ops->commit(l->store, err);
+	if (rc == QT_OK)
+		adopt_checkpoint(l, size, root, note_len);
+	else
+		l->store->ops->rollback(l->store);
 	return rc;
 }
 
@@ -660,6 +676,7 @@ static qt_rc commit_jobs(qt_ledger *l, job *const *jobs, size_t n_jobs, qt_err *
 	emit_ctx ectx = {l, err};
 	qt_merkle_edges edges;
 	qt_hash root;
+	size_t note_len = 0;
 	uint64_t base = l->size, idx, total = 0;
 	qt_rc rc = QT_OK;
 
@@ -698,21 +715,21 @@ static qt_rc commit_jobs(qt_ledger *l, job *const *jobs, size_t n_jobs, qt_err *
 			idx += jobs[k]->n;
 	}
 	l->gn_end = idx > base ? idx : 0; /* only what was staged */
-	/* 2. commit: durable once this returns */
+	/* 2. sign the new tree head and stage it with the records (unless every job was
+	 * refused), so that 3. one commit, one fsync, makes both durable together */
+	if (idx > base) {
+		qt_merkle_builder_root(&l->tree, &root);
+		if ((rc = stage_checkpoint(l, idx, &root, &note_len, err)) != QT_OK)
+			goto fail;
+	}
 	if ((rc = ops->commit(l->store, err)) != QT_OK)
 		goto fail;
 	l->size = idx;
 	if (idx == base)
-		goto out; /* every job refused: nothing new to sign */
-
-	/* 3. sign and 4. persist the checkpoint */
-	qt_merkle_builder_root(&l->tree, &root);
-	if ((rc = sign_checkpoint(l, l->size, &root, err)) != QT_OK) {
-		l->dirty = true; /* committed but not covered: the next group signs for both */
 		goto out;
-	}
+	adopt_checkpoint(l, idx, &root, note_len);
 
-	/* 5. answer (proof reads in one snapshot) */
+	/* 4. answer (proof reads in one snapshot) */
 	qt_merkle_edges_init(&edges, l->size);
 	if ((rc = ops->read_begin(l->store, err)) != QT_OK)
 		goto out;
