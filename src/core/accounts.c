@@ -224,7 +224,7 @@ qt_rc qt_accounts_add(qt_platform *p, unsigned role, const char *name, const cha
 			digits = jurisdiction[i] >= '0' && jurisdiction[i] <= '9';
 		if (!jurisdiction || !digits ||
 		    (jn >= 2 && !qt_division_province(jurisdiction) &&
-		     strncmp(jurisdiction, "10", 2) != 0)) {
+		     strncmp(jurisdiction, "10", 2) != 0 && strcmp(jurisdiction, "00") != 0)) {
 			rc = qt_err_set(
 			        err, QT_ERR_INVALID,
 			        "a regulator needs --jurisdiction: 00 (national), a province "
