@@ -288,11 +288,14 @@ class Parcel:
 
 class Clock:
     """Event times: days after a given time, during China working hours, never in the
-    future (so the server accepts production dates and the times read true)."""
+    future (so the server accepts production dates and the times read true). Counted from
+    today's midnight in China with an RNG of their own, so that neither the time of day
+    the demo runs nor the times drawn change the chain's structure."""
 
-    def __init__(self, rng):
-        self.rng = rng
+    def __init__(self, seed):
+        self.rng = random.Random(seed)
         self.now = datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0)
+        self.today = self.now.astimezone(CN).replace(hour=0, minute=0, second=0)
 
     def after(self, t, lo_days, hi_days):
         d = t + datetime.timedelta(days=self.rng.uniform(lo_days, hi_days))
@@ -303,7 +306,7 @@ class Clock:
         return min(max(d, t + datetime.timedelta(minutes=10)), latest)
 
     def days_ago(self, days):
-        return self.after(self.now - datetime.timedelta(days=days), 0, 0)
+        return self.after(self.today - datetime.timedelta(days=days), 0, 0)
 
 
 def iso(t):
@@ -342,7 +345,7 @@ class Seeder:
     def __init__(self, api, items, seed, out):
         self.api, self.items = api, items
         self.rng = random.Random(seed)
-        self.clock = Clock(self.rng)
+        self.clock = Clock(seed + 1)
         self.progress = Progress(out)
         self.out = out
         self.count = collections.Counter()  # ledger records written, by record type
