@@ -24,6 +24,14 @@ foreach(script ${QT_API_TESTS})
   set_tests_properties(api/${name} PROPERTIES TIMEOUT 600)
 endforeach()
 
+# `make demo` at a small scale: scripts/demo.sh end to end (fresh database, CLI accounts,
+# server, the seeder over HTTP, Ctrl-C), what it built checked through the API and offline.
+add_test(NAME demo/make_demo
+         COMMAND ${QT_SYSTEM_PYTHON} ${CMAKE_SOURCE_DIR}/tests/demo/test_demo.py
+                 $<TARGET_FILE:qtrace>
+         WORKING_DIRECTORY ${CMAKE_SOURCE_DIR}/tests/demo)
+set_tests_properties(demo/make_demo PROPERTIES TIMEOUT 600)
+
 file(GLOB QT_CLI_TESTS CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/tests/cli/test_*.sh)
 foreach(script ${QT_CLI_TESTS})
   get_filename_component(name ${script} NAME_WE)

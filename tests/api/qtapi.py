@@ -1,23 +1,25 @@
 """qtapi.py — the API tests' harness: a fresh database and a real `qtrace serve` on a free
-port, JSON requests with urllib, and a check of every answer against docs/openapi.yaml
-(JSON Schema of the operation's response for that status). Standard library plus Debian's
-python3-yaml and python3-jsonschema; run with /usr/bin/python3."""
+port (Server) or a server already running (Client), JSON requests (scripts/qtclient.py), and
+a check of every answer against docs/openapi.yaml (JSON Schema of the operation's response
+for that status). Standard library plus Debian's python3-yaml and python3-jsonschema; run
+with /usr/bin/python3."""
 import base64
 import hashlib
-import json
 import os
 import socket
 import subprocess
+import sys
 import tempfile
 import time
 import unittest
-import urllib.error
-import urllib.request
 
 import jsonschema
 import yaml
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, os.path.join(ROOT, "scripts"))
+import qtclient  # noqa: E402  (the HTTP request and the identifiers, shared with the demo)
+uscc = qtclient.uscc  # the tests call it as qtapi.uscc
 _spec = None
 
 
@@ -29,7 +31,7 @@ def spec():
     return _spec
 
 
-def _free_port():
+def free_port():
     s = socket.socket()
     s.bind(("127.0.0.1", 0))
     port = s.getsockname()[1]
@@ -37,7 +39,29 @@ def _free_port():
     return port
 
 
-class Server:
+class Client:
+    """Requests to a server already running at base (e.g. "http://127.0.0.1:8080")."""
+
+    def __init__(self, base):
+        self.base = base
+
+    def request(self, method, path, body=None, token=None, raw=None, headers=None,
+                check=True):
+        """Returns (status, parsed JSON or text, headers). check: validate against openapi."""
+        status, value, hdrs = qtclient.request(self.base, method, path, body, token, raw,
+                                               headers)
+        if check:
+            check_response(method, path, status, hdrs.get("Content-Type", ""), value)
+        return status, value, hdrs
+
+    def get(self, path, **kw):
+        return self.request("GET", path, **kw)
+
+    def post(self, path, body=None, **kw):
+        return self.request("POST", path, body, **kw)
+
+
+class Server(Client):
     """with Server(qtrace) as srv: srv.post("/api/v1/units", {...})"""
 
     def __init__(self, qtrace, origin="test.qtrace/log"):
@@ -48,7 +72,8 @@ class Server:
                            capture_output=True, text=True)
         assert p.returncode == 0, p.stderr
         self.vkey = p.stdout.strip()
-        self.port = _free_port()
+        self.port = free_port()
+        super().__init__(f"http://127.0.0.1:{self.port}")
         self.log = open(os.path.join(self.dir.name, "server.log"), "w+")
         self.proc = subprocess.Popen(
             [qtrace, "serve", "--db", self.db, "--listen", f"127.0.0.1:{self.port}"],
@@ -88,36 +113,6 @@ class Server:
         p = subprocess.run(args, capture_output=True, text=True)
         assert p.returncode == 0, p.stderr
         return p.stdout.strip()
-
-    def request(self, method, path, body=None, token=None, raw=None, headers=None,
-                check=True):
-        """Returns (status, parsed JSON or text, headers). check: validate against openapi."""
-        data = raw if raw is not None else (
-            json.dumps(body).encode() if body is not None else None)
-        req = urllib.request.Request(f"http://127.0.0.1:{self.port}{path}", data=data,
-                                     method=method)
-        if data is not None:
-            req.add_header("Content-Type", "application/json")
-        if token:
-            req.add_header("Authorization", "Bearer " + token)
-        for k, v in (headers or {}).items():
-            req.add_header(k, v)
-        try:
-            with urllib.request.urlopen(req, timeout=120) as r:
-                status, text, hdrs = r.status, r.read(), dict(r.headers)
-        except urllib.error.HTTPError as e:
-            status, text, hdrs = e.code, e.read(), dict(e.headers)
-        ctype = hdrs.get("Content-Type", "")
-        value = json.loads(text) if ctype.startswith("application/json") else text
-        if check:
-            check_response(method, path, status, ctype, value)
-        return status, value, hdrs
-
-    def get(self, path, **kw):
-        return self.request("GET", path, **kw)
-
-    def post(self, path, body=None, **kw):
-        return self.request("POST", path, body, **kw)
 
 
 def _match_path(template, path):
@@ -161,25 +156,10 @@ def _resolve(ref):
     return node
 
 
-def unit_body(uscc, name="测试电缆有限公司", roles=("producer",)):
-    return {"name": name, "uscc": uscc, "address": "广东省深圳市南山区科技园1号",
+def unit_body(code, name="测试电缆有限公司", roles=("producer",)):
+    return {"name": name, "uscc": code, "address": "广东省深圳市南山区科技园1号",
             "contact": "0755-12345678",
             "licence": {"sha256": "ab" * 32, "name": "营业执照.pdf"}, "roles": list(roles)}
-
-
-# Valid 统一社会信用代码 for tests (check characters computed by GB 32100).
-def uscc(division, org8):
-    """A valid USCC with authority 9, category 1, the given 6-digit division and 8-char
-    organisation code body (its GB 11714 check added)."""
-    alphabet = "0123456789ABCDEFGHJKLMNPQRTUWXY"
-    w_org = [3, 7, 9, 10, 5, 8, 4, 2]
-    s = sum(int(c, 36) * w for c, w in zip(org8, w_org))
-    c = 11 - s % 11
-    org = org8 + ("0" if c == 11 else "X" if c == 10 else str(c))
-    first17 = "91" + division + org
-    w = [pow(3, i, 31) for i in range(17)]
-    total = sum(alphabet.index(ch) * wi for ch, wi in zip(first17, w))
-    return first17 + alphabet[(31 - total % 31) % 31]
 
 
 # ---- the log, checked independently of the server's C ----

@@ -79,6 +79,10 @@ class Units(qtapi.ApiCase):
         st, me, _ = self.srv.get("/api/v1/units/me", token=tok)
         self.assertEqual(st, 200)
         self.assertEqual((me["roles"], me["jurisdiction"]), (["regulator"], "44"))
+        # 00 is the national level: the whole country, stored as the empty prefix
+        st, me, _ = self.srv.get("/api/v1/units/me", token=self.srv.account(
+            "regulator", "国家市场监督管理总局", "00"))
+        self.assertEqual((st, me["jurisdiction"]), (200, ""))
         # the CLI appended to the log beside the running server: its next write still works
         st, v, _ = self.srv.post("/api/v1/units", qtapi.unit_body(qtapi.uscc("440100", "C0000001")))
         self.assertEqual(st, 201, v)
