@@ -572,6 +572,15 @@ static qt_rc apply_events(void *ctx, qt_store *s, uint64_t first, qt_err *err)
 
 /* ---- the request ---- */
 
+#define QT_CLOCK_SLACK_S 600
+
+static long long now_s(void)
+{
+	char now[32];
+	qt_time_now(now);
+	return qt_time_epoch(now);
+}
+
 static const char *const types[] = {"commission", "pack",    "unpack", "ship",
                                     "receive",    "retail",  "return", "recall",
                                     "destroy",    "correct", NULL};
@@ -670,6 +679,9 @@ static qt_rc parse_event(const json_t *in, const qt_account *who, event *e, json
 		return qt_err_set(err, QT_ERR_INVALID, "unknown type '%.20s'", e->type);
 	if (time && !qt_time_valid(time))
 		return qt_err_set(err, QT_ERR_INVALID, "'time' must be RFC 3339 UTC");
+	/* a few minutes' grace for clocks that run fast, not a record of what has not happened */
+	if (time && qt_time_epoch(time) > (long long)now_s() + QT_CLOCK_SLACK_S)
+		return qt_err_set(err, QT_ERR_INVALID, "'time' %.40s is in the future", time);
 	if (!(who->roles & QT_ROLE_UNIT) && strcmp(e->type, "recall") != 0 &&
 	    strcmp(e->type, "destroy") != 0)
 		return qt_err_set(err, QT_ERR_DENIED, "a regulator may only recall or destroy");

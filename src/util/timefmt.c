@@ -97,6 +97,14 @@ static void civil_from_days(long long z, long long *y, unsigned *m, unsigned *d)
 	*y = (long long)yoe + era * 400 + (*m <= 2);
 }
 
+long long qt_time_epoch(const char *s)
+{
+	unsigned y, mo, d, h, mi, sec;
+	if (sscanf(s, "%4u-%2u-%2uT%2u:%2u:%2u", &y, &mo, &d, &h, &mi, &sec) != 6)
+		return 0;
+	return days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + sec;
+}
+
 /* min..max decimal digits at *p into *v. */
 static bool digits(const char **p, const char *end, int min, int max, int *v)
 {

@@ -17,6 +17,8 @@ bool qt_time_valid(const char *s);
  * offset_min minutes east of UTC (China Standard Time: 480); a date alone is the start of
  * that local day. false: not such a text, not a real date or time, or before 1900. */
 bool qt_time_from_text(const char *s, size_t n, int offset_min, char out[40]);
+/* Whole seconds since 1970-01-01T00:00:00Z of a time qt_time_valid accepts. */
+long long qt_time_epoch(const char *s);
 /* The current time as "YYYY-MM-DDThh:mm:ss.mmmZ" (24 characters and a NUL). */
 void qt_time_now(char out[32]);
 

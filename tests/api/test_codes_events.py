@@ -74,6 +74,10 @@ class CodesEvents(qtapi.ApiCase):
             "type": "ship", "codes": ["(01)06901234567892(21)A1"],
             "buyer": {"uscc": "91440300MA5D12340X", "name": "B"}}]}, t)
         self.assertIn("buyer_uscc", v["error"]["message"])
+        v = self.refused(400, "/api/v1/events", {"events": [{
+            "type": "commission", "codes": ["(01)06901234567892(21)A1"],
+            "time": "2099-01-01T00:00:00Z"}]}, t)
+        self.assertIn("in the future", v["error"]["message"])
         self.refused(413, "/api/v1/events",
                      {"events": [{"type": "commission", "codes": ["t/X"]}] * 10001}, t)
         v = self.refused(409, "/api/v1/events", ev, t, code="conflict")

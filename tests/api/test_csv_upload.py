@@ -101,13 +101,13 @@ class CsvUpload(qtapi.ApiCase):
                 "购货单位联系方式,购货单位联系方式是否公开\n"
                 f"赋码,\"{a};{b}、{c}\",,,,,,\n"
                 ",,,,,,,\n"  # a blank row is spacing, not an event
-                f"销售,{a} {b},2026/11/21 14:05,{self.s_uscc},深圳电缆经销部,"
+                f"销售,{a} {b},2026/11/11 14:05,{self.s_uscc},深圳电缆经销部,"
                 "深圳市罗湖区1号,0755-88888888,否\n")
         (commission, _), (rec, leaf) = self.accepted(text, self.producer, 2, bom=True)
         self.assertEqual(commission["type"], "event.commission")
         self.assertEqual(commission["body"]["codes"], [a, b, c])
         self.assertEqual(rec["type"], "event.ship")
-        self.assertEqual(rec["body"]["time"], "2026-11-21T06:05:00Z")  # +08:00 → UTC
+        self.assertEqual(rec["body"]["time"], "2026-11-11T06:05:00Z")  # +08:00 → UTC
         self.assertEqual(rec["body"]["buyer_name"], "深圳电缆经销部")
         self.assertIn("buyer_contact", rec["sealed"])  # 是否公开 = 否: sealed
         self.assertNotIn("0755-88888888", leaf)
@@ -123,13 +123,13 @@ class CsvUpload(qtapi.ApiCase):
         ship = self.ship_to_seller([a, b])
         text = ("Type,Codes, Time ,Shipment,Supplier_USCC,supplier name,Supplier Address,"
                 "Public\r\n"
-                f"receive,{a};{b},2026-11-22T09:00:00+08:00,{ship},{self.p_uscc},"
+                f"receive,{a};{b},2026-11-12T09:00:00+08:00,{ship},{self.p_uscc},"
                 "\"福建电缆厂, 一分厂\",\"福建省福州市\r\n鼓楼区1号\",\r\n"
-                f"retail,{a},2026-11-23,,,,,no\r\n")
+                f"retail,{a},2026-11-13,,,,,no\r\n")
         (rec, _), (retail, _) = self.accepted(text, self.seller, 2, ctype="text/csv")
         self.assertEqual(rec["type"], "event.receive")
         self.assertEqual(rec["body"]["shipment"], ship)
-        self.assertEqual(rec["body"]["time"], "2026-11-22T01:00:00Z")
+        self.assertEqual(rec["body"]["time"], "2026-11-12T01:00:00Z")
         self.assertEqual(rec["body"]["supplier_name"], "福建电缆厂, 一分厂")
         self.assertEqual(rec["body"]["supplier_address"], "福建省福州市\r\n鼓楼区1号")
         self.assertEqual(retail["type"], "event.retail")
@@ -141,14 +141,14 @@ class CsvUpload(qtapi.ApiCase):
         ship = self.ship_to_seller([a, b])
         self.events(self.producer, {"type": "commission", "codes": [held]})
         text = ("类型,追溯码,日期,发货单号,供货单位名称,供货单位地址\n"
-                f"进货,{a};{b},2026-11-22,{ship},福建电缆厂,\"福建省\n福州市\"\n"  # row 2: good
-                f"飞行,{a},2026-11-22,,,\n"                                      # 3: type
-                "售出,(01)06901234567893(21)A1,2026-11-22,,,\n"                   # 4: check digit
+                f"进货,{a};{b},2026-11-12,{ship},福建电缆厂,\"福建省\n福州市\"\n"  # row 2: good
+                f"飞行,{a},2026-11-12,,,\n"                                      # 3: type
+                "售出,(01)06901234567893(21)A1,2026-11-12,,,\n"                   # 4: check digit
                 f"售出,{b},2026-13-01,,,\n"                                       # 5: date
-                f"销售,{held},2026-11-22,,,\n"                                    # 6: no buyer
-                f"售出,{held},2026-11-22,,,\n"                                    # 7: not held
-                f"售出,{a},2026-11-23,,,\n"                                       # 8: good
-                f"售出,{a},2026-11-24,,,\n")                                      # 9: sold
+                f"销售,{held},2026-11-12,,,\n"                                    # 6: no buyer
+                f"售出,{held},2026-11-12,,,\n"                                    # 7: not held
+                f"售出,{a},2026-11-13,,,\n"                                       # 8: good
+                f"售出,{a},2026-11-14,,,\n")                                      # 9: sold
         before = self.size()
         st, v, _ = self.upload(text, self.seller)
         self.assertEqual(st, 422, v)

@@ -41,6 +41,10 @@ static void test_checks(void **state)
 	assert_true(qt_time_valid("2026-11-21T08:00:00.123456789Z"));
 	assert_false(qt_time_valid("2026-11-21T08:00:00+08:00"));
 	assert_false(qt_time_valid("2026-11-21T24:00:00Z"));
+	/* seconds since the epoch, checked against known instants */
+	assert_int_equal(qt_time_epoch("1970-01-01T00:00:00Z"), 0);
+	assert_int_equal(qt_time_epoch("2000-03-01T00:00:01.5Z"), 951868801);
+	assert_int_equal(qt_time_epoch("2026-11-21T08:00:00Z"), 1795248000);
 }
 
 static void test_accepted(void **state)
