@@ -2,6 +2,7 @@
  * leaf (canonical form, hash, sealed fields against their stored values), every Merkle node,
  * every read-index row, every checkpoint's signature and root and their mutual consistency —
  * in one streaming pass, and name the first thing that differs. */
+#include <pthread.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -35,6 +36,17 @@ typedef struct keyval {
 	size_t len;
 } keyval;
 
+/* What the per-record checks need of their own: the worker thread and this one each have
+ * one (see the pipeline below). The index rows the records call for are folded into a keyed
+ * multiset hash: read in the index's own order, they are compared as a whole, and only a
+ * mismatch costs a second pass. */
+typedef struct rcheck {
+	keyval keys[QT_LEDGER_KEYS_MAX]; /* one record's index keys */
+	uint8_t index_key[crypto_shorthash_siphashx24_KEYBYTES];
+	unsigned __int128 index_sum;
+	uint64_t index_rows;
+} rcheck;
+
 typedef struct vstate {
 	qt_store *s;
 	qt_verifier v;
@@ -46,12 +58,7 @@ typedef struct vstate {
 	saved_cp *saved;
 	size_t n_saved, cap_saved;
 	qt_err *err;
-	keyval keys[QT_LEDGER_KEYS_MAX]; /* one record's index keys */
-	/* The index rows the records call for, as a keyed multiset hash: read in the index's
-	 * own order, they are compared as a whole, and only a mismatch costs a second pass. */
-	uint8_t index_key[crypto_shorthash_siphashx24_KEYBYTES];
-	unsigned __int128 index_sum;
-	uint64_t index_rows;
+	rcheck chk; /* this thread's share of the record checks (the worker has its own) */
 } vstate;
 
 static qt_rc advance(vstate *st, stream *sm, qt_err *err)
@@ -166,9 +173,8 @@ static void index_fold(const uint8_t *hkey, unsigned __int128 *sum, const char *
 }
 
 /* A record's index keys, decoded from its leaf's "keys" member. */
-static qt_rc leaf_keys(vstate *st, uint64_t rec, const leaf_parts *lp, size_t *n, qt_err *err)
+static qt_rc leaf_keys(keyval *keys, uint64_t rec, const leaf_parts *lp, size_t *n, qt_err *err)
 {
-	keyval *keys = st->keys;
 	qt_rc rc = QT_OK;
 
 	*n = 0;
@@ -191,15 +197,15 @@ out:
 	return rc;
 }
 
-static qt_rc check_index(vstate *st, uint64_t rec, const leaf_parts *lp, qt_err *err)
+static qt_rc check_index(rcheck *c, uint64_t rec, const leaf_parts *lp, qt_err *err)
 {
 	size_t n;
-	qt_rc rc = leaf_keys(st, rec, lp, &n, err);
+	qt_rc rc = leaf_keys(c->keys, rec, lp, &n, err);
 
 	for (size_t i = 0; rc == QT_OK && i < n; i++)
-		index_fold(st->index_key, &st->index_sum, QT_INDEX_KEY, st->keys[i].key,
-		           st->keys[i].len, rec);
-	st->index_rows += rc == QT_OK ? n : 0;
+		index_fold(c->index_key, &c->index_sum, QT_INDEX_KEY, c->keys[i].key,
+		           c->keys[i].len, rec);
+	c->index_rows += rc == QT_OK ? n : 0;
 	return rc;
 }
 
@@ -337,16 +343,17 @@ out:
 	return rc;
 }
 
-static qt_rc check_record(vstate *st, const qt_store_row *r, qt_err *err)
+/* The checks of one record that need nothing but the record itself, want being the number
+ * it should have; either thread runs them, on a copied batch (see the pipeline below). */
+static qt_rc check_leaf(rcheck *c, uint64_t want, const qt_store_row *r, qt_hash *h, qt_err *err)
 {
 	leaf_parts lp = {0};
-	qt_hash h;
 	qt_err why = {{0}};
 	qt_rc rc = QT_OK;
 
-	if (r->a != st->count) {
+	if (r->a != want) {
 		rc = qt_err_set(err, QT_ERR_INVALID, "record %llu is missing (found %llu next)",
-		                (unsigned long long)st->count, (unsigned long long)r->a);
+		                (unsigned long long)want, (unsigned long long)r->a);
 		goto out;
 	}
 	if (qt_jcs_check((const char *)r->blob1, r->len1, member, &lp, &why) != QT_OK || !lp.type ||
@@ -358,22 +365,265 @@ static qt_rc check_record(vstate *st, const qt_store_row *r, qt_err *err)
 		                why.msg[0] ? why.msg : lp.unknown);
 		goto out;
 	}
-	qt_merkle_leaf_hash(r->blob1, r->len1, &h);
-	if (r->len2 != QT_HASH_LEN || memcmp(r->blob2, h.b, QT_HASH_LEN) != 0) {
+	qt_merkle_leaf_hash(r->blob1, r->len1, h);
+	if (r->len2 != QT_HASH_LEN || memcmp(r->blob2, h->b, QT_HASH_LEN) != 0) {
 		rc = qt_err_set(err, QT_ERR_INVALID,
 		                "record %llu: stored leaf hash does not match the record",
 		                (unsigned long long)r->a);
 		goto out;
 	}
-	if ((rc = check_secrets(r, &lp, err)) != QT_OK ||
-	    (rc = check_index(st, r->a, &lp, err)) != QT_OK)
-		goto out;
+	if ((rc = check_secrets(r, &lp, err)) == QT_OK)
+		rc = check_index(c, r->a, &lp, err);
+out:
+	return rc;
+}
+
+/* What must follow the records strictly in order, on the thread that owns the store: the
+ * tree with its stored nodes, then the checkpoints at the new size. */
+static qt_rc check_tree(vstate *st, const qt_hash *h, qt_err *err)
+{
+	qt_rc rc;
+
 	st->err = err;
-	if ((rc = qt_merkle_builder_push(&st->tree, &h, check_node, st)) != QT_OK)
+	if ((rc = qt_merkle_builder_push(&st->tree, h, check_node, st)) != QT_OK)
 		goto out;
 	st->count++;
 	rc = check_checkpoints(st, err);
 out:
+	return rc;
+}
+
+/* ---- the records pipeline ------------------------------------------------------------------
+ * The per-record checks (canonical form, leaf hash, sealed values, index fold) are pure CPU
+ * on the row's bytes, and cost about as much as everything else together, so a worker thread
+ * runs them on copied batches while this thread reads the next rows and builds the tree.
+ * Every store access stays on this thread, on its one connection and snapshot (SQLite
+ * connections are not to be shared between threads, and a second connection could see a
+ * later snapshot beside a live server). Batches come back in order and this thread stops at
+ * the first record the checks failed, having built the tree up to it, so the first bad thing
+ * named is the same as in a one-thread pass. When this thread would wait for the worker, it
+ * checks the newest batch still waiting itself (the worker takes the oldest), so the work
+ * balances across the two cores whichever side is slower or shares its core. */
+
+/* Many small batches in flight rather than a few large ones: on a shared machine either
+ * thread can lose its core for a while, and the other then keeps reading or checking ahead
+ * instead of waiting (about 4 MB of copied rows at most). */
+#define BATCH   512
+#define SLOTS   16
+#define NO_BLOB SIZE_MAX
+
+typedef enum { SLOT_FREE, SLOT_FILLED, SLOT_CHECKING, SLOT_CHECKED } slot_state;
+
+typedef struct batch {
+	size_t n, n_ok; /* rows copied; rows that passed the record checks */
+	uint64_t first; /* the number the first row should have; batches are in its order */
+	uint64_t a[BATCH];
+	size_t off[BATCH][3], len[BATCH][3]; /* in buf; NO_BLOB for a NULL column */
+	uint8_t *buf;
+	size_t buf_len, buf_cap;
+	qt_hash h[BATCH];
+	qt_rc rc, read_rc; /* the checks' first failure; the read that ended the batch */
+	qt_err err, read_err;
+	slot_state state; /* under the pipe's mutex */
+} batch;
+
+typedef struct vpipe {
+	pthread_mutex_t mu;
+	pthread_cond_t filled, checked;
+	bool quit;
+	rcheck chk; /* the worker's own; this thread's is in vstate */
+	batch slots[SLOTS];
+} vpipe;
+
+static void check_batch(rcheck *c, batch *b)
+{
+	b->rc = QT_OK;
+	for (b->n_ok = 0; b->n_ok < b->n; b->n_ok++) {
+		size_t i = b->n_ok;
+		const uint8_t *blob[3];
+		for (int k = 0; k < 3; k++)
+			blob[k] = b->off[i][k] == NO_BLOB ? NULL : b->buf + b->off[i][k];
+		qt_store_row r = {.a = b->a[i],
+		                  .blob1 = blob[0],
+		                  .blob2 = blob[1],
+		                  .blob3 = blob[2],
+		                  .len1 = b->len[i][0],
+		                  .len2 = b->len[i][1],
+		                  .len3 = b->len[i][2]};
+		if ((b->rc = check_leaf(c, b->first + i, &r, &b->h[i], &b->err)) != QT_OK)
+			break;
+	}
+}
+
+/* Under the mutex: the oldest or the newest batch waiting to be checked, now claimed. */
+static batch *claim(vpipe *p, bool oldest)
+{
+	batch *best = NULL;
+
+	for (size_t k = 0; k < SLOTS; k++) {
+		batch *b = &p->slots[k];
+		if (b->state == SLOT_FILLED &&
+		    (!best || (oldest ? b->first < best->first : b->first > best->first)))
+			best = b;
+	}
+	if (best)
+		best->state = SLOT_CHECKING;
+	return best;
+}
+
+static void *worker(void *arg)
+{
+	vpipe *p = arg;
+
+	for (;;) {
+		batch *b = NULL;
+		pthread_mutex_lock(&p->mu);
+		while (!p->quit && !(b = claim(p, true)))
+			pthread_cond_wait(&p->filled, &p->mu);
+		pthread_mutex_unlock(&p->mu);
+		if (!b)
+			break;
+		check_batch(&p->chk, b);
+		pthread_mutex_lock(&p->mu);
+		b->state = SLOT_CHECKED;
+		pthread_cond_signal(&p->checked);
+		pthread_mutex_unlock(&p->mu);
+	}
+	return NULL;
+}
+
+/* Copy the current row and those after it, up to a batch, out of SQLite's buffers. */
+static qt_rc fill_batch(vstate *st, stream *records, batch *b, uint64_t first, qt_err *err)
+{
+	qt_rc rc = QT_OK;
+
+	b->n = b->buf_len = 0;
+	b->first = first;
+	b->read_rc = QT_OK;
+	while (records->has && b->n < BATCH) {
+		const qt_store_row *r = &records->row;
+		const uint8_t *blob[3] = {r->blob1, r->blob2, r->blob3};
+		size_t len[3] = {r->len1, r->len2, r->len3};
+		size_t need = b->buf_len + len[0] + len[1] + len[2];
+		if (need > b->buf_cap) {
+			size_t cap = b->buf_cap ? b->buf_cap : 1 << 16;
+			uint8_t *nb;
+			while (cap < need)
+				cap *= 2;
+			if (!(nb = realloc(b->buf, cap))) {
+				rc = qt_err_set(err, QT_ERR_NOMEM, "out of memory");
+				goto out;
+			}
+			b->buf = nb;
+			b->buf_cap = cap;
+		}
+		b->a[b->n] = r->a;
+		for (int k = 0; k < 3; k++) {
+			b->len[b->n][k] = len[k];
+			b->off[b->n][k] = blob[k] ? b->buf_len : NO_BLOB;
+			if (blob[k]) {
+				memcpy(b->buf + b->buf_len, blob[k], len[k]);
+				b->buf_len += len[k];
+			}
+		}
+		b->n++;
+		/* a failed read is reported only after the rows before it have been checked */
+		if ((b->read_rc = advance(st, records, &b->read_err)) != QT_OK)
+			break;
+	}
+out:
+	return rc;
+}
+
+static qt_rc check_records(vstate *st, stream *records,
+                           void (*progress)(uint64_t done, uint64_t total), uint64_t total,
+                           qt_err *err)
+{
+	vpipe *p = calloc(1, sizeof *p);
+	pthread_t tid;
+	bool threaded = false;
+	size_t fill = 0, take = 0, inflight = 0;
+	uint64_t read = 0;
+	qt_rc rc = QT_OK;
+
+	if (!p) {
+		rc = qt_err_set(err, QT_ERR_NOMEM, "out of memory");
+		goto out;
+	}
+	memcpy(p->chk.index_key, st->chk.index_key, sizeof p->chk.index_key);
+	pthread_mutex_init(&p->mu, NULL);
+	pthread_cond_init(&p->filled, NULL);
+	pthread_cond_init(&p->checked, NULL);
+	/* without a thread this one checks every batch itself */
+	threaded = pthread_create(&tid, NULL, worker, p) == 0;
+	while (rc == QT_OK && (inflight > 0 || records->has)) {
+		batch *b;
+		while (records->has && inflight < SLOTS) {
+			b = &p->slots[fill];
+			if ((rc = fill_batch(st, records, b, read, err)) != QT_OK)
+				goto out;
+			read += b->n;
+			pthread_mutex_lock(&p->mu);
+			b->state = SLOT_FILLED;
+			pthread_cond_signal(&p->filled);
+			pthread_mutex_unlock(&p->mu);
+			fill = (fill + 1) % SLOTS;
+			inflight++;
+			if (b->read_rc != QT_OK)
+				break;
+		}
+		b = &p->slots[take];
+		pthread_mutex_lock(&p->mu);
+		while (b->state != SLOT_CHECKED) {
+			batch *mine = claim(p, false);
+			if (!mine) {
+				pthread_cond_wait(&p->checked, &p->mu);
+				continue;
+			}
+			pthread_mutex_unlock(&p->mu);
+			check_batch(&st->chk, mine);
+			pthread_mutex_lock(&p->mu);
+			mine->state = SLOT_CHECKED;
+		}
+		pthread_mutex_unlock(&p->mu);
+		for (size_t i = 0; rc == QT_OK && i < b->n_ok; i++) {
+			rc = check_tree(st, &b->h[i], err);
+			if (rc == QT_OK && progress && (st->count & 0xffff) == 0)
+				progress(st->count, total);
+		}
+		if (rc == QT_OK && b->n_ok < b->n) {
+			rc = b->rc;
+			*err = b->err;
+		}
+		if (rc == QT_OK && b->read_rc != QT_OK) {
+			rc = b->read_rc;
+			*err = b->read_err;
+		}
+		pthread_mutex_lock(&p->mu);
+		b->state = SLOT_FREE;
+		pthread_mutex_unlock(&p->mu);
+		take = (take + 1) % SLOTS;
+		inflight--;
+	}
+out:
+	if (p) {
+		if (threaded) {
+			pthread_mutex_lock(&p->mu);
+			p->quit = true;
+			pthread_cond_signal(&p->filled);
+			pthread_mutex_unlock(&p->mu);
+			pthread_join(tid, NULL);
+		}
+		/* the index fold is a sum, so the two threads' shares simply add */
+		st->chk.index_sum += p->chk.index_sum;
+		st->chk.index_rows += p->chk.index_rows;
+		pthread_cond_destroy(&p->checked);
+		pthread_cond_destroy(&p->filled);
+		pthread_mutex_destroy(&p->mu);
+		for (size_t k = 0; k < SLOTS; k++)
+			free(p->slots[k].buf);
+		free(p);
+	}
 	return rc;
 }
 
@@ -396,10 +646,11 @@ static qt_rc name_bad_index_row(vstate *st, qt_err *err)
 		if (strcmp(row.text1, QT_INDEX_KEY) == 0 && row.a < st->count &&
 		    st->s->ops->record_get(st->s, row.a, &leaf, NULL, err) == QT_OK &&
 		    qt_jcs_check(leaf.p, leaf.len, member, &lp, err) == QT_OK &&
-		    leaf_keys(st, row.a, &lp, &n, err) == QT_OK)
+		    leaf_keys(st->chk.keys, row.a, &lp, &n, err) == QT_OK)
 			for (i = 0; i < n && !found; i++)
-				found = st->keys[i].len == strlen(row.text2) &&
-				        memcmp(st->keys[i].key, row.text2, st->keys[i].len) == 0;
+				found = st->chk.keys[i].len == strlen(row.text2) &&
+				        memcmp(st->chk.keys[i].key, row.text2,
+				               st->chk.keys[i].len) == 0;
 		if (!found) {
 			rc = qt_err_set(err, QT_ERR_INVALID,
 			                row.a < st->count ? "index row (%.20s, '%.80s') of record "
@@ -418,12 +669,12 @@ static qt_rc name_bad_index_row(vstate *st, qt_err *err)
 		size_t n = 0;
 		if ((rc = st->s->ops->record_get(st->s, rec, &leaf, NULL, err)) != QT_OK ||
 		    (rc = qt_jcs_check(leaf.p, leaf.len, member, &lp, err)) != QT_OK ||
-		    (rc = leaf_keys(st, rec, &lp, &n, err)) != QT_OK)
+		    (rc = leaf_keys(st->chk.keys, rec, &lp, &n, err)) != QT_OK)
 			goto out;
 		for (size_t i = 0; i < n; i++) {
 			uint64_t got[1];
 			size_t found = 0;
-			if ((rc = st->s->ops->index_find(st->s, QT_INDEX_KEY, st->keys[i].key,
+			if ((rc = st->s->ops->index_find(st->s, QT_INDEX_KEY, st->chk.keys[i].key,
 			                                 rec == 0 ? UINT64_MAX : rec - 1, got, 1,
 			                                 &found, err)) != QT_OK)
 				goto out;
@@ -431,7 +682,7 @@ static qt_rc name_bad_index_row(vstate *st, qt_err *err)
 				rc = qt_err_set(
 				        err, QT_ERR_INVALID,
 				        "index row (key, '%.80s') of record %llu is missing",
-				        st->keys[i].key, (unsigned long long)rec);
+				        st->chk.keys[i].key, (unsigned long long)rec);
 				goto out;
 			}
 		}
@@ -453,13 +704,13 @@ static qt_rc check_index_table(vstate *st, qt_err *err)
 	if ((rc = open_stream(st, &idx, QT_SCAN_INDEX, 0, err)) != QT_OK)
 		goto out;
 	while (idx.has) {
-		index_fold(st->index_key, &sum, idx.row.text1, idx.row.text2, strlen(idx.row.text2),
-		           idx.row.a);
+		index_fold(st->chk.index_key, &sum, idx.row.text1, idx.row.text2,
+		           strlen(idx.row.text2), idx.row.a);
 		rows++;
 		if ((rc = advance(st, &idx, err)) != QT_OK)
 			goto out;
 	}
-	if (sum != st->index_sum || rows != st->index_rows)
+	if (sum != st->chk.index_sum || rows != st->chk.index_rows)
 		rc = name_bad_index_row(st, err);
 out:
 	st->s->ops->scan_close(idx.it);
@@ -501,19 +752,14 @@ qt_rc qt_ledger_verify(const char *db, const char *key,
 	if ((rc = st.s->ops->record_count(st.s, &total, err)) != QT_OK)
 		goto out;
 	qt_merkle_builder_init(&st.tree);
-	randombytes_buf(st.index_key, sizeof st.index_key);
+	randombytes_buf(st.chk.index_key, sizeof st.chk.index_key);
 	if ((rc = open_stream(&st, &st.cps, QT_SCAN_CHECKPOINTS, 0, err)) != QT_OK ||
 	    (rc = open_stream(&st, &records, QT_SCAN_RECORDS, 0, err)) != QT_OK)
 		goto out;
 	if ((rc = check_checkpoints(&st, err)) != QT_OK) /* the size-0 checkpoint */
 		goto out;
-	while (records.has) {
-		if ((rc = check_record(&st, &records.row, err)) != QT_OK ||
-		    (rc = advance(&st, &records, err)) != QT_OK)
-			goto out;
-		if (progress && (st.count & 0xffff) == 0)
-			progress(st.count, total);
-	}
+	if ((rc = check_records(&st, &records, progress, total, err)) != QT_OK)
+		goto out;
 	/* Anything left over is not explained by the records. */
 	if ((rc = check_index_table(&st, err)) != QT_OK)
 		goto out;
