@@ -140,6 +140,39 @@ with tempfile.TemporaryDirectory() as d:
     p = run([QTRACE, "init", "--db", os.path.join(d, "other.db"), "--origin", "tamper.example/log", "--catalog", "none"])
     expect_fail("wrong key", db, "no valid signature", key=p.stdout.strip())
 
+# A longer log, so verify's checks run in several batches on two threads: the first bad
+# record must still be the one named, whichever thread checked it.
+with tempfile.TemporaryDirectory() as d:
+    db = os.path.join(d, "long.db")
+    p = run([QTRACE, "init", "--db", db, "--origin", "tamper.example/log", "--catalog", "none"])
+    assert p.returncode == 0, p.stderr
+    p = run([WRITER, "write", db, os.path.join(d, "acks"), "3000", "500"])
+    assert p.returncode == 0, p.stderr
+    con = sqlite3.connect(db)
+    con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    con.close()
+    t = os.path.join(d, "t.db")
+    ro = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+    hashes = {i: ro.execute("SELECT hash FROM records WHERE idx = ?", (i,)).fetchone()[0]
+              for i in (1700, 2900)}
+    ro.close()
+    flip_in_table(db, t, hashes[2900], "records")
+    data = bytearray(open(t, "rb").read())
+    owners, psize = page_owners(t)
+    at = next(i for i in range(len(data)) if data.startswith(hashes[1700], i)
+              and owners.get(i // psize + 1) == "records")
+    data[at + 7] ^= 0x01
+    open(t, "wb").write(bytes(data))
+    expect_fail("two bad records, batches apart", t,
+                "record 1700: stored leaf hash does not match the record")
+    shutil.copy(db, t)
+    con = sqlite3.connect(t)
+    con.execute("DROP TRIGGER IF EXISTS records_rd")
+    con.execute("DELETE FROM records WHERE idx = 2222")
+    con.commit()
+    con.close()
+    expect_fail("a record taken out late in the log", t, "record 2222 is missing")
+
 if failures:
     print("\n".join("FAIL " + f for f in failures))
     sys.exit(1)
