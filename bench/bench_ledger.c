@@ -59,7 +59,8 @@ int main(int argc, char **argv)
 	qt_err err;
 	qt_buf leaf, sealed;
 	qt_verify_result vres;
-	double t0, t1, ledger_rate, raw_rate, proof_us, verify_rate, sha_rate;
+	double t0, t1, cpu0, ledger_rate, raw_rate, proof_us, verify_rate, verify_cpu_rate,
+	        sha_rate;
 	unsigned long total;
 
 	if (!rs || !mkdtemp(dir) || sodium_init() < 0)
@@ -123,9 +124,12 @@ int main(int argc, char **argv)
 
 	/* 3. offline verification of the whole database */
 	t0 = bench_now();
+	cpu0 = bench_cpu_now();
 	if (qt_ledger_verify(db, vkey, NULL, &vres, &err) != QT_OK)
 		die("verify", err.msg);
 	verify_rate = (double)vres.records / (bench_now() - t0);
+	/* the target is per core: verify runs on two threads, so its CPU time counts */
+	verify_cpu_rate = (double)vres.records / (bench_cpu_now() - cpu0);
 	/* the limit beside it: leaf hashes of the same size, one core */
 	{
 		qt_hash h;
@@ -150,6 +154,9 @@ int main(int argc, char **argv)
 	       verify_rate, sha_rate, verify_rate / sha_rate);
 	printf("%-52s %14.0f %14.0f %7.2fx\n", "verify, leaves per second (vs target)", verify_rate,
 	       1000000.0, verify_rate / 1000000.0);
+	printf("%-52s %14.0f %14.0f %7.2fx\n",
+	       "verify, leaves per CPU-second (per core, vs target)", verify_cpu_rate, 1000000.0,
+	       verify_cpu_rate / 1000000.0);
 	printf("(%lu records of %zu bytes, %llu checkpoints verified)\n", total, leaf.len,
 	       (unsigned long long)vres.checkpoints);
 	qt_buf_free(&leaf);

@@ -9,6 +9,8 @@
 
 /* Seconds on the monotonic clock. */
 double bench_now(void);
+/* CPU seconds this process has used, on all its threads. */
+double bench_cpu_now(void);
 
 /* Removes a directory the bench made with mkdtemp, and all in it; false if that failed. */
 bool bench_remove_dir(const char *dir);
