@@ -17,37 +17,14 @@ static void h_catalog(qt_req *req, qt_resp *resp)
 	qt_http_answer(resp, rc, 200, out, &err);
 }
 
-/* POST bodies of both writes: the core function, then 201 with a Location. */
-static void h_register(qt_req *req, qt_resp *resp,
-                       qt_rc (*fn)(qt_platform *, const qt_account *, const json_t *, json_t **,
-                                   qt_err *),
-                       const char *what, const char *path)
-{
-	json_t *body = qt_http_body_object(req, resp), *answer = NULL;
-	qt_err err = {{0}};
-	qt_rc rc;
-
-	if (!body)
-		return;
-	rc = fn(req->p, &req->who, body, &answer, &err);
-	if (rc == QT_OK) {
-		snprintf(resp->location, sizeof resp->location, "%s/%s", path,
-		         json_string_value(json_object_get(json_object_get(answer, what), "id")));
-		qt_http_json(resp, 201, answer);
-	} else {
-		qt_http_fail(resp, rc, &err);
-	}
-	json_decref(body);
-}
-
 static void h_products_register(qt_req *req, qt_resp *resp)
 {
-	h_register(req, resp, qt_products_register, "product", "/api/v1/products");
+	qt_http_write(req, resp, qt_products_register, "product", "/api/v1/products");
 }
 
 static void h_batches_register(qt_req *req, qt_resp *resp)
 {
-	h_register(req, resp, qt_batches_register, "batch", "/api/v1/batches");
+	qt_http_write(req, resp, qt_batches_register, "batch", "/api/v1/batches");
 }
 
 /* {"items":[...], "next"?: id to pass as ?after= for the following page} */

@@ -10,15 +10,7 @@
 
 static void h_codes_issue(qt_req *req, qt_resp *resp)
 {
-	json_t *body = qt_http_body_object(req, resp), *answer = NULL;
-	qt_err err = {{0}};
-	qt_rc rc;
-
-	if (!body)
-		return;
-	rc = qt_codes_issue(req->p, &req->who, body, &answer, &err);
-	qt_http_answer(resp, rc, 201, answer, &err);
-	json_decref(body);
+	qt_http_write(req, resp, qt_codes_issue, NULL, NULL);
 }
 
 static void h_codes_list(qt_req *req, qt_resp *resp)
@@ -43,15 +35,7 @@ static void h_codes_list(qt_req *req, qt_resp *resp)
 
 static void h_events(qt_req *req, qt_resp *resp)
 {
-	json_t *body = qt_http_body_object(req, resp), *answer = NULL;
-	qt_err err = {{0}};
-	qt_rc rc;
-
-	if (!body)
-		return;
-	rc = qt_events_submit(req->p, &req->who, body, &answer, &err);
-	qt_http_answer(resp, rc, 201, answer, &err);
-	json_decref(body);
+	qt_http_write(req, resp, qt_events_submit, NULL, NULL);
 }
 
 /* GET /api/v1/shipments?direction=in|out[&unit=USCC]: a unit's (or, for its regulator,

@@ -55,6 +55,12 @@ void qt_http_fail(qt_resp *resp, qt_rc rc, const qt_err *err);
 void qt_http_answer(qt_resp *resp, qt_rc rc, int status, json_t *answer, const qt_err *err);
 void qt_http_text(qt_resp *resp, int status, const char *type, const void *p, size_t n);
 
+/* A write of the caller's: the body as a JSON object to fn, whose answer goes out as 201
+ * (with Location path/<answer[made].id> when path is given), or its error. */
+typedef qt_rc (*qt_http_write_fn)(qt_platform *p, const qt_account *who, const json_t *body,
+                                  json_t **answer, qt_err *err);
+void qt_http_write(qt_req *req, qt_resp *resp, qt_http_write_fn fn, const char *made,
+                   const char *path);
 /* The body as a JSON object; on failure the 400 is already in resp. */
 json_t *qt_http_body_object(qt_req *req, qt_resp *resp);
 /* ?limit= (default def, at most QT_HTTP_PAGE_MAX) and ?after=; false: 400 in resp. */

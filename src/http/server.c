@@ -141,6 +141,24 @@ void qt_http_answer(qt_resp *resp, qt_rc rc, int status, json_t *answer, const q
 		qt_http_fail(resp, rc, err);
 }
 
+void qt_http_write(qt_req *req, qt_resp *resp, qt_http_write_fn fn, const char *made,
+                   const char *path)
+{
+	json_t *body = qt_http_body_object(req, resp), *answer = NULL;
+	const char *id;
+	qt_err err = {{0}};
+	qt_rc rc;
+
+	if (!body)
+		return;
+	rc = fn(req->p, &req->who, body, &answer, &err);
+	if (rc == QT_OK && path &&
+	    (id = json_string_value(json_object_get(json_object_get(answer, made), "id"))))
+		snprintf(resp->location, sizeof resp->location, "%s/%s", path, id);
+	qt_http_answer(resp, rc, 201, answer, &err);
+	json_decref(body);
+}
+
 json_t *qt_http_body_object(qt_req *req, qt_resp *resp)
 {
 	json_error_t je;
