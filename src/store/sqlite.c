@@ -827,8 +827,10 @@ qt_rc qt_store_sqlite_open(const char *path, const qt_store_opts *opts, qt_store
 	snprintf(pragmas, sizeof pragmas,
 	         "%sPRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA cache_size=-%zu;"
 	         "PRAGMA foreign_keys=OFF; PRAGMA temp_store=MEMORY;",
-	         /* records are appended in large groups: big pages mean fewer of them */
-	         opts->create ? "PRAGMA page_size=16384;" : "",
+	         /* small pages: many writers' groups touch scattered state pages, and each
+	          * dirty page goes whole into the WAL (16 KiB pages cost 64-client event
+	          * ingest a third, and bought appends nothing measurable) */
+	         opts->create ? "PRAGMA page_size=4096;" : "",
 	         opts->cache_kib ? opts->cache_kib : (size_t)65536);
 	/* A read-only pass (verify, mirroring) reads every page once: map the file instead
 	 * of copying each page through read(). */
