@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "codes/code.h"
 #include "codes/uscc.h"
@@ -574,11 +575,10 @@ static qt_rc apply_events(void *ctx, qt_store *s, uint64_t first, qt_err *err)
 
 #define QT_CLOCK_SLACK_S 600
 
-static long long now_s(void)
+/* The latest event time accepted now: a few minutes' grace for clocks that run fast. */
+static long long latest_time(void)
 {
-	char now[32];
-	qt_time_now(now);
-	return qt_time_epoch(now);
+	return (long long)time(NULL) + QT_CLOCK_SLACK_S;
 }
 
 static const char *const types[] = {"commission", "pack",    "unpack", "ship",
@@ -679,8 +679,7 @@ static qt_rc parse_event(const json_t *in, const qt_account *who, event *e, json
 		return qt_err_set(err, QT_ERR_INVALID, "unknown type '%.20s'", e->type);
 	if (time && !qt_time_valid(time))
 		return qt_err_set(err, QT_ERR_INVALID, "'time' must be RFC 3339 UTC");
-	/* a few minutes' grace for clocks that run fast, not a record of what has not happened */
-	if (time && qt_time_epoch(time) > (long long)now_s() + QT_CLOCK_SLACK_S)
+	if (time && qt_time_epoch(time) > latest_time())
 		return qt_err_set(err, QT_ERR_INVALID, "'time' %.40s is in the future", time);
 	if (!(who->roles & QT_ROLE_UNIT) && strcmp(e->type, "recall") != 0 &&
 	    strcmp(e->type, "destroy") != 0)
@@ -751,7 +750,8 @@ static qt_rc parse_event(const json_t *in, const qt_account *who, event *e, json
 		            QT_OK)
 			return rc;
 		if (ship && strcmp(e->buyer, who->id) == 0)
-			return qt_err_set(err, QT_ERR_INVALID, "a unit cannot ship to itself");
+			return qt_err_set(err, QT_ERR_INVALID,
+			                  "buyer_uscc: a unit cannot ship to itself");
 	}
 	if ((rc = qt_json_int(in, "shipment", 0, INT64_MAX, strcmp(e->type, "receive") == 0, -1,
 	                      &e->shipment, err)) != QT_OK ||

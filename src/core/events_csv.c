@@ -503,8 +503,6 @@ static const char *column_of(const sheet *sh, const char *msg)
 		msg += sizeof unknown - 1;
 	if (*msg == '\'')
 		msg++;
-	if (strncmp(msg, "a unit cannot ship to itself", 28) == 0)
-		msg = "buyer_uscc";
 	for (int f = 0; f < F_N; f++) {
 		size_t n = strlen(fields[f].name);
 		char next = msg[n];

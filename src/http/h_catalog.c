@@ -37,7 +37,7 @@ static json_t *page_json(json_t *items, const char *last, bool more)
 }
 
 /* A producer's own products; a regulator's: every product whose producer lies in its
- * jurisdiction (by the producer's registered division). */
+ * jurisdiction (by the division code in the producer's USCC). */
 static void h_products_list(qt_req *req, qt_resp *resp)
 {
 	json_t *docs = json_array(), *items = json_array(), *d;
@@ -57,17 +57,9 @@ static void h_products_list(qt_req *req, qt_resp *resp)
 	}
 	json_array_foreach(docs, i, d)
 	{
-		const char *producer = json_string_value(json_object_get(d, "producer"));
-		json_t *acct = NULL;
-		bool keep = !regulator;
 		last = json_string_value(json_object_get(d, "id"));
-		if (regulator && producer &&
-		    qt_doc_load(req->rd, "account", producer, &acct, &err) == QT_OK) {
-			const char *div = json_string_value(json_object_get(acct, "division"));
-			keep = div && qt_jurisdiction_covers(req->who.jurisdiction, div);
-		}
-		json_decref(acct);
-		if (keep)
+		/* the producer's division is in its USCC: no account to load per product */
+		if (!regulator || qt_regulates(&req->who, qt_json_text(d, "producer")))
 			json_array_append(items, d);
 	}
 	qt_http_json(resp, 200, page_json(items, last, found == limit));

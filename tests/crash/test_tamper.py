@@ -30,9 +30,11 @@ def page_owners(path):
     return owners, psize
 
 
-def flip_in_table(src, dst, needle, table, nth_byte=None):
-    """Copy src to dst and flip one byte of the occurrence of `needle` stored in `table`."""
-    shutil.copy(src, dst)
+def flip_in_table(src, dst, needle, table, nth_byte=None, first=False):
+    """Copy src to dst (unless they are one file) and flip one byte of the occurrence of
+    `needle` stored in `table`: the only one, or with first=True the first of several."""
+    if src != dst:
+        shutil.copy(src, dst)
     owners, psize = page_owners(dst)
     data = bytearray(open(dst, "rb").read())
     hits = []
@@ -44,11 +46,35 @@ def flip_in_table(src, dst, needle, table, nth_byte=None):
         if owners.get(i // psize + 1) == table:
             hits.append(i)
         start = i + 1
-    if len(hits) != 1:
+    if not hits or (len(hits) != 1 and not first):
         raise SystemExit(f"test setup: {len(hits)} copies of {needle[:40]!r} in {table}")
     at = hits[0] + (len(needle) // 2 if nth_byte is None else nth_byte)
     data[at] ^= 0x01
     open(dst, "wb").write(bytes(data))
+
+
+def altered(src, dst, *statements):
+    """Copy src to dst and change it with SQL, as an insider with the file could."""
+    shutil.copy(src, dst)
+    con = sqlite3.connect(dst)
+    for sql in statements:
+        con.execute(sql)
+    con.commit()
+    con.close()
+
+
+def make_log(d, name, records, group):
+    """A fresh log of `records` test records written in groups; its path and verifier key."""
+    db = os.path.join(d, name)
+    p = run([QTRACE, "init", "--db", db, "--origin", "tamper.example/log", "--catalog", "none"])
+    assert p.returncode == 0, p.stderr
+    vkey = p.stdout.strip()
+    p = run([WRITER, "write", db, os.path.join(d, name + ".acks"), str(records), str(group)])
+    assert p.returncode == 0, p.stderr
+    con = sqlite3.connect(db)
+    con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    con.close()
+    return db, vkey
 
 
 def expect_fail(name, db, fragment, key=None):
@@ -62,15 +88,7 @@ def expect_fail(name, db, fragment, key=None):
 
 WRITER, QTRACE = sys.argv[1], sys.argv[2]
 with tempfile.TemporaryDirectory() as d:
-    db = os.path.join(d, "ledger.db")
-    p = run([QTRACE, "init", "--db", db, "--origin", "tamper.example/log", "--catalog", "none"])
-    assert p.returncode == 0, p.stderr
-    vkey = p.stdout.strip()
-    p = run([WRITER, "write", db, os.path.join(d, "acks"), "300", "50"])
-    assert p.returncode == 0, p.stderr
-    con = sqlite3.connect(db)
-    con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    con.close()
+    db, vkey = make_log(d, "ledger.db", 300, 50)
     p = run([QTRACE, "verify", "--db", db, "--key", vkey])
     assert p.returncode == 0 and p.stdout.startswith("verified 300 records, tree size 300"), p
     print("ok  untouched:", p.stdout.strip())
@@ -103,28 +121,14 @@ with tempfile.TemporaryDirectory() as d:
     expect_fail("index row", t, "of record 42")
     # a sealed (non-public) value as stored beside its salt
     # (the same value is stored for every record; change the first copy in the records table)
-    owners, psize = page_owners(db)
-    data = bytearray(open(db, "rb").read())
-    first = next(i for i in range(len(data)) if data.startswith("张三".encode(), i)
-                 and owners.get(i // psize + 1) == "records")
-    data[first + 1] ^= 0x01
-    open(t, "wb").write(bytes(data))
+    flip_in_table(db, t, "张三".encode(), "records", 1, first=True)
     expect_fail("sealed value", t, "sealed field 'buyer'")
 
     # an index row added, and one taken away (the insider drops the insert-only trigger)
-    shutil.copy(db, t)
-    con = sqlite3.connect(t)
-    con.execute("INSERT INTO idx(name, key, rec) VALUES ('key', '01/06901234567892/21/FAKE', 7)")
-    con.commit()
-    con.close()
+    altered(db, t, "INSERT INTO idx(name, key, rec) VALUES ('key', '01/06901234567892/21/FAKE', 7)")
     expect_fail("extra index row", t,
                 "index row (key, '01/06901234567892/21/FAKE') of record 7 does not match")
-    shutil.copy(db, t)
-    con = sqlite3.connect(t)
-    con.execute("DROP TRIGGER idx_rd")
-    con.execute("DELETE FROM idx WHERE rec = 250")
-    con.commit()
-    con.close()
+    altered(db, t, "DROP TRIGGER idx_rd", "DELETE FROM idx WHERE rec = 250")
     expect_fail("missing index row", t, "of record 250 is missing")
 
     # an insider appends a record without the key: no checkpoint covers it
@@ -143,34 +147,17 @@ with tempfile.TemporaryDirectory() as d:
 # A longer log, so verify's checks run in several batches on two threads: the first bad
 # record must still be the one named, whichever thread checked it.
 with tempfile.TemporaryDirectory() as d:
-    db = os.path.join(d, "long.db")
-    p = run([QTRACE, "init", "--db", db, "--origin", "tamper.example/log", "--catalog", "none"])
-    assert p.returncode == 0, p.stderr
-    p = run([WRITER, "write", db, os.path.join(d, "acks"), "3000", "500"])
-    assert p.returncode == 0, p.stderr
-    con = sqlite3.connect(db)
-    con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    con.close()
+    db, _ = make_log(d, "long.db", 3000, 500)
     t = os.path.join(d, "t.db")
     ro = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
     hashes = {i: ro.execute("SELECT hash FROM records WHERE idx = ?", (i,)).fetchone()[0]
               for i in (1700, 2900)}
     ro.close()
     flip_in_table(db, t, hashes[2900], "records")
-    data = bytearray(open(t, "rb").read())
-    owners, psize = page_owners(t)
-    at = next(i for i in range(len(data)) if data.startswith(hashes[1700], i)
-              and owners.get(i // psize + 1) == "records")
-    data[at + 7] ^= 0x01
-    open(t, "wb").write(bytes(data))
+    flip_in_table(t, t, hashes[1700], "records", 7)
     expect_fail("two bad records, batches apart", t,
                 "record 1700: stored leaf hash does not match the record")
-    shutil.copy(db, t)
-    con = sqlite3.connect(t)
-    con.execute("DROP TRIGGER IF EXISTS records_rd")
-    con.execute("DELETE FROM records WHERE idx = 2222")
-    con.commit()
-    con.close()
+    altered(db, t, "DROP TRIGGER records_rd", "DELETE FROM records WHERE idx = 2222")
     expect_fail("a record taken out late in the log", t, "record 2222 is missing")
 
 if failures:
