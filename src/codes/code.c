@@ -3,6 +3,7 @@
  * scheme's parser, so every form of one code ends in the same canonical key. */
 #include "codes/code.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #define GS 0x1d
@@ -167,5 +168,31 @@ qt_rc qt_code_parse(const char *text, size_t len, const qt_code_opts *opts, qt_c
 		        "a digital identity code or a CCC certificate number");
 	}
 out:
+	return rc;
+}
+
+/* A canonical key as the platform hands it out ("01/…/21/…", "t/…") is also accepted: it
+ * reads as the path of a GS1 Digital Link or digital identity URL on any host. */
+qt_rc qt_code_canon(const char *text, size_t n, char out[QT_CODE_CANON_MAX], qt_code_kind *kind,
+                    qt_err *err)
+{
+	static const char host[] = "https://canonical.invalid/";
+	char url[QT_CODE_INPUT_MAX + sizeof host];
+	qt_code c;
+	qt_rc rc = qt_code_parse(text, n, NULL, &c, err);
+
+	if (rc != QT_OK && n <= QT_CODE_INPUT_MAX && n > 0 &&
+	    ((text[0] >= '0' && text[0] <= '9') || strncmp(text, "t/", 2) == 0)) {
+		qt_err e2;
+		snprintf(url, sizeof url, "%s%.*s", host, (int)n, text);
+		if (qt_code_parse(url, strlen(url), NULL, &c, &e2) == QT_OK &&
+		    c.canonical_len == n && memcmp(c.canonical, text, n) == 0)
+			rc = QT_OK;
+	}
+	if (rc == QT_OK) {
+		snprintf(out, QT_CODE_CANON_MAX, "%s", c.canonical);
+		if (kind)
+			*kind = c.kind;
+	}
 	return rc;
 }

@@ -87,6 +87,11 @@ typedef struct qt_code_opts {
 qt_rc qt_code_parse(const char *text, size_t len, const qt_code_opts *opts, qt_code *code,
                     qt_err *err) __attribute__((warn_unused_result));
 
+/* Any scanned form, or a canonical key as the platform hands them out, → the canonical key
+ * (out) and what it identifies (kind, may be NULL). */
+qt_rc qt_code_canon(const char *text, size_t n, char out[QT_CODE_CANON_MAX], qt_code_kind *kind,
+                    qt_err *err) __attribute__((warn_unused_result));
+
 const char *qt_code_scheme_name(qt_scheme scheme); /* "gs1", "ecode", "dic", "ccc" */
 const char *qt_code_kind_name(qt_code_kind kind);
 

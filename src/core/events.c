@@ -620,32 +620,6 @@ static qt_rc flow_field(const json_t *obj, const char *name, const char *prefix,
 	return rc;
 }
 
-/* Any scanned form, or a canonical key as the platform hands them out ("01/…/21/…", "t/…"),
- * which reads as the path of a GS1 Digital Link or digital identity URL. */
-static qt_rc canon(const char *text, size_t n, char out[QT_CODE_CANON_MAX], qt_code_kind *kind,
-                   qt_err *err)
-{
-	static const char host[] = "https://canonical.invalid/";
-	char url[QT_CODE_INPUT_MAX + sizeof host];
-	qt_code c;
-	qt_rc rc = qt_code_parse(text, n, NULL, &c, err);
-
-	if (rc != QT_OK && n <= QT_CODE_INPUT_MAX && n > 0 &&
-	    ((text[0] >= '0' && text[0] <= '9') || strncmp(text, "t/", 2) == 0)) {
-		qt_err e2;
-		snprintf(url, sizeof url, "%s%.*s", host, (int)n, text);
-		if (qt_code_parse(url, strlen(url), NULL, &c, &e2) == QT_OK &&
-		    c.canonical_len == n && memcmp(c.canonical, text, n) == 0)
-			rc = QT_OK;
-	}
-	if (rc == QT_OK) {
-		snprintf(out, QT_CODE_CANON_MAX, "%s", c.canonical);
-		if (kind)
-			*kind = c.kind;
-	}
-	return rc;
-}
-
 /* Check one event's shape and make its record (body, private fields, keys). */
 static qt_rc parse_event(const json_t *in, const qt_account *who, event *e, json_t **pub,
                          json_t **priv, const char ***keys, size_t *n_keys, qt_err *err)
@@ -697,7 +671,7 @@ static qt_rc parse_event(const json_t *in, const qt_account *who, event *e, json
 		char key[QT_CODE_CANON_MAX];
 		if (!json_is_string(c))
 			return qt_err_set(err, QT_ERR_INVALID, "codes[%zu] must be a string", k);
-		if (canon(json_string_value(c), json_string_length(c), key, NULL, err) != QT_OK) {
+		if (qt_code_canon(json_string_value(c), json_string_length(c), key, NULL, err) != QT_OK) {
 			char why[QT_ERR_MSG_MAX];
 			snprintf(why, sizeof why, "%s", err->msg);
 			return qt_err_set(err, QT_ERR_INVALID, "codes[%zu]: %.150s", k, why);
@@ -713,7 +687,7 @@ static qt_rc parse_event(const json_t *in, const qt_account *who, event *e, json
 	if ((strcmp(e->type, "pack") == 0 || strcmp(e->type, "unpack") == 0) != !!parent)
 		return qt_err_set(err, QT_ERR_INVALID, "'parent' belongs to pack and unpack only");
 	if (parent) {
-		if (canon(parent, strlen(parent), e->parent, &e->parent_kind, err) != QT_OK)
+		if (qt_code_canon(parent, strlen(parent), e->parent, &e->parent_kind, err) != QT_OK)
 			return qt_err_set(err, QT_ERR_INVALID, "'parent' is not a valid code");
 		(*keys)[(*n_keys)++] = e->parent;
 		json_object_set_new(*pub, "parent", json_string(e->parent));

@@ -1,0 +1,39 @@
+/* scan.h — reading a code back, for whoever scans it: its history from the ledger, the public
+ * view a consumer gets, the check (查验) a seller runs on incoming goods, and the trace a
+ * regulator or a unit on the code's path follows. Nothing here changes a code's state. */
+#ifndef QT_SCAN_H
+#define QT_SCAN_H
+
+#include <jansson.h>
+
+#include "codes/code.h"
+#include "core/platform.h"
+
+#define QT_HISTORY_MAX 2000 /* records one code's history reads */
+
+/* The records of a canonical code, oldest first: its own, and its cartons' while it was
+ * packed in them. Each item is {index, leaf (the record as stored), via? (the carton whose
+ * record it is), corrected_by? (the record that voided it)}. At most max (0: QT_HISTORY_MAX);
+ * *truncated says whether there were more. */
+qt_rc qt_history(qt_store *s, const char *code, size_t max, json_t **out, bool *truncated,
+                 qt_err *err) __attribute__((warn_unused_result));
+
+/* ---- the public view (public.c) ---- */
+
+/* What anyone may see of a scanned code (any form), without an account: the product, its
+ * producer and batch, the code's status, its history with public fields only, how often it
+ * was queried, and the warnings that apply. count: this lookup counts as a query. A valid
+ * code nobody issued answers the product when its GTIN is known (warning never_issued);
+ * QT_ERR_NOTFOUND when nothing is known; QT_ERR_INVALID when it is not a code. */
+qt_rc qt_public_view(qt_platform *p, const char *scanned, size_t n, bool count, json_t **answer,
+                     qt_err *err) __attribute__((warn_unused_result));
+
+/* The warnings for a code: appends {kind, message} objects to out. code_doc is its state
+ * (NULL: never issued), product and producer its product's and producer's documents (either
+ * may be NULL). Kinds: never_issued, recalled, destroyed, licence_revoked,
+ * licence_suspended, ccc_revoked, ccc_suspended, serious_violation, warranty_expired. */
+qt_rc qt_code_warnings(qt_store *s, const json_t *code_doc, const json_t *product,
+                       const json_t *producer, json_t *out, qt_err *err)
+        __attribute__((warn_unused_result));
+
+#endif
