@@ -310,7 +310,9 @@ static void answer(qt_resp *resp, want w, const char *term, const char *base, co
 	if (!make_links(base, code, view, l) ||
 	    !fmt(hdr, sizeof hdr, "<%s>; rel=\"linkset\"; type=\"application/linkset+json\"",
 	         l->linkset) ||
-	    !qt_http_add_header(resp, "Link", hdr)) {
+	    !qt_http_add_header(resp, "Link", hdr) ||
+	    /* public data, no credentials: any web app may read a linkset or a view */
+	    !qt_http_add_header(resp, "Access-Control-Allow-Origin", "*")) {
 		qt_http_error(resp, 500, "internal", "a link to this code is too long");
 		goto out;
 	}
