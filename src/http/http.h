@@ -100,6 +100,7 @@ typedef struct qt_route {
 /* Route tables of the resource files (each ends with a NULL method). */
 extern const qt_route qt_routes_catalog[];  /* h_catalog.c: catalogue, products, batches */
 extern const qt_route qt_routes_codes[];    /* h_codes.c: code issue, events, ledger upload */
+extern const qt_route qt_routes_scan[];     /* h_scan.c: the public view, producers' standing */
 extern const qt_route qt_routes_resolver[]; /* h_resolver.c: GS1 Digital Link, /t/, /E= */
 
 /* Whether url can be `serve --public-url`: http(s)://host[:port], no path. */
