@@ -20,7 +20,7 @@ typedef struct qt_req {
 	void *conn; /* the server's connection; for qt_http_query/header only */
 	const char *method;
 	const char *path;
-	char params[QT_HTTP_PARAMS_MAX][QT_HTTP_PARAM_MAX]; /* {x} segments, percent-decoded */
+	char params[QT_HTTP_PARAMS_MAX][QT_HTTP_PARAM_MAX]; /* {x} segments (decoded by MHD) */
 	size_t n_params;
 	const char *body;
 	size_t body_len;
@@ -92,6 +92,7 @@ typedef struct qt_route {
 /* Route tables of the resource files (each ends with a NULL method). */
 extern const qt_route qt_routes_catalog[]; /* h_catalog.c: catalogue, products, batches */
 extern const qt_route qt_routes_codes[];   /* h_codes.c: code issue, events, ledger upload */
+extern const qt_route qt_routes_trace[];   /* h_trace.c: tracing codes and batches */
 
 /* Match method and path; fills req->params. NULL with *path_known = whether some other
  * method matches (405 rather than 404). */

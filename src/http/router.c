@@ -22,34 +22,21 @@ static const qt_route core_routes[] = {
 };
 
 /* Each resource file keeps its own table (ended by a NULL method), listed here. */
-static const qt_route *const tables[] = {core_routes, qt_routes_catalog, qt_routes_codes};
+static const qt_route *const tables[] = {core_routes, qt_routes_catalog, qt_routes_codes,
+                                         qt_routes_trace};
 
-static int hexv(char c)
+/* A path segment into out; false when it does not fit. libmicrohttpd hands the path over
+ * already percent-decoded: decoding it again would turn a code's own escapes (a serial
+ * "A%2FB" in a canonical key, sent as "A%252FB") into something else. */
+static bool copy(const char *s, size_t n, char *out, size_t max)
 {
-	return c >= '0' && c <= '9'   ? c - '0'
-	       : c >= 'a' && c <= 'f' ? c - 'a' + 10
-	       : c >= 'A' && c <= 'F' ? c - 'A' + 10
-	                              : -1;
-}
+	bool ok = n < max;
 
-/* Percent-decode s[0..n) into out; false on a bad escape, a NUL or no room. */
-static bool decode(const char *s, size_t n, char *out, size_t max)
-{
-	size_t o = 0;
-	for (size_t i = 0; i < n; i++) {
-		char c = s[i];
-		if (c == '%') {
-			if (i + 2 >= n || hexv(s[i + 1]) < 0 || hexv(s[i + 2]) < 0)
-				return false;
-			c = (char)(hexv(s[i + 1]) * 16 + hexv(s[i + 2]));
-			i += 2;
-		}
-		if (c == '\0' || o + 1 >= max)
-			return false;
-		out[o++] = c;
+	if (ok) {
+		memcpy(out, s, n);
+		out[n] = '\0';
 	}
-	out[o] = '\0';
-	return true;
+	return ok;
 }
 
 static bool match(const char *pattern, const char *path, qt_req *req)
@@ -60,7 +47,7 @@ static bool match(const char *pattern, const char *path, qt_req *req)
 	while (*p && *s) {
 		if (strncmp(p, "{*}", 3) == 0) {
 			if (n == QT_HTTP_PARAMS_MAX || !*s ||
-			    !decode(s, strlen(s), req->params[n++], QT_HTTP_PARAM_MAX))
+			    !copy(s, strlen(s), req->params[n++], QT_HTTP_PARAM_MAX))
 				return false;
 			req->n_params = n;
 			return true;
@@ -69,7 +56,7 @@ static bool match(const char *pattern, const char *path, qt_req *req)
 			const char *end = strchr(s, '/');
 			size_t len = end ? (size_t)(end - s) : strlen(s);
 			if (len == 0 || n == QT_HTTP_PARAMS_MAX ||
-			    !decode(s, len, req->params[n++], QT_HTTP_PARAM_MAX))
+			    !copy(s, len, req->params[n++], QT_HTTP_PARAM_MAX))
 				return false;
 			p += 2;
 			s += len;

@@ -82,6 +82,7 @@ enum {
 	ST_LINK_PUT,
 	ST_LINK_DEL,
 	ST_LINK_LIST,
+	ST_LINK_DOC_COUNT,
 	ST_MAX
 };
 
@@ -119,6 +120,10 @@ static const char *const sql[ST_MAX] = {
         [ST_LINK_DEL] = "DELETE FROM links WHERE kind = ?1 AND src = ?2 AND dst = ?3",
         [ST_LINK_LIST] = "SELECT dst FROM links WHERE kind = ?1 AND src = ?2 AND dst > ?3 "
                          "ORDER BY dst LIMIT ?4",
+        /* CROSS JOIN keeps the links first: one primary-key probe per linked document */
+        [ST_LINK_DOC_COUNT] = "SELECT d.owner, qt_member(d.body, ?4), count(*) FROM links l "
+                              "CROSS JOIN docs d ON d.kind = ?3 AND d.id = l.dst "
+                              "WHERE l.kind = ?1 AND l.src = ?2 GROUP BY 1, 2 ORDER BY 1, 2",
 };
 
 static const char *const scan_sql[] = {
@@ -642,6 +647,125 @@ static qt_rc sq_link_list(qt_store *base, const char *kind, const char *src, con
 	                 found, err);
 }
 
+static qt_rc sq_link_doc_count(qt_store *base, const char *link_kind, const char *src,
+                               const char *doc_kind, const char *field, size_t max_groups,
+                               qt_store_group_fn fn, void *ctx, qt_err *err)
+{
+	sq_store *s = (sq_store *)base;
+	sqlite3_stmt *st = s->st[ST_LINK_DOC_COUNT];
+	size_t groups = 0;
+	qt_rc rc = QT_OK;
+	int r = SQLITE_DONE;
+
+	sqlite3_bind_text(st, 1, link_kind, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, src, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, doc_kind, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, field, -1, SQLITE_STATIC);
+	while (rc == QT_OK && (r = sqlite3_step(st)) == SQLITE_ROW) {
+		if (++groups > max_groups)
+			rc = qt_err_set(err, QT_ERR_TOOBIG, "more than %zu groups", max_groups);
+		else
+			rc = fn(ctx, (const char *)sqlite3_column_text(st, 0),
+			        (const char *)sqlite3_column_text(st, 1),
+			        (uint64_t)sqlite3_column_int64(st, 2));
+	}
+	if (rc == QT_OK && r != SQLITE_DONE)
+		rc = db_error(s, err, "link_doc_count");
+	sqlite3_reset(st);
+	return rc;
+}
+
+/* End of the JSON string whose text starts at s[i] (after its opening quote): the index of
+ * its closing quote, or n. */
+static size_t json_string_end(const char *s, size_t n, size_t i)
+{
+	while (i < n && s[i] != '"')
+		i += s[i] == '\\' ? 2 : 1;
+	return i < n ? i : n;
+}
+
+/* End of the JSON value that starts at s[i]: the index just after it. */
+static size_t json_value_end(const char *s, size_t n, size_t i)
+{
+	int depth = 0;
+
+	while (i < n) {
+		char c = s[i];
+		if (c == '"') {
+			i = json_string_end(s, n, i + 1) + 1;
+			continue;
+		}
+		if (c == '{' || c == '[')
+			depth++;
+		else if ((c == '}' || c == ']') && depth == 0)
+			break; /* the end of the object this value is in */
+		else if (c == '}' || c == ']')
+			depth--;
+		else if (c == ',' && depth == 0)
+			break;
+		i++;
+	}
+	return i < n ? i : n;
+}
+
+static size_t json_space(const char *s, size_t n, size_t i)
+{
+	while (i < n && (s[i] == ' ' || s[i] == '\t' || s[i] == '\n' || s[i] == '\r'))
+		i++;
+	return i;
+}
+
+/* The string value of the top-level member name of the JSON object s[0..n), quotes off,
+ * escapes kept; false when there is no such member or it is not a string. It skims rather
+ * than parses (documents are JSON the platform wrote): a full parse of each of a batch's
+ * 100,000 documents (json_extract) costs more than reading them. */
+static bool json_member(const char *s, size_t n, const char *name, const char **v, size_t *vn)
+{
+	size_t i = json_space(s, n, 0), nl = strlen(name), k0, k1;
+	bool found = false;
+
+	if (i >= n || s[i++] != '{')
+		return false;
+	for (;;) {
+		i = json_space(s, n, i);
+		if (i >= n || s[i] != '"')
+			break;
+		k0 = i + 1;
+		k1 = json_string_end(s, n, k0);
+		i = json_space(s, n, k1 + 1);
+		if (k1 >= n || i >= n || s[i] != ':')
+			break;
+		i = json_space(s, n, i + 1);
+		if (k1 - k0 == nl && memcmp(s + k0, name, nl) == 0) {
+			size_t e = i < n && s[i] == '"' ? json_string_end(s, n, i + 1) : n;
+			if ((found = e < n)) {
+				*v = s + i + 1;
+				*vn = e - i - 1;
+			}
+			break;
+		}
+		i = json_space(s, n, json_value_end(s, n, i));
+		if (i >= n || s[i++] != ',')
+			break;
+	}
+	return found;
+}
+
+/* SQL qt_member(body, name): json_member as a function of the connection. */
+static void sql_member(sqlite3_context *cx, int argc, sqlite3_value **argv)
+{
+	const char *body = sqlite3_value_blob(argv[0]),
+	           *name = (const char *)sqlite3_value_text(argv[1]);
+	const char *v = "";
+	size_t vn = 0;
+
+	(void)argc;
+	if (!body || !name ||
+	    !json_member(body, (size_t)sqlite3_value_bytes(argv[0]), name, &v, &vn))
+		vn = 0;
+	sqlite3_result_text(cx, vn ? v : "", (int)vn, SQLITE_TRANSIENT);
+}
+
 static qt_rc sq_scan(qt_store *base, qt_store_scan_kind kind, uint64_t from, qt_store_iter **out,
                      qt_err *err)
 {
@@ -740,6 +864,7 @@ static const qt_store_ops sqlite_ops = {
         .link_put = sq_link_put,
         .link_del = sq_link_del,
         .link_list = sq_link_list,
+        .link_doc_count = sq_link_doc_count,
         .scan = sq_scan,
         .next = sq_next,
         .scan_close = sq_scan_close,
@@ -845,6 +970,12 @@ qt_rc qt_store_sqlite_open(const char *path, const qt_store_opts *opts, qt_store
 			sqlite3_wal_hook(s->db, wal_hook, s);
 		else
 			checkpointer_start(s, path);
+	}
+	if (sqlite3_create_function_v2(s->db, "qt_member", 2,
+	                               SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS, NULL,
+	                               sql_member, NULL, NULL, NULL) != SQLITE_OK) {
+		rc = db_error(s, err, "qt_member");
+		goto fail;
 	}
 	for (int i = 0; i < ST_MAX; i++)
 		if (sqlite3_prepare_v3(s->db, sql[i], -1, SQLITE_PREPARE_PERSISTENT, &s->st[i],
