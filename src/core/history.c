@@ -88,15 +88,15 @@ static int parent_move(const json_t *l, const char *code, uint64_t fix, const ch
 }
 
 /* code's records with index in (from, until) (until 0: no end). At depth 0, all of the
- * code's own story; in a carton's window (depth > 0) only the records that move the carton
- * itself, not those that pack other goods into it. Packing starts an interval in which the
- * parent's moves are followed too; in a window, the records before it say what the carton
+ * code's own story from its first record; in a carton's window (depth > 0) only the records that
+ * move the carton itself, not those that pack other goods into it. Packing starts an interval in
+ * which the parent's moves are followed too; in a window, the records before it say what the carton
  * was already packed in when the window opened (a carton put on a pallet before the item
  * went into the carton still travels with the pallet). */
 static qt_rc walk_code(walk *w, const char *code, uint64_t from, uint64_t until, int depth,
                        const char *via, qt_err *err)
 {
-	uint64_t recs[PAGE], after = depth > 0 ? 0 : from, packed_at = 0;
+	uint64_t recs[PAGE], after = UINT64_MAX, packed_at = 0; /* from the first record */
 	size_t found = PAGE;
 	qt_buf leaf;
 	qt_rc rc = QT_OK;
@@ -119,7 +119,7 @@ static qt_rc walk_code(walk *w, const char *code, uint64_t from, uint64_t until,
 			if ((rc = load_record(w->s, recs[i], &leaf, &l, &fix, err)) != QT_OK)
 				break;
 			move = parent_move(l, code, fix, &p);
-			if (recs[i] <= from) {
+			if (depth > 0 && recs[i] <= from) {
 				/* before the window: only where the carton already was */
 				if (move)
 					snprintf(parent, sizeof parent, "%s", move > 0 ? p : "");

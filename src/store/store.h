@@ -90,7 +90,8 @@ typedef struct qt_store_ops {
 	                   qt_err *err);
 	qt_rc (*index_put)(qt_store *s, const char *name, const char *key, uint64_t record,
 	                   qt_err *err);
-	/* Records under (name, key) with index > after, ascending, at most max of them. */
+	/* Records under (name, key) with index > after (UINT64_MAX: from the first), ascending,
+	 * at most max of them. */
 	qt_rc (*index_find)(qt_store *s, const char *name, const char *key, uint64_t after,
 	                    uint64_t *records, size_t max, size_t *found, qt_err *err);
 	qt_rc (*checkpoint_put)(qt_store *s, uint64_t size, const char *note, size_t n,
