@@ -121,9 +121,8 @@ static const char *const sql[ST_MAX] = {
         [ST_LINK_LIST] = "SELECT dst FROM links WHERE kind = ?1 AND src = ?2 AND dst > ?3 "
                          "ORDER BY dst LIMIT ?4",
         /* CROSS JOIN keeps the links first: one primary-key probe per linked document */
-        [ST_LINK_DOC_COUNT] = "SELECT d.owner, qt_member(d.body, ?4), count(*) FROM links l "
-                              "CROSS JOIN docs d ON d.kind = ?3 AND d.id = l.dst "
-                              "WHERE l.kind = ?1 AND l.src = ?2 GROUP BY 1, 2 ORDER BY 1, 2",
+        [ST_LINK_DOC_COUNT] = "SELECT d.owner, d.body FROM links l CROSS JOIN docs d "
+                              "ON d.kind = ?3 AND d.id = l.dst WHERE l.kind = ?1 AND l.src = ?2",
 };
 
 static const char *const scan_sql[] = {
@@ -647,41 +646,22 @@ static qt_rc sq_link_list(qt_store *base, const char *kind, const char *src, con
 	                 found, err);
 }
 
-static qt_rc sq_link_doc_count(qt_store *base, const char *link_kind, const char *src,
-                               const char *doc_kind, const char *field, size_t max_groups,
-                               qt_store_group_fn fn, void *ctx, qt_err *err)
-{
-	sq_store *s = (sq_store *)base;
-	sqlite3_stmt *st = s->st[ST_LINK_DOC_COUNT];
-	size_t groups = 0;
-	qt_rc rc = QT_OK;
-	int r = SQLITE_DONE;
-
-	sqlite3_bind_text(st, 1, link_kind, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, src, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, doc_kind, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 4, field, -1, SQLITE_STATIC);
-	while (rc == QT_OK && (r = sqlite3_step(st)) == SQLITE_ROW) {
-		if (++groups > max_groups)
-			rc = qt_err_set(err, QT_ERR_TOOBIG, "more than %zu groups", max_groups);
-		else
-			rc = fn(ctx, (const char *)sqlite3_column_text(st, 0),
-			        (const char *)sqlite3_column_text(st, 1),
-			        (uint64_t)sqlite3_column_int64(st, 2));
-	}
-	if (rc == QT_OK && r != SQLITE_DONE)
-		rc = db_error(s, err, "link_doc_count");
-	sqlite3_reset(st);
-	return rc;
-}
-
 /* End of the JSON string whose text starts at s[i] (after its opening quote): the index of
- * its closing quote, or n. */
+ * its closing quote, or n. A quote ends it unless an odd run of backslashes escapes it. */
 static size_t json_string_end(const char *s, size_t n, size_t i)
 {
-	while (i < n && s[i] != '"')
-		i += s[i] == '\\' ? 2 : 1;
-	return i < n ? i : n;
+	size_t end = n;
+
+	while (end == n && i < n) {
+		const char *q = memchr(s + i, '"', n - i);
+		size_t k = q ? (size_t)(q - s) : n, bs = 0;
+		while (q && k - bs > i && s[k - bs - 1] == '\\')
+			bs++;
+		if (q && bs % 2 == 0)
+			end = k;
+		i = k + 1;
+	}
+	return end;
 }
 
 /* End of the JSON value that starts at s[i]: the index just after it. */
@@ -751,19 +731,142 @@ static bool json_member(const char *s, size_t n, const char *name, const char **
 	return found;
 }
 
-/* SQL qt_member(body, name): json_member as a function of the connection. */
-static void sql_member(sqlite3_context *cx, int argc, sqlite3_value **argv)
-{
-	const char *body = sqlite3_value_blob(argv[0]),
-	           *name = (const char *)sqlite3_value_text(argv[1]);
-	const char *v = "";
-	size_t vn = 0;
+/* ---- link_doc_count: counting in a hash table of groups, not in SQL (a GROUP BY sorts
+ * every row: as long again as reading them, for a batch of 100,000) ---- */
 
-	(void)argc;
-	if (!body || !name ||
-	    !json_member(body, (size_t)sqlite3_value_bytes(argv[0]), name, &v, &vn))
-		vn = 0;
-	sqlite3_result_text(cx, vn ? v : "", (int)vn, SQLITE_TRANSIENT);
+typedef struct group {
+	char *key; /* owner, NUL, value, NUL; NULL: an empty slot */
+	size_t owner_len, value_len;
+	uint64_t count;
+} group;
+
+typedef struct groups {
+	group *slot; /* open addressing; cap a power of two, at most half full */
+	size_t cap, used;
+} groups;
+
+static uint64_t group_hash(const char *owner, size_t on, const char *value, size_t vn)
+{
+	uint64_t h = 14695981039346656037u; /* FNV-1a */
+	for (size_t i = 0; i < on; i++)
+		h = (h ^ (uint8_t)owner[i]) * 1099511628211u;
+	h = (h ^ 0xff) * 1099511628211u;
+	for (size_t i = 0; i < vn; i++)
+		h = (h ^ (uint8_t)value[i]) * 1099511628211u;
+	return h;
+}
+
+/* The slot of (owner, value) in slot[0..cap): its group's or the empty one it would take. */
+static group *group_slot(group *slot, size_t cap, const char *owner, size_t on, const char *value,
+                         size_t vn)
+{
+	size_t i = (size_t)group_hash(owner, on, value, vn) & (cap - 1);
+
+	while (slot[i].key && !(slot[i].owner_len == on && slot[i].value_len == vn &&
+	                        memcmp(slot[i].key, owner, on) == 0 &&
+	                        memcmp(slot[i].key + on + 1, value, vn) == 0))
+		i = (i + 1) & (cap - 1);
+	return &slot[i];
+}
+
+static qt_rc groups_grow(groups *g)
+{
+	size_t cap = g->cap ? g->cap * 2 : 64;
+	group *slot = calloc(cap, sizeof *slot);
+
+	if (!slot)
+		return QT_ERR_NOMEM;
+	for (size_t i = 0; i < g->cap; i++)
+		if (g->slot[i].key)
+			*group_slot(slot, cap, g->slot[i].key, g->slot[i].owner_len,
+			            g->slot[i].key + g->slot[i].owner_len + 1,
+			            g->slot[i].value_len) = g->slot[i];
+	free(g->slot);
+	g->slot = slot;
+	g->cap = cap;
+	return QT_OK;
+}
+
+/* One more of (owner, value); QT_ERR_TOOBIG when it would be group max + 1. */
+static qt_rc groups_count(groups *g, size_t max, const char *owner, size_t on, const char *value,
+                          size_t vn)
+{
+	group *e;
+	qt_rc rc = (g->used + 1) * 2 > g->cap ? groups_grow(g) : QT_OK;
+
+	if (rc != QT_OK)
+		return rc;
+	e = group_slot(g->slot, g->cap, owner, on, value, vn);
+	if (!e->key && g->used == max)
+		return QT_ERR_TOOBIG;
+	if (!e->key) {
+		if (!(e->key = malloc(on + vn + 2)))
+			return QT_ERR_NOMEM;
+		memcpy(e->key, owner, on);
+		e->key[on] = '\0';
+		memcpy(e->key + on + 1, value, vn);
+		e->key[on + 1 + vn] = '\0';
+		e->owner_len = on;
+		e->value_len = vn;
+		g->used++;
+	}
+	e->count++;
+	return QT_OK;
+}
+
+/* By owner, then value, in byte order (SQLite's BINARY collation). */
+static int by_owner_value(const void *a, const void *b)
+{
+	const group *x = a, *y = b;
+	int c = strcmp(x->key, y->key);
+	return c ? c : strcmp(x->key + x->owner_len + 1, y->key + y->owner_len + 1);
+}
+
+static qt_rc sq_link_doc_count(qt_store *base, const char *link_kind, const char *src,
+                               const char *doc_kind, const char *field, size_t max_groups,
+                               qt_store_group_fn fn, void *ctx, qt_err *err)
+{
+	sq_store *s = (sq_store *)base;
+	sqlite3_stmt *st = s->st[ST_LINK_DOC_COUNT];
+	groups g = {0};
+	size_t n = 0;
+	qt_rc rc = QT_OK;
+	int r = SQLITE_DONE;
+
+	sqlite3_bind_text(st, 1, link_kind, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, src, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, doc_kind, -1, SQLITE_STATIC);
+	while (rc == QT_OK && (r = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *owner = (const char *)sqlite3_column_text(st, 0), *v = "";
+		const char *body = sqlite3_column_blob(st, 1);
+		size_t vn = 0;
+		if (!body ||
+		    !json_member(body, (size_t)sqlite3_column_bytes(st, 1), field, &v, &vn))
+			vn = 0;
+		rc = groups_count(&g, max_groups, owner ? owner : "",
+		                  (size_t)sqlite3_column_bytes(st, 0), v, vn);
+	}
+	if (rc == QT_OK && r != SQLITE_DONE)
+		rc = db_error(s, err, "link_doc_count");
+	else if (rc == QT_ERR_TOOBIG)
+		qt_err_set(err, rc, "more than %zu groups", max_groups);
+	else if (rc == QT_ERR_NOMEM)
+		qt_err_set(err, rc, "out of memory counting %zu groups", g.used);
+	sqlite3_reset(st);
+	/* the groups in order, packed at the front of the table */
+	for (size_t i = 0; i < g.cap; i++)
+		if (g.slot[i].key)
+			g.slot[n++] = g.slot[i];
+	if (n)
+		qsort(g.slot, n, sizeof *g.slot, by_owner_value);
+	for (size_t i = 0; i < n; i++) {
+		if (rc == QT_OK)
+			rc = fn(ctx, g.slot[i].key, g.slot[i].key + g.slot[i].owner_len + 1,
+			        g.slot[i].count);
+		free(g.slot[i].key);
+	}
+	free(g.slot);
+	return rc;
 }
 
 static qt_rc sq_scan(qt_store *base, qt_store_scan_kind kind, uint64_t from, qt_store_iter **out,
@@ -970,12 +1073,6 @@ qt_rc qt_store_sqlite_open(const char *path, const qt_store_opts *opts, qt_store
 			sqlite3_wal_hook(s->db, wal_hook, s);
 		else
 			checkpointer_start(s, path);
-	}
-	if (sqlite3_create_function_v2(s->db, "qt_member", 2,
-	                               SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS, NULL,
-	                               sql_member, NULL, NULL, NULL) != SQLITE_OK) {
-		rc = db_error(s, err, "qt_member");
-		goto fail;
 	}
 	for (int i = 0; i < ST_MAX; i++)
 		if (sqlite3_prepare_v3(s->db, sql[i], -1, SQLITE_PREPARE_PERSISTENT, &s->st[i],

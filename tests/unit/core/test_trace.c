@@ -541,8 +541,8 @@ static qt_rc collect_groups(void *ctx, const char *owner, const char *value, uin
 static void test_link_doc_count(void **state)
 {
 	fixture *f = *state;
-	static const char *const ids[] = {"1", "2", "3", "4", "5", "6", "7"};
-	static const char *const owners[] = {"u2", "u1", "u1", "u1", "u2", "u1", "u1"};
+	static const char *const ids[] = {"1", "2", "3", "4", "5", "6", "7", "8"};
+	static const char *const owners[] = {"u2", "u1", "u1", "u1", "u2", "u1", "u1", "u2"};
 	static const char *const bodies[] = {
 	        "{\"status\":\"sold\"}",
 	        /* a nested member and a string that looks like one come first */
@@ -553,8 +553,10 @@ static void test_link_doc_count(void **state)
 	        "{\"other\":\"sold\"}",
 	        "{\"list\":[\"status\",\"sold\"],\"status\":\"sold\",\"z\":null}",
 	        "not json",
+	        /* an escaped backslash does not escape the quote after it */
+	        "{\"n\":\"x\\\\\",\"status\":\"sold\"}",
 	};
-	put_ctx p = {ids, owners, bodies, 7};
+	put_ctx p = {ids, owners, bodies, 8};
 	char out[1024] = "";
 	qt_err err;
 	qt_store *rd;
@@ -565,7 +567,7 @@ static void test_link_doc_count(void **state)
 	assert_int_equal(rd->ops->link_doc_count(rd, "box", "b1", "thing", "status", 10,
 	                                         collect_groups, out, &err),
 	                 QT_OK);
-	assert_string_equal(out, "u1/=2 u1/active=2 u1/sold=1 u2/=1 u2/sold=1");
+	assert_string_equal(out, "u1/=2 u1/active=2 u1/sold=1 u2/=1 u2/sold=2");
 	out[0] = '\0';
 	assert_int_equal(rd->ops->link_doc_count(rd, "box", "b1", "thing", "status", 4,
 	                                         collect_groups, out, &err),
