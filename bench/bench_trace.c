@@ -6,7 +6,6 @@
  * holders' counts are what the flow left); any failure fails the run. `--smoke` (ctest) runs
  * a few hundred items only to keep this code working.
  * Usage: bench_trace [--smoke] [path/to/qtrace]; default: qtrace beside this program. */
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -254,40 +253,23 @@ static double time_get(bench_http *h, const char *path, const char *token, int r
 	return best;
 }
 
-static void row(const char *what, double figure, double limit)
-{
-	if (limit > 0)
-		printf("%-72s %10.1f %10.0f %7.2fx\n", what, figure, limit, figure / limit);
-	else
-		printf("%-72s %10.1f %10s %8s\n", what, figure, "-", "-");
-}
-
 int main(int argc, char **argv)
 {
 	static const char *const divisions[] = {"330100", "320100", "310100"};
 	const plan *pl = &full;
-	char qtrace[PATH_MAX], db[400], path[512], key[BENCH_KEY_MAX], batch[QT_ID_MAX];
+	char qtrace[PATH_MAX], db[BENCH_PATH_MAX], path[512], key[BENCH_KEY_MAX], batch[QT_ID_MAX];
 	char what[120];
 	party producer = {.name = "福建电缆厂"}, dist = {.name = "北京经销"};
 	party shops[RETAILERS] = {{.name = "杭州五金"}, {.name = "南京建材"}, {.name = "上海电料"}};
-	const char *tmp;
 	double setup, fwd_best, fwd_median, back_best, back_median, one_best, one_median;
 	expect e;
 	flow f;
 	bench_http h;
 	json_t *v;
-	int i = 1;
 	bool stopped;
 
-	if (argc > i && strcmp(argv[i], "--smoke") == 0) {
+	if (bench_begin("bench_trace", argc, argv, qtrace, db))
 		pl = &smoke;
-		i++;
-	}
-	bench_qtrace_path(argc, argv, i, qtrace);
-	signal(SIGPIPE, SIG_IGN);
-	tmp = bench_tmp_dir("bench_trace");
-	snprintf(db, sizeof db, "%s/bench.db", tmp);
-	bench_qtrace_init(qtrace, db);
 	bench_http_init(&h, bench_server_start(qtrace, db));
 
 	setup = bench_now();
@@ -340,14 +322,15 @@ int main(int argc, char **argv)
 	       "ratio");
 	snprintf(what, sizeof what, "batch of %lu items forward, 3 tiers (median of %d)", pl->items,
 	         pl->reps);
-	row(what, fwd_median, FORWARD_TARGET_MS);
+	bench_row(what, fwd_median, 1, FORWARD_TARGET_MS);
 	snprintf(what, sizeof what, "batch of %lu items forward, 3 tiers (best of %d)", pl->items,
 	         pl->reps);
-	row(what, fwd_best, FORWARD_TARGET_MS);
+	bench_row(what, fwd_best, 1, FORWARD_TARGET_MS);
 	snprintf(what, sizeof what, "batch of %lu items back: source and units (median)",
 	         pl->items);
-	row(what, back_median, 0);
-	row("one item through 3 tiers, both ways, its retailer's view (median)", one_median, 0);
+	bench_row(what, back_median, 1, 0);
+	bench_row("one item through 3 tiers, both ways, its retailer's view (median)", one_median,
+	          1, 0);
 	printf("(ms per request, lower is better: a ratio up to 1.00x meets the target. Setup, "
 	       "untimed: %lu codes issued and moved producer -> distributor -> %d retailers "
 	       "in %.1f s; best back %.1f ms, best item %.1f ms.)\n",
@@ -357,5 +340,5 @@ int main(int argc, char **argv)
 	if (!stopped)
 		fprintf(stderr, "bench_trace: qtrace serve did not stop cleanly on SIGTERM\n");
 	free(f.ship_of);
-	return bench_remove_dir(tmp) && stopped ? 0 : 1;
+	return bench_remove_dir(bench_dir()) && stopped ? 0 : 1;
 }
