@@ -546,8 +546,8 @@ static void test_link_doc_count(void **state)
 	static const char *const bodies[] = {
 	        "{\"status\":\"sold\"}",
 	        /* a nested member and a string that looks like one come first */
-	        "{\"a\":{\"status\":\"x\",\"b\":[1,{\"c\":\"}\"}]},"
-	        "\"n\":\"\\\"status\\\":\\\"y\\\"\",\"status\":\"active\"}",
+	        ("{\"a\":{\"status\":\"x\",\"b\":[1,{\"c\":\"}\"}]},"
+	         "\"n\":\"\\\"status\\\":\\\"y\\\"\",\"status\":\"active\"}"),
 	        " { \"note\" : \"a,b\" , \"status\" : \"active\" } ",
 	        "{\"status\":5}",
 	        "{\"other\":\"sold\"}",
