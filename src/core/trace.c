@@ -1,7 +1,6 @@
-/* trace.c — two-way tracing (来源可查、去向可追、责任可究): the chain of a code's holders and the
- * steps that moved it, each with the index of the ledger record that proves it, for regulators
- * and for the units on its path (who see only their direct neighbours); and a batch's trace:
- * where its items are now, by holder and status, and every unit its goods passed through. */
+/* trace.c — two-way tracing (来源可查、去向可追、责任可究): a code's chain of holders and steps,
+ * each with the ledger index that proves it, as a regulator or a unit on its path may see it; and a
+ * batch's source, the units it passed through and where its items are now. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -350,8 +349,8 @@ static qt_rc code_view(tracer *t, const qt_account *who, const json_t *doc, qt_t
 	{
 		with_producer = with_producer || is_unit(h, producer);
 	}
-	*answer = json_pack("{s:O, s:O, s:s, s:s, s:O, s:O, s:b}", "code",
-	                    json_object_get(doc, "code"), "status", json_object_get(doc, "status"),
+	*answer = json_pack("{s:s, s:s, s:s, s:s, s:O, s:O, s:b}", "code",
+	                    qt_json_text(doc, "code"), "status", qt_json_text(doc, "status"),
 	                    "direction", dir_names[dir], "view", regulator ? "regulator" : "unit",
 	                    "holders", seen, "steps", shown, "truncated", truncated);
 	if (dir & QT_TRACE_BACK)

@@ -1,8 +1,6 @@
-/* test_trace.c — two-way tracing on a real store: a three-tier chain as a regulator sees it
- * (every holder, every step with its record index) and as each unit on it sees it (itself and
- * its direct neighbours, never a unit further away); goods moved inside cartons and pallets;
- * voided steps; a batch's items by holder and status, and the units it passed through; the
- * store's grouped count on awkward documents. */
+/* test_trace.c — tracing on a real store: a regulator's whole chain and each unit's neighbours
+ * (never a unit further away), cartons and pallets carrying items, voided steps, a batch's
+ * holders and the units it passed through, and the store's grouped count on awkward bodies. */
 #include "trace_fixture.h"
 
 #include "core/scan.h"
