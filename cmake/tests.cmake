@@ -78,8 +78,9 @@ foreach(fuzz code jcs csv)
 endforeach()
 
 # Benchmarks are built here and run by `make bench`; their figures are never asserted.
-# bench/common.c (clock, raw SQLite loop) is shared by all of them.
-add_library(qtbench STATIC bench/common.c)
+# bench/common.c (clock, raw SQLite loop) and bench/client.c (the qtrace child, an HTTP
+# client, a producer with codes) are shared by all of them.
+add_library(qtbench STATIC bench/common.c bench/client.c)
 target_link_libraries(qtbench PUBLIC qtcore)
 file(GLOB QT_BENCH_SOURCES CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/bench/bench_*.c)
 foreach(src ${QT_BENCH_SOURCES})
@@ -90,6 +91,9 @@ endforeach()
 # Only that the HTTP bench still works end to end: tiny counts, every request must succeed.
 add_test(NAME bench/http_smoke COMMAND bench_http --smoke $<TARGET_FILE:qtrace>)
 set_tests_properties(bench/http_smoke PROPERTIES TIMEOUT 300)
+# The same for the tracing bench: a few hundred items through three tiers, answers checked.
+add_test(NAME bench/trace_smoke COMMAND bench_trace --smoke $<TARGET_FILE:qtrace>)
+set_tests_properties(bench/trace_smoke PROPERTIES TIMEOUT 300)
 
 # Ledger crash and tamper tests drive a real writer process (tests/crash/ledger_writer.c).
 add_executable(ledger_writer tests/crash/ledger_writer.c)

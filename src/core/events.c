@@ -121,40 +121,58 @@ static qt_rc save(qt_store *s, json_t *doc, uint64_t rec, qt_err *err)
 	                   rec, err);
 }
 
-/* key and everything packed in it, at any depth (pack refuses cycles). */
-static qt_rc with_descendants(qt_store *s, const char *key, json_t *out, qt_err *err)
+qt_rc qt_codes_with_contents(qt_store *s, const char *key, size_t max, json_t *out, bool *more,
+                             qt_err *err)
 {
 	size_t start = json_array_size(out), found;
+	bool over = false;
 	qt_rc rc = QT_OK;
 
 	json_array_append_new(out, json_string(key));
-	for (size_t i = start; i < json_array_size(out) && rc == QT_OK; i++) {
+	for (size_t i = start; i < json_array_size(out) && rc == QT_OK && !over; i++) {
 		const char *k = json_string_value(json_array_get(out, i));
 		char after[QT_CODE_CANON_MAX] = "";
+		size_t page;
 		do {
-			size_t before = json_array_size(out);
-			rc = s->ops->link_list(s, "children", k, after, 1000, qt_link_collect, out,
+			/* one more than there is room for: whether any were left out */
+			size_t room = max ? max - (json_array_size(out) - start) : SIZE_MAX;
+			page = room < 1000 ? room + 1 : 1000;
+			rc = s->ops->link_list(s, "children", k, after, page, qt_link_collect, out,
 			                       &found, err);
-			if (rc == QT_OK && json_array_size(out) > before)
+			if (rc == QT_OK && max && json_array_size(out) - start > max) {
+				json_array_remove(out, json_array_size(out) - 1);
+				over = true;
+			} else if (rc == QT_OK && found) {
 				snprintf(after, sizeof after, "%s",
 				         json_string_value(
 				                 json_array_get(out, json_array_size(out) - 1)));
-		} while (rc == QT_OK && found == 1000);
+			}
+		} while (rc == QT_OK && !over && found == page);
 	}
+	if (more)
+		*more = over;
 	return rc;
 }
 
-/* Set status (and holder, and shipment) on a code and all it carries. */
+/* Set status (and holder, and shipment) on a code and all it carries. received: the holder
+ * has just received them, so it joins the units each one's batch passed through (the links
+ * "batch_holders", which a batch's back trace lists). */
 static qt_rc move_all(qt_store *s, const char *key, const char *status, const char *holder,
-                      const char *shipment, uint64_t rec, qt_err *err)
+                      const char *shipment, bool received, uint64_t rec, qt_err *err)
 {
 	json_t *all = json_array();
-	qt_rc rc = with_descendants(s, key, all, err);
+	qt_rc rc = qt_codes_with_contents(s, key, 0, all, NULL, err);
+	char linked[QT_ID_MAX] = ""; /* a carton's goods are mostly of one batch: link it once */
 
 	for (size_t i = 0; i < json_array_size(all) && rc == QT_OK; i++) {
 		json_t *d = load(s, json_string_value(json_array_get(all, i)));
+		const char *batch = qt_json_text(d, "batch");
 		if (!d)
 			continue;
+		if (received && *batch && strcmp(batch, linked) != 0) {
+			snprintf(linked, sizeof linked, "%s", batch);
+			rc = s->ops->link_put(s, "batch_holders", batch, holder, err);
+		}
 		json_object_set_new(d, "status", json_string(status));
 		if (holder)
 			json_object_set_new(d, "holder", json_string(holder));
@@ -162,7 +180,8 @@ static qt_rc move_all(qt_store *s, const char *key, const char *status, const ch
 			json_object_set_new(d, "shipment", json_string(shipment));
 		else
 			json_object_del(d, "shipment");
-		rc = save(s, d, rec, err);
+		if (rc == QT_OK)
+			rc = save(s, d, rec, err);
 		json_decref(d);
 	}
 	json_decref(all);
@@ -193,7 +212,8 @@ static qt_rc unchanged_since(qt_store *s, const json_t *list, bool deep, uint64_
 
 	json_array_foreach(deep ? list : NULL, k, c)
 	{
-		if ((rc = with_descendants(s, json_string_value(c), all, err)) != QT_OK)
+		if ((rc = qt_codes_with_contents(s, json_string_value(c), 0, all, NULL, err)) !=
+		    QT_OK)
 			break;
 	}
 	json_array_foreach(all, k, c)
@@ -287,7 +307,7 @@ static qt_rc undo(qt_store *s, const qt_account *who, uint64_t idx, uint64_t rec
 			rc = move_all(s, json_string_value(json_array_get(codes, k)),
 			              shipped ? "active" : "in_transit",
 			              shipped ? NULL : qt_json_text(ship, "from"),
-			              shipped ? NULL : sid, rec, err);
+			              shipped ? NULL : sid, false, rec, err);
 		json_object_set_new(ship, shipped ? "cancelled" : "received",
 		                    shipped ? json_true() : json_false());
 		if (rc == QT_OK)
@@ -378,8 +398,8 @@ static qt_rc apply_one(batch_ctx *b, size_t i, qt_store *s, uint64_t rec, qt_err
 		}
 		json_array_foreach(e->codes, k, c)
 		{
-			if ((rc = move_all(s, json_string_value(c), "active", who->id, NULL, rec,
-			                   err)) != QT_OK)
+			if ((rc = move_all(s, json_string_value(c), "active", who->id, NULL, true,
+			                   rec, err)) != QT_OK)
 				goto out;
 		}
 		json_object_set_new(ship, "received", json_true());
@@ -444,7 +464,7 @@ static qt_rc apply_one(batch_ctx *b, size_t i, qt_store *s, uint64_t rec, qt_err
 				REFUSE("only its holder%s or a regulator may %s it",
 				       t[0] == 'r' ? ", its producer" : "", t);
 			if ((rc = move_all(s, key, t[0] == 'r' ? "recalled" : "destroyed", NULL,
-			                   NULL, rec, err)) != QT_OK)
+			                   NULL, false, rec, err)) != QT_OK)
 				goto out;
 			continue;
 		} else {
@@ -484,8 +504,8 @@ static qt_rc apply_one(batch_ctx *b, size_t i, qt_store *s, uint64_t rec, qt_err
 					REFUSE("it is sold");
 				json_decref(doc);
 				doc = NULL;
-				if ((rc = move_all(s, key, "in_transit", NULL, idx, rec, err)) !=
-				    QT_OK)
+				if ((rc = move_all(s, key, "in_transit", NULL, idx, false, rec,
+				                   err)) != QT_OK)
 					goto out;
 				continue;
 			} else if (strcmp(t, "retail") == 0) {

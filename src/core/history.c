@@ -44,83 +44,103 @@ static uint64_t corrected_by(qt_store *s, uint64_t idx)
 	return by;
 }
 
-static qt_rc add(walk *w, uint64_t idx, json_t *leaf, const char *via)
+static qt_rc add(walk *w, uint64_t idx, json_t *leaf, const char *via, uint64_t fix)
 {
 	json_t *e = json_pack("{s:I, s:O}", "index", (json_int_t)idx, "leaf", leaf);
-	uint64_t by = corrected_by(w->s, idx);
 
 	if (!e)
 		return QT_ERR_NOMEM;
 	if (via)
 		json_object_set_new(e, "via", json_string(via));
-	if (by)
-		json_object_set_new(e, "corrected_by", json_integer((json_int_t)by));
+	if (fix)
+		json_object_set_new(e, "corrected_by", json_integer((json_int_t)fix));
 	json_array_append_new(w->out, e);
 	return QT_OK;
 }
 
-/* code's records with index in (from, until) (until 0: no end). own: the code's own story,
- * where packing starts an interval whose carton's moves are followed too; otherwise only the
- * records that move code itself (it as a subject, not as somebody's new parent). */
+/* Record idx as JSON, and the record that voided it (0: none). */
+static qt_rc load_record(qt_store *s, uint64_t idx, qt_buf *leaf, json_t **out, uint64_t *fix,
+                         qt_err *err)
+{
+	qt_rc rc = s->ops->record_get(s, idx, leaf, NULL, err);
+
+	*out = NULL;
+	if (rc == QT_OK && !(*out = json_loadb(leaf->p, leaf->len, 0, NULL)))
+		rc = qt_err_set(err, QT_ERR_INVALID, "record %llu is not JSON",
+		                (unsigned long long)idx);
+	*fix = rc == QT_OK ? corrected_by(s, idx) : 0;
+	return rc;
+}
+
+/* What record l does to code's parent: 1 packs code into *parent, -1 takes it out of its
+ * parent (unpacked, or sold out of the carton), 0 neither. A voided record does nothing. */
+static int parent_move(const json_t *l, const char *code, uint64_t fix, const char **parent)
+{
+	const char *type = qt_json_text(l, "type");
+	const json_t *body = json_object_get(l, "body");
+
+	if (fix || !lists(json_object_get(body, "codes"), code))
+		return 0;
+	*parent = qt_json_text(body, "parent");
+	if (!strcmp(type, "event.pack"))
+		return 1;
+	return !strcmp(type, "event.unpack") || !strcmp(type, "event.retail") ? -1 : 0;
+}
+
+/* code's records with index in (from, until) (until 0: no end). At depth 0, all of the
+ * code's own story from its first record; in a carton's window (depth > 0) only the records that
+ * move the carton itself, not those that pack other goods into it. Packing starts an interval in
+ * which the parent's moves are followed too; in a window, the records before it say what the carton
+ * was already packed in when the window opened (a carton put on a pallet before the item
+ * went into the carton still travels with the pallet). */
 static qt_rc walk_code(walk *w, const char *code, uint64_t from, uint64_t until, int depth,
                        const char *via, qt_err *err)
 {
-	uint64_t recs[PAGE], after = from;
+	uint64_t recs[PAGE], after = UINT64_MAX, packed_at = 0; /* from the first record */
 	size_t found = PAGE;
 	qt_buf leaf;
 	qt_rc rc = QT_OK;
 	char parent[QT_CODE_CANON_MAX] = "";
-	uint64_t packed_at = 0;
 
 	qt_buf_init(&leaf, QT_LEDGER_LEAF_MAX + 1);
 	while (rc == QT_OK && found == PAGE && !w->truncated) {
 		rc = w->s->ops->index_find(w->s, "key", code, after, recs, PAGE, &found, err);
 		for (size_t i = 0; rc == QT_OK && i < found; i++) {
-			json_t *l, *body, *codes;
-			const char *type, *p;
-			uint64_t fix;
+			json_t *l = NULL;
+			const char *p = "";
+			uint64_t fix = 0;
+			int move;
 
 			after = recs[i];
 			if (until && recs[i] >= until) {
 				found = 0;
 				break;
 			}
-			leaf.len = 0;
-			if ((rc = w->s->ops->record_get(w->s, recs[i], &leaf, NULL, err)) != QT_OK)
+			if ((rc = load_record(w->s, recs[i], &leaf, &l, &fix, err)) != QT_OK)
 				break;
-			if (!(l = json_loadb(leaf.p, leaf.len, 0, NULL))) {
-				rc = qt_err_set(err, QT_ERR_INVALID, "record %llu is not JSON",
-				                (unsigned long long)recs[i]);
-				break;
-			}
-			type = qt_json_text(l, "type");
-			body = json_object_get(l, "body");
-			codes = json_object_get(body, "codes");
-			p = qt_json_text(body, "parent");
-			if (depth > 0 && !lists(codes, code)) {
-				json_decref(l);
-				continue; /* another code packed into or out of this carton */
-			}
-			if (json_array_size(w->out) >= w->max) {
-				w->truncated = true;
-				json_decref(l);
-				break;
-			}
-			rc = add(w, recs[i], l, via);
-			fix = json_integer_value(
-			        json_object_get(json_array_get(w->out, json_array_size(w->out) - 1),
-			                        "corrected_by"));
-			if (rc == QT_OK && !strcmp(type, "event.pack") && lists(codes, code) &&
-			    !fix) {
-				snprintf(parent, sizeof parent, "%s", p);
-				packed_at = recs[i];
-			} else if (rc == QT_OK && parent[0] && lists(codes, code) && !fix &&
-			           (!strcmp(type, "event.unpack") ||
-			            !strcmp(type, "event.retail"))) {
-				if (depth < HISTORY_DEPTH)
+			move = parent_move(l, code, fix, &p);
+			if (depth > 0 && recs[i] <= from) {
+				/* before the window: only where the carton already was */
+				if (move)
+					snprintf(parent, sizeof parent, "%s", move > 0 ? p : "");
+				packed_at = from;
+			} else if (depth == 0 ||
+			           lists(json_object_get(json_object_get(l, "body"), "codes"),
+			                 code)) {
+				if (json_array_size(w->out) >= w->max) {
+					w->truncated = true;
+					json_decref(l);
+					break;
+				}
+				rc = add(w, recs[i], l, via, fix);
+				/* an interval in a parent ends: what the parent did meanwhile */
+				if (rc == QT_OK && move && parent[0] && depth < HISTORY_DEPTH)
 					rc = walk_code(w, parent, packed_at, recs[i], depth + 1,
 					               parent, err);
-				parent[0] = '\0';
+				if (move) {
+					snprintf(parent, sizeof parent, "%s", move > 0 ? p : "");
+					packed_at = recs[i];
+				}
 			}
 			json_decref(l);
 		}
@@ -132,11 +152,20 @@ static qt_rc walk_code(walk *w, const char *code, uint64_t from, uint64_t until,
 	return rc;
 }
 
+static json_int_t index_of(const json_t *e)
+{
+	return json_integer_value(json_object_get(e, "index"));
+}
+
+/* Ledger order; of two finds of one record, the code's own (no via) first. */
 static int by_index(const void *a, const void *b)
 {
-	json_int_t x = json_integer_value(json_object_get(*(json_t *const *)a, "index"));
-	json_int_t y = json_integer_value(json_object_get(*(json_t *const *)b, "index"));
-	return (x > y) - (x < y);
+	const json_t *x = *(json_t *const *)a, *y = *(json_t *const *)b;
+	int vx = json_object_get(x, "via") != NULL, vy = json_object_get(y, "via") != NULL;
+
+	if (index_of(x) != index_of(y))
+		return index_of(x) > index_of(y) ? 1 : -1;
+	return vx - vy;
 }
 
 qt_rc qt_history(qt_store *s, const char *code, size_t max, json_t **out, bool *truncated,
@@ -156,8 +185,13 @@ qt_rc qt_history(qt_store *s, const char *code, size_t max, json_t **out, bool *
 			items[i] = json_incref(json_array_get(w.out, i));
 		qsort(items, n, sizeof *items, by_index);
 		json_array_clear(w.out);
+		/* a record naming both a carton and what is in it (a recall of both) is found
+		 * twice: once as the code's own, once as the carton's */
 		for (size_t i = 0; i < n; i++)
-			json_array_append_new(w.out, items[i]);
+			if (i > 0 && index_of(items[i - 1]) == index_of(items[i]))
+				json_decref(items[i]);
+			else
+				json_array_append_new(w.out, items[i]);
 	}
 	free(items);
 	if (rc != QT_OK) {

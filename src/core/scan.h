@@ -29,6 +29,38 @@ qt_rc qt_queries_flush(qt_platform *p, qt_err *err) __attribute__((warn_unused_r
 /* Stop the counter's thread after a last flush (qt_platform_close calls it). */
 void qt_queries_close(qt_platform *p);
 
+/* ---- tracing (trace.c): docs/DOMAIN.md defines back, forward and who sees what ---- */
+
+typedef enum qt_trace_dir {
+	QT_TRACE_BACK = 1,    /* toward the source (来源可查) */
+	QT_TRACE_FORWARD = 2, /* toward the current holder and the sale (去向可追) */
+	QT_TRACE_BOTH = 3,
+} qt_trace_dir;
+
+#define QT_TRACE_ITEMS_MAX  10000 /* items of a carton or pallet its trace lists */
+#define QT_TRACE_GROUPS_MAX 10000 /* holder × status groups of a batch's forward trace */
+#define QT_TRACE_UNITS_MAX  1000  /* units a batch's back trace lists */
+
+/* "back", "forward" or "both"; NULL is both. false for anything else. */
+bool qt_trace_dir_parse(const char *text, qt_trace_dir *out) __attribute__((warn_unused_result));
+
+/* The trace of a code in any scanned form: {code, status, direction, view, holders, steps,
+ * items? (a carton's or pallet's contents), items_more?, source?, truncated}. A regulator
+ * sees the whole chain when it regulates the producer or a unit on the path; a unit on the
+ * path sees itself and its direct neighbours. QT_ERR_INVALID: not a code; QT_ERR_NOTFOUND:
+ * never issued or packed; QT_ERR_DENIED: anyone else. */
+qt_rc qt_trace_code(qt_store *s, const qt_account *who, const char *scanned, size_t n,
+                    qt_trace_dir dir, json_t **answer, qt_err *err)
+        __attribute__((warn_unused_result));
+
+/* The trace of a batch, for its producer and the regulators of the producer or of a unit it
+ * passed through: back {source, units (every unit that received its goods)}, forward
+ * {holders (count by status per holder), items (a page after `after`, at most limit),
+ * next?}. QT_ERR_NOTFOUND: no such batch; QT_ERR_DENIED: anyone else. */
+qt_rc qt_trace_batch(qt_store *s, const qt_account *who, const char *batch, qt_trace_dir dir,
+                     const char *after, size_t limit, json_t **answer, qt_err *err)
+        __attribute__((warn_unused_result));
+
 /* ---- the public view (public.c) ---- */
 
 /* What anyone may see of a scanned code (any form), without an account: the product, its

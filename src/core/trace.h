@@ -31,6 +31,12 @@ qt_rc qt_codes_list(qt_store *s, const qt_account *who, const char *link_kind, c
 qt_rc qt_events_submit(qt_platform *p, const qt_account *who, const json_t *body, json_t **answer,
                        qt_err *err) __attribute__((warn_unused_result));
 
+/* Append key and everything packed in it (the "children" links, at any depth; pack refuses
+ * cycles), breadth first, to out: at most max codes with key itself (0: no limit), *more
+ * (may be NULL) saying whether some were left out. */
+qt_rc qt_codes_with_contents(qt_store *s, const char *key, size_t max, json_t *out, bool *more,
+                             qt_err *err) __attribute__((warn_unused_result));
+
 /* The shipments unit (who itself when NULL; another unit only for its regulator) sent
  * (incoming false) or was sent: {shipments:[...], next?}, in shipping order. */
 qt_rc qt_shipments_list(qt_store *s, const qt_account *who, const char *unit, bool incoming,

@@ -102,6 +102,7 @@ extern const qt_route qt_routes_catalog[];  /* h_catalog.c: catalogue, products,
 extern const qt_route qt_routes_codes[];    /* h_codes.c: code issue, events, ledger upload */
 extern const qt_route qt_routes_scan[];     /* h_scan.c: the public view, producers' standing */
 extern const qt_route qt_routes_resolver[]; /* h_resolver.c: GS1 Digital Link, /t/, /E= */
+extern const qt_route qt_routes_trace[];    /* h_trace.c: tracing codes and batches */
 
 /* Whether url can be `serve --public-url`: http(s)://host[:port], no path. */
 qt_rc qt_http_public_url_check(const char *url, qt_err *err) __attribute__((warn_unused_result));

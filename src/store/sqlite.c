@@ -90,6 +90,7 @@ enum {
 	ST_LINK_LIST,
 	ST_TALLY_ADD,
 	ST_TALLY_GET,
+	ST_LINK_DOC_COUNT,
 	ST_MAX
 };
 
@@ -132,6 +133,9 @@ static const char *const sql[ST_MAX] = {
                          "excluded.count, first = min(first, excluded.first), "
                          "last = max(last, excluded.last)",
         [ST_TALLY_GET] = "SELECT count, first, last FROM tallies WHERE kind = ?1 AND id = ?2",
+        /* CROSS JOIN keeps the links first: one primary-key probe per linked document */
+        [ST_LINK_DOC_COUNT] = "SELECT d.owner, d.body FROM links l CROSS JOIN docs d "
+                              "ON d.kind = ?3 AND d.id = l.dst WHERE l.kind = ?1 AND l.src = ?2",
 };
 
 static const char *const scan_sql[] = {
@@ -695,6 +699,229 @@ static qt_rc sq_link_list(qt_store *base, const char *kind, const char *src, con
 	                 found, err);
 }
 
+/* End of the JSON string whose text starts at s[i] (after its opening quote): the index of
+ * its closing quote, or n. A quote ends it unless an odd run of backslashes escapes it. */
+static size_t json_string_end(const char *s, size_t n, size_t i)
+{
+	size_t end = n;
+
+	while (end == n && i < n) {
+		const char *q = memchr(s + i, '"', n - i);
+		size_t k = q ? (size_t)(q - s) : n, bs = 0;
+		while (q && k - bs > i && s[k - bs - 1] == '\\')
+			bs++;
+		if (q && bs % 2 == 0)
+			end = k;
+		i = k + 1;
+	}
+	return end;
+}
+
+/* End of the JSON value that starts at s[i]: the index just after it. */
+static size_t json_value_end(const char *s, size_t n, size_t i)
+{
+	int depth = 0;
+
+	while (i < n) {
+		char c = s[i];
+		if (c == '"') {
+			i = json_string_end(s, n, i + 1) + 1;
+			continue;
+		}
+		if (c == '{' || c == '[')
+			depth++;
+		else if ((c == '}' || c == ']') && depth == 0)
+			break; /* the end of the object this value is in */
+		else if (c == '}' || c == ']')
+			depth--;
+		else if (c == ',' && depth == 0)
+			break;
+		i++;
+	}
+	return i < n ? i : n;
+}
+
+static size_t json_space(const char *s, size_t n, size_t i)
+{
+	while (i < n && (s[i] == ' ' || s[i] == '\t' || s[i] == '\n' || s[i] == '\r'))
+		i++;
+	return i;
+}
+
+/* The string value of the top-level member name of the JSON object s[0..n), quotes off,
+ * escapes kept; false when there is no such member or it is not a string. It skims rather
+ * than parses (documents are JSON the platform wrote): a full parse of each of a batch's
+ * 100,000 documents (json_extract) costs more than reading them. */
+static bool json_member(const char *s, size_t n, const char *name, const char **v, size_t *vn)
+{
+	size_t i = json_space(s, n, 0), nl = strlen(name), k0, k1;
+	bool found = false;
+
+	if (i >= n || s[i++] != '{')
+		return false;
+	for (;;) {
+		i = json_space(s, n, i);
+		if (i >= n || s[i] != '"')
+			break;
+		k0 = i + 1;
+		k1 = json_string_end(s, n, k0);
+		i = json_space(s, n, k1 + 1);
+		if (k1 >= n || i >= n || s[i] != ':')
+			break;
+		i = json_space(s, n, i + 1);
+		if (k1 - k0 == nl && memcmp(s + k0, name, nl) == 0) {
+			size_t e = i < n && s[i] == '"' ? json_string_end(s, n, i + 1) : n;
+			if ((found = e < n)) {
+				*v = s + i + 1;
+				*vn = e - i - 1;
+			}
+			break;
+		}
+		i = json_space(s, n, json_value_end(s, n, i));
+		if (i >= n || s[i++] != ',')
+			break;
+	}
+	return found;
+}
+
+/* ---- link_doc_count: counting in a hash table of groups, not in SQL (a GROUP BY sorts
+ * every row: as long again as reading them, for a batch of 100,000) ---- */
+
+typedef struct group {
+	char *key; /* owner, NUL, value, NUL; NULL: an empty slot */
+	size_t owner_len, value_len;
+	uint64_t count;
+} group;
+
+typedef struct groups {
+	group *slot; /* open addressing; cap a power of two, at most half full */
+	size_t cap, used;
+} groups;
+
+static uint64_t group_hash(const char *owner, size_t on, const char *value, size_t vn)
+{
+	uint64_t h = 14695981039346656037u; /* FNV-1a */
+	for (size_t i = 0; i < on; i++)
+		h = (h ^ (uint8_t)owner[i]) * 1099511628211u;
+	h = (h ^ 0xff) * 1099511628211u;
+	for (size_t i = 0; i < vn; i++)
+		h = (h ^ (uint8_t)value[i]) * 1099511628211u;
+	return h;
+}
+
+/* The slot of (owner, value) in slot[0..cap): its group's or the empty one it would take. */
+static group *group_slot(group *slot, size_t cap, const char *owner, size_t on, const char *value,
+                         size_t vn)
+{
+	size_t i = (size_t)group_hash(owner, on, value, vn) & (cap - 1);
+
+	while (slot[i].key && !(slot[i].owner_len == on && slot[i].value_len == vn &&
+	                        memcmp(slot[i].key, owner, on) == 0 &&
+	                        memcmp(slot[i].key + on + 1, value, vn) == 0))
+		i = (i + 1) & (cap - 1);
+	return &slot[i];
+}
+
+static qt_rc groups_grow(groups *g)
+{
+	size_t cap = g->cap ? g->cap * 2 : 64;
+	group *slot = calloc(cap, sizeof *slot);
+
+	if (!slot)
+		return QT_ERR_NOMEM;
+	for (size_t i = 0; i < g->cap; i++)
+		if (g->slot[i].key)
+			*group_slot(slot, cap, g->slot[i].key, g->slot[i].owner_len,
+			            g->slot[i].key + g->slot[i].owner_len + 1,
+			            g->slot[i].value_len) = g->slot[i];
+	free(g->slot);
+	g->slot = slot;
+	g->cap = cap;
+	return QT_OK;
+}
+
+/* One more of (owner, value); QT_ERR_TOOBIG when it would be group max + 1. */
+static qt_rc groups_count(groups *g, size_t max, const char *owner, size_t on, const char *value,
+                          size_t vn)
+{
+	group *e;
+	qt_rc rc = (g->used + 1) * 2 > g->cap ? groups_grow(g) : QT_OK;
+
+	if (rc != QT_OK)
+		return rc;
+	e = group_slot(g->slot, g->cap, owner, on, value, vn);
+	if (!e->key && g->used == max)
+		return QT_ERR_TOOBIG;
+	if (!e->key) {
+		if (!(e->key = malloc(on + vn + 2)))
+			return QT_ERR_NOMEM;
+		memcpy(e->key, owner, on);
+		e->key[on] = '\0';
+		memcpy(e->key + on + 1, value, vn);
+		e->key[on + 1 + vn] = '\0';
+		e->owner_len = on;
+		e->value_len = vn;
+		g->used++;
+	}
+	e->count++;
+	return QT_OK;
+}
+
+/* By owner, then value, in byte order (SQLite's BINARY collation). */
+static int by_owner_value(const void *a, const void *b)
+{
+	const group *x = a, *y = b;
+	int c = strcmp(x->key, y->key);
+	return c ? c : strcmp(x->key + x->owner_len + 1, y->key + y->owner_len + 1);
+}
+
+static qt_rc sq_link_doc_count(qt_store *base, const char *link_kind, const char *src,
+                               const char *doc_kind, const char *field, size_t max_groups,
+                               qt_store_group_fn fn, void *ctx, qt_err *err)
+{
+	sq_store *s = (sq_store *)base;
+	sqlite3_stmt *st = s->st[ST_LINK_DOC_COUNT];
+	groups g = {0};
+	size_t n = 0;
+	qt_rc rc = QT_OK;
+	int r = SQLITE_DONE;
+
+	sqlite3_bind_text(st, 1, link_kind, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, src, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, doc_kind, -1, SQLITE_STATIC);
+	while (rc == QT_OK && (r = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *owner = (const char *)sqlite3_column_text(st, 0), *v = "";
+		const char *body = sqlite3_column_blob(st, 1);
+		size_t vn = 0;
+		if (!body ||
+		    !json_member(body, (size_t)sqlite3_column_bytes(st, 1), field, &v, &vn))
+			vn = 0;
+		rc = groups_count(&g, max_groups, owner ? owner : "",
+		                  (size_t)sqlite3_column_bytes(st, 0), v, vn);
+	}
+	if (rc == QT_OK && r != SQLITE_DONE)
+		rc = db_error(s, err, "link_doc_count");
+	else if (rc == QT_ERR_TOOBIG)
+		qt_err_set(err, rc, "more than %zu groups", max_groups);
+	else if (rc == QT_ERR_NOMEM)
+		qt_err_set(err, rc, "out of memory counting %zu groups", g.used);
+	sqlite3_reset(st);
+	/* the groups in order, packed at the front of the table */
+	for (size_t i = 0; i < g.cap; i++)
+		if (g.slot[i].key)
+			g.slot[n++] = g.slot[i];
+	if (n)
+		qsort(g.slot, n, sizeof *g.slot, by_owner_value);
+	for (size_t i = 0; i < n; i++) {
+		if (rc == QT_OK)
+			rc = fn(ctx, g.slot[i].key, g.slot[i].key + g.slot[i].owner_len + 1,
+			        g.slot[i].count);
+		free(g.slot[i].key);
+	}
+	free(g.slot);
+	return rc;
+}
+
 static qt_rc sq_scan(qt_store *base, qt_store_scan_kind kind, uint64_t from, qt_store_iter **out,
                      qt_err *err)
 {
@@ -795,6 +1022,7 @@ static const qt_store_ops sqlite_ops = {
         .link_list = sq_link_list,
         .tally_add = sq_tally_add,
         .tally_get = sq_tally_get,
+        .link_doc_count = sq_link_doc_count,
         .scan = sq_scan,
         .next = sq_next,
         .scan_close = sq_scan_close,

@@ -50,6 +50,8 @@ typedef enum qt_store_scan_kind {
 typedef qt_rc (*qt_store_doc_fn)(void *ctx, const char *id, const char *owner, const void *body,
                                  size_t n, uint64_t rec);
 typedef qt_rc (*qt_store_link_fn)(void *ctx, const char *dst);
+/* Called once per group of a grouped count (link_doc_count). */
+typedef qt_rc (*qt_store_group_fn)(void *ctx, const char *owner, const char *value, uint64_t count);
 
 /* A counter kept beside the ledger: how many times, first and last (RFC 3339 UTC). */
 typedef struct qt_tally {
@@ -94,7 +96,8 @@ typedef struct qt_store_ops {
 	                   qt_err *err);
 	qt_rc (*index_put)(qt_store *s, const char *name, const char *key, uint64_t record,
 	                   qt_err *err);
-	/* Records under (name, key) with index > after, ascending, at most max of them. */
+	/* Records under (name, key) with index > after (UINT64_MAX: from the first), ascending,
+	 * at most max of them. */
 	qt_rc (*index_find)(qt_store *s, const char *name, const char *key, uint64_t after,
 	                    uint64_t *records, size_t max, size_t *found, qt_err *err);
 	qt_rc (*checkpoint_put)(qt_store *s, uint64_t size, const char *note, size_t n,
@@ -120,6 +123,15 @@ typedef struct qt_store_ops {
 	qt_rc (*link_list)(qt_store *s, const char *kind, const char *src, const char *after,
 	                   size_t limit, qt_store_link_fn fn, void *ctx, size_t *found,
 	                   qt_err *err);
+	/* The documents of kind doc_kind that the links (link_kind, src) point to, counted by
+	 * owner and by the string member `field` at the top level of their body: fn once per
+	 * group, by owner then value, the value "" where the member is absent or not a string
+	 * (values are compared as stored, JSON escapes and all). More than max_groups groups:
+	 * QT_ERR_TOOBIG. One pass over the links, not one call per document: a batch's codes
+	 * by holder and status, for a batch of 100,000. */
+	qt_rc (*link_doc_count)(qt_store *s, const char *link_kind, const char *src,
+	                        const char *doc_kind, const char *field, size_t max_groups,
+	                        qt_store_group_fn fn, void *ctx, qt_err *err);
 
 	/* Counters that are not evidence (how often a code was looked up): added to in
 	 * batches inside a write transaction, never recorded in the ledger. tally_get:
