@@ -4,60 +4,6 @@
  * a refused request changes nothing. */
 #include "trace_fixture.h"
 
-/* Issue n dic item codes of product 1 to PRODUCER; keys into out. */
-static void issue_codes(fixture *f, size_t n, char out[][64])
-{
-	char body[200];
-	json_t *a = NULL;
-	qt_err err;
-	snprintf(body, sizeof body,
-	         "{\"batch\":\"B0000000000000001\",\"granularity\":\"item\",\"scheme\":\"gs1\","
-	         "\"count\":%zu}",
-	         n);
-	if (issue(f, PRODUCER, body, &a, &err) != QT_OK)
-		fail_msg("issue: %s", err.msg);
-	for (size_t i = 0; i < n; i++)
-		snprintf(out[i], 64, "%s",
-		         json_string_value(json_array_get(json_object_get(a, "codes"), i)));
-	json_decref(a);
-}
-
-/* Submit events given as JSON text (printf-style) as account u. */
-static qt_rc events_v(fixture *f, const qt_account *u, qt_err *err, json_t **answer,
-                      const char *fmt, va_list ap)
-{
-	char text[8192];
-	json_t *body, *a = NULL;
-	qt_rc rc;
-	vsnprintf(text, sizeof text, fmt, ap);
-	if (getenv("QT_TEST_DEBUG"))
-		fprintf(stderr, "%s\n", text);
-	body = json_loads(text, 0, NULL);
-	if (!body)
-		fail_msg("bad test JSON: %s", text);
-	rc = qt_events_submit(f->p, u, body, &a, err);
-	if (getenv("QT_TEST_DEBUG") && rc != QT_OK)
-		fprintf(stderr, "-> %d %s\n", rc, err->msg);
-	json_decref(body);
-	if (answer)
-		*answer = a;
-	else
-		json_decref(a);
-	return rc;
-}
-
-/* ... as the unit whose USCC is who */
-static qt_rc events(fixture *f, const char *who, qt_err *err, json_t **answer, const char *fmt, ...)
-{
-	qt_account u = unit(who);
-	va_list ap;
-	qt_rc rc;
-	va_start(ap, fmt);
-	rc = events_v(f, &u, err, answer, fmt, ap);
-	va_end(ap);
-	return rc;
-}
-
 /* ... as a regulator of jurisdiction j */
 static qt_rc events_reg(fixture *f, const char *j, qt_err *err, const char *fmt, ...)
 {
