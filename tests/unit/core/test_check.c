@@ -86,12 +86,18 @@ static void ok(qt_rc rc, const qt_err *err)
 		fail_msg("%s", err->msg);
 }
 
-static void commission(fixture *f, const char *code)
+/* Issue n codes (n <= 20) and commission the first active of them. */
+static void issue_active(fixture *f, size_t n, size_t active, char out[][64])
 {
+	char text[2048];
+	size_t used = (size_t)snprintf(text, sizeof text, "{\"type\":\"commission\",\"codes\":[");
 	qt_err err;
-	ok(events(f, PRODUCER, &err, NULL,
-	          "{\"events\":[{\"type\":\"commission\",\"codes\":[\"%s\"]}]}", code),
-	   &err);
+
+	issue_codes(f, n, out);
+	for (size_t i = 0; i < active; i++)
+		used += (size_t)snprintf(text + used, sizeof text - used, "%s\"%s\"", i ? "," : "",
+		                         out[i]);
+	ok(events(f, PRODUCER, &err, NULL, "{\"events\":[%s]}]}", text), &err);
 }
 
 /* Ship code from one unit to another; the shipment's id. */
@@ -143,9 +149,7 @@ static void test_genuine_and_state_unchanged(void **state)
 
 	qt_buf_init(&before, 1 << 20);
 	qt_buf_init(&after, 1 << 20);
-	issue_codes(f, 2, c);
-	commission(f, c[0]);
-	commission(f, c[1]);
+	issue_active(f, 2, 2, c);
 	/* the supplier holds it: it is being handed over now */
 	raw_doc(f, c[0], &before, &rec0);
 	size = qt_ledger_size(f->p->ledger);
@@ -199,10 +203,7 @@ static void test_supplier_does_not_hold_it(void **state)
 	char c[3][64];
 	json_t *r;
 
-	issue_codes(f, 3, c);
-	commission(f, c[0]);
-	commission(f, c[1]);
-	commission(f, c[2]);
+	issue_active(f, 3, 3, c);
 	/* the producer holds it, not the supplier named */
 	r = check(f, SELLER, SELLER2, c[0]);
 	assert_non_null(strstr(str(reason_of(r, "supplier_not_holder"), "message"), PRODUCER));
@@ -223,9 +224,7 @@ static void test_sold_and_received_elsewhere(void **state)
 	char c[2][64];
 	qt_err err;
 
-	issue_codes(f, 2, c);
-	commission(f, c[0]);
-	commission(f, c[1]);
+	issue_active(f, 2, 2, c);
 	receive(f, SELLER, ship(f, PRODUCER, SELLER, c[0]), c[0]);
 	receive(f, SELLER, ship(f, PRODUCER, SELLER, c[1]), c[1]);
 	ok(events(f, SELLER, &err, NULL, "{\"events\":[{\"type\":\"retail\",\"codes\":[\"%s\"]}]}",
@@ -243,9 +242,7 @@ static void test_recalled_destroyed_not_commissioned(void **state)
 	char c[3][64];
 	qt_err err;
 
-	issue_codes(f, 3, c);
-	commission(f, c[0]);
-	commission(f, c[1]);
+	issue_active(f, 3, 2, c);
 	ok(events(f, PRODUCER, &err, NULL,
 	          "{\"events\":[{\"type\":\"recall\",\"codes\":[\"%s\"]},"
 	          "{\"type\":\"destroy\",\"codes\":[\"%s\"]}]}",
@@ -267,8 +264,7 @@ static void test_clone_two_places(void **state)
 	const char *msg;
 	json_t *r;
 
-	issue_codes(f, 1, c);
-	commission(f, c[0]);
+	issue_active(f, 1, 1, c);
 	expect(check(f, PRODUCER, PRODUCER2, c[0]), "genuine", NULL); /* its holder */
 	expect(check(f, SELLER, PRODUCER, c[0]), "genuine", NULL);
 	expect(check(f, SELLER, PRODUCER, c[0]), "genuine", NULL); /* the same unit again */
@@ -297,8 +293,7 @@ static void test_clone_off_path(void **state)
 	json_t *r;
 	long long sh;
 
-	issue_codes(f, 1, c);
-	commission(f, c[0]);
+	issue_active(f, 1, 1, c);
 	ok(events(f, PRODUCER, &err, NULL,
 	          "{\"events\":[{\"type\":\"pack\",\"parent\":\"" CARTON "\",\"codes\":[\"%s\"]}]}",
 	          c[0]),
@@ -357,9 +352,7 @@ static void test_racing_checkers(void **state)
 	racer a = {f, SELLER, c, 20, NULL}, b = {f, SELLER2, c, 20, NULL};
 	pthread_t ta, tb;
 
-	issue_codes(f, 20, c);
-	for (size_t i = 0; i < 20; i++)
-		commission(f, c[i]);
+	issue_active(f, 20, 20, c);
 	for (int round = 0; round < 2; round++) {
 		/* the second round: the codes went on to another unit, so both claims are false */
 		for (size_t i = 0; round && i < 20; i++)
@@ -460,8 +453,7 @@ static void test_list(void **state)
 	qt_account nat = {.id = "R2", .roles = QT_ROLE_REGULATOR, .jurisdiction = ""};
 	qt_account js = {.id = "R3", .roles = QT_ROLE_REGULATOR, .jurisdiction = "3205"};
 
-	issue_codes(f, 2, c);
-	commission(f, c[0]);
+	issue_active(f, 2, 1, c);
 	r = check(f, SELLER, PRODUCER, c[0]); /* Beijing */
 	g = json_integer_value(json_object_get(r, "index"));
 	json_decref(r);
