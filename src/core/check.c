@@ -275,6 +275,14 @@ out:
 	return rc;
 }
 
+/* Whether the code labels one physical thing (an item, a carton or pallet), which can be in
+ * one place only; a batch or product code is printed on many. */
+static bool one_thing(const json_t *doc)
+{
+	const char *g = qt_json_text(doc, "granularity");
+	return !strcmp(g, "item") || !strcmp(g, "logistic");
+}
+
 /* The verdict on one code, as of the reader's snapshot: its record body and sightings. */
 static qt_rc judge_one(qt_store *s, const qt_account *who, const char *supplier, item *it,
                        qt_err *err)
@@ -295,7 +303,7 @@ static qt_rc judge_one(qt_store *s, const qt_account *who, const char *supplier,
 	if (j.doc && !strcmp(qt_json_text(j.doc, "status"), "issued"))
 		reason(&j, "not_commissioned", "its producer %.20s has not put it in use yet",
 		       qt_json_text(j.doc, "producer"));
-	if (j.doc && (rc = custody(&j, &here, err)) == QT_OK)
+	if (j.doc && (rc = custody(&j, &here, err)) == QT_OK && one_thing(j.doc))
 		rc = sightings(&j, here, err);
 	if (rc != QT_OK)
 		goto out;

@@ -280,6 +280,29 @@ static void test_clone_two_places(void **state)
 	expect(check(f, SELLER, PRODUCER, c[0]), "genuine", NULL);
 }
 
+/* A batch code is printed on every item of the batch: seeing it in two places is no clone. */
+static void test_batch_code_not_cloned(void **state)
+{
+	fixture *f = *state;
+	json_t *a = NULL;
+	const char *code;
+	qt_err err;
+
+	ok(issue(f, PRODUCER,
+	         "{\"batch\":\"B0000000000000001\",\"granularity\":\"batch\",\"scheme\":\"gs1\","
+	         "\"count\":1}",
+	         &a, &err),
+	   &err);
+	code = json_string_value(json_array_get(json_object_get(a, "codes"), 0));
+	ok(events(f, PRODUCER, &err, NULL,
+	          "{\"events\":[{\"type\":\"commission\",\"codes\":[\"%s\"]}]}", code),
+	   &err);
+	expect(check(f, SELLER, PRODUCER, code), "genuine", NULL);
+	expect(check(f, SELLER2, PRODUCER, code), "genuine", NULL);
+	expect(check(f, SELLER3, PRODUCER, code), "genuine", NULL);
+	json_decref(a);
+}
+
 /* Units that are not on the code's path, each checking it at a different time: one may be a
  * paper error, two are two places the ledger cannot explain, and from then on every check of
  * the code says so. A unit on the path only through the carton the code travelled in is on
@@ -511,6 +534,8 @@ int main(void)
 	        cmocka_unit_test_setup_teardown(test_recalled_destroyed_not_commissioned,
 	                                        fixture_setup, fixture_teardown),
 	        cmocka_unit_test_setup_teardown(test_clone_two_places, fixture_setup,
+	                                        fixture_teardown),
+	        cmocka_unit_test_setup_teardown(test_batch_code_not_cloned, fixture_setup,
 	                                        fixture_teardown),
 	        cmocka_unit_test_setup_teardown(test_clone_off_path, fixture_setup,
 	                                        fixture_teardown),
