@@ -21,6 +21,7 @@ typedef struct event {
 	const char *buyer_name;
 	long long shipment; /* receive */
 	long long corrects; /* correct */
+	const char *time;   /* when it happened, as reported (may be sealed); NULL: now */
 } event;
 
 typedef struct batch_ctx {
@@ -496,6 +497,12 @@ static qt_rc apply_one(batch_ctx *b, size_t i, qt_store *s, uint64_t rec, qt_err
 					                      err);
 				json_object_del(doc, "parent");
 				json_object_set_new(doc, "status", json_string("sold"));
+				/* the warranty runs from the sale; kept in the state even when
+				 * the sale's time is sealed (only "expired or not" is shown) */
+				char now[32];
+				qt_time_now(now);
+				json_object_set_new(doc, "sold",
+				                    json_string(e->time ? e->time : now));
 			} else if (strcmp(t, "return") == 0) {
 				if (strcmp(qt_json_text(doc, "status"), "sold") != 0)
 					REFUSE("only a sold code can be returned");
@@ -651,6 +658,7 @@ static qt_rc parse_event(const json_t *in, const qt_account *who, event *e, json
 		;
 	if (!types[k])
 		return qt_err_set(err, QT_ERR_INVALID, "unknown type '%.20s'", e->type);
+	e->time = time;
 	if (time && !qt_time_valid(time))
 		return qt_err_set(err, QT_ERR_INVALID, "'time' must be RFC 3339 UTC");
 	if (time && qt_time_epoch(time) > latest_time())
@@ -671,7 +679,8 @@ static qt_rc parse_event(const json_t *in, const qt_account *who, event *e, json
 		char key[QT_CODE_CANON_MAX];
 		if (!json_is_string(c))
 			return qt_err_set(err, QT_ERR_INVALID, "codes[%zu] must be a string", k);
-		if (qt_code_canon(json_string_value(c), json_string_length(c), key, NULL, err) != QT_OK) {
+		if (qt_code_canon(json_string_value(c), json_string_length(c), key, NULL, err) !=
+		    QT_OK) {
 			char why[QT_ERR_MSG_MAX];
 			snprintf(why, sizeof why, "%s", err->msg);
 			return qt_err_set(err, QT_ERR_INVALID, "codes[%zu]: %.150s", k, why);

@@ -110,14 +110,16 @@ static qt_rc walk_code(walk *w, const char *code, uint64_t from, uint64_t until,
 			fix = json_integer_value(
 			        json_object_get(json_array_get(w->out, json_array_size(w->out) - 1),
 			                        "corrected_by"));
-			if (rc == QT_OK && !strcmp(type, "event.pack") && lists(codes, code) && !fix) {
+			if (rc == QT_OK && !strcmp(type, "event.pack") && lists(codes, code) &&
+			    !fix) {
 				snprintf(parent, sizeof parent, "%s", p);
 				packed_at = recs[i];
 			} else if (rc == QT_OK && parent[0] && lists(codes, code) && !fix &&
-			           (!strcmp(type, "event.unpack") || !strcmp(type, "event.retail"))) {
+			           (!strcmp(type, "event.unpack") ||
+			            !strcmp(type, "event.retail"))) {
 				if (depth < HISTORY_DEPTH)
-					rc = walk_code(w, parent, packed_at, recs[i], depth + 1, parent,
-					               err);
+					rc = walk_code(w, parent, packed_at, recs[i], depth + 1,
+					               parent, err);
 				parent[0] = '\0';
 			}
 			json_decref(l);

@@ -2,6 +2,7 @@
  * thread, JSON documents in the store, and the checked access to request fields that every
  * domain module uses (so a bad field gets the same clear error everywhere). */
 #include "core/platform.h"
+#include "core/scan.h"
 
 #include "util/random.h"
 
@@ -28,6 +29,7 @@ qt_rc qt_platform_open(const char *db, qt_platform **out, qt_err *err)
 		goto out;
 	}
 	snprintf(p->db, sizeof p->db, "%s", db);
+	pthread_mutex_init(&p->lock, NULL);
 	if (pthread_key_create(&p->reader_key, close_reader) != 0) {
 		rc = qt_err_set(err, QT_ERR_NOMEM, "out of thread keys");
 		free(p);
@@ -49,6 +51,7 @@ void qt_platform_close(qt_platform *p)
 
 	if (!p)
 		return;
+	qt_queries_close(p); /* its last counts go through the ledger's writer */
 	/* the calling thread's reader; other threads closed theirs when they ended */
 	if ((s = pthread_getspecific(p->reader_key)) != NULL) {
 		s->ops->close(s);
@@ -56,6 +59,7 @@ void qt_platform_close(qt_platform *p)
 	}
 	pthread_key_delete(p->reader_key);
 	qt_ledger_close(p->ledger);
+	pthread_mutex_destroy(&p->lock);
 	free(p);
 }
 

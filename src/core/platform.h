@@ -40,10 +40,14 @@ typedef struct qt_account {
 	char jurisdiction[7]; /* regulators: "" national, 2 digits province, 4 digits city */
 } qt_account;
 
+typedef struct qt_queries qt_queries;
+
 typedef struct qt_platform {
 	qt_ledger *ledger;
 	char db[4096];
 	pthread_key_t reader_key;
+	pthread_mutex_t lock; /* guards the lazily made parts below */
+	qt_queries *queries;  /* lookup counts waiting to be written (queries.c) */
 } qt_platform;
 
 qt_rc qt_platform_open(const char *db, qt_platform **out, qt_err *err)

@@ -18,6 +18,17 @@
 qt_rc qt_history(qt_store *s, const char *code, size_t max, json_t **out, bool *truncated,
                  qt_err *err) __attribute__((warn_unused_result));
 
+/* ---- lookup counts (queries.c) ---- */
+
+/* The code's lookup tally (count 0 when never looked up); count: this lookup counts, and
+ * *out includes it. Counts reach the store within a second (qt_queries_flush). */
+qt_rc qt_queries_get(qt_platform *p, qt_store *s, const char *code, bool count, qt_tally *out,
+                     qt_err *err) __attribute__((warn_unused_result));
+/* Write the waiting counts now. */
+qt_rc qt_queries_flush(qt_platform *p, qt_err *err) __attribute__((warn_unused_result));
+/* Stop the counter's thread after a last flush (qt_platform_close calls it). */
+void qt_queries_close(qt_platform *p);
+
 /* ---- the public view (public.c) ---- */
 
 /* What anyone may see of a scanned code (any form), without an account: the product, its
@@ -35,5 +46,15 @@ qt_rc qt_public_view(qt_platform *p, const char *scanned, size_t n, bool count, 
 qt_rc qt_code_warnings(qt_store *s, const json_t *code_doc, const json_t *product,
                        const json_t *producer, json_t *out, qt_err *err)
         __attribute__((warn_unused_result));
+
+/* ---- a producer's standing (standing.c): regulators' records ---- */
+
+/* {producer, number (licence or CCC certificate), status valid|suspended|revoked, date?,
+ * reason (required unless valid)}, by a regulator of the producer. */
+qt_rc qt_standing_licence(qt_platform *p, const qt_account *who, const json_t *body,
+                          json_t **answer, qt_err *err) __attribute__((warn_unused_result));
+/* {unit, listed, date?, reason (required to list)}: the serious-violation list. */
+qt_rc qt_standing_credit(qt_platform *p, const qt_account *who, const json_t *body, json_t **answer,
+                         qt_err *err) __attribute__((warn_unused_result));
 
 #endif

@@ -92,6 +92,7 @@ typedef struct qt_route {
 /* Route tables of the resource files (each ends with a NULL method). */
 extern const qt_route qt_routes_catalog[]; /* h_catalog.c: catalogue, products, batches */
 extern const qt_route qt_routes_codes[];   /* h_codes.c: code issue, events, ledger upload */
+extern const qt_route qt_routes_scan[];    /* h_scan.c: the public view, producers' standing */
 extern const qt_route qt_routes_check[];   /* h_check.c: checking incoming goods, checks list */
 
 /* Match method and path; fills req->params. NULL with *path_known = whether some other

@@ -52,7 +52,13 @@ static const char migration_002[] =
         "CREATE TABLE links(kind TEXT NOT NULL, src TEXT NOT NULL, dst TEXT NOT NULL,"
         "  PRIMARY KEY(kind, src, dst)) WITHOUT ROWID;";
 
-static const char *const migrations[] = {migration_001, migration_002};
+/* Migration 3: counters outside the ledger (how often a code was looked up and when first):
+ * frequent, worth nothing as evidence, and written in batches, so never records. */
+static const char migration_003[] =
+        "CREATE TABLE tallies(kind TEXT NOT NULL, id TEXT NOT NULL, count INTEGER NOT NULL,"
+        "  first TEXT NOT NULL, last TEXT NOT NULL, PRIMARY KEY(kind, id)) WITHOUT ROWID;";
+
+static const char *const migrations[] = {migration_001, migration_002, migration_003};
 #define N_MIGRATIONS (sizeof migrations / sizeof migrations[0])
 
 enum {
@@ -82,6 +88,8 @@ enum {
 	ST_LINK_PUT,
 	ST_LINK_DEL,
 	ST_LINK_LIST,
+	ST_TALLY_ADD,
+	ST_TALLY_GET,
 	ST_MAX
 };
 
@@ -119,6 +127,11 @@ static const char *const sql[ST_MAX] = {
         [ST_LINK_DEL] = "DELETE FROM links WHERE kind = ?1 AND src = ?2 AND dst = ?3",
         [ST_LINK_LIST] = "SELECT dst FROM links WHERE kind = ?1 AND src = ?2 AND dst > ?3 "
                          "ORDER BY dst LIMIT ?4",
+        [ST_TALLY_ADD] = "INSERT INTO tallies(kind, id, count, first, last) VALUES (?1, ?2, ?3, "
+                         "?4, ?5) ON CONFLICT(kind, id) DO UPDATE SET count = count + "
+                         "excluded.count, first = min(first, excluded.first), "
+                         "last = max(last, excluded.last)",
+        [ST_TALLY_GET] = "SELECT count, first, last FROM tallies WHERE kind = ?1 AND id = ?2",
 };
 
 static const char *const scan_sql[] = {
@@ -557,6 +570,46 @@ static qt_rc sq_doc_put(qt_store *base, const char *kind, const char *id, const 
 	return run(s, ST_DOC_PUT, err);
 }
 
+static qt_rc sq_tally_add(qt_store *base, const char *kind, const char *id, uint64_t count,
+                          const char *first, const char *last, qt_err *err)
+{
+	sq_store *s = (sq_store *)base;
+	sqlite3_stmt *st = s->st[ST_TALLY_ADD];
+	sqlite3_bind_text(st, 1, kind, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, id, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, (sqlite3_int64)count);
+	sqlite3_bind_text(st, 4, first, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 5, last, -1, SQLITE_STATIC);
+	return run(s, ST_TALLY_ADD, err);
+}
+
+static qt_rc sq_tally_get(qt_store *base, const char *kind, const char *id, qt_tally *out,
+                          qt_err *err)
+{
+	sq_store *s = (sq_store *)base;
+	sqlite3_stmt *st = s->st[ST_TALLY_GET];
+	qt_rc rc = QT_OK;
+	int r;
+
+	memset(out, 0, sizeof *out);
+	sqlite3_bind_text(st, 1, kind, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, id, -1, SQLITE_STATIC);
+	r = sqlite3_step(st);
+	if (r == SQLITE_ROW) {
+		out->count = (uint64_t)sqlite3_column_int64(st, 0);
+		snprintf(out->first, sizeof out->first, "%s",
+		         (const char *)sqlite3_column_text(st, 1));
+		snprintf(out->last, sizeof out->last, "%s",
+		         (const char *)sqlite3_column_text(st, 2));
+	} else if (r == SQLITE_DONE) {
+		rc = qt_err_set(err, QT_ERR_NOTFOUND, "no %s tally for '%.80s'", kind, id);
+	} else {
+		rc = db_error(s, err, "tally_get");
+	}
+	sqlite3_reset(st);
+	return rc;
+}
+
 /* Listings bind (kind, owner or src, after, limit) and hand each row to an adapter. */
 static qt_rc list_rows(sq_store *s, int which, const char *kind, const char *second,
                        const char *after, size_t limit, qt_rc (*row)(void *, sqlite3_stmt *),
@@ -740,6 +793,8 @@ static const qt_store_ops sqlite_ops = {
         .link_put = sq_link_put,
         .link_del = sq_link_del,
         .link_list = sq_link_list,
+        .tally_add = sq_tally_add,
+        .tally_get = sq_tally_get,
         .scan = sq_scan,
         .next = sq_next,
         .scan_close = sq_scan_close,

@@ -51,6 +51,12 @@ typedef qt_rc (*qt_store_doc_fn)(void *ctx, const char *id, const char *owner, c
                                  size_t n, uint64_t rec);
 typedef qt_rc (*qt_store_link_fn)(void *ctx, const char *dst);
 
+/* A counter kept beside the ledger: how many times, first and last (RFC 3339 UTC). */
+typedef struct qt_tally {
+	uint64_t count;
+	char first[32], last[32];
+} qt_tally;
+
 typedef struct qt_store_ops {
 	const char *name;
 	void (*close)(qt_store *s);
@@ -113,6 +119,14 @@ typedef struct qt_store_ops {
 	                  qt_err *err);
 	qt_rc (*link_list)(qt_store *s, const char *kind, const char *src, const char *after,
 	                   size_t limit, qt_store_link_fn fn, void *ctx, size_t *found,
+	                   qt_err *err);
+
+	/* Counters that are not evidence (how often a code was looked up): added to in
+	 * batches inside a write transaction, never recorded in the ledger. tally_get:
+	 * QT_ERR_NOTFOUND when never counted. */
+	qt_rc (*tally_add)(qt_store *s, const char *kind, const char *id, uint64_t count,
+	                   const char *first, const char *last, qt_err *err);
+	qt_rc (*tally_get)(qt_store *s, const char *kind, const char *id, qt_tally *out,
 	                   qt_err *err);
 
 	/* Ordered scans for verification and mirroring. `from` is the first record index, or

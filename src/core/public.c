@@ -1,0 +1,351 @@
+/* public.c — what anyone who scans a code may see, without an account: the product, its
+ * producer and batch, the code's status, its journey with public fields only, how often it
+ * was looked up, and the warnings that apply. Every part is built from an allow-list of
+ * public fields, never by removing private ones, so a new private field cannot leak. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/scan.h"
+
+/* ---- warnings ---- */
+
+static void warn(json_t *out, const char *kind, const char *fmt, ...)
+        __attribute__((format(printf, 3, 4)));
+
+static void warn(json_t *out, const char *kind, const char *fmt, ...)
+{
+	char msg[300];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	json_array_append_new(out, json_pack("{s:s, s:s}", "kind", kind, "message", msg));
+}
+
+/* The last day of a warranty of months from start ("YYYY-MM-DD…"), as "YYYY-MM-DD". */
+static bool warranty_end(const char *start, long long months, char out[11])
+{
+	int y, m, d;
+	static const int mdays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+	int last;
+
+	if (!start || sscanf(start, "%4d-%2d-%2d", &y, &m, &d) != 3 || m < 1 || m > 12 ||
+	    months < 0 || months > 1200)
+		return false;
+	m += (int)months;
+	y += (m - 1) / 12;
+	m = (m - 1) % 12 + 1;
+	last = mdays[m - 1] + (m == 2 && ((y % 4 == 0 && y % 100 != 0) || y % 400 == 0));
+	snprintf(out, 11, "%04d-%02d-%02d", y, m, d < last ? d : last);
+	return true;
+}
+
+/* A licence or CCC certificate's standing as regulators recorded it ("" when none). */
+static const char *standing_of(qt_store *s, const char *number, json_t **doc)
+{
+	qt_err e;
+	*doc = NULL;
+	if (!number || !*number || qt_doc_load(s, "licence_status", number, doc, &e) != QT_OK)
+		return "";
+	return qt_json_text(*doc, "status");
+}
+
+qt_rc qt_code_warnings(qt_store *s, const json_t *code_doc, const json_t *product,
+                       const json_t *producer, json_t *out, qt_err *err)
+{
+	static const char *const certs[][2] = {{"licence_no", "licence"}, {"ccc_no", "ccc"}};
+	const char *status = qt_json_text(code_doc, "status");
+	json_t *doc = NULL, *batch = NULL;
+	long long months;
+	char end[11], today[32], kind[40];
+	qt_err e;
+	(void)err;
+
+	if (!code_doc)
+		warn(out, "never_issued",
+		     "this code was never issued by a producer on the platform: the label may be "
+		     "counterfeit");
+	if (!strcmp(status, "recalled"))
+		warn(out, "recalled",
+		     "this product has been recalled: stop using it and contact "
+		     "the seller or producer");
+	if (!strcmp(status, "destroyed"))
+		warn(out, "destroyed",
+		     "this item was recorded as destroyed: it should not be on sale");
+	for (size_t i = 0; i < 2; i++) {
+		const char *number = qt_json_text(product, certs[i][0]);
+		const char *st = standing_of(s, number, &doc);
+		if (!strcmp(st, "revoked") || !strcmp(st, "suspended")) {
+			snprintf(kind, sizeof kind, "%s_%s", certs[i][1], st);
+			warn(out, kind, "the producer's %s %s was %s on %s%s%s",
+			     i ? "CCC certificate" : "production licence", number, st,
+			     qt_json_text(doc, "date"), *qt_json_text(doc, "reason") ? ": " : "",
+			     qt_json_text(doc, "reason"));
+		}
+		json_decref(doc);
+	}
+	if (producer &&
+	    qt_doc_load(s, "credit", qt_json_text(producer, "uscc"), &doc, &e) == QT_OK &&
+	    json_is_true(json_object_get(doc, "listed")))
+		warn(out, "serious_violation",
+		     "the producer is on the list of seriously illegal and dishonest enterprises "
+		     "(严重违法失信名单) since %s%s%s",
+		     qt_json_text(doc, "date"), *qt_json_text(doc, "reason") ? ": " : "",
+		     qt_json_text(doc, "reason"));
+	json_decref(doc);
+	/* the warranty runs from the sale, or from production while unsold */
+	months = json_integer_value(json_object_get(product, "warranty_months"));
+	if (code_doc && json_object_get(product, "warranty_months") && strcmp(status, "sold")) {
+		const char *b = qt_json_text(code_doc, "batch");
+		if (*b && qt_doc_load(s, "batch", b, &batch, &e) != QT_OK)
+			batch = NULL;
+	}
+	qt_time_now(today);
+	today[10] = '\0';
+	if (code_doc && json_object_get(product, "warranty_months") &&
+	    warranty_end(strcmp(status, "sold") == 0 ? qt_json_text(code_doc, "sold")
+	                                             : qt_json_text(batch, "production_date"),
+	                 months, end) &&
+	    strcmp(today, end) > 0)
+		warn(out, "warranty_expired", "the %lld-month warranty ended on %s", months, end);
+	json_decref(batch);
+	return QT_OK;
+}
+
+/* ---- the view ---- */
+
+/* Copy the named members of from that are present into to. */
+static void pick(json_t *to, const json_t *from, const char *const *names)
+{
+	for (; *names; names++) {
+		json_t *v = json_object_get(from, *names);
+		if (v)
+			json_object_set(to, *names, v);
+	}
+}
+
+static json_t *product_view(qt_store *s, const json_t *product, const json_t *code_doc,
+                            const json_t *batch)
+{
+	static const char *const fields[] = {
+	        "id",     "name", "catalog_unit",    "type", "model", "standard", "licence_no",
+	        "ccc_no", "gtin", "warranty_months", NULL};
+	json_t *v = json_object(), *unit = NULL;
+	char end[11];
+	qt_err e;
+	const char *start;
+
+	pick(v, product, fields);
+	if (qt_doc_load(s, "catalog", qt_json_text(product, "catalog_unit"), &unit, &e) == QT_OK) {
+		json_object_set(v, "catalog_unit_name", json_object_get(unit, "name"));
+		json_object_set(v, "category", json_object_get(unit, "category_name"));
+	}
+	json_decref(unit);
+	/* shown only from public dates: production, or a sale whose time is public (the
+	 * expired flag itself comes from the warnings, which may use a sealed sale time) */
+	start = strcmp(qt_json_text(code_doc, "status"), "sold")
+	                ? qt_json_text(batch, "production_date")
+	                : NULL;
+	if (json_object_get(product, "warranty_months") && code_doc && start && *start &&
+	    warranty_end(start, json_integer_value(json_object_get(product, "warranty_months")),
+	                 end))
+		json_object_set_new(v, "warranty_until", json_string(end));
+	return v;
+}
+
+static json_t *producer_view(const json_t *acct)
+{
+	static const char *const fields[] = {"name", "uscc", "province", "address", NULL};
+	json_t *v = json_object();
+	pick(v, acct, fields);
+	return v;
+}
+
+static json_t *batch_view(const json_t *batch)
+{
+	static const char *const fields[] = {"id", "batch_no", "production_date",
+	                                     "inspection_report", NULL};
+	json_t *v = json_object();
+	pick(v, batch, fields);
+	return v;
+}
+
+/* What the public sees of each status. */
+static const char *public_status(const char *s)
+{
+	return !*s                       ? "unknown"
+	       : !strcmp(s, "issued")    ? "issued"
+	       : !strcmp(s, "sold")      ? "sold"
+	       : !strcmp(s, "recalled")  ? "recalled"
+	       : !strcmp(s, "destroyed") ? "destroyed"
+	       : !strcmp(s, "in_transit") || !strcmp(s, "active") || !strcmp(s, "returned")
+	               ? "in_circulation"
+	               : "unknown";
+}
+
+/* An account's public name, remembered for the rest of this answer. */
+static const char *name_of(qt_store *s, json_t *names, const char *id)
+{
+	json_t *n = json_object_get(names, id), *acct = NULL;
+	qt_err e;
+
+	if (!n) {
+		n = json_string(qt_doc_load(s, "account", id, &acct, &e) == QT_OK
+		                        ? qt_json_text(acct, "name")
+		                        : "");
+		json_object_set_new(names, id, n);
+		json_decref(acct);
+	}
+	return json_string_value(n);
+}
+
+/* The journey: the leaves' public bodies (sealed values are not in a leaf at all), without
+ * the other codes an event named. */
+static json_t *events_view(qt_store *s, const json_t *history)
+{
+	static const char *const fields[] = {"time",          "parent",        "shipment",
+	                                     "corrects",      "reason",        "buyer_uscc",
+	                                     "buyer_name",    "buyer_address", "buyer_contact",
+	                                     "supplier_uscc", "supplier_name", NULL};
+	json_t *out = json_array(), *names = json_object(), *h;
+	size_t i;
+
+	json_array_foreach(history, i, h)
+	{
+		const json_t *leaf = json_object_get(h, "leaf"),
+		             *body = json_object_get(leaf, "body");
+		const char *type = qt_json_text(leaf, "type"), *by;
+		json_t *e;
+
+		if (!strcmp(type, "code.issue"))
+			type = "issue";
+		else if (!strncmp(type, "event.", 6))
+			type += 6;
+		else
+			continue; /* checks and other records are not part of the journey */
+		by = *qt_json_text(body, "by") ? qt_json_text(body, "by")
+		                               : qt_json_text(body, "producer");
+		e = json_pack("{s:O, s:s, s:O, s:s, s:s}", "index", json_object_get(h, "index"),
+		              "type", type, "recorded", json_object_get(leaf, "ts"), "by", by,
+		              "by_name", name_of(s, names, by));
+		pick(e, body, fields);
+		pick(e, h, (const char *const[]){"via", "corrected_by", NULL});
+		json_array_append_new(out, e);
+	}
+	json_decref(names);
+	return out;
+}
+
+/* The product a GTIN names (and the batch its lot names), for a code nobody issued. The
+ * scanned text may carry a lot that the canonical key of an item leaves out. */
+static qt_rc product_by_gtin(qt_store *s, const char *scanned, size_t n, const char *key,
+                             json_t **product, json_t **batch, qt_err *err)
+{
+	qt_code c;
+	json_t *g = NULL, *bn = NULL;
+	char id[QT_ID_MAX + 40], url[QT_CODE_CANON_MAX + 40];
+	const char *gtin, *lot;
+	qt_rc rc = QT_ERR_NOTFOUND;
+
+	*product = *batch = NULL;
+	/* a handed-out GS1 key reads as the path of a Digital Link */
+	snprintf(url, sizeof url, "https://canonical.invalid/%s", key);
+	if ((qt_code_parse(scanned, n, NULL, &c, err) != QT_OK &&
+	     qt_code_parse(url, strlen(url), NULL, &c, err) != QT_OK) ||
+	    !(gtin = qt_code_ai(&c, "01")))
+		goto out;
+	if (qt_doc_load(s, "gtin", gtin, &g, err) != QT_OK ||
+	    (rc = qt_doc_load(s, "product", qt_json_text(g, "product"), product, err)) != QT_OK)
+		goto out;
+	if ((lot = qt_code_ai(&c, "10")) != NULL) {
+		snprintf(id, sizeof id, "%s/%s", qt_json_text(g, "product"), lot);
+		if (qt_doc_load(s, "batchno", id, &bn, err) != QT_OK ||
+		    qt_doc_load(s, "batch", qt_json_text(bn, "batch"), batch, err) != QT_OK)
+			*batch = NULL;
+	}
+out:
+	if (rc == QT_ERR_NOTFOUND)
+		qt_err_set(err, QT_ERR_NOTFOUND,
+		           "nothing is known of %.200s: no product on the "
+		           "platform has this code, which may be counterfeit",
+		           key);
+	json_decref(g);
+	json_decref(bn);
+	return rc;
+}
+
+qt_rc qt_public_view(qt_platform *p, const char *scanned, size_t n, bool count, json_t **answer,
+                     qt_err *err)
+{
+	char key[QT_CODE_CANON_MAX];
+	qt_code_kind kind = QT_KIND_NONE;
+	qt_store *s = NULL;
+	json_t *code = NULL, *product = NULL, *producer = NULL, *batch = NULL, *history = NULL;
+	json_t *v = NULL, *warnings = json_array();
+	qt_tally t;
+	bool truncated = false, reading = false;
+	qt_rc rc;
+
+	*answer = NULL;
+	if ((rc = qt_code_canon(scanned, n, key, &kind, err)) != QT_OK) {
+		char why[QT_ERR_MSG_MAX];
+		snprintf(why, sizeof why, "%s", err->msg);
+		rc = qt_err_set(err, QT_ERR_INVALID, "not a trace code: %.200s", why);
+		goto out;
+	}
+	if (!(s = qt_platform_reader(p, err))) {
+		rc = QT_ERR_IO;
+		goto out;
+	}
+	if ((rc = s->ops->read_begin(s, err)) != QT_OK)
+		goto out;
+	reading = true;
+	rc = qt_doc_load(s, "code", key, &code, err);
+	if (rc == QT_ERR_NOTFOUND)
+		rc = product_by_gtin(s, scanned, n, key, &product, &batch, err);
+	else if (rc == QT_OK && (rc = qt_doc_load(s, "product", qt_json_text(code, "product"),
+	                                          &product, err)) == QT_ERR_NOTFOUND)
+		rc = QT_OK; /* a carton code (SSCC) belongs to no product */
+	if (rc != QT_OK)
+		goto out;
+	if (code && *qt_json_text(code, "batch") &&
+	    qt_doc_load(s, "batch", qt_json_text(code, "batch"), &batch, err) != QT_OK)
+		batch = NULL;
+	if (qt_doc_load(s, "account",
+	                code ? qt_json_text(code, "producer") : qt_json_text(product, "producer"),
+	                &producer, err) != QT_OK)
+		producer = NULL;
+	if ((code && (rc = qt_history(s, key, 0, &history, &truncated, err)) != QT_OK) ||
+	    (rc = qt_code_warnings(s, code, product, producer, warnings, err)) != QT_OK ||
+	    (rc = qt_queries_get(p, s, key, count, &t, err)) != QT_OK)
+		goto out;
+	v = json_pack("{s:s, s:s, s:s}", "code", key, "kind", qt_code_kind_name(kind), "status",
+	              public_status(qt_json_text(code, "status")));
+	if (product)
+		json_object_set_new(v, "product", product_view(s, product, code, batch));
+	if (producer)
+		json_object_set_new(v, "producer", producer_view(producer));
+	if (batch)
+		json_object_set_new(v, "batch", batch_view(batch));
+	json_object_set_new(v, "events", history ? events_view(s, history) : json_array());
+	if (truncated)
+		json_object_set_new(v, "events_truncated", json_true());
+	json_object_set_new(v, "queries",
+	                    t.count ? json_pack("{s:I, s:s, s:s}", "count", (json_int_t)t.count,
+	                                        "first", t.first, "last", t.last)
+	                            : json_pack("{s:i}", "count", 0));
+	json_object_set(v, "warnings", warnings);
+	*answer = v;
+out:
+	if (reading)
+		s->ops->read_end(s);
+	json_decref(code);
+	json_decref(product);
+	json_decref(producer);
+	json_decref(batch);
+	json_decref(history);
+	json_decref(warnings);
+	return rc;
+}
