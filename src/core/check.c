@@ -160,18 +160,25 @@ static qt_rc on_path(judge *j, const char *unit, bool *yes, qt_err *err)
 
 /* ---- the rules ---- */
 
-/* What the code's own and its producer's state say: the platform's warnings, the same a
- * consumer's scan shows. */
-static void warnings(judge *j)
+/* What the code's own and its producer's state say (never issued, recalled, destroyed,
+ * licence or certificate suspended or revoked, serious violations, warranty): the
+ * platform's warnings, the same a consumer's scan shows. */
+static qt_rc warnings(judge *j, qt_err *err)
 {
-	const char *st = qt_json_text(j->doc, "status");
+	json_t *product = NULL, *producer = NULL;
+	qt_rc rc = QT_OK;
 
-	if (!j->doc)
-		reason(j, "never_issued", "no producer issued this code on the platform");
-	else if (!strcmp(st, "recalled"))
-		reason(j, "recalled", "the product was recalled");
-	else if (!strcmp(st, "destroyed"))
-		reason(j, "destroyed", "the item was recorded as destroyed");
+	if (j->doc && *qt_json_text(j->doc, "product"))
+		rc = qt_doc_load(j->s, "product", qt_json_text(j->doc, "product"), &product, err);
+	if (rc == QT_OK && j->doc)
+		rc = qt_doc_load(j->s, "account", qt_json_text(j->doc, "producer"), &producer, err);
+	if (rc == QT_ERR_NOTFOUND) /* a carton made by packing has no product */
+		rc = QT_OK;
+	if (rc == QT_OK)
+		rc = qt_code_warnings(j->s, j->doc, product, producer, j->reasons, err);
+	json_decref(product);
+	json_decref(producer);
+	return rc;
 }
 
 /* Whether the ledger has the code with the checker or its supplier, and if not, why; *here
@@ -297,9 +304,10 @@ static qt_rc judge_one(qt_store *s, const qt_account *who, const char *supplier,
 		rc = QT_OK;
 	if (rc == QT_OK && j.doc && !strcmp(qt_json_text(j.doc, "status"), "in_transit"))
 		rc = qt_doc_load(s, "shipment", qt_json_text(j.doc, "shipment"), &j.ship, err);
+	if (rc == QT_OK)
+		rc = warnings(&j, err);
 	if (rc != QT_OK)
 		goto out;
-	warnings(&j);
 	if (j.doc && !strcmp(qt_json_text(j.doc, "status"), "issued"))
 		reason(&j, "not_commissioned", "its producer %.20s has not put it in use yet",
 		       qt_json_text(j.doc, "producer"));

@@ -254,6 +254,53 @@ static void test_recalled_destroyed_not_commissioned(void **state)
 	expect(check(f, SELLER, PRODUCER, c[2]), "warning", "not_commissioned", NULL);
 }
 
+/* A regulator's record of the producer's standing — its licence revoked, the producer on the
+ * serious-violation list — comes through the platform's warnings: a warning on goods that
+ * come the way the ledger expects, beside any suspect reason. */
+static void test_producer_standing(void **state)
+{
+	fixture *f = *state;
+	qt_account reg = {.id = "R44", .roles = QT_ROLE_REGULATOR, .jurisdiction = "44"};
+	json_t *a = NULL, *body;
+	char c[2][64];
+	qt_err err;
+
+	seed(f, "account", PRODUCER, "440300",
+	     json_pack("{s:s, s:s, s:s, s:[s]}", "id", PRODUCER, "uscc", PRODUCER, "name", "P",
+	               "roles", "producer"));
+	seed(f, "product", "P0000000000000004", PRODUCER,
+	     json_pack("{s:s, s:s, s:s, s:s, s:[s]}", "id", "P0000000000000004", "producer",
+	               PRODUCER, "name", "KVV", "licence_no", "XK06-014-00123", "schemes", "dic"));
+	ok(issue(f, PRODUCER,
+	         "{\"product\":\"P0000000000000004\",\"granularity\":\"item\",\"scheme\":\"dic\","
+	         "\"count\":2}",
+	         &a, &err),
+	   &err);
+	for (size_t i = 0; i < 2; i++)
+		snprintf(c[i], sizeof c[i], "%s",
+		         json_string_value(json_array_get(json_object_get(a, "codes"), i)));
+	json_decref(a);
+	ok(events(f, PRODUCER, &err, NULL,
+	          "{\"events\":[{\"type\":\"commission\",\"codes\":[\"%s\",\"%s\"]}]}", c[0], c[1]),
+	   &err);
+	ship(f, PRODUCER, SELLER2, c[1]);
+	expect(check(f, SELLER, PRODUCER, c[0]), "genuine", NULL);
+	body = json_pack("{s:s, s:s, s:s, s:s}", "producer", PRODUCER, "number", "XK06-014-00123",
+	                 "status", "revoked", "reason", "抽查不合格");
+	ok(qt_standing_licence(f->p, &reg, body, &a, &err), &err);
+	json_decref(body);
+	json_decref(a);
+	expect(check(f, SELLER, PRODUCER, c[0]), "warning", "licence_revoked", NULL);
+	body = json_pack("{s:s, s:b, s:s}", "unit", PRODUCER, "listed", 1, "reason", "严重违法");
+	ok(qt_standing_credit(f->p, &reg, body, &a, &err), &err);
+	json_decref(body);
+	json_decref(a);
+	expect(check(f, SELLER, PRODUCER, c[0]), "warning", "licence_revoked", "serious_violation",
+	       NULL);
+	expect(check(f, SELLER, PRODUCER, c[1]), "suspect", "licence_revoked", "serious_violation",
+	       "supplier_not_holder", NULL);
+}
+
 /* One item cannot be at two units at once: two units that do not hold it check it before it
  * moves again. Once it moves, earlier checks no longer count. The holder's own checks never
  * count. */
@@ -533,6 +580,8 @@ int main(void)
 	                                        fixture_teardown),
 	        cmocka_unit_test_setup_teardown(test_recalled_destroyed_not_commissioned,
 	                                        fixture_setup, fixture_teardown),
+	        cmocka_unit_test_setup_teardown(test_producer_standing, fixture_setup,
+	                                        fixture_teardown),
 	        cmocka_unit_test_setup_teardown(test_clone_two_places, fixture_setup,
 	                                        fixture_teardown),
 	        cmocka_unit_test_setup_teardown(test_batch_code_not_cloned, fixture_setup,
