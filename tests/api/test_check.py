@@ -5,6 +5,7 @@ Run: /usr/bin/python3 test_check.py QTRACE"""
 import json
 import sys
 import unittest
+import urllib.parse
 
 import qtapi
 
@@ -94,10 +95,17 @@ class Check(qtapi.ApiCase):
     def test_clone(self):
         # two units take in the same item from its holder before it moves: one is a copy
         c = self.codes[5]
+        journey = self.srv.get("/api/v1/codes/" + urllib.parse.quote(c, safe=""))[1]
         self.assertEqual(self.verify("bj", "producer", [c])["results"][0]["verdict"], "genuine")
         r = self.verify("sz", "producer", [c])["results"][0]
         self.assertEqual((r["verdict"], self.kinds(r)), ("suspect", ["cloned"]))
         self.assertIn(self.id["bj"], r["reasons"][0]["message"])
+        # checks change nothing a consumer's scan shows, and are not part of the journey
+        after = self.srv.get("/api/v1/codes/" + urllib.parse.quote(c, safe=""))[1]
+        self.assertEqual([(e["index"], e["type"]) for e in after["events"]],
+                         [(e["index"], e["type"]) for e in journey["events"]])
+        self.assertEqual((after["status"], after["warnings"]),
+                         (journey["status"], journey["warnings"]))
 
     def test_refusals_record_nothing(self):
         c = self.codes[6]
