@@ -3,7 +3,6 @@
  * before, and becomes one "check" record. Verdicts are worked out on a read snapshot, off the
  * committing thread, and recorded only if nothing they read has moved since (otherwise they
  * are worked out again). Rules: docs/DOMAIN.md, "Checking incoming goods". */
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -91,18 +90,6 @@ static void name_units(const json_t *units, char *out, size_t n)
 		if (used >= n)
 			break;
 	}
-}
-
-static void reason(judge *j, const char *kind, const char *fmt, ...)
-        __attribute__((format(printf, 3, 4)));
-static void reason(judge *j, const char *kind, const char *fmt, ...)
-{
-	char msg[400];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof msg, fmt, ap);
-	va_end(ap);
-	json_array_append_new(j->reasons, json_pack("{s:s, s:s}", "kind", kind, "message", msg));
 }
 
 static const char *verdict_of(const json_t *reasons)
@@ -193,29 +180,32 @@ static qt_rc custody(judge *j, bool *here, qt_err *err)
 
 	*here = true;
 	if (!strcmp(st, "sold")) {
-		reason(j, "sold", "it was already sold to a consumer by %.20s", holder);
+		qt_warning_add(j->reasons, "sold", "it was already sold to a consumer by %.20s",
+		               holder);
 		*here = false;
 	} else if (j->ship) {
 		if (!strcmp(to, me) && strcmp(from, sup) != 0)
-			reason(j, "supplier_not_holder",
-			       "shipment %.20s to you is from %.20s, not from %.20s",
-			       qt_json_text(j->doc, "shipment"), from, sup);
+			qt_warning_add(j->reasons, "supplier_not_holder",
+			               "shipment %.20s to you is from %.20s, not from %.20s",
+			               qt_json_text(j->doc, "shipment"), from, sup);
 		else if (strcmp(to, me) != 0)
-			reason(j, "supplier_not_holder",
-			       "it is in transit from %.20s to %.20s (shipment %.20s), not with "
-			       "%.20s",
-			       from, to, qt_json_text(j->doc, "shipment"), sup);
+			qt_warning_add(
+			        j->reasons, "supplier_not_holder",
+			        "it is in transit from %.20s to %.20s (shipment %.20s), not with "
+			        "%.20s",
+			        from, to, qt_json_text(j->doc, "shipment"), sup);
 		if (strcmp(to, me) != 0)
 			rc = on_path(j, me, here, err);
 	} else if (strcmp(holder, me) != 0 && strcmp(holder, sup) != 0) {
 		/* anyone but the producer holds a code only by having received it */
 		if (strcmp(holder, qt_json_text(j->doc, "producer")) != 0)
-			reason(j, "received_elsewhere",
-			       "it was already received by %.20s, which holds it, not %.20s",
-			       holder, sup);
+			qt_warning_add(
+			        j->reasons, "received_elsewhere",
+			        "it was already received by %.20s, which holds it, not %.20s",
+			        holder, sup);
 		else
-			reason(j, "supplier_not_holder", "its producer %.20s holds it, not %.20s",
-			       holder, sup);
+			qt_warning_add(j->reasons, "supplier_not_holder",
+			               "its producer %.20s holds it, not %.20s", holder, sup);
 		rc = on_path(j, me, here, err);
 	}
 	return rc;
@@ -266,14 +256,16 @@ static qt_rc sightings(judge *j, bool here, qt_err *err)
 		goto out;
 	if (json_array_size(away) >= 2) {
 		name_units(away, names, sizeof names);
-		reason(j, "cloned",
-		       "since it last moved (record %llu) it was checked at %zu places that do "
-		       "not hold it: %s",
-		       (unsigned long long)it->code_rec, json_array_size(away), names);
+		qt_warning_add(
+		        j->reasons, "cloned",
+		        "since it last moved (record %llu) it was checked at %zu places that do "
+		        "not hold it: %s",
+		        (unsigned long long)it->code_rec, json_array_size(away), names);
 	} else if (json_array_size(off_path) >= 2) {
 		name_units(off_path, names, sizeof names);
-		reason(j, "cloned", "it was checked by %zu units that are not on its path: %s",
-		       json_array_size(off_path), names);
+		qt_warning_add(j->reasons, "cloned",
+		               "it was checked by %zu units that are not on its path: %s",
+		               json_array_size(off_path), names);
 	}
 out:
 	json_decref(old);
@@ -309,8 +301,9 @@ static qt_rc judge_one(qt_store *s, const qt_account *who, const char *supplier,
 	if (rc != QT_OK)
 		goto out;
 	if (j.doc && !strcmp(qt_json_text(j.doc, "status"), "issued"))
-		reason(&j, "not_commissioned", "its producer %.20s has not put it in use yet",
-		       qt_json_text(j.doc, "producer"));
+		qt_warning_add(j.reasons, "not_commissioned",
+		               "its producer %.20s has not put it in use yet",
+		               qt_json_text(j.doc, "producer"));
 	if (j.doc && (rc = custody(&j, &here, err)) == QT_OK && one_thing(j.doc))
 		rc = sightings(&j, here, err);
 	if (rc != QT_OK)
