@@ -643,6 +643,7 @@ class Seeder:
             sold += len(selling)
             if sales and "sale" not in self.example:
                 self.example["sale"] = indices[-1]
+                self.example["sold_code"] = sales[-1][1]["codes"][0]
             rets = [{"type": "return", "codes": e["codes"][:1],
                      "time": iso(self.clock.after(at, 1, 7)),
                      "reason": rng.choice(RETURN_REASONS)}
@@ -693,7 +694,9 @@ def banner(s, api, authorities, tokens_path):
             ("its batches", f"{base}/api/v1/products/{prod['id']}/batches"),
             ("verifier key", f"{base}/api/v1/ledger/key")]
     if sale is not None:
-        urls += [("a retail sale", f"{base}/api/v1/ledger/entries/{sale}"),
+        code = urllib.parse.quote(s.example["sold_code"], safe="")
+        urls += [("a sold item", f"{base}/api/v1/codes/{code}"),
+                 ("a retail sale", f"{base}/api/v1/ledger/entries/{sale}"),
                  ("its proof", f"{base}/api/v1/ledger/proof/inclusion?index={sale}&size={size}")]
     out.write(f"\nAPI base {base}/api/v1 (the contract: docs/openapi.yaml)\n")
     out.write("\nURLs (public, no token needed)\n")

@@ -23,16 +23,17 @@ static void announce(void *ctx, unsigned port)
 
 int qt_cmd_serve(int argc, char **argv)
 {
-	static const char *const names[] = {"--db", "--listen", "--threads", "--access-log"};
-	const char *slots[4] = {NULL, "127.0.0.1:8080", NULL, "-"};
+	static const char *const names[] = {"--db", "--listen", "--threads", "--access-log",
+	                                    "--public-url"};
+	const char *slots[5] = {NULL, "127.0.0.1:8080", NULL, "-", NULL};
 	qt_server_opts o = {0};
 	FILE *log = NULL;
 	qt_err err;
 	int status = QT_EXIT_OK;
 
-	if (!qt_cli_take_opts("serve", argc, argv, names, slots, 4) || !slots[0]) {
+	if (!qt_cli_take_opts("serve", argc, argv, names, slots, 5) || !slots[0]) {
 		fputs("usage: qtrace serve --db FILE [--listen HOST:PORT] [--threads N] "
-		      "[--access-log FILE|-|off]\n",
+		      "[--access-log FILE|-|off] [--public-url https://HOST[:PORT]]\n",
 		      stderr);
 		return QT_EXIT_USAGE;
 	}
@@ -46,6 +47,7 @@ int qt_cmd_serve(int argc, char **argv)
 	o.listen = slots[1];
 	o.threads = slots[2] ? (unsigned)atoi(slots[2]) : 0;
 	o.access_log = log;
+	o.public_url = slots[4];
 	o.ready = announce;
 	o.ready_ctx = (void *)slots[1];
 	if (qt_server_run(&o, &err) != QT_OK) {

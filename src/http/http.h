@@ -19,15 +19,18 @@
 typedef struct qt_req {
 	void *conn; /* the server's connection; for qt_http_query/header only */
 	const char *method;
-	const char *path;
+	const char *path;                                   /* as sent: still percent-encoded */
+	const char *query;                                  /* after '?', as sent; "" when none */
 	char params[QT_HTTP_PARAMS_MAX][QT_HTTP_PARAM_MAX]; /* {x} segments, percent-decoded */
 	size_t n_params;
+	bool bad_param; /* a {x} segment did not decode: the server answers 400 */
 	const char *body;
 	size_t body_len;
 	bool authed; /* who is set */
 	qt_account who;
 	qt_platform *p;
-	qt_store *rd; /* this thread's read connection */
+	qt_store *rd;           /* this thread's read connection */
+	const char *public_url; /* `serve --public-url`, or NULL */
 } qt_req;
 
 typedef struct qt_resp {
@@ -36,12 +39,17 @@ typedef struct qt_resp {
 	qt_buf body;
 	char location[512];
 	char cache_control[64];
+	char headers[2048]; /* more headers: name NUL value NUL ... (qt_http_add_header) */
+	size_t headers_len;
 } qt_resp;
 
 typedef void (*qt_handler)(qt_req *req, qt_resp *resp);
 
 const char *qt_http_query(const qt_req *req, const char *name);
 const char *qt_http_header(const qt_req *req, const char *name);
+/* One more header on the answer; false (and nothing added) when it does not fit or holds a
+ * line break. */
+bool qt_http_add_header(qt_resp *resp, const char *name, const char *value);
 
 /* JSON answers (steals v). */
 void qt_http_json(qt_resp *resp, int status, json_t *v);
@@ -90,10 +98,14 @@ typedef struct qt_route {
 } qt_route;
 
 /* Route tables of the resource files (each ends with a NULL method). */
-extern const qt_route qt_routes_catalog[]; /* h_catalog.c: catalogue, products, batches */
-extern const qt_route qt_routes_codes[];   /* h_codes.c: code issue, events, ledger upload */
-extern const qt_route qt_routes_scan[];    /* h_scan.c: the public view, producers' standing */
-extern const qt_route qt_routes_check[];   /* h_check.c: checking incoming goods, checks list */
+extern const qt_route qt_routes_catalog[];  /* h_catalog.c: catalogue, products, batches */
+extern const qt_route qt_routes_codes[];    /* h_codes.c: code issue, events, ledger upload */
+extern const qt_route qt_routes_scan[];     /* h_scan.c: the public view, producers' standing */
+extern const qt_route qt_routes_check[];    /* h_check.c: checking incoming goods, checks list */
+extern const qt_route qt_routes_resolver[]; /* h_resolver.c: GS1 Digital Link, /t/, /E= */
+
+/* Whether url can be `serve --public-url`: http(s)://host[:port], no path. */
+qt_rc qt_http_public_url_check(const char *url, qt_err *err) __attribute__((warn_unused_result));
 
 /* Match method and path; fills req->params. NULL with *path_known = whether some other
  * method matches (405 rather than 404). */

@@ -22,8 +22,8 @@ static const qt_route core_routes[] = {
 };
 
 /* Each resource file keeps its own table (ended by a NULL method), listed here. */
-static const qt_route *const tables[] = {core_routes, qt_routes_catalog, qt_routes_codes,
-                                         qt_routes_scan, qt_routes_check};
+static const qt_route *const tables[] = {core_routes,    qt_routes_catalog, qt_routes_codes,
+                                         qt_routes_scan, qt_routes_check,   qt_routes_resolver};
 
 static int hexv(char c)
 {
@@ -53,26 +53,27 @@ static bool decode(const char *s, size_t n, char *out, size_t max)
 	return true;
 }
 
+/* A parameter that does not decode (a bad escape, %00, too long) still matches, so the
+ * request gets a 400 naming its path (req->bad_param) rather than a 404. */
 static bool match(const char *pattern, const char *path, qt_req *req)
 {
 	const char *p = pattern, *s = path;
 	size_t n = 0;
+	bool bad = false;
 
 	while (*p && *s) {
-		if (strncmp(p, "{*}", 3) == 0) {
-			if (n == QT_HTTP_PARAMS_MAX || !*s ||
-			    !decode(s, strlen(s), req->params[n++], QT_HTTP_PARAM_MAX))
-				return false;
-			req->n_params = n;
-			return true;
-		}
-		if (strncmp(p, "{}", 2) == 0) {
-			const char *end = strchr(s, '/');
+		if (strncmp(p, "{*}", 3) == 0 || strncmp(p, "{}", 2) == 0) {
+			bool rest = p[1] == '*';
+			const char *end = rest ? NULL : strchr(s, '/');
 			size_t len = end ? (size_t)(end - s) : strlen(s);
-			if (len == 0 || n == QT_HTTP_PARAMS_MAX ||
-			    !decode(s, len, req->params[n++], QT_HTTP_PARAM_MAX))
+			if (len == 0 || n == QT_HTTP_PARAMS_MAX)
 				return false;
-			p += 2;
+			if (!decode(s, len, req->params[n], QT_HTTP_PARAM_MAX)) {
+				req->params[n][0] = '\0';
+				bad = true;
+			}
+			n++;
+			p += rest ? 3 : 2;
 			s += len;
 			continue;
 		}
@@ -82,6 +83,7 @@ static bool match(const char *pattern, const char *path, qt_req *req)
 		s++;
 	}
 	req->n_params = n;
+	req->bad_param = bad;
 	return *p == '\0' && *s == '\0';
 }
 

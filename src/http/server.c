@@ -27,7 +27,8 @@ typedef struct conn_state {
 	qt_resp resp;
 	const qt_route *route;
 	qt_buf body;
-	bool too_big, answered, queued;
+	char *target; /* the request target as sent: path, NUL, query */
+	bool started, too_big, answered, queued;
 	double t0;
 	struct MHD_Connection *mhd;
 	struct conn_state *next; /* write pool queue */
@@ -36,6 +37,7 @@ typedef struct conn_state {
 
 typedef struct server {
 	qt_platform *p;
+	const char *public_url;
 	struct MHD_Daemon *d;
 	FILE *log;
 	pthread_mutex_t qlock;
@@ -64,6 +66,22 @@ const char *qt_http_query(const qt_req *req, const char *name)
 const char *qt_http_header(const qt_req *req, const char *name)
 {
 	return MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, name);
+}
+
+bool qt_http_add_header(qt_resp *resp, const char *name, const char *value)
+{
+	size_t n = strlen(name), v = strlen(value);
+	bool ok = n + v + 2 <= sizeof resp->headers - resp->headers_len &&
+	          !strpbrk(name, "\r\n:") && !strpbrk(value, "\r\n");
+
+	/* stored as name NUL value NUL pairs; a value with a line break would split the
+	 * answer, so it is refused rather than sent */
+	if (ok) {
+		memcpy(resp->headers + resp->headers_len, name, n + 1);
+		memcpy(resp->headers + resp->headers_len + n + 1, value, v + 1);
+		resp->headers_len += n + v + 2;
+	}
+	return ok;
 }
 
 void qt_http_text(qt_resp *resp, int status, const char *type, const void *p, size_t n)
@@ -297,11 +315,41 @@ static enum MHD_Result respond(conn_state *c)
 	MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
 	if (c->resp.location[0])
 		MHD_add_response_header(r, "Location", c->resp.location);
+	for (size_t i = 0; i < c->resp.headers_len;) {
+		const char *name = c->resp.headers + i, *value = name + strlen(name) + 1;
+		MHD_add_response_header(r, name, value);
+		i = (size_t)(value + strlen(value) + 1 - c->resp.headers);
+	}
 	MHD_add_response_header(r, "Cache-Control",
 	                        c->resp.cache_control[0] ? c->resp.cache_control : "no-store");
 	ret = MHD_queue_response(c->mhd, (unsigned)c->resp.status, r);
 	MHD_destroy_response(r);
 	return ret;
+}
+
+/* libmicrohttpd percent-decodes the path before on_request sees it, so "%2F" inside a
+ * segment (a serial number may hold a '/') would become a separator and the router would
+ * decode a second time. The request target is kept as sent: routes match the raw path and
+ * decode their parameters once; the resolver reads GS1 attributes from the raw query. */
+static void *on_target(void *cls, const char *uri, struct MHD_Connection *mhd)
+{
+	conn_state *c = calloc(1, sizeof *c);
+	char *q;
+	(void)cls;
+	(void)mhd;
+
+	if (c && !(c->target = strdup(uri))) {
+		free(c);
+		c = NULL;
+	}
+	if (c) {
+		q = strchr(c->target, '?');
+		if (q)
+			*q++ = '\0';
+		c->req.path = c->target;
+		c->req.query = q ? q : "";
+	}
+	return c;
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *mhd, const char *url,
@@ -312,17 +360,19 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *mhd, const c
 	conn_state *c = *con_cls;
 	bool known;
 	(void)version;
+	(void)url;
 
-	if (!c) {
-		if (!(c = calloc(1, sizeof *c)))
-			return MHD_NO;
+	if (!c)
+		return MHD_NO; /* on_target could not allocate */
+	if (!c->started) {
+		c->started = true;
 		c->t0 = now_s();
 		c->mhd = mhd;
 		c->srv = s;
 		c->req.conn = mhd;
 		c->req.method = method;
-		c->req.path = url;
 		c->req.p = s->p;
+		c->req.public_url = s->public_url;
 		qt_buf_init(&c->resp.body, 1u << 30);
 		c->route = qt_route_find(&c->req, &known);
 		qt_buf_init(&c->body, c->route ? c->route->max_body : 0);
@@ -331,9 +381,14 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *mhd, const c
 			              known ? "method_not_allowed" : "not_found",
 			              known ? "%s is not allowed on %.200s"
 			                    : "no such page: %.200s%s",
-			              known ? method : url, known ? url : "");
+			              known ? method : c->req.path, known ? c->req.path : "");
+		else if (c->req.bad_param)
+			qt_http_error(
+			        &c->resp, 400, "invalid",
+			        "the path %.200s has a bad percent-escape, an encoded NUL or a "
+			        "part longer than %d bytes",
+			        c->req.path, QT_HTTP_PARAM_MAX - 1);
 		atomic_fetch_add(&s->in_flight, 1);
-		*con_cls = c;
 		return MHD_YES;
 	}
 	if (*upload_data_size) {
@@ -392,6 +447,13 @@ static void on_completed(void *cls, struct MHD_Connection *mhd, void **con_cls,
 
 	if (!c)
 		return;
+	if (!c->started) {
+		/* the connection ended before its request was read: nothing to count */
+		free(c->target);
+		free(c);
+		*con_cls = NULL;
+		return;
+	}
 	secs = now_s() - c->t0;
 	qt_metrics_observe(c->route ? c->route->name : "unmatched", c->resp.status, secs);
 	if (s->log) {
@@ -413,6 +475,7 @@ static void on_completed(void *cls, struct MHD_Connection *mhd, void **con_cls,
 	}
 	qt_buf_free(&c->body);
 	qt_buf_free(&c->resp.body);
+	free(c->target);
 	free(c);
 	*con_cls = NULL;
 	atomic_fetch_sub(&s->in_flight, 1);
@@ -451,6 +514,8 @@ qt_rc qt_server_run(const qt_server_opts *opts, qt_err *err)
 	if (!parse_listen(opts->listen ? opts->listen : "127.0.0.1:8080", &sa))
 		return qt_err_set(err, QT_ERR_USAGE,
 		                  "--listen wants HOST:PORT, e.g. 127.0.0.1:8080");
+	if (opts->public_url && (rc = qt_http_public_url_check(opts->public_url, err)) != QT_OK)
+		return rc;
 	/* every thread made from here on inherits the blocked signals; main waits for them */
 	sigemptyset(&sigs);
 	sigaddset(&sigs, SIGTERM);
@@ -461,6 +526,7 @@ qt_rc qt_server_run(const qt_server_opts *opts, qt_err *err)
 	if ((rc = qt_platform_open(opts->db, &s.p, err)) != QT_OK)
 		return rc;
 	s.log = opts->access_log;
+	s.public_url = opts->public_url;
 	pthread_mutex_init(&s.qlock, NULL);
 	pthread_cond_init(&s.qcond, NULL);
 	s.qtail = &s.qhead;
@@ -478,9 +544,9 @@ qt_rc qt_server_run(const qt_server_opts *opts, qt_err *err)
 	s.d = MHD_start_daemon(
 	        MHD_USE_EPOLL_INTERNAL_THREAD | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG, 0,
 	        NULL, NULL, on_request, &s, MHD_OPTION_SOCK_ADDR, &sa, MHD_OPTION_THREAD_POOL_SIZE,
-	        threads, MHD_OPTION_NOTIFY_COMPLETED, on_completed, &s,
-	        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)60, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
-	        QT_HTTP_CONN_MEMORY, MHD_OPTION_END);
+	        threads, MHD_OPTION_URI_LOG_CALLBACK, on_target, &s, MHD_OPTION_NOTIFY_COMPLETED,
+	        on_completed, &s, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)60,
+	        MHD_OPTION_CONNECTION_MEMORY_LIMIT, QT_HTTP_CONN_MEMORY, MHD_OPTION_END);
 	if (!s.d) {
 		rc = qt_err_set(err, QT_ERR_IO, "cannot listen on %s (in use?)",
 		                opts->listen ? opts->listen : "127.0.0.1:8080");

@@ -16,6 +16,7 @@ typedef struct qt_server_opts {
 	unsigned threads;                        /* epoll threads; 0 = one per core */
 	unsigned writers;                        /* threads that wait for group commits; 0 = 64 */
 	FILE *access_log;                        /* NULL = none */
+	const char *public_url;                  /* resolver links' base; NULL = from Host */
 	void (*ready)(void *ctx, unsigned port); /* called once listening */
 	void *ready_ctx;
 } qt_server_opts;

@@ -115,12 +115,21 @@ class Server(Client):
         return p.stdout.strip()
 
 
+def _segment(t, p):
+    """Template segment t matches path segment p: equal, or a parameter after a literal
+    prefix of the segment ("{id}", "E={ecode+}") with something in its place."""
+    if "{" not in t:
+        return t == p
+    prefix = t[:t.index("{")]
+    return p.startswith(prefix) and len(p) > len(prefix)
+
+
 def _match_path(template, path):
     t = template.strip("/").split("/")
     p = path.split("?")[0].strip("/").split("/")
-    if t and t[-1].startswith("{") and t[-1].endswith("+}"):  # rest-of-path parameter
-        return len(p) >= len(t) and all(a == b or a.startswith("{") for a, b in zip(t, p))
-    return len(t) == len(p) and all(a == b or (a.startswith("{") and b) for a, b in zip(t, p))
+    if t and "{" in t[-1] and t[-1].endswith("+}"):  # rest-of-path parameter
+        return len(p) >= len(t) and all(_segment(a, b) for a, b in zip(t, p))
+    return len(t) == len(p) and all(_segment(a, b) for a, b in zip(t, p))
 
 
 def check_response(method, path, status, ctype, value):

@@ -90,6 +90,7 @@ class Roles(qtapi.ApiCase):
         for path in ("/healthz", "/metrics", "/checkpoint", "/api/v1/ledger/key",
                      "/api/v1/ledger/entries/0", "/api/v1/ledger/proof/inclusion?index=0&size=1",
                      "/api/v1/catalog", f"/api/v1/products/{self.product}",
+                     f"/api/v1/codes/{self.codes[0]}",
                      f"/api/v1/products/{self.product}/batches", f"/api/v1/batches/{self.batch}"):
             self.matrix("GET", path, {"*": 200})
 
@@ -183,6 +184,17 @@ class Roles(qtapi.ApiCase):
                     body=lambda role: {"events": [{
                         "type": "ship", "codes": [self.take_code()],
                         "buyer": {"uscc": self.id["shop"], "name": "T"}}]})
+
+    def test_producer_standing(self):
+        # only a regulator whose jurisdiction covers the producer: the national one and
+        # Guangdong's; Beijing's is refused like everyone else
+        self.matrix("POST", "/api/v1/licences/status",
+                    {"reg_nat": 201, "reg_44": 201, "anon": 401, "*": 403},
+                    body=lambda role: {"producer": self.id["producer"],
+                                       "number": "XK06-014-00123", "status": "valid"})
+        self.matrix("POST", "/api/v1/credit",
+                    {"reg_nat": 201, "reg_44": 201, "anon": 401, "*": 403},
+                    body=lambda role: {"unit": self.id["producer"], "listed": False})
 
     # ---- one unit acting on another's things ----
 

@@ -102,9 +102,14 @@ class Demo(unittest.TestCase):
 
     def test_1_printed_urls_answer(self):
         urls = [line.split()[-1] for line in self.section("URLs")]
-        self.assertGreaterEqual(len(urls), 8)
+        self.assertGreaterEqual(len(urls), 9)
         for url in urls:
             self.ok(url[len(self.api.base):])
+        # the consumer's view of a sold item: its journey from the factory to the shop
+        view = self.ok(next(u for u in urls if "/api/v1/codes/" in u)[len(self.api.base):])
+        self.assertEqual(view["status"], "sold")
+        self.assertEqual([e["type"] for e in view["events"]][:2], ["issue", "commission"])
+        self.assertEqual(view["events"][-1]["type"], "retail")
 
     def test_2_printed_tokens_work_for_their_roles(self):
         shown = {}
