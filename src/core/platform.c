@@ -81,13 +81,19 @@ qt_store *qt_platform_reader(qt_platform *p, qt_err *err)
 
 qt_rc qt_doc_load(qt_store *s, const char *kind, const char *id, json_t **out, qt_err *err)
 {
+	return qt_doc_load_rec(s, kind, id, out, NULL, err);
+}
+
+qt_rc qt_doc_load_rec(qt_store *s, const char *kind, const char *id, json_t **out, uint64_t *rec,
+                      qt_err *err)
+{
 	qt_buf b;
 	json_error_t je;
 	qt_rc rc;
 
 	*out = NULL;
 	qt_buf_init(&b, 1 << 24);
-	rc = s->ops->doc_get(s, kind, id, &b, NULL, NULL, err);
+	rc = s->ops->doc_get(s, kind, id, &b, NULL, rec, err);
 	if (rc == QT_OK && !(*out = json_loadb(b.p, b.len, 0, &je)))
 		rc = qt_err_set(err, QT_ERR_INVALID, "stored %s '%.60s' is not JSON: %s", kind, id,
 		                je.text);

@@ -61,6 +61,9 @@ qt_store *qt_platform_reader(qt_platform *p, qt_err *err);
 /* ---- JSON documents in the store ---- */
 qt_rc qt_doc_load(qt_store *s, const char *kind, const char *id, json_t **out, qt_err *err)
         __attribute__((warn_unused_result));
+/* The same, and the index of the record that last wrote it (rec may be NULL). */
+qt_rc qt_doc_load_rec(qt_store *s, const char *kind, const char *id, json_t **out, uint64_t *rec,
+                      qt_err *err) __attribute__((warn_unused_result));
 qt_rc qt_doc_save(qt_store *s, const char *kind, const char *id, const char *owner,
                   const json_t *doc, uint64_t rec, qt_err *err) __attribute__((warn_unused_result));
 

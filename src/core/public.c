@@ -11,10 +11,7 @@
 
 /* ---- warnings ---- */
 
-static void warn(json_t *out, const char *kind, const char *fmt, ...)
-        __attribute__((format(printf, 3, 4)));
-
-static void warn(json_t *out, const char *kind, const char *fmt, ...)
+void qt_warning_add(json_t *out, const char *kind, const char *fmt, ...)
 {
 	char msg[300];
 	va_list ap;
@@ -64,36 +61,39 @@ qt_rc qt_code_warnings(qt_store *s, const json_t *code_doc, const json_t *produc
 	(void)err;
 
 	if (!code_doc)
-		warn(out, "never_issued",
-		     "this code was never issued by a producer on the platform: the label may be "
-		     "counterfeit");
+		qt_warning_add(out, "never_issued",
+		               "this code was never issued by a producer on the platform: the "
+		               "label may be "
+		               "counterfeit");
 	if (!strcmp(status, "recalled"))
-		warn(out, "recalled",
-		     "this product has been recalled: stop using it and contact "
-		     "the seller or producer");
+		qt_warning_add(out, "recalled",
+		               "this product has been recalled: stop using it and contact "
+		               "the seller or producer");
 	if (!strcmp(status, "destroyed"))
-		warn(out, "destroyed",
-		     "this item was recorded as destroyed: it should not be on sale");
+		qt_warning_add(out, "destroyed",
+		               "this item was recorded as destroyed: it should not be on sale");
 	for (size_t i = 0; i < 2; i++) {
 		const char *number = qt_json_text(product, certs[i][0]);
 		const char *st = standing_of(s, number, &doc);
 		if (!strcmp(st, "revoked") || !strcmp(st, "suspended")) {
 			snprintf(kind, sizeof kind, "%s_%s", certs[i][1], st);
-			warn(out, kind, "the producer's %s %s was %s on %s%s%s",
-			     i ? "CCC certificate" : "production licence", number, st,
-			     qt_json_text(doc, "date"), *qt_json_text(doc, "reason") ? ": " : "",
-			     qt_json_text(doc, "reason"));
+			qt_warning_add(out, kind, "the producer's %s %s was %s on %s%s%s",
+			               i ? "CCC certificate" : "production licence", number, st,
+			               qt_json_text(doc, "date"),
+			               *qt_json_text(doc, "reason") ? ": " : "",
+			               qt_json_text(doc, "reason"));
 		}
 		json_decref(doc);
 	}
 	if (producer &&
 	    qt_doc_load(s, "credit", qt_json_text(producer, "uscc"), &doc, &e) == QT_OK &&
 	    json_is_true(json_object_get(doc, "listed")))
-		warn(out, "serious_violation",
-		     "the producer is on the list of seriously illegal and dishonest enterprises "
-		     "(严重违法失信名单) since %s%s%s",
-		     qt_json_text(doc, "date"), *qt_json_text(doc, "reason") ? ": " : "",
-		     qt_json_text(doc, "reason"));
+		qt_warning_add(out, "serious_violation",
+		               "the producer is on the list of seriously illegal and dishonest "
+		               "enterprises "
+		               "(严重违法失信名单) since %s%s%s",
+		               qt_json_text(doc, "date"), *qt_json_text(doc, "reason") ? ": " : "",
+		               qt_json_text(doc, "reason"));
 	json_decref(doc);
 	/* the warranty runs from the sale, or from production while unsold */
 	months = json_integer_value(json_object_get(product, "warranty_months"));
@@ -109,7 +109,8 @@ qt_rc qt_code_warnings(qt_store *s, const json_t *code_doc, const json_t *produc
 	                                             : qt_json_text(batch, "production_date"),
 	                 months, end) &&
 	    strcmp(today, end) > 0)
-		warn(out, "warranty_expired", "the %lld-month warranty ended on %s", months, end);
+		qt_warning_add(out, "warranty_expired", "the %lld-month warranty ended on %s",
+		               months, end);
 	json_decref(batch);
 	return QT_OK;
 }

@@ -71,6 +71,10 @@ qt_rc qt_trace_batch(qt_store *s, const qt_account *who, const char *batch, qt_t
 qt_rc qt_public_view(qt_platform *p, const char *scanned, size_t n, bool count, json_t **answer,
                      qt_err *err) __attribute__((warn_unused_result));
 
+/* Append {kind, message} to out: one warning, or one reason of a check. */
+void qt_warning_add(json_t *out, const char *kind, const char *fmt, ...)
+        __attribute__((format(printf, 3, 4)));
+
 /* The warnings for a code: appends {kind, message} objects to out. code_doc is its state
  * (NULL: never issued), product and producer its product's and producer's documents (either
  * may be NULL). Kinds: never_issued, recalled, destroyed, licence_revoked,
