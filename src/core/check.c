@@ -30,6 +30,9 @@ static const char *const verdicts[] = {"genuine", "warning", "suspect", NULL};
 /* One code of the request. */
 typedef struct item {
 	char code[QT_CODE_CANON_MAX];
+	/* "check:" + code: a code's own key lists its story (qt_history reads a bounded
+	 * window of it), which a flood of checks must not crowd out */
+	char check_key[QT_CODE_CANON_MAX + 8];
 	const char *keys[2];
 	/* what its verdict read, so the job can tell whether it still holds */
 	bool issued, seen_before;
@@ -435,7 +438,8 @@ static qt_rc parse(const qt_account *who, const json_t *body, const char **suppl
 			if (strcmp((*items)[m].code, it->code) == 0)
 				return qt_err_set(err, QT_ERR_INVALID,
 				                  "codes[%zu] is codes[%zu] again", k, m);
-		it->keys[0] = it->code;
+		snprintf(it->check_key, sizeof it->check_key, "check:%s", it->code);
+		it->keys[0] = it->check_key;
 		it->keys[1] = who->id;
 	}
 	return QT_OK;
