@@ -252,6 +252,48 @@ static qt_rc set_each(qt_store *s, const json_t *list, const char *field, const 
 	return rc;
 }
 
+/* Take back a sale (record idx): on the shelf again, and back in the carton it was sold
+ * out of, which must not have changed since the sale (the ledger's story has the item in
+ * it again once the sale is void, so the state must too). */
+static qt_rc unsell(qt_store *s, const json_t *codes, uint64_t idx, uint64_t rec, char *why,
+                    size_t wn, qt_err *err)
+{
+	size_t k;
+	json_t *c;
+	qt_rc rc = QT_OK;
+
+	json_array_foreach(codes, k, c)
+	{
+		const char *from;
+		json_t *d = load(s, json_string_value(c));
+		uint64_t r;
+
+		if (!d)
+			continue;
+		from = qt_json_text(d, "sold_from");
+		if (*from && (r = last_rec(s, from)) > idx) {
+			snprintf(why, wn,
+			         "its carton %.60s changed in record %llu: correct that first",
+			         from, (unsigned long long)r);
+			json_decref(d);
+			break;
+		}
+		if (*from) {
+			json_object_set(d, "parent", json_object_get(d, "sold_from"));
+			rc = s->ops->link_put(s, "children", from, json_string_value(c), err);
+		}
+		json_object_del(d, "sold_from");
+		json_object_del(d, "sold");
+		json_object_set_new(d, "status", json_string("active"));
+		if (rc == QT_OK)
+			rc = save(s, d, rec, err);
+		json_decref(d);
+		if (rc != QT_OK)
+			break;
+	}
+	return rc;
+}
+
 /* Void event record idx (by its author, once) and undo what it did to the codes, which must
  * be as it left them: later records are corrected first, newest first, so the state always
  * agrees with the log. Recall and destroy are final. A refusal is reported in why. */
@@ -325,6 +367,8 @@ static qt_rc undo(qt_store *s, const qt_account *who, uint64_t idx, uint64_t rec
 		if (rc == QT_OK && p)
 			rc = save(s, p, rec, err);
 		json_decref(p);
+	} else if (!strcmp(type, "event.retail")) {
+		rc = unsell(s, codes, idx, rec, why, wn, err);
 	} else {
 		/* what each remaining event changed the status from */
 		const char *before = !strcmp(type, "event.commission") ? "issued"
@@ -511,10 +555,15 @@ static qt_rc apply_one(batch_ctx *b, size_t i, qt_store *s, uint64_t rec, qt_err
 			} else if (strcmp(t, "retail") == 0) {
 				if (strcmp(qt_json_text(doc, "status"), "sold") == 0)
 					REFUSE("it is already sold");
-				if (json_object_get(doc, "parent"))
+				/* sold straight out of its carton: the carton is kept as
+				 * sold_from, so a correction of the sale can put it back */
+				if (json_object_get(doc, "parent")) {
 					rc = s->ops->link_del(s, "children",
 					                      qt_json_text(doc, "parent"), key,
 					                      err);
+					json_object_set(doc, "sold_from",
+					                json_object_get(doc, "parent"));
+				}
 				json_object_del(doc, "parent");
 				json_object_set_new(doc, "status", json_string("sold"));
 				/* the warranty runs from the sale; kept in the state even when

@@ -4,6 +4,8 @@
  * a refused request changes nothing. */
 #include "trace_fixture.h"
 
+#include "core/scan.h"
+
 static void test_commission_first(void **state)
 {
 	fixture *f = *state;
@@ -409,8 +411,69 @@ static void test_correct_undoes(void **state)
 	assert_int_equal(CORRECT(PRODUCER, first_index(a) + 1), QT_ERR_CONFLICT);
 	assert_non_null(strstr(err.msg, "cannot be undone"));
 	assert_string_equal(status_of(f, c[2], s), "recalled");
-#undef CORRECT
 }
+
+/* A sale straight out of a carton, taken back: the item is in the carton again (as the
+ * ledger's story says once the sale is void), unless the carton moved since. */
+static void test_correct_sale_from_carton(void **state)
+{
+	fixture *f = *state;
+	char c[2][64];
+	json_t *a = NULL, *d, *hist;
+	qt_err err;
+	long long sale, ship;
+	const char *carton = "00/006901234000000018";
+	qt_store *rd;
+
+	issue_codes(f, 2, c);
+	assert_int_equal(events(f, PRODUCER, &err, &a,
+	                        "{\"events\":[{\"type\":\"commission\",\"codes\":[\"%s\",\"%s\"]},"
+	                        "{\"type\":\"pack\",\"parent\":\"%s\",\"codes\":[\"%s\",\"%s\"]},"
+	                        "{\"type\":\"retail\",\"codes\":[\"%s\"]}]}",
+	                        c[0], c[1], carton, c[0], c[1], c[0]),
+	                 QT_OK);
+	sale = first_index(a) + 2;
+	d = code_doc(f, c[0]);
+	assert_null(json_object_get(d, "parent"));
+	json_decref(d);
+	assert_int_equal(CORRECT(PRODUCER, sale), QT_OK);
+	d = code_doc(f, c[0]);
+	assert_string_equal(str(d, "status"), "active");
+	assert_string_equal(str(d, "parent"), carton);
+	assert_null(json_object_get(d, "sold"));
+	json_decref(d);
+	/* the carton carries it again: shipping the carton moves it */
+	assert_int_equal(events(f, PRODUCER, &err, &a,
+	                        "{\"events\":[{\"type\":\"ship\",\"codes\":[\"%s\"],"
+	                        "\"buyer\":{\"uscc\":\"" SELLER "\",\"name\":\"S\"}}]}",
+	                        carton),
+	                 QT_OK);
+	ship = first_index(a);
+	d = code_doc(f, c[0]);
+	assert_string_equal(str(d, "status"), "in_transit");
+	json_decref(d);
+	/* and its story shows the carton's shipment, as the state does */
+	rd = qt_platform_reader(f->p, &err);
+	assert_int_equal(qt_history(rd, c[0], 0, &hist, NULL, &err), QT_OK);
+	assert_int_equal(json_integer_value(json_object_get(
+	                         json_array_get(hist, json_array_size(hist) - 1), "index")),
+	                 ship);
+	json_decref(hist);
+	/* sold out of a carton that has moved since: correct the move first */
+	assert_int_equal(CORRECT(PRODUCER, ship), QT_OK);
+	assert_int_equal(events(f, PRODUCER, &err, &a,
+	                        "{\"events\":[{\"type\":\"retail\",\"codes\":[\"%s\"]},"
+	                        "{\"type\":\"unpack\",\"parent\":\"%s\",\"codes\":[\"%s\"]}]}",
+	                        c[1], carton, c[0]),
+	                 QT_OK);
+	sale = first_index(a);
+	assert_int_equal(CORRECT(PRODUCER, sale), QT_ERR_CONFLICT);
+	assert_non_null(strstr(err.msg, "its carton"));
+	d = code_doc(f, c[1]);
+	assert_string_equal(str(d, "status"), "sold");
+	json_decref(d);
+}
+#undef CORRECT
 
 int main(void)
 {
@@ -428,6 +491,8 @@ int main(void)
 	        cmocka_unit_test_setup_teardown(test_regulator_acts_in_its_jurisdiction,
 	                                        fixture_setup, fixture_teardown),
 	        cmocka_unit_test_setup_teardown(test_new_parent_is_an_sscc, fixture_setup,
+	                                        fixture_teardown),
+	        cmocka_unit_test_setup_teardown(test_correct_sale_from_carton, fixture_setup,
 	                                        fixture_teardown),
 	        cmocka_unit_test_setup_teardown(test_correct_undoes, fixture_setup,
 	                                        fixture_teardown),
