@@ -6,38 +6,28 @@
  * any failure makes the run fail. `--smoke` (ctest) runs tiny counts only to keep this code
  * working. Usage: bench_http [--smoke] [path/to/qtrace]; default: qtrace beside this program. */
 #include <arpa/inet.h>
-#include <errno.h>
-#include <fcntl.h>
 #include <jansson.h>
 #include <limits.h>
 #include <microhttpd.h>
 
 #include "http/server.h"
 #include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <pthread.h>
 #include <signal.h>
 #include <sqlite3.h>
-#include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
-#include <sys/socket.h>
-#include <sys/uio.h>
-#include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
-#include "codes/uscc.h"
+#include "client.h"
 #include "common.h"
 #include "core/trace.h"
 #include "util/buf.h"
 
 #define BULK_TARGET   200000.0
 #define SINGLE_TARGET 20000.0
-#define ANSWER_MAX    (64u << 20)
 
 /* One load shape: clients at once, each sending up to per_client requests of events_each
  * events (each event commissions a code of its own), until they are sent or seconds pass. */
@@ -54,368 +44,8 @@ typedef struct plan {
 static const plan full = {{1, 20, QT_EVENTS_MAX, 30.0}, {64, 500, 1, 10.0}, 3.0};
 static const plan smoke = {{1, 2, 100, 120.0}, {64, 2, 1, 120.0}, 0.2};
 
-/* What die() must undo: the server child and the temporary directory. */
-static pid_t server_pid;
-static char tmp_dir[] = "/tmp/qt-bench-http-XXXXXX";
-
-static void die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
-
-static void die(const char *fmt, ...)
-{
-	va_list ap;
-	fputs("bench_http: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	if (server_pid > 0) {
-		kill(server_pid, SIGTERM);
-		waitpid(server_pid, NULL, 0);
-	}
-	bench_remove_dir(tmp_dir);
-	exit(1);
-}
-
-/* ---- a small HTTP/1.1 client: one keep-alive connection, one request at a time ---- */
-
-typedef struct http {
-	unsigned port;
-	int fd;           /* -1: connect on the next request */
-	qt_buf in;        /* the last answer, head and body */
-	const char *body; /* the last answer's body, inside in */
-	size_t body_len;
-} http;
-
-static void http_init(http *h, unsigned port)
-{
-	h->port = port;
-	h->fd = -1;
-	h->body = NULL;
-	h->body_len = 0;
-	qt_buf_init(&h->in, ANSWER_MAX);
-}
-
-static void http_close(http *h)
-{
-	if (h->fd >= 0)
-		close(h->fd);
-	h->fd = -1;
-}
-
-static void http_free(http *h)
-{
-	http_close(h);
-	qt_buf_free(&h->in);
-}
-
-static bool http_connect(http *h)
-{
-	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)h->port)};
-	int one = 1;
-
-	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if ((h->fd = socket(AF_INET, SOCK_STREAM, 0)) < 0)
-		return false;
-	/* a request goes out in one write; don't let Nagle hold back the next one */
-	setsockopt(h->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-	if (connect(h->fd, (struct sockaddr *)&sa, sizeof sa) != 0) {
-		http_close(h);
-		return false;
-	}
-	return true;
-}
-
-static bool send_all(int fd, struct iovec *iov, size_t n)
-{
-	struct msghdr m = {.msg_iov = iov, .msg_iovlen = n};
-
-	while (m.msg_iovlen) {
-		ssize_t w = sendmsg(fd, &m, MSG_NOSIGNAL);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0)
-			return false;
-		while (m.msg_iovlen && (size_t)w >= m.msg_iov->iov_len) {
-			w -= (ssize_t)m.msg_iov->iov_len;
-			m.msg_iov++;
-			m.msg_iovlen--;
-		}
-		if (m.msg_iovlen) {
-			m.msg_iov->iov_base = (char *)m.msg_iov->iov_base + w;
-			m.msg_iov->iov_len -= (size_t)w;
-		}
-	}
-	return true;
-}
-
-/* More bytes of the answer into h->in; false on a closed connection or an error. */
-static bool fill(http *h)
-{
-	ssize_t r;
-
-	if (qt_buf_reserve(&h->in, 65536) != QT_OK)
-		return false;
-	do
-		r = recv(h->fd, h->in.p + h->in.len, h->in.cap - h->in.len - 1, 0);
-	while (r < 0 && errno == EINTR);
-	if (r <= 0)
-		return false;
-	h->in.len += (size_t)r;
-	h->in.p[h->in.len] = '\0';
-	return true;
-}
-
-/* The value of header name in the head [p, end), or NULL. */
-static const char *header(const char *p, const char *end, const char *name)
-{
-	size_t n = strlen(name);
-	for (; p && p < end; p = strstr(p, "\r\n"), p = p ? p + 2 : NULL)
-		if ((size_t)(end - p) > n && strncasecmp(p, name, n) == 0 && p[n] == ':')
-			return p + n + 1;
-	return NULL;
-}
-
-/* Reads one answer: head, then a Content-Length body (all libmicrohttpd sends for a
- * buffer). Returns the status, or -1 when the connection failed or the answer is not
- * understood. */
-static int read_answer(http *h)
-{
-	const char *end = NULL, *v;
-	size_t head, len;
-	int status;
-
-	qt_buf_reset(&h->in);
-	while (!end) {
-		if (!fill(h))
-			return -1;
-		end = strstr(h->in.p, "\r\n\r\n");
-	}
-	head = (size_t)(end + 4 - h->in.p);
-	if (sscanf(h->in.p, "HTTP/1.%*d %d", &status) != 1 ||
-	    !(v = header(h->in.p, end, "Content-Length")))
-		return -1;
-	len = strtoul(v, NULL, 10);
-	v = header(h->in.p, end, "Connection");
-	if (v && strncasecmp(v + strspn(v, " "), "close", 5) == 0)
-		http_close(h);
-	while (h->in.len < head + len)
-		if (h->fd < 0 || !fill(h))
-			return -1;
-	h->body = h->in.p + head;
-	h->body_len = len;
-	return status;
-}
-
-/* One request; the answer's body is h->body. Returns the status or -1 (connection failed;
- * the next request reconnects). */
-static int http_request(http *h, const char *method, const char *path, const char *token,
-                        const char *body, size_t body_len)
-{
-	char head[512];
-	struct iovec iov[2];
-	int n, status;
-
-	if (h->fd < 0 && !http_connect(h))
-		return -1;
-	n = snprintf(head, sizeof head,
-	             "%s %s HTTP/1.1\r\nHost: 127.0.0.1:%u\r\n%s%s%sContent-Type: "
-	             "application/json\r\nContent-Length: %zu\r\n\r\n",
-	             method, path, h->port, token ? "Authorization: Bearer " : "",
-	             token ? token : "", token ? "\r\n" : "", body_len);
-	iov[0] = (struct iovec){head, (size_t)n};
-	iov[1] = (struct iovec){(void *)body, body_len};
-	if (!send_all(h->fd, iov, body_len ? 2 : 1) || (status = read_answer(h)) < 0) {
-		http_close(h);
-		return -1;
-	}
-	return status;
-}
-
-/* A setup request that must be answered with status want (its body is then h->body). */
-static void must(http *h, const char *method, const char *path, const char *token, const char *body,
-                 int want)
-{
-	int status = http_request(h, method, path, token, body, body ? strlen(body) : 0);
-
-	if (status != want)
-		die("%s %s: status %d, not %d: %.*s", method, path, status, want,
-		    status > 0 ? (int)(h->body_len < 400 ? h->body_len : 400) : 0,
-		    status > 0 ? h->body : "");
-}
-
-/* The last answer as JSON. */
-static json_t *answer_json(const http *h)
-{
-	json_t *v = json_loadb(h->body, h->body_len, 0, NULL);
-	if (!v)
-		die("the answer is not JSON: %.*s", (int)(h->body_len < 400 ? h->body_len : 400),
-		    h->body);
-	return v;
-}
-
-/* POST of a JSON body (taken) that must be answered 201; returns the answer. */
-static json_t *must_post(http *h, const char *path, const char *token, json_t *body)
-{
-	char *text = json_dumps(body, JSON_COMPACT);
-
-	if (!text)
-		die("out of memory");
-	must(h, "POST", path, token, text, 201);
-	free(text);
-	json_decref(body);
-	return answer_json(h);
-}
-
-/* ---- the qtrace child ---- */
-
-/* Runs argv with stdout and stderr to log (stdin from /dev/null); returns its pid. */
-static pid_t spawn(char *const argv[], const char *log)
-{
-	pid_t pid = fork();
-
-	if (pid < 0)
-		die("fork: %s", strerror(errno));
-	if (pid == 0) {
-		int in = open("/dev/null", O_RDONLY),
-		    out = open(log, O_WRONLY | O_CREAT | O_APPEND, 0600);
-		if (in < 0 || out < 0 || dup2(in, 0) < 0 || dup2(out, 1) < 0 || dup2(out, 2) < 0)
-			_exit(127);
-		execv(argv[0], argv);
-		_exit(127);
-	}
-	return pid;
-}
-
-static void print_file(const char *path)
-{
-	char line[512];
-	FILE *f = fopen(path, "r");
-	while (f && fgets(line, sizeof line, f))
-		fputs(line, stderr);
-	if (f)
-		fclose(f);
-}
-
-/* qtrace serve on a port of the kernel's choosing; returns the port it announced. */
-static unsigned start_server(const char *qtrace, const char *db)
-{
-	char log[300], access[300], line[512];
-	char *argv[] = {(char *)qtrace, "serve",        "--db", (char *)db, "--listen",
-	                "127.0.0.1:0",  "--access-log", access, NULL};
-	unsigned port = 0;
-
-	snprintf(log, sizeof log, "%s/server.log", tmp_dir);
-	snprintf(access, sizeof access, "%s/access.log", tmp_dir);
-	server_pid = spawn(argv, log);
-	for (int i = 0; i < 600 && !port; i++) {
-		FILE *f = fopen(log, "r");
-		while (f && fgets(line, sizeof line, f))
-			if (sscanf(line, "qtrace: serving on http://127.0.0.1:%u/", &port) == 1)
-				break;
-		if (f)
-			fclose(f);
-		if (!port && waitpid(server_pid, NULL, WNOHANG) == server_pid) {
-			server_pid = 0;
-			print_file(log);
-			die("qtrace serve exited");
-		}
-		if (!port)
-			nanosleep(&(struct timespec){0, 50000000}, NULL);
-	}
-	if (!port)
-		die("qtrace serve did not start within 30 s");
-	return port;
-}
-
-/* SIGTERM, as an operator stops it; true when it stopped cleanly (exit status 0). */
-static bool stop_server(void)
-{
-	int st;
-	kill(server_pid, SIGTERM);
-	if (waitpid(server_pid, &st, 0) != server_pid)
-		st = -1;
-	server_pid = 0;
-	return st == 0;
-}
-
-/* ---- the platform's state for the run: a producer, a product, a batch, codes ---- */
-
-/* A valid 统一社会信用代码: authority 9, category 1, the division, the organisation code
- * body org8 with its GB 11714 check, then the GB 32100 check character. */
-static void make_uscc(const char *division, const char *org8, char out[QT_USCC_LEN + 1])
-{
-	char first17[18];
-	snprintf(first17, sizeof first17, "91%s%s%c", division, org8, qt_uscc_org_check_char(org8));
-	snprintf(out, QT_USCC_LEN + 1, "%s%c", first17, qt_uscc_check_char(first17));
-}
-
-/* Registers the producer, its product and batch, and issues the codes bench_key(0 … n-1),
- * QT_ISSUE_MAX per request; token gets the producer's. */
-static void prepare(http *h, unsigned long n, char token[QT_TOKEN_LEN + 1])
-{
-	char uscc[QT_USCC_LEN + 1];
-	json_t *v;
-	const char *product, *batch;
-	qt_buf body;
-
-	make_uscc("350100", "B0000001", uscc);
-	v = must_post(h, "/api/v1/units", NULL,
-	              json_pack("{s:s, s:s, s:s, s:s, s:{s:s, s:s}, s:[s]}", "name", "福建电缆厂",
-	                        "uscc", uscc, "address", "福建省福州市鼓楼区1号", "contact",
-	                        "0591-12345678", "licence", "sha256",
-	                        "abababababababababababababababababababababababababababababababab",
-	                        "name", "营业执照.pdf", "roles", "producer"));
-	snprintf(token, QT_TOKEN_LEN + 1, "%s", json_string_value(json_object_get(v, "token")));
-	json_decref(v);
-	v = must_post(h, "/api/v1/products", token,
-	              json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:i, s:[s], s:s}", "name",
-	                        "塑料绝缘控制电缆 KVV", "catalog_unit",
-	                        "wire-cable.plastic-control", "type", "控制电缆", "model",
-	                        "KVV 4×1.5", "standard", "GB/T 9330-2020", "licence_no",
-	                        "XK06-014-00123", "warranty_months", 24, "schemes", "gs1", "gtin",
-	                        "6901234567892"));
-	product = json_string_value(json_object_get(json_object_get(v, "product"), "id"));
-	json_t *b = must_post(
-	        h, "/api/v1/batches", token,
-	        json_pack("{s:s, s:s, s:s, s:I, s:{s:s, s:s}}", "product", product, "batch_no",
-	                  "L2026-11", "production_date", "2026-11-01", "quantity", (json_int_t)n,
-	                  "inspection_report", "sha256",
-	                  "cdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcd",
-	                  "name", "出厂检验.pdf"));
-	batch = json_string_value(json_object_get(json_object_get(b, "batch"), "id"));
-	qt_buf_init(&body, 64u << 20);
-	for (unsigned long first = 0; first < n; first += QT_ISSUE_MAX) {
-		unsigned long end = first + QT_ISSUE_MAX < n ? first + QT_ISSUE_MAX : n;
-		json_t *issued;
-		qt_rc rc;
-		qt_buf_reset(&body);
-		rc = qt_buf_printf(&body,
-		                   "{\"product\":\"%s\",\"batch\":\"%s\",\"granularity\":\"item\","
-		                   "\"scheme\":\"gs1\",\"codes\":[",
-		                   product, batch);
-		/* the producer's own list, so the bench knows every code without paging; a
-		 * canonical key is the path of the code's GS1 Digital Link */
-		for (unsigned long i = first; i < end && rc == QT_OK; i++) {
-			char key[BENCH_KEY_MAX];
-			bench_key(i, key);
-			rc = qt_buf_printf(&body, "%s\"https://id.bench.invalid/%s\"",
-			                   i > first ? "," : "", key);
-		}
-		if (rc != QT_OK || qt_buf_append(&body, "]}", 2) != QT_OK)
-			die("out of memory");
-		must(h, "POST", "/api/v1/codes", token, body.p, 201);
-		issued = answer_json(h);
-		if (json_integer_value(json_object_get(issued, "issued")) !=
-		    (json_int_t)(end - first))
-			die("issued %lld codes, not %lu",
-			    (long long)json_integer_value(json_object_get(issued, "issued")),
-			    end - first);
-		json_decref(issued);
-	}
-	qt_buf_free(&body);
-	json_decref(b);
-	json_decref(v);
-}
+/* the run's temporary directory (bench_tmp_dir) */
+static const char *tmp_dir;
 
 /* {"events":[commission of code first, …, of code first + n - 1]} */
 static void events_body(qt_buf *b, unsigned long first, unsigned n)
@@ -429,7 +59,7 @@ static void events_body(qt_buf *b, unsigned long first, unsigned n)
 		                   i > first ? "," : "", key);
 	}
 	if (rc != QT_OK || qt_buf_append(b, "]}", 2) != QT_OK)
-		die("out of memory");
+		bench_die("out of memory");
 }
 
 /* A shape's request bodies, request k commissioning codes first + k * events_each on. */
@@ -439,7 +69,7 @@ static qt_buf *make_bodies(const shape *sh, unsigned long first)
 	qt_buf *bodies = calloc(n, sizeof *bodies);
 
 	if (!bodies)
-		die("out of memory");
+		bench_die("out of memory");
 	for (size_t k = 0; k < n; k++) {
 		qt_buf_init(&bodies[k], 16u << 20);
 		events_body(&bodies[k], first + k * sh->events_each, sh->events_each);
@@ -460,19 +90,19 @@ static unsigned long events_of(const shape *sh)
 }
 
 /* The server's counters: tree size and group commits so far. */
-static void server_counts(http *h, unsigned long *tree_size, unsigned long *commits)
+static void server_counts(bench_http *h, unsigned long *tree_size, unsigned long *commits)
 {
 	json_t *v;
 	const char *c;
 
-	must(h, "GET", "/healthz", NULL, NULL, 200);
-	v = answer_json(h);
+	bench_must(h, "GET", "/healthz", NULL, NULL, 200);
+	v = bench_answer(h);
 	*tree_size = (unsigned long)json_integer_value(json_object_get(v, "tree_size"));
 	json_decref(v);
-	must(h, "GET", "/metrics", NULL, NULL, 200);
+	bench_must(h, "GET", "/metrics", NULL, NULL, 200);
 	c = strstr(h->body, "\nqtrace_ledger_commits_total ");
 	if (!c)
-		die("/metrics has no qtrace_ledger_commits_total");
+		bench_die("/metrics has no qtrace_ledger_commits_total");
 	*commits = strtoul(c + 29, NULL, 10);
 }
 
@@ -506,16 +136,16 @@ static void *client_main(void *arg)
 	client *c = arg;
 	const load *ld = c->ld;
 	const qt_buf *mine = ld->bodies + (size_t)c->index * ld->sh->per_client;
-	http h;
+	bench_http h;
 
-	http_init(&h, ld->port);
-	if (!http_connect(&h))
+	bench_http_init(&h, ld->port);
+	if (!bench_http_connect(&h))
 		c->r.failed = ld->sh->per_client;
 	pthread_barrier_wait(&c->ld->go);
 	for (unsigned i = 0; h.fd >= 0 && i < ld->sh->per_client && bench_now() < ld->deadline;
 	     i++) {
-		int status = http_request(&h, "POST", "/api/v1/events", ld->token, mine[i].p,
-		                          mine[i].len);
+		int status = bench_http_request(&h, "POST", "/api/v1/events", ld->token, mine[i].p,
+		                                mine[i].len);
 		c->r.requests++;
 		if (status == 201) {
 			c->r.events += ld->sh->events_each;
@@ -527,7 +157,7 @@ static void *client_main(void *arg)
 			        status > 0 ? (int)(h.body_len < 300 ? h.body_len : 300) : 0,
 			        status > 0 ? h.body : "");
 	}
-	http_free(&h);
+	bench_http_free(&h);
 	return NULL;
 }
 
@@ -540,11 +170,11 @@ static result run_load(unsigned port, const char *token, const shape *sh, const 
 	result r = {0};
 
 	if (!cs || pthread_barrier_init(&ld.go, NULL, sh->clients + 1) != 0)
-		die("out of memory");
+		bench_die("out of memory");
 	for (unsigned i = 0; i < sh->clients; i++) {
 		cs[i] = (client){.ld = &ld, .index = i};
 		if (pthread_create(&cs[i].thread, NULL, client_main, &cs[i]) != 0)
-			die("cannot start client threads");
+			bench_die("cannot start client threads");
 	}
 	/* the barrier also publishes the deadline to the clients */
 	r.seconds = bench_now();
@@ -592,7 +222,7 @@ static struct MHD_Daemon *start_trivial(struct MHD_Response **resp, unsigned *po
 	*resp = MHD_create_response_from_buffer(sizeof answer - 1, (void *)answer,
 	                                        MHD_RESPMEM_PERSISTENT);
 	if (!*resp || MHD_add_response_header(*resp, "Content-Type", "application/json") != MHD_YES)
-		die("cannot make the trivial answer");
+		bench_die("cannot make the trivial answer");
 	/* the options qtrace serve starts its daemon with (src/http/server.c) */
 	d = MHD_start_daemon(MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG, 0, NULL, NULL,
 	                     trivial_answer, *resp, MHD_OPTION_SOCK_ADDR,
@@ -603,7 +233,7 @@ static struct MHD_Daemon *start_trivial(struct MHD_Response **resp, unsigned *po
 	                     MHD_OPTION_CONNECTION_MEMORY_LIMIT, QT_HTTP_CONN_MEMORY,
 	                     MHD_OPTION_END);
 	if (!d || !(info = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT)))
-		die("cannot start the trivial responder");
+		bench_die("cannot start the trivial responder");
 	*port = info->port;
 	return d;
 }
@@ -620,7 +250,7 @@ static void copy_column(sqlite3_stmt *st, int col, qt_buf *out)
 	if (sqlite3_column_bytes(st, col) &&
 	    qt_buf_append(out, sqlite3_column_blob(st, col),
 	                  (size_t)sqlite3_column_bytes(st, col)) != QT_OK)
-		die("out of memory");
+		bench_die("out of memory");
 }
 
 /* The last record (a commission) and code S0's state document, read from the database. */
@@ -638,7 +268,7 @@ static void read_sample(const char *db_path, sample *s)
 	                       &doc, NULL) != SQLITE_OK ||
 	    sqlite3_bind_text(doc, 1, key, -1, SQLITE_STATIC) != SQLITE_OK ||
 	    sqlite3_step(rec) != SQLITE_ROW || sqlite3_step(doc) != SQLITE_ROW)
-		die("reading a sample record: %s", sqlite3_errmsg(db));
+		bench_die("reading a sample record: %s", sqlite3_errmsg(db));
 	copy_column(rec, 0, &s->leaf);
 	copy_column(rec, 1, &s->sealed);
 	copy_column(doc, 0, &s->doc);
@@ -691,19 +321,20 @@ static server_run run_server(const plan *pl, const char *qtrace, const char *db,
 {
 	unsigned long size0, size1, size2, commits0, commits1, commits2;
 	server_run sr;
-	http h;
+	bench_http h;
+	char batch[QT_ID_MAX];
 
-	http_init(&h, start_server(qtrace, db));
+	bench_http_init(&h, bench_server_start(qtrace, db));
 	sr.issue_seconds = bench_now();
-	prepare(&h, events_of(&pl->bulk) + events_of(&pl->one), sr.token);
+	bench_prepare(&h, events_of(&pl->bulk) + events_of(&pl->one), sr.token, batch);
 	sr.issue_seconds = bench_now() - sr.issue_seconds;
 	server_counts(&h, &size0, &commits0);
 	sr.bulk = run_load(h.port, sr.token, &pl->bulk, b->bulk);
 	server_counts(&h, &size1, &commits1);
 	sr.one = run_load(h.port, sr.token, &pl->one, b->one);
 	server_counts(&h, &size2, &commits2);
-	http_free(&h);
-	sr.stopped = stop_server();
+	bench_http_free(&h);
+	sr.stopped = bench_server_stop();
 	sr.bulk_commits = commits1 - commits0;
 	sr.one_commits = commits2 - commits1;
 	sr.consistent = size1 - size0 == sr.bulk.events && size2 - size1 == sr.one.events;
@@ -727,8 +358,7 @@ int main(int argc, char **argv)
 {
 	const plan *pl = &full;
 	const shape *bulk = &pl->bulk, *one = &pl->one;
-	char qtrace[PATH_MAX], db[300], log[300], what[120];
-	char *init_argv[] = {qtrace, "init", "--db", db, NULL};
+	char qtrace[PATH_MAX], db[400], what[120];
 	unsigned long group_rows;
 	unsigned tport;
 	result tbulk, tone;
@@ -738,7 +368,7 @@ int main(int argc, char **argv)
 	struct MHD_Response *tresp;
 	sample smp;
 	bool ok;
-	int st, i = 1;
+	int i = 1;
 	double group, raw_bulk, raw_one, raw_group;
 
 	if (argc > i && strcmp(argv[i], "--smoke") == 0) {
@@ -747,25 +377,11 @@ int main(int argc, char **argv)
 		one = &pl->one;
 		i++;
 	}
-	if (argc > i) {
-		snprintf(qtrace, sizeof qtrace, "%s", argv[i]);
-	} else {
-		/* qtrace is built beside the benchmarks */
-		ssize_t n = readlink("/proc/self/exe", qtrace, sizeof qtrace - 8);
-		char *slash = n > 0 ? (qtrace[n] = '\0', strrchr(qtrace, '/')) : NULL;
-		if (!slash)
-			die("usage: bench_http [--smoke] [path/to/qtrace]");
-		strcpy(slash + 1, "qtrace");
-	}
+	bench_qtrace_path(argc, argv, i, qtrace);
 	signal(SIGPIPE, SIG_IGN);
-	if (!mkdtemp(tmp_dir))
-		die("no temporary directory: %s", strerror(errno));
+	tmp_dir = bench_tmp_dir("bench_http");
 	snprintf(db, sizeof db, "%s/bench.db", tmp_dir);
-	snprintf(log, sizeof log, "%s/init.log", tmp_dir);
-	if (waitpid(spawn(init_argv, log), &st, 0) < 0 || st != 0) {
-		print_file(log);
-		die("%s init failed", qtrace);
-	}
+	bench_qtrace_init(qtrace, db);
 	/* the bulk run commissions the first codes, the one-event run those after */
 	b.bulk = make_bodies(bulk, 0);
 	b.one = make_bodies(one, events_of(bulk));

@@ -78,8 +78,9 @@ foreach(fuzz code jcs csv)
 endforeach()
 
 # Benchmarks are built here and run by `make bench`; their figures are never asserted.
-# bench/common.c (clock, raw SQLite loop) is shared by all of them.
-add_library(qtbench STATIC bench/common.c)
+# bench/common.c (clock, raw SQLite loop) and bench/client.c (the qtrace child, an HTTP
+# client, a producer with codes) are shared by all of them.
+add_library(qtbench STATIC bench/common.c bench/client.c)
 target_link_libraries(qtbench PUBLIC qtcore)
 file(GLOB QT_BENCH_SOURCES CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/bench/bench_*.c)
 foreach(src ${QT_BENCH_SOURCES})

@@ -1,0 +1,66 @@
+/* client.h — what the benchmarks that drive a real `qtrace serve` share: the child process
+ * (init, serve on a port of the kernel's choosing, SIGTERM), a small keep-alive HTTP/1.1
+ * client on plain sockets, a producer with a product, a batch and its codes, and a way to die
+ * that leaves no server or temporary directory behind. */
+#ifndef QT_BENCH_CLIENT_H
+#define QT_BENCH_CLIENT_H
+
+#include <jansson.h>
+#include <limits.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "codes/uscc.h"
+#include "core/platform.h"
+#include "util/buf.h"
+
+/* Makes /tmp/qt-<name>-XXXXXX (bench_die removes it) and returns it; name also prefixes
+ * messages. */
+const char *bench_tmp_dir(const char *name);
+/* Prints "<name>: message", stops the server, removes the temporary directory, exits 1. */
+void bench_die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
+
+/* The qtrace binary: argv[i] when given, else the one built beside this program. */
+void bench_qtrace_path(int argc, char **argv, int i, char out[PATH_MAX]);
+/* `qtrace init` of a new database at db (dies on failure). */
+void bench_qtrace_init(const char *qtrace, const char *db);
+/* `qtrace serve` of db on 127.0.0.1, access log on; returns the port it announced. */
+unsigned bench_server_start(const char *qtrace, const char *db);
+/* SIGTERM, as an operator stops it; true when it exited 0. */
+bool bench_server_stop(void);
+
+/* One keep-alive connection, one request at a time. */
+typedef struct bench_http {
+	unsigned port;
+	int fd;           /* -1: connect on the next request */
+	qt_buf in;        /* the last answer, head and body */
+	const char *body; /* the last answer's body, inside in */
+	size_t body_len;
+} bench_http;
+
+void bench_http_init(bench_http *h, unsigned port);
+bool bench_http_connect(bench_http *h);
+void bench_http_free(bench_http *h);
+/* One request; the answer's body is h->body. Returns the status or -1 (connection failed;
+ * the next request reconnects). */
+int bench_http_request(bench_http *h, const char *method, const char *path, const char *token,
+                       const char *body, size_t body_len);
+/* A request that must be answered with status want (dies otherwise). */
+void bench_must(bench_http *h, const char *method, const char *path, const char *token,
+                const char *body, int want);
+/* The last answer as JSON (dies when it is not). */
+json_t *bench_answer(const bench_http *h);
+/* POST of a JSON body (taken) that must be answered 201; returns the answer. */
+json_t *bench_post(bench_http *h, const char *path, const char *token, json_t *body);
+
+/* A valid 统一社会信用代码 of the division with organisation code body org8. */
+void bench_make_uscc(const char *division, const char *org8, char out[QT_USCC_LEN + 1]);
+/* Registers a unit (roles: "producer", "seller") and returns its token in token. */
+void bench_register(bench_http *h, const char *uscc, const char *name, const char *role,
+                    char token[QT_TOKEN_LEN + 1]);
+/* Registers a producer, its product and a batch of n, and issues the codes bench_key(0 …
+ * n-1) to it, QT_ISSUE_MAX per request. token gets the producer's, batch the batch id. */
+void bench_prepare(bench_http *h, unsigned long n, char token[QT_TOKEN_LEN + 1],
+                   char batch[QT_ID_MAX]);
+
+#endif
