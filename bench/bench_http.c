@@ -346,19 +346,11 @@ static server_run run_server(const plan *pl, const char *qtrace, const char *db,
 	return sr;
 }
 
-static void row(const char *what, double figure, double limit)
-{
-	if (limit > 0)
-		printf("%-72s %10.0f %10.0f %7.2fx\n", what, figure, limit, figure / limit);
-	else
-		printf("%-72s %10.0f %10s %8s\n", what, figure, "-", "-");
-}
-
 int main(int argc, char **argv)
 {
 	const plan *pl = &full;
 	const shape *bulk = &pl->bulk, *one = &pl->one;
-	char qtrace[PATH_MAX], db[400], what[120];
+	char qtrace[PATH_MAX], db[BENCH_PATH_MAX], what[120];
 	unsigned long group_rows;
 	unsigned tport;
 	result tbulk, tone;
@@ -368,20 +360,14 @@ int main(int argc, char **argv)
 	struct MHD_Response *tresp;
 	sample smp;
 	bool ok;
-	int i = 1;
 	double group, raw_bulk, raw_one, raw_group;
 
-	if (argc > i && strcmp(argv[i], "--smoke") == 0) {
+	if (bench_begin("bench_http", argc, argv, qtrace, db)) {
 		pl = &smoke;
 		bulk = &pl->bulk;
 		one = &pl->one;
-		i++;
 	}
-	bench_qtrace_path(argc, argv, i, qtrace);
-	signal(SIGPIPE, SIG_IGN);
-	tmp_dir = bench_tmp_dir("bench_http");
-	snprintf(db, sizeof db, "%s/bench.db", tmp_dir);
-	bench_qtrace_init(qtrace, db);
+	tmp_dir = bench_dir();
 	/* the bulk run commissions the first codes, the one-event run those after */
 	b.bulk = make_bodies(bulk, 0);
 	b.one = make_bodies(one, events_of(bulk));
@@ -410,25 +396,25 @@ int main(int argc, char **argv)
 	printf("%-72s %10s %10s %8s\n", "HTTP event ingest: POST /api/v1/events to qtrace serve",
 	       "events/s", "limit", "ratio");
 	snprintf(what, sizeof what, "%u events per request (vs target)", bulk->events_each);
-	row(what, rate(&sr.bulk), BULK_TARGET);
+	bench_row(what, rate(&sr.bulk), 0, BULK_TARGET);
 	snprintf(what, sizeof what, "%u events per request (vs raw SQLite, %u rows per txn)",
 	         bulk->events_each, bulk->events_each);
-	row(what, rate(&sr.bulk), raw_bulk);
+	bench_row(what, rate(&sr.bulk), 0, raw_bulk);
 	snprintf(what, sizeof what, "%u events per request (vs trivial MHD responder)",
 	         bulk->events_each);
-	row(what, rate(&sr.bulk), rate(&tbulk));
+	bench_row(what, rate(&sr.bulk), 0, rate(&tbulk));
 	snprintf(what, sizeof what, "1 event per request, %u clients (vs target)", one->clients);
-	row(what, rate(&sr.one), SINGLE_TARGET);
+	bench_row(what, rate(&sr.one), 0, SINGLE_TARGET);
 	snprintf(what, sizeof what,
 	         "1 event per request, %u clients (vs raw SQLite, 1 row per txn)", one->clients);
-	row(what, rate(&sr.one), raw_one);
+	bench_row(what, rate(&sr.one), 0, raw_one);
 	snprintf(what, sizeof what,
 	         "1 event per request, %u clients (vs raw SQLite, %lu rows per txn)", one->clients,
 	         group_rows);
-	row(what, rate(&sr.one), raw_group);
+	bench_row(what, rate(&sr.one), 0, raw_group);
 	snprintf(what, sizeof what, "1 event per request, %u clients (vs trivial MHD responder)",
 	         one->clients);
-	row(what, rate(&sr.one), rate(&tone));
+	bench_row(what, rate(&sr.one), 0, rate(&tone));
 	printf("(bulk: %lu events in %lu requests, %lu group commits, %.2f s. One event: %lu "
 	       "requests in %.2f s, %lu group commits, %.1f events per commit.\n"
 	       " Setup, untimed: %lu codes issued in %.2f s. Raw rows per event: a record with a "

@@ -27,17 +27,11 @@
 
 /* What bench_die must undo: the server child and the temporary directory. */
 static pid_t server_pid;
-static char tmp_dir[300];
+static char tmp_dir[64];
 static const char *bench_name = "bench";
 
-const char *bench_tmp_dir(const char *name)
+const char *bench_dir(void)
 {
-	bench_name = name;
-	snprintf(tmp_dir, sizeof tmp_dir, "/tmp/qt-%s-XXXXXX", name);
-	if (!mkdtemp(tmp_dir)) {
-		tmp_dir[0] = '\0';
-		bench_die("no temporary directory: %s", strerror(errno));
-	}
 	return tmp_dir;
 }
 
@@ -267,31 +261,38 @@ static void print_file(const char *path)
 		fclose(f);
 }
 
-void bench_qtrace_path(int argc, char **argv, int i, char out[PATH_MAX])
-{
-	if (argc > i) {
-		snprintf(out, PATH_MAX, "%s", argv[i]);
-	} else {
-		/* qtrace is built beside the benchmarks */
-		ssize_t n = readlink("/proc/self/exe", out, PATH_MAX - 8);
-		char *slash = n > 0 ? (out[n] = '\0', strrchr(out, '/')) : NULL;
-		if (!slash)
-			bench_die("usage: %s [--smoke] [path/to/qtrace]", bench_name);
-		strcpy(slash + 1, "qtrace");
-	}
-}
-
-void bench_qtrace_init(const char *qtrace, const char *db)
+bool bench_begin(const char *name, int argc, char **argv, char qtrace[PATH_MAX],
+                 char db[BENCH_PATH_MAX])
 {
 	char log[sizeof tmp_dir + 32];
-	char *argv[] = {(char *)qtrace, "init", "--db", (char *)db, NULL};
-	int st;
+	char *init[] = {qtrace, "init", "--db", db, NULL};
+	bool smoke = argc > 1 && strcmp(argv[1], "--smoke") == 0;
+	int st, i = smoke ? 2 : 1;
 
+	bench_name = name;
+	if (argc > i) {
+		snprintf(qtrace, PATH_MAX, "%s", argv[i]);
+	} else {
+		/* qtrace is built beside the benchmarks */
+		ssize_t n = readlink("/proc/self/exe", qtrace, PATH_MAX - 8);
+		char *slash = n > 0 ? (qtrace[n] = '\0', strrchr(qtrace, '/')) : NULL;
+		if (!slash)
+			bench_die("usage: %s [--smoke] [path/to/qtrace]", name);
+		strcpy(slash + 1, "qtrace");
+	}
+	signal(SIGPIPE, SIG_IGN);
+	snprintf(tmp_dir, sizeof tmp_dir, "/tmp/qt-%s-XXXXXX", name);
+	if (!mkdtemp(tmp_dir)) {
+		tmp_dir[0] = '\0';
+		bench_die("no temporary directory: %s", strerror(errno));
+	}
+	snprintf(db, BENCH_PATH_MAX, "%s/bench.db", tmp_dir);
 	snprintf(log, sizeof log, "%s/init.log", tmp_dir);
-	if (waitpid(spawn(argv, log), &st, 0) < 0 || st != 0) {
+	if (waitpid(spawn(init, log), &st, 0) < 0 || st != 0) {
 		print_file(log);
 		bench_die("%s init failed", qtrace);
 	}
+	return smoke;
 }
 
 unsigned bench_server_start(const char *qtrace, const char *db)

@@ -14,16 +14,19 @@
 #include "core/platform.h"
 #include "util/buf.h"
 
-/* Makes /tmp/qt-<name>-XXXXXX (bench_die removes it) and returns it; name also prefixes
- * messages. */
-const char *bench_tmp_dir(const char *name);
+#define BENCH_PATH_MAX 400 /* the temporary directory and a file name in it */
+
+/* How every HTTP bench starts: reads `[--smoke] [path/to/qtrace]` from argv (qtrace: the one
+ * given, else the one built beside this program) and returns whether --smoke was given;
+ * ignores SIGPIPE; makes /tmp/qt-<name>-XXXXXX (bench_dir; bench_die removes it) and runs
+ * `qtrace init` of a new database db in it. name also prefixes messages. */
+bool bench_begin(const char *name, int argc, char **argv, char qtrace[PATH_MAX],
+                 char db[BENCH_PATH_MAX]);
+/* The temporary directory bench_begin made. */
+const char *bench_dir(void);
 /* Prints "<name>: message", stops the server, removes the temporary directory, exits 1. */
 void bench_die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
 
-/* The qtrace binary: argv[i] when given, else the one built beside this program. */
-void bench_qtrace_path(int argc, char **argv, int i, char out[PATH_MAX]);
-/* `qtrace init` of a new database at db (dies on failure). */
-void bench_qtrace_init(const char *qtrace, const char *db);
 /* `qtrace serve` of db on 127.0.0.1, access log on; returns the port it announced. */
 unsigned bench_server_start(const char *qtrace, const char *db);
 /* SIGTERM, as an operator stops it; true when it exited 0. */

@@ -23,6 +23,15 @@ double bench_cpu_now(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+void bench_row(const char *what, double figure, int decimals, double limit)
+{
+	if (limit > 0)
+		printf("%-72s %10.*f %10.0f %7.2fx\n", what, decimals, figure, limit,
+		       figure / limit);
+	else
+		printf("%-72s %10.*f %10s %8s\n", what, decimals, figure, "-", "-");
+}
+
 bool bench_remove_dir(const char *dir)
 {
 	char cmd[600];

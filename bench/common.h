@@ -12,6 +12,10 @@ double bench_now(void);
 /* CPU seconds this process has used, on all its threads. */
 double bench_cpu_now(void);
 
+/* One row of a table: what, the figure (with decimals), the limit beside it and the ratio
+ * figure / limit ("-" when limit is 0). */
+void bench_row(const char *what, double figure, int decimals, double limit);
+
 /* Removes a directory the bench made with mkdtemp, and all in it; false if that failed. */
 bool bench_remove_dir(const char *dir);
 
