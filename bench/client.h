@@ -9,6 +9,7 @@
 #include <limits.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/types.h>
 
 #include "codes/uscc.h"
 #include "core/platform.h"
@@ -29,6 +30,8 @@ void bench_die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noretu
 
 /* `qtrace serve` of db on 127.0.0.1, access log on; returns the port it announced. */
 unsigned bench_server_start(const char *qtrace, const char *db);
+/* The running server's process id (0: none), to read its /proc entries. */
+pid_t bench_server_pid(void);
 /* SIGTERM, as an operator stops it; true when it exited 0. */
 bool bench_server_stop(void);
 
@@ -65,5 +68,12 @@ void bench_register(bench_http *h, const char *uscc, const char *name, const cha
  * n-1) to it, QT_ISSUE_MAX per request. token gets the producer's, batch the batch id. */
 void bench_prepare(bench_http *h, unsigned long n, char token[QT_TOKEN_LEN + 1],
                    char batch[QT_ID_MAX]);
+
+/* The trivial responder: libmicrohttpd started with the server's daemon options, answering
+ * every request with status and the JSON text answer (kept by the caller until it stops),
+ * reading and dropping any body; what HTTP alone costs, driven by the same client code. */
+typedef struct bench_trivial bench_trivial;
+bench_trivial *bench_trivial_start(unsigned status, const char *answer, size_t n, unsigned *port);
+void bench_trivial_stop(bench_trivial *t);
 
 #endif
