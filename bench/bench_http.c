@@ -123,7 +123,6 @@ typedef struct load {
 } load;
 
 typedef struct client {
-	pthread_t thread;
 	load *ld;
 	unsigned index;
 	result r;
@@ -169,25 +168,17 @@ static result run_load(unsigned port, const char *token, const shape *sh, const 
 	client *cs = calloc(sh->clients, sizeof *cs);
 	result r = {0};
 
-	if (!cs || pthread_barrier_init(&ld.go, NULL, sh->clients + 1) != 0)
+	if (!cs)
 		bench_die("out of memory");
-	for (unsigned i = 0; i < sh->clients; i++) {
+	for (unsigned i = 0; i < sh->clients; i++)
 		cs[i] = (client){.ld = &ld, .index = i};
-		if (pthread_create(&cs[i].thread, NULL, client_main, &cs[i]) != 0)
-			bench_die("cannot start client threads");
-	}
-	/* the barrier also publishes the deadline to the clients */
-	r.seconds = bench_now();
-	ld.deadline = r.seconds + sh->seconds;
-	pthread_barrier_wait(&ld.go);
+	r.seconds = bench_clients_run(sh->clients, client_main, cs, sizeof *cs, &ld.go,
+	                              &ld.deadline, sh->seconds);
 	for (unsigned i = 0; i < sh->clients; i++) {
-		pthread_join(cs[i].thread, NULL);
 		r.requests += cs[i].r.requests;
 		r.events += cs[i].r.events;
 		r.failed += cs[i].r.failed;
 	}
-	r.seconds = bench_now() - r.seconds;
-	pthread_barrier_destroy(&ld.go);
 	free(cs);
 	return r;
 }

@@ -9,6 +9,7 @@
 #include <microhttpd.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -423,6 +424,31 @@ void bench_prepare(bench_http *h, unsigned long n, char token[QT_TOKEN_LEN + 1],
 	qt_buf_free(&body);
 	json_decref(b);
 	json_decref(v);
+}
+
+/* ---- the load ---- */
+
+double bench_clients_run(unsigned n, void *(*fn)(void *), void *args, size_t size,
+                         pthread_barrier_t *go, double *deadline, double seconds)
+{
+	pthread_t *threads = calloc(n, sizeof *threads);
+	double t0;
+
+	if (!threads || pthread_barrier_init(go, NULL, n + 1) != 0)
+		bench_die("out of memory");
+	for (unsigned i = 0; i < n; i++)
+		if (pthread_create(&threads[i], NULL, fn, (char *)args + i * size) != 0)
+			bench_die("cannot start client threads");
+	/* the barrier also publishes the deadline to the clients */
+	t0 = bench_now();
+	*deadline = t0 + seconds;
+	pthread_barrier_wait(go);
+	for (unsigned i = 0; i < n; i++)
+		pthread_join(threads[i], NULL);
+	t0 = bench_now() - t0;
+	pthread_barrier_destroy(go);
+	free(threads);
+	return t0;
 }
 
 /* ---- the trivial responder: the same library and threading as the server, no work ---- */

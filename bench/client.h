@@ -7,6 +7,7 @@
 
 #include <jansson.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
@@ -68,6 +69,13 @@ void bench_register(bench_http *h, const char *uscc, const char *name, const cha
  * n-1) to it, QT_ISSUE_MAX per request. token gets the producer's, batch the batch id. */
 void bench_prepare(bench_http *h, unsigned long n, char token[QT_TOKEN_LEN + 1],
                    char batch[QT_ID_MAX]);
+
+/* A load: fn on n client threads at once, thread i given (char *)args + i * size. Each
+ * connects, then waits on go (made here, for n + 1) before its first request and stops at
+ * *deadline (now + seconds, published by the barrier). Returns the seconds from when every
+ * client was connected until the last ended. */
+double bench_clients_run(unsigned n, void *(*fn)(void *), void *args, size_t size,
+                         pthread_barrier_t *go, double *deadline, double seconds);
 
 /* The trivial responder: libmicrohttpd started with the server's daemon options, answering
  * every request with status and the JSON text answer (kept by the caller until it stops),

@@ -10,3 +10,5 @@ echo
 "$build/bench_ledger" "${BENCH_GROUPS:-10}"
 echo
 "$build/bench_http" "$build/qtrace"
+echo
+"$build/bench_lookup" "$build/qtrace"

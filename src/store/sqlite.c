@@ -835,6 +835,11 @@ out:
 	return rc;
 }
 
+unsigned qt_store_sqlite_schema(void)
+{
+	return (unsigned)N_MIGRATIONS;
+}
+
 qt_rc qt_store_sqlite_open(const char *path, const qt_store_opts *opts, qt_store **out, qt_err *err)
 {
 	static const qt_store_opts defaults = {0};

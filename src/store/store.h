@@ -149,5 +149,8 @@ qt_rc qt_store_open(const char *where, const qt_store_opts *opts, qt_store **out
 /* The SQLite backend, for callers that need it by name (tests, benchmarks). */
 qt_rc qt_store_sqlite_open(const char *path, const qt_store_opts *opts, qt_store **out, qt_err *err)
         __attribute__((warn_unused_result));
+/* The schema version this qtrace brings a SQLite store to (its user_version): a benchmark's
+ * cached database is built again when it changes. */
+unsigned qt_store_sqlite_schema(void);
 
 #endif
