@@ -551,6 +551,40 @@ static void view(bench_http *h, unsigned long i, size_t events, qt_buf *keep)
 		bench_die("out of memory");
 }
 
+/* The CPU seconds process pid has used (user and system, all its threads). */
+static double cpu_seconds(pid_t pid)
+{
+	char path[64], text[1024], *close;
+	unsigned long user = 0, sys = 0;
+	FILE *f;
+	size_t n;
+
+	snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+	if (!(f = fopen(path, "r")))
+		bench_die("%s: %s", path, strerror(errno));
+	n = fread(text, 1, sizeof text - 1, f);
+	fclose(f);
+	text[n] = '\0';
+	/* after "pid (comm)": state and 10 more fields, then utime and stime in clock ticks */
+	if (!(close = strrchr(text, ')')) ||
+	    sscanf(close + 1, " %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &user,
+	           &sys) != 2)
+		bench_die("%s: not understood", path);
+	return (double)(user + sys) / (double)sysconf(_SC_CLK_TCK);
+}
+
+/* A load against the server, and the server's CPU microseconds per request in it: a figure
+ * other processes on a shared machine disturb far less than requests per second. */
+static result server_load(unsigned port, const plan *pl, bool hot, double seconds, double *cpu_us)
+{
+	double cpu = cpu_seconds(bench_server_pid());
+	result r = run_load(port, pl, hot, seconds);
+
+	*cpu_us = (cpu_seconds(bench_server_pid()) - cpu) * 1e6 /
+	          (double)(r.requests ? r.requests : 1);
+	return r;
+}
+
 /* A line of /proc/<pid>/status, in MB. */
 static double status_mb(pid_t pid, const char *name)
 {
@@ -575,7 +609,7 @@ int main(int argc, char **argv)
 	const plan *pl = &full;
 	char qtrace[PATH_MAX], fresh[BENCH_PATH_MAX], db[PATH_MAX], what[160];
 	result rnd, hot, triv;
-	double rss, hwm, anon, build_s;
+	double rss, hwm, anon, build_s, rnd_cpu, hot_cpu;
 	bench_trivial *trivial;
 	unsigned tport;
 	qt_buf sample;
@@ -616,8 +650,8 @@ int main(int argc, char **argv)
 	bench_http_free(&h);
 	if (pl->warmup > 0)
 		run_load(port, pl, false, pl->warmup);
-	rnd = run_load(port, pl, false, pl->seconds);
-	hot = run_load(port, pl, true, pl->seconds);
+	rnd = server_load(port, pl, false, pl->seconds, &rnd_cpu);
+	hot = server_load(port, pl, true, pl->seconds, &hot_cpu);
 	rss = status_mb(bench_server_pid(), "VmRSS");
 	hwm = status_mb(bench_server_pid(), "VmHWM");
 	anon = status_mb(bench_server_pid(), "RssAnon");
@@ -646,6 +680,8 @@ int main(int argc, char **argv)
 	bench_row("random codes, p99 latency, ms (vs trivial MHD responder)", rnd.p99_ms, 2,
 	          triv.p99_ms);
 	bench_row("hot set, p99 latency, ms (vs target)", hot.p99_ms, 2, P99_TARGET_MS);
+	bench_row("server CPU per lookup, random codes, microseconds", rnd_cpu, 0, 0);
+	bench_row("server CPU per lookup, hot set, microseconds", hot_cpu, 0, 0);
 	bench_row("server memory after the lookups, VmRSS MB (vs target)", rss, 0, RSS_TARGET_MB);
 	bench_row("server memory, peak VmHWM MB (vs target)", hwm, 0, RSS_TARGET_MB);
 	printf("(random: %lu requests in %.1f s; hot set: %lu in %.1f s, p50 %.2f ms; trivial "

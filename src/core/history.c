@@ -29,6 +29,56 @@ static bool lists(const json_t *codes, const char *code)
 	return false;
 }
 
+/* The end of the array of strings that starts at p[at] ('['), or 0 when it does not end. */
+static size_t array_end(const char *p, size_t n, size_t at)
+{
+	bool in_string = false;
+
+	for (size_t i = at + 1; i < n; i++) {
+		if (in_string && p[i] == '\\')
+			i++;
+		else if (p[i] == '"')
+			in_string = !in_string;
+		else if (!in_string && p[i] == ']')
+			return i;
+	}
+	return 0;
+}
+
+/* Cuts the array member that begins with pat (`"name":[`, or `,"name":[`) and one comma. In
+ * a leaf's JCS text a quote inside a string is always escaped, so the first match is the
+ * member itself, never the inside of a value. */
+static void cut_member(qt_buf *leaf, const char *pat)
+{
+	char *s = strstr(leaf->p, pat), *end = leaf->p + leaf->len;
+	size_t e;
+
+	if (!s || !(e = array_end(leaf->p, leaf->len, (size_t)(s - leaf->p) + strlen(pat) - 1)))
+		return;
+	e++; /* past the ']' */
+	if (*s != ',' && leaf->p[e] == ',')
+		e++;
+	memmove(s, leaf->p + e, (size_t)(end - (leaf->p + e)) + 1); /* with the NUL */
+	leaf->len -= e - (size_t)(s - leaf->p);
+}
+
+/* A record's leaf as JSON. A code.issue record names its 64 codes twice (body.codes and its
+ * index keys), which are nearly all of its bytes and of the time to parse it, and it is read
+ * back on every lookup of each of those codes: both lists are left out (no reader of a
+ * history needs them; the code's own record found it through its index). The ledger writes
+ * type as a leaf's last member, so the suffix says what the record is. */
+static json_t *parse_leaf(qt_buf *leaf)
+{
+	static const char issue[] = ",\"type\":\"code.issue\"}";
+
+	if (leaf->len > sizeof issue &&
+	    !memcmp(leaf->p + leaf->len - (sizeof issue - 1), issue, sizeof issue - 1)) {
+		cut_member(leaf, "\"codes\":[");
+		cut_member(leaf, ",\"keys\":[");
+	}
+	return json_loadb(leaf->p, leaf->len, 0, NULL);
+}
+
 /* The record that voided record idx, or 0. */
 static uint64_t corrected_by(qt_store *s, uint64_t idx)
 {
@@ -88,7 +138,7 @@ static qt_rc walk_code(walk *w, const char *code, uint64_t from, uint64_t until,
 			leaf.len = 0;
 			if ((rc = w->s->ops->record_get(w->s, recs[i], &leaf, NULL, err)) != QT_OK)
 				break;
-			if (!(l = json_loadb(leaf.p, leaf.len, 0, NULL))) {
+			if (!(l = parse_leaf(&leaf))) {
 				rc = qt_err_set(err, QT_ERR_INVALID, "record %llu is not JSON",
 				                (unsigned long long)recs[i]);
 				break;

@@ -114,6 +114,80 @@ qt_rc qt_code_warnings(qt_store *s, const json_t *code_doc, const json_t *produc
 	return QT_OK;
 }
 
+/* ---- documents many lookups share ---- */
+
+/* A lookup reads its product, batch, producer, catalogue unit and the units its journey names,
+ * which thousands of codes share, and parsing them again each time was a large part of its
+ * cost. Each thread keeps the last ones it parsed, checked against the store on every use: a
+ * document changes only with the ledger record that changes it, whose index becomes its rec,
+ * so a kept one whose rec still matches is the stored one. */
+#define SHARED_SLOTS 32
+
+typedef struct shared_doc {
+	char key[80]; /* kind NUL id */
+	uint64_t rec;
+	json_t *doc; /* NULL: empty */
+} shared_doc;
+
+typedef struct shared_docs {
+	shared_doc slot[SHARED_SLOTS];
+	qt_buf body;
+} shared_docs;
+
+void qt_public_cache_free(void *cache)
+{
+	shared_docs *c = cache;
+
+	if (!c)
+		return;
+	for (size_t i = 0; i < SHARED_SLOTS; i++)
+		json_decref(c->slot[i].doc);
+	qt_buf_free(&c->body);
+	free(c);
+}
+
+/* Document (kind, id) like qt_doc_load (a new reference), through this thread's cache. */
+static qt_rc shared_load(qt_platform *p, qt_store *s, const char *kind, const char *id,
+                         json_t **out, qt_err *err)
+{
+	shared_docs *c = pthread_getspecific(p->views_key);
+	char key[sizeof c->slot[0].key];
+	size_t kn = strlen(kind), in = strlen(id), h = 2166136261u;
+	shared_doc *d;
+	uint64_t rec;
+	qt_rc rc;
+
+	*out = NULL;
+	if (!c && (c = calloc(1, sizeof *c)) != NULL) {
+		qt_buf_init(&c->body, 1 << 24);
+		if (pthread_setspecific(p->views_key, c) != 0) {
+			qt_public_cache_free(c);
+			c = NULL;
+		}
+	}
+	if (!c || kn + in + 2 > sizeof key) /* nowhere to keep it: as qt_doc_load */
+		return qt_doc_load(s, kind, id, out, err);
+	memcpy(key, kind, kn + 1);
+	memcpy(key + kn + 1, id, in + 1);
+	for (size_t i = 0; i < kn + in + 1; i++) /* FNV-1a */
+		h = (h ^ (unsigned char)key[i]) * 16777619u;
+	d = &c->slot[h % SHARED_SLOTS];
+	if ((rc = s->ops->doc_get(s, kind, id, &c->body, NULL, &rec, err)) != QT_OK)
+		return rc;
+	if (!d->doc || d->rec != rec || memcmp(d->key, key, kn + in + 2) != 0) {
+		json_error_t je;
+		json_t *doc = json_loadb(c->body.p, c->body.len, 0, &je);
+		if (!doc)
+			return qt_err_set(err, QT_ERR_INVALID, "stored %s '%.60s' is not JSON: %s",
+			                  kind, id, je.text);
+		json_decref(d->doc);
+		*d = (shared_doc){.rec = rec, .doc = doc};
+		memcpy(d->key, key, kn + in + 2);
+	}
+	*out = json_incref(d->doc);
+	return QT_OK;
+}
+
 /* ---- the view ---- */
 
 /* Copy the named members of from that are present into to. */
@@ -126,8 +200,8 @@ static void pick(json_t *to, const json_t *from, const char *const *names)
 	}
 }
 
-static json_t *product_view(qt_store *s, const json_t *product, const json_t *code_doc,
-                            const json_t *batch)
+static json_t *product_view(qt_platform *p, qt_store *s, const json_t *product,
+                            const json_t *code_doc, const json_t *batch)
 {
 	static const char *const fields[] = {
 	        "id",     "name", "catalog_unit",    "type", "model", "standard", "licence_no",
@@ -138,7 +212,8 @@ static json_t *product_view(qt_store *s, const json_t *product, const json_t *co
 	const char *start;
 
 	pick(v, product, fields);
-	if (qt_doc_load(s, "catalog", qt_json_text(product, "catalog_unit"), &unit, &e) == QT_OK) {
+	if (shared_load(p, s, "catalog", qt_json_text(product, "catalog_unit"), &unit, &e) ==
+	    QT_OK) {
 		json_object_set(v, "catalog_unit_name", json_object_get(unit, "name"));
 		json_object_set(v, "category", json_object_get(unit, "category_name"));
 	}
@@ -186,13 +261,13 @@ static const char *public_status(const char *s)
 }
 
 /* An account's public name, remembered for the rest of this answer. */
-static const char *name_of(qt_store *s, json_t *names, const char *id)
+static const char *name_of(qt_platform *p, qt_store *s, json_t *names, const char *id)
 {
 	json_t *n = json_object_get(names, id), *acct = NULL;
 	qt_err e;
 
 	if (!n) {
-		n = json_string(qt_doc_load(s, "account", id, &acct, &e) == QT_OK
+		n = json_string(shared_load(p, s, "account", id, &acct, &e) == QT_OK
 		                        ? qt_json_text(acct, "name")
 		                        : "");
 		json_object_set_new(names, id, n);
@@ -203,7 +278,8 @@ static const char *name_of(qt_store *s, json_t *names, const char *id)
 
 /* The journey: the leaves' public bodies (sealed values are not in a leaf at all), without
  * the other codes an event named. */
-static json_t *events_view(qt_store *s, const json_t *history)
+static json_t *events_view(qt_platform *p, qt_store *s, const json_t *history,
+                           const char *producer_id, const json_t *producer)
 {
 	static const char *const fields[] = {"time",          "parent",        "shipment",
 	                                     "corrects",      "reason",        "buyer_uscc",
@@ -212,6 +288,10 @@ static json_t *events_view(qt_store *s, const json_t *history)
 	json_t *out = json_array(), *names = json_object(), *h;
 	size_t i;
 
+	/* the producer, who issued the code, is already at hand */
+	if (producer)
+		json_object_set_new(names, producer_id,
+		                    json_string(qt_json_text(producer, "name")));
 	json_array_foreach(history, i, h)
 	{
 		const json_t *leaf = json_object_get(h, "leaf"),
@@ -229,7 +309,7 @@ static json_t *events_view(qt_store *s, const json_t *history)
 		                               : qt_json_text(body, "producer");
 		e = json_pack("{s:O, s:s, s:O, s:s, s:s}", "index", json_object_get(h, "index"),
 		              "type", type, "recorded", json_object_get(leaf, "ts"), "by", by,
-		              "by_name", name_of(s, names, by));
+		              "by_name", name_of(p, s, names, by));
 		pick(e, body, fields);
 		pick(e, h, (const char *const[]){"via", "corrected_by", NULL});
 		json_array_append_new(out, e);
@@ -305,15 +385,15 @@ qt_rc qt_public_view(qt_platform *p, const char *scanned, size_t n, bool count, 
 	rc = qt_doc_load(s, "code", key, &code, err);
 	if (rc == QT_ERR_NOTFOUND)
 		rc = product_by_gtin(s, scanned, n, key, &product, &batch, err);
-	else if (rc == QT_OK && (rc = qt_doc_load(s, "product", qt_json_text(code, "product"),
+	else if (rc == QT_OK && (rc = shared_load(p, s, "product", qt_json_text(code, "product"),
 	                                          &product, err)) == QT_ERR_NOTFOUND)
 		rc = QT_OK; /* a carton code (SSCC) belongs to no product */
 	if (rc != QT_OK)
 		goto out;
 	if (code && *qt_json_text(code, "batch") &&
-	    qt_doc_load(s, "batch", qt_json_text(code, "batch"), &batch, err) != QT_OK)
+	    shared_load(p, s, "batch", qt_json_text(code, "batch"), &batch, err) != QT_OK)
 		batch = NULL;
-	if (qt_doc_load(s, "account",
+	if (shared_load(p, s, "account",
 	                code ? qt_json_text(code, "producer") : qt_json_text(product, "producer"),
 	                &producer, err) != QT_OK)
 		producer = NULL;
@@ -324,12 +404,15 @@ qt_rc qt_public_view(qt_platform *p, const char *scanned, size_t n, bool count, 
 	v = json_pack("{s:s, s:s, s:s}", "code", key, "kind", qt_code_kind_name(kind), "status",
 	              public_status(qt_json_text(code, "status")));
 	if (product)
-		json_object_set_new(v, "product", product_view(s, product, code, batch));
+		json_object_set_new(v, "product", product_view(p, s, product, code, batch));
 	if (producer)
 		json_object_set_new(v, "producer", producer_view(producer));
 	if (batch)
 		json_object_set_new(v, "batch", batch_view(batch));
-	json_object_set_new(v, "events", history ? events_view(s, history) : json_array());
+	json_object_set_new(
+	        v, "events",
+	        history ? events_view(p, s, history, qt_json_text(code, "producer"), producer)
+	                : json_array());
 	if (truncated)
 		json_object_set_new(v, "events_truncated", json_true());
 	json_object_set_new(v, "queries",

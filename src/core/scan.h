@@ -39,6 +39,9 @@ void qt_queries_close(qt_platform *p);
 qt_rc qt_public_view(qt_platform *p, const char *scanned, size_t n, bool count, json_t **answer,
                      qt_err *err) __attribute__((warn_unused_result));
 
+/* Frees a thread's documents kept for public views (the platform's views_key destructor). */
+void qt_public_cache_free(void *cache);
+
 /* The warnings for a code: appends {kind, message} objects to out. code_doc is its state
  * (NULL: never issued), product and producer its product's and producer's documents (either
  * may be NULL). Kinds: never_issued, recalled, destroyed, licence_revoked,

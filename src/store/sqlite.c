@@ -894,8 +894,18 @@ qt_rc qt_store_sqlite_open(const char *path, const qt_store_opts *opts, qt_store
 	         opts->cache_kib ? opts->cache_kib : (size_t)65536);
 	/* A read-only pass (verify, mirroring) reads every page once: map the file instead
 	 * of copying each page through read(). */
-	if (opts->read_only && (rc = exec(s, "PRAGMA mmap_size=1073741824", err)) != QT_OK)
+	if (opts->read_only && !opts->cache_kib &&
+	    (rc = exec(s, "PRAGMA mmap_size=1073741824", err)) != QT_OK)
 		goto fail;
+	/* A reader that asks for a cache (the server's, one per thread) reads through it: it
+	 * keeps the inner B-tree pages a lookup in a large store reads each time, and the mapped
+	 * pages of a store of gigabytes were most of the server's resident memory. */
+	if (opts->read_only && opts->cache_kib) {
+		char pragma[64];
+		snprintf(pragma, sizeof pragma, "PRAGMA cache_size=-%zu", opts->cache_kib);
+		if ((rc = exec(s, pragma, err)) != QT_OK)
+			goto fail;
+	}
 	if (!opts->read_only && (rc = exec(s, pragmas, err)) != QT_OK)
 		goto fail;
 	if (!opts->read_only && (rc = migrate(s, err)) != QT_OK)
