@@ -333,6 +333,15 @@ static void sq_read_end(qt_store *base)
 		(void)run(s, ST_COMMIT, NULL);
 }
 
+static uint64_t sq_data_version(qt_store *base)
+{
+	sq_store *s = (sq_store *)base;
+	unsigned v = 0;
+
+	sqlite3_file_control(s->db, "main", SQLITE_FCNTL_DATA_VERSION, &v);
+	return v;
+}
+
 static qt_rc sq_meta_get(qt_store *base, const char *key, qt_buf *out, qt_err *err)
 {
 	sq_store *s = (sq_store *)base;
@@ -776,6 +785,7 @@ static const qt_store_ops sqlite_ops = {
         .savepoint_rollback = sq_savepoint_rollback,
         .read_begin = sq_read_begin,
         .read_end = sq_read_end,
+        .data_version = sq_data_version,
         .meta_get = sq_meta_get,
         .meta_put = sq_meta_put,
         .record_count = sq_record_count,
