@@ -29,52 +29,60 @@ static bool lists(const json_t *codes, const char *code)
 	return false;
 }
 
-/* The end of the array of strings that starts at p[at] ('['), or 0 when it does not end. */
-static size_t array_end(const char *p, size_t n, size_t at)
+/* The index of the bracket that closes the array or object opening at p[at], or 0. */
+static size_t value_end(const char *p, size_t n, size_t at)
 {
 	bool in_string = false;
+	size_t depth = 0;
 
-	for (size_t i = at + 1; i < n; i++) {
+	for (size_t i = at; i < n; i++) {
 		if (in_string && p[i] == '\\')
 			i++;
 		else if (p[i] == '"')
 			in_string = !in_string;
-		else if (!in_string && p[i] == ']')
+		else if (!in_string && (p[i] == '[' || p[i] == '{'))
+			depth++;
+		else if (!in_string && (p[i] == ']' || p[i] == '}') && --depth == 0)
 			return i;
 	}
 	return 0;
 }
 
-/* Cuts the array member that begins with pat (`"name":[`, or `,"name":[`) and one comma. In
- * a leaf's JCS text a quote inside a string is always escaped, so the first match is the
- * member itself, never the inside of a value. */
-static void cut_member(qt_buf *leaf, const char *pat)
+/* Cuts the leaf's bytes [from, to), keeping its NUL. */
+static void cut(qt_buf *leaf, size_t from, size_t to)
 {
-	char *s = strstr(leaf->p, pat), *end = leaf->p + leaf->len;
-	size_t e;
-
-	if (!s || !(e = array_end(leaf->p, leaf->len, (size_t)(s - leaf->p) + strlen(pat) - 1)))
-		return;
-	e++; /* past the ']' */
-	if (*s != ',' && leaf->p[e] == ',')
-		e++;
-	memmove(s, leaf->p + e, (size_t)(end - (leaf->p + e)) + 1); /* with the NUL */
-	leaf->len -= e - (size_t)(s - leaf->p);
+	memmove(leaf->p + from, leaf->p + to, leaf->len - to + 1);
+	leaf->len -= to - from;
 }
 
-/* A record's leaf as JSON. A code.issue record names its 64 codes twice (body.codes and its
- * index keys), which are nearly all of its bytes and of the time to parse it, and it is read
- * back on every lookup of each of those codes: both lists are left out (no reader of a
- * history needs them; the code's own record found it through its index). The ledger writes
- * type as a leaf's last member, so the suffix says what the record is. */
+/* A record's leaf as JSON, without its index keys: they name again the codes its body lists
+ * (the code's own records were found through them) and no reader of a history uses them. A
+ * code.issue record's body lists 64 codes, none of which a history needs either: it is read
+ * back on every lookup of each of them, and those two lists were nearly all of its bytes and
+ * of the time to parse it. The ledger writes a leaf as {"body":{…},"keys":[…],…,"type":…}
+ * (ledger/log.c), so where each part is and what the record is can be read off its text. */
 static json_t *parse_leaf(qt_buf *leaf)
 {
-	static const char issue[] = ",\"type\":\"code.issue\"}";
+	static const char body[] = "{\"body\":{", keys[] = ",\"keys\":[", codes[] = "\"codes\":[",
+	                  issue[] = ",\"type\":\"code.issue\"}";
+	size_t end, e;
+	char *c;
 
-	if (leaf->len > sizeof issue &&
-	    !memcmp(leaf->p + leaf->len - (sizeof issue - 1), issue, sizeof issue - 1)) {
-		cut_member(leaf, "\"codes\":[");
-		cut_member(leaf, ",\"keys\":[");
+	if (leaf->len > sizeof issue && !memcmp(leaf->p, body, sizeof body - 1) &&
+	    (end = value_end(leaf->p, leaf->len, sizeof body - 2)) != 0) {
+		if (!strncmp(leaf->p + end + 1, keys, sizeof keys - 1) &&
+		    (e = value_end(leaf->p, leaf->len, end + sizeof keys - 1)) != 0)
+			cut(leaf, end + 1, e + 1);
+		/* the body's codes member: no quote inside a JCS string is left unescaped, so the
+		 * first match is the member itself; a comma beside it goes too */
+		if (!memcmp(leaf->p + leaf->len - (sizeof issue - 1), issue, sizeof issue - 1) &&
+		    (c = strstr(leaf->p, codes)) != NULL && (size_t)(c - leaf->p) < end &&
+		    (e = value_end(leaf->p, leaf->len, (size_t)(c - leaf->p) + sizeof codes - 2))) {
+			if (leaf->p[e + 1] == ',')
+				cut(leaf, (size_t)(c - leaf->p), e + 2);
+			else if (c[-1] == ',')
+				cut(leaf, (size_t)(c - leaf->p) - 1, e + 1);
+		}
 	}
 	return json_loadb(leaf->p, leaf->len, 0, NULL);
 }

@@ -19,7 +19,7 @@
  * after a commit each is checked once against the store: a document changes only with the
  * ledger record that changes it, whose index becomes its rec, so one whose rec still matches
  * is the stored one and is not parsed again. */
-#define SHARED_SLOTS 32
+#define SHARED_SLOTS 256 /* a store's products and batches mostly fit */
 
 typedef struct shared_doc {
 	char key[80];     /* kind NUL id */
