@@ -75,7 +75,7 @@ static qt_rc shared_load(shared_docs *c, qt_store *s, const char *kind, const ch
 	char key[sizeof c->slot[0].key];
 	size_t kn = strlen(kind), n = kn + strlen(id) + 2, h = 2166136261u;
 	shared_doc *d;
-	uint64_t rec;
+	uint64_t rec = 0;
 	qt_rc rc;
 
 	*out = NULL;
