@@ -35,9 +35,9 @@
 /* How the cached store is built: bump it when build_store makes a different store, so older
  * cached ones are not reused. */
 #define STORE_FORMAT 1
-/* What one code costs the store, measured on a built store (code document and its owner
- * index, batch link, index row, a 64th of an issue record, commission and flow records,
- * B-tree slack): ~560 bytes. Building checks for this much free disk, with a margin. */
+/* What one code costs the store (code document and its owner index, batch link, index row, a
+ * 64th of an issue record, commission and flow records, B-tree slack): ~600 bytes, the 10M
+ * store being 6.0 GB; rounded up here. Building wants 1.5 times that free, for its WAL. */
 #define BYTES_PER_CODE 700ull
 #define CARTON         50                       /* flowed codes per carton */
 #define EVENT_CODES    (QT_EVENT_CODES_MAX - 1) /* one index key is the parent's */
@@ -348,7 +348,7 @@ static void need_room(const char *dir, const plan *pl)
  * by what it holds and how it was made (code count, schema version, STORE_FORMAT), so a new
  * schema or a new way of building makes a new one; older ones of the same count are removed
  * then. When there is none, it is built in fresh (the run's new database) and moved there.
- * The 10M-code store is about 5.6 GB plus its WAL while building: the disk is checked
+ * The 10M-code store is about 6.0 GB plus its WAL while building: the disk is checked
  * first. Runs add lookup counts to it, as a live server's store gets them. */
 static void cached_store(const plan *pl, const char *fresh, char out[PATH_MAX])
 {
