@@ -123,7 +123,6 @@ typedef struct load {
 } load;
 
 typedef struct client {
-	pthread_t thread;
 	load *ld;
 	unsigned index;
 	result r;
@@ -169,73 +168,19 @@ static result run_load(unsigned port, const char *token, const shape *sh, const 
 	client *cs = calloc(sh->clients, sizeof *cs);
 	result r = {0};
 
-	if (!cs || pthread_barrier_init(&ld.go, NULL, sh->clients + 1) != 0)
+	if (!cs)
 		bench_die("out of memory");
-	for (unsigned i = 0; i < sh->clients; i++) {
+	for (unsigned i = 0; i < sh->clients; i++)
 		cs[i] = (client){.ld = &ld, .index = i};
-		if (pthread_create(&cs[i].thread, NULL, client_main, &cs[i]) != 0)
-			bench_die("cannot start client threads");
-	}
-	/* the barrier also publishes the deadline to the clients */
-	r.seconds = bench_now();
-	ld.deadline = r.seconds + sh->seconds;
-	pthread_barrier_wait(&ld.go);
+	r.seconds = bench_clients_run(sh->clients, client_main, cs, sizeof *cs, &ld.go,
+	                              &ld.deadline, sh->seconds);
 	for (unsigned i = 0; i < sh->clients; i++) {
-		pthread_join(cs[i].thread, NULL);
 		r.requests += cs[i].r.requests;
 		r.events += cs[i].r.events;
 		r.failed += cs[i].r.failed;
 	}
-	r.seconds = bench_now() - r.seconds;
-	pthread_barrier_destroy(&ld.go);
 	free(cs);
 	return r;
-}
-
-/* ---- the trivial responder: the same library and threading as the server, no work ---- */
-
-static enum MHD_Result trivial_answer(void *cls, struct MHD_Connection *conn, const char *url,
-                                      const char *method, const char *version, const char *upload,
-                                      size_t *upload_size, void **con_cls)
-{
-	static int started;
-	struct MHD_Response *resp = cls;
-	(void)url, (void)method, (void)version, (void)upload;
-
-	if (!*con_cls) {
-		*con_cls = &started;
-		return MHD_YES;
-	}
-	if (*upload_size) {
-		*upload_size = 0; /* the body is read and dropped */
-		return MHD_YES;
-	}
-	return MHD_queue_response(conn, 201, resp);
-}
-
-static struct MHD_Daemon *start_trivial(struct MHD_Response **resp, unsigned *port)
-{
-	static const char answer[] = "{\"accepted\":1}";
-	const union MHD_DaemonInfo *info;
-	struct MHD_Daemon *d;
-
-	*resp = MHD_create_response_from_buffer(sizeof answer - 1, (void *)answer,
-	                                        MHD_RESPMEM_PERSISTENT);
-	if (!*resp || MHD_add_response_header(*resp, "Content-Type", "application/json") != MHD_YES)
-		bench_die("cannot make the trivial answer");
-	/* the options qtrace serve starts its daemon with (src/http/server.c) */
-	d = MHD_start_daemon(MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG, 0, NULL, NULL,
-	                     trivial_answer, *resp, MHD_OPTION_SOCK_ADDR,
-	                     &(struct sockaddr_in){.sin_family = AF_INET,
-	                                           .sin_addr.s_addr = htonl(INADDR_LOOPBACK)},
-	                     MHD_OPTION_THREAD_POOL_SIZE, (unsigned)sysconf(_SC_NPROCESSORS_ONLN),
-	                     MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)60,
-	                     MHD_OPTION_CONNECTION_MEMORY_LIMIT, QT_HTTP_CONN_MEMORY,
-	                     MHD_OPTION_END);
-	if (!d || !(info = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT)))
-		bench_die("cannot start the trivial responder");
-	*port = info->port;
-	return d;
 }
 
 /* ---- the limit rows: what the server wrote for one commission event ---- */
@@ -356,8 +301,7 @@ int main(int argc, char **argv)
 	result tbulk, tone;
 	server_run sr;
 	bodies b;
-	struct MHD_Daemon *trivial;
-	struct MHD_Response *tresp;
+	bench_trivial *trivial;
 	sample smp;
 	bool ok;
 	double group, raw_bulk, raw_one, raw_group;
@@ -376,11 +320,10 @@ int main(int argc, char **argv)
 	group = sr.one_commits ? (double)sr.one.events / (double)sr.one_commits : 1;
 	group_rows = group < 1.5 ? 1 : (unsigned long)(group + 0.5);
 
-	trivial = start_trivial(&tresp, &tport);
+	trivial = bench_trivial_start(201, "{\"accepted\":1}", 14, &tport);
 	tbulk = run_load(tport, sr.token, bulk, b.bulk);
 	tone = run_load(tport, sr.token, one, b.one);
-	MHD_stop_daemon(trivial);
-	MHD_destroy_response(tresp);
+	bench_trivial_stop(trivial);
 	free_bodies(bulk, b.bulk);
 	free_bodies(one, b.one);
 

@@ -6,8 +6,10 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <microhttpd.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -22,6 +24,7 @@
 
 #include "common.h"
 #include "core/trace.h"
+#include "http/server.h"
 
 #define ANSWER_MAX (64u << 20)
 
@@ -325,6 +328,11 @@ unsigned bench_server_start(const char *qtrace, const char *db)
 	return port;
 }
 
+pid_t bench_server_pid(void)
+{
+	return server_pid;
+}
+
 bool bench_server_stop(void)
 {
 	int st;
@@ -416,4 +424,90 @@ void bench_prepare(bench_http *h, unsigned long n, char token[QT_TOKEN_LEN + 1],
 	qt_buf_free(&body);
 	json_decref(b);
 	json_decref(v);
+}
+
+/* ---- the load ---- */
+
+double bench_clients_run(unsigned n, void *(*fn)(void *), void *args, size_t size,
+                         pthread_barrier_t *go, double *deadline, double seconds)
+{
+	pthread_t *threads = calloc(n, sizeof *threads);
+	double t0;
+
+	if (!threads || pthread_barrier_init(go, NULL, n + 1) != 0)
+		bench_die("out of memory");
+	for (unsigned i = 0; i < n; i++)
+		if (pthread_create(&threads[i], NULL, fn, (char *)args + i * size) != 0)
+			bench_die("cannot start client threads");
+	/* the barrier also publishes the deadline to the clients */
+	t0 = bench_now();
+	*deadline = t0 + seconds;
+	pthread_barrier_wait(go);
+	for (unsigned i = 0; i < n; i++)
+		pthread_join(threads[i], NULL);
+	t0 = bench_now() - t0;
+	pthread_barrier_destroy(go);
+	free(threads);
+	return t0;
+}
+
+/* ---- the trivial responder: the same library and threading as the server, no work ---- */
+
+struct bench_trivial {
+	struct MHD_Daemon *d;
+	struct MHD_Response *resp;
+	unsigned status;
+};
+
+static enum MHD_Result trivial_answer(void *cls, struct MHD_Connection *conn, const char *url,
+                                      const char *method, const char *version, const char *upload,
+                                      size_t *upload_size, void **con_cls)
+{
+	static int started;
+	const bench_trivial *t = cls;
+	(void)url, (void)method, (void)version, (void)upload;
+
+	if (!*con_cls) {
+		*con_cls = &started;
+		return MHD_YES;
+	}
+	if (*upload_size) {
+		*upload_size = 0; /* the body is read and dropped */
+		return MHD_YES;
+	}
+	return MHD_queue_response(conn, t->status, t->resp);
+}
+
+bench_trivial *bench_trivial_start(unsigned status, const char *answer, size_t n, unsigned *port)
+{
+	const union MHD_DaemonInfo *info;
+	bench_trivial *t = calloc(1, sizeof *t);
+
+	if (!t)
+		bench_die("out of memory");
+	t->status = status;
+	t->resp = MHD_create_response_from_buffer(n, (void *)answer, MHD_RESPMEM_PERSISTENT);
+	if (!t->resp ||
+	    MHD_add_response_header(t->resp, "Content-Type", "application/json") != MHD_YES)
+		bench_die("cannot make the trivial answer");
+	/* the options qtrace serve starts its daemon with (src/http/server.c) */
+	t->d = MHD_start_daemon(
+	        MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG, 0, NULL, NULL, trivial_answer, t,
+	        MHD_OPTION_SOCK_ADDR,
+	        &(struct sockaddr_in){.sin_family = AF_INET,
+	                              .sin_addr.s_addr = htonl(INADDR_LOOPBACK)},
+	        MHD_OPTION_THREAD_POOL_SIZE, (unsigned)sysconf(_SC_NPROCESSORS_ONLN),
+	        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)60, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
+	        QT_HTTP_CONN_MEMORY, MHD_OPTION_END);
+	if (!t->d || !(info = MHD_get_daemon_info(t->d, MHD_DAEMON_INFO_BIND_PORT)))
+		bench_die("cannot start the trivial responder");
+	*port = info->port;
+	return t;
+}
+
+void bench_trivial_stop(bench_trivial *t)
+{
+	MHD_stop_daemon(t->d);
+	MHD_destroy_response(t->resp);
+	free(t);
 }

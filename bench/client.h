@@ -7,8 +7,10 @@
 
 #include <jansson.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/types.h>
 
 #include "codes/uscc.h"
 #include "core/platform.h"
@@ -29,6 +31,8 @@ void bench_die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noretu
 
 /* `qtrace serve` of db on 127.0.0.1, access log on; returns the port it announced. */
 unsigned bench_server_start(const char *qtrace, const char *db);
+/* The running server's process id (0: none), to read its /proc entries. */
+pid_t bench_server_pid(void);
 /* SIGTERM, as an operator stops it; true when it exited 0. */
 bool bench_server_stop(void);
 
@@ -65,5 +69,19 @@ void bench_register(bench_http *h, const char *uscc, const char *name, const cha
  * n-1) to it, QT_ISSUE_MAX per request. token gets the producer's, batch the batch id. */
 void bench_prepare(bench_http *h, unsigned long n, char token[QT_TOKEN_LEN + 1],
                    char batch[QT_ID_MAX]);
+
+/* A load: fn on n client threads at once, thread i given (char *)args + i * size. Each
+ * connects, then waits on go (made here, for n + 1) before its first request and stops at
+ * *deadline (now + seconds, published by the barrier). Returns the seconds from when every
+ * client was connected until the last ended. */
+double bench_clients_run(unsigned n, void *(*fn)(void *), void *args, size_t size,
+                         pthread_barrier_t *go, double *deadline, double seconds);
+
+/* The trivial responder: libmicrohttpd started with the server's daemon options, answering
+ * every request with status and the JSON text answer (kept by the caller until it stops),
+ * reading and dropping any body; what HTTP alone costs, driven by the same client code. */
+typedef struct bench_trivial bench_trivial;
+bench_trivial *bench_trivial_start(unsigned status, const char *answer, size_t n, unsigned *port);
+void bench_trivial_stop(bench_trivial *t);
 
 #endif

@@ -26,7 +26,7 @@ double bench_cpu_now(void)
 void bench_row(const char *what, double figure, int decimals, double limit)
 {
 	if (limit > 0)
-		printf("%-72s %10.*f %10.0f %7.2fx\n", what, decimals, figure, limit,
+		printf("%-72s %10.*f %10.*f %7.2fx\n", what, decimals, figure, decimals, limit,
 		       figure / limit);
 	else
 		printf("%-72s %10.*f %10s %8s\n", what, decimals, figure, "-", "-");

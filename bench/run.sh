@@ -12,3 +12,5 @@ echo
 "$build/bench_http" "$build/qtrace"
 echo
 "$build/bench_trace" "$build/qtrace"
+echo
+"$build/bench_lookup" "$build/qtrace"

@@ -94,6 +94,9 @@ set_tests_properties(bench/http_smoke PROPERTIES TIMEOUT 300)
 # The same for the tracing bench: a few hundred items through three tiers, answers checked.
 add_test(NAME bench/trace_smoke COMMAND bench_trace --smoke $<TARGET_FILE:qtrace>)
 set_tests_properties(bench/trace_smoke PROPERTIES TIMEOUT 300)
+# The same for the lookup bench: a store of 3,000 codes built fresh (not the cached 10M one).
+add_test(NAME bench/lookup_smoke COMMAND bench_lookup --smoke $<TARGET_FILE:qtrace>)
+set_tests_properties(bench/lookup_smoke PROPERTIES TIMEOUT 300)
 
 # Ledger crash and tamper tests drive a real writer process (tests/crash/ledger_writer.c).
 add_executable(ledger_writer tests/crash/ledger_writer.c)

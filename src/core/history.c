@@ -29,6 +29,64 @@ static bool lists(const json_t *codes, const char *code)
 	return false;
 }
 
+/* The index of the bracket that closes the array or object opening at p[at], or 0. */
+static size_t value_end(const char *p, size_t n, size_t at)
+{
+	bool in_string = false;
+	size_t depth = 0;
+
+	for (size_t i = at; i < n; i++) {
+		if (in_string && p[i] == '\\')
+			i++;
+		else if (p[i] == '"')
+			in_string = !in_string;
+		else if (!in_string && (p[i] == '[' || p[i] == '{'))
+			depth++;
+		else if (!in_string && (p[i] == ']' || p[i] == '}') && --depth == 0)
+			return i;
+	}
+	return 0;
+}
+
+/* Cuts the leaf's bytes [from, to), keeping its NUL. */
+static void cut(qt_buf *leaf, size_t from, size_t to)
+{
+	memmove(leaf->p + from, leaf->p + to, leaf->len - to + 1);
+	leaf->len -= to - from;
+}
+
+/* A record's leaf as JSON, without its index keys: they name again the codes its body lists
+ * (the code's own records were found through them) and no reader of a history uses them. A
+ * code.issue record's body lists 64 codes, none of which a history needs either: it is read
+ * back on every lookup of each of them, and those two lists were nearly all of its bytes and
+ * of the time to parse it. The ledger writes a leaf as {"body":{…},"keys":[…],…,"type":…}
+ * (ledger/log.c), so where each part is and what the record is can be read off its text. */
+static json_t *parse_leaf(qt_buf *leaf)
+{
+	static const char body[] = "{\"body\":{", keys[] = ",\"keys\":[", codes[] = "\"codes\":[",
+	                  issue[] = ",\"type\":\"code.issue\"}";
+	size_t end, e;
+	char *c;
+
+	if (leaf->len > sizeof issue && !memcmp(leaf->p, body, sizeof body - 1) &&
+	    (end = value_end(leaf->p, leaf->len, sizeof body - 2)) != 0) {
+		if (!strncmp(leaf->p + end + 1, keys, sizeof keys - 1) &&
+		    (e = value_end(leaf->p, leaf->len, end + sizeof keys - 1)) != 0)
+			cut(leaf, end + 1, e + 1);
+		/* the body's codes member: no quote inside a JCS string is left unescaped, so the
+		 * first match is the member itself; a comma beside it goes too */
+		if (!memcmp(leaf->p + leaf->len - (sizeof issue - 1), issue, sizeof issue - 1) &&
+		    (c = strstr(leaf->p, codes)) != NULL && (size_t)(c - leaf->p) < end &&
+		    (e = value_end(leaf->p, leaf->len, (size_t)(c - leaf->p) + sizeof codes - 2))) {
+			if (leaf->p[e + 1] == ',')
+				cut(leaf, (size_t)(c - leaf->p), e + 2);
+			else if (c[-1] == ',')
+				cut(leaf, (size_t)(c - leaf->p) - 1, e + 1);
+		}
+	}
+	return json_loadb(leaf->p, leaf->len, 0, NULL);
+}
+
 /* The record that voided record idx, or 0. */
 static uint64_t corrected_by(qt_store *s, uint64_t idx)
 {
@@ -65,7 +123,7 @@ static qt_rc load_record(qt_store *s, uint64_t idx, qt_buf *leaf, json_t **out, 
 	qt_rc rc = s->ops->record_get(s, idx, leaf, NULL, err);
 
 	*out = NULL;
-	if (rc == QT_OK && !(*out = json_loadb(leaf->p, leaf->len, 0, NULL)))
+	if (rc == QT_OK && !(*out = parse_leaf(leaf)))
 		rc = qt_err_set(err, QT_ERR_INVALID, "record %llu is not JSON",
 		                (unsigned long long)idx);
 	*fix = rc == QT_OK ? corrected_by(s, idx) : 0;

@@ -35,7 +35,14 @@ qt_rc qt_platform_open(const char *db, qt_platform **out, qt_err *err)
 		free(p);
 		goto out;
 	}
+	if (pthread_key_create(&p->views_key, qt_public_cache_free) != 0) {
+		rc = qt_err_set(err, QT_ERR_NOMEM, "out of thread keys");
+		pthread_key_delete(p->reader_key);
+		free(p);
+		goto out;
+	}
 	if ((rc = qt_ledger_open(db, NULL, &p->ledger, err)) != QT_OK) {
+		pthread_key_delete(p->views_key);
 		pthread_key_delete(p->reader_key);
 		free(p);
 		goto out;
@@ -58,6 +65,8 @@ void qt_platform_close(qt_platform *p)
 		pthread_setspecific(p->reader_key, NULL);
 	}
 	pthread_key_delete(p->reader_key);
+	qt_public_cache_free(pthread_getspecific(p->views_key));
+	pthread_key_delete(p->views_key);
 	qt_ledger_close(p->ledger);
 	pthread_mutex_destroy(&p->lock);
 	free(p);

@@ -46,6 +46,8 @@ typedef struct qt_platform {
 	qt_ledger *ledger;
 	char db[4096];
 	pthread_key_t reader_key;
+	/* this thread's documents kept for public views (public.c) */
+	pthread_key_t views_key;
 	pthread_mutex_t lock; /* guards the lazily made parts below */
 	qt_queries *queries;  /* lookup counts waiting to be written (queries.c) */
 } qt_platform;

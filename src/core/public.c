@@ -9,6 +9,107 @@
 
 #include "core/scan.h"
 
+/* ---- documents many lookups share ---- */
+
+/* A lookup reads its product, batch, producer, catalogue unit, the units its journey names
+ * and the regulators' records of the producer (mostly absent), which thousands of codes
+ * share: reading and parsing them again for every lookup was most of its cost. Each thread
+ * keeps the last ones it read, present or absent. While the store's data version stays the
+ * same from one view to the next (nothing committed meanwhile), they are used as they are;
+ * after a commit each is checked once against the store: a document changes only with the
+ * ledger record that changes it, whose index becomes its rec, so one whose rec still matches
+ * is the stored one and is not parsed again. */
+#define SHARED_SLOTS 256 /* a store's products and batches mostly fit */
+
+typedef struct shared_doc {
+	char key[80];     /* kind NUL id */
+	uint64_t rec;     /* of doc */
+	uint64_t checked; /* the shared_docs.run it was last read or checked in (0: never) */
+	json_t *doc;      /* NULL: the store has no such document */
+} shared_doc;
+
+typedef struct shared_docs {
+	shared_doc slot[SHARED_SLOTS];
+	qt_buf body;
+	uint64_t version; /* the store's data version in the current run */
+	uint64_t run;     /* a new run begins with each change of version */
+} shared_docs;
+
+void qt_public_cache_free(void *cache)
+{
+	shared_docs *c = cache;
+
+	if (!c)
+		return;
+	for (size_t i = 0; i < SHARED_SLOTS; i++)
+		json_decref(c->slot[i].doc);
+	qt_buf_free(&c->body);
+	free(c);
+}
+
+/* This thread's documents, for a view whose run of reads s has begun (its first read done);
+ * NULL when there is no memory for them (then each is read from the store). */
+static shared_docs *shared_begin(qt_platform *p, qt_store *s)
+{
+	shared_docs *c = pthread_getspecific(p->views_key);
+	uint64_t v = s->ops->data_version(s);
+
+	if (!c && (c = calloc(1, sizeof *c)) != NULL) {
+		qt_buf_init(&c->body, 1 << 24);
+		if (pthread_setspecific(p->views_key, c) != 0) {
+			qt_public_cache_free(c);
+			c = NULL;
+		}
+	}
+	if (c && (c->run == 0 || v != c->version)) {
+		c->version = v;
+		c->run++;
+	}
+	return c;
+}
+
+/* Document (kind, id) like qt_doc_load (a new reference), through c when given. */
+static qt_rc shared_load(shared_docs *c, qt_store *s, const char *kind, const char *id,
+                         json_t **out, qt_err *err)
+{
+	char key[sizeof c->slot[0].key];
+	size_t kn = strlen(kind), n = kn + strlen(id) + 2, h = 2166136261u;
+	shared_doc *d;
+	uint64_t rec = 0;
+	qt_rc rc;
+
+	*out = NULL;
+	if (!c || n > sizeof key)
+		return qt_doc_load(s, kind, id, out, err);
+	memcpy(key, kind, kn + 1);
+	memcpy(key + kn + 1, id, n - kn - 1);
+	for (size_t i = 0; i < n - 1; i++) /* FNV-1a */
+		h = (h ^ (unsigned char)key[i]) * 16777619u;
+	d = &c->slot[h % SHARED_SLOTS];
+	if (d->checked != c->run || memcmp(d->key, key, n) != 0) {
+		rc = s->ops->doc_get(s, kind, id, &c->body, NULL, &rec, err);
+		if (rc != QT_OK && rc != QT_ERR_NOTFOUND)
+			return rc;
+		if (rc == QT_ERR_NOTFOUND || !d->doc || d->rec != rec ||
+		    memcmp(d->key, key, n) != 0) {
+			json_error_t je;
+			json_t *doc = NULL;
+			if (rc == QT_OK && !(doc = json_loadb(c->body.p, c->body.len, 0, &je)))
+				return qt_err_set(err, QT_ERR_INVALID,
+				                  "stored %s '%.60s' is not JSON: %s", kind, id,
+				                  je.text);
+			json_decref(d->doc);
+			*d = (shared_doc){.rec = rec, .doc = doc};
+			memcpy(d->key, key, n);
+		}
+		d->checked = c->run;
+	}
+	if (!d->doc)
+		return qt_err_set(err, QT_ERR_NOTFOUND, "no %s %.60s", kind, id);
+	*out = json_incref(d->doc);
+	return QT_OK;
+}
+
 /* ---- warnings ---- */
 
 void qt_warning_add(json_t *out, const char *kind, const char *fmt, ...)
@@ -40,17 +141,18 @@ static bool warranty_end(const char *start, long long months, char out[11])
 }
 
 /* A licence or CCC certificate's standing as regulators recorded it ("" when none). */
-static const char *standing_of(qt_store *s, const char *number, json_t **doc)
+static const char *standing_of(shared_docs *c, qt_store *s, const char *number, json_t **doc)
 {
 	qt_err e;
 	*doc = NULL;
-	if (!number || !*number || qt_doc_load(s, "licence_status", number, doc, &e) != QT_OK)
+	if (!number || !*number || shared_load(c, s, "licence_status", number, doc, &e) != QT_OK)
 		return "";
 	return qt_json_text(*doc, "status");
 }
 
-qt_rc qt_code_warnings(qt_store *s, const json_t *code_doc, const json_t *product,
-                       const json_t *producer, json_t *out, qt_err *err)
+/* qt_code_warnings, reading the documents through c (NULL: from the store). */
+static qt_rc code_warnings(shared_docs *c, qt_store *s, const json_t *code_doc,
+                           const json_t *product, const json_t *producer, json_t *out, qt_err *err)
 {
 	static const char *const certs[][2] = {{"licence_no", "licence"}, {"ccc_no", "ccc"}};
 	const char *status = qt_json_text(code_doc, "status");
@@ -74,7 +176,7 @@ qt_rc qt_code_warnings(qt_store *s, const json_t *code_doc, const json_t *produc
 		               "this item was recorded as destroyed: it should not be on sale");
 	for (size_t i = 0; i < 2; i++) {
 		const char *number = qt_json_text(product, certs[i][0]);
-		const char *st = standing_of(s, number, &doc);
+		const char *st = standing_of(c, s, number, &doc);
 		if (!strcmp(st, "revoked") || !strcmp(st, "suspended")) {
 			snprintf(kind, sizeof kind, "%s_%s", certs[i][1], st);
 			qt_warning_add(out, kind, "the producer's %s %s was %s on %s%s%s",
@@ -84,9 +186,10 @@ qt_rc qt_code_warnings(qt_store *s, const json_t *code_doc, const json_t *produc
 			               qt_json_text(doc, "reason"));
 		}
 		json_decref(doc);
+		doc = NULL;
 	}
 	if (producer &&
-	    qt_doc_load(s, "credit", qt_json_text(producer, "uscc"), &doc, &e) == QT_OK &&
+	    shared_load(c, s, "credit", qt_json_text(producer, "uscc"), &doc, &e) == QT_OK &&
 	    json_is_true(json_object_get(doc, "listed")))
 		qt_warning_add(out, "serious_violation",
 		               "the producer is on the list of seriously illegal and dishonest "
@@ -99,7 +202,7 @@ qt_rc qt_code_warnings(qt_store *s, const json_t *code_doc, const json_t *produc
 	months = json_integer_value(json_object_get(product, "warranty_months"));
 	if (code_doc && json_object_get(product, "warranty_months") && strcmp(status, "sold")) {
 		const char *b = qt_json_text(code_doc, "batch");
-		if (*b && qt_doc_load(s, "batch", b, &batch, &e) != QT_OK)
+		if (*b && shared_load(c, s, "batch", b, &batch, &e) != QT_OK)
 			batch = NULL;
 	}
 	qt_time_now(today);
@@ -115,6 +218,12 @@ qt_rc qt_code_warnings(qt_store *s, const json_t *code_doc, const json_t *produc
 	return QT_OK;
 }
 
+qt_rc qt_code_warnings(qt_store *s, const json_t *code_doc, const json_t *product,
+                       const json_t *producer, json_t *out, qt_err *err)
+{
+	return code_warnings(NULL, s, code_doc, product, producer, out, err);
+}
+
 /* ---- the view ---- */
 
 /* Copy the named members of from that are present into to. */
@@ -127,8 +236,8 @@ static void pick(json_t *to, const json_t *from, const char *const *names)
 	}
 }
 
-static json_t *product_view(qt_store *s, const json_t *product, const json_t *code_doc,
-                            const json_t *batch)
+static json_t *product_view(shared_docs *c, qt_store *s, const json_t *product,
+                            const json_t *code_doc, const json_t *batch)
 {
 	static const char *const fields[] = {
 	        "id",     "name", "catalog_unit",    "type", "model", "standard", "licence_no",
@@ -139,7 +248,8 @@ static json_t *product_view(qt_store *s, const json_t *product, const json_t *co
 	const char *start;
 
 	pick(v, product, fields);
-	if (qt_doc_load(s, "catalog", qt_json_text(product, "catalog_unit"), &unit, &e) == QT_OK) {
+	if (shared_load(c, s, "catalog", qt_json_text(product, "catalog_unit"), &unit, &e) ==
+	    QT_OK) {
 		json_object_set(v, "catalog_unit_name", json_object_get(unit, "name"));
 		json_object_set(v, "category", json_object_get(unit, "category_name"));
 	}
@@ -187,13 +297,13 @@ static const char *public_status(const char *s)
 }
 
 /* An account's public name, remembered for the rest of this answer. */
-static const char *name_of(qt_store *s, json_t *names, const char *id)
+static const char *name_of(shared_docs *c, qt_store *s, json_t *names, const char *id)
 {
 	json_t *n = json_object_get(names, id), *acct = NULL;
 	qt_err e;
 
 	if (!n) {
-		n = json_string(qt_doc_load(s, "account", id, &acct, &e) == QT_OK
+		n = json_string(shared_load(c, s, "account", id, &acct, &e) == QT_OK
 		                        ? qt_json_text(acct, "name")
 		                        : "");
 		json_object_set_new(names, id, n);
@@ -204,7 +314,8 @@ static const char *name_of(qt_store *s, json_t *names, const char *id)
 
 /* The journey: the leaves' public bodies (sealed values are not in a leaf at all), without
  * the other codes an event named. */
-static json_t *events_view(qt_store *s, const json_t *history)
+static json_t *events_view(shared_docs *c, qt_store *s, const json_t *history,
+                           const char *producer_id, const json_t *producer)
 {
 	static const char *const fields[] = {"time",          "parent",        "shipment",
 	                                     "corrects",      "reason",        "buyer_uscc",
@@ -213,6 +324,10 @@ static json_t *events_view(qt_store *s, const json_t *history)
 	json_t *out = json_array(), *names = json_object(), *h;
 	size_t i;
 
+	/* the producer, who issued the code, is already at hand */
+	if (producer)
+		json_object_set_new(names, producer_id,
+		                    json_string(qt_json_text(producer, "name")));
 	json_array_foreach(history, i, h)
 	{
 		const json_t *leaf = json_object_get(h, "leaf"),
@@ -230,7 +345,7 @@ static json_t *events_view(qt_store *s, const json_t *history)
 		                               : qt_json_text(body, "producer");
 		e = json_pack("{s:O, s:s, s:O, s:s, s:s}", "index", json_object_get(h, "index"),
 		              "type", type, "recorded", json_object_get(leaf, "ts"), "by", by,
-		              "by_name", name_of(s, names, by));
+		              "by_name", name_of(c, s, names, by));
 		pick(e, body, fields);
 		pick(e, h, (const char *const[]){"via", "corrected_by", NULL});
 		json_array_append_new(out, e);
@@ -283,6 +398,7 @@ qt_rc qt_public_view(qt_platform *p, const char *scanned, size_t n, bool count, 
 	char key[QT_CODE_CANON_MAX];
 	qt_code_kind kind = QT_KIND_NONE;
 	qt_store *s = NULL;
+	shared_docs *c = NULL;
 	json_t *code = NULL, *product = NULL, *producer = NULL, *batch = NULL, *history = NULL;
 	json_t *v = NULL, *warnings = json_array();
 	qt_tally t;
@@ -304,33 +420,37 @@ qt_rc qt_public_view(qt_platform *p, const char *scanned, size_t n, bool count, 
 		goto out;
 	reading = true;
 	rc = qt_doc_load(s, "code", key, &code, err);
+	c = shared_begin(p, s); /* after the first read, which began the snapshot */
 	if (rc == QT_ERR_NOTFOUND)
 		rc = product_by_gtin(s, scanned, n, key, &product, &batch, err);
-	else if (rc == QT_OK && (rc = qt_doc_load(s, "product", qt_json_text(code, "product"),
+	else if (rc == QT_OK && (rc = shared_load(c, s, "product", qt_json_text(code, "product"),
 	                                          &product, err)) == QT_ERR_NOTFOUND)
 		rc = QT_OK; /* a carton code (SSCC) belongs to no product */
 	if (rc != QT_OK)
 		goto out;
 	if (code && *qt_json_text(code, "batch") &&
-	    qt_doc_load(s, "batch", qt_json_text(code, "batch"), &batch, err) != QT_OK)
+	    shared_load(c, s, "batch", qt_json_text(code, "batch"), &batch, err) != QT_OK)
 		batch = NULL;
-	if (qt_doc_load(s, "account",
+	if (shared_load(c, s, "account",
 	                code ? qt_json_text(code, "producer") : qt_json_text(product, "producer"),
 	                &producer, err) != QT_OK)
 		producer = NULL;
 	if ((code && (rc = qt_history(s, key, 0, &history, &truncated, err)) != QT_OK) ||
-	    (rc = qt_code_warnings(s, code, product, producer, warnings, err)) != QT_OK ||
+	    (rc = code_warnings(c, s, code, product, producer, warnings, err)) != QT_OK ||
 	    (rc = qt_queries_get(p, s, key, count, &t, err)) != QT_OK)
 		goto out;
 	v = json_pack("{s:s, s:s, s:s}", "code", key, "kind", qt_code_kind_name(kind), "status",
 	              public_status(qt_json_text(code, "status")));
 	if (product)
-		json_object_set_new(v, "product", product_view(s, product, code, batch));
+		json_object_set_new(v, "product", product_view(c, s, product, code, batch));
 	if (producer)
 		json_object_set_new(v, "producer", producer_view(producer));
 	if (batch)
 		json_object_set_new(v, "batch", batch_view(batch));
-	json_object_set_new(v, "events", history ? events_view(s, history) : json_array());
+	json_object_set_new(
+	        v, "events",
+	        history ? events_view(c, s, history, qt_json_text(code, "producer"), producer)
+	                : json_array());
 	if (truncated)
 		json_object_set_new(v, "events_truncated", json_true());
 	json_object_set_new(v, "queries",

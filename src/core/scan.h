@@ -12,9 +12,10 @@
 #define QT_HISTORY_MAX 2000 /* records one code's history reads */
 
 /* The records of a canonical code, oldest first: its own, and its cartons' while it was
- * packed in them. Each item is {index, leaf (the record as stored), via? (the carton whose
- * record it is), corrected_by? (the record that voided it)}. At most max (0: QT_HISTORY_MAX);
- * *truncated says whether there were more. */
+ * packed in them. Each item is {index, leaf (the record as stored, less its index keys and,
+ * in a code.issue record, its body's list of codes), via? (the carton whose record it is),
+ * corrected_by? (the record that voided it)}. At most max (0: QT_HISTORY_MAX); *truncated
+ * says whether there were more. */
 qt_rc qt_history(qt_store *s, const char *code, size_t max, json_t **out, bool *truncated,
                  qt_err *err) __attribute__((warn_unused_result));
 
@@ -74,6 +75,8 @@ qt_rc qt_public_view(qt_platform *p, const char *scanned, size_t n, bool count, 
 /* Append {kind, message} to out: one warning, or one reason of a check. */
 void qt_warning_add(json_t *out, const char *kind, const char *fmt, ...)
         __attribute__((format(printf, 3, 4)));
+/* Frees a thread's documents kept for public views (the platform's views_key destructor). */
+void qt_public_cache_free(void *cache);
 
 /* The warnings for a code: appends {kind, message} objects to out. code_doc is its state
  * (NULL: never issued), product and producer its product's and producer's documents (either

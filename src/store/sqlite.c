@@ -337,6 +337,15 @@ static void sq_read_end(qt_store *base)
 		(void)run(s, ST_COMMIT, NULL);
 }
 
+static uint64_t sq_data_version(qt_store *base)
+{
+	sq_store *s = (sq_store *)base;
+	unsigned v = 0;
+
+	sqlite3_file_control(s->db, "main", SQLITE_FCNTL_DATA_VERSION, &v);
+	return v;
+}
+
 static qt_rc sq_meta_get(qt_store *base, const char *key, qt_buf *out, qt_err *err)
 {
 	sq_store *s = (sq_store *)base;
@@ -1003,6 +1012,7 @@ static const qt_store_ops sqlite_ops = {
         .savepoint_rollback = sq_savepoint_rollback,
         .read_begin = sq_read_begin,
         .read_end = sq_read_end,
+        .data_version = sq_data_version,
         .meta_get = sq_meta_get,
         .meta_put = sq_meta_put,
         .record_count = sq_record_count,
@@ -1063,6 +1073,11 @@ out:
 	return rc;
 }
 
+unsigned qt_store_sqlite_schema(void)
+{
+	return (unsigned)N_MIGRATIONS;
+}
+
 qt_rc qt_store_sqlite_open(const char *path, const qt_store_opts *opts, qt_store **out, qt_err *err)
 {
 	static const qt_store_opts defaults = {0};
@@ -1117,8 +1132,18 @@ qt_rc qt_store_sqlite_open(const char *path, const qt_store_opts *opts, qt_store
 	         opts->cache_kib ? opts->cache_kib : (size_t)65536);
 	/* A read-only pass (verify, mirroring) reads every page once: map the file instead
 	 * of copying each page through read(). */
-	if (opts->read_only && (rc = exec(s, "PRAGMA mmap_size=1073741824", err)) != QT_OK)
+	if (opts->read_only && !opts->cache_kib &&
+	    (rc = exec(s, "PRAGMA mmap_size=1073741824", err)) != QT_OK)
 		goto fail;
+	/* A reader that asks for a cache (the server's, one per thread) reads through it: it
+	 * keeps the inner B-tree pages a lookup in a large store reads each time, and the mapped
+	 * pages of a store of gigabytes were most of the server's resident memory. */
+	if (opts->read_only && opts->cache_kib) {
+		char pragma[64];
+		snprintf(pragma, sizeof pragma, "PRAGMA cache_size=-%zu", opts->cache_kib);
+		if ((rc = exec(s, pragma, err)) != QT_OK)
+			goto fail;
+	}
 	if (!opts->read_only && (rc = exec(s, pragmas, err)) != QT_OK)
 		goto fail;
 	if (!opts->read_only && (rc = migrate(s, err)) != QT_OK)

@@ -76,6 +76,10 @@ typedef struct qt_store_ops {
 	/* A consistent snapshot for a run of reads (one lock, not one per read). */
 	qt_rc (*read_begin)(qt_store *s, qt_err *err);
 	void (*read_end)(qt_store *s);
+	/* Read inside a run of reads, after its first read: the same number as in an earlier run
+	 * on this connection exactly when nothing was committed in between (by any connection),
+	 * so what was read then may be used again unread. */
+	uint64_t (*data_version)(qt_store *s);
 
 	qt_rc (*meta_get)(qt_store *s, const char *key, qt_buf *out, qt_err *err);
 	qt_rc (*meta_put)(qt_store *s, const char *key, const char *value, qt_err *err);
@@ -161,5 +165,8 @@ qt_rc qt_store_open(const char *where, const qt_store_opts *opts, qt_store **out
 /* The SQLite backend, for callers that need it by name (tests, benchmarks). */
 qt_rc qt_store_sqlite_open(const char *path, const qt_store_opts *opts, qt_store **out, qt_err *err)
         __attribute__((warn_unused_result));
+/* The schema version this qtrace brings a SQLite store to (its user_version): a benchmark's
+ * cached database is built again when it changes. */
+unsigned qt_store_sqlite_schema(void);
 
 #endif
