@@ -55,33 +55,42 @@ static void cut(qt_buf *leaf, size_t from, size_t to)
 	leaf->len -= to - from;
 }
 
-/* A record's leaf as JSON, without its index keys: they name again the codes its body lists
- * (the code's own records were found through them) and no reader of a history uses them. A
- * code.issue record's body lists 64 codes, none of which a history needs either: it is read
- * back on every lookup of each of them, and those two lists were nearly all of its bytes and
- * of the time to parse it. The ledger writes a leaf as {"body":{…},"keys":[…],…,"type":…}
- * (ledger/log.c), so where each part is and what the record is can be read off its text. */
-static json_t *parse_leaf(qt_buf *leaf)
+/* A record's leaf as JSON, as the readers of a history need it: without its index keys
+ * (they name again the codes its body lists), and with the body's codes list reduced to
+ * code itself when it is listed ([] otherwise): readers only ask whether a record names the
+ * code, and a commission, pack or code.issue record lists up to 64, which were nearly all of
+ * its bytes and of the time to parse it (jansson reads some 30 MB/s; a sold item's story
+ * read them on every lookup). The ledger writes a leaf as {"body":{…},"keys":[…],…} in JCS
+ * (ledger/log.c): a quote inside a string is escaped, so `"codes":[` outside the body's own
+ * member cannot match, and a canonical code (ASCII, no quote, never starting with a comma)
+ * quoted matches only as a whole element. */
+static json_t *parse_leaf(qt_buf *leaf, const char *code)
 {
-	static const char body[] = "{\"body\":{", keys[] = ",\"keys\":[", codes[] = "\"codes\":[",
-	                  issue[] = ",\"type\":\"code.issue\"}";
-	size_t end, e;
+	static const char body[] = "{\"body\":{", keys[] = ",\"keys\":[", codes[] = "\"codes\":[";
+	char quoted[QT_CODE_CANON_MAX + 3];
+	size_t end, e, qn;
 	char *c;
 
-	if (leaf->len > sizeof issue && !memcmp(leaf->p, body, sizeof body - 1) &&
+	qn = (size_t)snprintf(quoted, sizeof quoted, "\"%s\"", code);
+	if (leaf->len > sizeof body && !memcmp(leaf->p, body, sizeof body - 1) &&
 	    (end = value_end(leaf->p, leaf->len, sizeof body - 2)) != 0) {
 		if (!strncmp(leaf->p + end + 1, keys, sizeof keys - 1) &&
 		    (e = value_end(leaf->p, leaf->len, end + sizeof keys - 1)) != 0)
 			cut(leaf, end + 1, e + 1);
-		/* the body's codes member: no quote inside a JCS string is left unescaped, so the
-		 * first match is the member itself; a comma beside it goes too */
-		if (!memcmp(leaf->p + leaf->len - (sizeof issue - 1), issue, sizeof issue - 1) &&
-		    (c = strstr(leaf->p, codes)) != NULL && (size_t)(c - leaf->p) < end &&
+		if ((c = strstr(leaf->p, codes)) != NULL && (size_t)(c - leaf->p) < end &&
 		    (e = value_end(leaf->p, leaf->len, (size_t)(c - leaf->p) + sizeof codes - 2))) {
-			if (leaf->p[e + 1] == ',')
-				cut(leaf, (size_t)(c - leaf->p), e + 2);
-			else if (c[-1] == ',')
-				cut(leaf, (size_t)(c - leaf->p) - 1, e + 1);
+			size_t open = (size_t)(c - leaf->p) + sizeof codes - 1; /* after '[' */
+			bool listed;
+			leaf->p[e] = '\0'; /* the list's ']', for the search */
+			listed = qn < sizeof quoted && strstr(leaf->p + open, quoted) != NULL;
+			leaf->p[e] = ']';
+			/* [first element .. ']') becomes the code, or nothing */
+			cut(leaf, open, e);
+			if (listed) {
+				memmove(leaf->p + open + qn, leaf->p + open, leaf->len - open + 1);
+				memcpy(leaf->p + open, quoted, qn);
+				leaf->len += qn;
+			}
 		}
 	}
 	return json_loadb(leaf->p, leaf->len, 0, NULL);
@@ -117,13 +126,13 @@ static qt_rc add(walk *w, uint64_t idx, json_t *leaf, const char *via, uint64_t 
 }
 
 /* Record idx as JSON, and the record that voided it (0: none). */
-static qt_rc load_record(qt_store *s, uint64_t idx, qt_buf *leaf, json_t **out, uint64_t *fix,
-                         qt_err *err)
+static qt_rc load_record(qt_store *s, uint64_t idx, const char *code, qt_buf *leaf, json_t **out,
+                         uint64_t *fix, qt_err *err)
 {
 	qt_rc rc = s->ops->record_get(s, idx, leaf, NULL, err);
 
 	*out = NULL;
-	if (rc == QT_OK && !(*out = parse_leaf(leaf)))
+	if (rc == QT_OK && !(*out = parse_leaf(leaf, code)))
 		rc = qt_err_set(err, QT_ERR_INVALID, "record %llu is not JSON",
 		                (unsigned long long)idx);
 	*fix = rc == QT_OK ? corrected_by(s, idx) : 0;
@@ -174,7 +183,7 @@ static qt_rc walk_code(walk *w, const char *code, uint64_t from, uint64_t until,
 				found = 0;
 				break;
 			}
-			if ((rc = load_record(w->s, recs[i], &leaf, &l, &fix, err)) != QT_OK)
+			if ((rc = load_record(w->s, recs[i], code, &leaf, &l, &fix, err)) != QT_OK)
 				break;
 			move = parent_move(l, code, fix, &p);
 			if (depth > 0 && recs[i] <= from) {
