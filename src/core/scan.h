@@ -12,8 +12,9 @@
 #define QT_HISTORY_MAX 2000 /* records one code's history reads */
 
 /* The records of a canonical code, oldest first: its own, and its cartons' while it was
- * packed in them. Each item is {index, leaf (the record as stored, less its index keys and,
- * in a code.issue record, its body's list of codes), via? (the carton whose record it is),
+ * packed in them. Each item is {index, leaf (the record as stored, less its index keys, and
+ * with its body's list of codes cut to code itself when listed, else empty), via? (the
+ * carton whose record it is),
  * corrected_by? (the record that voided it)}. At most max (0: QT_HISTORY_MAX); *truncated
  * says whether there were more. */
 qt_rc qt_history(qt_store *s, const char *code, size_t max, json_t **out, bool *truncated,
