@@ -138,6 +138,27 @@ class Roles(qtapi.ApiCase):
         self.assertEqual(seen["seller/in"], [self.ship])
         self.assertEqual(seen["both/in"] + seen["both/out"], [])
 
+    def test_trace(self):
+        # codes[0] went from the producer to the seller: both are on its path; a regulator
+        # of the producer's province sees it, Beijing's does not
+        self.matrix("GET", f"/api/v1/trace/{self.codes[0]}",
+                    {"producer": 200, "seller": 200, "reg_nat": 200, "reg_44": 200,
+                     "anon": 401, "*": 403})
+        self.matrix("GET", f"/api/v1/trace/batch/{self.batch}",
+                    {"producer": 200, "reg_nat": 200, "reg_44": 200, "anon": 401, "*": 403})
+
+    def test_checks(self):
+        # a seller checks goods from the producer (each check is a record); nobody else may
+        self.matrix("POST", "/api/v1/verify",
+                    {"seller": 201, "both": 201, "anon": 401, "*": 403},
+                    body=lambda role: {"supplier": self.id["producer"],
+                                       "codes": [self.codes[0]]})
+        self.matrix("GET", "/api/v1/checks",
+                    {"seller": 200, "both": 200, "reg_nat": 200, "reg_44": 200, "reg_11": 200,
+                     "anon": 401, "*": 403})
+        _, v, _ = self.srv.get("/api/v1/checks", token=self.tok["reg_11"])
+        self.assertEqual(v["checks"], [])  # the checkers are in Zhejiang and Guangdong
+
     # ---- writes ----
 
     def test_register_product(self):
