@@ -139,6 +139,14 @@ qt_rc qt_link_collect(void *ctx, const char *dst)
 	return json_array_append_new(ctx, json_string(dst)) == 0 ? QT_OK : QT_ERR_NOMEM;
 }
 
+void qt_today_cn(char out[11])
+{
+	time_t t = time(NULL) + 8 * 3600;
+	struct tm tm;
+	gmtime_r(&t, &tm);
+	strftime(out, 11, "%Y-%m-%d", &tm);
+}
+
 const char *qt_json_text(const json_t *obj, const char *name)
 {
 	const char *v = json_string_value(json_object_get(obj, name));

@@ -81,6 +81,9 @@ const char *qt_json_text(const json_t *obj, const char *name);
 qt_rc qt_new_id(const char *prefix, size_t nbytes, char *out, size_t outsz, qt_err *err)
         __attribute__((warn_unused_result));
 
+/* Today's date in China (UTC+8), "YYYY-MM-DD": no record's date may lie after it. */
+void qt_today_cn(char out[11]);
+
 /* ---- request bodies: every field checked for type and size ---- */
 
 /* QT_ERR_INVALID naming the first member of obj not in allowed (NULL-terminated). */

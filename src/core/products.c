@@ -279,14 +279,6 @@ out:
 }
 
 /* Today's date in China (UTC+8), where production dates are written. */
-static void today_cn(char out[11])
-{
-	time_t t = time(NULL) + 8 * 3600;
-	struct tm tm;
-	gmtime_r(&t, &tm);
-	strftime(out, 11, "%Y-%m-%d", &tm);
-}
-
 typedef struct new_batch {
 	const char *id, *product, *producer, *batch_no;
 	const json_t *doc;
@@ -359,7 +351,7 @@ qt_rc qt_batches_register(qt_platform *p, const qt_account *who, const json_t *b
 	    (rc = qt_json_date(body, "production_date", true, &date, err)) != QT_OK ||
 	    (rc = qt_json_int(body, "quantity", 1, QUANTITY_MAX, true, 0, &quantity, err)) != QT_OK)
 		goto out;
-	today_cn(today);
+	qt_today_cn(today);
 	if (strcmp(date, today) > 0) {
 		rc = qt_err_set(err, QT_ERR_INVALID, "'production_date' %s is in the future", date);
 		goto out;

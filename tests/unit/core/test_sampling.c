@@ -1,0 +1,141 @@
+/* test_sampling.c — supervision sampling on a real store: what a result must carry and who may
+ * record it (a refusal records nothing), and the risk rule of two fails within two years,
+ * the day exactly two years apart included. */
+#include "trace_fixture.h"
+
+#include "core/sampling.h"
+
+static const qt_account inspection = {.id = "I01", .name = "检验中心", .roles = QT_ROLE_INSPECTION};
+
+static void seed_units(fixture *f)
+{
+	seed(f, "account", PRODUCER, "440300", json_pack("{s:s}", "id", PRODUCER));
+	seed(f, "account", SELLER, "110000", json_pack("{s:s}", "id", SELLER));
+}
+
+/* A sampling of batch 1 at the seller, dated date; extra (JSON members) replaces fields. */
+static qt_rc sample(fixture *f, const qt_account *who, const char *date, const char *result,
+                    const char *extra, json_t **answer, qt_err *err)
+{
+	json_t *body = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:[s,s], s:s, s:{s:s, s:s}}",
+	                         "unit", SELLER, "producer", PRODUCER, "product",
+	                         "P0000000000000001", "batch", "B0000000000000001", "date", date,
+	                         "place", "circulation", "standard", "GB/T 5023-2008", "items",
+	                         "导体电阻", "绝缘厚度", "result", result, "report", "sha256",
+	                         "ab00000000000000000000000000000000000000000000000000000000000000",
+	                         "name", "报告.pdf");
+	json_t *a = NULL;
+	qt_rc rc;
+	if (!strcmp(result, "fail"))
+		json_object_set_new(body, "failed_items", json_pack("[s]", "导体电阻"));
+	json_t *more = extra ? json_loads(extra, 0, NULL) : NULL;
+	if (more)
+		json_object_update(body, more);
+	json_decref(more);
+	rc = qt_sampling_record(f->p, who, body, &a, err);
+	json_decref(body);
+	if (answer)
+		*answer = a;
+	else
+		json_decref(a);
+	return rc;
+}
+
+static size_t count(fixture *f)
+{
+	qt_account reg = {.id = "R00", .roles = QT_ROLE_REGULATOR};
+	qt_sampling_filter none = {0};
+	json_t *a = NULL;
+	qt_err err;
+	size_t n;
+	assert_int_equal(
+	        qt_sampling_list(qt_platform_reader(f->p, &err), &reg, &none, NULL, 100, &a, &err),
+	        QT_OK);
+	n = json_array_size(json_object_get(a, "samplings"));
+	json_decref(a);
+	return n;
+}
+
+static void test_rule_boundary(void **state)
+{
+	(void)state;
+	const char *two_years[] = {"2024-11-21", "2026-11-21"};
+	const char *a_day_more[] = {"2024-11-20", "2026-11-21"};
+	const char *later[] = {"2026-11-21", "2028-11-21"};
+	const char *one[] = {"2026-11-21"};
+	const char *leap[] = {"2024-02-29", "2026-02-28"};
+	assert_true(qt_sampling_on_site("2026-11-21", two_years, 2));
+	assert_false(qt_sampling_on_site("2026-11-21", a_day_more, 2));
+	assert_true(qt_sampling_on_site("2026-11-21", later, 2));
+	assert_false(qt_sampling_on_site("2026-11-21", one, 1));
+	/* two years after a 29 February is the 28th */
+	assert_true(qt_sampling_on_site("2026-02-28", leap, 2));
+}
+
+static void test_refusals_record_nothing(void **state)
+{
+	fixture *f = *state;
+	qt_account reg51 = {.id = "R51", .roles = QT_ROLE_REGULATOR, .jurisdiction = "51"};
+	const char *bad[] = {
+	        "{\"failed_items\":[\"导体电阻\"]}",   /* a pass with failed items */
+	        "{\"place\":\"market\"}",              /* no such place */
+	        "{\"place\":\"production\"}",          /* not at the producer */
+	        "{\"date\":\"2099-01-01\"}",           /* the future */
+	        "{\"date\":\"2025-01-01\"}",           /* before the batch was made */
+	        "{\"product\":\"P0000000000000002\"}", /* the batch is not this product's */
+	        "{\"product\":\"P0000000000000003\"}", /* the product is not the producer's */
+	        "{\"batch\":\"B0000000000000009\"}",   /* no such batch */
+	        "{\"report\":{\"sha256\":\"xyz\",\"name\":\"r\"}}",
+	        "{\"items\":[]}",
+	        "{\"unit\":\"91320100MA5T00045X\"}", /* not registered */
+	};
+	qt_err err;
+	seed_units(f);
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+		assert_int_equal(sample(f, &inspection, "2026-01-10", "pass", bad[i], NULL, &err),
+		                 QT_ERR_INVALID);
+	assert_int_equal(sample(f, &inspection, "2026-01-10", "fail",
+	                        "{\"failed_items\":[\"阻燃\"]}", NULL, &err),
+	                 QT_ERR_INVALID);
+	assert_int_equal(
+	        sample(f, &inspection, "2026-01-10", "fail", "{\"failed_items\":null}", NULL, &err),
+	        QT_ERR_INVALID);
+	assert_int_equal(sample(f, &reg51, "2026-01-10", "pass", NULL, NULL, &err), QT_ERR_DENIED);
+	assert_int_equal(count(f), 0);
+}
+
+static void test_two_fails_in_two_years(void **state)
+{
+	fixture *f = *state;
+	qt_account reg11 = {.id = "R11", .roles = QT_ROLE_REGULATOR, .jurisdiction = "11"};
+	json_t *a = NULL;
+	qt_err err;
+	seed_units(f);
+	/* a regulator of the seller only may record there */
+	assert_int_equal(sample(f, &reg11, "2025-04-01", "pass", NULL, &a, &err), QT_OK);
+	assert_false(json_is_true(
+	        json_object_get(json_object_get(a, "sampling"), "on_site_inspection")));
+	json_decref(a);
+	assert_int_equal(sample(f, &inspection, "2025-05-01", "fail", NULL, &a, &err), QT_OK);
+	assert_false(json_is_true(
+	        json_object_get(json_object_get(a, "sampling"), "on_site_inspection")));
+	assert_non_null(json_object_get(a, "trace"));
+	json_decref(a);
+	assert_int_equal(sample(f, &inspection, "2026-11-20", "fail", NULL, &a, &err), QT_OK);
+	assert_true(json_is_true(
+	        json_object_get(json_object_get(a, "sampling"), "on_site_inspection")));
+	json_decref(a);
+	assert_int_equal(count(f), 3);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	        cmocka_unit_test(test_rule_boundary),
+	        cmocka_unit_test_setup_teardown(test_refusals_record_nothing, fixture_setup,
+	                                        fixture_teardown),
+	        cmocka_unit_test_setup_teardown(test_two_fails_in_two_years, fixture_setup,
+	                                        fixture_teardown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
