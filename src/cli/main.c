@@ -23,6 +23,8 @@ static void usage(FILE *f)
 	      "  account add --db FILE --role regulator|inspection|system --name NAME\n"
 	      "              [--jurisdiction 00|PP|PPCC]\n"
 	      "                               an account that does not register itself\n"
+	      "  draw verify --db FILE --draw INDEX\n"
+	      "                               recompute a published draw from its record\n"
 	      "  help                         this text\n",
 	      f);
 }
@@ -47,6 +49,8 @@ int main(int argc, char **argv)
 		status = qt_cmd_serve(argc - 2, argv + 2);
 	else if (strcmp(argv[1], "account") == 0)
 		status = qt_cmd_account(argc - 2, argv + 2);
+	else if (strcmp(argv[1], "draw") == 0)
+		status = qt_cmd_draw(argc - 2, argv + 2);
 	else if (strcmp(argv[1], "help") == 0 || strcmp(argv[1], "--help") == 0 ||
 	         strcmp(argv[1], "-h") == 0) {
 		usage(stdout);
