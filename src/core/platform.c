@@ -153,6 +153,41 @@ const char *qt_json_text(const json_t *obj, const char *name)
 	return v ? v : "";
 }
 
+qt_rc qt_doc_page(qt_store *s, const char *link_kind, const char *src, const char *doc_kind,
+                  const char *after, size_t limit, bool (*keep)(const void *ctx, const json_t *doc),
+                  const void *ctx, const char *name, json_t **answer, qt_err *err)
+{
+	json_t *keys = json_array(), *items = json_array(), *k, *d;
+	size_t found = 0, i;
+	qt_rc rc = s->ops->read_begin(s, err);
+	bool reading = rc == QT_OK;
+
+	*answer = NULL;
+	if (rc == QT_OK)
+		rc = s->ops->link_list(s, link_kind, src, after ? after : "", limit,
+		                       qt_link_collect, keys, &found, err);
+	json_array_foreach(keys, i, k)
+	{
+		const char *slash = strchr(json_string_value(k), '/');
+		if (rc == QT_OK && slash &&
+		    (rc = qt_doc_load(s, doc_kind, slash + 1, &d, err)) == QT_OK) {
+			if (!keep || keep(ctx, d))
+				json_array_append(items, d);
+			json_decref(d);
+		}
+	}
+	if (rc == QT_OK) {
+		*answer = json_pack("{s:O}", name, items);
+		if (found == limit)
+			json_object_set(*answer, "next", json_array_get(keys, found - 1));
+	}
+	if (reading)
+		s->ops->read_end(s);
+	json_decref(keys);
+	json_decref(items);
+	return rc;
+}
+
 qt_rc qt_new_id(const char *prefix, size_t nbytes, char *out, size_t outsz, qt_err *err)
 {
 	uint8_t raw[32];

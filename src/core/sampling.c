@@ -333,14 +333,22 @@ static bool matches(const qt_sampling_filter *f, const json_t *d)
 	        !strcmp(f->unit, qt_json_text(d, "unit")));
 }
 
+typedef struct list_ctx {
+	const qt_account *who;
+	const qt_sampling_filter *f;
+} list_ctx;
+
+static bool keep_sampling(const void *ctx, const json_t *d)
+{
+	const list_ctx *l = ctx;
+	return may_see(l->who, d) && matches(l->f, d);
+}
+
 qt_rc qt_sampling_list(qt_store *s, const qt_account *who, const qt_sampling_filter *f,
                        const char *after, size_t limit, json_t **answer, qt_err *err)
 {
 	const char *kind = "samplings", *src = "all";
-	json_t *keys = json_array(), *items = json_array(), *k, *d;
-	size_t found = 0, i;
-	bool reading = false;
-	qt_rc rc = QT_OK;
+	list_ctx l = {who, f};
 
 	*answer = NULL;
 	/* the narrowest list that holds every match */
@@ -355,30 +363,7 @@ qt_rc qt_sampling_list(qt_store *s, const qt_account *who, const qt_sampling_fil
 	else if (!(who->roles & QT_ROLE_REGULATOR))
 		kind = "unit_samplings", src = who->id;
 	if (f->result && strcmp(f->result, "pass") && strcmp(f->result, "fail"))
-		rc = qt_err_set(err, QT_ERR_INVALID, "'result' must be \"pass\" or \"fail\"");
-	if (rc == QT_OK && (rc = s->ops->read_begin(s, err)) == QT_OK)
-		reading = true;
-	if (rc == QT_OK)
-		rc = s->ops->link_list(s, kind, src, after ? after : "", limit, qt_link_collect,
-		                       keys, &found, err);
-	json_array_foreach(keys, i, k)
-	{
-		const char *slash = strchr(json_string_value(k), '/');
-		if (rc == QT_OK && slash &&
-		    (rc = qt_doc_load(s, "sampling", slash + 1, &d, err)) == QT_OK) {
-			if (may_see(who, d) && matches(f, d))
-				json_array_append(items, d);
-			json_decref(d);
-		}
-	}
-	if (rc == QT_OK) {
-		*answer = json_pack("{s:O}", "samplings", items);
-		if (found == limit)
-			json_object_set(*answer, "next", json_array_get(keys, found - 1));
-	}
-	if (reading)
-		s->ops->read_end(s);
-	json_decref(keys);
-	json_decref(items);
-	return rc;
+		return qt_err_set(err, QT_ERR_INVALID, "'result' must be \"pass\" or \"fail\"");
+	return qt_doc_page(s, kind, src, "sampling", after, limit, keep_sampling, &l, "samplings",
+	                   answer, err);
 }

@@ -31,6 +31,7 @@ typedef struct qt_req {
 	qt_platform *p;
 	qt_store *rd;           /* this thread's read connection */
 	const char *public_url; /* `serve --public-url`, or NULL */
+	char client[64];        /* the peer's address (IPv6: its /64), for rate limits */
 } qt_req;
 
 typedef struct qt_resp {
@@ -98,14 +99,15 @@ typedef struct qt_route {
 } qt_route;
 
 /* Route tables of the resource files (each ends with a NULL method). */
-extern const qt_route qt_routes_catalog[];  /* h_catalog.c: catalogue, products, batches */
-extern const qt_route qt_routes_codes[];    /* h_codes.c: code issue, events, ledger upload */
-extern const qt_route qt_routes_draws[];    /* h_draws.c: the double random draw, published */
-extern const qt_route qt_routes_scan[];     /* h_scan.c: the public view, producers' standing */
-extern const qt_route qt_routes_check[];    /* h_check.c: checking incoming goods, checks list */
-extern const qt_route qt_routes_resolver[]; /* h_resolver.c: GS1 Digital Link, /t/, /E= */
-extern const qt_route qt_routes_trace[];    /* h_trace.c: tracing codes and batches */
-extern const qt_route qt_routes_sampling[]; /* h_sampling.c: supervision sampling results */
+extern const qt_route qt_routes_catalog[];    /* h_catalog.c: catalogue, products, batches */
+extern const qt_route qt_routes_codes[];      /* h_codes.c: code issue, events, ledger upload */
+extern const qt_route qt_routes_draws[];      /* h_draws.c: the double random draw, published */
+extern const qt_route qt_routes_scan[];       /* h_scan.c: the public view, producers' standing */
+extern const qt_route qt_routes_check[];      /* h_check.c: checking incoming goods, checks list */
+extern const qt_route qt_routes_resolver[];   /* h_resolver.c: GS1 Digital Link, /t/, /E= */
+extern const qt_route qt_routes_trace[];      /* h_trace.c: tracing codes and batches */
+extern const qt_route qt_routes_sampling[];   /* h_sampling.c: supervision sampling results */
+extern const qt_route qt_routes_complaints[]; /* h_complaints.c: complaints, announcements */
 
 /* Whether url can be `serve --public-url`: http(s)://host[:port], no path. */
 qt_rc qt_http_public_url_check(const char *url, qt_err *err) __attribute__((warn_unused_result));

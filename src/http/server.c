@@ -49,6 +49,27 @@ typedef struct server {
 	atomic_int in_flight;
 } server;
 
+/* The peer's address as text; an IPv6 peer by its /64, since one household or phone is
+ * handed a whole /64 and could otherwise walk through it. */
+static void client_address(struct MHD_Connection *mhd, char out[64])
+{
+	const union MHD_ConnectionInfo *ci =
+	        MHD_get_connection_info(mhd, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	const struct sockaddr *sa = ci ? ci->client_addr : NULL;
+	struct in6_addr a6;
+
+	snprintf(out, 64, "unknown");
+	if (sa && sa->sa_family == AF_INET) {
+		inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)sa)->sin_addr, out,
+		          64);
+	} else if (sa && sa->sa_family == AF_INET6) {
+		a6 = ((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr;
+		memset(a6.s6_addr + 8, 0, 8);
+		if (inet_ntop(AF_INET6, &a6, out, 60))
+			strcat(out, "/64");
+	}
+}
+
 static double now_s(void)
 {
 	struct timespec t;
@@ -373,6 +394,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *mhd, const c
 		c->req.method = method;
 		c->req.p = s->p;
 		c->req.public_url = s->public_url;
+		client_address(mhd, c->req.client);
 		qt_buf_init(&c->resp.body, 1u << 30);
 		c->route = qt_route_find(&c->req, &known);
 		qt_buf_init(&c->body, c->route ? c->route->max_body : 0);

@@ -1,0 +1,234 @@
+/* complaints.c — consumers' complaints as ledger records: filed on any scanned code without an
+ * account, routed by the producer's division code to a city or provincial regulator (or the
+ * national one when nobody issued the code), then acknowledged and closed by a regulator
+ * whose jurisdiction covers that routing. What a consumer wrote stays sealed in the ledger. */
+#include <ctype.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "codes/code.h"
+#include "core/complaints.h"
+
+void qt_complaint_route(const char *producer, char out[7])
+{
+	const char *div = producer ? producer + 2 : NULL;
+	bool digits = producer && strlen(producer) >= 8;
+
+	for (int i = 0; digits && i < 6; i++)
+		digits = isdigit((unsigned char)div[i]);
+	out[0] = '\0';
+	/* a division "xx00.." names a whole province, no city within it */
+	if (digits && div[0] != '0')
+		snprintf(out, 7, "%.*s", strncmp(div + 2, "00", 2) ? 4 : 2, div);
+}
+
+/* Whether a regulator of j sees a complaint routed to to: j is to or one of its parents. */
+static bool covers(const qt_account *who, const char *to)
+{
+	return (who->roles & QT_ROLE_REGULATOR) &&
+	       !strncmp(to, who->jurisdiction, strlen(who->jurisdiction));
+}
+
+typedef struct complaint {
+	const char *id;
+	const char *key; /* "<filed>/<id>": the list's order */
+	json_t *doc;     /* as kept */
+	const qt_account *who;
+	const json_t *body; /* an update's */
+} complaint;
+
+static qt_rc apply_file(void *ctx, qt_store *s, uint64_t first, qt_err *err)
+{
+	complaint *c = ctx;
+	qt_rc rc = s->ops->link_put(s, "complaints", "all", c->key, err);
+	if (rc == QT_OK)
+		rc = qt_doc_save(s, "complaint", c->id, "", c->doc, first, err);
+	return rc;
+}
+
+/* What anyone is shown of a complaint: neither the consumer's words nor the contact. */
+static json_t *public_view(const json_t *doc)
+{
+	json_t *v = json_deep_copy(doc);
+	json_object_del(v, "contact");
+	json_object_del(v, "text");
+	json_object_del(v, "history");
+	return v;
+}
+
+qt_rc qt_complaint_file(qt_platform *p, const qt_account *who, const json_t *body, json_t **answer,
+                        qt_err *err)
+{
+	static const char *const fields[] = {"code", "text", "contact", NULL};
+	const char *scanned, *text, *contact, *producer = "";
+	char key[QT_CODE_CANON_MAX], id[18], lkey[64], to[7], now[32];
+	qt_code_kind kind;
+	json_t *code = NULL, *pub = NULL, *priv = NULL;
+	qt_store *rd;
+	complaint c = {.id = id, .key = lkey};
+	qt_receipt receipt;
+	qt_record rec;
+	qt_rc rc;
+
+	(void)who; /* anyone: a token, if sent, changes nothing */
+	*answer = NULL;
+	if ((rc = qt_json_only(body, fields, err)) != QT_OK ||
+	    (rc = qt_json_str(body, "code", QT_CODE_CANON_MAX - 1, true, &scanned, err)) != QT_OK ||
+	    (rc = qt_json_str(body, "text", QT_COMPLAINT_TEXT_MAX, true, &text, err)) != QT_OK ||
+	    (rc = qt_json_str(body, "contact", QT_COMPLAINT_CONTACT_MAX, false, &contact, err)) !=
+	            QT_OK)
+		return rc;
+	if (qt_code_canon(scanned, strlen(scanned), key, &kind, err) != QT_OK) {
+		char why[QT_ERR_MSG_MAX];
+		snprintf(why, sizeof why, "%s", err->msg);
+		return qt_err_set(err, QT_ERR_INVALID, "'code' is not a trace code: %.150s", why);
+	}
+	if (!(rd = qt_platform_reader(p, err)))
+		return QT_ERR_IO;
+	/* a code's producer never changes once issued, so reading it outside the write is safe */
+	rc = qt_doc_load(rd, "code", key, &code, err);
+	if (rc == QT_OK)
+		producer = qt_json_text(code, "producer");
+	else if (rc != QT_ERR_NOTFOUND)
+		goto out;
+	qt_complaint_route(*producer ? producer : NULL, to);
+	if ((rc = qt_new_id("C", 8, id, sizeof id, err)) != QT_OK)
+		goto out;
+	qt_time_now(now);
+	snprintf(lkey, sizeof lkey, "%s/%s", now, id);
+	pub = json_pack("{s:s, s:s, s:s, s:s, s:b, s:s}", "id", id, "code", key, "jurisdiction", to,
+	                "producer", producer, "issued", code != NULL, "filed", now);
+	priv = json_pack("{s:s}", "text", text);
+	if (contact)
+		json_object_set_new(priv, "contact", json_string(contact));
+	c.doc = json_deep_copy(pub);
+	json_object_update(c.doc, priv);
+	json_object_set_new(c.doc, "state", json_string("open"));
+	json_object_set_new(c.doc, "history", json_array());
+	{
+		const char *keys[2] = {key, producer};
+		rec = (qt_record){.type = "complaint.file",
+		                  .body = pub,
+		                  .private_fields = priv,
+		                  .keys = keys,
+		                  .n_keys = *producer ? 2 : 1,
+		                  .ts = now};
+		rc = qt_ledger_submit_job(p->ledger, &rec, 1, apply_file, &c, &receipt, err);
+	}
+	if (rc == QT_OK)
+		*answer = json_pack("{s:o, s:o}", "complaint", public_view(c.doc), "receipt",
+		                    qt_receipt_json(&receipt));
+out:
+	json_decref(code);
+	json_decref(pub);
+	json_decref(priv);
+	json_decref(c.doc);
+	return rc;
+}
+
+/* In the transaction: the complaint as it is now, so two regulators acting at once cannot
+ * both close it. */
+static qt_rc apply_update(void *ctx, qt_store *s, uint64_t first, qt_err *err)
+{
+	complaint *c = ctx;
+	const char *to = qt_json_text(c->body, "state");
+	const char *note = qt_json_text(c->body, "note"), *was;
+	char now[32];
+	json_t *doc = NULL;
+	qt_rc rc = qt_doc_load(s, "complaint", c->id, &doc, err);
+
+	if (rc == QT_ERR_NOTFOUND)
+		rc = qt_err_set(err, QT_ERR_NOTFOUND, "no complaint %.40s", c->id);
+	if (rc != QT_OK)
+		goto out;
+	was = qt_json_text(doc, "state");
+	if (!covers(c->who, qt_json_text(doc, "jurisdiction")))
+		rc = qt_err_set(err, QT_ERR_DENIED, "complaint %.40s is outside your jurisdiction",
+		                c->id);
+	else if (!strcmp(was, "closed"))
+		rc = qt_err_set(err, QT_ERR_CONFLICT, "complaint %.40s is closed already", c->id);
+	else if (!strcmp(was, to))
+		rc = qt_err_set(err, QT_ERR_CONFLICT, "complaint %.40s is %s already", c->id, was);
+	if (rc != QT_OK)
+		goto out;
+	qt_time_now(now);
+	json_object_set_new(doc, "state", json_string(to));
+	json_object_set_new(doc, "updated", json_string(now));
+	json_array_append_new(json_object_get(doc, "history"),
+	                      json_pack("{s:s, s:s, s:s, s:s}", "state", to, "note", note, "by",
+	                                c->who->id, "at", now));
+	if ((rc = qt_doc_save(s, "complaint", c->id, "", doc, first, err)) == QT_OK)
+		c->doc = json_incref(doc);
+out:
+	json_decref(doc);
+	return rc;
+}
+
+qt_rc qt_complaint_update(qt_platform *p, const qt_account *who, const char *id, const json_t *body,
+                          json_t **answer, qt_err *err)
+{
+	static const char *const fields[] = {"state", "note", NULL};
+	const char *state, *note;
+	complaint c = {.id = id, .who = who, .body = body};
+	qt_receipt receipt;
+	qt_record rec;
+	json_t *pub, *priv = NULL;
+	qt_rc rc;
+
+	*answer = NULL;
+	if ((rc = qt_json_only(body, fields, err)) != QT_OK ||
+	    (rc = qt_json_str(body, "state", 20, true, &state, err)) != QT_OK ||
+	    (rc = qt_json_str(body, "note", QT_TEXT_MAX, false, &note, err)) != QT_OK)
+		return rc;
+	if (strcmp(state, "acknowledged") && strcmp(state, "closed"))
+		return qt_err_set(err, QT_ERR_INVALID,
+		                  "'state' must be \"acknowledged\" or \"closed\"");
+	if (!strcmp(state, "closed") && !note)
+		return qt_err_set(err, QT_ERR_INVALID, "closing a complaint needs a 'note'");
+	pub = json_pack("{s:s, s:s, s:s}", "id", id, "state", state, "by", who->id);
+	/* a regulator's note may quote the consumer, so it is sealed like the complaint */
+	if (note)
+		priv = json_pack("{s:s}", "note", note);
+	{
+		const char *keys[1] = {id};
+		rec = (qt_record){.type = "complaint.update",
+		                  .body = pub,
+		                  .private_fields = priv,
+		                  .keys = keys,
+		                  .n_keys = 1};
+		rc = qt_ledger_submit_job(p->ledger, &rec, 1, apply_update, &c, &receipt, err);
+	}
+	if (rc == QT_OK)
+		*answer = json_pack("{s:O, s:o}", "complaint", c.doc, "receipt",
+		                    qt_receipt_json(&receipt));
+	json_decref(c.doc);
+	json_decref(pub);
+	json_decref(priv);
+	return rc;
+}
+
+typedef struct list_ctx {
+	const qt_account *who;
+	const char *state;
+} list_ctx;
+
+static bool keep_complaint(const void *ctx, const json_t *d)
+{
+	const list_ctx *l = ctx;
+	return covers(l->who, qt_json_text(d, "jurisdiction")) &&
+	       (!l->state || !strcmp(l->state, qt_json_text(d, "state")));
+}
+
+qt_rc qt_complaint_list(qt_store *s, const qt_account *who, const char *state, const char *after,
+                        size_t limit, json_t **answer, qt_err *err)
+{
+	list_ctx l = {who, state};
+
+	*answer = NULL;
+	if (state && strcmp(state, "open") && strcmp(state, "acknowledged") &&
+	    strcmp(state, "closed"))
+		return qt_err_set(err, QT_ERR_INVALID,
+		                  "'state' must be \"open\", \"acknowledged\" or \"closed\"");
+	return qt_doc_page(s, "complaints", "all", "complaint", after, limit, keep_complaint, &l,
+	                   "complaints", answer, err);
+}
