@@ -62,10 +62,10 @@ const qt_route qt_routes_recalls[] = {
         {"POST", "/api/v1/recalls", h_recall_open, QT_ROLE_REGULATOR | QT_ROLE_PRODUCER, 16 << 10,
          true, "recall_open"},
         {"GET", "/api/v1/recalls", h_recall_list, ANY_UNIT, 0, false, "recall_list"},
-        {"GET", "/api/v1/recalls/{id}", h_recall_get, ANY_UNIT, 0, false, "recall_get"},
-        {"POST", "/api/v1/recalls/{id}/progress", h_recall_progress, QT_ROLE_UNIT, 16 << 10, true,
+        {"GET", "/api/v1/recalls/{}", h_recall_get, ANY_UNIT, 0, false, "recall_get"},
+        {"POST", "/api/v1/recalls/{}/progress", h_recall_progress, QT_ROLE_UNIT, 16 << 10, true,
          "recall_progress"},
-        {"POST", "/api/v1/recalls/{id}/close", h_recall_close, ANY_UNIT, 16 << 10, true,
+        {"POST", "/api/v1/recalls/{}/close", h_recall_close, ANY_UNIT, 16 << 10, true,
          "recall_close"},
         {NULL, NULL, NULL, 0, 0, false, NULL},
 };
