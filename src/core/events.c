@@ -188,6 +188,11 @@ static qt_rc move_all(qt_store *s, const char *key, const char *status, const ch
 	return rc;
 }
 
+qt_rc qt_code_recall(qt_store *s, const char *key, uint64_t rec, qt_err *err)
+{
+	return move_all(s, key, "recalled", NULL, NULL, false, rec, err);
+}
+
 /* ---- correct: the author voids one of its events ---- */
 
 /* The record index a code's state was last written by (0 when it has none). */

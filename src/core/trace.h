@@ -37,6 +37,11 @@ qt_rc qt_events_submit(qt_platform *p, const qt_account *who, const json_t *body
 qt_rc qt_codes_with_contents(qt_store *s, const char *key, size_t max, json_t *out, bool *more,
                              qt_err *err) __attribute__((warn_unused_result));
 
+/* Recall key and everything packed in it, as a recall event does (holders unchanged, off any
+ * shipment), within a write job's transaction (record rec): a recall of issue 6 uses it. */
+qt_rc qt_code_recall(qt_store *s, const char *key, uint64_t rec, qt_err *err)
+        __attribute__((warn_unused_result));
+
 /* The shipments unit (who itself when NULL; another unit only for its regulator) sent
  * (incoming false) or was sent: {shipments:[...], next?}, in shipping order. */
 qt_rc qt_shipments_list(qt_store *s, const qt_account *who, const char *unit, bool incoming,

@@ -1,0 +1,562 @@
+/* recall.c — recalls as ledger jobs: opening one moves every affected code to "recalled" with
+ * events.c's own move, progress is kept on the codes themselves (so the report is counted from
+ * current state, never from a copy), and closing ends progress. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "codes/code.h"
+#include "core/recall.h"
+#include "core/trace.h"
+
+#define CODES_IN_BODY 63 /* a record's index keys: the codes and the recall */
+
+typedef struct opening {
+	const qt_account *who;
+	const char *id, *key; /* key: "date/id", the listing's order */
+	const json_t *doc;    /* as recorded */
+	json_t *saved;
+	json_t *codes; /* codes scope: canonical */
+} opening;
+
+/* Whether who may open or act for the producer's goods as a regulator. */
+static bool for_producer(const qt_account *who, const char *producer)
+{
+	return !strcmp(who->id, producer) ||
+	       ((who->roles & QT_ROLE_REGULATOR) && qt_regulates(who, producer));
+}
+
+static bool listed(const json_t *a, const char *v)
+{
+	size_t k;
+	json_t *e;
+	json_array_foreach(a, k, e)
+	{
+		if (!strcmp(json_string_value(e), v))
+			return true;
+	}
+	return false;
+}
+
+/* The codes in scope, into all: a batch's or product's issued codes, or the listed codes
+ * and their contents. *producer: whose goods they are (one producer per recall). */
+static qt_rc scope_codes(qt_store *s, opening *o, json_t *all, char *producer, qt_err *err)
+{
+	const char *batch = qt_json_text(o->doc, "batch"),
+	           *product = qt_json_text(o->doc, "product");
+	const char *kind = *batch ? "batch" : "product", *src = *batch ? batch : product;
+	json_t *d = NULL, *c;
+	size_t found, k;
+	char after[QT_CODE_CANON_MAX] = "";
+	qt_rc rc = QT_OK;
+
+	if (*batch || *product) {
+		if ((rc = qt_doc_load(s, kind, src, &d, err)) == QT_ERR_NOTFOUND)
+			return qt_err_set(err, QT_ERR_INVALID, "no %s %.48s", kind, src);
+		if (rc != QT_OK)
+			return rc;
+		snprintf(producer, QT_ID_MAX, "%s", qt_json_text(d, "producer"));
+		json_decref(d);
+		do {
+			rc = s->ops->link_list(s, *batch ? "batch_codes" : "product_codes", src,
+			                       after, 1000, qt_link_collect, all, &found, err);
+			if (rc == QT_OK && found)
+				snprintf(after, sizeof after, "%s",
+				         json_string_value(
+				                 json_array_get(all, json_array_size(all) - 1)));
+			if (json_array_size(all) > QT_RECALL_CODES_MAX)
+				rc = qt_err_set(err, QT_ERR_TOOBIG, "more than %d codes to recall",
+				                QT_RECALL_CODES_MAX);
+		} while (rc == QT_OK && found == 1000);
+		return rc;
+	}
+	json_array_foreach(o->codes, k, c)
+	{
+		if ((rc = s->ops->doc_get(s, "code", json_string_value(c), NULL, NULL, NULL,
+		                          err)) == QT_ERR_NOTFOUND)
+			return qt_err_set(err, QT_ERR_INVALID, "codes[%zu] was never issued", k);
+		if (rc == QT_OK)
+			rc = qt_codes_with_contents(s, json_string_value(c), QT_RECALL_CODES_MAX,
+			                            all, NULL, err);
+		if (rc != QT_OK)
+			return rc;
+	}
+	for (k = 0; k < json_array_size(all); k++) {
+		if ((rc = qt_doc_load(s, "code", json_string_value(json_array_get(all, k)), &d,
+		                      err)) != QT_OK)
+			return rc;
+		if (!k)
+			snprintf(producer, QT_ID_MAX, "%s", qt_json_text(d, "producer"));
+		else if (strcmp(producer, qt_json_text(d, "producer")))
+			rc = qt_err_set(err, QT_ERR_INVALID,
+			                "a recall is of one producer's goods: %.70s is %.20s's",
+			                json_string_value(json_array_get(all, k)),
+			                qt_json_text(d, "producer"));
+		json_decref(d);
+		if (rc != QT_OK)
+			return rc;
+	}
+	return rc;
+}
+
+/* One affected code: linked to the recall (and as sold when a consumer has it), noted on
+ * the code (its "recalls", which progress checks), then moved with a recall event's move. */
+static qt_rc affect(qt_store *s, opening *o, const char *key, json_t *holders, size_t *n,
+                    uint64_t rec, qt_err *err)
+{
+	json_t *d = NULL, *on;
+	const char *st;
+	qt_rc rc = qt_doc_load(s, "code", key, &d, err);
+
+	st = qt_json_text(d, "status");
+	/* not yet in circulation, or gone for good: nothing to bring back */
+	if (rc != QT_OK || !strcmp(st, "issued") || !strcmp(st, "destroyed"))
+		goto out;
+	if (!listed(holders, qt_json_text(d, "holder")))
+		json_array_append(holders, json_object_get(d, "holder"));
+	if (json_object_get(d, "sold") || !strcmp(st, "sold"))
+		rc = s->ops->link_put(s, "recall_sold", o->id, key, err);
+	if (rc == QT_OK)
+		rc = s->ops->link_put(s, "recall_codes", o->id, key, err);
+	if (rc == QT_OK && strcmp(st, "recalled"))
+		rc = qt_code_recall(s, key, rec, err);
+	json_decref(d);
+	d = NULL;
+	if (rc == QT_OK && (rc = qt_doc_load(s, "code", key, &d, err)) == QT_OK) {
+		if (!json_is_array(on = json_object_get(d, "recalls")))
+			json_object_set_new(d, "recalls", on = json_array());
+		json_array_append_new(on, json_string(o->id));
+		rc = qt_doc_save(s, "code", key, qt_json_text(d, "holder"), d, rec, err);
+	}
+	(*n)++;
+out:
+	json_decref(d);
+	return rc;
+}
+
+static qt_rc apply_open(void *ctx, qt_store *s, uint64_t first, qt_err *err)
+{
+	opening *o = ctx;
+	json_t *all = json_array(), *holders = json_array();
+	char producer[QT_ID_MAX] = "";
+	size_t n = 0;
+	qt_rc rc = scope_codes(s, o, all, producer, err);
+
+	if (rc == QT_OK && !for_producer(o->who, producer))
+		rc = qt_err_set(err, QT_ERR_DENIED,
+		                "only the producer %.20s or its regulators may recall its goods",
+		                producer);
+	for (size_t i = 0; rc == QT_OK && i < json_array_size(all); i++)
+		rc = affect(s, o, json_string_value(json_array_get(all, i)), holders, &n, first,
+		            err);
+	if (rc == QT_OK && !n)
+		rc = qt_err_set(err, QT_ERR_INVALID,
+		                "nothing to recall: no code in scope is in "
+		                "circulation");
+	if (rc == QT_OK)
+		rc = s->ops->link_put(s, "recalls", "all", o->key, err);
+	if (rc == QT_OK) {
+		o->saved = json_deep_copy(o->doc);
+		json_object_set_new(o->saved, "producer", json_string(producer));
+		json_object_set_new(o->saved, "status", json_string("open"));
+		json_object_set_new(o->saved, "opened", json_integer((json_int_t)first));
+		json_object_set(o->saved, "holders", holders);
+		rc = qt_doc_save(s, "recall", o->id, producer, o->saved, first, err);
+	}
+	json_decref(all);
+	json_decref(holders);
+	return rc;
+}
+
+/* 1..63 distinct codes, canonical, into out. */
+static qt_rc code_list(const json_t *body, json_t *out, qt_err *err)
+{
+	const json_t *a = json_object_get(body, "codes"), *c;
+	size_t k;
+	char key[QT_CODE_CANON_MAX];
+
+	if (!json_is_array(a) || !json_array_size(a) || json_array_size(a) > CODES_IN_BODY)
+		return qt_err_set(err, QT_ERR_INVALID, "'codes' must be an array of 1 to %d codes",
+		                  CODES_IN_BODY);
+	json_array_foreach(a, k, c)
+	{
+		if (!json_is_string(c) || qt_code_canon(json_string_value(c), json_string_length(c),
+		                                        key, NULL, err) != QT_OK)
+			return qt_err_set(err, QT_ERR_INVALID, "codes[%zu] is not a code", k);
+		if (listed(out, key))
+			return qt_err_set(err, QT_ERR_INVALID, "codes[%zu] is listed twice", k);
+		json_array_append_new(out, json_string(key));
+	}
+	return QT_OK;
+}
+
+/* The record's index keys: the codes (and, when given, one more). */
+static void keys_of(const json_t *codes, const char *more, const char **keys, size_t *n)
+{
+	size_t k;
+	json_t *c;
+	*n = 0;
+	if (more)
+		keys[(*n)++] = more;
+	json_array_foreach(codes, k, c)
+	{
+		keys[(*n)++] = json_string_value(c);
+	}
+}
+
+/* The recall and its impact, read after a write for its answer. */
+static qt_rc answer_with(qt_platform *p, const qt_account *who, const char *id,
+                         const qt_receipt *receipt, json_t **answer, qt_err *err)
+{
+	qt_store *rd = qt_platform_reader(p, err);
+	qt_rc rc = rd ? qt_recall_get(rd, who, id, answer, err) : QT_ERR_IO;
+	if (rc == QT_OK)
+		json_object_set_new(*answer, "receipt", qt_receipt_json(receipt));
+	return rc;
+}
+
+qt_rc qt_recall_open(qt_platform *p, const qt_account *who, const json_t *body, json_t **answer,
+                     qt_err *err)
+{
+	static const char *const fields[] = {"batch", "product", "codes", "reason", "date", NULL};
+	char id[24], key[40], today[11];
+	opening o = {.who = who, .id = id, .key = key, .codes = json_array()};
+	const char *s, *date = NULL, *keys[CODES_IN_BODY + 1];
+	json_t *doc = NULL;
+	qt_record rec = {.type = "recall.open", .keys = keys};
+	qt_receipt receipt;
+	int scopes = !!json_object_get(body, "batch") + !!json_object_get(body, "product") +
+	             !!json_object_get(body, "codes");
+	qt_rc rc;
+
+	*answer = NULL;
+	qt_today_cn(today);
+	if ((rc = qt_json_only(body, fields, err)) != QT_OK ||
+	    (rc = qt_json_str(body, "batch", QT_ID_MAX - 1, false, &s, err)) != QT_OK ||
+	    (rc = qt_json_str(body, "product", QT_ID_MAX - 1, false, &s, err)) != QT_OK ||
+	    (rc = qt_json_str(body, "reason", QT_TEXT_MAX, true, &s, err)) != QT_OK ||
+	    (rc = qt_json_date(body, "date", false, &date, err)) != QT_OK)
+		goto out;
+	if (scopes != 1) {
+		rc = qt_err_set(err, QT_ERR_INVALID, "name one of 'batch', 'product' or 'codes'");
+		goto out;
+	}
+	if (json_object_get(body, "codes") && (rc = code_list(body, o.codes, err)) != QT_OK)
+		goto out;
+	if (date && strcmp(date, today) > 0) {
+		rc = qt_err_set(err, QT_ERR_INVALID, "'date' %s is in the future", date);
+		goto out;
+	}
+	if ((rc = qt_new_id("RC", 8, id, sizeof id, err)) != QT_OK)
+		goto out;
+	doc = json_deep_copy(body);
+	json_object_set_new(doc, "id", json_string(id));
+	if (!date)
+		json_object_set_new(doc, "date", json_string(today));
+	if (o.codes && json_array_size(o.codes))
+		json_object_set(doc, "codes", o.codes);
+	json_object_set_new(doc, "by", json_string(who->id));
+	json_object_set_new(doc, "by_name", json_string(who->name));
+	snprintf(key, sizeof key, "%s/%s", qt_json_text(doc, "date"), id);
+	keys_of(o.codes,
+	        *qt_json_text(doc, "batch")     ? qt_json_text(doc, "batch")
+	        : *qt_json_text(doc, "product") ? qt_json_text(doc, "product")
+	                                        : NULL,
+	        keys, &rec.n_keys);
+	rec.body = o.doc = doc;
+	if ((rc = qt_ledger_submit_job(p->ledger, &rec, 1, apply_open, &o, &receipt, err)) == QT_OK)
+		rc = answer_with(p, who, id, &receipt, answer, err);
+out:
+	json_decref(doc);
+	json_decref(o.saved);
+	json_decref(o.codes);
+	return rc;
+}
+
+/* ---- progress and closing ---- */
+
+typedef struct acting {
+	const qt_account *who;
+	const char *id, *action; /* action NULL: close */
+	json_t *codes;
+	const char *note;
+} acting;
+
+static qt_rc load_recall(qt_store *s, const char *id, json_t **d, qt_err *err)
+{
+	qt_rc rc = qt_doc_load(s, "recall", id, d, err);
+	if (rc == QT_ERR_NOTFOUND)
+		rc = qt_err_set(err, rc, "no recall %.40s", id);
+	return rc;
+}
+
+static qt_rc apply_act(void *ctx, qt_store *s, uint64_t first, qt_err *err)
+{
+	acting *a = ctx;
+	json_t *r = NULL, *d = NULL, *c;
+	size_t k;
+	qt_rc rc = load_recall(s, a->id, &r, err);
+
+	if (rc == QT_OK && strcmp(qt_json_text(r, "status"), "open"))
+		rc = qt_err_set(err, QT_ERR_CONFLICT, "recall %.40s is closed", a->id);
+	if (rc == QT_OK && !a->action) {
+		if (strcmp(qt_json_text(r, "by"), a->who->id) &&
+		    !((a->who->roles & QT_ROLE_REGULATOR) &&
+		      qt_regulates(a->who, qt_json_text(r, "producer"))))
+			rc = qt_err_set(
+			        err, QT_ERR_DENIED,
+			        "only its opener or a regulator of the producer may close it");
+		json_object_set_new(r, "status", json_string("closed"));
+		json_object_set_new(r, "closed", json_integer((json_int_t)first));
+		json_object_set_new(r, "closed_by", json_string(a->who->id));
+		json_object_set_new(r, "note", json_string(a->note));
+		if (rc == QT_OK)
+			rc = qt_doc_save(s, "recall", a->id, qt_json_text(r, "producer"), r, first,
+			                 err);
+	}
+	json_array_foreach(a->action ? a->codes : NULL, k, c)
+	{
+		if (rc != QT_OK)
+			break;
+		if ((rc = qt_doc_load(s, "code", json_string_value(c), &d, err)) ==
+		            QT_ERR_NOTFOUND ||
+		    (rc == QT_OK && !listed(json_object_get(d, "recalls"), a->id)))
+			rc = qt_err_set(err, QT_ERR_INVALID, "codes[%zu] is not in recall %.40s", k,
+			                a->id);
+		else if (rc == QT_OK && strcmp(qt_json_text(d, "holder"), a->who->id))
+			rc = qt_err_set(
+			        err, QT_ERR_DENIED,
+			        "codes[%zu]: only its holder may report it (holder is %.20s)", k,
+			        qt_json_text(d, "holder"));
+		else if (rc == QT_OK && *qt_json_text(d, "recall_action"))
+			rc = qt_err_set(err, QT_ERR_CONFLICT, "codes[%zu] is already %s", k,
+			                qt_json_text(d, "recall_action"));
+		if (rc == QT_OK) {
+			json_object_set_new(d, "recall_action", json_string(a->action));
+			rc = qt_doc_save(s, "code", json_string_value(c), qt_json_text(d, "holder"),
+			                 d, first, err);
+		}
+		json_decref(d);
+		d = NULL;
+	}
+	json_decref(r);
+	return rc;
+}
+
+static qt_rc act(qt_platform *p, acting *a, const json_t *body, json_t **answer, qt_err *err)
+{
+	static const char *const pfields[] = {"codes", "action", NULL};
+	static const char *const cfields[] = {"note", NULL};
+	const char *keys[CODES_IN_BODY + 1];
+	json_t *doc = NULL;
+	qt_record rec = {.type = a->action ? "recall.progress" : "recall.close", .keys = keys};
+	qt_receipt receipt;
+	qt_rc rc;
+
+	*answer = NULL;
+	a->codes = json_array();
+	if (a->action) {
+		if ((rc = qt_json_only(body, pfields, err)) != QT_OK ||
+		    (rc = qt_json_str(body, "action", 20, true, &a->action, err)) != QT_OK ||
+		    (rc = code_list(body, a->codes, err)) != QT_OK)
+			goto out;
+		if (strcmp(a->action, "returned") && strcmp(a->action, "destroyed")) {
+			rc = qt_err_set(err, QT_ERR_INVALID,
+			                "'action' must be \"returned\" or \"destroyed\"");
+			goto out;
+		}
+		doc = json_pack("{s:s, s:O, s:s, s:s}", "recall", a->id, "codes", a->codes,
+		                "action", a->action, "by", a->who->id);
+	} else {
+		if ((rc = qt_json_only(body, cfields, err)) != QT_OK ||
+		    (rc = qt_json_str(body, "note", QT_TEXT_MAX, true, &a->note, err)) != QT_OK)
+			goto out;
+		doc = json_pack("{s:s, s:s, s:s}", "recall", a->id, "note", a->note, "by",
+		                a->who->id);
+	}
+	keys_of(a->codes, a->id, keys, &rec.n_keys);
+	rec.body = doc;
+	if ((rc = qt_ledger_submit_job(p->ledger, &rec, 1, apply_act, a, &receipt, err)) == QT_OK)
+		rc = answer_with(p, a->who, a->id, &receipt, answer, err);
+out:
+	json_decref(doc);
+	json_decref(a->codes);
+	return rc;
+}
+
+qt_rc qt_recall_progress(qt_platform *p, const qt_account *who, const char *id, const json_t *body,
+                         json_t **answer, qt_err *err)
+{
+	acting a = {.who = who, .id = id, .action = ""};
+	return act(p, &a, body, answer, err);
+}
+
+qt_rc qt_recall_close(qt_platform *p, const qt_account *who, const char *id, const json_t *body,
+                      json_t **answer, qt_err *err)
+{
+	acting a = {.who = who, .id = id};
+	return act(p, &a, body, answer, err);
+}
+
+/* ---- reading ---- */
+
+static bool may_see(const qt_account *who, const json_t *r)
+{
+	return for_producer(who, qt_json_text(r, "producer")) ||
+	       listed(json_object_get(r, "holders"), who->id);
+}
+
+typedef struct counting {
+	qt_store *s;
+	json_t *by_holder; /* unit → {unit, name, region, quantity, returned, destroyed} */
+	json_t *by_region; /* region → quantity (sold) */
+	bool sold;
+	json_int_t total[4]; /* found or sold, returned, destroyed */
+	qt_err *err;
+} counting;
+
+static void add_to(json_t *o, const char *field, json_int_t n)
+{
+	json_object_set_new(o, field,
+	                    json_integer(json_integer_value(json_object_get(o, field)) + n));
+}
+
+/* One (holder, progress) group: counted under the holder, or for sold goods under the
+ * region of the retailer that sold them. */
+static qt_rc add_group(void *ctx, const char *owner, const char *value, uint64_t count)
+{
+	counting *c = ctx;
+	json_t *u = json_object_get(c->by_holder, owner), *acc = NULL;
+	json_int_t n = (json_int_t)count;
+	char div[7];
+
+	if (!u) {
+		snprintf(div, sizeof div, "%.6s", strlen(owner) >= 8 ? owner + 2 : "");
+		if (qt_doc_load(c->s, "account", owner, &acc, c->err) != QT_OK)
+			acc = NULL;
+		u = json_pack("{s:s, s:s, s:s, s:I, s:I, s:I}", "unit", owner, "name",
+		              qt_json_text(acc, "name"), "region",
+		              *qt_json_text(acc, "division") ? qt_json_text(acc, "division") : div,
+		              "quantity", (json_int_t)0, "returned", (json_int_t)0, "destroyed",
+		              (json_int_t)0);
+		json_object_set_new(c->by_holder, owner, u);
+		json_decref(acc);
+	}
+	c->total[0] += n;
+	if (c->sold) {
+		add_to(c->by_region, qt_json_text(u, "region"), n);
+		return QT_OK;
+	}
+	add_to(u, "quantity", n);
+	if (!strcmp(value, "returned") || !strcmp(value, "destroyed")) {
+		add_to(u, value, n);
+		c->total[value[0] == 'r' ? 1 : 2] += n;
+	}
+	return QT_OK;
+}
+
+static qt_rc impact(qt_store *s, const char *id, json_t **out, qt_err *err)
+{
+	counting c = {.s = s, .by_holder = json_object(), .by_region = json_object(), .err = err};
+	json_t *holders = json_array(), *regions = json_array(), *u, *n;
+	const char *k;
+	json_int_t found, sold;
+	qt_rc rc = s->ops->link_doc_count(s, "recall_codes", id, "code", "recall_action",
+	                                  QT_RECALL_GROUPS, add_group, &c, err);
+
+	found = c.total[0];
+	c.sold = true;
+	c.total[0] = 0;
+	if (rc == QT_OK)
+		rc = s->ops->link_doc_count(s, "recall_sold", id, "code", "recall_action",
+		                            QT_RECALL_GROUPS, add_group, &c, err);
+	sold = c.total[0];
+	json_object_foreach(c.by_holder, k, u)
+	{
+		json_int_t q = json_integer_value(json_object_get(u, "quantity"));
+		if (!q)
+			continue; /* a retailer known only from what it sold */
+		json_object_set_new(
+		        u, "outstanding",
+		        json_integer(q - json_integer_value(json_object_get(u, "returned")) -
+		                     json_integer_value(json_object_get(u, "destroyed"))));
+		json_array_append(holders, u);
+	}
+	json_object_foreach(c.by_region, k, n)
+	{
+		json_array_append_new(regions, json_pack("{s:s, s:O}", "region", k, "quantity", n));
+	}
+	if (rc == QT_OK)
+		*out = json_pack("{s:o, s:o, s:{s:I, s:I, s:I, s:I, s:I}}", "holders", holders,
+		                 "sold_by_region", regions, "totals", "found", found, "sold", sold,
+		                 "returned", c.total[1], "destroyed", c.total[2], "outstanding",
+		                 found - c.total[1] - c.total[2]);
+	else {
+		json_decref(holders);
+		json_decref(regions);
+	}
+	json_decref(c.by_holder);
+	json_decref(c.by_region);
+	return rc;
+}
+
+qt_rc qt_recall_get(qt_store *s, const qt_account *who, const char *id, json_t **answer,
+                    qt_err *err)
+{
+	json_t *r = NULL, *im = NULL;
+	bool reading = false;
+	qt_rc rc = s->ops->read_begin(s, err);
+
+	*answer = NULL;
+	if (rc == QT_OK) {
+		reading = true;
+		rc = load_recall(s, id, &r, err);
+	}
+	if (rc == QT_OK && !may_see(who, r))
+		rc = qt_err_set(err, QT_ERR_DENIED,
+		                "recall %.40s is for its producer, its regulators and the holders "
+		                "of its goods",
+		                id);
+	if (rc == QT_OK && (rc = impact(s, id, &im, err)) == QT_OK)
+		*answer = json_pack("{s:O, s:o}", "recall", r, "impact", im);
+	if (reading)
+		s->ops->read_end(s);
+	json_decref(r);
+	return rc;
+}
+
+qt_rc qt_recall_list(qt_store *s, const qt_account *who, const char *after, size_t limit,
+                     json_t **answer, qt_err *err)
+{
+	json_t *keys = json_array(), *items = json_array(), *k, *d;
+	size_t found = 0, i;
+	bool reading = false;
+	qt_rc rc = s->ops->read_begin(s, err);
+
+	*answer = NULL;
+	if (rc == QT_OK) {
+		reading = true;
+		rc = s->ops->link_list(s, "recalls", "all", after ? after : "", limit,
+		                       qt_link_collect, keys, &found, err);
+	}
+	json_array_foreach(keys, i, k)
+	{
+		const char *slash = strchr(json_string_value(k), '/');
+		if (rc == QT_OK && slash &&
+		    (rc = qt_doc_load(s, "recall", slash + 1, &d, err)) == QT_OK) {
+			if (may_see(who, d))
+				json_array_append(items, d);
+			json_decref(d);
+		}
+	}
+	if (rc == QT_OK) {
+		*answer = json_pack("{s:O}", "recalls", items);
+		if (found == limit)
+			json_object_set(*answer, "next", json_array_get(keys, found - 1));
+	}
+	if (reading)
+		s->ops->read_end(s);
+	json_decref(keys);
+	json_decref(items);
+	return rc;
+}
