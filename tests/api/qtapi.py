@@ -171,6 +171,17 @@ def unit_body(code, name="测试电缆有限公司", roles=("producer",)):
             "licence": {"sha256": "ab" * 32, "name": "营业执照.pdf"}, "roles": list(roles)}
 
 
+def register_units(srv, units):
+    """Registers (name, division, org code, roles) units; returns ({name: token}, {name: USCC})."""
+    tok, ids = {}, {}
+    for name, division, org, roles in units:
+        u = uscc(division, org)
+        st, v, _ = srv.post("/api/v1/units", unit_body(u, name=f"{name} 有限公司", roles=roles))
+        assert st == 201, v
+        tok[name], ids[name] = v["token"], u
+    return tok, ids
+
+
 # ---- the log, checked independently of the server's C ----
 
 def leaf_hash(leaf):
