@@ -10,6 +10,7 @@
 #include "codes/code.h"
 #include "codes/uscc.h"
 #include "core/check.h"
+#include "core/risk.h"
 #include "core/scan.h"
 
 #define STILL_MAX 8  /* units remembered checking a code since it last moved */
@@ -376,6 +377,10 @@ static qt_rc apply_checks(void *ctx, qt_store *s, uint64_t first, qt_err *err)
 		if (rc == QT_OK)
 			rc = list_check(s, c->who->id, qt_json_text(it->body, "verdict"), first + i,
 			                err);
+		/* the goods are where they were checked: that unit's regulators look */
+		if (rc == QT_OK && qt_risk_suspect_scan(qt_json_text(it->body, "verdict")))
+			rc = qt_risk_raise(s, "suspect_scan", it->code, c->who->id, it->body,
+			                   first + i, NULL, err);
 	}
 	return rc;
 }

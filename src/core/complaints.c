@@ -5,9 +5,11 @@
 #include <ctype.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "codes/code.h"
 #include "core/complaints.h"
+#include "core/risk.h"
 
 void qt_complaint_route(const char *producer, char out[7])
 {
@@ -34,8 +36,53 @@ typedef struct complaint {
 	const char *key; /* "<filed>/<id>": the list's order */
 	json_t *doc;     /* as kept */
 	const qt_account *who;
-	const json_t *body; /* an update's */
+	const json_t *body;                     /* an update's */
+	const char *product, *producer, *filed; /* a filing's, on an issued code */
 } complaint;
+
+/* In the filing's transaction: the complaint_cluster rule over the product's complaints
+ * filed in the window (their keys start with the time filed), this one among them. */
+static qt_rc cluster(qt_store *s, const complaint *c, uint64_t rec, qt_err *err)
+{
+	char from[40];
+	time_t t = (time_t)(qt_time_epoch(c->filed) - (long long)QT_RISK_CLUSTER_DAYS * 86400);
+	struct tm tm;
+	json_t *keys = json_array(), *times = json_array(), *k, *doc, *details;
+	const char *filed[QT_RISK_CLUSTER_READ];
+	size_t found = 0, n = 0, i;
+	qt_rc rc;
+
+	gmtime_r(&t, &tm);
+	strftime(from, sizeof from, "%Y-%m-%dT%H:%M:%S", &tm);
+	/* keys after "<from>" start at its second, so one filed exactly 30 days ago is read */
+	rc = s->ops->link_list(s, "product_complaints", c->product, from, QT_RISK_CLUSTER_READ,
+	                       qt_link_collect, keys, &found, err);
+	json_array_foreach(keys, i, k)
+	{
+		const char *slash = strchr(json_string_value(k), '/');
+		if (rc != QT_OK || !slash)
+			break;
+		if ((rc = qt_doc_load(s, "complaint", slash + 1, &doc, err)) != QT_OK)
+			break;
+		if (strcmp(qt_json_text(doc, "state"), "closed"))
+			json_array_append(times, json_object_get(doc, "filed"));
+		json_decref(doc);
+	}
+	json_array_foreach(times, i, k)
+	{
+		filed[n++] = json_string_value(k);
+	}
+	if (rc == QT_OK && qt_risk_complaint_cluster(c->filed, filed, n)) {
+		details = json_pack("{s:s, s:I}", "product", c->product, "open_complaints",
+		                    (json_int_t)n);
+		rc = qt_risk_raise(s, "complaint_cluster", c->product, c->producer, details, rec,
+		                   NULL, err);
+		json_decref(details);
+	}
+	json_decref(keys);
+	json_decref(times);
+	return rc;
+}
 
 static qt_rc apply_file(void *ctx, qt_store *s, uint64_t first, qt_err *err)
 {
@@ -43,6 +90,10 @@ static qt_rc apply_file(void *ctx, qt_store *s, uint64_t first, qt_err *err)
 	qt_rc rc = s->ops->link_put(s, "complaints", "all", c->key, err);
 	if (rc == QT_OK)
 		rc = qt_doc_save(s, "complaint", c->id, "", c->doc, first, err);
+	if (rc == QT_OK && c->product && *c->product)
+		rc = s->ops->link_put(s, "product_complaints", c->product, c->key, err);
+	if (rc == QT_OK && c->product && *c->product)
+		rc = cluster(s, c, first, err);
 	return rc;
 }
 
@@ -87,15 +138,18 @@ qt_rc qt_complaint_file(qt_platform *p, const qt_account *who, const json_t *bod
 		return QT_ERR_IO;
 	/* a code's producer never changes once issued, so reading it outside the write is safe */
 	rc = qt_doc_load(rd, "code", key, &code, err);
-	if (rc == QT_OK)
+	if (rc == QT_OK) {
 		producer = qt_json_text(code, "producer");
-	else if (rc != QT_ERR_NOTFOUND)
+		c.product = qt_json_text(code, "product");
+	} else if (rc != QT_ERR_NOTFOUND)
 		goto out;
 	qt_complaint_route(*producer ? producer : NULL, to);
 	if ((rc = qt_new_id("C", 8, id, sizeof id, err)) != QT_OK)
 		goto out;
 	qt_time_now(now);
 	snprintf(lkey, sizeof lkey, "%s/%s", now, id);
+	c.producer = producer;
+	c.filed = now;
 	pub = json_pack("{s:s, s:s, s:s, s:s, s:b, s:s}", "id", id, "code", key, "jurisdiction", to,
 	                "producer", producer, "issued", code != NULL, "filed", now);
 	priv = json_pack("{s:s}", "text", text);

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/risk.h"
 #include "core/sampling.h"
 #include "core/scan.h"
 
@@ -89,7 +90,7 @@ static qt_rc risk(qt_store *s, const sampling *sm, const char *key, bool *on_sit
 		dates[n++] = json_string_value(f);
 	}
 	dates[n++] = sm->date;
-	*on_site = qt_sampling_on_site(sm->date, dates, n);
+	*on_site = qt_risk_two_failed_samplings(sm->date, dates, n);
 	if (rc == QT_OK)
 		rc = s->ops->link_put(s, "unit_fails", sm->producer, key, err);
 	json_decref(fails);
@@ -111,6 +112,9 @@ static qt_rc apply_sampling(void *ctx, qt_store *s, uint64_t first, qt_err *err)
 	snprintf(key, sizeof key, "%s/%s", sm->date, sm->id);
 	if (rc == QT_OK && failed)
 		rc = risk(s, sm, key, &on_site, err);
+	if (rc == QT_OK && on_site)
+		rc = qt_risk_raise(s, "two_failed_samplings", sm->producer, sm->producer, sm->doc,
+		                   first, NULL, err);
 	for (size_t i = 0; rc == QT_OK && i < sizeof srcs / sizeof srcs[0]; i++)
 		rc = s->ops->link_put(s, srcs[i][0], srcs[i][1], key, err);
 	if (rc == QT_OK) {

@@ -6,6 +6,7 @@
 
 #include "codes/code.h"
 #include "codes/uscc.h"
+#include "core/risk.h"
 #include "core/scan.h"
 
 typedef struct standing {
@@ -14,6 +15,7 @@ typedef struct standing {
 	const char *number; /* licence / certificate number; NULL for the list */
 	const char *field;  /* the product field that carries number */
 	json_t *doc;        /* the state to keep */
+	char subject[128];  /* a warning's: "<number> <status> <date>" */
 } standing;
 
 static qt_rc check_unit(qt_store *s, const standing *st, qt_err *err)
@@ -51,6 +53,11 @@ static qt_rc apply_standing(void *ctx, qt_store *s, uint64_t first, qt_err *err)
 	if (rc == QT_OK)
 		rc = qt_doc_save(s, st->number ? "licence_status" : "credit",
 		                 st->number ? st->number : st->unit, st->unit, st->doc, first, err);
+	/* the subject is the number in that status from that date: suspended, then revoked is
+	 * news again */
+	if (rc == QT_OK && st->number && qt_risk_licence_revoked(qt_json_text(st->doc, "status")))
+		rc = qt_risk_raise(s, "licence_revoked", st->subject, st->unit, st->doc, first,
+		                   NULL, err);
 	json_decref(products);
 	return rc;
 }
@@ -128,6 +135,7 @@ qt_rc qt_standing_licence(qt_platform *p, const qt_account *who, const json_t *b
 	                   status, "date", date, "by", who->id);
 	if (reason)
 		json_object_set_new(st.doc, "reason", json_string(reason));
+	snprintf(st.subject, sizeof st.subject, "%s %s %s", number, status, date);
 	rc = record(p, &st, "licence.status", answer, err);
 	json_decref(st.doc);
 	return rc;

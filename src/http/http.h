@@ -110,6 +110,7 @@ extern const qt_route qt_routes_sampling[];   /* h_sampling.c: supervision sampl
 extern const qt_route qt_routes_complaints[]; /* h_complaints.c: complaints, announcements */
 extern const qt_route qt_routes_recalls[];    /* h_recalls.c: recalls, their progress and impact */
 extern const qt_route qt_routes_stats[];      /* h_stats.c: a regulator's statistics */
+extern const qt_route qt_routes_warnings[];   /* h_warnings.c: risk warnings for regulators */
 
 /* Whether url can be `serve --public-url`: http(s)://host[:port], no path. */
 qt_rc qt_http_public_url_check(const char *url, qt_err *err) __attribute__((warn_unused_result));
