@@ -9,29 +9,14 @@ static void h_recall_open(qt_req *req, qt_resp *resp)
 	qt_http_write(req, resp, qt_recall_open, NULL, NULL);
 }
 
-/* progress and close name the recall in the path */
-static void h_recall_act(qt_req *req, qt_resp *resp, bool close)
-{
-	json_t *body = qt_http_body_object(req, resp), *answer = NULL;
-	qt_err err = {{0}};
-	qt_rc rc;
-
-	if (!body)
-		return;
-	rc = close ? qt_recall_close(req->p, &req->who, req->params[0], body, &answer, &err)
-	           : qt_recall_progress(req->p, &req->who, req->params[0], body, &answer, &err);
-	qt_http_answer(resp, rc, 200, answer, &err);
-	json_decref(body);
-}
-
 static void h_recall_progress(qt_req *req, qt_resp *resp)
 {
-	h_recall_act(req, resp, false);
+	qt_http_act(req, resp, qt_recall_progress);
 }
 
 static void h_recall_close(qt_req *req, qt_resp *resp)
 {
-	h_recall_act(req, resp, true);
+	qt_http_act(req, resp, qt_recall_close);
 }
 
 static void h_recall_get(qt_req *req, qt_resp *resp)

@@ -22,15 +22,7 @@ static void h_warning_list(qt_req *req, qt_resp *resp)
 
 static void h_warning_update(qt_req *req, qt_resp *resp)
 {
-	json_t *body = qt_http_body_object(req, resp), *answer = NULL;
-	qt_err err = {{0}};
-	qt_rc rc;
-
-	if (!body)
-		return;
-	rc = qt_risk_update(req->p, &req->who, req->params[0], body, &answer, &err);
-	qt_http_answer(resp, rc, 200, answer, &err);
-	json_decref(body);
+	qt_http_act(req, resp, qt_risk_update);
 }
 
 const qt_route qt_routes_warnings[] = {

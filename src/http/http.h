@@ -70,6 +70,11 @@ typedef qt_rc (*qt_http_write_fn)(qt_platform *p, const qt_account *who, const j
                                   json_t **answer, qt_err *err);
 void qt_http_write(qt_req *req, qt_resp *resp, qt_http_write_fn fn, const char *made,
                    const char *path);
+/* A write on the resource the path names ({} params[0]: a recall, a complaint, a warning):
+ * the body to fn with that id, answered 200. */
+typedef qt_rc (*qt_http_act_fn)(qt_platform *p, const qt_account *who, const char *id,
+                                const json_t *body, json_t **answer, qt_err *err);
+void qt_http_act(qt_req *req, qt_resp *resp, qt_http_act_fn fn);
 /* The body as a JSON object; on failure the 400 is already in resp. */
 json_t *qt_http_body_object(qt_req *req, qt_resp *resp);
 /* ?limit= (default def, at most QT_HTTP_PAGE_MAX) and ?after=; false: 400 in resp. */

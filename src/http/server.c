@@ -198,6 +198,19 @@ void qt_http_write(qt_req *req, qt_resp *resp, qt_http_write_fn fn, const char *
 	json_decref(body);
 }
 
+void qt_http_act(qt_req *req, qt_resp *resp, qt_http_act_fn fn)
+{
+	json_t *body = qt_http_body_object(req, resp), *answer = NULL;
+	qt_err err = {{0}};
+	qt_rc rc;
+
+	if (!body)
+		return;
+	rc = fn(req->p, &req->who, req->params[0], body, &answer, &err);
+	qt_http_answer(resp, rc, 200, answer, &err);
+	json_decref(body);
+}
+
 json_t *qt_http_body_object(qt_req *req, qt_resp *resp)
 {
 	json_error_t je;
