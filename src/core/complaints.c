@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "codes/code.h"
+#include "core/cases.h"
 #include "core/complaints.h"
 #include "core/risk.h"
 
@@ -25,18 +26,12 @@ void qt_complaint_route(const char *producer, char out[7])
 }
 
 /* Whether a regulator of j sees a complaint routed to to: j is to or one of its parents. */
-static bool covers(const qt_account *who, const char *to)
-{
-	return (who->roles & QT_ROLE_REGULATOR) &&
-	       !strncmp(to, who->jurisdiction, strlen(who->jurisdiction));
-}
 
 typedef struct complaint {
 	const char *id;
 	const char *key; /* "<filed>/<id>": the list's order */
 	json_t *doc;     /* as kept */
 	const qt_account *who;
-	const json_t *body;                     /* an update's */
 	const char *product, *producer, *filed; /* a filing's, on an issued code */
 } complaint;
 
@@ -180,85 +175,12 @@ out:
 	return rc;
 }
 
-/* In the transaction: the complaint as it is now, so two regulators acting at once cannot
- * both close it. */
-static qt_rc apply_update(void *ctx, qt_store *s, uint64_t first, qt_err *err)
-{
-	complaint *c = ctx;
-	const char *to = qt_json_text(c->body, "state");
-	const char *note = qt_json_text(c->body, "note"), *was;
-	char now[32];
-	json_t *doc = NULL;
-	qt_rc rc = qt_doc_load(s, "complaint", c->id, &doc, err);
-
-	if (rc == QT_ERR_NOTFOUND)
-		rc = qt_err_set(err, QT_ERR_NOTFOUND, "no complaint %.40s", c->id);
-	if (rc != QT_OK)
-		goto out;
-	was = qt_json_text(doc, "state");
-	if (!covers(c->who, qt_json_text(doc, "jurisdiction")))
-		rc = qt_err_set(err, QT_ERR_DENIED, "complaint %.40s is outside your jurisdiction",
-		                c->id);
-	else if (!strcmp(was, "closed"))
-		rc = qt_err_set(err, QT_ERR_CONFLICT, "complaint %.40s is closed already", c->id);
-	else if (!strcmp(was, to))
-		rc = qt_err_set(err, QT_ERR_CONFLICT, "complaint %.40s is %s already", c->id, was);
-	if (rc != QT_OK)
-		goto out;
-	qt_time_now(now);
-	json_object_set_new(doc, "state", json_string(to));
-	json_object_set_new(doc, "updated", json_string(now));
-	json_array_append_new(json_object_get(doc, "history"),
-	                      json_pack("{s:s, s:s, s:s, s:s}", "state", to, "note", note, "by",
-	                                c->who->id, "at", now));
-	if ((rc = qt_doc_save(s, "complaint", c->id, "", doc, first, err)) == QT_OK)
-		c->doc = json_incref(doc);
-out:
-	json_decref(doc);
-	return rc;
-}
+static const qt_case_kind complaint_case = {"complaint", "complaint.update", "jurisdiction", true};
 
 qt_rc qt_complaint_update(qt_platform *p, const qt_account *who, const char *id, const json_t *body,
                           json_t **answer, qt_err *err)
 {
-	static const char *const fields[] = {"state", "note", NULL};
-	const char *state, *note;
-	complaint c = {.id = id, .who = who, .body = body};
-	qt_receipt receipt;
-	qt_record rec;
-	json_t *pub, *priv = NULL;
-	qt_rc rc;
-
-	*answer = NULL;
-	if ((rc = qt_json_only(body, fields, err)) != QT_OK ||
-	    (rc = qt_json_str(body, "state", 20, true, &state, err)) != QT_OK ||
-	    (rc = qt_json_str(body, "note", QT_TEXT_MAX, false, &note, err)) != QT_OK)
-		return rc;
-	if (strcmp(state, "acknowledged") && strcmp(state, "closed"))
-		return qt_err_set(err, QT_ERR_INVALID,
-		                  "'state' must be \"acknowledged\" or \"closed\"");
-	if (!strcmp(state, "closed") && !note)
-		return qt_err_set(err, QT_ERR_INVALID, "closing a complaint needs a 'note'");
-	pub = json_pack("{s:s, s:s, s:s}", "id", id, "state", state, "by", who->id);
-	/* a regulator's note may quote the consumer, so it is sealed like the complaint */
-	if (note)
-		priv = json_pack("{s:s}", "note", note);
-	{
-		const char *keys[1] = {id};
-		rec = (qt_record){.type = "complaint.update",
-		                  .body = pub,
-		                  .private_fields = priv,
-		                  .keys = keys,
-		                  .n_keys = 1};
-		rc = qt_ledger_submit_job(p->ledger, &rec, 1, apply_update, &c, &receipt, err);
-	}
-	if (rc == QT_OK)
-		*answer = json_pack("{s:O, s:o}", "complaint", c.doc, "receipt",
-		                    qt_receipt_json(&receipt));
-	json_decref(c.doc);
-	json_decref(pub);
-	json_decref(priv);
-	return rc;
+	return qt_case_update(p, who, &complaint_case, id, body, answer, err);
 }
 
 typedef struct list_ctx {
@@ -269,7 +191,7 @@ typedef struct list_ctx {
 static bool keep_complaint(const void *ctx, const json_t *d)
 {
 	const list_ctx *l = ctx;
-	return covers(l->who, qt_json_text(d, "jurisdiction")) &&
+	return qt_case_covers(l->who, qt_json_text(d, "jurisdiction")) &&
 	       (!l->state || !strcmp(l->state, qt_json_text(d, "state")));
 }
 

@@ -525,38 +525,15 @@ qt_rc qt_recall_get(qt_store *s, const qt_account *who, const char *id, json_t *
 	return rc;
 }
 
+/* qt_doc_page's filter: the recalls who may see. */
+static bool keep_recall(const void *who, const json_t *d)
+{
+	return may_see(who, d);
+}
+
 qt_rc qt_recall_list(qt_store *s, const qt_account *who, const char *after, size_t limit,
                      json_t **answer, qt_err *err)
 {
-	json_t *keys = json_array(), *items = json_array(), *k, *d;
-	size_t found = 0, i;
-	bool reading = false;
-	qt_rc rc = s->ops->read_begin(s, err);
-
-	*answer = NULL;
-	if (rc == QT_OK) {
-		reading = true;
-		rc = s->ops->link_list(s, "recalls", "all", after ? after : "", limit,
-		                       qt_link_collect, keys, &found, err);
-	}
-	json_array_foreach(keys, i, k)
-	{
-		const char *slash = strchr(json_string_value(k), '/');
-		if (rc == QT_OK && slash &&
-		    (rc = qt_doc_load(s, "recall", slash + 1, &d, err)) == QT_OK) {
-			if (may_see(who, d))
-				json_array_append(items, d);
-			json_decref(d);
-		}
-	}
-	if (rc == QT_OK) {
-		*answer = json_pack("{s:O}", "recalls", items);
-		if (found == limit)
-			json_object_set(*answer, "next", json_array_get(keys, found - 1));
-	}
-	if (reading)
-		s->ops->read_end(s);
-	json_decref(keys);
-	json_decref(items);
-	return rc;
+	return qt_doc_page(s, "recalls", "all", "recall", after, limit, keep_recall, who, "recalls",
+	                   answer, err);
 }

@@ -7,6 +7,7 @@
 
 #include <sodium.h>
 
+#include "core/cases.h"
 #include "core/risk.h"
 #include "core/sampling.h"
 #include "util/sha256.h"
@@ -99,10 +100,6 @@ qt_rc qt_risk_raise(qt_store *s, const char *rule, const char *subject, const ch
 }
 
 /* Whether a regulator of who's jurisdiction sees a warning of division div. */
-static bool covers(const qt_account *who, const char *div)
-{
-	return (who->roles & QT_ROLE_REGULATOR) && qt_jurisdiction_covers(who->jurisdiction, div);
-}
 
 typedef struct list_ctx {
 	const qt_account *who;
@@ -113,7 +110,8 @@ static bool keep_warning(const void *ctx, const json_t *d)
 {
 	const list_ctx *l = ctx;
 	const char *div = qt_json_text(d, "division");
-	return covers(l->who, div) && (!l->rule || !strcmp(l->rule, qt_json_text(d, "rule"))) &&
+	return qt_case_covers(l->who, div) &&
+	       (!l->rule || !strcmp(l->rule, qt_json_text(d, "rule"))) &&
 	       (!l->state || !strcmp(l->state, qt_json_text(d, "state"))) &&
 	       (!l->region || !strncmp(div, l->region, strlen(l->region)));
 }
@@ -149,80 +147,10 @@ qt_rc qt_risk_list(qt_store *s, const qt_account *who, const char *rule, const c
 	                   "warnings", answer, err);
 }
 
-typedef struct update {
-	const char *id;
-	const qt_account *who;
-	const char *state, *note;
-	json_t *doc; /* as kept after the update */
-} update;
-
-/* In the transaction: the warning as it is now, so two regulators cannot both close it. */
-static qt_rc apply_update(void *ctx, qt_store *s, uint64_t first, qt_err *err)
-{
-	update *u = ctx;
-	char now[32];
-	json_t *doc = NULL, *h;
-	const char *was;
-	qt_rc rc = qt_doc_load(s, "warning", u->id, &doc, err);
-
-	if (rc == QT_ERR_NOTFOUND)
-		rc = qt_err_set(err, QT_ERR_NOTFOUND, "no warning %.40s", u->id);
-	if (rc != QT_OK)
-		goto out;
-	was = qt_json_text(doc, "state");
-	if (!covers(u->who, qt_json_text(doc, "division")))
-		rc = qt_err_set(err, QT_ERR_DENIED, "warning %.40s is outside your jurisdiction",
-		                u->id);
-	else if (!strcmp(was, "closed"))
-		rc = qt_err_set(err, QT_ERR_CONFLICT, "warning %.40s is closed already", u->id);
-	else if (!strcmp(was, u->state))
-		rc = qt_err_set(err, QT_ERR_CONFLICT, "warning %.40s is %s already", u->id, was);
-	if (rc != QT_OK)
-		goto out;
-	qt_time_now(now);
-	json_object_set_new(doc, "state", json_string(u->state));
-	json_object_set_new(doc, "updated", json_string(now));
-	h = json_pack("{s:s, s:s, s:s}", "state", u->state, "by", u->who->id, "at", now);
-	if (u->note)
-		json_object_set_new(h, "note", json_string(u->note));
-	json_array_append_new(json_object_get(doc, "history"), h);
-	if ((rc = qt_doc_save(s, "warning", u->id, "", doc, first, err)) == QT_OK)
-		u->doc = json_incref(doc);
-out:
-	json_decref(doc);
-	return rc;
-}
+static const qt_case_kind warning_case = {"warning", "warning.update", "division", false};
 
 qt_rc qt_risk_update(qt_platform *p, const qt_account *who, const char *id, const json_t *body,
                      json_t **answer, qt_err *err)
 {
-	static const char *const fields[] = {"state", "note", NULL};
-	update u = {.id = id, .who = who};
-	const char *keys[1] = {id};
-	qt_receipt receipt;
-	qt_record rec;
-	json_t *pub;
-	qt_rc rc;
-
-	*answer = NULL;
-	if ((rc = qt_json_only(body, fields, err)) != QT_OK ||
-	    (rc = qt_json_str(body, "state", 20, true, &u.state, err)) != QT_OK ||
-	    (rc = qt_json_str(body, "note", QT_TEXT_MAX, false, &u.note, err)) != QT_OK)
-		return rc;
-	if (strcmp(u.state, "acknowledged") && strcmp(u.state, "closed"))
-		return qt_err_set(err, QT_ERR_INVALID,
-		                  "'state' must be \"acknowledged\" or \"closed\"");
-	if (!strcmp(u.state, "closed") && !u.note)
-		return qt_err_set(err, QT_ERR_INVALID, "closing a warning needs a 'note'");
-	pub = json_pack("{s:s, s:s, s:s}", "id", id, "state", u.state, "by", who->id);
-	if (u.note)
-		json_object_set_new(pub, "note", json_string(u.note));
-	rec = (qt_record){.type = "warning.update", .body = pub, .keys = keys, .n_keys = 1};
-	rc = qt_ledger_submit_job(p->ledger, &rec, 1, apply_update, &u, &receipt, err);
-	if (rc == QT_OK)
-		*answer = json_pack("{s:O, s:o}", "warning", u.doc, "receipt",
-		                    qt_receipt_json(&receipt));
-	json_decref(u.doc);
-	json_decref(pub);
-	return rc;
+	return qt_case_update(p, who, &warning_case, id, body, answer, err);
 }
