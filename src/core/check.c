@@ -38,12 +38,15 @@ typedef struct item {
 	/* what its verdict read, so the job can tell whether it still holds */
 	bool issued, seen_before;
 	uint64_t code_rec, seen_rec;
-	json_t *seen; /* its sightings document to save (NULL: a code never issued) */
-	json_t *body; /* its check record's body */
+	json_t *seen;  /* its sightings document to save (NULL: a code never issued) */
+	json_t *body;  /* its check record's body */
+	json_t *state; /* its state document as judged, unless never issued or cloned */
+	char product[QT_ID_MAX];
 } item;
 
 typedef struct check_ctx {
 	const qt_account *who;
+	const char *supplier;
 	item *items;
 	size_t n;
 	bool stale; /* a code moved between its verdict and the job */
@@ -317,6 +320,10 @@ static qt_rc judge_one(qt_store *s, const qt_account *who, const char *supplier,
 	                  "code", it->code, "verdict", verdict_of(j.reasons), "reasons", j.reasons);
 	if (!it->body)
 		rc = qt_err_set(err, QT_ERR_NOMEM, "out of memory");
+	snprintf(it->product, sizeof it->product, "%s", qt_json_text(j.doc, "product"));
+	/* a copy of the label says nothing about where the item itself went */
+	if (j.doc && !qt_risk_reason(j.reasons, "cloned"))
+		it->state = json_incref(j.doc);
 out:
 	json_decref(j.doc);
 	json_decref(j.ship);
@@ -378,9 +385,21 @@ static qt_rc apply_checks(void *ctx, qt_store *s, uint64_t first, qt_err *err)
 			rc = list_check(s, c->who->id, qt_json_text(it->body, "verdict"), first + i,
 			                err);
 		/* the goods are where they were checked: that unit's regulators look */
-		if (rc == QT_OK && qt_risk_suspect_scan(qt_json_text(it->body, "verdict")))
-			rc = qt_risk_raise(s, "suspect_scan", it->code, c->who->id, it->body,
+		if (rc == QT_OK && qt_risk_suspect_scan(qt_json_text(it->body, "verdict"),
+		                                        json_object_get(it->body, "reasons")))
+			rc = qt_risk_raise(s,
+			                   &(qt_risk){"suspect_scan", it->code, c->who->id,
+			                              it->product, it->body},
 			                   first + i, NULL, err);
+		/* the goods are with the checker, from its supplier: a holder that is neither
+		 * let them go without a flow record */
+		if (rc == QT_OK && it->state) {
+			const char *explained[] = {c->who->id, c->supplier};
+			char seen_in[24];
+			snprintf(seen_in, sizeof seen_in, "%llu", (unsigned long long)(first + i));
+			rc = qt_risk_flow_gap(s, it->state, it->code, "check", seen_in, explained,
+			                      2, first + i, err);
+		}
 	}
 	return rc;
 }
@@ -392,7 +411,8 @@ static void clear_verdicts(check_ctx *c)
 	for (size_t i = 0; c->items && i < c->n; i++) {
 		json_decref(c->items[i].seen);
 		json_decref(c->items[i].body);
-		c->items[i].seen = c->items[i].body = NULL;
+		json_decref(c->items[i].state);
+		c->items[i].seen = c->items[i].body = c->items[i].state = NULL;
 	}
 }
 
@@ -498,6 +518,7 @@ qt_rc qt_check_submit(qt_platform *p, const qt_account *who, const json_t *body,
 	qt_rc rc = parse(who, body, &supplier, &c.items, &c.n, err);
 
 	*answer = NULL;
+	c.supplier = supplier;
 	if (rc == QT_OK && !(recs = calloc(c.n, sizeof *recs)))
 		rc = qt_err_set(err, QT_ERR_NOMEM, "out of memory");
 	/* a code that moved (or was checked elsewhere) meanwhile is judged again */

@@ -33,6 +33,7 @@ typedef struct complaint {
 	json_t *doc;     /* as kept */
 	const qt_account *who;
 	const char *product, *producer, *filed; /* a filing's, on an issued code */
+	const char *code;                       /* its canonical key */
 } complaint;
 
 /* In the filing's transaction: the complaint_cluster rule over the product's complaints
@@ -70,8 +71,10 @@ static qt_rc cluster(qt_store *s, const complaint *c, uint64_t rec, qt_err *err)
 	if (rc == QT_OK && qt_risk_complaint_cluster(c->filed, filed, n)) {
 		details = json_pack("{s:s, s:I}", "product", c->product, "open_complaints",
 		                    (json_int_t)n);
-		rc = qt_risk_raise(s, "complaint_cluster", c->product, c->producer, details, rec,
-		                   NULL, err);
+		rc = qt_risk_raise(s,
+		                   &(qt_risk){"complaint_cluster", c->product, c->producer,
+		                              c->product, details},
+		                   rec, NULL, err);
 		json_decref(details);
 	}
 	json_decref(keys);
@@ -82,6 +85,7 @@ static qt_rc cluster(qt_store *s, const complaint *c, uint64_t rec, qt_err *err)
 static qt_rc apply_file(void *ctx, qt_store *s, uint64_t first, qt_err *err)
 {
 	complaint *c = ctx;
+	json_t *code = NULL;
 	qt_rc rc = s->ops->link_put(s, "complaints", "all", c->key, err);
 	if (rc == QT_OK)
 		rc = qt_doc_save(s, "complaint", c->id, "", c->doc, first, err);
@@ -89,6 +93,11 @@ static qt_rc apply_file(void *ctx, qt_store *s, uint64_t first, qt_err *err)
 		rc = s->ops->link_put(s, "product_complaints", c->product, c->key, err);
 	if (rc == QT_OK && c->product && *c->product)
 		rc = cluster(s, c, first, err);
+	/* someone has the item in hand; its state as it is now, inside the write */
+	if (rc == QT_OK && c->product && *c->product &&
+	    (rc = qt_doc_load(s, "code", c->code, &code, err)) == QT_OK)
+		rc = qt_risk_flow_gap(s, code, c->code, "complaint", c->id, NULL, 0, first, err);
+	json_decref(code);
 	return rc;
 }
 
@@ -145,6 +154,7 @@ qt_rc qt_complaint_file(qt_platform *p, const qt_account *who, const json_t *bod
 	snprintf(lkey, sizeof lkey, "%s/%s", now, id);
 	c.producer = producer;
 	c.filed = now;
+	c.code = key;
 	pub = json_pack("{s:s, s:s, s:s, s:s, s:b, s:s}", "id", id, "code", key, "jurisdiction", to,
 	                "producer", producer, "issued", code != NULL, "filed", now);
 	priv = json_pack("{s:s}", "text", text);

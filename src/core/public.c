@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/risk.h"
 #include "core/scan.h"
 
 /* ---- documents many lookups share ---- */
@@ -177,10 +178,11 @@ static qt_rc code_warnings(shared_docs *c, qt_store *s, const json_t *code_doc,
 	for (size_t i = 0; i < 2; i++) {
 		const char *number = qt_json_text(product, certs[i][0]);
 		const char *st = standing_of(c, s, number, &doc);
-		if (!strcmp(st, "revoked") || !strcmp(st, "suspended")) {
+		if (qt_risk_licence_revoked(st)) {
 			snprintf(kind, sizeof kind, "%s_%s", certs[i][1], st);
-			qt_warning_add(out, kind, "the producer's %s %s was %s on %s%s%s",
-			               i ? "CCC certificate" : "production licence", number, st,
+			qt_warning_add(out, kind, "the producer's %s %s %s%s on %s%s%s",
+			               i ? "CCC certificate" : "production licence", number,
+			               strcmp(st, "expired") ? "was " : "", st,
 			               qt_json_text(doc, "date"),
 			               *qt_json_text(doc, "reason") ? ": " : "",
 			               qt_json_text(doc, "reason"));

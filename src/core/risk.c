@@ -17,14 +17,42 @@ bool qt_risk_two_failed_samplings(const char *date, const char *const *fails, si
 	return qt_sampling_on_site(date, fails, n);
 }
 
-bool qt_risk_suspect_scan(const char *verdict)
+bool qt_risk_reason(const json_t *reasons, const char *kind)
 {
-	return verdict && !strcmp(verdict, "suspect");
+	bool found = false;
+	size_t i;
+	json_t *r;
+
+	json_array_foreach(reasons, i, r)
+	{
+		found |= !strcmp(qt_json_text(r, "kind"), kind);
+	}
+	return found;
+}
+
+bool qt_risk_suspect_scan(const char *verdict, const json_t *reasons)
+{
+	return (verdict && !strcmp(verdict, "suspect")) || qt_risk_reason(reasons, "recalled");
 }
 
 bool qt_risk_licence_revoked(const char *status)
 {
-	return status && (!strcmp(status, "revoked") || !strcmp(status, "suspended"));
+	return status && (!strcmp(status, "revoked") || !strcmp(status, "suspended") ||
+	                  !strcmp(status, "expired"));
+}
+
+bool qt_risk_sold_without_flow(const json_t *code, const json_t *catalog_unit, const char *date,
+                               const char *const *explained, size_t n)
+{
+	const char *holder = qt_json_text(code, "holder"),
+	           *since = qt_json_text(catalog_unit, "since");
+	bool gap = code && catalog_unit && *since && date && strncmp(since, date, 10) <= 0 &&
+	           !strcmp(qt_json_text(code, "granularity"), "item") &&
+	           !strcmp(qt_json_text(code, "status"), "active") && *holder;
+
+	for (size_t i = 0; gap && i < n; i++)
+		gap = strcmp(holder, explained[i]) != 0;
+	return gap;
 }
 
 bool qt_risk_complaint_cluster(const char *now, const char *const *filed, size_t n)
@@ -48,11 +76,24 @@ void qt_risk_id(const char *rule, const char *subject, char out[34])
 	sodium_bin2hex(out + 1, 33, h, 16);
 }
 
-qt_rc qt_risk_raise(qt_store *s, const char *rule, const char *subject, const char *unit,
-                    const json_t *details, uint64_t rec, bool *raised, qt_err *err)
+/* The product's catalogue unit document (NULL when there is none to be found). */
+static json_t *catalog_of(qt_store *s, const char *product)
 {
+	json_t *p = NULL, *c = NULL;
+
+	if (product && *product && qt_doc_load(s, "product", product, &p, NULL) == QT_OK &&
+	    qt_doc_load(s, "catalog", qt_json_text(p, "catalog_unit"), &c, NULL) != QT_OK)
+		c = NULL;
+	json_decref(p);
+	return c;
+}
+
+qt_rc qt_risk_raise(qt_store *s, const qt_risk *w, uint64_t rec, bool *raised, qt_err *err)
+{
+	const char *rule = w->rule, *subject = w->subject, *unit = w->unit;
+	const json_t *details = w->details;
 	char id[34], now[32], key[80], division[7] = "";
-	json_t *doc;
+	json_t *doc, *cat = NULL;
 	qt_rc rc;
 	bool digits = unit && strlen(unit) >= 8;
 
@@ -84,10 +125,14 @@ qt_rc qt_risk_raise(qt_store *s, const char *rule, const char *subject, const ch
 		return rc;
 	}
 	snprintf(key, sizeof key, "%s/%s", now, id);
-	doc = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:O, s:s, s:[]}", "id", id, "rule", rule,
-	                "subject", subject, "division", division, "unit", unit ? unit : "",
+	cat = catalog_of(s, w->product);
+	doc = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:O, s:s, s:[]}", "id", id,
+	                "rule", rule, "subject", subject, "division", division, "unit",
+	                unit ? unit : "", "product", w->product ? w->product : "", "catalog_unit",
+	                qt_json_text(cat, "id"), "category", qt_json_text(cat, "category"),
 	                "raised", now, "details", details ? details : json_null(), "state", "open",
 	                "history");
+	json_decref(cat);
 	if (!doc)
 		return qt_err_set(err, QT_ERR_NOMEM, "out of memory");
 	rc = s->ops->link_put(s, "warnings", "all", key, err);
@@ -99,52 +144,118 @@ qt_rc qt_risk_raise(qt_store *s, const char *rule, const char *subject, const ch
 	return rc;
 }
 
-/* Whether a regulator of who's jurisdiction sees a warning of division div. */
+qt_rc qt_risk_flow_gap(qt_store *s, const json_t *code, const char *key, const char *what,
+                       const char *seen_in, const char *const *explained, size_t n, uint64_t rec,
+                       qt_err *err)
+{
+	const char *product = qt_json_text(code, "product"), *holder = qt_json_text(code, "holder");
+	char today[32], subject[2 * QT_ID_MAX + 2];
+	json_t *cat = catalog_of(s, product), *details = NULL;
+	qt_rc rc = QT_OK;
+
+	qt_time_now(today);
+	if (qt_risk_sold_without_flow(code, cat, today, explained, n)) {
+		snprintf(subject, sizeof subject, "%s %s", holder, product);
+		details = json_pack("{s:s, s:s, s:s, s:s}", "code", key, "holder", holder,
+		                    "seen_by", what, "seen_in", seen_in);
+		rc = qt_risk_raise(
+		        s, &(qt_risk){"sold_without_flow", subject, holder, product, details}, rec,
+		        NULL, err);
+	}
+	json_decref(cat);
+	json_decref(details);
+	return rc;
+}
 
 typedef struct list_ctx {
 	const qt_account *who;
-	const char *rule, *state, *region;
+	const qt_risk_filter *f;
+	long long from, to; /* raised within [from, to) in seconds; 0: unbounded */
 } list_ctx;
 
 static bool keep_warning(const void *ctx, const json_t *d)
 {
 	const list_ctx *l = ctx;
-	const char *div = qt_json_text(d, "division");
+	const qt_risk_filter *f = l->f;
+	const char *div = qt_json_text(d, "division"), *raised = qt_json_text(d, "raised");
+	long long at = qt_time_valid(raised) ? qt_time_epoch(raised) : 0;
+
 	return qt_case_covers(l->who, div) &&
-	       (!l->rule || !strcmp(l->rule, qt_json_text(d, "rule"))) &&
-	       (!l->state || !strcmp(l->state, qt_json_text(d, "state"))) &&
-	       (!l->region || !strncmp(div, l->region, strlen(l->region)));
+	       (!f->rule || !strcmp(f->rule, qt_json_text(d, "rule"))) &&
+	       (!f->state || !strcmp(f->state, qt_json_text(d, "state"))) &&
+	       (!f->region || !strncmp(div, f->region, strlen(f->region))) &&
+	       (!f->category || !strcmp(f->category, qt_json_text(d, "category")) ||
+	        !strcmp(f->category, qt_json_text(d, "catalog_unit"))) &&
+	       (!l->from || at >= l->from) && (!l->to || at < l->to);
 }
 
-static const char *const rules[] = {"two_failed_samplings", "suspect_scan", "licence_revoked",
-                                    "complaint_cluster", NULL};
+static const char *const rules[] = {"two_failed_samplings", "suspect_scan",      "licence_revoked",
+                                    "complaint_cluster",    "sold_without_flow", NULL};
 
-qt_rc qt_risk_list(qt_store *s, const qt_account *who, const char *rule, const char *state,
-                   const char *region, const char *after, size_t limit, json_t **answer,
+/* A from or to bound as seconds: a date alone is its day in China time, and `to` takes the
+ * whole of it; a time is taken to its second. */
+static qt_rc bound(const char *text, const char *name, bool end, long long *out, char start[40],
                    qt_err *err)
 {
-	list_ctx l = {who, rule, state, region};
+	qt_rc rc = QT_OK;
+
+	*out = 0;
+	if (!text)
+		goto out;
+	if (!qt_time_from_text(text, strlen(text), 480, start)) {
+		rc = qt_err_set(err, QT_ERR_INVALID,
+		                "'%s' must be a date (2026-11-21, China time) or an RFC 3339 time",
+		                name);
+		goto out;
+	}
+	*out = qt_time_epoch(start) + (end ? (strchr(text, ':') ? 1 : 86400) : 0);
+out:
+	return rc;
+}
+
+qt_rc qt_risk_list(qt_store *s, const qt_account *who, const qt_risk_filter *f, const char *after,
+                   size_t limit, json_t **answer, qt_err *err)
+{
+	list_ctx l = {who, f, 0, 0};
+	char start[40] = "", end[40];
 	size_t k;
 	bool digits = true;
+	qt_rc rc = QT_OK;
 
 	*answer = NULL;
-	for (k = 0; rule && rules[k] && strcmp(rules[k], rule); k++)
+	for (k = 0; f->rule && rules[k] && strcmp(rules[k], f->rule); k++)
 		;
-	if (rule && !rules[k])
-		return qt_err_set(err, QT_ERR_INVALID,
-		                  "'rule' must be two_failed_samplings, suspect_scan, "
-		                  "licence_revoked or complaint_cluster");
-	if (state && strcmp(state, "open") && strcmp(state, "acknowledged") &&
-	    strcmp(state, "closed"))
-		return qt_err_set(err, QT_ERR_INVALID,
-		                  "'state' must be \"open\", \"acknowledged\" or \"closed\"");
-	for (k = 0; region && region[k]; k++)
-		digits = digits && isdigit((unsigned char)region[k]);
-	if (region && (!digits || k == 0 || k > 6))
-		return qt_err_set(err, QT_ERR_INVALID,
-		                  "'region' must be 1 to 6 digits of a division");
-	return qt_doc_page(s, "warnings", "all", "warning", after, limit, keep_warning, &l,
-	                   "warnings", answer, err);
+	if (f->rule && !rules[k])
+		rc = qt_err_set(err, QT_ERR_INVALID,
+		                "'rule' must be two_failed_samplings, suspect_scan, "
+		                "licence_revoked, complaint_cluster or sold_without_flow");
+	else if (f->state && strcmp(f->state, "open") && strcmp(f->state, "acknowledged") &&
+	         strcmp(f->state, "closed"))
+		rc = qt_err_set(err, QT_ERR_INVALID,
+		                "'state' must be \"open\", \"acknowledged\" or \"closed\"");
+	for (k = 0; rc == QT_OK && f->region && f->region[k]; k++)
+		digits = digits && isdigit((unsigned char)f->region[k]);
+	if (rc == QT_OK && f->region && (!digits || k == 0 || k > 6))
+		rc = qt_err_set(err, QT_ERR_INVALID,
+		                "'region' must be 1 to 6 digits of a division");
+	if (rc == QT_OK && f->category && (!*f->category || strlen(f->category) >= QT_ID_MAX))
+		rc = qt_err_set(err, QT_ERR_INVALID,
+		                "'category' must be a catalogue category or unit id");
+	if (rc == QT_OK)
+		rc = bound(f->from, "from", false, &l.from, start, err);
+	if (rc == QT_OK)
+		rc = bound(f->to, "to", true, &l.to, end, err);
+	if (rc != QT_OK)
+		goto out;
+	/* the list is in order of raising: begin at `from` (its second, without the "Z" that
+	 * would sort after the keys of that second) unless the page cursor is past it */
+	start[19] = '\0';
+	if (*start && (!after || strcmp(after, start) < 0))
+		after = start;
+	rc = qt_doc_page(s, "warnings", "all", "warning", after, limit, keep_warning, &l,
+	                 "warnings", answer, err);
+out:
+	return rc;
 }
 
 static const qt_case_kind warning_case = {"warning", "warning.update", "division", false};

@@ -113,7 +113,9 @@ static qt_rc apply_sampling(void *ctx, qt_store *s, uint64_t first, qt_err *err)
 	if (rc == QT_OK && failed)
 		rc = risk(s, sm, key, &on_site, err);
 	if (rc == QT_OK && on_site)
-		rc = qt_risk_raise(s, "two_failed_samplings", sm->producer, sm->producer, sm->doc,
+		rc = qt_risk_raise(s,
+		                   &(qt_risk){"two_failed_samplings", sm->producer, sm->producer,
+		                              sm->product, sm->doc},
 		                   first, NULL, err);
 	for (size_t i = 0; rc == QT_OK && i < sizeof srcs / sizeof srcs[0]; i++)
 		rc = s->ops->link_put(s, srcs[i][0], srcs[i][1], key, err);

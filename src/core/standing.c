@@ -35,6 +35,7 @@ static qt_rc apply_standing(void *ctx, qt_store *s, uint64_t first, qt_err *err)
 {
 	standing *st = ctx;
 	json_t *products = json_array(), *pr;
+	const char *product = NULL; /* the first product that carries the number */
 	size_t found = 0, i;
 	bool carried = !st->number;
 	qt_rc rc = check_unit(s, st, err);
@@ -44,7 +45,10 @@ static qt_rc apply_standing(void *ctx, qt_store *s, uint64_t first, qt_err *err)
 		                      &found, err);
 	json_array_foreach(products, i, pr)
 	{
-		carried |= strcmp(qt_json_text(pr, st->field), st->number) == 0;
+		bool here = strcmp(qt_json_text(pr, st->field), st->number) == 0;
+		if (here && !carried)
+			product = qt_json_text(pr, "id");
+		carried |= here;
 	}
 	if (rc == QT_OK && !carried)
 		rc = qt_err_set(err, QT_ERR_INVALID,
@@ -56,8 +60,9 @@ static qt_rc apply_standing(void *ctx, qt_store *s, uint64_t first, qt_err *err)
 	/* the subject is the number in that status from that date: suspended, then revoked is
 	 * news again */
 	if (rc == QT_OK && st->number && qt_risk_licence_revoked(qt_json_text(st->doc, "status")))
-		rc = qt_risk_raise(s, "licence_revoked", st->subject, st->unit, st->doc, first,
-		                   NULL, err);
+		rc = qt_risk_raise(
+		        s, &(qt_risk){"licence_revoked", st->subject, st->unit, product, st->doc},
+		        first, NULL, err);
 	json_decref(products);
 	return rc;
 }
@@ -108,10 +113,13 @@ qt_rc qt_standing_licence(qt_platform *p, const qt_account *who, const json_t *b
 	    (rc = qt_json_str(body, "reason", QT_TEXT_MAX, false, &reason, err)) != QT_OK ||
 	    (rc = effective(body, today, &date, err)) != QT_OK)
 		return rc;
-	if (strcmp(status, "valid") && strcmp(status, "suspended") && strcmp(status, "revoked"))
+	if (strcmp(status, "valid") && strcmp(status, "suspended") && strcmp(status, "revoked") &&
+	    strcmp(status, "expired"))
 		return qt_err_set(err, QT_ERR_INVALID,
-		                  "'status' must be \"valid\", \"suspended\" or \"revoked\"");
-	if (strcmp(status, "valid") && !reason)
+		                  "'status' must be \"valid\", \"suspended\", "
+		                  "\"revoked\" or \"expired\"");
+	/* an expiry is a fact of the calendar; suspending or revoking is a decision */
+	if ((!strcmp(status, "suspended") || !strcmp(status, "revoked")) && !reason)
 		return qt_err_set(err, QT_ERR_INVALID, "'reason' is required to %s a %s",
 		                  status[0] == 's' ? "suspend" : "revoke",
 		                  "licence or certificate");

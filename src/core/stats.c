@@ -6,6 +6,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "core/cases.h"
 #include "core/stats.h"
 
 #define PAGE        1000
@@ -231,6 +232,7 @@ typedef struct states {
 	const qt_account *who;
 	json_t *by; /* state -> count */
 	const char *field;
+	const char *where; /* a case's member naming the region it is routed to */
 } states;
 
 static qt_rc on_recall(void *ctx, const char *id, const char *owner, json_t *d)
@@ -243,15 +245,14 @@ static qt_rc on_recall(void *ctx, const char *id, const char *owner, json_t *d)
 	return QT_OK;
 }
 
-/* A complaint is seen where its routing lies within the jurisdiction (complaints.c). */
-static qt_rc on_complaint(void *ctx, const char *id, const char *owner, json_t *d)
+/* A complaint or warning is seen where it is routed within the jurisdiction (cases.c). */
+static qt_rc on_case(void *ctx, const char *id, const char *owner, json_t *d)
 {
 	states *sc = ctx;
-	const char *j = sc->who->jurisdiction;
 
 	(void)id, (void)owner;
-	if (!strncmp(qt_json_text(d, "jurisdiction"), j, strlen(j)))
-		count(sc->by, qt_json_text(d, "state"));
+	if (qt_case_covers(sc->who, qt_json_text(d, sc->where)))
+		count(sc->by, qt_json_text(d, sc->field));
 	return QT_OK;
 }
 
@@ -339,10 +340,12 @@ qt_rc qt_stats(qt_store *s, const qt_account *who, json_t **answer, qt_err *err)
 	            0,
 	            0,
 	            false};
-	states recalls = {who, json_object(), "status"}, complaints = {who, json_object(), "state"};
+	states recalls = {who, json_object(), "status", NULL},
+	       complaints = {who, json_object(), "state", "jurisdiction"},
+	       warnings = {who, json_object(), "state", "division"};
 	json_t *events = json_object();
 	bool cut_units = false, cut_products = false, cut_catalog = false, cut_recalls = false,
-	     cut_complaints = false;
+	     cut_complaints = false, cut_warnings = false;
 	qt_rc rc;
 
 	*answer = NULL;
@@ -356,8 +359,8 @@ qt_rc qt_stats(qt_store *s, const qt_account *who, json_t **answer, qt_err *err)
 	    (rc = walk_kind(s, "catalog", on_catalog, &st, &cut_catalog, err)) == QT_OK &&
 	    (rc = walk_kind(s, "product", on_product, &st, &cut_products, err)) == QT_OK &&
 	    (rc = walk_kind(s, "recall", on_recall, &recalls, &cut_recalls, err)) == QT_OK &&
-	    (rc = walk_kind(s, "complaint", on_complaint, &complaints, &cut_complaints, err)) ==
-	            QT_OK)
+	    (rc = walk_kind(s, "complaint", on_case, &complaints, &cut_complaints, err)) == QT_OK &&
+	    (rc = walk_kind(s, "warning", on_case, &warnings, &cut_warnings, err)) == QT_OK)
 		rc = events_per_day(s, who, events, err);
 	s->ops->read_end(s);
 	if (rc != QT_OK)
@@ -369,18 +372,19 @@ qt_rc qt_stats(qt_store *s, const qt_account *who, json_t **answer, qt_err *err)
 
 		*answer = json_pack(
 		        "{s:s, s:{s:I, s:O}, s:{s:I, s:O}, s:{s:I, s:I, s:I, s:o}, "
-		        "s:{s:I, s:I, s:I, s:o, s:o}, s:O, s:O, s:O, "
-		        "s:{s:b, s:b, s:b, s:b, s:b, s:b, s:I, s:I, s:I}}",
+		        "s:{s:I, s:I, s:I, s:o, s:o}, s:O, s:O, s:O, s:O, "
+		        "s:{s:b, s:b, s:b, s:b, s:b, s:b, s:b, s:I, s:I, s:I}}",
 		        "jurisdiction", who->jurisdiction, "units", "total", st.units, "by_region",
 		        st.regions, "products", "total", st.products, "by_category", st.categories,
 		        "codes", "total", st.codes, "commissioned", st.commissioned, "flowed",
 		        st.flowed, "flow_share", share(st.flowed, st.commissioned), "catalog",
 		        "units", cat_units, "with_producer", wp, "with_codes", wc, "producer_share",
 		        share(wp, cat_units), "codes_share", share(wc, cat_units), "events", events,
-		        "recalls", recalls.by, "complaints", complaints.by, "limits", "units_cut",
-		        cut_units, "products_cut", cut_products, "catalog_cut", cut_catalog,
-		        "recalls_cut", cut_recalls, "complaints_cut", cut_complaints, "batches_cut",
-		        st.cut, "docs_max", (json_int_t)QT_STATS_DOCS_MAX, "records_max",
+		        "recalls", recalls.by, "complaints", complaints.by, "warnings", warnings.by,
+		        "limits", "units_cut", cut_units, "products_cut", cut_products,
+		        "catalog_cut", cut_catalog, "recalls_cut", cut_recalls, "complaints_cut",
+		        cut_complaints, "warnings_cut", cut_warnings, "batches_cut", st.cut,
+		        "docs_max", (json_int_t)QT_STATS_DOCS_MAX, "records_max",
 		        (json_int_t)QT_STATS_RECORDS_MAX, "days", (json_int_t)QT_STATS_DAYS);
 		if (!*answer)
 			rc = qt_err_set(err, QT_ERR_NOMEM, "out of memory");
@@ -394,6 +398,7 @@ out:
 	json_decref(st.with_codes);
 	json_decref(recalls.by);
 	json_decref(complaints.by);
+	json_decref(warnings.by);
 	json_decref(events);
 	return rc;
 }

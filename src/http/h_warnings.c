@@ -14,9 +14,12 @@ static void h_warning_list(qt_req *req, qt_resp *resp)
 
 	if (!qt_http_page(req, resp, 100, &limit, &after))
 		return;
-	rc = qt_risk_list(req->rd, &req->who, qt_http_query(req, "rule"),
-	                  qt_http_query(req, "state"), qt_http_query(req, "region"), after, limit,
-	                  &answer, &err);
+	rc = qt_risk_list(req->rd, &req->who,
+	                  &(qt_risk_filter){qt_http_query(req, "rule"), qt_http_query(req, "state"),
+	                                    qt_http_query(req, "region"),
+	                                    qt_http_query(req, "category"),
+	                                    qt_http_query(req, "from"), qt_http_query(req, "to")},
+	                  after, limit, &answer, &err);
 	qt_http_answer(resp, rc, 200, answer, &err);
 }
 

@@ -224,6 +224,13 @@ class ApiCase(unittest.TestCase):
     """A test case on self.srv whose refusals are checked to change nothing."""
     path = "/api/v1/units"  # where refused() posts unless told otherwise
 
+    @classmethod
+    def ok(cls, path, body, token=None, status=201):
+        """POST that must succeed (set-up too, hence a class method); returns the answer."""
+        st, v, _ = cls.srv.post(path, body, token=token)
+        assert st == status, (path, st, v)
+        return v
+
     def size(self):
         return self.srv.get("/healthz")[1]["tree_size"]
 

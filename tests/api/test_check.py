@@ -45,12 +45,6 @@ class Check(qtapi.ApiCase):
         cls.ok("/api/v1/events", {"events": [{"type": "commission", "codes": cls.codes[:19]},
                                              {"type": "recall", "codes": [cls.codes[18]]}]}, p)
 
-    @classmethod
-    def ok(cls, path, body, token):
-        st, v, _ = cls.srv.post(path, body, token=token)
-        assert st == 201, (path, st, v)
-        return v
-
     def verify(self, who, supplier, codes):
         before = self.size()
         v = self.ok("/api/v1/verify", {"supplier": self.id[supplier], "codes": codes},

@@ -45,12 +45,6 @@ class Complaints(qtapi.ApiCase):
                                              "scheme": "dic", "count": 5}, p)["codes"]
         cls.ok("/api/v1/events", {"events": [{"type": "commission", "codes": cls.codes}]}, p)
 
-    @classmethod
-    def ok(cls, path, body, token=None):
-        st, v, _ = cls.srv.post(path, body, token=token)
-        assert st == 201, (path, st, v)
-        return v
-
     def listing(self, role, query=""):
         st, v, _ = self.srv.get(f"/api/v1/complaints{query}", token=self.tok[role])
         self.assertEqual(st, 200, v)

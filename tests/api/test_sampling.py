@@ -58,12 +58,6 @@ class Sampling(qtapi.ApiCase):
             {"type": "receive", "shipment": ev["first_index"] + 1, "codes": c[0:6]}]},
             cls.tok["shop"])
 
-    @classmethod
-    def ok(cls, path, body, token):
-        st, v, _ = cls.srv.post(path, body, token=token)
-        assert st == 201, (path, st, v)
-        return v
-
     def body(self, **kw):
         b = {"unit": self.id["shop"], "producer": self.id["producer"], "product": self.product,
              "batch": self.batch, "date": "2026-11-15", "place": "circulation",

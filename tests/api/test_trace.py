@@ -84,12 +84,6 @@ class Trace(qtapi.ApiCase):
             {"type": "receive", "shipment": cls.ship3, "codes": c[10:15]},
             {"type": "retail", "codes": c[10:11]}]}, cls.tok["shop2"])
 
-    @classmethod
-    def ok(cls, path, body, token):
-        st, v, _ = cls.srv.post(path, body, token=token)
-        assert st == 201, (path, st, v)
-        return v
-
     def trace(self, code, role, direction=None, status=200):
         q = f"?direction={direction}" if direction else ""
         st, v, _ = self.srv.get(f"/api/v1/trace/{enc(code)}{q}", token=self.tok[role])

@@ -2,9 +2,14 @@
 server: a suspect 查验 check raises one warning for the checker's region (checked again, still
 one), a regulator of another province does not see it nor may move it, open → acknowledged →
 closed with a note as "warning.update" records, and bad input refused with nothing recorded.
+Then every rule raised end to end by the write that meets it (two failed samplings, a licence
+expired or revoked, a complaint cluster, goods sold without flow records seen by a check or a
+complaint, recalled goods offered to a seller), with the filters by category and date.
 Run: /usr/bin/python3 test_warnings.py QTRACE"""
+import datetime
 import sys
 import unittest
+import urllib.parse
 
 import qtapi
 
@@ -90,6 +95,163 @@ class Warnings(qtapi.ApiCase):
         self.assertEqual(st, 403, v)
         st, v, _ = self.srv.get(self.path)
         self.assertEqual(st, 401, v)
+
+
+CABLE = "wire-cable.plastic-control"
+LICENCE = "XK06-014-00123"
+
+
+class Rules(qtapi.ApiCase):
+    path = "/api/v1/warnings"
+
+    @classmethod
+    def setUpClass(cls):
+        srv = cls.srv = qtapi.Server(QTRACE)
+        cls.addClassCleanup(srv.stop)
+        cls.tok, cls.id = qtapi.register_units(srv, (
+            ("producer", "440300", "MA5R0001", ["producer"]),
+            ("bj", "110105", "MA5R0002", ["seller"]),
+            ("js", "320500", "MA5R0003", ["seller"])))
+        cls.tok["national"] = srv.account("regulator", "国家市场监督管理总局", "")
+        cls.tok["reg_44"] = srv.account("regulator", "广东省市场监督管理局", "44")
+        cls.tok["reg_11"] = srv.account("regulator", "北京市市场监督管理局", "11")
+        cls.tok["inspection"] = srv.account("inspection", "国家电线电缆质量检验检测中心")
+        p = cls.tok["producer"]
+        cls.product = cls.ok("/api/v1/products", {
+            "name": "塑料绝缘控制电缆 KVV", "catalog_unit": CABLE, "type": "控制电缆",
+            "model": "KVV 4×1.5", "standard": "GB/T 9330-2020", "licence_no": LICENCE,
+            "schemes": ["dic"]}, p)["product"]["id"]
+        cls.batch = cls.ok("/api/v1/batches", {
+            "product": cls.product, "batch_no": "L1", "production_date": "2024-06-01",
+            "quantity": 20, "inspection_report": {"sha256": "cd" * 32, "name": "r.pdf"}},
+            p)["batch"]["id"]
+        c = cls.codes = cls.ok("/api/v1/codes", {"batch": cls.batch, "granularity": "item",
+                                                 "scheme": "dic", "count": 20}, p)["codes"]
+        ev = cls.ok("/api/v1/events", {"events": [
+            {"type": "commission", "codes": c},
+            {"type": "ship", "codes": c[0:6], "buyer": {"uscc": cls.id["bj"], "name": "B"}},
+            {"type": "recall", "codes": [c[16]]}]}, p)
+        cls.ok("/api/v1/events", {"events": [
+            {"type": "receive", "shipment": ev["first_index"] + 1, "codes": c[0:6]},
+            {"type": "retail", "codes": c[0:3]}]}, cls.tok["bj"])
+
+    def listing(self, query="", role="national"):
+        st, v, _ = self.srv.get(f"{self.path}{query}", token=self.tok[role])
+        self.assertEqual(st, 200, v)
+        return v["warnings"]
+
+    def rule(self, rule, **match):
+        got = [w for w in self.listing(f"?rule={rule}")
+               if all(w.get(k) == v for k, v in match.items())]
+        return got
+
+    def warned(self, rule, subject):
+        return [w for w in self.listing(f"?rule={rule}") if w["subject"] == subject]
+
+    def test_two_failed_samplings(self):
+        def sample(date):
+            return self.ok("/api/v1/samplings", {
+                "unit": self.id["producer"], "producer": self.id["producer"],
+                "product": self.product, "batch": self.batch, "date": date,
+                "place": "production", "standard": "GB/T 9330-2020", "items": ["导体电阻"],
+                "result": "fail", "failed_items": ["导体电阻"],
+                "report": {"sha256": "ab" * 32, "name": "抽查.pdf"}}, self.tok["inspection"])
+
+        sample("2025-01-10")
+        self.assertEqual(self.warned("two_failed_samplings", self.id["producer"]), [])
+        sample("2026-11-15")  # the second within two years
+        [w] = self.warned("two_failed_samplings", self.id["producer"])
+        self.assertEqual((w["unit"], w["division"], w["product"], w["catalog_unit"],
+                          w["category"]),
+                         (self.id["producer"], "440300", self.product, CABLE, "wire-cable"))
+        self.assertEqual([x["id"] for x in self.listing("?rule=two_failed_samplings",
+                                                        "reg_44")], [w["id"]])
+        self.assertEqual(self.listing("?rule=two_failed_samplings", "reg_11"), [])
+
+    def test_licence_expired_and_revoked(self):
+        def status(st, **kw):
+            return self.ok("/api/v1/licences/status", {
+                "producer": self.id["producer"], "number": LICENCE, "status": st,
+                "date": "2026-11-01", **kw}, self.tok["reg_44"])
+
+        def kinds():
+            q = urllib.parse.quote(self.codes[19], safe="")
+            return [w["kind"] for w in self.srv.get(f"/api/v1/codes/{q}")[1]["warnings"]]
+
+        status("expired")  # a fact of the calendar: no reason needed
+        self.assertIn("licence_expired", kinds())
+        [w] = self.warned("licence_revoked", f"{LICENCE} expired 2026-11-01")
+        self.assertEqual((w["division"], w["product"], w["category"]),
+                         ("440300", self.product, "wire-cable"))
+        status("revoked", reason="抽查不合格且拒不整改")
+        self.assertEqual(len(self.warned("licence_revoked", f"{LICENCE} revoked 2026-11-01")), 1)
+        status("valid")
+        self.assertNotIn("licence_expired", kinds())
+        self.assertEqual(len(self.rule("licence_revoked")), 2)  # valid again raises nothing
+
+    def test_complaint_cluster(self):
+        c = self.codes
+        # sold items: a consumer has them the way the ledger says
+        self.complained = [self.ok("/api/v1/complaints", {"code": c[i], "text": "绝缘层开裂"},
+                                   None)["complaint"] for i in range(3)]
+        [w] = self.warned("complaint_cluster", self.product)
+        self.assertEqual((w["unit"], w["details"]["open_complaints"], w["category"]),
+                         (self.id["producer"], 3, "wire-cable"))
+        self.assertFalse([w for w in self.rule("sold_without_flow")
+                          if w["details"]["code"] in [x["code"] for x in self.complained]])
+
+    def test_sold_without_flow_seen_by_a_complaint(self):
+        # the ledger has it with the retailer, not sold: a consumer has it all the same
+        v = self.ok("/api/v1/complaints", {"code": self.codes[3], "text": "无合格证"}, None)
+        [w] = self.warned("sold_without_flow", f"{self.id['bj']} {self.product}")
+        self.assertEqual((w["unit"], w["division"], w["details"]["seen_by"],
+                          w["details"]["seen_in"], w["details"]["code"]),
+                         (self.id["bj"], "110105", "complaint", v["complaint"]["id"],
+                          v["complaint"]["code"]))
+        self.assertEqual(len(self.listing("?rule=sold_without_flow", "reg_11")), 1)
+        self.assertEqual(self.listing("?rule=sold_without_flow&region=11", "reg_44"), [])
+
+    def test_checks(self):
+        c = self.codes
+        v = self.ok("/api/v1/verify", {"supplier": self.id["producer"],
+                                       "codes": [c[15], c[16]]}, self.tok["js"])
+        self.assertEqual([r["verdict"] for r in v["results"]], ["genuine", "warning"])
+        # recalled goods offered to a seller: a sale after the recall
+        [w] = self.warned("suspect_scan", v["results"][1]["code"])
+        self.assertEqual((w["division"], w["category"]), ("320500", "wire-cable"))
+        self.assertEqual(self.warned("suspect_scan", v["results"][0]["code"]), [])
+        self.assertEqual(self.rule("sold_without_flow", unit=self.id["producer"]), [])
+        # js has an item from bj that the ledger still has with its producer
+        v = self.ok("/api/v1/verify", {"supplier": self.id["bj"], "codes": [c[14]]},
+                    self.tok["js"])
+        self.assertEqual(v["results"][0]["verdict"], "suspect")
+        [w] = self.warned("sold_without_flow", f"{self.id['producer']} {self.product}")
+        self.assertEqual((w["unit"], w["division"], w["details"]["seen_by"],
+                          w["details"]["seen_in"]),
+                         (self.id["producer"], "440300", "check", str(v["first_index"])))
+        self.assertEqual(len(self.warned("suspect_scan", v["results"][0]["code"])), 1)
+
+    def test_zz_filters(self):
+        every = self.listing()
+        self.assertGreaterEqual(len(every), 6)
+        self.assertEqual(self.listing("?category=wire-cable"), every)
+        self.assertEqual(self.listing(f"?category={CABLE}"), every)
+        self.assertEqual(self.listing("?category=e-bike"), [])
+        today = datetime.datetime.now(datetime.timezone(datetime.timedelta(hours=8))).date()
+        yesterday = today - datetime.timedelta(days=1)
+        self.assertEqual(self.listing(f"?from={today}&to={today}"), every)
+        self.assertEqual(self.listing(f"?to={yesterday}"), [])
+        self.assertEqual(self.listing(f"?from={today + datetime.timedelta(days=1)}"), [])
+        first = every[0]["raised"]
+        self.assertEqual(self.listing(f"?from={first}"), every)
+        page = self.srv.get(f"{self.path}?from={today}&limit=2",
+                            token=self.tok["national"])[1]
+        rest = self.listing(f"?from={today}&after={urllib.parse.quote(page['next'])}")
+        self.assertEqual(page["warnings"] + rest, every)
+        for q in ("?from=tomorrow", "?to=11/21/2026", "?category="):
+            with self.subTest(q=q):
+                st, v, _ = self.srv.get(f"{self.path}{q}", token=self.tok["national"])
+                self.assertEqual(st, 400, v)
 
 
 if __name__ == "__main__":
