@@ -1,6 +1,6 @@
-/* cmd_draw.c — `qtrace draw verify`: recompute a published draw from its ledger record alone
- * (the checkpoint's signature, the seed, both selections), offline, on a copy of the
- * database or the server's own. */
+/* cmd_draw.c — `qtrace draw verify`: recompute a published draw from the ledger (the
+ * checkpoint's signature, the candidates as of that checkpoint, the seed, both selections),
+ * offline, on a copy of the database or the server's own. */
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,7 +31,7 @@ static qt_rc check_draw(const char *db, uint64_t index, qt_err *err)
 		rc = qt_err_set(err, QT_ERR_INVALID, "record %" PRIu64 " is not a draw", index);
 		goto out;
 	}
-	rc = qt_draw_check(json_object_get(rec, "body"), index, &v, err);
+	rc = qt_draw_check(s, json_object_get(rec, "body"), index, &v, err);
 out:
 	json_decref(rec);
 	qt_buf_free(&leaf);
@@ -61,7 +61,9 @@ int qt_cmd_draw(int argc, char **argv)
 		status = QT_EXIT_FAIL;
 		goto out;
 	}
-	printf("draw %llu verified: checkpoint signed, seed and selections recomputed\n", index);
+	printf("draw %llu verified: checkpoint signed, candidates read from the ledger, seed and "
+	       "selections recomputed\n",
+	       index);
 	status = QT_EXIT_OK;
 out:
 	return status;

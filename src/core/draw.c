@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "codes/uscc.h"
 #include "core/draw.h"
 #include "ledger/jcs.h"
 #include "util/sha256.h"
@@ -70,119 +71,240 @@ qt_rc qt_draw_select(const uint8_t seed[32], const char *list, const json_t *ids
 	return rc;
 }
 
-static bool has_role(const json_t *doc, unsigned mask)
+static unsigned roles_of(const json_t *body)
 {
 	const json_t *r;
 	size_t i;
 	unsigned roles = 0;
 
-	json_array_foreach(json_object_get(doc, "roles"), i, r)
+	json_array_foreach(json_object_get(body, "roles"), i, r)
 	{
 		roles |= json_string_value(r) ? qt_role_parse(json_string_value(r)) : 0;
 	}
-	return (roles & mask) != 0;
+	return roles;
 }
 
-/* Whether unit has a product in catalog_unit (or in a unit of category). */
-static qt_rc has_product(qt_store *s, const char *unit, const char *category,
-                         const char *catalog_unit, bool *yes, qt_err *err)
-{
-	json_t *products = json_array(), *pr, *cat = NULL;
-	size_t found = 0, i;
-	qt_rc rc = s->ops->doc_list(s, "product", unit, NULL, 10000, qt_doc_collect, products,
-	                            &found, err);
+/* The record types the candidates are read from. log.c lays a leaf out with its type last,
+ * so a leaf's tail says whether it is one of these, and every other record (codes and
+ * events, nearly all of a store) is passed over without being parsed. */
+enum { T_UNIT, T_ACCOUNT, T_PRODUCT, T_CATALOG, T_COUNT };
+static const struct {
+	const char *name, *tail;
+} types[T_COUNT] = {
+        [T_UNIT] = {"unit.register", ",\"type\":\"unit.register\"}"},
+        [T_ACCOUNT] = {"account.add", ",\"type\":\"account.add\"}"},
+        [T_PRODUCT] = {"product.register", ",\"type\":\"product.register\"}"},
+        [T_CATALOG] = {"catalog.add", ",\"type\":\"catalog.add\"}"},
+};
 
-	*yes = false;
-	json_array_foreach(products, i, pr)
-	{
-		const char *cu = qt_json_text(pr, "catalog_unit");
-		if (rc != QT_OK || *yes || (catalog_unit && strcmp(cu, catalog_unit)))
-			continue;
-		if (category) {
-			rc = qt_doc_load(s, "catalog", cu, &cat, err);
-			if (rc == QT_ERR_NOTFOUND)
-				rc = QT_OK; /* a unit no longer in the catalogue is in no category
-				             */
-			else if (rc == QT_OK &&
-			         strcmp(qt_json_text(cat, "category"), category) == 0)
-				*yes = true;
-			json_decref(cat);
-			cat = NULL;
-		} else {
-			*yes = true;
-		}
+static int type_of(const uint8_t *leaf, size_t n)
+{
+	for (int t = 0; t < T_COUNT; t++) {
+		size_t k = strlen(types[t].tail);
+		if (n >= k && memcmp(leaf + n - k, types[t].tail, k) == 0)
+			return t;
 	}
-	json_decref(products);
+	return T_COUNT;
+}
+
+/* What the scan gathers; sets are objects whose keys are ids. */
+typedef struct cands {
+	const char *jurisdiction, *region, *category, *catalog_unit;
+	json_t *units;       /* producers and sellers whose division is drawn from */
+	json_t *bodies;      /* inspection bodies */
+	json_t *made;        /* producer -> {catalogue unit: true}, with a product filter */
+	json_t *category_of; /* catalogue unit -> category, with a category */
+} cands;
+
+/* A unit's division is not in its record as such (the record holds what it registered
+ * with); it is positions 3-8 of its USCC, which is the record's public id. */
+static qt_rc take_unit(cands *c, const json_t *body, qt_err *err)
+{
+	const char *id = qt_json_text(body, "id");
+	qt_uscc u;
+	qt_err ignored;
+
+	if (!(roles_of(body) & QT_ROLE_UNIT) ||
+	    qt_uscc_parse(id, strlen(id), &u, &ignored) != QT_OK ||
+	    !qt_jurisdiction_covers(c->jurisdiction, u.division) ||
+	    (c->region && strncmp(u.division, c->region, strlen(c->region)) != 0))
+		return QT_OK;
+	json_object_set_new(c->units, id, json_true());
+	/* bounds the memory of a draw over a huge region; the record could not list them */
+	if (json_object_size(c->units) > QT_DRAW_REGION_MAX)
+		return qt_err_set(err, QT_ERR_TOOBIG,
+		                  "more than %d units to draw from: narrow the draw by region",
+		                  QT_DRAW_REGION_MAX);
+	return QT_OK;
+}
+
+static qt_rc take_record(cands *c, int type, const json_t *body, qt_err *err)
+{
+	const char *producer = qt_json_text(body, "producer"),
+	           *cu = qt_json_text(body, "catalog_unit");
+	json_t *set;
+	qt_rc rc = QT_OK;
+
+	switch (type) {
+	case T_UNIT: rc = take_unit(c, body, err); break;
+	case T_ACCOUNT:
+		if (roles_of(body) & QT_ROLE_INSPECTION)
+			json_object_set_new(c->bodies, qt_json_text(body, "id"), json_true());
+		break;
+	case T_PRODUCT:
+		if (!c->made)
+			break;
+		if (!(set = json_object_get(c->made, producer))) {
+			set = json_object();
+			json_object_set_new(c->made, producer, set);
+		}
+		json_object_set_new(set, cu, json_true());
+		break;
+	case T_CATALOG:
+		if (c->category_of)
+			json_object_set(c->category_of, qt_json_text(body, "id"),
+			                json_object_get(body, "category"));
+		break;
+	}
 	return rc;
 }
 
-typedef struct scan {
-	qt_store *s;
-	const qt_account *who;
-	const char *region, *category, *catalog_unit;
-	json_t *units, *bodies;
-	qt_err *err;
-} scan;
-
-static qt_rc take_account(scan *sc, const json_t *doc)
+/* Whether unit has a product in catalog_unit, in a unit of category, or both. */
+static bool has_product(const cands *c, const char *unit)
 {
-	const char *div = qt_json_text(doc, "division"), *id = qt_json_text(doc, "id");
-	bool yes = true;
-	qt_rc rc = QT_OK;
+	const char *cu;
+	json_t *v;
 
-	if (doc && has_role(doc, QT_ROLE_INSPECTION)) {
-		json_array_append_new(sc->bodies, json_string(id));
-	} else if (doc && has_role(doc, QT_ROLE_UNIT) && strlen(div) == 6 &&
-	           qt_jurisdiction_covers(sc->who->jurisdiction, div) &&
-	           (!sc->region || strncmp(div, sc->region, strlen(sc->region)) == 0)) {
-		if (sc->category || sc->catalog_unit)
-			rc = has_product(sc->s, id, sc->category, sc->catalog_unit, &yes, sc->err);
-		if (rc == QT_OK && yes)
-			json_array_append_new(sc->units, json_string(id));
+	json_object_foreach(json_object_get(c->made, unit), cu, v)
+	{
+		const char *cat = json_string_value(json_object_get(c->category_of, cu));
+		if ((!c->catalog_unit || strcmp(cu, c->catalog_unit) == 0) &&
+		    (!c->category || (cat && strcmp(cat, c->category) == 0)))
+			return true;
 	}
-	if (rc == QT_OK && json_array_size(sc->units) > QT_DRAW_UNITS_MAX)
-		rc = qt_err_set(sc->err, QT_ERR_TOOBIG,
+	return false;
+}
+
+static int by_id(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* The ids of set that keep (may be NULL) accepts, sorted by their bytes. */
+static json_t *sorted(const cands *c, const json_t *set, bool (*keep)(const cands *, const char *))
+{
+	const char **ids = calloc(json_object_size(set) + 1, sizeof *ids), *id;
+	json_t *out = json_array(), *v;
+	size_t n = 0;
+
+	if (!ids) {
+		json_decref(out);
+		return NULL;
+	}
+	json_object_foreach((json_t *)set, id, v)
+	{
+		if (!keep || keep(c, id))
+			ids[n++] = id;
+	}
+	qsort(ids, n, sizeof *ids, by_id);
+	for (size_t i = 0; i < n; i++)
+		json_array_append_new(out, json_string(ids[i]));
+	free(ids);
+	return out;
+}
+
+/* The records before tree_size, in one pass; *seen how many there were. */
+static qt_rc scan_ledger(qt_store *s, uint64_t tree_size, cands *c, uint64_t *seen, qt_err *err)
+{
+	qt_store_iter *it = NULL;
+	qt_store_row row;
+	qt_rc rc;
+
+	*seen = 0;
+	if ((rc = s->ops->scan(s, QT_SCAN_RECORDS, 0, &it, err)) != QT_OK)
+		goto out;
+	while (*seen < tree_size && (rc = s->ops->next(it, &row, err)) == QT_OK) {
+		int type = type_of(row.blob1, row.len1);
+		json_t *leaf;
+
+		if (row.a != *seen) {
+			rc = qt_err_set(err, QT_ERR_INVALID, "ledger record %" PRIu64 " is missing",
+			                *seen);
+			break;
+		}
+		++*seen;
+		if (type == T_COUNT)
+			continue;
+		leaf = json_loadb((const char *)row.blob1, row.len1, 0, NULL);
+		/* the tail matched; a leaf that is not what it says is verify's to report */
+		if (leaf && strcmp(qt_json_text(leaf, "type"), types[type].name) == 0)
+			rc = take_record(c, type, json_object_get(leaf, "body"), err);
+		json_decref(leaf);
+		if (rc != QT_OK)
+			break;
+	}
+	if (rc == QT_ERR_NOTFOUND)
+		rc = QT_OK;
+out:
+	s->ops->scan_close(it);
+	return rc;
+}
+
+qt_rc qt_draw_eligible(qt_store *s, const json_t *params, json_t **units, json_t **bodies,
+                       qt_err *err)
+{
+	json_int_t tree_size = json_integer_value(json_object_get(params, "tree_size"));
+	cands c = {
+	        .jurisdiction = qt_json_text(params, "jurisdiction"),
+	        .region = json_string_value(json_object_get(params, "region")),
+	        .category = json_string_value(json_object_get(params, "category")),
+	        .catalog_unit = json_string_value(json_object_get(params, "catalog_unit")),
+	        .units = json_object(),
+	        .bodies = json_object(),
+	};
+	uint64_t seen = 0;
+	qt_rc rc;
+
+	*units = *bodies = NULL;
+	if (c.category || c.catalog_unit)
+		c.made = json_object();
+	if (c.category)
+		c.category_of = json_object();
+	if (tree_size < 0) {
+		rc = qt_err_set(err, QT_ERR_INVALID, "params.tree_size is not a tree size");
+		goto out;
+	}
+	if ((rc = scan_ledger(s, (uint64_t)tree_size, &c, &seen, err)) != QT_OK)
+		goto out;
+	if (seen < (uint64_t)tree_size) {
+		rc = qt_err_set(err, QT_ERR_INVALID,
+		                "the ledger holds %" PRIu64
+		                " records, fewer than tree size %" PRIu64,
+		                seen, (uint64_t)tree_size);
+		goto out;
+	}
+	*units = sorted(&c, c.units, c.made ? has_product : NULL);
+	*bodies = sorted(&c, c.bodies, NULL);
+	if (!*units || !*bodies)
+		rc = qt_err_set(err, QT_ERR_NOMEM, "out of memory sorting the candidates");
+	else if (json_array_size(*units) > QT_DRAW_UNITS_MAX)
+		rc = qt_err_set(err, QT_ERR_TOOBIG,
 		                "more than %d eligible units: narrow the draw by region, category "
 		                "or catalogue unit",
 		                QT_DRAW_UNITS_MAX);
-	if (rc == QT_OK && json_array_size(sc->bodies) > QT_DRAW_BODIES_MAX)
-		rc = qt_err_set(sc->err, QT_ERR_TOOBIG, "more than %d inspection bodies",
+	else if (json_array_size(*bodies) > QT_DRAW_BODIES_MAX)
+		rc = qt_err_set(err, QT_ERR_TOOBIG, "more than %d inspection bodies",
 		                QT_DRAW_BODIES_MAX);
-	return rc;
-}
-
-qt_rc qt_draw_eligible(qt_store *s, const qt_account *who, const char *region, const char *category,
-                       const char *catalog_unit, json_t **units, json_t **bodies, qt_err *err)
-{
-	scan sc = {s, who, region, category, catalog_unit, json_array(), json_array(), err};
-	char after[QT_ID_MAX] = "";
-	size_t found = 1000, seen = 0;
-	qt_rc rc = QT_OK;
-
-	*units = *bodies = NULL;
-	while (rc == QT_OK && found == 1000) {
-		json_t *docs = json_array();
-		/* a page at a time, then its products: no listing is open while another runs */
-		rc = s->ops->doc_list(s, "account", NULL, after[0] ? after : NULL, 1000,
-		                      qt_doc_collect, docs, &found, err);
-		if (rc == QT_OK && found)
-			snprintf(after, sizeof after, "%s",
-			         qt_json_text(json_array_get(docs, found - 1), "id"));
-		for (size_t i = 0; rc == QT_OK && i < json_array_size(docs); i++)
-			rc = take_account(&sc, json_array_get(docs, i));
-		json_decref(docs);
-		seen += found;
-		if (rc == QT_OK && seen > QT_DRAW_ACCOUNTS_SCAN)
-			rc = qt_err_set(err, QT_ERR_TOOBIG, "more than %d accounts to draw from",
-			                QT_DRAW_ACCOUNTS_SCAN);
+out:
+	if (rc != QT_OK) {
+		json_decref(*units);
+		json_decref(*bodies);
+		*units = *bodies = NULL;
 	}
-	if (rc == QT_OK) {
-		*units = sc.units;
-		*bodies = sc.bodies;
-	} else {
-		json_decref(sc.units);
-		json_decref(sc.bodies);
-	}
+	json_decref(c.units);
+	json_decref(c.bodies);
+	json_decref(c.made);
+	json_decref(c.category_of);
 	return rc;
 }
 
@@ -272,13 +394,16 @@ qt_rc qt_draw_make(qt_platform *p, const qt_account *who, const json_t *body, js
 	uint64_t size = 0;
 	qt_checkpoint cp;
 	qt_verifier v;
-	qt_store *rd;
+	qt_store *rd = NULL;
+	qt_buf nb;
+	bool reading = false;
 	json_t *params = NULL, *units = NULL, *bodies = NULL, *eligible = NULL, *selected = NULL;
 	draw_job job = {.by = who->id};
 	qt_receipt receipt;
 	qt_rc rc;
 
 	*answer = NULL;
+	qt_buf_init(&nb, QT_NOTE_MAX);
 	if ((rc = qt_json_only(body, fields, err)) != QT_OK ||
 	    (rc = qt_json_int(body, "units", 0, QT_DRAW_PICK_MAX, true, 0, &k, err)) != QT_OK ||
 	    (rc = qt_json_int(body, "bodies", 0, QT_DRAW_PICK_MAX, true, 0, &m, err)) != QT_OK ||
@@ -288,23 +413,29 @@ qt_rc qt_draw_make(qt_platform *p, const qt_account *who, const json_t *body, js
 	            QT_OK ||
 	    (rc = check_region(who, region, err)) != QT_OK)
 		goto out;
-	/* the checkpoint first: the candidates are read after it, never chosen knowing it */
-	qt_ledger_verifier(p->ledger, &v);
-	if (!qt_ledger_checkpoint_copy(p->ledger, note, sizeof note, &size)) {
-		rc = qt_err_set(err, QT_ERR_IO, "no checkpoint to draw from");
-		goto out;
-	}
-	if ((rc = checkpoint_of(&v, note, &cp, err)) != QT_OK)
-		goto out;
 	if (!(rd = qt_platform_reader(p, err))) {
 		rc = QT_ERR_IO;
 		goto out;
 	}
 	if ((rc = rd->ops->read_begin(rd, err)) != QT_OK)
 		goto out;
-	rc = qt_draw_eligible(rd, who, region, category, catalog_unit, &units, &bodies, err);
-	rd->ops->read_end(rd);
-	if (rc != QT_OK)
+	reading = true;
+	/* The newest checkpoint in the store, not the one this server last signed: records the
+	 * CLI appended beside it (`qtrace account add`) are in the ledger and must be drawn
+	 * from. The candidates are what the ledger held at that checkpoint, so anyone can read
+	 * them again from the ledger (docs/DOMAIN.md, Draws). */
+	qt_ledger_verifier(p->ledger, &v);
+	if ((rc = rd->ops->checkpoint_latest(rd, &size, &nb, err)) != QT_OK) {
+		rc = qt_err_set(err, QT_ERR_IO, "no checkpoint to draw from");
+		goto out;
+	}
+	if (nb.len >= sizeof note) {
+		rc = qt_err_set(err, QT_ERR_IO, "the latest checkpoint is too long");
+		goto out;
+	}
+	memcpy(note, nb.p, nb.len);
+	note[nb.len] = '\0';
+	if ((rc = checkpoint_of(&v, note, &cp, err)) != QT_OK)
 		goto out;
 	params = json_pack("{s:I, s:I, s:s, s:I}", "units", (json_int_t)k, "bodies", (json_int_t)m,
 	                   "jurisdiction", who->jurisdiction, "tree_size", (json_int_t)cp.size);
@@ -314,6 +445,11 @@ qt_rc qt_draw_make(qt_platform *p, const qt_account *who, const json_t *body, js
 		json_object_set_new(params, "category", json_string(category));
 	if (catalog_unit)
 		json_object_set_new(params, "catalog_unit", json_string(catalog_unit));
+	rc = qt_draw_eligible(rd, params, &units, &bodies, err);
+	rd->ops->read_end(rd);
+	reading = false;
+	if (rc != QT_OK)
+		goto out;
 	eligible = json_pack("{s:O, s:O}", "units", units, "bodies", bodies);
 	if ((rc = compute(&cp, params, eligible, seed, &selected, err)) != QT_OK)
 		goto out;
@@ -331,6 +467,9 @@ qt_rc qt_draw_make(qt_platform *p, const qt_account *who, const json_t *body, js
 		                    qt_receipt_json(&receipt));
 	}
 out:
+	if (reading)
+		rd->ops->read_end(rd);
+	qt_buf_free(&nb);
 	json_decref(params);
 	json_decref(units);
 	json_decref(bodies);
@@ -349,20 +488,73 @@ static qt_rc same(const json_t *a, const json_t *b, const char *name, qt_err *er
 	                            "%s: the record's does not match the recomputed one", name);
 }
 
-qt_rc qt_draw_check(const json_t *body, uint64_t index, const qt_verifier *v, qt_err *err)
+/* The record's list of candidates against the ledger's, naming the first id one of them
+ * lacks: a candidate left out is what a rigged draw would do. */
+static qt_rc same_list(const json_t *recorded, const json_t *derived, const char *name,
+                       uint64_t tree_size, qt_err *err)
+{
+	json_t *in_record = json_object(), *in_ledger = json_object(), *id;
+	size_t i;
+	qt_rc rc = QT_OK;
+
+	if (!json_is_array(recorded)) {
+		rc = qt_err_set(err, QT_ERR_INVALID, "%s: missing from the record", name);
+		goto out;
+	}
+	json_array_foreach(recorded, i, id)
+	{
+		if (!json_is_string(id)) {
+			rc = qt_err_set(err, QT_ERR_INVALID, "%s[%zu] is not a string", name, i);
+			goto out;
+		}
+		json_object_set_new(in_record, json_string_value(id), json_true());
+	}
+	json_array_foreach(derived, i, id)
+	{
+		json_object_set_new(in_ledger, json_string_value(id), json_true());
+		if (!json_object_get(in_record, json_string_value(id))) {
+			rc = qt_err_set(err, QT_ERR_INVALID,
+			                "%s: %s is a candidate in the ledger at tree size %" PRIu64
+			                " but missing from the record",
+			                name, json_string_value(id), tree_size);
+			goto out;
+		}
+	}
+	json_array_foreach(recorded, i, id)
+	{
+		if (!json_object_get(in_ledger, json_string_value(id))) {
+			rc = qt_err_set(
+			        err, QT_ERR_INVALID,
+			        "%s: %s is in the record but not a candidate in the ledger at "
+			        "tree size %" PRIu64,
+			        name, json_string_value(id), tree_size);
+			goto out;
+		}
+	}
+	rc = same(recorded, derived, name, err); /* the same ids, but repeated or out of order */
+out:
+	json_decref(in_record);
+	json_decref(in_ledger);
+	return rc;
+}
+
+qt_rc qt_draw_check(qt_store *s, const json_t *body, uint64_t index, const qt_verifier *v,
+                    qt_err *err)
 {
 	const json_t *params = json_object_get(body, "params"),
-	             *selected = json_object_get(body, "selected");
+	             *selected = json_object_get(body, "selected"),
+	             *eligible = json_object_get(body, "eligible");
 	const char *note = json_string_value(json_object_get(body, "checkpoint"));
-	json_t *again = NULL, *seed_json = NULL;
+	json_t *again = NULL, *seed_json = NULL, *units = NULL, *bodies = NULL, *ledger = NULL;
 	char seed[65];
 	qt_checkpoint cp;
 	qt_rc rc;
 
-	if (!json_is_object(params) || !note || !json_is_object(selected)) {
+	if (!json_is_object(params) || !note || !json_is_object(selected) ||
+	    !json_is_object(eligible)) {
 		rc = qt_err_set(err, QT_ERR_INVALID,
-		                "not a draw record: params, checkpoint or "
-		                "selected missing");
+		                "not a draw record: params, checkpoint, eligible or selected "
+		                "missing");
 		goto out;
 	}
 	if ((rc = checkpoint_of(v, note, &cp, err)) != QT_OK)
@@ -377,8 +569,14 @@ qt_rc qt_draw_check(const json_t *body, uint64_t index, const qt_verifier *v, qt
 		                "checkpoint (size %" PRIu64 ") is later than the draw", cp.size);
 		goto out;
 	}
-	if ((rc = compute(&cp, params, json_object_get(body, "eligible"), seed, &again, err)) !=
-	    QT_OK)
+	if ((rc = qt_draw_eligible(s, params, &units, &bodies, err)) != QT_OK ||
+	    (rc = same_list(json_object_get(eligible, "units"), units, "eligible.units", cp.size,
+	                    err)) != QT_OK ||
+	    (rc = same_list(json_object_get(eligible, "bodies"), bodies, "eligible.bodies", cp.size,
+	                    err)) != QT_OK)
+		goto out;
+	ledger = json_pack("{s:O, s:O}", "units", units, "bodies", bodies);
+	if ((rc = compute(&cp, params, ledger, seed, &again, err)) != QT_OK)
 		goto out;
 	seed_json = json_string(seed);
 	if ((rc = same(json_object_get(body, "seed"), seed_json, "seed", err)) != QT_OK ||
@@ -390,5 +588,8 @@ qt_rc qt_draw_check(const json_t *body, uint64_t index, const qt_verifier *v, qt
 out:
 	json_decref(again);
 	json_decref(seed_json);
+	json_decref(units);
+	json_decref(bodies);
+	json_decref(ledger);
 	return rc;
 }

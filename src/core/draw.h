@@ -10,10 +10,10 @@
 #include "core/platform.h"
 #include "ledger/note.h"
 
-#define QT_DRAW_PICK_MAX      1000   /* units or bodies one draw may pick */
-#define QT_DRAW_UNITS_MAX     1200   /* eligible units one record can list (leaf size) */
-#define QT_DRAW_BODIES_MAX    200    /* eligible inspection bodies one record can list */
-#define QT_DRAW_ACCOUNTS_SCAN 200000 /* accounts read to find the candidates */
+#define QT_DRAW_PICK_MAX   1000   /* units or bodies one draw may pick */
+#define QT_DRAW_UNITS_MAX  1200   /* eligible units one record can list (leaf size) */
+#define QT_DRAW_BODIES_MAX 200    /* eligible inspection bodies one record can list */
+#define QT_DRAW_REGION_MAX 200000 /* units in a draw's region held while reading */
 
 /* seed = SHA-256(root || JCS(params)). */
 qt_rc qt_draw_seed(const qt_hash *root, const json_t *params, uint8_t seed[32], qt_err *err)
@@ -24,12 +24,15 @@ qt_rc qt_draw_seed(const qt_hash *root, const json_t *params, uint8_t seed[32], 
 qt_rc qt_draw_select(const uint8_t seed[32], const char *list, const json_t *ids, size_t k,
                      json_t **out, qt_err *err) __attribute__((warn_unused_result));
 
-/* The candidates for who's draw: units (producer or seller accounts) whose division who
- * regulates and region (may be NULL) covers, having a product in catalog_unit / category
- * when given; and every inspection body. Sorted by id. */
-qt_rc qt_draw_eligible(qt_store *s, const qt_account *who, const char *region, const char *category,
-                       const char *catalog_unit, json_t **units, json_t **bodies, qt_err *err)
-        __attribute__((warn_unused_result));
+/* The candidates for a draw with params ({jurisdiction, tree_size, region?, category?,
+ * catalog_unit?}) as the ledger held them at tree_size, read from its records alone:
+ * units from unit.register records with the role producer or seller whose division (USCC
+ * positions 3-8) jurisdiction and region cover, having a product.register record in
+ * catalog_unit / in a unit whose catalog.add record names category when given; inspection
+ * bodies from account.add records. Both sorted by id. The server's draw and
+ * `qtrace draw verify` both call this. */
+qt_rc qt_draw_eligible(qt_store *s, const json_t *params, json_t **units, json_t **bodies,
+                       qt_err *err) __attribute__((warn_unused_result));
 
 /* POST /api/v1/draws: a regulator's draw, recorded (type "draw") and kept as document
  * "draw" (id: the record index, 20 digits). */
@@ -37,9 +40,10 @@ qt_rc qt_draw_make(qt_platform *p, const qt_account *who, const json_t *body, js
                    qt_err *err) __attribute__((warn_unused_result));
 
 /* A draw record's body recomputed: the checkpoint signed by v and no later than the draw
- * (index), params naming it, the seed and both selections. QT_ERR_INVALID names the first
- * mismatch. */
-qt_rc qt_draw_check(const json_t *body, uint64_t index, const qt_verifier *v, qt_err *err)
-        __attribute__((warn_unused_result));
+ * (index), params naming it, both candidate lists read again from the ledger in s
+ * (qt_draw_eligible), the seed and both selections. QT_ERR_INVALID names the first
+ * mismatch: a candidate missing from or extra in the record by its id. */
+qt_rc qt_draw_check(qt_store *s, const json_t *body, uint64_t index, const qt_verifier *v,
+                    qt_err *err) __attribute__((warn_unused_result));
 
 #endif

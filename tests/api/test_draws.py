@@ -1,7 +1,9 @@
 """The double random draw (双随机、一公开): a regulator draws units in its jurisdiction and
 inspection bodies; the seed and selection are recomputed here from the published record,
 independently of the server's C (docs/DOMAIN.md, "Draws"); other roles are refused with
-nothing recorded; `qtrace draw verify` accepts the server's record and names a tampered one.
+nothing recorded; `qtrace draw verify` accepts the server's record and names a tampered one,
+including one whose candidate lists leave a unit out or add one, the selection recomputed
+to match (the candidates are read again from the ledger as of the seed's checkpoint).
 Run: /usr/bin/python3 test_draws.py QTRACE"""
 import base64
 import hashlib
@@ -10,6 +12,7 @@ import os
 import sqlite3
 import subprocess
 import sys
+import tempfile
 import unittest
 
 import qtapi
@@ -89,6 +92,57 @@ class Draws(qtapi.ApiCase):
         self.assertEqual(d["eligible"]["units"], sorted([self.id["sz"], self.id["bj"]]))
         self.recompute(d)
 
+    def verify(self, db, index):
+        return subprocess.run([QTRACE, "draw", "verify", "--db", db, "--draw", str(index)],
+                              capture_output=True, text=True)
+
+    def forged_copy(self, index, edit):
+        """A copy of the database whose draw record at index has its body changed by edit."""
+        fd, copy = tempfile.mkstemp(suffix=".db", dir=self.srv.dir.name)
+        os.close(fd)
+        src, dst = sqlite3.connect(self.srv.db), sqlite3.connect(copy)
+        src.backup(dst)
+        src.close()
+        leaf = json.loads(dst.execute("SELECT leaf FROM records WHERE idx=?",
+                                      (index,)).fetchone()[0])
+        edit(leaf["body"])
+        for (t,) in dst.execute("SELECT name FROM sqlite_master WHERE type='trigger' AND "
+                                "tbl_name='records'").fetchall():
+            dst.execute(f"DROP TRIGGER {t}")  # the copy is a forger's: no append-only guard
+        dst.execute("UPDATE records SET leaf=? WHERE idx=?",
+                    (json.dumps(leaf, ensure_ascii=False).encode(), index))
+        dst.commit()
+        dst.close()
+        return copy
+
+    def test_candidates_from_the_ledger(self):
+        d = self.draw({"units": 1, "bodies": 1}, token="reg_nat")
+        late = qtapi.uscc("320100", "MA5D0009")
+        st, v, _ = self.srv.post("/api/v1/units", qtapi.unit_body(late, roles=["seller"]))
+        self.assertEqual(st, 201, v)
+        # registered after d's checkpoint: not d's candidate, but the next draw's
+        self.assertNotIn(late, d["eligible"]["units"])
+        self.assertIn(late, self.draw({"units": 1, "bodies": 1}, token="reg_nat")
+                      ["eligible"]["units"])
+        p = self.verify(self.srv.db, d["index"])
+        self.assertEqual(p.returncode, 0, p.stderr)
+
+        def relist(body, name, drop=None, add=None):
+            # lists, seed and selection consistent with each other: only the ledger tells
+            ids = [u for u in body["eligible"][name] if u != drop] + ([add] if add else [])
+            body["eligible"][name] = ids
+            body["selected"][name] = select(bytes.fromhex(body["seed"]), name, ids,
+                                            body["params"][name])
+        for name, drop, add, says in (
+                ("units", self.id["gz"], None, "is a candidate in the ledger"),
+                ("units", None, late, "is in the record but not a candidate"),
+                ("bodies", d["eligible"]["bodies"][0], None, "is a candidate in the ledger")):
+            who = drop or add
+            p = self.verify(self.forged_copy(d["index"], lambda b: relist(b, name, drop, add)),
+                            d["index"])
+            self.assertEqual(p.returncode, 1, p.stdout)
+            self.assertIn(f"eligible.{name}: {who} {says}", p.stderr)
+
     def test_refused(self):
         body = {"units": 1, "bodies": 1}
         self.refused(401, body)
@@ -106,34 +160,17 @@ class Draws(qtapi.ApiCase):
         st, v, _ = self.srv.get(f"/api/v1/draws/{d['index']}")
         self.assertEqual((st, v), (200, d))
         self.assertEqual(self.srv.get("/api/v1/draws/999999")[0], 404)
-        p = subprocess.run([QTRACE, "draw", "verify", "--db", self.srv.db, "--draw",
-                            str(d["index"])], capture_output=True, text=True)
+        p = self.verify(self.srv.db, d["index"])
         self.assertEqual(p.returncode, 0, p.stderr)
         self.assertEqual(len(p.stdout.strip().splitlines()), 1)
         # a copy whose record picks another unit is caught
-        copy = os.path.join(self.srv.dir.name, "copy.db")
-        src, dst = sqlite3.connect(self.srv.db), sqlite3.connect(copy)
-        src.backup(dst)
-        src.close()
-        leaf = json.loads(dst.execute("SELECT leaf FROM records WHERE idx=?",
-                                      (d["index"],)).fetchone()[0])
-        others = [u for u in leaf["body"]["eligible"]["units"]
-                  if u not in leaf["body"]["selected"]["units"]]
-        leaf["body"]["selected"]["units"][0] = others[0]
-        for (t,) in dst.execute("SELECT name FROM sqlite_master WHERE type='trigger' AND "
-                                "tbl_name='records'").fetchall():
-            dst.execute(f"DROP TRIGGER {t}")  # the copy is a forger's: no append-only guard
-        dst.execute("UPDATE records SET leaf=? WHERE idx=?",
-                    (json.dumps(leaf, ensure_ascii=False).encode(), d["index"]))
-        dst.commit()
-        dst.close()
-        p = subprocess.run([QTRACE, "draw", "verify", "--db", copy, "--draw",
-                            str(d["index"])], capture_output=True, text=True)
+        def pick_another(body):
+            others = [u for u in body["eligible"]["units"] if u not in body["selected"]["units"]]
+            body["selected"]["units"][0] = others[0]
+        p = self.verify(self.forged_copy(d["index"], pick_another), d["index"])
         self.assertEqual(p.returncode, 1, p.stdout)
         self.assertIn("selected.units", p.stderr)
-        p = subprocess.run([QTRACE, "draw", "verify", "--db", self.srv.db, "--draw", "0"],
-                           capture_output=True, text=True)
-        self.assertEqual(p.returncode, 1)
+        self.assertEqual(self.verify(self.srv.db, 0).returncode, 1)
 
 
 if __name__ == "__main__":
