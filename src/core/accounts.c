@@ -123,7 +123,7 @@ qt_rc qt_units_register(qt_platform *p, const json_t *body, json_t **answer, qt_
 	new_account a = {0};
 	qt_record rec;
 	qt_receipt receipt;
-	const char *key;
+	const char *keys[2] = {NULL, QT_KEY_UNITS};
 	qt_rc rc;
 
 	*answer = NULL;
@@ -185,12 +185,12 @@ qt_rc qt_units_register(qt_platform *p, const json_t *body, json_t **answer, qt_
 	json_object_set_new(a.doc, "contact", json_string(contact));
 	json_object_set_new(a.doc, "division", json_string(u.division));
 	json_object_set_new(a.doc, "province", json_string(u.province_name ? u.province_name : ""));
-	key = u.code;
+	keys[0] = u.code;
 	rec = (qt_record){.type = "unit.register",
 	                  .body = pub,
 	                  .private_fields = priv,
-	                  .keys = &key,
-	                  .n_keys = 1};
+	                  .keys = keys,
+	                  .n_keys = 2};
 	if ((rc = qt_ledger_submit_job(p->ledger, &rec, 1, apply_account, &a, &receipt, err)) !=
 	    QT_OK)
 		goto out;
@@ -211,7 +211,7 @@ qt_rc qt_accounts_add(qt_platform *p, unsigned role, const char *name, const cha
 	json_t *pub = NULL;
 	char prefix[24];
 	qt_record rec;
-	const char *key;
+	const char *keys[2] = {NULL, QT_KEY_ACCOUNTS};
 	size_t jn = jurisdiction ? strlen(jurisdiction) : 0;
 	qt_rc rc;
 
@@ -254,8 +254,8 @@ qt_rc qt_accounts_add(qt_platform *p, unsigned role, const char *name, const cha
 	                qt_role_name(role), "jurisdiction", jn ? jurisdiction : "", jn);
 	a.id = id;
 	a.doc = pub;
-	key = id;
-	rec = (qt_record){.type = "account.add", .body = pub, .keys = &key, .n_keys = 1};
+	keys[0] = id;
+	rec = (qt_record){.type = "account.add", .body = pub, .keys = keys, .n_keys = 2};
 	rc = qt_ledger_submit_job(p->ledger, &rec, 1, apply_account, &a, NULL, err);
 out:
 	json_decref(pub);

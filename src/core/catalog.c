@@ -217,7 +217,7 @@ qt_rc qt_catalog_add(qt_platform *p, const json_t *units, qt_err *err)
 {
 	size_t n = json_array_size(units);
 	qt_record *recs = calloc(n ? n : 1, sizeof *recs);
-	const char **keys = calloc(n ? n : 1, sizeof *keys);
+	const char **keys = calloc(n ? 2 * n : 1, sizeof *keys);
 	qt_rc rc;
 
 	if (!recs || !keys) {
@@ -226,9 +226,10 @@ qt_rc qt_catalog_add(qt_platform *p, const json_t *units, qt_err *err)
 	}
 	for (size_t i = 0; i < n; i++) {
 		const json_t *u = json_array_get(units, i);
-		keys[i] = json_string_value(json_object_get(u, "id"));
+		keys[2 * i] = json_string_value(json_object_get(u, "id"));
+		keys[2 * i + 1] = QT_KEY_CATALOG;
 		recs[i] = (qt_record){
-		        .type = "catalog.add", .body = u, .keys = &keys[i], .n_keys = 1};
+		        .type = "catalog.add", .body = u, .keys = &keys[2 * i], .n_keys = 2};
 	}
 	rc = qt_ledger_submit_job(p->ledger, recs, n, apply_catalog, (void *)units, NULL, err);
 out:

@@ -84,28 +84,16 @@ static unsigned roles_of(const json_t *body)
 	return roles;
 }
 
-/* The record types the candidates are read from. log.c lays a leaf out with its type last,
- * so a leaf's tail says whether it is one of these, and every other record (codes and
- * events, nearly all of a store) is passed over without being parsed. */
+/* The record types the candidates are read from, each listed under its own index key. */
 enum { T_UNIT, T_ACCOUNT, T_PRODUCT, T_CATALOG, T_COUNT };
 static const struct {
-	const char *name, *tail;
+	const char *name, *key;
 } types[T_COUNT] = {
-        [T_UNIT] = {"unit.register", ",\"type\":\"unit.register\"}"},
-        [T_ACCOUNT] = {"account.add", ",\"type\":\"account.add\"}"},
-        [T_PRODUCT] = {"product.register", ",\"type\":\"product.register\"}"},
-        [T_CATALOG] = {"catalog.add", ",\"type\":\"catalog.add\"}"},
+        [T_UNIT] = {"unit.register", QT_KEY_UNITS},
+        [T_ACCOUNT] = {"account.add", QT_KEY_ACCOUNTS},
+        [T_PRODUCT] = {"product.register", QT_KEY_PRODUCTS},
+        [T_CATALOG] = {"catalog.add", QT_KEY_CATALOG},
 };
-
-static int type_of(const uint8_t *leaf, size_t n)
-{
-	for (int t = 0; t < T_COUNT; t++) {
-		size_t k = strlen(types[t].tail);
-		if (n >= k && memcmp(leaf + n - k, types[t].tail, k) == 0)
-			return t;
-	}
-	return T_COUNT;
-}
 
 /* What the scan gathers; sets are objects whose keys are ids. */
 typedef struct cands {
@@ -213,40 +201,48 @@ static json_t *sorted(const cands *c, const json_t *set, bool (*keep)(const cand
 	return out;
 }
 
-/* The records before tree_size, in one pass; *seen how many there were. */
-static qt_rc scan_ledger(qt_store *s, uint64_t tree_size, cands *c, uint64_t *seen, qt_err *err)
+/* The records of each type before tree_size, found through their type's index key; the
+ * index is derived from the records, so `qtrace verify` catches a row added or left out. */
+static qt_rc read_ledger(qt_store *s, uint64_t tree_size, cands *c, qt_err *err)
 {
-	qt_store_iter *it = NULL;
-	qt_store_row row;
-	qt_rc rc;
+	uint64_t recs[256], count = 0;
+	qt_buf leaf, sealed;
+	qt_rc rc = s->ops->record_count(s, &count, err);
 
-	*seen = 0;
-	if ((rc = s->ops->scan(s, QT_SCAN_RECORDS, 0, &it, err)) != QT_OK)
-		goto out;
-	while (*seen < tree_size && (rc = s->ops->next(it, &row, err)) == QT_OK) {
-		int type = type_of(row.blob1, row.len1);
-		json_t *leaf;
+	qt_buf_init(&leaf, QT_LEDGER_LEAF_MAX);
+	qt_buf_init(&sealed, QT_LEDGER_LEAF_MAX);
+	if (rc == QT_OK && count < tree_size)
+		rc = qt_err_set(err, QT_ERR_INVALID,
+		                "the ledger holds %" PRIu64
+		                " records, fewer than tree size %" PRIu64,
+		                count, tree_size);
+	for (int t = 0; t < T_COUNT && rc == QT_OK; t++) {
+		uint64_t after = UINT64_MAX;
+		size_t found = sizeof recs / sizeof recs[0];
 
-		if (row.a != *seen) {
-			rc = qt_err_set(err, QT_ERR_INVALID, "ledger record %" PRIu64 " is missing",
-			                *seen);
-			break;
+		while (rc == QT_OK && found == sizeof recs / sizeof recs[0]) {
+			rc = s->ops->index_find(s, QT_INDEX_KEY, types[t].key, after, recs, found,
+			                        &found, err);
+			for (size_t i = 0; rc == QT_OK && i < found && recs[i] < tree_size; i++) {
+				json_t *doc;
+				qt_buf_reset(&leaf);
+				qt_buf_reset(&sealed);
+				if ((rc = s->ops->record_get(s, recs[i], &leaf, &sealed, err)) !=
+				    QT_OK)
+					break;
+				doc = json_loadb((const char *)leaf.p, leaf.len, 0, NULL);
+				/* a leaf that is not what its index says is verify's to report */
+				if (doc && strcmp(qt_json_text(doc, "type"), types[t].name) == 0)
+					rc = take_record(c, t, json_object_get(doc, "body"), err);
+				json_decref(doc);
+			}
+			if (found && recs[found - 1] >= tree_size)
+				break;
+			after = found ? recs[found - 1] : after;
 		}
-		++*seen;
-		if (type == T_COUNT)
-			continue;
-		leaf = json_loadb((const char *)row.blob1, row.len1, 0, NULL);
-		/* the tail matched; a leaf that is not what it says is verify's to report */
-		if (leaf && strcmp(qt_json_text(leaf, "type"), types[type].name) == 0)
-			rc = take_record(c, type, json_object_get(leaf, "body"), err);
-		json_decref(leaf);
-		if (rc != QT_OK)
-			break;
 	}
-	if (rc == QT_ERR_NOTFOUND)
-		rc = QT_OK;
-out:
-	s->ops->scan_close(it);
+	qt_buf_free(&leaf);
+	qt_buf_free(&sealed);
 	return rc;
 }
 
@@ -262,7 +258,6 @@ qt_rc qt_draw_eligible(qt_store *s, const json_t *params, json_t **units, json_t
 	        .units = json_object(),
 	        .bodies = json_object(),
 	};
-	uint64_t seen = 0;
 	qt_rc rc;
 
 	*units = *bodies = NULL;
@@ -274,15 +269,8 @@ qt_rc qt_draw_eligible(qt_store *s, const json_t *params, json_t **units, json_t
 		rc = qt_err_set(err, QT_ERR_INVALID, "params.tree_size is not a tree size");
 		goto out;
 	}
-	if ((rc = scan_ledger(s, (uint64_t)tree_size, &c, &seen, err)) != QT_OK)
+	if ((rc = read_ledger(s, (uint64_t)tree_size, &c, err)) != QT_OK)
 		goto out;
-	if (seen < (uint64_t)tree_size) {
-		rc = qt_err_set(err, QT_ERR_INVALID,
-		                "the ledger holds %" PRIu64
-		                " records, fewer than tree size %" PRIu64,
-		                seen, (uint64_t)tree_size);
-		goto out;
-	}
 	*units = sorted(&c, c.units, c.made ? has_product : NULL);
 	*bodies = sorted(&c, c.bodies, NULL);
 	if (!*units || !*bodies)

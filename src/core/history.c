@@ -171,7 +171,8 @@ static qt_rc walk_code(walk *w, const char *code, uint64_t from, uint64_t until,
 
 	qt_buf_init(&leaf, QT_LEDGER_LEAF_MAX + 1);
 	while (rc == QT_OK && found == PAGE && !w->truncated) {
-		rc = w->s->ops->index_find(w->s, "key", code, after, recs, PAGE, &found, err);
+		rc = w->s->ops->index_find(w->s, QT_INDEX_KEY, code, after, recs, PAGE, &found,
+		                           err);
 		for (size_t i = 0; rc == QT_OK && i < found; i++) {
 			json_t *l = NULL;
 			const char *p = "";

@@ -32,6 +32,14 @@ enum {
 #define QT_TEXT_MAX  500
 #define QT_TOKEN_LEN 46 /* "qt_" + 43 base64url characters of 32 random bytes */
 
+/* Index keys that list every record of a type a rare reader needs all of (draws read the
+ * units, accounts, products and catalogue as of a tree size), so it finds them through the
+ * ledger's own index instead of scanning every record. */
+#define QT_KEY_UNITS    "type:unit.register"
+#define QT_KEY_ACCOUNTS "type:account.add"
+#define QT_KEY_PRODUCTS "type:product.register"
+#define QT_KEY_CATALOG  "type:catalog.add"
+
 /* Who is asking: a unit (its id is its USCC) or an account made with the CLI. */
 typedef struct qt_account {
 	char id[QT_ID_MAX];

@@ -230,7 +230,7 @@ qt_rc qt_products_register(qt_platform *p, const qt_account *who, const json_t *
 	static const char *const fields[] = {
 	        "name",   "catalog_unit",    "type",    "model", "standard", "licence_no",
 	        "ccc_no", "warranty_months", "schemes", "gtin",  NULL};
-	const char *name, *unit, *type, *model, *standard, *keys[3];
+	const char *name, *unit, *type, *model, *standard, *keys[4];
 	char id[18], requires[20], gtin14[15], ccc_key[QT_CODE_CANON_MAX], gkey[20];
 	json_t *doc = NULL;
 	long long warranty;
@@ -261,6 +261,7 @@ qt_rc qt_products_register(qt_platform *p, const qt_account *who, const json_t *
 	    (rc = check_codes(body, doc, gtin14, err)) != QT_OK)
 		goto out;
 	keys[n_keys++] = id;
+	keys[n_keys++] = QT_KEY_PRODUCTS;
 	if (gtin14[0]) {
 		snprintf(gkey, sizeof gkey, "01/%s", gtin14);
 		keys[n_keys++] = gkey;

@@ -8,9 +8,6 @@
 #include "ledger/log.h"
 #include "util/buf.h"
 
-/* The one index every record feeds: canonical codes and other lookup keys. */
-#define QT_INDEX_KEY "key"
-
 /* A record turned into its leaf, ready to stage. */
 typedef struct qt_prepared {
 	qt_buf leaf;

@@ -23,6 +23,10 @@
 #define QT_LEDGER_GROUP_MAX  10000 /* records in one commit group */
 #define QT_LEDGER_SEALED_MAX 64    /* private fields per record */
 
+/* The one index every record feeds with its keys (canonical codes and other lookup keys):
+ * the index name readers pass to the store's index_find. */
+#define QT_INDEX_KEY "key"
+
 typedef struct qt_ledger qt_ledger;
 
 /* One write. body holds the public fields; private_fields (may be NULL) the fields marked
