@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "core/complaints.h"
+#include "util/utf8.h"
 
 /* Lists read in key order; the key counts down from the ledger index so newest comes first. */
 #define KEY_TOP 999999999999ULL
@@ -15,17 +16,47 @@ typedef struct announcement {
 	json_t *doc;
 } announcement;
 
-static qt_rc apply_announce(void *ctx, qt_store *s, uint64_t first, qt_err *err)
+/* Keeps announcement doc under id, listed at ledger index `index` (its own record's, or the
+ * record it announces). */
+static qt_rc keep(qt_store *s, const char *id, json_t *doc, uint64_t index, qt_err *err)
 {
-	announcement *a = ctx;
 	char key[64];
 	qt_rc rc;
 
-	snprintf(key, sizeof key, "%012" PRIu64 "/%s", (uint64_t)KEY_TOP - first, a->id);
-	json_object_set_new(a->doc, "index", json_integer((json_int_t)first));
+	snprintf(key, sizeof key, "%012" PRIu64 "/%s", (uint64_t)KEY_TOP - index, id);
+	json_object_set_new(doc, "index", json_integer((json_int_t)index));
 	rc = s->ops->link_put(s, "announcements", "all", key, err);
 	if (rc == QT_OK)
-		rc = qt_doc_save(s, "announcement", a->id, "", a->doc, first, err);
+		rc = qt_doc_save(s, "announcement", id, "", doc, index, err);
+	return rc;
+}
+
+static qt_rc apply_announce(void *ctx, qt_store *s, uint64_t first, qt_err *err)
+{
+	announcement *a = ctx;
+	return keep(s, a->id, a->doc, first, err);
+}
+
+qt_rc qt_announce_auto(qt_store *s, const qt_account *who, const char *kind, const char *title,
+                       const char *text, uint64_t rec, qt_err *err)
+{
+	char id[24], now[32];
+	/* made from users' names: cut where a regulator's would be refused, at a character */
+	size_t tn = strlen(title), bn = strlen(text);
+	json_t *doc;
+	qt_rc rc;
+
+	tn = tn > QT_NAME_MAX ? qt_utf8_valid_prefix(title, QT_NAME_MAX) : tn;
+	bn = bn > QT_ANNOUNCE_BODY_MAX ? qt_utf8_valid_prefix(text, QT_ANNOUNCE_BODY_MAX) : bn;
+	/* its id says which record it announces; a regulator's are "A" and random hex */
+	snprintf(id, sizeof id, "AR%020" PRIu64, rec);
+	qt_time_now(now);
+	doc = json_pack("{s:s%, s:s%, s:s, s:s, s:s, s:s, s:s, s:s, s:I}", "title", title, tn,
+	                "body", text, bn, "id", id, "kind", kind, "by", who ? who->id : "platform",
+	                "by_name", who ? who->name : "qtrace", "jurisdiction",
+	                who ? who->jurisdiction : "", "published", now, "record", (json_int_t)rec);
+	rc = doc ? keep(s, id, doc, rec, err) : qt_err_set(err, QT_ERR_NOMEM, "out of memory");
+	json_decref(doc);
 	return rc;
 }
 

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "core/catalog.h"
+#include "core/complaints.h"
 
 static const char *const requires_values[] = {"licence", "ccc", "licence_or_ccc", "none", NULL};
 
@@ -185,6 +186,34 @@ out:
 	return rc;
 }
 
+/* The announcement (追溯公告) of units added: which, in which category, from when. A list
+ * too long for one announcement ends with how many more there are. */
+static qt_rc announce(qt_store *s, const json_t *units, uint64_t first, qt_err *err)
+{
+	char title[QT_NAME_MAX];
+	const json_t *u;
+	size_t i, shown = 0, n = json_array_size(units);
+	qt_buf text;
+	qt_rc rc;
+
+	qt_buf_init(&text, QT_ANNOUNCE_BODY_MAX - 64);
+	json_array_foreach(units, i, u)
+	{
+		if (qt_buf_printf(&text, "%s%s / %s（%s 起纳入追溯）", shown ? "\n" : "",
+		                  qt_json_text(u, "category_name"), qt_json_text(u, "name"),
+		                  qt_json_text(u, "since")) != QT_OK)
+			break;
+		shown++;
+	}
+	text.max += 64;
+	if (shown < n && qt_buf_printf(&text, "\n……另有 %zu 个产品单元", n - shown) != QT_OK)
+		shown = n; /* cannot happen: room was kept for it */
+	snprintf(title, sizeof title, "追溯目录新增 %zu 个产品单元", n);
+	rc = qt_announce_auto(s, NULL, "catalog", title, text.len ? text.p : "", first, err);
+	qt_buf_free(&text);
+	return rc;
+}
+
 static qt_rc apply_catalog(void *ctx, qt_store *s, uint64_t first, qt_err *err)
 {
 	const json_t *units = ctx, *u;
@@ -210,6 +239,8 @@ static qt_rc apply_catalog(void *ctx, qt_store *s, uint64_t first, qt_err *err)
 		if (rc != QT_OK)
 			break;
 	}
+	if (rc == QT_OK && json_array_size(units))
+		rc = announce(s, units, first, err);
 	return rc;
 }
 

@@ -40,6 +40,14 @@ qt_rc qt_complaint_list(qt_store *s, const qt_account *who, const char *state, c
 qt_rc qt_announce_publish(qt_platform *p, const qt_account *who, const json_t *body,
                           json_t **answer, qt_err *err) __attribute__((warn_unused_result));
 
+/* Inside a write's job: the platform announces what record rec did (a draw made, a recall
+ * opened, catalogue units added): kind, title (cut to QT_NAME_MAX bytes) and text, in the
+ * name of who (NULL: the platform). Listed and fed like a regulator's announcement, with
+ * `record` naming the record that is its proof; its id is "AR" and rec in 20 digits. */
+qt_rc qt_announce_auto(qt_store *s, const qt_account *who, const char *kind, const char *title,
+                       const char *text, uint64_t rec, qt_err *err)
+        __attribute__((warn_unused_result));
+
 /* Announcements, newest first: {announcements, next?}. */
 qt_rc qt_announce_list(qt_store *s, const char *after, size_t limit, json_t **answer, qt_err *err)
         __attribute__((warn_unused_result));

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "codes/uscc.h"
+#include "core/complaints.h"
 #include "core/draw.h"
 #include "ledger/jcs.h"
 #include "util/sha256.h"
@@ -335,9 +336,62 @@ static qt_rc compute(const qt_checkpoint *cp, const json_t *params, const json_t
 }
 
 typedef struct draw_job {
-	const char *by;
+	const qt_account *who;
 	json_t *doc;
 } draw_job;
+
+/* "a、b、c", or "无" for none. */
+static qt_rc list_ids(qt_buf *b, const json_t *ids)
+{
+	const json_t *v;
+	size_t i;
+	qt_rc rc = json_array_size(ids) ? QT_OK : qt_buf_printf(b, "无");
+
+	json_array_foreach(ids, i, v)
+	{
+		if (rc == QT_OK)
+			rc = qt_buf_printf(b, "%s%s", i ? "、" : "", json_string_value(v));
+	}
+	return rc;
+}
+
+/* 双随机、一公开: the result is published as it is made, with how to check it. */
+static qt_rc announce(qt_store *s, const draw_job *j, uint64_t index, qt_err *err)
+{
+	const json_t *params = json_object_get(j->doc, "params"),
+	             *sel = json_object_get(j->doc, "selected"),
+	             *el = json_object_get(j->doc, "eligible");
+	const char *region = json_string_value(json_object_get(params, "region"));
+	char title[QT_NAME_MAX + 80]; /* cut to QT_NAME_MAX by qt_announce_auto */
+	qt_buf text;
+	qt_rc rc;
+
+	qt_buf_init(&text, QT_ANNOUNCE_BODY_MAX);
+	snprintf(title, sizeof title, "双随机抽查结果：%s（%s%s）", j->who->name,
+	         region ? "地区 " : "全辖区", region ? region : "");
+	rc = qt_buf_printf(&text,
+	                   "随机种子 %s 取自账本检查点（树大小 %lld）与抽取参数，任何人可用 "
+	                   "qtrace draw verify --draw %" PRIu64 " 复核。\n",
+	                   qt_json_text(j->doc, "seed"),
+	                   (long long)json_integer_value(json_object_get(params, "tree_size")),
+	                   index);
+	if (rc == QT_OK)
+		rc = qt_buf_printf(&text, "从 %zu 家检查机构中随机抽取：",
+		                   json_array_size(json_object_get(el, "bodies")));
+	if (rc == QT_OK)
+		rc = list_ids(&text, json_object_get(sel, "bodies"));
+	if (rc == QT_OK)
+		rc = qt_buf_printf(&text, "\n从 %zu 家候选单位中随机抽取检查对象：",
+		                   json_array_size(json_object_get(el, "units")));
+	if (rc == QT_OK)
+		rc = list_ids(&text, json_object_get(sel, "units"));
+	/* a list too long for an announcement stops where it fills; the draw itself
+	 * (GET /api/v1/draws/{index}) is the whole, and the text says how to check it */
+	(void)rc;
+	rc = qt_announce_auto(s, j->who, "draw", title, text.len ? text.p : "", index, err);
+	qt_buf_free(&text);
+	return rc;
+}
 
 static qt_rc apply_draw(void *ctx, qt_store *s, uint64_t first, qt_err *err)
 {
@@ -348,7 +402,9 @@ static qt_rc apply_draw(void *ctx, qt_store *s, uint64_t first, qt_err *err)
 
 	snprintf(id, sizeof id, "%020" PRIu64, first);
 	json_object_set_new(doc, "index", json_integer((json_int_t)first));
-	rc = qt_doc_save(s, "draw", id, j->by, doc, first, err);
+	rc = qt_doc_save(s, "draw", id, j->who->id, doc, first, err);
+	if (rc == QT_OK)
+		rc = announce(s, j, first, err);
 	json_decref(doc);
 	return rc;
 }
@@ -386,7 +442,7 @@ qt_rc qt_draw_make(qt_platform *p, const qt_account *who, const json_t *body, js
 	qt_buf nb;
 	bool reading = false;
 	json_t *params = NULL, *units = NULL, *bodies = NULL, *eligible = NULL, *selected = NULL;
-	draw_job job = {.by = who->id};
+	draw_job job = {.who = who};
 	qt_receipt receipt;
 	qt_rc rc;
 

@@ -34,6 +34,21 @@ class Announcements(qtapi.ApiCase):
         self.assertEqual(st, 201, v)
         return v
 
+    def test_0_catalogue_announced(self):
+        # qtrace init loaded the first-batch catalogue: the platform announced it
+        st, cat, _ = self.srv.get("/api/v1/catalog")
+        self.assertEqual(st, 200, cat)
+        units = [u for c in cat["categories"] for u in c["units"]]
+        st, v, _ = self.srv.get(self.path)
+        [a] = [a for a in v["announcements"] if a["kind"] == "catalog"]
+        self.assertEqual((a["title"], a["by"], a["id"]),
+                         (f"追溯目录新增 {len(units)} 个产品单元", "platform",
+                          f"AR{a['record']:020d}"))
+        self.assertEqual(len(a["body"].splitlines()), len(units))
+        self.assertIn(units[0]["name"], a["body"])
+        st, e, _ = self.srv.get(f"/api/v1/ledger/entries/{a['record']}")
+        self.assertEqual(e["record"]["type"], "catalog.add")
+
     def test_1_refused_records_nothing(self):
         good = {"title": "t", "body": "b", "kind": "other"}
         for role in ("producer", "inspection"):

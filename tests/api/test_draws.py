@@ -160,6 +160,14 @@ class Draws(qtapi.ApiCase):
         st, v, _ = self.srv.get(f"/api/v1/draws/{d['index']}")
         self.assertEqual((st, v), (200, d))
         self.assertEqual(self.srv.get("/api/v1/draws/999999")[0], 404)
+        # 一公开: the result is announced as it is made, with how to check it
+        st, v, _ = self.srv.get("/api/v1/announcements?limit=100")
+        [a] = [a for a in v["announcements"] if a.get("record") == d["index"]]
+        self.assertEqual((a["kind"], a["by"], a["index"]), ("draw", d["by"], d["index"]))
+        self.assertIn(f"qtrace draw verify --draw {d['index']}", a["body"])
+        self.assertIn(d["seed"], a["body"])
+        for u in d["selected"]["units"] + d["selected"]["bodies"]:
+            self.assertIn(u, a["body"])
         p = self.verify(self.srv.db, d["index"])
         self.assertEqual(p.returncode, 0, p.stderr)
         self.assertEqual(len(p.stdout.strip().splitlines()), 1)
