@@ -3,11 +3,15 @@
 # are present it only checks and exits. Works as root or through sudo.
 set -euo pipefail
 
-# Build: compilers and tools. Libraries: see docs/ARCHITECTURE.md "Dependencies".
+# Build: compilers and tools. Libraries: see docs/ARCHITECTURE.md "Dependencies". Labels:
+# zint and cairo (with the DejaVu font); their tests read labels back with zbarimg, dmtxread
+# and rsvg-convert.
 packages=(
   build-essential cmake ninja-build pkg-config clang libclang-rt-14-dev python3
   libsodium-dev libjansson-dev libcmocka-dev libsqlite3-dev sqlite3 libssl-dev
   libmicrohttpd-dev python3-yaml python3-jsonschema curl
+  libzint-dev libcairo2-dev fonts-dejavu-core
+  zbar-tools dmtx-utils librsvg2-bin
 )
 
 missing=()

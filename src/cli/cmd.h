@@ -14,5 +14,6 @@ int qt_cmd_verify(int argc, char **argv);  /* qtrace verify --db FILE … */
 int qt_cmd_serve(int argc, char **argv);   /* qtrace serve --db FILE … */
 int qt_cmd_account(int argc, char **argv); /* qtrace account add … */
 int qt_cmd_draw(int argc, char **argv);    /* qtrace draw verify … */
+int qt_cmd_label(int argc, char **argv);   /* qtrace label --db FILE --batch ID … */
 
 #endif

@@ -25,6 +25,9 @@ static void usage(FILE *f)
 	      "                               an account that does not register itself\n"
 	      "  draw verify --db FILE --draw INDEX\n"
 	      "                               recompute a published draw from its record\n"
+	      "  label --db FILE --batch ID --out DIR [--symbology qr|datamatrix|gs1-128]\n"
+	      "        [--format svg|png] [--sheet a4] [--public-url URL]\n"
+	      "                               print labels for every code of a batch\n"
 	      "  help                         this text\n",
 	      f);
 }
@@ -51,6 +54,8 @@ int main(int argc, char **argv)
 		status = qt_cmd_account(argc - 2, argv + 2);
 	else if (strcmp(argv[1], "draw") == 0)
 		status = qt_cmd_draw(argc - 2, argv + 2);
+	else if (strcmp(argv[1], "label") == 0)
+		status = qt_cmd_label(argc - 2, argv + 2);
 	else if (strcmp(argv[1], "help") == 0 || strcmp(argv[1], "--help") == 0 ||
 	         strcmp(argv[1], "-h") == 0) {
 		usage(stdout);

@@ -173,26 +173,49 @@ out:
 
 /* A canonical key as the platform hands it out ("01/…/21/…", "t/…") is also accepted: it
  * reads as the path of a GS1 Digital Link or digital identity URL on any host. */
-qt_rc qt_code_canon(const char *text, size_t n, char out[QT_CODE_CANON_MAX], qt_code_kind *kind,
-                    qt_err *err)
+qt_rc qt_code_parse_key(const char *text, size_t n, qt_code *code, qt_err *err)
 {
 	static const char host[] = "https://canonical.invalid/";
 	char url[QT_CODE_INPUT_MAX + sizeof host];
-	qt_code c;
-	qt_rc rc = qt_code_parse(text, n, NULL, &c, err);
+	qt_rc rc = qt_code_parse(text, n, NULL, code, err);
 
+	/* a canonical key is a resolver path: read it as a URL on no host in particular, and
+	 * take it only when it is that key exactly */
 	if (rc != QT_OK && n <= QT_CODE_INPUT_MAX && n > 0 &&
 	    ((text[0] >= '0' && text[0] <= '9') || strncmp(text, "t/", 2) == 0)) {
 		qt_err e2;
 		snprintf(url, sizeof url, "%s%.*s", host, (int)n, text);
-		if (qt_code_parse(url, strlen(url), NULL, &c, &e2) == QT_OK &&
-		    c.canonical_len == n && memcmp(c.canonical, text, n) == 0)
+		if (qt_code_parse(url, strlen(url), NULL, code, &e2) == QT_OK &&
+		    code->canonical_len == n && memcmp(code->canonical, text, n) == 0)
 			rc = QT_OK;
 	}
+	return rc;
+}
+
+qt_rc qt_code_canon(const char *text, size_t n, char out[QT_CODE_CANON_MAX], qt_code_kind *kind,
+                    qt_err *err)
+{
+	qt_code c;
+	qt_rc rc = qt_code_parse_key(text, n, &c, err);
+
 	if (rc == QT_OK) {
 		snprintf(out, QT_CODE_CANON_MAX, "%s", c.canonical);
 		if (kind)
 			*kind = c.kind;
 	}
 	return rc;
+}
+
+qt_rc qt_code_resolver_url(const qt_code *code, const char *base, char *out, size_t outsz)
+{
+	char dl[2048];
+	bool gs1 = qt_code_ai(code, "01") && qt_gs1_format_dl(code, "h", dl, sizeof dl) == QT_OK;
+	int n;
+
+	/* a Digital Link keeps its key qualifiers in the standard's order (a lot beside a
+	 * serial too) without data attributes; other schemes are their key */
+	dl[gs1 ? strcspn(dl, "?") : 0] = '\0';
+	n = gs1 ? snprintf(out, outsz, "%s%s", base, dl + strlen("https://h"))
+	        : snprintf(out, outsz, "%s/%s", base, code->canonical);
+	return n >= 0 && (size_t)n < outsz ? QT_OK : QT_ERR_TOOBIG;
 }

@@ -92,6 +92,17 @@ qt_rc qt_code_parse(const char *text, size_t len, const qt_code_opts *opts, qt_c
 qt_rc qt_code_canon(const char *text, size_t n, char out[QT_CODE_CANON_MAX], qt_code_kind *kind,
                     qt_err *err) __attribute__((warn_unused_result));
 
+/* qt_code_parse, and also a canonical key as the platform hands them out ("t/<id>",
+ * "01/<gtin>/21/<serial>", "00/<sscc>"). */
+qt_rc qt_code_parse_key(const char *text, size_t n, qt_code *code, qt_err *err)
+        __attribute__((warn_unused_result));
+
+/* The code's URL on the resolver at base ("https://host[:port]", no trailing slash), as
+ * printed in a QR code and as the resolver names it (its linkset's anchor): a GS1 Digital
+ * Link base/01/<gtin>[/22/…][/10/…][/21/…] for a GTIN, else base/<canonical key>
+ * (base/00/<sscc>, base/t/<id>, base/E=<ecode>). QT_ERR_TOOBIG when out is too small. */
+qt_rc qt_code_resolver_url(const qt_code *code, const char *base, char *out, size_t outsz);
+
 const char *qt_code_scheme_name(qt_scheme scheme); /* "gs1", "ecode", "dic", "ccc" */
 const char *qt_code_kind_name(qt_code_kind kind);
 

@@ -109,26 +109,6 @@ qt_rc qt_announce_list(qt_store *s, const char *after, size_t limit, json_t **an
 	                   "announcements", answer, err);
 }
 
-/* Text for XML 1.0: the five markup characters escaped, and the control characters XML
- * cannot carry at all (any but tab, LF, CR) dropped rather than breaking the feed. */
-static qt_rc xml_text(qt_buf *out, const char *s)
-{
-	qt_rc rc = QT_OK;
-	for (; rc == QT_OK && *s; s++) {
-		switch (*s) {
-		case '&': rc = qt_buf_append(out, "&amp;", 5); break;
-		case '<': rc = qt_buf_append(out, "&lt;", 4); break;
-		case '>': rc = qt_buf_append(out, "&gt;", 4); break;
-		case '"': rc = qt_buf_append(out, "&quot;", 6); break;
-		case '\'': rc = qt_buf_append(out, "&apos;", 6); break;
-		default:
-			if ((unsigned char)*s >= 0x20 || *s == '\t' || *s == '\n' || *s == '\r')
-				rc = qt_buf_putc(out, *s);
-		}
-	}
-	return rc;
-}
-
 static qt_rc atom_entry(qt_buf *out, const json_t *a)
 {
 	static const char *const labels[][2] = {
@@ -141,15 +121,15 @@ static qt_rc atom_entry(qt_buf *out, const json_t *a)
 			label = labels[i][1];
 	if ((rc = qt_buf_printf(out, "<entry><id>tag:qtrace,2026:announcement/%s</id><title>",
 	                        qt_json_text(a, "id"))) != QT_OK ||
-	    (rc = xml_text(out, qt_json_text(a, "title"))) != QT_OK ||
+	    (rc = qt_buf_xml(out, qt_json_text(a, "title"))) != QT_OK ||
 	    (rc = qt_buf_printf(out, "</title><updated>%s</updated><published>%s</published>",
 	                        qt_json_text(a, "published"), qt_json_text(a, "published"))) !=
 	            QT_OK ||
 	    (rc = qt_buf_printf(out, "<category term=\"%s\" label=\"%s\"/><author><name>", kind,
 	                        label)) != QT_OK ||
-	    (rc = xml_text(out, qt_json_text(a, "by_name"))) != QT_OK ||
+	    (rc = qt_buf_xml(out, qt_json_text(a, "by_name"))) != QT_OK ||
 	    (rc = qt_buf_printf(out, "</name></author><content type=\"text\">")) != QT_OK ||
-	    (rc = xml_text(out, qt_json_text(a, "body"))) != QT_OK)
+	    (rc = qt_buf_xml(out, qt_json_text(a, "body"))) != QT_OK)
 		return rc;
 	return qt_buf_printf(out, "</content></entry>\n");
 }
@@ -176,7 +156,7 @@ qt_rc qt_announce_atom(qt_store *s, const char *base, qt_buf *out, qt_err *err)
 	if (rc == QT_OK && base &&
 	    (rc = qt_buf_printf(out, "<link rel=\"self\" type=\"application/atom+xml\" href=\"")) ==
 	            QT_OK &&
-	    (rc = xml_text(out, base)) == QT_OK)
+	    (rc = qt_buf_xml(out, base)) == QT_OK)
 		rc = qt_buf_printf(out, "/announcements.atom\"/>\n");
 	json_array_foreach(items, i, a)
 	{

@@ -12,7 +12,7 @@
 #include "http/http.h"
 #include "http/page.h"
 
-#define BASE_MAX 300  /* "https://" + a host name of up to 253 bytes + ":65535" */
+#define BASE_MAX QT_HTTP_BASE_MAX
 #define URL_MAX  2048 /* a link: the base and a canonical key, percent-encoded once more */
 #define GS1_VOC  "https://gs1.org/voc/"
 #define LINKSET_CONTEXT                                                                            \
@@ -104,14 +104,15 @@ qt_rc qt_http_public_url_check(const char *url, qt_err *err)
 /* The base of every link this server hands out. `serve --public-url` when set (behind a
  * TLS proxy the Host header cannot know the scheme); else http:// and the Host header,
  * checked first, because it is the client's text and goes into links and a Location. */
-static bool base_url(const qt_req *req, char out[BASE_MAX])
+bool qt_http_base_url(const qt_req *req, char out[QT_HTTP_BASE_MAX])
 {
 	const char *host = qt_http_header(req, "Host"), *pub = req->public_url;
 	size_t n = pub ? strlen(pub) : 0;
 
 	n -= n && pub[n - 1] == '/';
-	return pub ? fmt(out, BASE_MAX, "%.*s", (int)n, pub)
-	           : host && host_ok(host, strlen(host)) && fmt(out, BASE_MAX, "http://%s", host);
+	return pub ? fmt(out, QT_HTTP_BASE_MAX, "%.*s", (int)n, pub)
+	           : host && host_ok(host, strlen(host)) &&
+	                       fmt(out, QT_HTTP_BASE_MAX, "http://%s", host);
 }
 
 /* ---- what the client wants ---- */
@@ -234,16 +235,9 @@ static bool key_path(const char *key, char *out, size_t size)
 	return *key == '\0';
 }
 
-/* The code's URL on this resolver: a Digital Link keeps its key qualifiers in the standard's
- * order (a lot beside a serial too), without data attributes; other schemes are their key. */
 static bool anchor_url(const char *base, const qt_code *code, char out[URL_MAX])
 {
-	char dl[URL_MAX];
-	bool gs1 = qt_code_ai(code, "01") && qt_gs1_format_dl(code, "h", dl, sizeof dl) == QT_OK;
-
-	dl[gs1 ? strcspn(dl, "?") : 0] = '\0';
-	return gs1 ? fmt(out, URL_MAX, "%s%s", base, dl + strlen("https://h"))
-	           : fmt(out, URL_MAX, "%s/%s", base, code->canonical);
+	return qt_code_resolver_url(code, base, out, URL_MAX) == QT_OK;
 }
 
 /* The links of one code; hrefs point at this server only. */
@@ -443,7 +437,7 @@ static void resolve(qt_req *req, qt_resp *resp, read_fn read)
 		rc = qt_err_set(&err, QT_ERR_NOMEM, "out of memory");
 	} else if ((rc = read(req, code, text, sizeof text, &err)) != QT_OK) {
 		/* err says what is wrong with the code */
-	} else if (!base_url(req, base)) {
+	} else if (!qt_http_base_url(req, base)) {
 		rc = qt_err_set(&err, QT_ERR_INVALID, BAD_HOST);
 	} else {
 		/* a person looking (page or view) counts as a lookup; links and redirects do
@@ -481,7 +475,7 @@ static void h_description(qt_req *req, qt_resp *resp)
 {
 	char base[BASE_MAX];
 
-	if (!base_url(req, base))
+	if (!qt_http_base_url(req, base))
 		qt_http_error(resp, 400, "invalid", BAD_HOST);
 	else
 		qt_http_json(resp, 200,

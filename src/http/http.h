@@ -107,6 +107,7 @@ typedef struct qt_route {
 extern const qt_route qt_routes_catalog[];    /* h_catalog.c: catalogue, products, batches */
 extern const qt_route qt_routes_codes[];      /* h_codes.c: code issue, events, ledger upload */
 extern const qt_route qt_routes_draws[];      /* h_draws.c: the double random draw, published */
+extern const qt_route qt_routes_labels[];     /* h_labels.c: a code's printable label */
 extern const qt_route qt_routes_scan[];       /* h_scan.c: the public view, producers' standing */
 extern const qt_route qt_routes_check[];      /* h_check.c: checking incoming goods, checks list */
 extern const qt_route qt_routes_resolver[];   /* h_resolver.c: GS1 Digital Link, /t/, /E= */
@@ -116,6 +117,11 @@ extern const qt_route qt_routes_complaints[]; /* h_complaints.c: complaints, ann
 extern const qt_route qt_routes_recalls[];    /* h_recalls.c: recalls, their progress and impact */
 extern const qt_route qt_routes_stats[];      /* h_stats.c: a regulator's statistics */
 extern const qt_route qt_routes_warnings[];   /* h_warnings.c: risk warnings for regulators */
+
+/* The base of the links this server hands out: `serve --public-url`, else http:// and the
+ * request's Host (false when that is not a host name or address with an optional port). */
+#define QT_HTTP_BASE_MAX 300 /* "https://" + a host name of up to 253 bytes + ":65535" */
+bool qt_http_base_url(const qt_req *req, char out[QT_HTTP_BASE_MAX]);
 
 /* Whether url can be `serve --public-url`: http(s)://host[:port], no path. */
 qt_rc qt_http_public_url_check(const char *url, qt_err *err) __attribute__((warn_unused_result));

@@ -23,10 +23,10 @@ static const qt_route core_routes[] = {
 
 /* Each resource file keeps its own table (ended by a NULL method), listed here. */
 static const qt_route *const tables[] = {
-        core_routes,       qt_routes_catalog,    qt_routes_codes,   qt_routes_scan,
-        qt_routes_check,   qt_routes_resolver,   qt_routes_trace,   qt_routes_sampling,
-        qt_routes_draws,   qt_routes_complaints, qt_routes_recalls, qt_routes_stats,
-        qt_routes_warnings};
+        core_routes,        qt_routes_catalog, qt_routes_codes,      qt_routes_labels,
+        qt_routes_scan,     qt_routes_check,   qt_routes_resolver,   qt_routes_trace,
+        qt_routes_sampling, qt_routes_draws,   qt_routes_complaints, qt_routes_recalls,
+        qt_routes_stats,    qt_routes_warnings};
 
 static int hexv(char c)
 {
@@ -69,6 +69,12 @@ static bool match(const char *pattern, const char *path, qt_req *req)
 			bool rest = p[1] == '*';
 			const char *end = rest ? NULL : strchr(s, '/');
 			size_t len = end ? (size_t)(end - s) : strlen(s);
+			/* {*} then literal text: the rest of the path up to that text at its end
+			 * ("/api/v1/codes/{*}/label.svg") */
+			size_t tail = rest ? strlen(p + 3) : 0;
+			if (tail && (len <= tail || strcmp(s + len - tail, p + 3) != 0))
+				return false;
+			len -= tail;
 			if (len == 0 || n == QT_HTTP_PARAMS_MAX)
 				return false;
 			if (!decode(s, len, req->params[n], QT_HTTP_PARAM_MAX)) {

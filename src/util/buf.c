@@ -92,3 +92,21 @@ qt_rc qt_buf_printf(qt_buf *b, const char *fmt, ...)
 	b->len += (size_t)n;
 	return QT_OK;
 }
+
+qt_rc qt_buf_xml(qt_buf *b, const char *s)
+{
+	qt_rc rc = QT_OK;
+	for (; rc == QT_OK && *s; s++) {
+		switch (*s) {
+		case '&': rc = qt_buf_append(b, "&amp;", 5); break;
+		case '<': rc = qt_buf_append(b, "&lt;", 4); break;
+		case '>': rc = qt_buf_append(b, "&gt;", 4); break;
+		case '"': rc = qt_buf_append(b, "&quot;", 6); break;
+		case '\'': rc = qt_buf_append(b, "&apos;", 6); break;
+		default:
+			if ((unsigned char)*s >= 0x20 || *s == '\t' || *s == '\n' || *s == '\r')
+				rc = qt_buf_putc(b, *s);
+		}
+	}
+	return rc;
+}

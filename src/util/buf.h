@@ -27,5 +27,9 @@ qt_rc qt_buf_append(qt_buf *b, const void *data, size_t n) __attribute__((warn_u
 qt_rc qt_buf_putc(qt_buf *b, char c) __attribute__((warn_unused_result));
 qt_rc qt_buf_printf(qt_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)))
 __attribute__((warn_unused_result));
+/* Text for XML 1.0 (an Atom feed, an SVG label): the five markup characters escaped, and the
+ * control characters XML cannot carry at all (any but tab, LF, CR) dropped rather than
+ * breaking the document. */
+qt_rc qt_buf_xml(qt_buf *b, const char *s) __attribute__((warn_unused_result));
 
 #endif

@@ -127,8 +127,11 @@ def _segment(t, p):
 def _match_path(template, path):
     t = template.strip("/").split("/")
     p = path.split("?")[0].strip("/").split("/")
-    if t and "{" in t[-1] and t[-1].endswith("+}"):  # rest-of-path parameter
-        return len(p) >= len(t) and all(_segment(a, b) for a, b in zip(t, p))
+    rest = next((i for i, a in enumerate(t) if "{" in a and a.endswith("+}")), None)
+    if rest is not None:  # a rest-of-path parameter, maybe with literal segments after it
+        after = len(t) - rest - 1
+        return len(p) >= len(t) and all(_segment(a, b) for a, b in zip(t[:rest + 1], p)) \
+            and all(_segment(a, b) for a, b in zip(t[rest + 1:], p[len(p) - after:]))
     return len(t) == len(p) and all(_segment(a, b) for a, b in zip(t, p))
 
 
@@ -136,7 +139,11 @@ def check_response(method, path, status, ctype, value):
     """The answer must be one the contract describes: a documented path, method and status,
     and a JSON body that validates against that response's schema."""
     doc = spec()
-    ops = [v for k, v in doc["paths"].items() if _match_path(k, path)]
+    # the template with the most literal segments first: /codes/{code+}/label.svg before
+    # /codes/{code+}, as the server's router does
+    ops = [v for k, v in sorted(doc["paths"].items(),
+                                key=lambda kv: -sum("{" not in a for a in kv[0].split("/")))
+           if _match_path(k, path)]
     op = next((o[method.lower()] for o in ops if method.lower() in o), None)
     if not op and status in (404, 405):
         # any path or method the contract does not list: the common error, nothing else
