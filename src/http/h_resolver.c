@@ -393,7 +393,8 @@ static qt_rc read_gs1(const qt_req *req, qt_code *code, char *text, size_t size,
 	if (segments != 2 * code->n_elems) {
 		rc = qt_err_set(err, QT_ERR_INVALID,
 		                "a Digital Link path here is /01/<GTIN> and its key qualifiers "
-		                "(/22/, /10/, /21/), with nothing before or between them");
+		                "(/22/, /10/, /21/), or /00/<SSCC>, with nothing before or "
+		                "between them");
 		goto out;
 	}
 	strcat(url, attrs); /* the length was checked above */
@@ -479,9 +480,9 @@ static void h_description(qt_req *req, qt_resp *resp)
 		qt_http_error(resp, 400, "invalid", BAD_HOST);
 	else
 		qt_http_json(resp, 200,
-		             json_pack("{s:s, s:s, s:[s], s:[{s:s, s:s}], s:b, s:s}", "name",
+		             json_pack("{s:s, s:s, s:[s, s], s:[{s:s, s:s}], s:b, s:s}", "name",
 		                       "qtrace 产品质量安全追溯 resolver", "resolverRoot", base,
-		                       "supportedPrimaryKeys", "01", "supportedLinkType",
+		                       "supportedPrimaryKeys", "01", "00", "supportedLinkType",
 		                       "namespace", GS1_VOC, "prefix", "gs1:",
 		                       "linkTypeDefaultCanBeLinkset", 0, "jsonLdContextLocation",
 		                       "https://ref.gs1.org/standards/resolver/linkset-context"));
@@ -490,6 +491,9 @@ static void h_description(qt_req *req, qt_resp *resp)
 const qt_route qt_routes_resolver[] = {
         {"GET", "/01/{*}", h_gs1, 0, 0, false, "resolve_gs1"},
         {"HEAD", "/01/{*}", h_gs1, 0, 0, false, "resolve_gs1"},
+        /* a carton's or pallet's SSCC, as its label's QR carries it */
+        {"GET", "/00/{*}", h_gs1, 0, 0, false, "resolve_gs1"},
+        {"HEAD", "/00/{*}", h_gs1, 0, 0, false, "resolve_gs1"},
         {"GET", "/t/{}", h_dic, 0, 0, false, "resolve_dic"},
         {"HEAD", "/t/{}", h_dic, 0, 0, false, "resolve_dic"},
         {"GET", "/E={*}", h_ecode, 0, 0, false, "resolve_ecode"},

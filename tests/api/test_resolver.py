@@ -22,6 +22,7 @@ QTRACE = sys.argv.pop(1) if len(sys.argv) > 1 else "build/qtrace"
 
 GTIN = "06901234567892"
 LOT = "L2026-11"
+SSCC = "069012345000000011"
 EVIL = '电缆 <script>alert("x")</script> & \'引号\''
 BROWSER = "text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,*/*;q=0.8"
 VOC = "https://gs1.org/voc/"
@@ -68,6 +69,7 @@ class Resolver(qtapi.ApiCase):
             "codes")[0]
         st, v, _ = cls.srv.post("/api/v1/events", {"events": [
             {"type": "commission", "codes": cls.items + [cls.dic]},
+            {"type": "pack", "parent": "(00)" + SSCC, "codes": [cls.items[2]]},
             {"type": "recall", "codes": [cls.items[1]], "reason": "绝缘层厚度不合格"}]},
             token=cls.producer)
         assert st == 201, v
@@ -414,13 +416,26 @@ class Resolver(qtapi.ApiCase):
         st, _, v = self.raw("/.well-known/gs1resolver", host="evil.example/<x>")
         self.assertEqual(st, 400, v)
 
+    def test_carton(self):
+        """A carton's SSCC resolves as its label's QR carries it: /00/<SSCC>."""
+        v = self.view(f"/00/{SSCC}")
+        self.assertEqual(v["code"], f"00/{SSCC}")
+        page, _ = self.page(f"/00/{SSCC}")
+        self.assertIn(SSCC, page)
+        st, _, v = self.raw(f"/00/{SSCC}/21/X", accept="application/json")
+        self.assertEqual(st, 400, v)
+        st, _, v = self.raw("/00/069012345000000018", accept="application/json")
+        self.assertEqual(st, 400, v)  # a wrong check digit
+        st, _, v = self.raw("/00/069012345000000028", accept="application/json")
+        self.assertEqual(st, 404, v)  # nobody made this carton
+
     def test_well_known_description(self):
         st, _, v = self.raw("/.well-known/gs1resolver", host="id.example.cn")
         self.assertEqual(st, 200, v)
         # the GS1 description file schema's rules
         self.assertEqual(v["resolverRoot"], "http://id.example.cn")
         self.assertIsInstance(v["name"], str)
-        self.assertEqual(v["supportedPrimaryKeys"], ["01"])
+        self.assertEqual(v["supportedPrimaryKeys"], ["01", "00"])
         for lt in v["supportedLinkType"]:
             self.assertRegex(lt["prefix"], r"^[a-zA-Z_][A-Za-z0-9_-]*?:$")
             self.assertTrue(lt["namespace"].startswith("https://"))
