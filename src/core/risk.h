@@ -40,7 +40,7 @@ qt_rc qt_risk_raise(qt_store *s, const char *rule, const char *subject, const ch
         __attribute__((warn_unused_result));
 
 /* Warnings within a regulator's jurisdiction, oldest first: {warnings, next?}. rule, state,
- * region (a division prefix): NULL for any. A page looks at `limit` candidates. */
+ * region (a division prefix): NULL for any. Paged by qt_doc_page. */
 qt_rc qt_risk_list(qt_store *s, const qt_account *who, const char *rule, const char *state,
                    const char *region, const char *after, size_t limit, json_t **answer,
                    qt_err *err) __attribute__((warn_unused_result));
