@@ -38,38 +38,59 @@ static bool listed(const json_t *a, const char *v)
 	return false;
 }
 
-/* The codes in scope, into all: a batch's or product's issued codes, or the listed codes
- * and their contents. *producer: whose goods they are (one producer per recall). */
+/* Every target of the links (kind, src), appended to all, which may not pass the recall's
+ * maximum. */
+static qt_rc collect(qt_store *s, const char *kind, const char *src, json_t *all, qt_err *err)
+{
+	char after[QT_CODE_CANON_MAX] = "";
+	size_t found = 0;
+	qt_rc rc;
+
+	do {
+		rc = s->ops->link_list(s, kind, src, after, 1000, qt_link_collect, all, &found,
+		                       err);
+		if (rc == QT_OK && found)
+			snprintf(after, sizeof after, "%s",
+			         json_string_value(json_array_get(all, json_array_size(all) - 1)));
+		if (rc == QT_OK && json_array_size(all) > QT_RECALL_CODES_MAX)
+			rc = qt_err_set(err, QT_ERR_TOOBIG, "more than %d codes to recall",
+			                QT_RECALL_CODES_MAX);
+	} while (rc == QT_OK && found == 1000);
+	return rc;
+}
+
+/* The codes in scope, into all: a batch's issued codes, a product's (those of each of its
+ * batches and those issued to the product itself), or the listed codes and their contents.
+ * *producer: whose goods they are (one producer per recall). */
 static qt_rc scope_codes(qt_store *s, opening *o, json_t *all, char *producer, qt_err *err)
 {
 	const char *batch = qt_json_text(o->doc, "batch"),
 	           *product = qt_json_text(o->doc, "product");
 	const char *kind = *batch ? "batch" : "product", *src = *batch ? batch : product;
-	json_t *d = NULL, *c;
-	size_t found, k;
-	char after[QT_CODE_CANON_MAX] = "";
+	json_t *d = NULL, *c, *batches = json_array();
+	size_t k;
 	qt_rc rc = QT_OK;
 
 	if (*batch || *product) {
 		if ((rc = qt_doc_load(s, kind, src, &d, err)) == QT_ERR_NOTFOUND)
-			return qt_err_set(err, QT_ERR_INVALID, "no %s %.48s", kind, src);
-		if (rc != QT_OK)
-			return rc;
-		snprintf(producer, QT_ID_MAX, "%s", qt_json_text(d, "producer"));
+			rc = qt_err_set(err, QT_ERR_INVALID, "no %s %.48s", kind, src);
+		else if (rc == QT_OK)
+			snprintf(producer, QT_ID_MAX, "%s", qt_json_text(d, "producer"));
 		json_decref(d);
-		do {
-			rc = s->ops->link_list(s, *batch ? "batch_codes" : "product_codes", src,
-			                       after, 1000, qt_link_collect, all, &found, err);
-			if (rc == QT_OK && found)
-				snprintf(after, sizeof after, "%s",
-				         json_string_value(
-				                 json_array_get(all, json_array_size(all) - 1)));
-			if (json_array_size(all) > QT_RECALL_CODES_MAX)
-				rc = qt_err_set(err, QT_ERR_TOOBIG, "more than %d codes to recall",
-				                QT_RECALL_CODES_MAX);
-		} while (rc == QT_OK && found == 1000);
+		if (rc == QT_OK && *batch)
+			rc = collect(s, "batch_codes", batch, all, err);
+		if (rc == QT_OK && *product &&
+		    (rc = collect(s, "product_batches", product, batches, err)) == QT_OK)
+			rc = collect(s, "product_codes", product, all, err);
+		json_array_foreach(batches, k, c)
+		{
+			if (rc == QT_OK)
+				rc = collect(s, "batch_codes", json_string_value(c), all, err);
+		}
+		json_decref(batches);
 		return rc;
 	}
+	json_decref(batches);
 	json_array_foreach(o->codes, k, c)
 	{
 		if ((rc = s->ops->doc_get(s, "code", json_string_value(c), NULL, NULL, NULL,
@@ -150,8 +171,10 @@ static qt_rc apply_open(void *ctx, qt_store *s, uint64_t first, qt_err *err)
 		rc = qt_err_set(err, QT_ERR_DENIED,
 		                "only the producer %.20s or its regulators may recall its goods",
 		                producer);
-	for (size_t i = 0; rc == QT_OK && i < json_array_size(all); i++)
-		rc = affect(s, o, json_string_value(json_array_get(all, i)), holders, &n, first,
+	/* last first: what is packed in a listed carton comes after it, and is recalled (and
+	 * what it was noted) before the carton's move recalls it along */
+	for (size_t i = json_array_size(all); rc == QT_OK && i > 0; i--)
+		rc = affect(s, o, json_string_value(json_array_get(all, i - 1)), holders, &n, first,
 		            err);
 	if (rc == QT_OK && !n)
 		rc = qt_err_set(err, QT_ERR_INVALID,

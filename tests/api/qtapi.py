@@ -227,6 +227,13 @@ class ApiCase(unittest.TestCase):
     def size(self):
         return self.srv.get("/healthz")[1]["tree_size"]
 
+    @classmethod
+    def ok(cls, path, body, token, status=201):
+        """A POST that must be answered status (a test's setting up); returns the answer."""
+        st, v, _ = cls.srv.post(path, body, token=token)
+        assert st == status, (path, st, v)
+        return v
+
     def refused(self, status, body=None, raw=None, code=None, path=None, token=None,
                 method="POST"):
         before = self.size()

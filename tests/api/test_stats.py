@@ -58,12 +58,6 @@ class Stats(qtapi.ApiCase):
         cls.ok("/api/v1/recalls", {"batch": b51, "reason": "导体电阻不合格"}, cls.tok["reg_51"])
         cls.ok("/api/v1/complaints", {"code": c[4], "text": "标签与实物不符"}, None)
 
-    @classmethod
-    def ok(cls, path, body, token, status=201):
-        st, v, _ = cls.srv.post(path, body, token=token)
-        assert st == status, (path, st, v)
-        return v
-
     def stats(self, who):
         st, v, _ = self.srv.get(self.path, token=self.tok[who])
         self.assertEqual(st, 200, v)
