@@ -1,6 +1,6 @@
 /* bench_trace.c — a 100,000-item batch through three tiers over a real `qtrace serve`, then its
- * forward trace timed beside DESIGN.md's 200 ms, answers checked against the flow (see
- * docs/ARCHITECTURE.md). Usage: bench_trace [--smoke] [path/to/qtrace]. */
+ * forward trace and a recall's impact report timed beside DESIGN.md's 200 ms, answers checked
+ * against the flow (see docs/ARCHITECTURE.md). Usage: bench_trace [--smoke] [path/to/qtrace]. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,6 +10,7 @@
 #include "core/trace.h"
 
 #define FORWARD_TARGET_MS 200.0
+#define IMPACT_TARGET_MS  200.0 /* DESIGN.md: a 100,000-item batch's recall impact report */
 #define PER_EVENT         (QT_EVENT_CODES_MAX - 1) /* codes one event moves */
 #define RETAILERS         3
 
@@ -196,6 +197,15 @@ static expect expected(unsigned long items)
 	return e;
 }
 
+/* The expect index of a unit: a retailer's number, RETAILERS for the distributor, else -1. */
+static int party_of(const flow *f, const char *unit)
+{
+	for (int r = 0; r <= RETAILERS; r++)
+		if (!strcmp(unit, r < RETAILERS ? f->shops[r].uscc : f->dist->uscc))
+			return r;
+	return -1;
+}
+
 /* Dies unless the forward answer's holders are exactly the expected ones. */
 static void check_forward(const json_t *v, const flow *f, const expect *e)
 {
@@ -207,10 +217,7 @@ static void check_forward(const json_t *v, const flow *f, const expect *e)
 	{
 		const char *unit = json_string_value(json_object_get(hd, "unit"));
 		json_t *by = json_object_get(hd, "by_status");
-		int who = -1;
-		for (int r = 0; r <= RETAILERS; r++)
-			if (!strcmp(unit, r < RETAILERS ? f->shops[r].uscc : f->dist->uscc))
-				who = r;
+		int who = party_of(f, unit);
 		if (who < 0 ||
 		    (unsigned long)json_integer_value(json_object_get(by, "active")) !=
 		            e->active[who] ||
@@ -223,6 +230,36 @@ static void check_forward(const json_t *v, const flow *f, const expect *e)
 	if (total != f->items || json_array_size(holders) != RETAILERS + 1)
 		bench_die("the forward trace counts %lu items with %zu holders, not %lu with %d",
 		          total, json_array_size(holders), f->items, RETAILERS + 1);
+}
+
+/* Dies unless a recall's impact report counts the flow: every item found and outstanding,
+ * per holder its active and sold codes, sales under the three retailers' regions. */
+static void check_impact(const json_t *v, const flow *f, const expect *e)
+{
+	const json_t *im = json_object_get(v, "impact"), *t = json_object_get(im, "totals"), *hd;
+	unsigned long sold = 0;
+	size_t k;
+
+	for (int r = 0; r <= RETAILERS; r++)
+		sold += e->sold[r];
+	json_array_foreach(json_object_get(im, "holders"), k, hd)
+	{
+		const char *unit = json_string_value(json_object_get(hd, "unit"));
+		int who = party_of(f, unit);
+		if (who < 0 || (unsigned long)json_integer_value(json_object_get(hd, "quantity")) !=
+		                       e->active[who] + e->sold[who])
+			bench_die(
+			        "the recall's impact says %s holds %s, which is not what the flow "
+			        "did",
+			        unit, json_dumps(hd, JSON_COMPACT));
+	}
+	if (json_array_size(json_object_get(im, "holders")) != RETAILERS + 1 ||
+	    json_array_size(json_object_get(im, "sold_by_region")) != RETAILERS ||
+	    (unsigned long)json_integer_value(json_object_get(t, "found")) != f->items ||
+	    (unsigned long)json_integer_value(json_object_get(t, "outstanding")) != f->items ||
+	    (unsigned long)json_integer_value(json_object_get(t, "sold")) != sold)
+		bench_die("the recall's impact is not the flow's: %s",
+		          json_dumps(im, JSON_COMPACT));
 }
 
 /* Milliseconds of reps GETs of path (after one untimed), each answered 200; the median
@@ -257,6 +294,7 @@ int main(int argc, char **argv)
 	party producer = {.name = "福建电缆厂"}, dist = {.name = "北京经销"};
 	party shops[RETAILERS] = {{.name = "杭州五金"}, {.name = "南京建材"}, {.name = "上海电料"}};
 	double setup, fwd_best, fwd_median, back_best, back_median, one_best, one_median;
+	double open_ms, impact_best, impact_median;
 	expect e;
 	flow f;
 	bench_http h;
@@ -310,11 +348,26 @@ int main(int argc, char **argv)
 	    strcmp(json_string_value(json_object_get(v, "status")), "sold") != 0)
 		bench_die("the item's trace is not the flow's: %s", json_dumps(v, JSON_COMPACT));
 	json_decref(v);
+	/* the producer recalls the batch: the answer carries the impact report; then the
+	 * report alone, as anyone following the recall reads it */
+	snprintf(path, sizeof path, "{\"batch\":\"%s\",\"reason\":\"导体电阻不合格\"}", batch);
+	open_ms = bench_now();
+	bench_must(&h, "POST", "/api/v1/recalls", producer.token, path, 201);
+	open_ms = (bench_now() - open_ms) * 1000.0;
+	v = bench_answer(&h);
+	check_impact(v, &f, &e);
+	snprintf(path, sizeof path, "/api/v1/recalls/%s",
+	         json_string_value(json_object_get(json_object_get(v, "recall"), "id")));
+	json_decref(v);
+	impact_best = time_get(&h, path, producer.token, pl->reps, &impact_median);
+	v = bench_answer(&h);
+	check_impact(v, &f, &e);
+	json_decref(v);
 	bench_http_free(&h);
 	stopped = bench_server_stop();
 
-	printf("%-72s %10s %10s %8s\n", "Tracing: GET /api/v1/trace on qtrace serve", "ms", "limit",
-	       "ratio");
+	printf("%-72s %10s %10s %8s\n", "Tracing (GET /api/v1/trace) and recalls on qtrace serve",
+	       "ms", "limit", "ratio");
 	snprintf(what, sizeof what, "batch of %lu items forward, 3 tiers (median of %d)", pl->items,
 	         pl->reps);
 	bench_row(what, fwd_median, 1, FORWARD_TARGET_MS);
@@ -326,10 +379,16 @@ int main(int argc, char **argv)
 	bench_row(what, back_median, 1, 0);
 	bench_row("one item through 3 tiers, both ways, its retailer's view (median)", one_median,
 	          1, 0);
+	snprintf(what, sizeof what,
+	         "recall of the batch opened: POST, impact report in the answer");
+	bench_row(what, open_ms, 1, IMPACT_TARGET_MS);
+	snprintf(what, sizeof what, "recall's impact report of %lu items: GET (median of %d)",
+	         pl->items, pl->reps);
+	bench_row(what, impact_median, 1, IMPACT_TARGET_MS);
 	printf("(ms per request, lower is better: a ratio up to 1.00x meets the target. Setup, "
 	       "untimed: %lu codes issued and moved producer -> distributor -> %d retailers "
-	       "in %.1f s; best back %.1f ms, best item %.1f ms.)\n",
-	       pl->items, RETAILERS, setup, back_best, one_best);
+	       "in %.1f s; best back %.1f ms, best item %.1f ms, best impact report %.1f ms.)\n",
+	       pl->items, RETAILERS, setup, back_best, one_best, impact_best);
 	if (pl == &smoke)
 		printf("(smoke run: tiny counts, the figures mean nothing)\n");
 	if (!stopped)

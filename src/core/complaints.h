@@ -31,7 +31,7 @@ qt_rc qt_complaint_update(qt_platform *p, const qt_account *who, const char *id,
                           json_t **answer, qt_err *err) __attribute__((warn_unused_result));
 
 /* The complaints routed within a regulator's jurisdiction, oldest first: {complaints, next?}.
- * state: NULL for any. A page looks at `limit` candidates, so it may hold fewer. */
+ * state: NULL for any. Paged by qt_doc_page: up to `limit` of them, next when more may follow. */
 qt_rc qt_complaint_list(qt_store *s, const qt_account *who, const char *state, const char *after,
                         size_t limit, json_t **answer, qt_err *err)
         __attribute__((warn_unused_result));

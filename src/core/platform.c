@@ -157,34 +157,49 @@ qt_rc qt_doc_page(qt_store *s, const char *link_kind, const char *src, const cha
                   const char *after, size_t limit, bool (*keep)(const void *ctx, const json_t *doc),
                   const void *ctx, const char *name, json_t **answer, qt_err *err)
 {
-	json_t *keys = json_array(), *items = json_array(), *k, *d;
-	size_t found = 0, i;
+	json_t *keys = NULL, *items = json_array(), *k, *d,
+	       *last = json_string(after ? after : ""); /* the last link looked at */
+	size_t found = 0, want = 0, scanned = 0, i;
 	qt_rc rc = s->ops->read_begin(s, err);
-	bool reading = rc == QT_OK;
+	bool reading = rc == QT_OK, more = true, cut = false;
 
 	*answer = NULL;
-	if (rc == QT_OK)
-		rc = s->ops->link_list(s, link_kind, src, after ? after : "", limit,
+	/* Links are read a little past what would fill the page, so that whether any follow
+	 * is known without a further read; a link met once the page is full, or once the scan
+	 * bound is reached, is one the next page starts after the last one looked at. */
+	while (rc == QT_OK && more && !cut) {
+		want = limit + 1 - json_array_size(items);
+		want = want < 100 ? 100 : want;
+		json_decref(keys);
+		keys = json_array();
+		rc = s->ops->link_list(s, link_kind, src, json_string_value(last), want,
 		                       qt_link_collect, keys, &found, err);
-	json_array_foreach(keys, i, k)
-	{
-		const char *slash = strchr(json_string_value(k), '/');
-		if (rc == QT_OK && slash &&
-		    (rc = qt_doc_load(s, doc_kind, slash + 1, &d, err)) == QT_OK) {
-			if (!keep || keep(ctx, d))
-				json_array_append(items, d);
-			json_decref(d);
+		more = found == want;
+		json_array_foreach(keys, i, k)
+		{
+			const char *slash = strchr(json_string_value(k), '/');
+			if (rc != QT_OK ||
+			    (cut = json_array_size(items) == limit || scanned == QT_PAGE_SCAN_MAX))
+				break;
+			scanned++;
+			json_string_set(last, json_string_value(k));
+			if (slash && (rc = qt_doc_load(s, doc_kind, slash + 1, &d, err)) == QT_OK) {
+				if (!keep || keep(ctx, d))
+					json_array_append(items, d);
+				json_decref(d);
+			}
 		}
 	}
 	if (rc == QT_OK) {
 		*answer = json_pack("{s:O}", name, items);
-		if (found == limit)
-			json_object_set(*answer, "next", json_array_get(keys, found - 1));
+		if (cut)
+			json_object_set(*answer, "next", last);
 	}
 	if (reading)
 		s->ops->read_end(s);
 	json_decref(keys);
 	json_decref(items);
+	json_decref(last);
 	return rc;
 }
 

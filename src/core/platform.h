@@ -84,10 +84,13 @@ qt_rc qt_doc_collect(void *ctx, const char *id, const char *owner, const void *b
 /* A qt_store_link_fn that appends each listed link target to the JSON array ctx. */
 qt_rc qt_link_collect(void *ctx, const char *dst);
 
-/* A page of documents listed by links whose targets are "<order>/<doc id>": up to limit
- * links (link_kind, src) after `after`, each target's document of doc_kind kept when keep
- * (NULL: all) says so. *answer {name: [docs], next? (the last link, when the page was
- * full)}; so a page may hold fewer than limit. Reads in one snapshot. */
+#define QT_PAGE_SCAN_MAX 5000 /* documents one page may look at (a filter may keep few) */
+
+/* A page of documents listed by links whose targets are "<order>/<doc id>": the links
+ * (link_kind, src) after `after`, in order, each target's document of doc_kind kept when keep
+ * (NULL: all) says so, until limit are kept. *answer {name: [docs], next?}: next (the last
+ * link looked at) exactly when further links follow; a page holds fewer than limit only when
+ * it is the last or it looked at QT_PAGE_SCAN_MAX documents. Reads in one snapshot. */
 qt_rc qt_doc_page(qt_store *s, const char *link_kind, const char *src, const char *doc_kind,
                   const char *after, size_t limit, bool (*keep)(const void *ctx, const json_t *doc),
                   const void *ctx, const char *name, json_t **answer, qt_err *err)

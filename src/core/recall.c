@@ -1,6 +1,6 @@
 /* recall.c — recalls as ledger jobs: opening one moves every affected code to "recalled" with
- * events.c's own move, progress is kept on the codes themselves (so the report is counted from
- * current state, never from a copy), and closing ends progress. */
+ * events.c's own move, progress is kept per recall on the codes and in links (so the report is
+ * counted from current state, never from a copy), and closing ends progress. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,38 +38,59 @@ static bool listed(const json_t *a, const char *v)
 	return false;
 }
 
-/* The codes in scope, into all: a batch's or product's issued codes, or the listed codes
- * and their contents. *producer: whose goods they are (one producer per recall). */
+/* Every target of the links (kind, src), appended to all, which may not pass the recall's
+ * maximum. */
+static qt_rc collect(qt_store *s, const char *kind, const char *src, json_t *all, qt_err *err)
+{
+	char after[QT_CODE_CANON_MAX] = "";
+	size_t found = 0;
+	qt_rc rc;
+
+	do {
+		rc = s->ops->link_list(s, kind, src, after, 1000, qt_link_collect, all, &found,
+		                       err);
+		if (rc == QT_OK && found)
+			snprintf(after, sizeof after, "%s",
+			         json_string_value(json_array_get(all, json_array_size(all) - 1)));
+		if (rc == QT_OK && json_array_size(all) > QT_RECALL_CODES_MAX)
+			rc = qt_err_set(err, QT_ERR_TOOBIG, "more than %d codes to recall",
+			                QT_RECALL_CODES_MAX);
+	} while (rc == QT_OK && found == 1000);
+	return rc;
+}
+
+/* The codes in scope, into all: a batch's issued codes, a product's (those of each of its
+ * batches and those issued to the product itself), or the listed codes and their contents.
+ * *producer: whose goods they are (one producer per recall). */
 static qt_rc scope_codes(qt_store *s, opening *o, json_t *all, char *producer, qt_err *err)
 {
 	const char *batch = qt_json_text(o->doc, "batch"),
 	           *product = qt_json_text(o->doc, "product");
 	const char *kind = *batch ? "batch" : "product", *src = *batch ? batch : product;
-	json_t *d = NULL, *c;
-	size_t found, k;
-	char after[QT_CODE_CANON_MAX] = "";
+	json_t *d = NULL, *c, *batches = json_array();
+	size_t k;
 	qt_rc rc = QT_OK;
 
 	if (*batch || *product) {
 		if ((rc = qt_doc_load(s, kind, src, &d, err)) == QT_ERR_NOTFOUND)
-			return qt_err_set(err, QT_ERR_INVALID, "no %s %.48s", kind, src);
-		if (rc != QT_OK)
-			return rc;
-		snprintf(producer, QT_ID_MAX, "%s", qt_json_text(d, "producer"));
+			rc = qt_err_set(err, QT_ERR_INVALID, "no %s %.48s", kind, src);
+		else if (rc == QT_OK)
+			snprintf(producer, QT_ID_MAX, "%s", qt_json_text(d, "producer"));
 		json_decref(d);
-		do {
-			rc = s->ops->link_list(s, *batch ? "batch_codes" : "product_codes", src,
-			                       after, 1000, qt_link_collect, all, &found, err);
-			if (rc == QT_OK && found)
-				snprintf(after, sizeof after, "%s",
-				         json_string_value(
-				                 json_array_get(all, json_array_size(all) - 1)));
-			if (json_array_size(all) > QT_RECALL_CODES_MAX)
-				rc = qt_err_set(err, QT_ERR_TOOBIG, "more than %d codes to recall",
-				                QT_RECALL_CODES_MAX);
-		} while (rc == QT_OK && found == 1000);
+		if (rc == QT_OK && *batch)
+			rc = collect(s, "batch_codes", batch, all, err);
+		if (rc == QT_OK && *product &&
+		    (rc = collect(s, "product_batches", product, batches, err)) == QT_OK)
+			rc = collect(s, "product_codes", product, all, err);
+		json_array_foreach(batches, k, c)
+		{
+			if (rc == QT_OK)
+				rc = collect(s, "batch_codes", json_string_value(c), all, err);
+		}
+		json_decref(batches);
 		return rc;
 	}
+	json_decref(batches);
 	json_array_foreach(o->codes, k, c)
 	{
 		if ((rc = s->ops->doc_get(s, "code", json_string_value(c), NULL, NULL, NULL,
@@ -99,30 +120,34 @@ static qt_rc scope_codes(qt_store *s, opening *o, json_t *all, char *producer, q
 	return rc;
 }
 
-/* One affected code: linked to the recall (and as sold when a consumer has it), noted on
- * the code (its "recalls", which progress checks), then moved with a recall event's move. */
+/* One affected code: linked to the recall, moved with a recall event's move when it is not
+ * recalled already (noting what it was: "sold" when a consumer had it, which the report counts
+ * by region), and noted on the code (its "recalls", which progress checks). A code already in
+ * another recall joins this one too: each recall follows its own returns. */
 static qt_rc affect(qt_store *s, opening *o, const char *key, json_t *holders, size_t *n,
                     uint64_t rec, qt_err *err)
 {
 	json_t *d = NULL, *on;
-	const char *st;
+	char was[16];
 	qt_rc rc = qt_doc_load(s, "code", key, &d, err);
+	const char *st = qt_json_text(d, "status");
 
-	st = qt_json_text(d, "status");
 	/* not yet in circulation, or gone for good: nothing to bring back */
 	if (rc != QT_OK || !strcmp(st, "issued") || !strcmp(st, "destroyed"))
 		goto out;
 	if (!listed(holders, qt_json_text(d, "holder")))
 		json_array_append(holders, json_object_get(d, "holder"));
-	if (json_object_get(d, "sold") || !strcmp(st, "sold"))
-		rc = s->ops->link_put(s, "recall_sold", o->id, key, err);
-	if (rc == QT_OK)
-		rc = s->ops->link_put(s, "recall_codes", o->id, key, err);
-	if (rc == QT_OK && strcmp(st, "recalled"))
-		rc = qt_code_recall(s, key, rec, err);
-	json_decref(d);
-	d = NULL;
-	if (rc == QT_OK && (rc = qt_doc_load(s, "code", key, &d, err)) == QT_OK) {
+	snprintf(was, sizeof was, "%s",
+	         json_object_get(d, "sold") || !strcmp(st, "sold") ? "sold" : st);
+	rc = s->ops->link_put(s, "recall_codes", o->id, key, err);
+	if (rc == QT_OK && strcmp(st, "recalled")) {
+		json_decref(d);
+		d = NULL;
+		if ((rc = qt_code_recall(s, key, rec, err)) == QT_OK &&
+		    (rc = qt_doc_load(s, "code", key, &d, err)) == QT_OK)
+			json_object_set_new(d, "recalled_as", json_string(was));
+	}
+	if (rc == QT_OK) {
 		if (!json_is_array(on = json_object_get(d, "recalls")))
 			json_object_set_new(d, "recalls", on = json_array());
 		json_array_append_new(on, json_string(o->id));
@@ -146,8 +171,10 @@ static qt_rc apply_open(void *ctx, qt_store *s, uint64_t first, qt_err *err)
 		rc = qt_err_set(err, QT_ERR_DENIED,
 		                "only the producer %.20s or its regulators may recall its goods",
 		                producer);
-	for (size_t i = 0; rc == QT_OK && i < json_array_size(all); i++)
-		rc = affect(s, o, json_string_value(json_array_get(all, i)), holders, &n, first,
+	/* last first: what is packed in a listed carton comes after it, and is recalled (and
+	 * what it was noted) before the carton's move recalls it along */
+	for (size_t i = json_array_size(all); rc == QT_OK && i > 0; i--)
+		rc = affect(s, o, json_string_value(json_array_get(all, i - 1)), holders, &n, first,
 		            err);
 	if (rc == QT_OK && !n)
 		rc = qt_err_set(err, QT_ERR_INVALID,
@@ -314,12 +341,15 @@ static qt_rc apply_act(void *ctx, qt_store *s, uint64_t first, qt_err *err)
 			rc = qt_doc_save(s, "recall", a->id, qt_json_text(r, "producer"), r, first,
 			                 err);
 	}
+	/* each recall keeps its own mark on the code (recall_actions: recall id → action) and
+	 * link (recall_returned, recall_destroyed), which its report counts */
 	json_array_foreach(a->action ? a->codes : NULL, k, c)
 	{
+		const char *key = json_string_value(c);
+		char kind[32];
 		if (rc != QT_OK)
 			break;
-		if ((rc = qt_doc_load(s, "code", json_string_value(c), &d, err)) ==
-		            QT_ERR_NOTFOUND ||
+		if ((rc = qt_doc_load(s, "code", key, &d, err)) == QT_ERR_NOTFOUND ||
 		    (rc == QT_OK && !listed(json_object_get(d, "recalls"), a->id)))
 			rc = qt_err_set(err, QT_ERR_INVALID, "codes[%zu] is not in recall %.40s", k,
 			                a->id);
@@ -328,13 +358,19 @@ static qt_rc apply_act(void *ctx, qt_store *s, uint64_t first, qt_err *err)
 			        err, QT_ERR_DENIED,
 			        "codes[%zu]: only its holder may report it (holder is %.20s)", k,
 			        qt_json_text(d, "holder"));
-		else if (rc == QT_OK && *qt_json_text(d, "recall_action"))
-			rc = qt_err_set(err, QT_ERR_CONFLICT, "codes[%zu] is already %s", k,
-			                qt_json_text(d, "recall_action"));
+		else if (rc == QT_OK && *qt_json_text(json_object_get(d, "recall_actions"), a->id))
+			rc = qt_err_set(
+			        err, QT_ERR_CONFLICT, "codes[%zu] is already %s in recall %.40s", k,
+			        qt_json_text(json_object_get(d, "recall_actions"), a->id), a->id);
 		if (rc == QT_OK) {
-			json_object_set_new(d, "recall_action", json_string(a->action));
-			rc = qt_doc_save(s, "code", json_string_value(c), qt_json_text(d, "holder"),
-			                 d, first, err);
+			if (!json_is_object(json_object_get(d, "recall_actions")))
+				json_object_set_new(d, "recall_actions", json_object());
+			json_object_set_new(json_object_get(d, "recall_actions"), a->id,
+			                    json_string(a->action));
+			snprintf(kind, sizeof kind, "recall_%s", a->action);
+			if ((rc = qt_doc_save(s, "code", key, qt_json_text(d, "holder"), d, first,
+			                      err)) == QT_OK)
+				rc = s->ops->link_put(s, kind, a->id, key, err);
 		}
 		json_decref(d);
 		d = NULL;
@@ -408,10 +444,10 @@ static bool may_see(const qt_account *who, const json_t *r)
 
 typedef struct counting {
 	qt_store *s;
-	json_t *by_holder; /* unit → {unit, name, region, quantity, returned, destroyed} */
-	json_t *by_region; /* region → quantity (sold) */
-	bool sold;
-	json_int_t total[4]; /* found or sold, returned, destroyed */
+	json_t *by_holder;   /* unit → {unit, name, region, quantity, returned, destroyed} */
+	json_t *by_region;   /* region → quantity (sold) */
+	const char *counted; /* what a pass counts: "quantity", "returned" or "destroyed" */
+	json_int_t total[4]; /* found, sold, returned, destroyed */
 	qt_err *err;
 } counting;
 
@@ -421,14 +457,16 @@ static void add_to(json_t *o, const char *field, json_int_t n)
 	                    json_integer(json_integer_value(json_object_get(o, field)) + n));
 }
 
-/* One (holder, progress) group: counted under the holder, or for sold goods under the
- * region of the retailer that sold them. */
+/* One group of a pass, counted under its holder; in the pass over the recall's codes, those
+ * a consumer had (recalled_as "sold") also under the region of the retailer that sold them,
+ * which holds them still (recalled codes never move). */
 static qt_rc add_group(void *ctx, const char *owner, const char *value, uint64_t count)
 {
 	counting *c = ctx;
 	json_t *u = json_object_get(c->by_holder, owner), *acc = NULL;
 	json_int_t n = (json_int_t)count;
 	char div[7];
+	bool codes = c->counted[0] == 'q';
 
 	if (!u) {
 		snprintf(div, sizeof div, "%.6s", strlen(owner) >= 8 ? owner + 2 : "");
@@ -442,43 +480,39 @@ static qt_rc add_group(void *ctx, const char *owner, const char *value, uint64_t
 		json_object_set_new(c->by_holder, owner, u);
 		json_decref(acc);
 	}
-	c->total[0] += n;
-	if (c->sold) {
+	add_to(u, c->counted, n);
+	c->total[codes ? 0 : c->counted[0] == 'r' ? 2 : 3] += n;
+	if (codes && !strcmp(value, "sold")) {
 		add_to(c->by_region, qt_json_text(u, "region"), n);
-		return QT_OK;
-	}
-	add_to(u, "quantity", n);
-	if (!strcmp(value, "returned") || !strcmp(value, "destroyed")) {
-		add_to(u, value, n);
-		c->total[value[0] == 'r' ? 1 : 2] += n;
+		c->total[1] += n;
 	}
 	return QT_OK;
 }
 
+/* The impact report: one pass over the recall's codes by holder and what they were when
+ * recalled, and one over each kind of progress reported against this recall (as many rows
+ * as were reported). */
 static qt_rc impact(qt_store *s, const char *id, json_t **out, qt_err *err)
 {
+	static const char *const passes[][2] = {{"recall_codes", "quantity"},
+	                                        {"recall_returned", "returned"},
+	                                        {"recall_destroyed", "destroyed"}};
 	counting c = {.s = s, .by_holder = json_object(), .by_region = json_object(), .err = err};
 	json_t *holders = json_array(), *regions = json_array(), *u, *n;
 	const char *k;
-	json_int_t found, sold;
-	qt_rc rc = s->ops->link_doc_count(s, "recall_codes", id, "code", "recall_action",
-	                                  QT_RECALL_GROUPS, add_group, &c, err);
+	qt_rc rc = QT_OK;
 
-	found = c.total[0];
-	c.sold = true;
-	c.total[0] = 0;
-	if (rc == QT_OK)
-		rc = s->ops->link_doc_count(s, "recall_sold", id, "code", "recall_action",
+	for (size_t i = 0; rc == QT_OK && i < sizeof passes / sizeof *passes; i++) {
+		c.counted = passes[i][1];
+		rc = s->ops->link_doc_count(s, passes[i][0], id, "code", "recalled_as",
 		                            QT_RECALL_GROUPS, add_group, &c, err);
-	sold = c.total[0];
+	}
 	json_object_foreach(c.by_holder, k, u)
 	{
-		json_int_t q = json_integer_value(json_object_get(u, "quantity"));
-		if (!q)
-			continue; /* a retailer known only from what it sold */
 		json_object_set_new(
 		        u, "outstanding",
-		        json_integer(q - json_integer_value(json_object_get(u, "returned")) -
+		        json_integer(json_integer_value(json_object_get(u, "quantity")) -
+		                     json_integer_value(json_object_get(u, "returned")) -
 		                     json_integer_value(json_object_get(u, "destroyed"))));
 		json_array_append(holders, u);
 	}
@@ -488,9 +522,9 @@ static qt_rc impact(qt_store *s, const char *id, json_t **out, qt_err *err)
 	}
 	if (rc == QT_OK)
 		*out = json_pack("{s:o, s:o, s:{s:I, s:I, s:I, s:I, s:I}}", "holders", holders,
-		                 "sold_by_region", regions, "totals", "found", found, "sold", sold,
-		                 "returned", c.total[1], "destroyed", c.total[2], "outstanding",
-		                 found - c.total[1] - c.total[2]);
+		                 "sold_by_region", regions, "totals", "found", c.total[0], "sold",
+		                 c.total[1], "returned", c.total[2], "destroyed", c.total[3],
+		                 "outstanding", c.total[0] - c.total[2] - c.total[3]);
 	else {
 		json_decref(holders);
 		json_decref(regions);

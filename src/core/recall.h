@@ -34,7 +34,7 @@ qt_rc qt_recall_close(qt_platform *p, const qt_account *who, const char *id, con
 qt_rc qt_recall_get(qt_store *s, const qt_account *who, const char *id, json_t **answer,
                     qt_err *err) __attribute__((warn_unused_result));
 
-/* The recalls who may see, opening order: {recalls, next?} (a page may hold fewer). */
+/* The recalls who may see, opening order: {recalls, next?} (qt_doc_page). */
 qt_rc qt_recall_list(qt_store *s, const qt_account *who, const char *after, size_t limit,
                      json_t **answer, qt_err *err) __attribute__((warn_unused_result));
 

@@ -72,7 +72,7 @@ typedef struct qt_risk_filter {
 } qt_risk_filter;
 
 /* Warnings within a regulator's jurisdiction that f keeps, oldest first: {warnings,
- * next?}. */
+ * next?}, paged by qt_doc_page. */
 qt_rc qt_risk_list(qt_store *s, const qt_account *who, const qt_risk_filter *f, const char *after,
                    size_t limit, json_t **answer, qt_err *err) __attribute__((warn_unused_result));
 

@@ -29,8 +29,8 @@ typedef struct qt_sampling_filter {
 } qt_sampling_filter;
 
 /* The samplings who may see (its regulators', the recording body's, the producer's own)
- * that match f, in date order: {samplings, next?}. A page holds those of `limit` candidates
- * that who may see and f matches, so it may hold fewer; next continues. */
+ * that match f, in date order: {samplings, next?}, paged by qt_doc_page: up to `limit` of
+ * them, next when more may follow. */
 qt_rc qt_sampling_list(qt_store *s, const qt_account *who, const qt_sampling_filter *f,
                        const char *after, size_t limit, json_t **answer, qt_err *err)
         __attribute__((warn_unused_result));

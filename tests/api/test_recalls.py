@@ -12,8 +12,33 @@ import qtapi
 QTRACE = sys.argv.pop(1) if len(sys.argv) > 1 else "build/qtrace"
 
 
-class Recalls(qtapi.ApiCase):
+def make_product(case, token, model):
+    """A product of the token's producer; returns its id."""
+    return case.ok("/api/v1/products", {
+        "name": "塑料绝缘控制电缆 KVV", "catalog_unit": "wire-cable.plastic-control",
+        "type": "控制电缆", "model": model, "standard": "GB/T 9330-2020",
+        "licence_no": "XK06-014-00123", "schemes": ["dic"]}, token)["product"]["id"]
+
+
+def make_batch(case, token, product, batch_no, n):
+    """A batch of the product with n item codes issued; returns (batch id, codes)."""
+    batch = case.ok("/api/v1/batches", {
+        "product": product, "batch_no": batch_no, "production_date": "2026-11-01",
+        "quantity": n, "inspection_report": {"sha256": "cd" * 32, "name": "出厂检验.pdf"}},
+        token)["batch"]["id"]
+    return batch, case.ok("/api/v1/codes", {"batch": batch, "granularity": "item",
+                                            "scheme": "dic", "count": n}, token)["codes"]
+
+
+class RecallCase(qtapi.ApiCase):
+    """What both classes share; each runs its own server (cls.srv)."""
     path = "/api/v1/recalls"
+
+    def holders(self, v):
+        return {h["unit"]: h for h in v["impact"]["holders"]}
+
+
+class Recalls(RecallCase):
 
     @classmethod
     def setUpClass(cls):
@@ -32,16 +57,9 @@ class Recalls(qtapi.ApiCase):
         cls.tok["reg_44"] = srv.account("regulator", "广东省市场监督管理局", "44")
         cls.tok["reg_51"] = srv.account("regulator", "四川省市场监督管理局", "51")
         p = cls.tok["producer"]
-        product = cls.ok("/api/v1/products", {
-            "name": "塑料绝缘控制电缆 KVV", "catalog_unit": "wire-cable.plastic-control",
-            "type": "控制电缆", "model": "KVV 4×1.5", "standard": "GB/T 9330-2020",
-            "licence_no": "XK06-014-00123", "schemes": ["dic"]}, p)["product"]["id"]
-        cls.batch = cls.ok("/api/v1/batches", {
-            "product": product, "batch_no": "L2026-11", "production_date": "2026-11-01",
-            "quantity": 10, "inspection_report": {"sha256": "cd" * 32, "name": "出厂检验.pdf"}},
-            p)["batch"]["id"]
-        c = cls.c = cls.ok("/api/v1/codes", {"batch": cls.batch, "granularity": "item",
-                                             "scheme": "dic", "count": 10}, p)["codes"]
+        product = make_product(cls, p, "KVV 4×1.5")
+        cls.batch, c = make_batch(cls, p, product, "L2026-11", 10)
+        cls.c = c
 
         def buyer(role):
             return {"uscc": cls.id[role], "name": f"{role} 有限公司"}
@@ -55,15 +73,6 @@ class Recalls(qtapi.ApiCase):
         cls.ok("/api/v1/events", {"events": [
             {"type": "receive", "shipment": ev["first_index"] + 1, "codes": c[0:4]},
             {"type": "retail", "codes": c[0:2]}]}, cls.tok["shop"])
-
-    @classmethod
-    def ok(cls, path, body, token, status=201):
-        st, v, _ = cls.srv.post(path, body, token=token)
-        assert st == status, (path, st, v)
-        return v
-
-    def holders(self, v):
-        return {h["unit"]: h for h in v["impact"]["holders"]}
 
     def test_1_bad_input_changes_nothing(self):
         reg = self.tok["reg_44"]
@@ -128,6 +137,146 @@ class Recalls(qtapi.ApiCase):
         self.assertEqual(v["recall"]["status"], "closed")
         self.refused(409, {"codes": self.c[2:3], "action": "returned"}, path=prog,
                      token=self.tok["shop"])
+
+
+CARTON = "00690123400000009"
+CARTON += qtapi.qtclient.gs1_check_digit(CARTON)
+
+
+class Scopes(RecallCase):
+    """Producer P (Guangdong) makes product X (batch 1: 6 codes, 4 packed in a carton;
+    batch 2: 5 codes, 4 commissioned) and product Y (3 codes); producer Q (Sichuan) one
+    code. P ships the carton and b2[0:2] to the distributor, which ships b2[0:2] on to
+    shop A (Hangzhou), which sells b2[0]; P ships Y[0] to shop B (Nanjing), which sells it."""
+
+    @classmethod
+    def setUpClass(cls):
+        srv = cls.srv = qtapi.Server(QTRACE)
+        cls.addClassCleanup(srv.stop)
+        cls.tok, cls.id = qtapi.register_units(srv, (
+            ("P", "440300", "MA5T4001", ["producer"]), ("Q", "510100", "MA5T4002", ["producer"]),
+            ("dist", "110000", "MA5T4003", ["seller"]), ("A", "330100", "MA5T4004", ["seller"]),
+            ("B", "320100", "MA5T4005", ["seller"])))
+        cls.tok["reg_44"] = srv.account("regulator", "广东省市场监督管理局", "44")
+        cls.tok["reg_51"] = srv.account("regulator", "四川省市场监督管理局", "51")
+        cls.tok["reg_cn"] = srv.account("regulator", "国家市场监督管理总局", "")
+        p = cls.tok["P"]
+        cls.x = make_product(cls, p, "X")
+        _, b1 = make_batch(cls, p, cls.x, "X-1", 6)
+        _, b2 = make_batch(cls, p, cls.x, "X-2", 5)
+        _, y = make_batch(cls, p, make_product(cls, p, "Y"), "Y-1", 3)
+        _, cls.q = make_batch(cls, cls.tok["Q"], make_product(cls, cls.tok["Q"], "Z"), "Z-1", 1)
+        cls.b1, cls.b2, cls.y = b1, b2, y
+
+        def buyer(who):
+            return {"uscc": cls.id[who], "name": f"{who} 有限公司"}
+
+        def step(token, *events):
+            return cls.ok("/api/v1/events", {"events": list(events)}, token)["first_index"]
+
+        step(cls.tok["Q"], {"type": "commission", "codes": cls.q})
+        first = step(p, {"type": "commission", "codes": b1 + b2[:4] + y},
+                     {"type": "pack", "parent": "(00)" + CARTON, "codes": b1[:4]},
+                     {"type": "ship", "codes": ["(00)" + CARTON] + b2[:2], "buyer": buyer("dist")},
+                     {"type": "ship", "codes": y[:1], "buyer": buyer("B")})
+        first_on = step(cls.tok["dist"],
+                        {"type": "receive", "shipment": first + 2,
+                         "codes": ["(00)" + CARTON] + b2[:2]},
+                        {"type": "ship", "codes": b2[:2], "buyer": buyer("A")})
+        step(cls.tok["A"], {"type": "receive", "shipment": first_on + 1, "codes": b2[:2]},
+             {"type": "retail", "codes": b2[:1]})
+        step(cls.tok["B"], {"type": "receive", "shipment": first + 3, "codes": y[:1]},
+             {"type": "retail", "codes": y[:1]})
+
+    def status(self, code):
+        st, v, _ = self.srv.get("/api/v1/trace/" + urllib.parse.quote(code, safe=""),
+                                token=self.tok["reg_cn"])
+        self.assertEqual(st, 200, v)
+        return v["status"]
+
+    def test_1_codes_refusals_record_nothing(self):
+        p = self.tok["P"]
+        before = [self.status(c) for c in self.y[1:] + self.q]
+        self.refused(400, {"codes": [self.y[1], self.q[0]], "reason": "绝缘"}, token=p)
+        self.refused(400, {"codes": [self.y[1], "(01)06901234567892(21)NEVER1"],
+                           "reason": "绝缘"}, token=p)
+        self.refused(400, {"codes": [], "reason": "绝缘"}, token=p)
+        self.refused(400, {"codes": [self.y[1], self.y[1]], "reason": "绝缘"}, token=p)
+        self.refused(403, {"codes": [self.y[1]], "reason": "绝缘"}, token=self.tok["Q"])
+        self.refused(403, {"codes": [self.y[1]], "reason": "绝缘"}, token=self.tok["reg_51"])
+        self.assertEqual([self.status(c) for c in self.y[1:] + self.q], before)
+        self.assertEqual(before, ["active", "active", "active"])
+
+    def test_2_codes_with_carton_then_product(self):
+        v = self.ok(self.path, {"codes": ["(00)" + CARTON, self.y[0], self.y[1]],
+                                "reason": "绝缘老化", "date": "2026-01-05"}, self.tok["P"])
+        self.check_receipt(v["receipt"], "recall.open")
+        codes_recall = v["recall"]["id"]
+        h = self.holders(v)
+        # the carton itself and its four items with the distributor, Y[0] with shop B
+        # (sold), Y[1] with the producer
+        self.assertEqual({u: x["quantity"] for u, x in h.items()},
+                         {self.id["dist"]: 5, self.id["B"]: 1, self.id["P"]: 1})
+        self.assertEqual(v["impact"]["sold_by_region"], [{"region": "320100", "quantity": 1}])
+        self.assertEqual(v["impact"]["totals"], {"found": 7, "sold": 1, "returned": 0,
+                                                 "destroyed": 0, "outstanding": 7})
+        self.assertEqual(sorted(v["recall"]["holders"]),
+                         sorted([self.id["dist"], self.id["B"], self.id["P"]]))
+        for c in self.b1[:4] + self.y[:2]:
+            self.assertEqual(self.status(c), "recalled")
+        self.assertEqual(self.status(self.y[2]), "active")
+        self.assertEqual(self.status(self.b1[4]), "active")
+
+        v = self.ok(self.path, {"product": self.x, "reason": "导体电阻不合格",
+                                "date": "2026-01-06"}, self.tok["reg_44"])
+        product_recall = v["recall"]["id"]
+        h = self.holders(v)
+        # batch 1 (6, four of them already recalled in the carton) and batch 2's four
+        # commissioned codes; its fifth, never commissioned, is not in circulation
+        self.assertEqual({u: x["quantity"] for u, x in h.items()},
+                         {self.id["P"]: 4, self.id["dist"]: 4, self.id["A"]: 2})
+        self.assertEqual(h[self.id["A"]]["region"], "330100")
+        self.assertEqual(v["impact"]["sold_by_region"], [{"region": "330100", "quantity": 1}])
+        self.assertEqual(v["impact"]["totals"], {"found": 10, "sold": 1, "returned": 0,
+                                                 "destroyed": 0, "outstanding": 10})
+        self.assertEqual(self.status(self.b2[4]), "issued")
+        self.assertEqual(self.status(self.y[2]), "active")
+
+        # a code in both recalls: returned under one, still outstanding in the other
+        prog = f"{self.path}/{codes_recall}/progress"
+        v = self.ok(prog, {"codes": self.b1[:2], "action": "returned"}, self.tok["dist"], 200)
+        self.assertEqual(self.holders(v)[self.id["dist"]]["returned"], 2)
+        st, v, _ = self.srv.get(f"{self.path}/{product_recall}", token=self.tok["P"])
+        self.assertEqual(st, 200, v)
+        self.assertEqual(self.holders(v)[self.id["dist"]]["outstanding"], 4)
+        self.assertEqual(v["impact"]["totals"]["returned"], 0)
+        v = self.ok(f"{self.path}/{product_recall}/progress",
+                    {"codes": self.b1[:1], "action": "destroyed"}, self.tok["dist"], 200)
+        self.assertEqual(v["impact"]["totals"], {"found": 10, "sold": 1, "returned": 0,
+                                                 "destroyed": 1, "outstanding": 9})
+        self.refused(409, {"codes": self.b1[:1], "action": "destroyed"}, path=prog,
+                     token=self.tok["dist"])
+
+    def test_3_list_pages_past_what_the_caller_may_not_see(self):
+        q = self.ok(self.path, {"codes": self.q, "reason": "标志不全", "date": "2026-02-01"},
+                    self.tok["Q"])["recall"]["id"]
+        # Guangdong's two recalls come first in date order; Sichuan's regulator sees only Q's
+        st, v, _ = self.srv.get(self.path + "?limit=1", token=self.tok["reg_51"])
+        self.assertEqual(st, 200, v)
+        self.assertEqual([r["id"] for r in v["recalls"]], [q])
+        self.assertNotIn("next", v)
+        seen, after = [], None
+        while True:
+            st, v, _ = self.srv.get(self.path + "?limit=1" + (f"&after={after}" if after else ""),
+                                    token=self.tok["reg_44"])
+            self.assertEqual(st, 200, v)
+            seen += [r["id"] for r in v["recalls"]]
+            if "next" not in v:
+                break
+            self.assertEqual(len(v["recalls"]), 1)
+            after = urllib.parse.quote(v["next"], safe="")
+        self.assertEqual(len(seen), 2)
+        self.assertNotIn(q, seen)
 
 
 if __name__ == "__main__":

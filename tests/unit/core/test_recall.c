@@ -152,6 +152,51 @@ static void test_batch_recall(void **state)
 	assert_int_equal(call(f, &retailer, "progress", id, body, &a, &err), QT_ERR_CONFLICT);
 }
 
+/* A code in two recalls (the batch, then a few of its codes): each recall counts only what
+ * was reported against it, and the code is reported once under each. */
+static void test_code_in_two_recalls(void **state)
+{
+	fixture *f = *state;
+	char c[5][64], a_id[32], b_id[32], body[300];
+	qt_account reg = regulator("44"), seller = unit(SELLER);
+	json_t *a = NULL;
+	qt_err err;
+
+	three_tiers(f, c);
+	assert_int_equal(call(f, &reg, "open", NULL,
+	                      "{\"batch\":\"B0000000000000001\",\"reason\":\"断股\"}", &a, &err),
+	                 QT_OK);
+	snprintf(a_id, sizeof a_id, "%s", str(json_object_get(a, "recall"), "id"));
+	json_decref(a);
+	snprintf(body, sizeof body, "{\"codes\":[\"%s\",\"%s\"],\"reason\":\"绝缘\"}", c[2], c[3]);
+	assert_int_equal(call(f, &reg, "open", NULL, body, &a, &err), QT_OK);
+	snprintf(b_id, sizeof b_id, "%s", str(json_object_get(a, "recall"), "id"));
+	assert_int_equal(total(a, "found"), 2);
+	assert_int_equal(held(a, SELLER, "quantity"), 1);
+	assert_int_equal(held(a, PRODUCER, "quantity"), 1);
+	json_decref(a);
+
+	snprintf(body, sizeof body, "{\"codes\":[\"%s\"],\"action\":\"returned\"}", c[2]);
+	assert_int_equal(call(f, &seller, "progress", a_id, body, &a, &err), QT_OK);
+	assert_int_equal(total(a, "returned"), 1);
+	json_decref(a);
+	assert_int_equal(qt_recall_get(qt_platform_reader(f->p, &err), &reg, b_id, &a, &err),
+	                 QT_OK);
+	assert_int_equal(total(a, "returned"), 0);
+	assert_int_equal(held(a, SELLER, "outstanding"), 1);
+	json_decref(a);
+	assert_int_equal(call(f, &seller, "progress", b_id, body, &a, &err), QT_OK);
+	assert_int_equal(total(a, "returned"), 1);
+	assert_int_equal(total(a, "outstanding"), 1);
+	json_decref(a);
+	assert_int_equal(call(f, &seller, "progress", a_id, body, &a, &err), QT_ERR_CONFLICT);
+	assert_int_equal(qt_recall_get(qt_platform_reader(f->p, &err), &reg, a_id, &a, &err),
+	                 QT_OK);
+	assert_int_equal(total(a, "returned"), 1);
+	assert_int_equal(total(a, "outstanding"), 4);
+	json_decref(a);
+}
+
 static void test_bad_input_changes_nothing(void **state)
 {
 	fixture *f = *state;
@@ -193,6 +238,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	        cmocka_unit_test_setup_teardown(test_batch_recall, fixture_setup, fixture_teardown),
+	        cmocka_unit_test_setup_teardown(test_code_in_two_recalls, fixture_setup,
+	                                        fixture_teardown),
 	        cmocka_unit_test_setup_teardown(test_bad_input_changes_nothing, fixture_setup,
 	                                        fixture_teardown),
 	};

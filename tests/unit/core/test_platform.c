@@ -1,0 +1,152 @@
+/* test_platform.c — qt_doc_page on a real store: a filtered list fills its page past documents
+ * the caller may not see, gives next exactly when more links follow, and stops at
+ * QT_PAGE_SCAN_MAX documents with next where it stopped. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "core/platform.h"
+
+typedef struct fixture {
+	char dir[64], db[96];
+	qt_store *s;
+} fixture;
+
+static int setup(void **state)
+{
+	fixture *f = calloc(1, sizeof *f);
+	qt_store_opts o = {.create = true};
+	qt_err err;
+
+	snprintf(f->dir, sizeof f->dir, "/tmp/qt-platform-XXXXXX");
+	assert_non_null(mkdtemp(f->dir));
+	snprintf(f->db, sizeof f->db, "%s/t.db", f->dir);
+	assert_int_equal(qt_store_open(f->db, &o, &f->s, &err), QT_OK);
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	fixture *f = *state;
+	char cmd[96];
+	f->s->ops->close(f->s);
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", f->dir);
+	assert_int_equal(system(cmd), 0);
+	free(f);
+	return 0;
+}
+
+/* n documents "d<i>" listed in order; each owned by "a" or "b" as mine(i) says. */
+static void seed(fixture *f, int n, bool (*mine)(int i))
+{
+	qt_err err;
+	char id[16], key[32], body[64];
+
+	assert_int_equal(f->s->ops->begin(f->s, &err), QT_OK);
+	for (int i = 0; i < n; i++) {
+		snprintf(id, sizeof id, "d%05d", i);
+		snprintf(key, sizeof key, "%05d/%s", i, id);
+		snprintf(body, sizeof body, "{\"id\":\"%s\",\"who\":\"%s\"}", id,
+		         mine(i) ? "a" : "b");
+		assert_int_equal(
+		        f->s->ops->doc_put(f->s, "thing", id, "", body, strlen(body), 1, &err),
+		        QT_OK);
+		assert_int_equal(f->s->ops->link_put(f->s, "things", "all", key, &err), QT_OK);
+	}
+	assert_int_equal(f->s->ops->commit(f->s, &err), QT_OK);
+}
+
+static bool keep_a(const void *ctx, const json_t *d)
+{
+	(void)ctx;
+	return !strcmp(qt_json_text(d, "who"), "a");
+}
+
+/* Asserts the page after `after` holds the ids want (space-separated) and its next is
+ * want_next ("" for none). */
+static void page(fixture *f, const char *after, size_t limit, const char *want,
+                 const char *want_next)
+{
+	json_t *a = NULL, *d;
+	size_t i;
+	char ids[200] = "";
+	qt_err err;
+
+	assert_int_equal(qt_doc_page(f->s, "things", "all", "thing", after, limit, keep_a, NULL,
+	                             "things", &a, &err),
+	                 QT_OK);
+	json_array_foreach(json_object_get(a, "things"), i, d)
+	{
+		snprintf(ids + strlen(ids), sizeof ids - strlen(ids), "%s%s", i ? " " : "",
+		         qt_json_text(d, "id"));
+	}
+	assert_string_equal(ids, want);
+	assert_string_equal(qt_json_text(a, "next"), want_next);
+	json_decref(a);
+}
+
+static bool late(int i)
+{
+	return i >= 250 && i % 2 == 0; /* 250 b's first, then every other one an a */
+}
+
+static void test_fills_past_hidden(void **state)
+{
+	fixture *f = *state;
+
+	seed(f, 256, late);
+	page(f, NULL, 2, "d00250 d00252", "00252/d00252");
+	/* d00255 is looked at and hidden: nothing follows */
+	page(f, "00252/d00252", 2, "d00254", "");
+	page(f, "00249/d00249", 1, "d00250", "00250/d00250");
+}
+
+static bool every(int i)
+{
+	(void)i;
+	return true;
+}
+
+static void test_next_only_when_more(void **state)
+{
+	fixture *f = *state;
+
+	seed(f, 3, every);
+	page(f, NULL, 3, "d00000 d00001 d00002", "");
+	page(f, NULL, 2, "d00000 d00001", "00001/d00001");
+}
+
+static bool last_one(int i)
+{
+	return i == QT_PAGE_SCAN_MAX + 10;
+}
+
+static void test_scan_bound(void **state)
+{
+	fixture *f = *state;
+	char next[32], want[32];
+
+	seed(f, QT_PAGE_SCAN_MAX + 11, last_one);
+	snprintf(next, sizeof next, "%05d/d%05d", QT_PAGE_SCAN_MAX - 1, QT_PAGE_SCAN_MAX - 1);
+	page(f, NULL, 5, "", next);
+	snprintf(want, sizeof want, "d%05d", QT_PAGE_SCAN_MAX + 10);
+	page(f, next, 5, want, "");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	        cmocka_unit_test_setup_teardown(test_fills_past_hidden, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_next_only_when_more, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_scan_bound, setup, teardown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
