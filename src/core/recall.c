@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "codes/code.h"
+#include "core/complaints.h"
 #include "core/recall.h"
 #include "core/trace.h"
 
@@ -159,6 +160,48 @@ out:
 	return rc;
 }
 
+/* A recall is made public as it opens (召回公告): whose goods, which, why, how many. */
+static qt_rc announce(qt_store *s, const opening *o, const char *producer, size_t n, uint64_t first,
+                      qt_err *err)
+{
+	const char *batch = json_string_value(json_object_get(o->doc, "batch")),
+	           *product = json_string_value(json_object_get(o->doc, "product"));
+	json_t *b = NULL, *p = NULL, *u = NULL;
+	char title[QT_NAME_MAX * 2 + 40], scope[QT_NAME_MAX + 40];
+	qt_buf text;
+	qt_rc rc;
+
+	/* what is named here was checked when the recall was scoped; a name missing is "" */
+	if (batch && qt_doc_load(s, "batch", batch, &b, NULL) == QT_OK)
+		product = qt_json_text(b, "product");
+	if (product && qt_doc_load(s, "product", product, &p, NULL) != QT_OK)
+		p = NULL;
+	if (qt_doc_load(s, "account", producer, &u, NULL) != QT_OK)
+		u = NULL;
+	if (b)
+		snprintf(scope, sizeof scope, "批号 %s", qt_json_text(b, "batch_no"));
+	else
+		snprintf(scope, sizeof scope, "%s", p ? "该产品全部批次" : "所列追溯码");
+	snprintf(title, sizeof title, "召回公告：%s %s", qt_json_text(u, "name"),
+	         p ? qt_json_text(p, "name") : "产品");
+	qt_buf_init(&text, QT_ANNOUNCE_BODY_MAX);
+	rc = qt_buf_printf(&text,
+	                   "生产企业：%s（%s）\n产品：%s，型号 %s\n范围：%s，共 %zu 个追溯码\n"
+	                   "原因：%s\n召回日期：%s\n扫描产品上的追溯码即可查看是否在召回范围内。",
+	                   qt_json_text(u, "name"), producer, qt_json_text(p, "name"),
+	                   qt_json_text(p, "model"), scope, n, qt_json_text(o->doc, "reason"),
+	                   qt_json_text(o->doc, "date"));
+	if (rc == QT_OK)
+		rc = qt_announce_auto(s, o->who, "recall", title, text.p, first, err);
+	else /* a reason of up to QT_TEXT_MAX cannot fill it */
+		rc = qt_err_set(err, rc, "the recall announcement is too long");
+	qt_buf_free(&text);
+	json_decref(b);
+	json_decref(p);
+	json_decref(u);
+	return rc;
+}
+
 static qt_rc apply_open(void *ctx, qt_store *s, uint64_t first, qt_err *err)
 {
 	opening *o = ctx;
@@ -190,6 +233,8 @@ static qt_rc apply_open(void *ctx, qt_store *s, uint64_t first, qt_err *err)
 		json_object_set(o->saved, "holders", holders);
 		rc = qt_doc_save(s, "recall", o->id, producer, o->saved, first, err);
 	}
+	if (rc == QT_OK)
+		rc = announce(s, o, producer, n, first, err);
 	json_decref(all);
 	json_decref(holders);
 	return rc;

@@ -90,6 +90,12 @@ class Recalls(RecallCase):
                     self.tok["reg_44"])
         self.check_receipt(v["receipt"], "recall.open")
         rid = v["recall"]["id"]
+        # made public as it opens: the platform's announcement, proved by the recall record
+        st, ann, _ = self.srv.get("/api/v1/announcements")
+        [a] = [a for a in ann["announcements"] if a.get("record") == v["receipt"]["index"]]
+        self.assertEqual(a["kind"], "recall")
+        for text in ("导体电阻不合格", "共 10 个追溯码", "producer 有限公司", "批号 L2026-11"):
+            self.assertIn(text, a["body"])
         h = self.holders(v)
         self.assertEqual(h[self.id["producer"]]["quantity"], 3)
         self.assertEqual(h[self.id["dist"]]["quantity"], 3)
