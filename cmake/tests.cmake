@@ -24,6 +24,18 @@ foreach(script ${QT_API_TESTS})
   set_tests_properties(api/${name} PROPERTIES TIMEOUT 600)
 endforeach()
 
+# Browser tests: the web pages in Debian's headless chromium driven by playwright-core
+# (node_modules, scripts/install-deps.sh), each against a server seeded by tests/browser/seed.py;
+# screenshots go to build/browser/.
+find_program(QT_NODE NAMES node REQUIRED)
+file(GLOB QT_BROWSER_TESTS CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/tests/browser/*.test.mjs)
+foreach(script ${QT_BROWSER_TESTS})
+  get_filename_component(name ${script} NAME_WE)
+  add_test(NAME browser/${name} COMMAND ${QT_NODE} --test ${script})
+  set_tests_properties(browser/${name} PROPERTIES TIMEOUT 600 ENVIRONMENT
+                       "QTRACE=$<TARGET_FILE:qtrace>;QT_BROWSER_OUT=${CMAKE_BINARY_DIR}/browser")
+endforeach()
+
 # `make demo` at a small scale: scripts/demo.sh end to end (fresh database, CLI accounts,
 # server, the seeder over HTTP, Ctrl-C), what it built checked through the API and offline.
 add_test(NAME demo/make_demo

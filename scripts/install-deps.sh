@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# Installs every Debian package the build, the tests and the demo need. Idempotent: when all
-# are present it only checks and exits. Works as root or through sudo.
+# Installs every Debian package the build, the tests and the demo need, then the npm packages
+# of package.json (the dashboard's chart library, the browser tests' playwright-core) into
+# node_modules/. Idempotent: when all are present it only checks and exits. Works as root or
+# through sudo (npm runs as the calling user).
 set -euo pipefail
 
 # Build: compilers and tools. Libraries: see docs/ARCHITECTURE.md "Dependencies". Labels:
@@ -12,7 +14,18 @@ packages=(
   libmicrohttpd-dev python3-yaml python3-jsonschema curl
   libzint-dev libcairo2-dev fonts-dejavu-core
   zbar-tools dmtx-utils librsvg2-bin
+  nodejs chromium fonts-wqy-microhei
 )
+here=$(cd "$(dirname "$0")/.." && pwd)
+
+# npm packages: installed from package-lock.json when node_modules is missing or older
+npm_deps() {
+  if [ ! -d "$here/node_modules/chart.js" ] || [ ! -d "$here/node_modules/playwright-core" ] ||
+    [ "$here/package-lock.json" -nt "$here/node_modules/.package-lock.json" ]; then
+    echo "install-deps: installing npm packages (package-lock.json)"
+    (cd "$here" && npm ci --no-audit --no-fund --loglevel=error)
+  fi
+}
 
 missing=()
 for p in "${packages[@]}"; do
@@ -20,7 +33,8 @@ for p in "${packages[@]}"; do
   [ "$status" = installed ] || missing+=("$p")
 done
 
-if [ ${#missing[@]} -eq 0 ]; then
+if [ ${#missing[@]} -eq 0 ] && command -v npm >/dev/null 2>&1; then
+  npm_deps
   exit 0
 fi
 
@@ -36,3 +50,6 @@ fi
 export DEBIAN_FRONTEND=noninteractive
 "${sudo[@]}" apt-get update -qq
 "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
+# Debian's nodejs comes without npm (NodeSource's has it built in)
+command -v npm >/dev/null 2>&1 || "${sudo[@]}" apt-get install -y -qq --no-install-recommends npm
+npm_deps

@@ -202,5 +202,6 @@ out:
 	if (s)
 		s->ops->close(s);
 	qt_buf_free(&j.out);
+	qt_label_cleanup();
 	return status;
 }

@@ -8,6 +8,7 @@
 #include "cli/cmd.h"
 #include "core/platform.h"
 #include "http/server.h"
+#include "labels/label.h"
 
 static void announce(void *ctx, unsigned port)
 {
@@ -23,17 +24,17 @@ static void announce(void *ctx, unsigned port)
 
 int qt_cmd_serve(int argc, char **argv)
 {
-	static const char *const names[] = {"--db", "--listen", "--threads", "--access-log",
-	                                    "--public-url"};
-	const char *slots[5] = {NULL, "127.0.0.1:8080", NULL, "-", NULL};
+	static const char *const names[] = {"--db",         "--listen",     "--threads",
+	                                    "--access-log", "--public-url", "--web"};
+	const char *slots[6] = {NULL, "127.0.0.1:8080", NULL, "-", NULL, NULL};
 	qt_server_opts o = {0};
 	FILE *log = NULL;
 	qt_err err;
 	int status = QT_EXIT_OK;
 
-	if (!qt_cli_take_opts("serve", argc, argv, names, slots, 5) || !slots[0]) {
+	if (!qt_cli_take_opts("serve", argc, argv, names, slots, 6) || !slots[0]) {
 		fputs("usage: qtrace serve --db FILE [--listen HOST:PORT] [--threads N] "
-		      "[--access-log FILE|-|off] [--public-url https://HOST[:PORT]]\n",
+		      "[--access-log FILE|-|off] [--public-url https://HOST[:PORT]] [--web DIR]\n",
 		      stderr);
 		return QT_EXIT_USAGE;
 	}
@@ -48,6 +49,7 @@ int qt_cmd_serve(int argc, char **argv)
 	o.threads = slots[2] ? (unsigned)atoi(slots[2]) : 0;
 	o.access_log = log;
 	o.public_url = slots[4];
+	o.web_root = slots[5];
 	o.ready = announce;
 	o.ready_ctx = (void *)slots[1];
 	if (qt_server_run(&o, &err) != QT_OK) {
@@ -58,6 +60,7 @@ int qt_cmd_serve(int argc, char **argv)
 	}
 	if (log && log != stderr)
 		fclose(log);
+	qt_label_cleanup(); /* the labels drawn while serving */
 	return status;
 }
 

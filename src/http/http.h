@@ -31,6 +31,7 @@ typedef struct qt_req {
 	qt_platform *p;
 	qt_store *rd;           /* this thread's read connection */
 	const char *public_url; /* `serve --public-url`, or NULL */
+	const char *web_root;   /* the directory the web pages are served from */
 	char client[64];        /* the peer's address (IPv6: its /64), for rate limits */
 } qt_req;
 
@@ -117,6 +118,7 @@ extern const qt_route qt_routes_complaints[]; /* h_complaints.c: complaints, ann
 extern const qt_route qt_routes_recalls[];    /* h_recalls.c: recalls, their progress and impact */
 extern const qt_route qt_routes_stats[];      /* h_stats.c: a regulator's statistics */
 extern const qt_route qt_routes_warnings[];   /* h_warnings.c: risk warnings for regulators */
+extern const qt_route qt_routes_web[];        /* h_web.c: the web pages and their files */
 
 /* The base of the links this server hands out: `serve --public-url`, else http:// and the
  * request's Host (false when that is not a host name or address with an optional port). */

@@ -26,7 +26,7 @@ static const qt_route *const tables[] = {
         core_routes,        qt_routes_catalog, qt_routes_codes,      qt_routes_labels,
         qt_routes_scan,     qt_routes_check,   qt_routes_resolver,   qt_routes_trace,
         qt_routes_sampling, qt_routes_draws,   qt_routes_complaints, qt_routes_recalls,
-        qt_routes_stats,    qt_routes_warnings};
+        qt_routes_stats,    qt_routes_warnings, qt_routes_web};
 
 static int hexv(char c)
 {

@@ -38,6 +38,7 @@ typedef struct conn_state {
 typedef struct server {
 	qt_platform *p;
 	const char *public_url;
+	const char *web_root;
 	struct MHD_Daemon *d;
 	FILE *log;
 	pthread_mutex_t qlock;
@@ -407,6 +408,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *mhd, const c
 		c->req.method = method;
 		c->req.p = s->p;
 		c->req.public_url = s->public_url;
+		c->req.web_root = s->web_root;
 		client_address(mhd, c->req.client);
 		qt_buf_init(&c->resp.body, 1u << 30);
 		c->route = qt_route_find(&c->req, &known);
@@ -562,6 +564,7 @@ qt_rc qt_server_run(const qt_server_opts *opts, qt_err *err)
 		return rc;
 	s.log = opts->access_log;
 	s.public_url = opts->public_url;
+	s.web_root = opts->web_root ? opts->web_root : QT_WEB_DIR;
 	pthread_mutex_init(&s.qlock, NULL);
 	pthread_cond_init(&s.qcond, NULL);
 	s.qtail = &s.qhead;

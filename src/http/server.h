@@ -17,6 +17,7 @@ typedef struct qt_server_opts {
 	unsigned writers;                        /* threads that wait for group commits; 0 = 64 */
 	FILE *access_log;                        /* NULL = none */
 	const char *public_url;                  /* resolver links' base; NULL = from Host */
+	const char *web_root;                    /* the web pages' files; NULL = QT_WEB_DIR */
 	void (*ready)(void *ctx, unsigned port); /* called once listening */
 	void *ready_ctx;
 } qt_server_opts;

@@ -6,6 +6,7 @@
 
 #include <cairo-pdf.h>
 #include <cairo.h>
+#include <fontconfig/fontconfig.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,7 +17,7 @@
 
 #define DATA_MAX  2048 /* what goes into a symbol: a resolver URL or an element string */
 #define LINES_MAX (QT_GS1_ELEMS_MAX + 1)
-#define LINE_MAX  (QT_CODE_CANON_MAX + 8)
+#define HRT_LINE_MAX  (QT_CODE_CANON_MAX + 8)
 #define FONT      "DejaVu Sans"
 #define SVG_FONT  "DejaVu Sans, Verdana, sans-serif"
 #define PT_PER_MM (72.0 / 25.4)
@@ -36,7 +37,7 @@ static const struct {
  * the lines of text. */
 typedef struct drawing {
 	struct zint_symbol *zs;
-	char lines[LINES_MAX][LINE_MAX];
+	char lines[LINES_MAX][HRT_LINE_MAX];
 	double line_w[LINES_MAX];
 	unsigned n_lines;
 	double text, width, height, sym_x;
@@ -127,14 +128,14 @@ static void text_lines(const qt_code *code, qt_label_symbology sym, drawing *d)
 {
 	d->n_lines = 0;
 	if (code->n_elems == 0) {
-		snprintf(d->lines[d->n_lines++], LINE_MAX, "%s", code->canonical);
+		snprintf(d->lines[d->n_lines++], HRT_LINE_MAX, "%s", code->canonical);
 		return;
 	}
 	d->lines[0][0] = '\0';
 	for (unsigned i = 0; i < code->n_elems && i < QT_GS1_ELEMS_MAX; i++) {
 		char *line = d->lines[sym == QT_LABEL_GS1_128 ? 0 : d->n_lines];
 		size_t used = strlen(line);
-		snprintf(line + used, LINE_MAX - used, "(%s)%s", code->elems[i].ai,
+		snprintf(line + used, HRT_LINE_MAX - used, "(%s)%s", code->elems[i].ai,
 		         code->elems[i].value);
 		if (sym != QT_LABEL_GS1_128 || d->n_lines == 0)
 			d->n_lines++;
@@ -458,4 +459,10 @@ qt_rc qt_label_sheet_close(qt_label_sheet *sh, unsigned long *pages, qt_err *err
 	cairo_surface_destroy(sh->pdf);
 	free(sh);
 	return rc;
+}
+
+void qt_label_cleanup(void)
+{
+	cairo_debug_reset_static_data();
+	FcFini();
 }

@@ -62,4 +62,8 @@ qt_rc qt_label_sheet_add(qt_label_sheet *sh, const qt_code *code, const char *ba
 qt_rc qt_label_sheet_close(qt_label_sheet *sh, unsigned long *pages, qt_err *err)
         __attribute__((warn_unused_result));
 
+/* Frees what cairo and fontconfig keep for the process (font caches), so a leak checker at
+ * exit sees only our own memory. Call once, when no label is being drawn any more. */
+void qt_label_cleanup(void);
+
 #endif

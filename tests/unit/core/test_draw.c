@@ -283,6 +283,7 @@ static void honest_draw_verifies_later_unit_is_not_a_candidate(void **state)
 	        QT_OK);
 	assert_true(json_equal(units, want));
 	json_decref(units);
+	json_decref(bodies);
 	json_object_set_new(params, "tree_size", json_integer((json_int_t)index + 2));
 	assert_int_equal(
 	        qt_draw_eligible(qt_platform_reader(f->p, &err), params, &units, &bodies, &err),

@@ -227,6 +227,7 @@ static int teardown(void **state)
 {
 	char cmd[128];
 	(void)state;
+	qt_label_cleanup();
 	snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
 	return system(cmd) == 0 ? 0 : -1;
 }

@@ -1,0 +1,97 @@
+// public.test.mjs — the consumer's page in headless Chromium at 360 px: a code typed in shows
+// its product, producer and public journey; a recalled code shows the recall warning in
+// plain words; an unknown code says so; a complaint is filed; Chinese and English.
+import assert from "node:assert/strict";
+import { after, before, test } from "node:test";
+import { accessibility, browse, screenshot, seeded } from "./harness.mjs";
+
+let srv, b;
+before(async () => {
+  srv = await seeded("supply_chain");
+  b = await browse();
+});
+after(async () => {
+  await b?.browser.close();
+  await srv?.stop();
+});
+
+async function lookUp(code) {
+  const { page } = b;
+  await page.goto(srv.data.base + "/");
+  await page.getByLabel("追溯码").fill(code);
+  await page.getByRole("button", { name: "查询" }).click();
+}
+
+test("a consumer sees the product and its journey", async () => {
+  const { page } = b;
+  await lookUp(srv.data.codes.sold);
+  await page.locator("#journey").waitFor();
+  await screenshot(page, "public-journey");
+  const product = await page.locator("#product-title + dl").innerText();
+  assert.match(product, /塑料绝缘控制电缆 KVV/);
+  assert.match(product, /XK06-014-00123/);
+  assert.match(product, /GB\/T 9330-2020/);
+  assert.match(await page.locator("#producer-title + dl").innerText(), /91440300MA5W0001/);
+  const steps = await page.locator("#journey li").evaluateAll((lis) => lis.map((li) => li.dataset.type));
+  assert.deepEqual(steps, ["issue", "commission", "ship", "receive", "retail"]);
+  assert.match(await page.locator("#journey").innerText(), /朝阳五金店/);
+  assert.match(await page.locator(".alert.good").innerText(), /未发现风险提示/);
+  assert.equal(await page.getByText("已售出").count(), 1);
+  // what was sealed (the buyer's contact) is nowhere on the page
+  assert.doesNotMatch(await page.content(), /010-12345678/);
+  assert.deepEqual(await accessibility(page), []);
+  assert.deepEqual(b.errors, []);
+  // fast on a poor connection: the page and all it loads (no images here) under 200 KB
+  const bytes = await page.evaluate(() =>
+    [...performance.getEntriesByType("navigation"), ...performance.getEntriesByType("resource")]
+      .filter((e) => e.initiatorType !== "img")
+      .reduce((n, e) => n + e.decodedBodySize, 0));
+  assert.ok(bytes > 10000 && bytes < 200 * 1024, `${bytes} bytes`);
+});
+
+test("a recalled code shows the recall in plain words", async () => {
+  const { page } = b;
+  await lookUp(srv.data.codes.recalled);
+  const alert = page.locator('[data-kind="recalled"]');
+  await alert.waitFor();
+  await screenshot(page, "public-recalled");
+  assert.match(await alert.innerText(), /该产品已被召回：请停止使用/);
+  assert.match(await alert.innerText(), /recalled/); // the platform's own message beside it
+  assert.match(await page.locator("#journey").innerText(), /召回 · producer 有限公司 — 绝缘层厚度不合格/);
+  assert.equal(await page.locator(".alert.good").count(), 0);
+  assert.deepEqual(await accessibility(page), []);
+});
+
+test("an unknown code says it may be counterfeit; bad text says why", async () => {
+  const { page } = b;
+  await lookUp("T777777777777777777R"); // a valid digital identity id nobody issued
+  await page.locator("#message .alert.bad").waitFor();
+  assert.match(await page.locator("#message").innerText(), /没有这个追溯码的记录|假冒/);
+  await lookUp("not a code at all");
+  await page.locator("#message .alert.bad").waitFor();
+  assert.match(await page.locator("#message").innerText(), /不是有效的追溯码/);
+});
+
+test("a complaint is filed from the page", async () => {
+  const { page } = b;
+  await lookUp(srv.data.codes.at_shop);
+  await page.locator("#complain").waitFor();
+  await page.getByLabel("问题描述").fill("绝缘层一捏就裂");
+  await page.getByRole("button", { name: "提交投诉" }).click();
+  await page.locator("#complain-message .alert.good").waitFor();
+  assert.match(await page.locator("#complain-message").innerText(), /投诉已提交，编号 C[0-9a-f]{16}/);
+  await screenshot(page, "public-complaint");
+});
+
+test("English on request, and a link with ?code= opens the code", async () => {
+  const { page } = b;
+  await page.goto(`${srv.data.base}/?code=${encodeURIComponent(srv.data.codes.recalled)}`);
+  await page.locator('[data-kind="recalled"]').waitFor();
+  await page.getByRole("button", { name: "English" }).click();
+  await page.locator('[data-kind="recalled"] strong', { hasText: "This product has been recalled" }).waitFor();
+  assert.equal(await page.locator("html").getAttribute("lang"), "en");
+  assert.match(await page.locator("h1").innerText(), /Product quality traceability/);
+  await screenshot(page, "public-english");
+  assert.deepEqual(await accessibility(page), []);
+  await page.getByRole("button", { name: "中文" }).click(); // back, for the tests after
+});

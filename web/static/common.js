@@ -1,0 +1,115 @@
+// common.js — what every qtrace page shares: the public HTTP API (same origin), words in
+// Chinese and English, and DOM building that only ever sets text (never HTML), so nothing a
+// producer or consumer typed can run as script.
+
+const LANG_KEY = "qtrace.lang";
+let lang = new URLSearchParams(location.search).get("lang") || localStorage.getItem(LANG_KEY) || "zh";
+if (lang !== "zh" && lang !== "en") lang = "zh";
+const dicts = { zh: {}, en: {} };
+
+export function words(zh, en) {
+  Object.assign(dicts.zh, zh);
+  Object.assign(dicts.en, en);
+}
+
+export function currentLang() {
+  return lang;
+}
+
+// The words for key in the current language; {name} takes vars.name.
+export function t(key, vars = {}) {
+  const s = dicts[lang][key] ?? dicts.zh[key] ?? key;
+  return s.replace(/\{(\w+)\}/g, (_, k) => (vars[k] ?? "").toString());
+}
+
+// Every element with data-i18n (its text) or data-i18n-label (its aria-label) or
+// data-i18n-placeholder, in root.
+export function applyWords(root = document) {
+  document.documentElement.lang = lang === "zh" ? "zh-CN" : "en";
+  root.querySelectorAll("[data-i18n]").forEach((e) => (e.textContent = t(e.dataset.i18n)));
+  root.querySelectorAll("[data-i18n-label]").forEach((e) => e.setAttribute("aria-label", t(e.dataset.i18nLabel)));
+  root.querySelectorAll("[data-i18n-placeholder]").forEach((e) => e.setAttribute("placeholder", t(e.dataset.i18nPlaceholder)));
+}
+
+// A button that switches the language and calls redraw afterwards.
+export function languageSwitch(button, redraw) {
+  const show = () => {
+    button.textContent = lang === "zh" ? "English" : "中文";
+    button.setAttribute("lang", lang === "zh" ? "en" : "zh-CN");
+  };
+  show();
+  button.addEventListener("click", () => {
+    lang = lang === "zh" ? "en" : "zh";
+    localStorage.setItem(LANG_KEY, lang);
+    show();
+    applyWords();
+    redraw();
+  });
+}
+
+// el("p", {class: "x"}, "text", child, ...): text children become text nodes.
+export function el(tag, attrs = {}, ...children) {
+  const e = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) {
+    if (v === undefined || v === null || v === false) continue;
+    if (k === "class") e.className = v;
+    else if (k.startsWith("on")) e.addEventListener(k.slice(2), v);
+    else e.setAttribute(k, v === true ? "" : v);
+  }
+  for (const c of children.flat()) {
+    if (c === undefined || c === null || c === false) continue;
+    e.append(c instanceof Node ? c : document.createTextNode(String(c)));
+  }
+  return e;
+}
+
+// {status, data}: data is the parsed JSON (or null); a network failure is status 0.
+export async function api(method, path, body, token, headers = {}) {
+  const h = { Accept: "application/json", ...headers };
+  if (token) h.Authorization = "Bearer " + token;
+  let payload;
+  if (body !== undefined && body !== null) {
+    if (typeof body === "string") payload = body;
+    else {
+      h["Content-Type"] = "application/json";
+      payload = JSON.stringify(body);
+    }
+  }
+  try {
+    const r = await fetch(path, { method, headers: h, body: payload });
+    const type = r.headers.get("Content-Type") || "";
+    const data = type.includes("json") ? await r.json() : null;
+    return { status: r.status, data, response: r };
+  } catch (e) {
+    return { status: 0, data: { error: { code: "network", message: String(e) } } };
+  }
+}
+
+// The message of an error answer, for people.
+export function errorText(res) {
+  if (res.status === 0) return t("err.network");
+  return res.data?.error?.message || t("err.http", { status: res.status });
+}
+
+// An RFC 3339 instant as China time, "2026-11-21 14:05".
+export function chinaTime(s) {
+  const d = new Date(s);
+  if (isNaN(d)) return s || "";
+  const c = new Date(d.getTime() + 8 * 3600 * 1000);
+  return c.toISOString().slice(0, 16).replace("T", " ");
+}
+
+export function codePath(code) {
+  return encodeURIComponent(code.trim());
+}
+
+words(
+  {
+    "err.network": "无法连接服务器，请检查网络后重试。",
+    "err.http": "请求失败（{status}）",
+  },
+  {
+    "err.network": "Cannot reach the server. Check the connection and try again.",
+    "err.http": "The request failed ({status})",
+  },
+);
