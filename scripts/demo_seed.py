@@ -702,6 +702,11 @@ def banner(s, api, authorities, tokens_path):
     out.write("\nURLs (public, no token needed)\n")
     for label, url in urls:
         out.write(f"  {pad(label, 14)} {url}\n")
+    out.write("\nWeb pages (open in a browser)\n")
+    page = f"{base}/"
+    if sale is not None:
+        page += "?code=" + urllib.parse.quote(s.example["sold_code"], safe="")
+    out.write(f"  {pad('public page', 14)} {page}\n")
 
     def authority(role, national):
         return next((a for a in authorities if a["role"] == role and

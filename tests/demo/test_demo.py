@@ -110,6 +110,13 @@ class Demo(unittest.TestCase):
         self.assertEqual(view["status"], "sold")
         self.assertEqual([e["type"] for e in view["events"]][:2], ["issue", "commission"])
         self.assertEqual(view["events"][-1]["type"], "retail")
+        # the public page, opened on that item
+        [page] = [line.split()[-1] for line in self.section("Web pages")]
+        st, html, hdrs = self.api.request("GET", page[len(self.api.base):], check=False)
+        self.assertEqual(st, 200)
+        self.assertTrue(hdrs["Content-Type"].startswith("text/html"), hdrs)
+        self.assertIn("/static/public.js", html.decode() if isinstance(html, bytes) else html)
+        self.assertIn("?code=", page)
 
     def test_2_printed_tokens_work_for_their_roles(self):
         shown = {}
