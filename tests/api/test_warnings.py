@@ -24,13 +24,9 @@ class Warnings(qtapi.ApiCase):
     def setUpClass(cls):
         srv = cls.srv = qtapi.Server(QTRACE)
         cls.addClassCleanup(srv.stop)
-        cls.tok, cls.id = {}, {}
-        for name, division, org, roles in (("producer", "440300", "MA5C0001", ["producer"]),
-                                           ("bj", "110105", "MA5C0002", ["seller"])):
-            u = qtapi.uscc(division, org)
-            st, v, _ = srv.post("/api/v1/units", qtapi.unit_body(u, roles=roles))
-            assert st == 201, v
-            cls.tok[name], cls.id[name] = v["token"], u
+        cls.tok, cls.id = qtapi.register_units(srv, (
+            ("producer", "440300", "MA5C0001", ["producer"]),
+            ("bj", "110105", "MA5C0002", ["seller"])))
         cls.tok["reg_11"] = srv.account("regulator", "北京市市场监督管理局", "11")
         cls.tok["reg_1101"] = srv.account("regulator", "北京市朝阳区市场监督管理局", "1101")
         cls.tok["reg_32"] = srv.account("regulator", "江苏省市场监督管理局", "32")
