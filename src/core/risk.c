@@ -41,18 +41,25 @@ bool qt_risk_licence_revoked(const char *status)
 	                  !strcmp(status, "expired"));
 }
 
-bool qt_risk_sold_without_flow(const json_t *code, const json_t *catalog_unit, const char *date,
-                               const char *const *explained, size_t n)
+/* The part of sold_without_flow that needs no reading: an active item whose holder is none
+ * of the units the sighting accounts for. */
+static bool unexplained(const json_t *code, const char *const *explained, size_t n)
 {
-	const char *holder = qt_json_text(code, "holder"),
-	           *since = qt_json_text(catalog_unit, "since");
-	bool gap = code && catalog_unit && *since && date && strncmp(since, date, 10) <= 0 &&
-	           !strcmp(qt_json_text(code, "granularity"), "item") &&
+	const char *holder = qt_json_text(code, "holder");
+	bool gap = code && !strcmp(qt_json_text(code, "granularity"), "item") &&
 	           !strcmp(qt_json_text(code, "status"), "active") && *holder;
 
 	for (size_t i = 0; gap && i < n; i++)
 		gap = strcmp(holder, explained[i]) != 0;
 	return gap;
+}
+
+bool qt_risk_sold_without_flow(const json_t *code, const json_t *catalog_unit, const char *date,
+                               const char *const *explained, size_t n)
+{
+	const char *since = qt_json_text(catalog_unit, "since");
+	return catalog_unit && *since && date && strncmp(since, date, 10) <= 0 &&
+	       unexplained(code, explained, n);
 }
 
 bool qt_risk_complaint_cluster(const char *now, const char *const *filed, size_t n)
@@ -150,7 +157,9 @@ qt_rc qt_risk_flow_gap(qt_store *s, const json_t *code, const char *key, const c
 {
 	const char *product = qt_json_text(code, "product"), *holder = qt_json_text(code, "holder");
 	char today[32], subject[2 * QT_ID_MAX + 2];
-	json_t *cat = catalog_of(s, product), *details = NULL;
+	/* most sightings are of goods where the ledger has them: no catalogue read for those */
+	json_t *cat = unexplained(code, explained, n) ? catalog_of(s, product) : NULL,
+	       *details = NULL;
 	qt_rc rc = QT_OK;
 
 	qt_time_now(today);
