@@ -190,22 +190,25 @@ out:
  * too long for one announcement ends with how many more there are. */
 static qt_rc announce(qt_store *s, const json_t *units, uint64_t first, qt_err *err)
 {
-	char title[QT_NAME_MAX];
+	char title[QT_NAME_MAX], line[3 * QT_NAME_MAX];
 	const json_t *u;
 	size_t i, shown = 0, n = json_array_size(units);
 	qt_buf text;
 	qt_rc rc;
 
-	qt_buf_init(&text, QT_ANNOUNCE_BODY_MAX - 64);
+	qt_buf_init(&text, QT_ANNOUNCE_BODY_MAX);
+	/* room is kept for the line that says how many more there are */
 	json_array_foreach(units, i, u)
 	{
-		if (qt_buf_printf(&text, "%s%s / %s（%s 起纳入追溯）", shown ? "\n" : "",
-		                  qt_json_text(u, "category_name"), qt_json_text(u, "name"),
-		                  qt_json_text(u, "since")) != QT_OK)
+		int len = snprintf(line, sizeof line, "%s%s / %s（%s 起纳入追溯）",
+		                   shown ? "\n" : "", qt_json_text(u, "category_name"),
+		                   qt_json_text(u, "name"), qt_json_text(u, "since"));
+		if (len < 0 || (size_t)len >= sizeof line ||
+		    text.len + (size_t)len + 64 > QT_ANNOUNCE_BODY_MAX ||
+		    qt_buf_append(&text, line, (size_t)len) != QT_OK)
 			break;
 		shown++;
 	}
-	text.max += 64;
 	if (shown < n && qt_buf_printf(&text, "\n……另有 %zu 个产品单元", n - shown) != QT_OK)
 		shown = n; /* cannot happen: room was kept for it */
 	snprintf(title, sizeof title, "追溯目录新增 %zu 个产品单元", n);

@@ -189,6 +189,34 @@ def register_units(srv, units):
     return tok, ids
 
 
+def made(srv, path, body, token):
+    """A POST that must be answered 201 (setting a test up); returns the answer."""
+    st, v, _ = srv.post(path, body, token=token)
+    assert st == 201, (path, st, v)
+    return v
+
+
+def cable_product(srv, token, **fields):
+    """A product of the token's producer: a control cable under a production licence unless
+    fields say otherwise. Returns its id."""
+    return made(srv, "/api/v1/products", {
+        "name": "塑料绝缘控制电缆 KVV", "catalog_unit": "wire-cable.plastic-control",
+        "type": "控制电缆", "model": "KVV 4×1.5", "standard": "GB/T 9330-2020",
+        "licence_no": "XK06-014-00123", "schemes": ["dic"], **fields}, token)["product"]["id"]
+
+
+def item_batch(srv, token, product, n, batch_no="L1", production_date="2026-11-01",
+               quantity=None):
+    """A batch of the product (quantity, n unless given) with n item codes (digital identity)
+    issued for it. Returns (batch id, codes)."""
+    batch = made(srv, "/api/v1/batches", {
+        "product": product, "batch_no": batch_no, "production_date": production_date,
+        "quantity": quantity or n,
+        "inspection_report": {"sha256": "cd" * 32, "name": "出厂检验.pdf"}}, token)["batch"]["id"]
+    return batch, made(srv, "/api/v1/codes", {"batch": batch, "granularity": "item",
+                                              "scheme": "dic", "count": n}, token)["codes"]
+
+
 # ---- the log, checked independently of the server's C ----
 
 def leaf_hash(leaf):

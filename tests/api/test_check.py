@@ -28,16 +28,7 @@ class Check(qtapi.ApiCase):
         cls.tok["reg_11"] = srv.account("regulator", "北京市市场监督管理局", "11")
         cls.tok["reg_32"] = srv.account("regulator", "江苏省市场监督管理局", "32")
         p = cls.tok["producer"]
-        product = cls.ok("/api/v1/products", {
-            "name": "塑料绝缘控制电缆 KVV", "catalog_unit": "wire-cable.plastic-control",
-            "type": "控制电缆", "model": "KVV 4×1.5", "standard": "GB/T 9330-2020",
-            "licence_no": "XK06-014-00123", "schemes": ["dic"]}, p)["product"]["id"]
-        batch = cls.ok("/api/v1/batches", {
-            "product": product, "batch_no": "L1", "production_date": "2026-11-01",
-            "quantity": 100, "inspection_report": {"sha256": "cd" * 32, "name": "r.pdf"}},
-            p)["batch"]["id"]
-        cls.codes = cls.ok("/api/v1/codes", {"batch": batch, "granularity": "item",
-                                             "scheme": "dic", "count": 20}, p)["codes"]
+        _, cls.codes = qtapi.item_batch(srv, p, qtapi.cable_product(srv, p), 20, quantity=100)
         cls.ok("/api/v1/events", {"events": [{"type": "commission", "codes": cls.codes[:19]},
                                              {"type": "recall", "codes": [cls.codes[18]]}]}, p)
 

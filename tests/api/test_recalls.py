@@ -12,24 +12,6 @@ import qtapi
 QTRACE = sys.argv.pop(1) if len(sys.argv) > 1 else "build/qtrace"
 
 
-def make_product(case, token, model):
-    """A product of the token's producer; returns its id."""
-    return case.ok("/api/v1/products", {
-        "name": "塑料绝缘控制电缆 KVV", "catalog_unit": "wire-cable.plastic-control",
-        "type": "控制电缆", "model": model, "standard": "GB/T 9330-2020",
-        "licence_no": "XK06-014-00123", "schemes": ["dic"]}, token)["product"]["id"]
-
-
-def make_batch(case, token, product, batch_no, n):
-    """A batch of the product with n item codes issued; returns (batch id, codes)."""
-    batch = case.ok("/api/v1/batches", {
-        "product": product, "batch_no": batch_no, "production_date": "2026-11-01",
-        "quantity": n, "inspection_report": {"sha256": "cd" * 32, "name": "出厂检验.pdf"}},
-        token)["batch"]["id"]
-    return batch, case.ok("/api/v1/codes", {"batch": batch, "granularity": "item",
-                                            "scheme": "dic", "count": n}, token)["codes"]
-
-
 class RecallCase(qtapi.ApiCase):
     """What both classes share; each runs its own server (cls.srv)."""
     path = "/api/v1/recalls"
@@ -44,21 +26,15 @@ class Recalls(RecallCase):
     def setUpClass(cls):
         srv = cls.srv = qtapi.Server(QTRACE)
         cls.addClassCleanup(srv.stop)
-        cls.tok, cls.id = {}, {}
-        for role, division, org, roles in (
-                ("producer", "440300", "MA5T3001", ["producer"]),
-                ("dist", "110000", "MA5T3002", ["seller"]),
-                ("shop", "330100", "MA5T3003", ["seller"])):
-            u = qtapi.uscc(division, org)
-            st, v, _ = srv.post("/api/v1/units", qtapi.unit_body(u, name=f"{role} 有限公司",
-                                                                 roles=roles))
-            assert st == 201, v
-            cls.tok[role], cls.id[role] = v["token"], u
+        cls.tok, cls.id = qtapi.register_units(srv, (
+            ("producer", "440300", "MA5T3001", ["producer"]),
+            ("dist", "110000", "MA5T3002", ["seller"]),
+            ("shop", "330100", "MA5T3003", ["seller"])))
         cls.tok["reg_44"] = srv.account("regulator", "广东省市场监督管理局", "44")
         cls.tok["reg_51"] = srv.account("regulator", "四川省市场监督管理局", "51")
         p = cls.tok["producer"]
-        product = make_product(cls, p, "KVV 4×1.5")
-        cls.batch, c = make_batch(cls, p, product, "L2026-11", 10)
+        product = qtapi.cable_product(cls.srv, p)
+        cls.batch, c = qtapi.item_batch(cls.srv, p, product, 10, batch_no="L2026-11")
         cls.c = c
 
         def buyer(role):
@@ -167,11 +143,11 @@ class Scopes(RecallCase):
         cls.tok["reg_51"] = srv.account("regulator", "四川省市场监督管理局", "51")
         cls.tok["reg_cn"] = srv.account("regulator", "国家市场监督管理总局", "")
         p = cls.tok["P"]
-        cls.x = make_product(cls, p, "X")
-        _, b1 = make_batch(cls, p, cls.x, "X-1", 6)
-        _, b2 = make_batch(cls, p, cls.x, "X-2", 5)
-        _, y = make_batch(cls, p, make_product(cls, p, "Y"), "Y-1", 3)
-        _, cls.q = make_batch(cls, cls.tok["Q"], make_product(cls, cls.tok["Q"], "Z"), "Z-1", 1)
+        cls.x = qtapi.cable_product(cls.srv, p, model="X")
+        _, b1 = qtapi.item_batch(cls.srv, p, cls.x, 6, batch_no="X-1")
+        _, b2 = qtapi.item_batch(cls.srv, p, cls.x, 5, batch_no="X-2")
+        _, y = qtapi.item_batch(cls.srv, p, qtapi.cable_product(cls.srv, p, model="Y"), 3, batch_no="Y-1")
+        _, cls.q = qtapi.item_batch(cls.srv, cls.tok["Q"], qtapi.cable_product(cls.srv, cls.tok["Q"], model="Z"), 1, batch_no="Z-1")
         cls.b1, cls.b2, cls.y = b1, b2, y
 
         def buyer(who):

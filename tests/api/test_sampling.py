@@ -20,30 +20,16 @@ class Sampling(qtapi.ApiCase):
     def setUpClass(cls):
         srv = cls.srv = qtapi.Server(QTRACE)
         cls.addClassCleanup(srv.stop)
-        cls.tok, cls.id = {}, {}
-        for role, division, org, roles in (
-                ("producer", "440300", "MA5T2001", ["producer"]),
-                ("dist", "110000", "MA5T2002", ["seller"]),
-                ("shop", "330100", "MA5T2003", ["seller"])):
-            u = qtapi.uscc(division, org)
-            st, v, _ = srv.post("/api/v1/units", qtapi.unit_body(u, name=f"{role} 有限公司",
-                                                                 roles=roles))
-            assert st == 201, v
-            cls.tok[role], cls.id[role] = v["token"], u
+        cls.tok, cls.id = qtapi.register_units(srv, (
+            ("producer", "440300", "MA5T2001", ["producer"]),
+            ("dist", "110000", "MA5T2002", ["seller"]),
+            ("shop", "330100", "MA5T2003", ["seller"])))
         cls.tok["reg_44"] = srv.account("regulator", "广东省市场监督管理局", "44")
         cls.tok["reg_51"] = srv.account("regulator", "四川省市场监督管理局", "51")
         cls.tok["inspection"] = srv.account("inspection", "国家电线电缆质量检验检测中心")
         p = cls.tok["producer"]
-        cls.product = cls.ok("/api/v1/products", {
-            "name": "塑料绝缘控制电缆 KVV", "catalog_unit": "wire-cable.plastic-control",
-            "type": "控制电缆", "model": "KVV 4×1.5", "standard": "GB/T 9330-2020",
-            "licence_no": "XK06-014-00123", "schemes": ["dic"]}, p)["product"]["id"]
-        cls.batch = cls.ok("/api/v1/batches", {
-            "product": cls.product, "batch_no": "L2026-11", "production_date": "2026-11-01",
-            "quantity": 20, "inspection_report": {"sha256": "cd" * 32, "name": "出厂检验.pdf"}},
-            p)["batch"]["id"]
-        c = cls.ok("/api/v1/codes", {"batch": cls.batch, "granularity": "item",
-                                     "scheme": "dic", "count": 20}, p)["codes"]
+        cls.product = qtapi.cable_product(srv, p)
+        cls.batch, c = qtapi.item_batch(srv, p, cls.product, 20, batch_no="L2026-11")
 
         def buyer(role):
             return {"uscc": cls.id[role], "name": f"{role} 有限公司"}

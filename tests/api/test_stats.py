@@ -32,16 +32,8 @@ class Stats(qtapi.ApiCase):
 
         def codes(producer, unit, n):
             t = cls.tok[producer]
-            product = cls.ok("/api/v1/products", {
-                "name": "产品", "catalog_unit": unit, "type": "型", "model": "M1",
-                "standard": "GB/T 9330-2020", "licence_no": "XK06-014-00123",
-                "schemes": ["dic"]}, t)["product"]["id"]
-            batch = cls.ok("/api/v1/batches", {
-                "product": product, "batch_no": "L1", "production_date": "2026-11-01",
-                "quantity": n, "inspection_report": {"sha256": "cd" * 32, "name": "检验.pdf"}},
-                t)["batch"]["id"]
-            return batch, cls.ok("/api/v1/codes", {"batch": batch, "granularity": "item",
-                                                   "scheme": "dic", "count": n}, t)["codes"]
+            return qtapi.item_batch(srv, t, qtapi.cable_product(
+                srv, t, name="产品", catalog_unit=unit, type="型", model="M1"), n)
 
         _, c = codes("p44", CABLE, 5)
         codes("p44", ROPE, 2)  # issued, never commissioned

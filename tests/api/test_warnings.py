@@ -113,16 +113,9 @@ class Rules(qtapi.ApiCase):
         cls.tok["reg_11"] = srv.account("regulator", "北京市市场监督管理局", "11")
         cls.tok["inspection"] = srv.account("inspection", "国家电线电缆质量检验检测中心")
         p = cls.tok["producer"]
-        cls.product = cls.ok("/api/v1/products", {
-            "name": "塑料绝缘控制电缆 KVV", "catalog_unit": CABLE, "type": "控制电缆",
-            "model": "KVV 4×1.5", "standard": "GB/T 9330-2020", "licence_no": LICENCE,
-            "schemes": ["dic"]}, p)["product"]["id"]
-        cls.batch = cls.ok("/api/v1/batches", {
-            "product": cls.product, "batch_no": "L1", "production_date": "2024-06-01",
-            "quantity": 20, "inspection_report": {"sha256": "cd" * 32, "name": "r.pdf"}},
-            p)["batch"]["id"]
-        c = cls.codes = cls.ok("/api/v1/codes", {"batch": cls.batch, "granularity": "item",
-                                                 "scheme": "dic", "count": 20}, p)["codes"]
+        cls.product = qtapi.cable_product(srv, p, catalog_unit=CABLE, licence_no=LICENCE)
+        cls.batch, c = qtapi.item_batch(srv, p, cls.product, 20, production_date="2024-06-01")
+        cls.codes = c
         ev = cls.ok("/api/v1/events", {"events": [
             {"type": "commission", "codes": c},
             {"type": "ship", "codes": c[0:6], "buyer": {"uscc": cls.id["bj"], "name": "B"}},
