@@ -7,6 +7,7 @@ import { mkdirSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
+import { after, before } from "node:test";
 import { chromium } from "playwright-core";
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -35,6 +36,21 @@ export async function seeded(scenario) {
   };
 }
 
+// A test file's seeded server and browser, made before its tests and stopped after them:
+// the returned object's srv and b are set once the tests run.
+export function session(scenario, width, height) {
+  const s = {};
+  before(async () => {
+    s.srv = await seeded(scenario);
+    s.b = await browse(width, height);
+  });
+  after(async () => {
+    await s.b?.browser.close();
+    await s.srv?.stop();
+  });
+  return s;
+}
+
 // A phone-sized page (360 px wide unless told) in a fresh browser context.
 export async function browse(width = 360, height = 780) {
   const browser = await chromium.launch({ executablePath: CHROMIUM, args: ["--no-sandbox"] });
@@ -42,7 +58,15 @@ export async function browse(width = 360, height = 780) {
   const page = await context.newPage();
   const errors = [];
   page.on("pageerror", (e) => errors.push(String(e)));
-  page.on("console", (m) => m.type() === "error" && errors.push(m.text()));
+  // An API error is an answer the page shows (the tests check what it says); the browser's
+  // own "Failed to load resource" line for it is not a fault. A page, script or style that
+  // fails to load is.
+  page.on("console", (m) => m.type() === "error" && !m.text().startsWith("Failed to load resource") && errors.push(m.text()));
+  page.on("response", (r) => r.status() >= 400 && !new URL(r.url()).pathname.startsWith("/api/") &&
+    errors.push(`${r.status()} ${r.url()}`));
+  // (a request cut short by the test moving to another page is not a fault either)
+  page.on("requestfailed", (r) => r.failure()?.errorText !== "net::ERR_ABORTED" &&
+    errors.push(`failed ${r.url()}: ${r.failure()?.errorText}`));
   return { browser, page, errors };
 }
 

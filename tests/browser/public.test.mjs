@@ -2,29 +2,21 @@
 // its product, producer and public journey; a recalled code shows the recall warning in
 // plain words; an unknown code says so; a complaint is filed; Chinese and English.
 import assert from "node:assert/strict";
-import { after, before, test } from "node:test";
-import { accessibility, browse, screenshot, seeded } from "./harness.mjs";
+import { test } from "node:test";
+import { accessibility, screenshot, session } from "./harness.mjs";
 
-let srv, b;
-before(async () => {
-  srv = await seeded("supply_chain");
-  b = await browse();
-});
-after(async () => {
-  await b?.browser.close();
-  await srv?.stop();
-});
+const s = session("supply_chain");
 
 async function lookUp(code) {
-  const { page } = b;
-  await page.goto(srv.data.base + "/");
+  const { page } = s.b;
+  await page.goto(s.srv.data.base + "/");
   await page.getByLabel("追溯码").fill(code);
   await page.getByRole("button", { name: "查询" }).click();
 }
 
 test("a consumer sees the product and its journey", async () => {
-  const { page } = b;
-  await lookUp(srv.data.codes.sold);
+  const { page } = s.b;
+  await lookUp(s.srv.data.codes.sold);
   await page.locator("#journey").waitFor();
   await screenshot(page, "public-journey");
   const product = await page.locator("#product-title + dl").innerText();
@@ -40,7 +32,7 @@ test("a consumer sees the product and its journey", async () => {
   // what was sealed (the buyer's contact) is nowhere on the page
   assert.doesNotMatch(await page.content(), /010-12345678/);
   assert.deepEqual(await accessibility(page), []);
-  assert.deepEqual(b.errors, []);
+  assert.deepEqual(s.b.errors, []);
   // fast on a poor connection: the page and all it loads (no images here) under 200 KB
   const bytes = await page.evaluate(() =>
     [...performance.getEntriesByType("navigation"), ...performance.getEntriesByType("resource")]
@@ -50,8 +42,8 @@ test("a consumer sees the product and its journey", async () => {
 });
 
 test("a recalled code shows the recall in plain words", async () => {
-  const { page } = b;
-  await lookUp(srv.data.codes.recalled);
+  const { page } = s.b;
+  await lookUp(s.srv.data.codes.recalled);
   const alert = page.locator('[data-kind="recalled"]');
   await alert.waitFor();
   await screenshot(page, "public-recalled");
@@ -63,7 +55,7 @@ test("a recalled code shows the recall in plain words", async () => {
 });
 
 test("an unknown code says it may be counterfeit; bad text says why", async () => {
-  const { page } = b;
+  const { page } = s.b;
   await lookUp("T777777777777777777R"); // a valid digital identity id nobody issued
   await page.locator("#message .alert.bad").waitFor();
   assert.match(await page.locator("#message").innerText(), /没有这个追溯码的记录|假冒/);
@@ -73,8 +65,8 @@ test("an unknown code says it may be counterfeit; bad text says why", async () =
 });
 
 test("a complaint is filed from the page", async () => {
-  const { page } = b;
-  await lookUp(srv.data.codes.at_shop);
+  const { page } = s.b;
+  await lookUp(s.srv.data.codes.at_shop);
   await page.locator("#complain").waitFor();
   await page.getByLabel("问题描述").fill("绝缘层一捏就裂");
   await page.getByRole("button", { name: "提交投诉" }).click();
@@ -84,8 +76,8 @@ test("a complaint is filed from the page", async () => {
 });
 
 test("English on request, and a link with ?code= opens the code", async () => {
-  const { page } = b;
-  await page.goto(`${srv.data.base}/?code=${encodeURIComponent(srv.data.codes.recalled)}`);
+  const { page } = s.b;
+  await page.goto(`${s.srv.data.base}/?code=${encodeURIComponent(s.srv.data.codes.recalled)}`);
   await page.locator('[data-kind="recalled"]').waitFor();
   await page.getByRole("button", { name: "English" }).click();
   await page.locator('[data-kind="recalled"] strong', { hasText: "This product has been recalled" }).waitFor();

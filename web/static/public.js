@@ -3,6 +3,7 @@
 // product, producer, licence, batch and inspection report, the public journey, warnings in
 // plain words - and file a complaint (POST /api/v1/complaints).
 import { api, applyWords, chinaTime, codePath, el, errorText, languageSwitch, t, words } from "./common.js";
+import { scanner } from "./scan.js";
 
 words(
   {
@@ -235,43 +236,6 @@ async function lookUp(code) {
   else say(errorText(res), "bad");
 }
 
-// The phone camera, where the browser can read barcodes itself (BarcodeDetector).
-let stream = null;
-async function startScan() {
-  const video = $("video");
-  try {
-    stream = await navigator.mediaDevices.getUserMedia({ video: { facingMode: "environment" } });
-  } catch (e) {
-    return say(t("scan.denied", { why: e.message || e.name }), "warn");
-  }
-  const detector = new BarcodeDetector({ formats: ["qr_code", "data_matrix", "code_128"] });
-  $("scanner").classList.remove("hidden");
-  video.srcObject = stream;
-  await video.play();
-  say(t("scan.looking"), "good");
-  const tick = async () => {
-    if (!stream) return;
-    try {
-      const found = await detector.detect(video);
-      if (found.length) {
-        stopScan();
-        $("code").value = found[0].rawValue;
-        return lookUp(found[0].rawValue);
-      }
-    } catch (e) {
-      /* a frame the detector could not read: try the next */
-    }
-    requestAnimationFrame(tick);
-  };
-  tick();
-}
-
-function stopScan() {
-  if (stream) stream.getTracks().forEach((tr) => tr.stop());
-  stream = null;
-  $("scanner").classList.add("hidden");
-}
-
 async function complain(ev) {
   ev.preventDefault();
   const msg = $("complain-message");
@@ -295,11 +259,14 @@ $("lookup").addEventListener("submit", (e) => {
   lookUp($("code").value);
 });
 $("complain-form").addEventListener("submit", complain);
-if ("BarcodeDetector" in window && navigator.mediaDevices?.getUserMedia) {
-  $("scan").classList.remove("hidden");
-  $("scan").addEventListener("click", startScan);
-  $("scan-stop").addEventListener("click", stopScan);
-}
+scanner(
+  { start: $("scan"), stop: $("scan-stop"), box: $("scanner"), video: $("video") },
+  (code) => {
+    $("code").value = code;
+    lookUp(code);
+  },
+  (why) => say(t("scan.denied", { why }), "warn"),
+);
 const given = new URLSearchParams(location.search).get("code");
 if (given) {
   $("code").value = given;

@@ -1,0 +1,224 @@
+// console.test.mjs — the enterprise console in headless Chromium: a producer signs in,
+// registers a product and a batch, issues codes (a job in parts, with progress), saves a
+// label that decodes back to the code, and ships; a seller checks suspect goods and sees why,
+// receives, sells, and uploads a ledger file whose bad row is reported and records nothing.
+import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import { createHash } from "node:crypto";
+import { mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { test } from "node:test";
+import { accessibility, screenshot, session } from "./harness.mjs";
+
+const s = session("supply_chain");
+
+// The API as another client sees it (for checking what the page did, and for setting up).
+async function http(method, path, body, token) {
+  const headers = { Accept: "application/json" };
+  if (token) headers.Authorization = `Bearer ${token}`;
+  if (body) headers["Content-Type"] = "application/json";
+  const r = await fetch(s.srv.data.base + path, { method, headers, body: body && JSON.stringify(body) });
+  return { status: r.status, data: await r.json() };
+}
+const publicStatus = async (code) => (await http("GET", `/api/v1/codes/${encodeURIComponent(code)}`)).data.status;
+
+async function signIn(token) {
+  const { page } = s.b;
+  await page.goto(s.srv.data.base + "/static/qtrace.css"); // same origin, no script: sign out
+  await page.evaluate(() => sessionStorage.clear());
+  await page.goto(s.srv.data.base + "/console");
+  await page.getByLabel("单位令牌").fill(token);
+  await page.getByRole("button", { name: "登录", exact: true }).click();
+}
+
+test("a wrong token or a regulator's is refused with a clear message", async () => {
+  const { page } = s.b;
+  await signIn("qt_not-a-token");
+  await page.locator("#message .alert.bad").waitFor();
+  assert.match(await page.locator("#message").innerText(), /令牌不对或已失效/);
+  assert.ok(await page.locator("#desk").isHidden());
+  await signIn(s.srv.data.tokens.regulator);
+  await page.locator("#message .alert.warn").waitFor();
+  assert.match(await page.locator("#message").innerText(), /监管看板/);
+  assert.equal(await page.locator('#message a[href="/dashboard"]').count(), 1);
+  assert.ok(await page.locator("#desk").isHidden());
+  assert.deepEqual(await accessibility(page), []);
+});
+
+test("a producer registers a product and batch, issues codes, saves a label and ships", async () => {
+  const { page } = s.b;
+  await signIn(s.srv.data.tokens.producer);
+  await page.locator("#desk").waitFor();
+  assert.match(await page.locator("#who").innerText(), /producer 有限公司 · 统一社会信用代码 91440300MA5W0001/);
+  const tabs = await page.locator("#tabs button").allInnerTexts();
+  assert.deepEqual(tabs, ["产品与批次", "赋码与标签", "发货"]);
+  assert.match(await page.locator("#product-table").innerText(), /塑料绝缘控制电缆 KVV\s+KVV 4×1.5/);
+
+  // a new product, then a batch with its inspection report (hashed in the page)
+  await page.getByText("登记新产品").click();
+  await page.getByLabel("产品名称").fill("聚氯乙烯绝缘电线 BV");
+  await page.getByLabel("追溯清单中的产品").selectOption("wire-cable.plastic-control");
+  await page.getByLabel("产品类型").fill("电线");
+  await page.getByLabel("规格型号").fill("BV 2.5");
+  await page.getByLabel("执行标准").fill("GB/T 5023.3-2008");
+  await page.getByLabel("生产许可证编号").fill("XK06-014-00123");
+  await page.getByRole("button", { name: "登记产品" }).click();
+  await page.locator("#message .alert.good").waitFor();
+  assert.match(await page.locator("#message").innerText(), /已登记产品“聚氯乙烯绝缘电线 BV”，账本记录 #\d+/);
+  assert.match(await page.locator("#product-table").innerText(), /聚氯乙烯绝缘电线 BV/);
+
+  const report = Buffer.from("出厂检验报告：合格 " + Date.now());
+  await page.getByText("登记新批次").click();
+  await page.getByLabel("批号").fill("BV-2511");
+  await page.getByLabel("生产日期").fill("2025-06-01");
+  await page.getByLabel("数量", { exact: true }).fill("3000");
+  await page.getByLabel(/出厂检验报告/).setInputFiles({ name: "BV-2511 检验.pdf", mimeType: "application/pdf", buffer: report });
+  await page.getByRole("button", { name: "登记批次" }).click();
+  await page.getByText(/已登记批次 BV-2511/).waitFor();
+  assert.match(await page.locator("#batch-table").innerText(), /BV-2511\s+2025-06-01\s+3000\s+BV-2511 检验.pdf/);
+  const mine = await http("GET", "/api/v1/products", null, s.srv.data.tokens.producer);
+  const product = mine.data.items.find((p) => p.name === "聚氯乙烯绝缘电线 BV");
+  const batch = (await http("GET", `/api/v1/products/${product.id}/batches`)).data.items[0];
+  assert.equal(batch.inspection_report.sha256, createHash("sha256").update(report).digest("hex"));
+  await screenshot(page, "console-producer-batch");
+  assert.deepEqual(await accessibility(page), []);
+
+  // 2,500 codes: a job in three parts, each issued and activated
+  await page.getByRole("button", { name: "赋码与标签" }).click();
+  await page.getByLabel("批次", { exact: true }).selectOption(batch.id);
+  await page.getByLabel("数量（一物一码）").fill("2500");
+  await page.getByRole("button", { name: "发放追溯码" }).click();
+  await page.getByText("已发放 2500 个追溯码并已激活。").waitFor({ timeout: 60000 });
+  assert.equal(await page.locator("#issue-progress").evaluate((p) => `${p.value}/${p.max}`), "2500/2500");
+  let issued = [];
+  for (let after = ""; ; ) {
+    const r = await http("GET", `/api/v1/codes?batch=${batch.id}&limit=1000${after}`, null, s.srv.data.tokens.producer);
+    issued.push(...r.data.codes);
+    if (!r.data.next) break;
+    after = `&after=${encodeURIComponent(r.data.next)}`;
+  }
+  assert.equal(issued.length, 2500);
+  assert.equal(await publicStatus(issued[2499]), "in_circulation");
+  await page.locator("#code-list li").first().waitFor();
+  assert.equal(await page.locator("#code-list li").count(), 50);
+  assert.ok(await page.getByRole("button", { name: "更多" }).isVisible());
+  assert.match(await page.locator("#sheet-command").innerText(), new RegExp(`qtrace label .*--batch ${batch.id}`));
+
+  // the first code's QR label, saved and read back by a barcode reader
+  const code = await page.locator("#code-list li .code").first().innerText();
+  assert.equal(code, issued[0]);
+  await page.getByRole("button", { name: `SVG 标签：${code}` }).click();
+  await page.locator("#label-preview img").waitFor();
+  const [download] = await Promise.all([page.waitForEvent("download"), page.getByText("保存标签文件").click()]);
+  assert.match(download.suggestedFilename(), /-qr\.svg$/);
+  const dir = mkdtempSync(join(tmpdir(), "qtrace-console-"));
+  await download.saveAs(join(dir, "label.svg"));
+  assert.match(readFileSync(join(dir, "label.svg"), "utf8"), /^<\?xml|<svg/);
+  execFileSync("rsvg-convert", ["-z", "4", "-b", "white", "-o", join(dir, "label.png"), join(dir, "label.svg")]);
+  const read = execFileSync("zbarimg", ["--raw", "-q", join(dir, "label.png")], { encoding: "utf8" }).trim();
+  assert.equal(read, `${s.srv.data.base}/${code}`);
+  await screenshot(page, "console-producer-label");
+  assert.deepEqual(await accessibility(page), []);
+
+  // two of them shipped to the shop
+  await page.getByRole("button", { name: "发货", exact: true }).click();
+  await page.getByLabel(/追溯码（每行一个/).locator("visible=true").fill(`${issued[0]}\n${issued[1]}`);
+  await page.getByLabel("购货单位统一社会信用代码").fill(s.srv.data.ids.shop);
+  await page.getByLabel("购货单位名称").fill("朝阳五金店");
+  await page.getByLabel("购货单位联系方式").fill("010-87654321");
+  await page.getByRole("button", { name: "登记发货" }).click();
+  await page.getByText("已登记发货 2 件").waitFor();
+  const out = await page.locator("#out-table tbody tr").first().innerText();
+  assert.match(out, /朝阳五金店\s+2\s+在途/);
+  const incoming = await http("GET", "/api/v1/shipments?direction=in", null, s.srv.data.tokens.shop);
+  const shipment = incoming.data.shipments.find((x) => x.codes.includes(issued[0]));
+  assert.deepEqual(shipment.codes, [issued[0], issued[1]]);
+  assert.equal(shipment.received, false);
+  // the contact was left unticked, so it is sealed: not in the public view
+  const view = await http("GET", `/api/v1/codes/${encodeURIComponent(issued[0])}`);
+  assert.doesNotMatch(JSON.stringify(view.data), /010-87654321/);
+  await screenshot(page, "console-producer-shipped");
+  assert.deepEqual(await accessibility(page), []);
+  assert.deepEqual(s.b.errors, []);
+});
+
+test("a seller checks suspect goods and sees why", async () => {
+  const { page } = s.b;
+  const { codes, ids } = s.srv.data;
+  await signIn(s.srv.data.tokens.shop);
+  await page.locator("#desk").waitFor();
+  assert.deepEqual(await page.locator("#tabs button").allInnerTexts(), ["进货查验", "进货", "销售", "发货", "台账导入"]);
+  const before = await Promise.all([codes.sold, codes.fresh, codes.recalled].map(publicStatus));
+  await page.getByLabel("供货单位统一社会信用代码").fill(ids.producer);
+  await page.locator("#k-codes").fill(`${codes.sold}\n${codes.fresh}\n${codes.recalled}`);
+  await page.getByRole("button", { name: "查验", exact: true }).click();
+  await page.locator("#check-list").waitFor();
+  await screenshot(page, "console-seller-check");
+  assert.match(await page.locator("#check-result .alert.bad").innerText(),
+    /共查验 3 件：1 件正常，1 件需注意，1 件可疑。[\s\S]*不要收货/);
+  const row = (code) => page.locator("#check-list li").filter({ hasText: code });
+  assert.equal(await row(codes.sold).getAttribute("data-verdict"), "suspect");
+  assert.match(await row(codes.sold).innerText(), /可疑[\s\S]*这件货已经卖给了消费者/);
+  assert.equal(await row(codes.sold).locator('[data-kind="sold"]').count(), 1);
+  assert.equal(await row(codes.fresh).getAttribute("data-verdict"), "genuine");
+  assert.equal(await row(codes.recalled).getAttribute("data-verdict"), "warning");
+  assert.match(await row(codes.recalled).innerText(), /该产品已被召回/);
+  // the checks are recorded for the regulators; no code changed state
+  const checks = await http("GET", "/api/v1/checks", null, s.srv.data.tokens.shop);
+  assert.deepEqual(checks.data.checks.map((c) => c.verdict).slice(-3), ["suspect", "genuine", "warning"]);
+  assert.deepEqual(await Promise.all([codes.sold, codes.fresh, codes.recalled].map(publicStatus)), before);
+  assert.deepEqual(await accessibility(page), []);
+  assert.deepEqual(s.b.errors, []);
+});
+
+test("a seller receives, sells, and a bad ledger file is reported row by row and records nothing", async () => {
+  const { page } = s.b;
+  const { codes, ids, tokens } = s.srv.data;
+  const shipped = await http("POST", "/api/v1/events", {
+    events: [{ type: "ship", codes: [codes.fresh], buyer: { uscc: ids.shop, name: "朝阳五金店" } }],
+  }, tokens.producer);
+  assert.equal(shipped.status, 201);
+  await signIn(tokens.shop);
+  await page.locator("#desk").waitFor();
+
+  await page.getByRole("button", { name: "进货", exact: true }).click();
+  const id = shipped.data.first_index;
+  await page.getByRole("button", { name: `确认收货 #${id}` }).click();
+  await page.getByText(`已确认收货：发货单 #${id}，1 件。`).waitFor();
+  assert.match(await page.locator("#in-table").innerText(), new RegExp(`#${id}\\s+producer 有限公司\\s+1\\s+已收货`));
+
+  await page.getByRole("button", { name: "销售", exact: true }).click();
+  await page.locator("#r-codes").fill(codes.fresh);
+  await page.getByRole("button", { name: "登记销售" }).click();
+  await page.getByText("已登记销售 1 件。").waitFor();
+  assert.equal(await publicStatus(codes.fresh), "sold");
+
+  // a ledger with one good row and one unknown code: the bad row is named, nothing recorded
+  await page.getByRole("button", { name: "台账导入" }).click();
+  const [template] = await Promise.all([page.waitForEvent("download"), page.getByText("下载台账模板").click()]);
+  assert.equal(template.suggestedFilename(), "台账模板.csv");
+  const head = readFileSync(await template.path(), "utf8");
+  assert.match(head, /^\ufeff类型,追溯码,日期/);
+  const bad = `${head.trim()}\r\n售出,${codes.at_shop},2025/6/2 10:00,,,,,,\r\n售出,T777777777777777777R,2025/6/2 10:05,,,,,,\r\n`;
+  await page.getByLabel("台账文件（CSV）").setInputFiles({ name: "台账.csv", mimeType: "text/csv", buffer: Buffer.from(bad) });
+  await page.getByRole("button", { name: "上传台账" }).click();
+  await page.locator("#ledger-rows").waitFor();
+  await screenshot(page, "console-seller-ledger-refused");
+  assert.match(await page.locator("#ledger-status").innerText(), /1 of 2 rows were refused; nothing was recorded。请改正/);
+  const rows = await page.locator("#ledger-rows tbody tr").allInnerTexts();
+  assert.equal(rows.length, 1);
+  assert.match(rows[0], /^3\s[\s\S]*T777777777777777777R[\s\S]*never issued/);
+  assert.equal(await publicStatus(codes.at_shop), "in_circulation");
+  assert.deepEqual(await accessibility(page), []);
+
+  const good = `${head.trim()}\r\n售出,${codes.at_shop},2025/6/2 10:00,,,,,,\r\n`;
+  await page.getByLabel("台账文件（CSV）").setInputFiles({ name: "台账.csv", mimeType: "text/csv", buffer: Buffer.from(good) });
+  await page.getByRole("button", { name: "上传台账" }).click();
+  await page.getByText(/台账已记录：1 行，账本记录 #\d+ 起。/).waitFor();
+  assert.equal(await page.locator("#ledger-progress").evaluate((p) => p.value === p.max && p.max > 0), true);
+  assert.equal(await publicStatus(codes.at_shop), "sold");
+  await screenshot(page, "console-seller-ledger");
+  assert.deepEqual(await accessibility(page), []);
+  assert.deepEqual(s.b.errors, []);
+});

@@ -1,0 +1,46 @@
+// scan.js — the camera scanner the pages share: where the browser can read barcodes itself
+// (BarcodeDetector: QR, DataMatrix, GS1-128), a button starts the camera and every code read
+// is handed on; elsewhere the button stays hidden and people type or paste the code.
+
+// parts: {start, stop, box, video} elements; onCode(text) gets each code read (once while it
+// stays in view); onError(message) gets why the camera could not open. With continuous the
+// camera keeps reading after a code (a seller scanning a box of goods), else it stops.
+export function scanner(parts, onCode, onError, continuous = false) {
+  if (!("BarcodeDetector" in window && navigator.mediaDevices?.getUserMedia)) return;
+  let stream = null;
+  let last = "";
+  const stop = () => {
+    if (stream) stream.getTracks().forEach((tr) => tr.stop());
+    stream = null;
+    parts.box.classList.add("hidden");
+  };
+  const start = async () => {
+    try {
+      stream = await navigator.mediaDevices.getUserMedia({ video: { facingMode: "environment" } });
+    } catch (e) {
+      return onError(e.message || e.name);
+    }
+    const detector = new BarcodeDetector({ formats: ["qr_code", "data_matrix", "code_128"] });
+    parts.box.classList.remove("hidden");
+    parts.video.srcObject = stream;
+    await parts.video.play();
+    const tick = async () => {
+      if (!stream) return;
+      try {
+        const found = await detector.detect(parts.video);
+        if (found.length && found[0].rawValue !== last) {
+          last = found[0].rawValue;
+          if (!continuous) stop();
+          onCode(last);
+        }
+      } catch (e) {
+        /* a frame the detector could not read: try the next */
+      }
+      requestAnimationFrame(tick);
+    };
+    tick();
+  };
+  parts.start.classList.remove("hidden");
+  parts.start.addEventListener("click", start);
+  parts.stop.addEventListener("click", stop);
+}
