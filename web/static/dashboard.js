@@ -35,8 +35,8 @@ words(
     "fig.open": "待办",
     "fig.open.value": "风险预警 {warnings} 条 · 召回 {recalls} 起 · 投诉 {complaints} 件",
     "chart.table": "数据表：{title}",
-    "chart.category": "按产品类别的产品与追溯码",
-    "chart.region": "按省份的单位、产品与追溯码",
+    "chart.category": "按产品类别的追溯码",
+    "chart.region": "按省份的追溯码",
     "chart.flow": "已激活追溯码的流向",
     "chart.events": "近 30 天每日流向记录",
     "chart.summary": "{title}：{rows}",
@@ -156,7 +156,10 @@ words(
     "c.area": "受理辖区",
     "c.notIssued": "此码不是平台上的生产企业发放的，产品可能为假冒。",
     "draws.title": "双随机抽查",
-    "draws.how": "每次抽取的随机种子来自账本签名检查点和抽取参数，任何人都可以用账本副本复核：",
+    "draws.how": "每次抽取的随机种子来自账本签名检查点和抽取参数，任何人都可以用账本副本运行每条记录下方的复核命令检查。",
+    "samplings.how": "辖区内的监督抽查结果，按抽查日期排列；不合格批次在记录时已启动生产流通双向追查。",
+    "complaints.how": "消费者扫码后提交、转到本辖区的投诉；投诉内容和联系方式只有监管部门可见。",
+    "announcements.how": "平台和监管部门发布的公开公告，最新的在前；也可以订阅 /announcements.atom。",
     "draws.none": "暂无抽取记录。",
     "d.heading": "抽取 #{index}",
     "d.by": "抽取单位",
@@ -210,8 +213,8 @@ words(
     "fig.open": "To do",
     "fig.open.value": "{warnings} warnings · {recalls} recalls · {complaints} complaints open",
     "chart.table": "Table: {title}",
-    "chart.category": "Products and trace codes by category",
-    "chart.region": "Units, products and codes by province",
+    "chart.category": "Trace codes by category",
+    "chart.region": "Trace codes by province",
     "chart.flow": "Where commissioned codes are",
     "chart.events": "Flow records per day, last 30 days",
     "chart.summary": "{title}: {rows}",
@@ -331,7 +334,10 @@ words(
     "c.area": "Routed to",
     "c.notIssued": "No producer on the platform issued this code: the product may be counterfeit.",
     "draws.title": "Double random draws",
-    "draws.how": "Each draw's seed comes from a signed ledger checkpoint and the draw's parameters; anyone with a copy of the ledger can check it:",
+    "draws.how": "Each draw's seed comes from a signed ledger checkpoint and the draw's parameters; anyone with a copy of the ledger can check it with the command under each draw.",
+    "samplings.how": "Sampling results in the jurisdiction, by date; a failed batch was traced both ways when it was recorded.",
+    "complaints.how": "Consumers' complaints routed to this jurisdiction; their text and contact are shown to regulators only.",
+    "announcements.how": "Public announcements by the platform and regulators, newest first; also as a feed at /announcements.atom.",
     "draws.none": "No draws yet.",
     "d.heading": "Draw #{index}",
     "d.by": "Drawn by",
@@ -423,8 +429,10 @@ function pagedList(box, path, key, item, empty) {
 
 const COLOURS = ["#0a4fb8", "#1d5e2a", "#a35200", "#6b3fa0"];
 
-// A chart card: rows [label, ...values], columns the value names; charted are the first `shown`.
-function chartCard(id, title, type, columns, rows, shown = columns.length) {
+// A chart card: rows [label, ...values], columns the value names. Charted are the first `shown`
+// columns (the codes: products and units are far fewer and would not show beside them); the
+// table has them all.
+function chartCard(id, title, type, columns, rows, shown = columns.length, wide = false) {
   const summary = rows.filter((r) => r.slice(1).some((v) => v))
     .map((r) => r[0] + " " + columns.map((c, i) => `${c} ${r[i + 1]}`).join("，")).join("；");
   const canvas = el("canvas", {
@@ -436,18 +444,16 @@ function chartCard(id, title, type, columns, rows, shown = columns.length) {
     el("caption", {}, t("chart.table", { title })),
     el("thead", {}, el("tr", {}, el("th", { scope: "col" }, columns.label), columns.map((c) => el("th", { scope: "col" }, c)))),
     el("tbody", {}, rows.map((r) => el("tr", {}, el("th", { scope: "row" }, r[0]), r.slice(1).map((v) => el("td", {}, v)))))));
-  const card = el("figure", { class: "card chart" }, el("figcaption", {}, el("h3", {}, title)),
+  const card = el("figure", { class: "card chart" + (wide ? " wide" : "") }, el("figcaption", {}, el("h3", {}, title)),
     el("div", { class: "chart-box" + (type === "doughnut" ? " round" : "") }, canvas), table);
   if (window.Chart) {
     const datasets = columns.slice(0, shown).map((label, i) => ({
       label, data: rows.map((r) => r[i + 1]),
       backgroundColor: type === "doughnut" ? COLOURS : COLOURS[i], borderColor: type === "doughnut" ? "#ffffff" : COLOURS[i],
-      yAxisID: type === "bar" && i > 0 ? "y1" : "y",
     }));
     const scales = type === "doughnut" ? {} : {
       x: { ticks: { color: "#1b1f24", autoSkip: true, maxRotation: 60 } },
       y: { beginAtZero: true, ticks: { precision: 0, color: "#1b1f24" } },
-      ...(shown > 1 ? { y1: { beginAtZero: true, position: "right", grid: { drawOnChartArea: false }, ticks: { precision: 0, color: "#1b1f24" } } } : {}),
     };
     charts.push(new window.Chart(canvas, {
       type, data: { labels: rows.map((r) => r[0]), datasets },
@@ -480,12 +486,12 @@ function drawOverview() {
   const cats = Object.entries(s.products.by_category).sort((a, b) => b[1].codes - a[1].codes || a[0].localeCompare(b[0]));
   grid.append(chartCard("category", t("chart.category"), "bar",
     Object.assign([t("col.codes"), t("col.products")], { label: t("col.category") }),
-    cats.map(([id, c]) => [c.name || (id ? id : t("category.unknown")), c.codes, c.products])));
+    cats.map(([id, c]) => [c.name || (id ? id : t("category.unknown")), c.codes, c.products]), 1));
 
   const regions = Object.entries(s.units.by_region).sort((a, b) => a[0].localeCompare(b[0]));
   grid.append(chartCard("region", t("chart.region"), "bar",
     Object.assign([t("col.codes"), t("col.products"), t("col.units"), t("col.producers"), t("col.sellers")], { label: t("col.region") }),
-    regions.map(([code, r]) => [r.name || code, r.codes, r.products, r.units, r.producers, r.sellers]), 2));
+    regions.map(([code, r]) => [r.name || code, r.codes, r.products, r.units, r.producers, r.sellers]), 1));
 
   const c = s.codes;
   grid.append(chartCard("flow", t("chart.flow"), "doughnut",
@@ -494,7 +500,7 @@ function drawOverview() {
 
   grid.append(chartCard("events", t("chart.events"), "line",
     Object.assign([t("col.events")], { label: t("col.date") }),
-    s.events.days.map((d) => [d.date.slice(5), d.count])));
+    s.events.days.map((d) => [d.date.slice(5), d.count]), 1, true));
 }
 
 async function loadOverview() {
