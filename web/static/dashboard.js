@@ -188,7 +188,9 @@ words(
     "signin.title": "Regulator sign-in",
     "signin.token": "Regulator account token",
     "signin.go": "Sign in",
-    "signin.hint": "The platform's administrator issues tokens. It stays in this browser tab only and is gone when the tab closes.",
+    "signin.hint":
+      "The platform's administrator issues tokens. " +
+      "It stays in this browser tab only and is gone when the tab closes.",
     "signin.checking": "Checking the token…",
     "signin.bad": "This token is not valid: the platform has no such account. Check it and try again.",
     "signin.notRegulator": "“{name}” is not a regulator's account and cannot use the regulator's desk.",
@@ -334,10 +336,18 @@ words(
     "c.area": "Routed to",
     "c.notIssued": "No producer on the platform issued this code: the product may be counterfeit.",
     "draws.title": "Double random draws",
-    "draws.how": "Each draw's seed comes from a signed ledger checkpoint and the draw's parameters; anyone with a copy of the ledger can check it with the command under each draw.",
-    "samplings.how": "Sampling results in the jurisdiction, by date; a failed batch was traced both ways when it was recorded.",
-    "complaints.how": "Consumers' complaints routed to this jurisdiction; their text and contact are shown to regulators only.",
-    "announcements.how": "Public announcements by the platform and regulators, newest first; also as a feed at /announcements.atom.",
+    "draws.how":
+      "Each draw's seed comes from a signed ledger checkpoint and the draw's parameters; " +
+      "anyone with a copy of the ledger can check it with the command under each draw.",
+    "samplings.how":
+      "Sampling results in the jurisdiction, by date; " +
+      "a failed batch was traced both ways when it was recorded.",
+    "complaints.how":
+      "Consumers' complaints routed to this jurisdiction; " +
+      "their text and contact are shown to regulators only.",
+    "announcements.how":
+      "Public announcements by the platform and regulators, newest first; " +
+      "also as a feed at /announcements.atom.",
     "draws.none": "No draws yet.",
     "d.heading": "Draw #{index}",
     "d.by": "Drawn by",
@@ -391,8 +401,8 @@ function say(box, text, kind) {
 }
 
 // A definition list of [label key, value] rows, leaving out empty values.
-function fields(rows) {
-  const dl = el("dl", { class: "facts" });
+function fields(rows, attrs = { class: "facts" }) {
+  const dl = el("dl", attrs);
   for (const [key, value] of rows)
     if (value !== undefined && value !== null && value !== "" && !(Array.isArray(value) && !value.length))
       dl.append(el("dt", {}, t(key)), el("dd", {}, Array.isArray(value) ? value.join("、") : value));
@@ -473,13 +483,15 @@ function drawOverview() {
   if (!stats) return;
   const s = stats;
   const open = (by) => (by && by.open) || 0;
-  box.replaceChildren(el("dl", { class: "facts figures", id: "figures" },
-    el("dt", {}, t("fig.units")), el("dd", {}, s.units.total),
-    el("dt", {}, t("fig.products")), el("dd", {}, s.products.total),
-    el("dt", {}, t("fig.codes")), el("dd", {}, s.codes.total),
-    el("dt", {}, t("fig.flow")), el("dd", {}, t("fig.flow.value", { share: percent(s.codes.flow_share), flowed: s.codes.flowed, commissioned: s.codes.commissioned })),
-    el("dt", {}, t("fig.catalog")), el("dd", {}, t("fig.catalog.value", { with: s.catalog.with_codes, units: s.catalog.units, share: percent(s.catalog.codes_share) })),
-    el("dt", {}, t("fig.open")), el("dd", {}, t("fig.open.value", { warnings: open(s.warnings), recalls: open(s.recalls), complaints: open(s.complaints) }))));
+  const { codes, catalog } = s;
+  box.replaceChildren(fields([
+    ["fig.units", s.units.total],
+    ["fig.products", s.products.total],
+    ["fig.codes", codes.total],
+    ["fig.flow", t("fig.flow.value", { share: percent(codes.flow_share), flowed: codes.flowed, commissioned: codes.commissioned })],
+    ["fig.catalog", t("fig.catalog.value", { with: catalog.with_codes, units: catalog.units, share: percent(catalog.codes_share) })],
+    ["fig.open", t("fig.open.value", { warnings: open(s.warnings), recalls: open(s.recalls), complaints: open(s.complaints) })],
+  ], { class: "facts figures", id: "figures" }));
   const grid = el("div", { class: "charts" });
   box.append(grid);
 
@@ -490,13 +502,13 @@ function drawOverview() {
 
   const regions = Object.entries(s.units.by_region).sort((a, b) => a[0].localeCompare(b[0]));
   grid.append(chartCard("region", t("chart.region"), "bar",
-    Object.assign([t("col.codes"), t("col.products"), t("col.units"), t("col.producers"), t("col.sellers")], { label: t("col.region") }),
+    Object.assign(["col.codes", "col.products", "col.units", "col.producers", "col.sellers"].map((k) => t(k)), { label: t("col.region") }),
     regions.map(([code, r]) => [r.name || code, r.codes, r.products, r.units, r.producers, r.sellers]), 1));
 
-  const c = s.codes;
   grid.append(chartCard("flow", t("chart.flow"), "doughnut",
     Object.assign([t("col.codes")], { label: t("col.state") }),
-    [[t("flow.flowed"), c.flowed], [t("flow.producer"), c.commissioned - c.flowed], [t("flow.issued"), c.total - c.commissioned]]));
+    [[t("flow.flowed"), codes.flowed], [t("flow.producer"), codes.commissioned - codes.flowed],
+      [t("flow.issued"), codes.total - codes.commissioned]]));
 
   grid.append(chartCard("events", t("chart.events"), "line",
     Object.assign([t("col.events")], { label: t("col.date") }),
@@ -549,7 +561,8 @@ function warningItem(w) {
     };
     li.append(el("div", { class: "row" },
       el("div", { class: "grow" }, el("label", { for: noteId }, t("w.note")), note),
-      w.state === "open" ? el("button", { type: "button", class: "secondary", onclick: () => move("acknowledged") }, t("w.ack")) : null,
+      w.state === "open"
+        ? el("button", { type: "button", class: "secondary", onclick: () => move("acknowledged") }, t("w.ack")) : null,
       el("button", { type: "button", onclick: () => move("closed") }, t("w.close"))));
   }
   li.append(msg);
