@@ -34,7 +34,41 @@ def supply_chain(srv):
                       "fresh": codes[4]}}
 
 
-SCENARIOS = {"supply_chain": supply_chain}
+def regulator_desk(srv):
+    """What a provincial regulator's dashboard works on: the supply chain above, plus a second
+    batch (four codes commissioned, two of them shipped to and received by the shop) that
+    nobody has recalled yet, so the test opens that recall through the page; two failed
+    samplings of the producer (the second raises the open two_failed_samplings warning), a
+    consumer's complaint, a double random draw with an inspection body, an announcement."""
+    made = supply_chain(srv)
+    tok, ids, p = made["tokens"], made["ids"], made["tokens"]["producer"]
+    reg = tok["regulator"]
+    tok["inspection"] = srv.account("inspection", "国家电线电缆质量检验检测中心")
+    batch, codes = qtapi.item_batch(srv, p, made["product"], 4, batch_no="L2026-12",
+                                    production_date="2026-11-05")
+    ev = qtapi.made(srv, "/api/v1/events", {"events": [
+        {"type": "commission", "codes": codes},
+        {"type": "ship", "codes": codes[0:2], "buyer": {"uscc": ids["shop"], "name": "朝阳五金店"}}]}, p)
+    qtapi.made(srv, "/api/v1/events", {"events": [
+        {"type": "receive", "shipment": ev["first_index"] + 1, "codes": codes[0:2]}]}, tok["shop"])
+    samplings = [qtapi.made(srv, "/api/v1/samplings", {
+        "unit": ids["producer"], "producer": ids["producer"], "product": made["product"],
+        "batch": made["batch"], "date": date, "place": "production", "standard": "GB/T 9330-2020",
+        "items": ["导体电阻", "绝缘厚度"], "result": "fail", "failed_items": ["绝缘厚度"],
+        "report": {"sha256": "ef" * 32, "name": "监督抽查报告.pdf"}}, reg)["sampling"]["id"]
+        for date in ("2026-11-10", "2026-11-15")]
+    complaint = qtapi.made(srv, "/api/v1/complaints", {
+        "code": made["codes"]["sold"], "text": "电缆外皮开裂，担心漏电"}, None)["complaint"]["id"]
+    draw = qtapi.made(srv, "/api/v1/draws", {"units": 1, "bodies": 1}, reg)["draw"]
+    announcement = qtapi.made(srv, "/api/v1/announcements", {
+        "title": "关于开展电线电缆产品质量监督抽查的通告", "body": "本季度对省内电线电缆生产企业开展监督抽查。",
+        "kind": "other"}, reg)["announcement"]["id"]
+    return {**made, "tokens": tok, "open_batch": batch, "open_batch_codes": codes,
+            "samplings": samplings, "complaint": complaint, "draw": draw["index"],
+            "draw_seed": draw["seed"], "announcement": announcement}
+
+
+SCENARIOS = {"supply_chain": supply_chain, "regulator_desk": regulator_desk}
 
 
 def main():

@@ -1,0 +1,167 @@
+// dashboard.test.mjs — the regulator's dashboard in headless Chromium, on the regulator_desk
+// scenario: the overview's figures are the seeded ones; a regulator opens a recall and follows
+// its progress as the holder reports returns; every list shows what was seeded; a wrong token
+// or a non-regulator gets a plain error and nothing else. At 360 px and at 1280 px.
+import assert from "node:assert/strict";
+import { after, before, test } from "node:test";
+import { accessibility, browse, screenshot, seeded } from "./harness.mjs";
+
+let srv, phone, wide;
+before(async () => {
+  srv = await seeded("regulator_desk");
+  phone = await browse();
+  wide = await browse(1280, 900);
+});
+after(async () => {
+  await phone?.browser.close();
+  await wide?.browser.close();
+  await srv?.stop();
+});
+
+async function signIn(page, token) {
+  await page.goto(srv.data.base + "/dashboard");
+  await page.getByLabel("监管账户令牌").fill(token);
+  await page.getByRole("button", { name: "登录" }).click();
+}
+
+// The rows of a table as arrays of cell texts, keyed by the first cell.
+async function rows(page, selector) {
+  const cells = await page.locator(selector + " tbody tr").evaluateAll((trs) =>
+    trs.map((tr) => [...tr.children].map((c) => c.textContent.trim())));
+  return Object.fromEntries(cells.map((r) => [r[0], r.slice(1)]));
+}
+
+test("the overview shows the jurisdiction's real figures", async () => {
+  const { page, errors } = wide;
+  await signIn(page, srv.data.tokens.regulator);
+  await page.locator("#table-category").waitFor({ state: "attached" });
+  await page.locator("#table-events").waitFor({ state: "attached" });
+  await screenshot(page, "dashboard-overview");
+  assert.match(await page.locator("#who").innerText(), /广东省市场监督管理局 · 辖区：44/);
+  // ten codes of the one cable product: six in the first batch, four in the second
+  const codes = String(6 + srv.data.open_batch_codes.length);
+  const byCategory = await rows(page, "#table-category");
+  assert.deepEqual(byCategory["电线电缆"], [codes, "1"]);
+  assert.deepEqual(byCategory["安全帽"], ["0", "0"]);
+  // the province's one producer (the Beijing shop is outside Guangdong's jurisdiction)
+  assert.deepEqual(await rows(page, "#table-region"), { 广东省: [codes, "1", "1", "1", "0"] });
+  // three shipped to the shop from the first batch and two from the second; the rest at home
+  assert.deepEqual(await rows(page, "#table-flow"), { 有流向记录: ["5"], 仍在生产企业: ["5"], 已赋码未激活: ["0"] });
+  const events = Object.values(await rows(page, "#table-events")).map(([n]) => Number(n));
+  assert.equal(events.length, 30);
+  assert.ok(events.at(-1) > 0, "today's flow records are counted");
+  assert.match(await page.locator("#chart-category").getAttribute("aria-label"), /电线电缆 追溯码 10，产品 1/);
+  assert.match(await page.locator("#figures").innerText(), /50%（5 \/ 10 件已激活产品有流向记录）/);
+  assert.match(await page.locator("#figures").innerText(), /风险预警 1 条 · 召回 0 起 · 投诉 1 件/);
+  assert.equal(await page.locator(".charts canvas").count(), 4);
+  assert.deepEqual(await accessibility(page), []);
+  assert.deepEqual(errors, []);
+});
+
+test("a regulator opens a recall and follows its progress", async () => {
+  const { page, errors } = phone;
+  const { open_batch: batch, open_batch_codes: codes, tokens } = srv.data;
+  await signIn(page, tokens.regulator);
+  await page.locator("#recalls-list .muted", { hasText: "辖区内暂无召回" }).waitFor();
+  await page.getByLabel("召回范围").selectOption("batch");
+  await page.getByLabel("批次或产品编号").fill(batch);
+  await page.getByLabel("召回原因").fill("绝缘层厚度不合格，存在漏电风险");
+  await page.getByRole("button", { name: "发起召回" }).click();
+  const report = page.locator("#recall-report");
+  await report.waitFor();
+  const id = await report.getAttribute("data-id");
+  assert.match(await page.locator("#recall-form-message").innerText(), new RegExp(`已发起召回 ${id}，涉及 4 件产品`));
+  const totals = async () => Object.fromEntries(await page.locator("#recall-totals > div").evaluateAll((ds) =>
+    ds.map((d) => [d.dataset.key, Number(d.querySelector("dd").textContent)])));
+  assert.deepEqual(await totals(), { found: codes.length, sold: 0, returned: 0, destroyed: 0, outstanding: 4 });
+  // two with the producer, two with the shop that received them
+  const holders = await rows(page, "#recall-holders");
+  assert.deepEqual(holders["producer 有限公司"], ["生产", "440300", "2", "0", "0", "2"]);
+  assert.deepEqual(holders["shop 有限公司"], ["流通", "110105", "2", "0", "0", "2"]);
+  assert.match(await page.locator("#recall-progress-text").innerText(), /已退回或销毁 0 \/ 4 件/);
+  await page.locator(`#recalls-list li[data-id="${id}"]`).waitFor();
+  await screenshot(page, "dashboard-recall-opened");
+
+  // the shop reports what it got back, as its own client would
+  const res = await fetch(`${srv.data.base}/api/v1/recalls/${id}/progress`, {
+    method: "POST",
+    headers: { Authorization: "Bearer " + tokens.shop, "Content-Type": "application/json" },
+    body: JSON.stringify({ codes: codes.slice(0, 2), action: "returned" }),
+  });
+  assert.equal(res.status, 200, await res.text());
+  await page.getByRole("button", { name: "刷新进度" }).click();
+  await page.locator("#recall-progress-text", { hasText: "已退回或销毁 2 / 4 件（50%）" }).waitFor();
+  assert.equal(await page.locator("#recall-progress").evaluate((p) => [p.value, p.max].join("/")), "2/4");
+  assert.deepEqual(await totals(), { found: 4, sold: 0, returned: 2, destroyed: 0, outstanding: 2 });
+  assert.deepEqual((await rows(page, "#recall-holders"))["shop 有限公司"], ["流通", "110105", "2", "2", "0", "0"]);
+  await screenshot(page, "dashboard-recall-progress");
+  assert.deepEqual(await accessibility(page), []);
+
+  // and closes it with a note
+  await page.getByLabel("结案说明").fill("已全部召回处理");
+  await page.getByRole("button", { name: "结束召回" }).click();
+  await page.locator("#recall-report .alert.good", { hasText: "召回已结束" }).waitFor();
+  assert.match(await page.locator("#recall-report").innerText(), /已全部召回处理/);
+  assert.deepEqual(errors, []);
+});
+
+test("warnings, samplings, complaints, draws and announcements list what was seeded", async () => {
+  const { page, errors } = wide;
+  await page.goto(srv.data.base + "/dashboard"); // signed in still: the tab kept the token
+  const warning = page.locator('#warnings-list li[data-rule="two_failed_samplings"]');
+  await warning.waitFor();
+  assert.match(await warning.innerText(), /两年内两次以上监督抽查不合格/);
+  assert.match(await warning.innerText(), new RegExp(srv.data.ids.producer));
+  for (const id of srv.data.samplings)
+    assert.match(await page.locator(`#samplings-list li[data-id="${id}"]`).innerText(), /不合格[\s\S]*绝缘厚度/);
+  assert.match(await page.locator(`#complaints-list li[data-id="${srv.data.complaint}"]`).innerText(), /电缆外皮开裂，担心漏电/);
+  const draw = page.locator(`#draws-list li[data-index="${srv.data.draw}"]`);
+  assert.match(await draw.innerText(), new RegExp(srv.data.draw_seed));
+  assert.match(await draw.innerText(), new RegExp(`qtrace draw verify --db qtrace.db --draw ${srv.data.draw}`));
+  assert.match(await draw.innerText(), /国家电线电缆质量检验检测中心|inspection-/);
+  assert.match(await page.locator(`#announcements-list li[data-id="${srv.data.announcement}"]`).innerText(),
+    /关于开展电线电缆产品质量监督抽查的通告/);
+  assert.equal(await page.locator('#announcements-list li[data-kind="draw"]').count(), 1);
+  await screenshot(page, "dashboard-lists");
+  assert.deepEqual(await accessibility(page), []);
+
+  // the regulator acknowledges the warning; the open filter then finds none
+  await warning.getByLabel("处理说明").fill("已安排现场检查");
+  await warning.getByRole("button", { name: "确认收到" }).click();
+  const moved = page.locator('#warnings-list li[data-rule="two_failed_samplings"] .alert.good');
+  await moved.waitFor();
+  assert.match(await page.locator('#warnings-list li[data-rule="two_failed_samplings"]').innerText(), /已确认[\s\S]*已安排现场检查/);
+  await page.getByRole("button", { name: "筛选" }).click();
+  await page.locator("#warnings-list .muted", { hasText: "没有符合条件的风险预警" }).waitFor();
+
+  await page.getByRole("button", { name: "English" }).click();
+  await page.locator("#warnings-title", { hasText: "Risk warnings" }).waitFor();
+  await page.locator("#table-category").waitFor({ state: "attached" });
+  assert.match(await page.locator("#chart-category").getAttribute("aria-label"), /Trace codes by category: 电线电缆 Codes 10/);
+  await screenshot(page, "dashboard-english");
+  assert.deepEqual(await accessibility(page), []);
+  await page.getByRole("button", { name: "中文" }).click(); // back, for the tests after
+  assert.deepEqual(errors, []);
+});
+
+test("a wrong token or a non-regulator gets a plain error and nothing else", async () => {
+  const { page, errors } = phone;
+  await page.goto(srv.data.base + "/dashboard");
+  await page.getByRole("button", { name: "退出登录" }).click(); // the tab still held the last token
+  await page.getByLabel("监管账户令牌").fill("not-a-token");
+  await page.getByRole("button", { name: "登录" }).click();
+  await page.locator("#message .alert.bad").waitFor();
+  assert.match(await page.locator("#message").innerText(), /令牌无效/);
+  assert.ok(await page.locator("#desk").isHidden());
+  assert.equal(await page.evaluate(() => sessionStorage.length), 0);
+  await screenshot(page, "dashboard-wrong-token");
+  assert.deepEqual(await accessibility(page), []);
+
+  await page.getByLabel("监管账户令牌").fill(srv.data.tokens.producer);
+  await page.getByRole("button", { name: "登录" }).click();
+  await page.locator("#message .alert.bad", { hasText: "不是监管部门账户" }).waitFor();
+  assert.ok(await page.locator("#desk").isHidden());
+  assert.equal(await page.locator("#overview-body *").count(), 0);
+  // the failed sign-ins are answered 401 and refused in words, not as script errors
+  assert.deepEqual(errors.filter((e) => !/401/.test(e)), []);
+});

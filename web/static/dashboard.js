@@ -1,0 +1,781 @@
+// dashboard.js — the regulator's dashboard (/dashboard): signs in with a regulator's bearer token
+// (kept in sessionStorage, so it goes with the tab), then shows what GET /api/v1/stats counts as
+// charts (chart.js, the global Chart from /vendor/) with a table of the same figures, and works
+// the regulator's lists: warnings, recalls and their impact report, samplings, complaints, draws.
+import { api, applyWords, chinaTime, el, errorText, languageSwitch, t, words } from "./common.js";
+
+words(
+  {
+    title: "产品质量安全追溯监管工作台",
+    "signin.title": "监管部门登录",
+    "signin.token": "监管账户令牌",
+    "signin.go": "登录",
+    "signin.hint": "令牌由平台管理员发放，只保存在本浏览器标签页中，关闭后即失效。",
+    "signin.checking": "正在核对令牌……",
+    "signin.bad": "令牌无效：平台上没有这个账户。请核对后重新输入。",
+    "signin.notRegulator": "“{name}”不是监管部门账户，不能使用监管工作台。",
+    "signin.who": "{name} · 辖区：{area}",
+    "signin.national": "全国",
+    signout: "退出登录",
+    nav: "栏目",
+    filter: "筛选",
+    more: "加载更多",
+    loading: "正在加载……",
+    none: "暂无记录。",
+    "err.401": "登录已失效，请重新登录。",
+    "err.403": "此账户无权查看或办理这一项。",
+    "overview.title": "总览",
+    "fig.units": "生产经营单位",
+    "fig.products": "产品",
+    "fig.codes": "追溯码",
+    "fig.flow": "流向完整率",
+    "fig.flow.value": "{share}（{flowed} / {commissioned} 件已激活产品有流向记录）",
+    "fig.catalog": "目录覆盖",
+    "fig.catalog.value": "{with} / {units} 个目录单元已有赋码产品（{share}）",
+    "fig.open": "待办",
+    "fig.open.value": "风险预警 {warnings} 条 · 召回 {recalls} 起 · 投诉 {complaints} 件",
+    "chart.table": "数据表：{title}",
+    "chart.category": "按产品类别的追溯码",
+    "chart.region": "按省份的追溯码",
+    "chart.flow": "已激活追溯码的流向",
+    "chart.events": "近 30 天每日流向记录",
+    "chart.summary": "{title}：{rows}",
+    "chart.nothing": "{title}：全部为零",
+    "col.category": "类别",
+    "col.region": "省份",
+    "col.products": "产品",
+    "col.codes": "追溯码",
+    "col.units": "单位",
+    "col.producers": "生产企业",
+    "col.sellers": "销售者",
+    "col.state": "状态",
+    "col.count": "数量",
+    "col.date": "日期",
+    "col.events": "记录数",
+    "flow.flowed": "有流向记录",
+    "flow.producer": "仍在生产企业",
+    "flow.issued": "已赋码未激活",
+    "category.unknown": "目录外",
+    "warnings.title": "风险预警",
+    "warnings.rule": "规则",
+    "warnings.state": "状态",
+    "warnings.all": "全部",
+    "warnings.none": "没有符合条件的风险预警。",
+    "rule.two_failed_samplings": "两年内两次以上监督抽查不合格，应开展现场检查",
+    "rule.suspect_scan": "查验发现可疑产品（未发放的码、克隆标签、去向不符或已召回）",
+    "rule.licence_revoked": "生产许可证或 CCC 证书被吊销、暂停或过期",
+    "rule.complaint_cluster": "同一产品 30 天内收到 3 起以上投诉",
+    "rule.sold_without_flow": "产品出现在市场上，账本却没有它的流向记录",
+    "subject.two_failed_samplings": "生产企业",
+    "subject.suspect_scan": "追溯码",
+    "subject.licence_revoked": "证照",
+    "subject.complaint_cluster": "产品",
+    "subject.sold_without_flow": "持有单位与产品",
+    "state.open": "待处理",
+    "state.acknowledged": "已确认",
+    "state.closed": "已关闭",
+    "w.region": "所在地区",
+    "w.product": "产品",
+    "w.raised": "预警时间",
+    "w.history": "处理记录",
+    "w.history.line": "{at} {by}：{state}{note}",
+    "w.note": "处理说明",
+    "w.ack": "确认收到",
+    "w.close": "关闭预警",
+    "w.noteNeeded": "关闭预警需要填写处理说明。",
+    "w.moved": "已更新为“{state}”。",
+    "recalls.title": "召回",
+    "recalls.list": "召回列表",
+    "recalls.none": "辖区内暂无召回。",
+    "recall.open": "发起召回",
+    "recall.scope": "召回范围",
+    "recall.scope.batch": "批次",
+    "recall.scope.product": "产品",
+    "recall.target": "批次或产品编号",
+    "recall.target.hint": "如 B2bfe1d7897a2d19b",
+    "recall.reason": "召回原因",
+    "recall.submit": "发起召回",
+    "recall.opened": "已发起召回 {id}，涉及 {found} 件产品。",
+    "recall.show": "查看影响评估",
+    "recall.heading": "召回 {id}",
+    "recall.status.open": "进行中",
+    "recall.status.closed": "已结束",
+    "r.reason": "原因",
+    "r.scope": "范围",
+    "r.producer": "生产企业",
+    "r.by": "发起人",
+    "r.date": "召回日期",
+    "r.status": "状态",
+    "r.note": "结案说明",
+    "r.found": "涉及产品",
+    "r.sold": "已售给消费者",
+    "r.returned": "已退回",
+    "r.destroyed": "已销毁",
+    "r.outstanding": "尚未处理",
+    "r.progress": "处理进度：已退回或销毁 {done} / {found} 件（{share}）",
+    "r.holders": "按持有单位（流向范围）",
+    "r.holder": "持有单位",
+    "r.tier": "环节",
+    "r.tier.producer": "生产",
+    "r.tier.trade": "流通",
+    "r.region": "地区",
+    "r.quantity": "数量",
+    "r.soldByRegion": "已售出产品的销售地",
+    "r.soldNone": "受影响产品均未售给消费者。",
+    "r.refresh": "刷新进度",
+    "r.closeNote": "结案说明",
+    "r.close": "结束召回",
+    "r.closed": "召回已结束。",
+    "samplings.title": "监督抽查",
+    "samplings.none": "辖区内暂无抽查结果。",
+    "s.pass": "合格",
+    "s.fail": "不合格",
+    "s.date": "抽查日期",
+    "s.product": "产品",
+    "s.batch": "批次",
+    "s.producer": "生产企业",
+    "s.unit": "被抽查单位",
+    "s.place": "抽样环节",
+    "s.place.production": "生产环节",
+    "s.place.circulation": "流通环节",
+    "s.standard": "依据标准",
+    "s.items": "检验项目",
+    "s.failed": "不合格项目",
+    "s.by": "抽查机构",
+    "s.report": "检验报告",
+    "s.trace": "流向追查",
+    "s.trace.value": "{holders} 家单位持有该批次",
+    "s.onSite": "该企业两年内两次以上抽查不合格，应开展现场检查。",
+    "complaints.title": "投诉举报",
+    "complaints.none": "辖区内暂无投诉。",
+    "c.code": "追溯码",
+    "c.filed": "投诉时间",
+    "c.state": "状态",
+    "c.contact": "联系方式",
+    "c.producer": "生产企业",
+    "c.area": "受理辖区",
+    "c.notIssued": "此码不是平台上的生产企业发放的，产品可能为假冒。",
+    "draws.title": "双随机抽查",
+    "draws.how": "每次抽取的随机种子来自账本签名检查点和抽取参数，任何人都可以用账本副本运行每条记录下方的复核命令检查。",
+    "samplings.how": "辖区内的监督抽查结果，按抽查日期排列；不合格批次在记录时已启动生产流通双向追查。",
+    "complaints.how": "消费者扫码后提交、转到本辖区的投诉；投诉内容和联系方式只有监管部门可见。",
+    "announcements.how": "平台和监管部门发布的公开公告，最新的在前；也可以订阅 /announcements.atom。",
+    "draws.none": "暂无抽取记录。",
+    "d.heading": "抽取 #{index}",
+    "d.by": "抽取单位",
+    "d.params": "抽取参数",
+    "d.params.value": "检查对象 {units} 家，检查机构 {bodies} 家",
+    "d.scope": "范围",
+    "d.checkpoint": "检查点",
+    "d.checkpoint.value": "账本树大小 {size}",
+    "d.seed": "随机种子",
+    "d.units": "抽中的检查对象",
+    "d.bodies": "抽中的检查机构",
+    "d.eligible": "候选",
+    "d.eligible.value": "单位 {units} 家，机构 {bodies} 家",
+    "d.verify": "复核命令",
+    "announcements.title": "追溯公告",
+    "announcements.none": "暂无公告。",
+    "a.kind.catalog": "目录",
+    "a.kind.recall": "召回",
+    "a.kind.draw": "抽查",
+    "a.kind.other": "公告",
+    "a.full": "展开全文",
+    footer: "数据记录在防篡改账本中，每一步都可独立验证。",
+  },
+  {
+    title: "Product traceability: regulator's desk",
+    "signin.title": "Regulator sign-in",
+    "signin.token": "Regulator account token",
+    "signin.go": "Sign in",
+    "signin.hint":
+      "The platform's administrator issues tokens. " +
+      "It stays in this browser tab only and is gone when the tab closes.",
+    "signin.checking": "Checking the token…",
+    "signin.bad": "This token is not valid: the platform has no such account. Check it and try again.",
+    "signin.notRegulator": "“{name}” is not a regulator's account and cannot use the regulator's desk.",
+    "signin.who": "{name} · jurisdiction: {area}",
+    "signin.national": "national",
+    signout: "Sign out",
+    nav: "Sections",
+    filter: "Filter",
+    more: "Load more",
+    loading: "Loading…",
+    none: "Nothing yet.",
+    "err.401": "The sign-in has expired; please sign in again.",
+    "err.403": "This account may not see or do this.",
+    "overview.title": "Overview",
+    "fig.units": "Producers and sellers",
+    "fig.products": "Products",
+    "fig.codes": "Trace codes",
+    "fig.flow": "Flow completeness",
+    "fig.flow.value": "{share} ({flowed} of {commissioned} commissioned items have a flow record)",
+    "fig.catalog": "Catalogue coverage",
+    "fig.catalog.value": "{with} of {units} catalogue units have coded products ({share})",
+    "fig.open": "To do",
+    "fig.open.value": "{warnings} warnings · {recalls} recalls · {complaints} complaints open",
+    "chart.table": "Table: {title}",
+    "chart.category": "Trace codes by category",
+    "chart.region": "Trace codes by province",
+    "chart.flow": "Where commissioned codes are",
+    "chart.events": "Flow records per day, last 30 days",
+    "chart.summary": "{title}: {rows}",
+    "chart.nothing": "{title}: all zero",
+    "col.category": "Category",
+    "col.region": "Province",
+    "col.products": "Products",
+    "col.codes": "Codes",
+    "col.units": "Units",
+    "col.producers": "Producers",
+    "col.sellers": "Sellers",
+    "col.state": "State",
+    "col.count": "Count",
+    "col.date": "Date",
+    "col.events": "Records",
+    "flow.flowed": "With a flow record",
+    "flow.producer": "Still at the producer",
+    "flow.issued": "Issued, not commissioned",
+    "category.unknown": "Outside the catalogue",
+    "warnings.title": "Risk warnings",
+    "warnings.rule": "Rule",
+    "warnings.state": "State",
+    "warnings.all": "All",
+    "warnings.none": "No risk warnings match.",
+    "rule.two_failed_samplings": "Failed supervision sampling twice within two years: inspect on site",
+    "rule.suspect_scan": "A check found suspect goods (code never issued, cloned label, wrong place, or recalled)",
+    "rule.licence_revoked": "A production licence or CCC certificate was revoked, suspended or expired",
+    "rule.complaint_cluster": "Three or more complaints about one product within 30 days",
+    "rule.sold_without_flow": "Goods turned up on the market with no flow record in the ledger",
+    "subject.two_failed_samplings": "Producer",
+    "subject.suspect_scan": "Trace code",
+    "subject.licence_revoked": "Licence",
+    "subject.complaint_cluster": "Product",
+    "subject.sold_without_flow": "Holder and product",
+    "state.open": "Open",
+    "state.acknowledged": "Acknowledged",
+    "state.closed": "Closed",
+    "w.region": "Region",
+    "w.product": "Product",
+    "w.raised": "Raised",
+    "w.history": "History",
+    "w.history.line": "{at} {by}: {state}{note}",
+    "w.note": "Note",
+    "w.ack": "Acknowledge",
+    "w.close": "Close warning",
+    "w.noteNeeded": "Closing a warning needs a note.",
+    "w.moved": "Now “{state}”.",
+    "recalls.title": "Recalls",
+    "recalls.list": "All recalls",
+    "recalls.none": "No recalls in the jurisdiction.",
+    "recall.open": "Open a recall",
+    "recall.scope": "Scope",
+    "recall.scope.batch": "Batch",
+    "recall.scope.product": "Product",
+    "recall.target": "Batch or product id",
+    "recall.target.hint": "e.g. B2bfe1d7897a2d19b",
+    "recall.reason": "Reason",
+    "recall.submit": "Open the recall",
+    "recall.opened": "Recall {id} opened; it affects {found} items.",
+    "recall.show": "Impact report",
+    "recall.heading": "Recall {id}",
+    "recall.status.open": "Open",
+    "recall.status.closed": "Closed",
+    "r.reason": "Reason",
+    "r.scope": "Scope",
+    "r.producer": "Producer",
+    "r.by": "Opened by",
+    "r.date": "Date",
+    "r.status": "Status",
+    "r.note": "Closing note",
+    "r.found": "Affected",
+    "r.sold": "Sold to consumers",
+    "r.returned": "Returned",
+    "r.destroyed": "Destroyed",
+    "r.outstanding": "Outstanding",
+    "r.progress": "Progress: {done} of {found} returned or destroyed ({share})",
+    "r.holders": "By holder (where the goods are)",
+    "r.holder": "Holder",
+    "r.tier": "Tier",
+    "r.tier.producer": "Production",
+    "r.tier.trade": "Trade",
+    "r.region": "Region",
+    "r.quantity": "Quantity",
+    "r.soldByRegion": "Where sold items were sold",
+    "r.soldNone": "None of the affected items was sold to a consumer.",
+    "r.refresh": "Refresh progress",
+    "r.closeNote": "Closing note",
+    "r.close": "Close the recall",
+    "r.closed": "The recall is closed.",
+    "samplings.title": "Supervision sampling",
+    "samplings.none": "No sampling results in the jurisdiction.",
+    "s.pass": "Pass",
+    "s.fail": "Fail",
+    "s.date": "Date",
+    "s.product": "Product",
+    "s.batch": "Batch",
+    "s.producer": "Producer",
+    "s.unit": "Sampled at",
+    "s.place": "Stage",
+    "s.place.production": "Production",
+    "s.place.circulation": "Circulation",
+    "s.standard": "Standard",
+    "s.items": "Items tested",
+    "s.failed": "Items failed",
+    "s.by": "Recorded by",
+    "s.report": "Report",
+    "s.trace": "Traced",
+    "s.trace.value": "{holders} units hold the batch",
+    "s.onSite": "This producer failed sampling twice within two years: inspect on site.",
+    "complaints.title": "Complaints",
+    "complaints.none": "No complaints in the jurisdiction.",
+    "c.code": "Trace code",
+    "c.filed": "Filed",
+    "c.state": "State",
+    "c.contact": "Contact",
+    "c.producer": "Producer",
+    "c.area": "Routed to",
+    "c.notIssued": "No producer on the platform issued this code: the product may be counterfeit.",
+    "draws.title": "Double random draws",
+    "draws.how":
+      "Each draw's seed comes from a signed ledger checkpoint and the draw's parameters; " +
+      "anyone with a copy of the ledger can check it with the command under each draw.",
+    "samplings.how":
+      "Sampling results in the jurisdiction, by date; " +
+      "a failed batch was traced both ways when it was recorded.",
+    "complaints.how":
+      "Consumers' complaints routed to this jurisdiction; " +
+      "their text and contact are shown to regulators only.",
+    "announcements.how":
+      "Public announcements by the platform and regulators, newest first; " +
+      "also as a feed at /announcements.atom.",
+    "draws.none": "No draws yet.",
+    "d.heading": "Draw #{index}",
+    "d.by": "Drawn by",
+    "d.params": "Parameters",
+    "d.params.value": "{units} units to inspect, {bodies} inspection bodies",
+    "d.scope": "Scope",
+    "d.checkpoint": "Checkpoint",
+    "d.checkpoint.value": "ledger tree size {size}",
+    "d.seed": "Seed",
+    "d.units": "Units drawn",
+    "d.bodies": "Bodies drawn",
+    "d.eligible": "Candidates",
+    "d.eligible.value": "{units} units, {bodies} bodies",
+    "d.verify": "Check it with",
+    "announcements.title": "Announcements",
+    "announcements.none": "No announcements yet.",
+    "a.kind.catalog": "Catalogue",
+    "a.kind.recall": "Recall",
+    "a.kind.draw": "Draw",
+    "a.kind.other": "Notice",
+    "a.full": "Show in full",
+    footer: "Every record is kept in a tamper-evident ledger and can be checked independently.",
+  },
+);
+
+const $ = (id) => document.getElementById(id);
+const TOKEN_KEY = "qtrace.dashboard.token";
+const RULES = ["two_failed_samplings", "suspect_scan", "licence_revoked", "complaint_cluster", "sold_without_flow"];
+const STATES = ["open", "acknowledged", "closed"];
+const PAGE = 20; // items a list asks for at a time
+let token = null;
+let me = null; // GET /api/v1/units/me
+let stats = null; // GET /api/v1/stats, kept to redraw the charts in the other language
+let charts = [];
+let recallShown = null; // the recall whose impact report is open
+
+const percent = (x) => (x * 100).toFixed(1).replace(/\.0$/, "") + "%";
+
+// The words for a failed request: a lapsed or refused token in the page's words, else the server's.
+function problem(res) {
+  if (res.status === 401 || res.status === 403) return t("err." + res.status);
+  return errorText(res);
+}
+
+function alertBox(kind, text) {
+  return el("div", { class: "alert " + kind, role: kind === "bad" ? "alert" : null }, text);
+}
+
+function say(box, text, kind) {
+  box.replaceChildren(text ? alertBox(kind || "warn", text) : "");
+}
+
+// A definition list of [label key, value] rows, leaving out empty values.
+function fields(rows, attrs = { class: "facts" }) {
+  const dl = el("dl", attrs);
+  for (const [key, value] of rows)
+    if (value !== undefined && value !== null && value !== "" && !(Array.isArray(value) && !value.length))
+      dl.append(el("dt", {}, t(key)), el("dd", {}, Array.isArray(value) ? value.join("、") : value));
+  return dl;
+}
+
+function badge(text, kind) {
+  return el("span", { class: "status" + (kind ? " " + kind : "") }, text);
+}
+
+// A list that loads PAGE items of path and the next page on "more", as far as the API's next goes.
+function pagedList(box, path, key, item, empty) {
+  const ul = el("ul", { class: "items" });
+  const note = el("div", { role: "status" });
+  const more = el("button", { type: "button", class: "secondary hidden" }, t("more"));
+  box.replaceChildren(ul, note, more);
+  const load = async (after) => {
+    more.disabled = true;
+    note.replaceChildren(el("p", { class: "muted" }, t("loading")));
+    const query = new URLSearchParams({ limit: PAGE });
+    if (after) query.set("after", after);
+    const res = await api("GET", path + (path.includes("?") ? "&" : "?") + query, null, token);
+    more.disabled = false;
+    if (res.status !== 200) return note.replaceChildren(alertBox("bad", problem(res)));
+    ul.append(...res.data[key].map(item));
+    note.replaceChildren(ul.children.length ? "" : el("p", { class: "muted" }, empty));
+    more.classList.toggle("hidden", !res.data.next);
+    more.onclick = () => load(res.data.next);
+  };
+  return load(null);
+}
+
+// ---- overview: the charts, each with a table of its figures for screen readers and tests ----
+
+const COLOURS = ["#0a4fb8", "#1d5e2a", "#a35200", "#6b3fa0"];
+
+// A chart card: rows [label, ...values], columns the value names. Charted are the first `shown`
+// columns (the codes: products and units are far fewer and would not show beside them); the
+// table has them all.
+function chartCard(id, title, type, columns, rows, shown = columns.length, wide = false) {
+  const summary = rows.filter((r) => r.slice(1).some((v) => v))
+    .map((r) => r[0] + " " + columns.map((c, i) => `${c} ${r[i + 1]}`).join("，")).join("；");
+  const canvas = el("canvas", {
+    id: "chart-" + id, role: "img",
+    "aria-label": summary ? t("chart.summary", { title, rows: summary }) : t("chart.nothing", { title }),
+  });
+  // hidden in a box of its own: a table will not shrink to the 1 px of .visually-hidden itself
+  const table = el("div", { class: window.Chart ? "visually-hidden" : "scroll" }, el("table", { id: "table-" + id },
+    el("caption", {}, t("chart.table", { title })),
+    el("thead", {}, el("tr", {}, el("th", { scope: "col" }, columns.label), columns.map((c) => el("th", { scope: "col" }, c)))),
+    el("tbody", {}, rows.map((r) => el("tr", {}, el("th", { scope: "row" }, r[0]), r.slice(1).map((v) => el("td", {}, v)))))));
+  const card = el("figure", { class: "card chart" + (wide ? " wide" : "") }, el("figcaption", {}, el("h3", {}, title)),
+    el("div", { class: "chart-box" + (type === "doughnut" ? " round" : "") }, canvas), table);
+  if (window.Chart) {
+    const datasets = columns.slice(0, shown).map((label, i) => ({
+      label, data: rows.map((r) => r[i + 1]),
+      backgroundColor: type === "doughnut" ? COLOURS : COLOURS[i], borderColor: type === "doughnut" ? "#ffffff" : COLOURS[i],
+    }));
+    const scales = type === "doughnut" ? {} : {
+      x: { ticks: { color: "#1b1f24", autoSkip: true, maxRotation: 60 } },
+      y: { beginAtZero: true, ticks: { precision: 0, color: "#1b1f24" } },
+    };
+    charts.push(new window.Chart(canvas, {
+      type, data: { labels: rows.map((r) => r[0]), datasets },
+      options: {
+        responsive: true, maintainAspectRatio: false, animation: false, scales,
+        plugins: { legend: { display: type === "doughnut" || shown > 1, position: "bottom", labels: { color: "#1b1f24" } } },
+      },
+    }));
+  }
+  return card;
+}
+
+function drawOverview() {
+  charts.forEach((c) => c.destroy());
+  charts = [];
+  const box = $("overview-body");
+  if (!stats) return;
+  const s = stats;
+  const open = (by) => (by && by.open) || 0;
+  const { codes, catalog } = s;
+  box.replaceChildren(fields([
+    ["fig.units", s.units.total],
+    ["fig.products", s.products.total],
+    ["fig.codes", codes.total],
+    ["fig.flow", t("fig.flow.value", { share: percent(codes.flow_share), flowed: codes.flowed, commissioned: codes.commissioned })],
+    ["fig.catalog", t("fig.catalog.value", { with: catalog.with_codes, units: catalog.units, share: percent(catalog.codes_share) })],
+    ["fig.open", t("fig.open.value", { warnings: open(s.warnings), recalls: open(s.recalls), complaints: open(s.complaints) })],
+  ], { class: "facts figures", id: "figures" }));
+  const grid = el("div", { class: "charts" });
+  box.append(grid);
+
+  const cats = Object.entries(s.products.by_category).sort((a, b) => b[1].codes - a[1].codes || a[0].localeCompare(b[0]));
+  grid.append(chartCard("category", t("chart.category"), "bar",
+    Object.assign([t("col.codes"), t("col.products")], { label: t("col.category") }),
+    cats.map(([id, c]) => [c.name || (id ? id : t("category.unknown")), c.codes, c.products]), 1));
+
+  const regions = Object.entries(s.units.by_region).sort((a, b) => a[0].localeCompare(b[0]));
+  grid.append(chartCard("region", t("chart.region"), "bar",
+    Object.assign(["col.codes", "col.products", "col.units", "col.producers", "col.sellers"].map((k) => t(k)), { label: t("col.region") }),
+    regions.map(([code, r]) => [r.name || code, r.codes, r.products, r.units, r.producers, r.sellers]), 1));
+
+  grid.append(chartCard("flow", t("chart.flow"), "doughnut",
+    Object.assign([t("col.codes")], { label: t("col.state") }),
+    [[t("flow.flowed"), codes.flowed], [t("flow.producer"), codes.commissioned - codes.flowed],
+      [t("flow.issued"), codes.total - codes.commissioned]]));
+
+  grid.append(chartCard("events", t("chart.events"), "line",
+    Object.assign([t("col.events")], { label: t("col.date") }),
+    s.events.days.map((d) => [d.date.slice(5), d.count]), 1, true));
+}
+
+async function loadOverview() {
+  const res = await api("GET", "/api/v1/stats", null, token);
+  if (res.status !== 200) {
+    stats = null;
+    return say($("overview-body"), problem(res), "bad");
+  }
+  stats = res.data;
+  drawOverview();
+}
+
+// ---- risk warnings: the open ones first; acknowledge or close with a note ----
+
+// Fills a filter's options in the current words, keeping the choice (the first value at first).
+function options(select, values, label) {
+  const keep = select.options.length ? select.value : values[0];
+  select.replaceChildren(...values.map((v) => el("option", { value: v }, v ? t(label + v) : t("warnings.all"))));
+  select.value = keep;
+}
+
+function warningItem(w) {
+  const msg = el("div", { role: "status" });
+  const noteId = "note-" + w.id;
+  const li = el("li", { class: "card", "data-id": w.id, "data-rule": w.rule },
+    el("p", {}, el("strong", {}, t("rule." + w.rule)), " ", badge(t("state." + w.state), w.state)),
+    fields([
+      ["subject." + w.rule, w.subject],
+      ["w.region", w.division],
+      ["w.product", w.product],
+      ["w.raised", chinaTime(w.raised)],
+      ["w.history", w.history.map((h) => t("w.history.line", {
+        at: chinaTime(h.at), by: h.by, state: t("state." + h.state), note: h.note ? "，" + h.note : "" }))],
+    ]));
+  if (w.state !== "closed") {
+    const note = el("input", { id: noteId, maxlength: 500 });
+    const move = async (state) => {
+      const body = { state };
+      if (note.value.trim()) body.note = note.value.trim();
+      if (state === "closed" && !body.note) return say(msg, t("w.noteNeeded"), "warn");
+      const res = await api("POST", "/api/v1/warnings/" + encodeURIComponent(w.id), body, token);
+      if (res.status !== 200) return say(msg, problem(res), "bad");
+      const now = warningItem(res.data.warning);
+      li.replaceWith(now);
+      say(now.querySelector("[role=status]"), t("w.moved", { state: t("state." + state) }), "good");
+    };
+    li.append(el("div", { class: "row" },
+      el("div", { class: "grow" }, el("label", { for: noteId }, t("w.note")), note),
+      w.state === "open"
+        ? el("button", { type: "button", class: "secondary", onclick: () => move("acknowledged") }, t("w.ack")) : null,
+      el("button", { type: "button", onclick: () => move("closed") }, t("w.close"))));
+  }
+  li.append(msg);
+  return li;
+}
+
+function loadWarnings() {
+  const q = new URLSearchParams();
+  if ($("warnings-rule").value) q.set("rule", $("warnings-rule").value);
+  if ($("warnings-state").value) q.set("state", $("warnings-state").value);
+  return pagedList($("warnings-list"), "/api/v1/warnings?" + q, "warnings", warningItem, t("warnings.none"));
+}
+
+// ---- recalls: open one, follow its impact report, close it ----
+
+function recallReport({ recall: r, impact: im }) {
+  const tot = im.totals;
+  const done = tot.returned + tot.destroyed;
+  const closeId = "recall-close-note";
+  const msg = el("div", { role: "status" });
+  const card = el("section", { class: "card report", id: "recall-report", "data-id": r.id, "aria-labelledby": "recall-report-title" },
+    el("h3", { id: "recall-report-title" }, t("recall.heading", { id: r.id }), " ", badge(t("recall.status." + r.status), r.status)),
+    fields([
+      ["r.reason", r.reason],
+      ["r.scope", r.batch ? `${t("recall.scope.batch")} ${r.batch}` : r.product ? `${t("recall.scope.product")} ${r.product}` : r.codes],
+      ["r.producer", r.producer],
+      ["r.by", r.by_name || r.by],
+      ["r.date", r.date],
+      ["r.note", r.note],
+    ]),
+    el("dl", { class: "totals", id: "recall-totals" },
+      ["found", "sold", "returned", "destroyed", "outstanding"].map((k) =>
+        el("div", { "data-key": k }, el("dt", {}, t("r." + k)), el("dd", {}, tot[k])))),
+    el("p", { id: "recall-progress-text" }, t("r.progress", { done, found: tot.found, share: percent(tot.found ? done / tot.found : 0) })),
+    el("progress", { id: "recall-progress", max: tot.found || 1, value: done, "aria-labelledby": "recall-progress-text" }),
+    el("h4", {}, t("r.holders")),
+    el("div", { class: "scroll" }, el("table", { id: "recall-holders" },
+      el("thead", {}, el("tr", {}, ["r.holder", "r.tier", "r.region", "r.quantity", "r.returned", "r.destroyed", "r.outstanding"]
+        .map((k) => el("th", { scope: "col" }, t(k))))),
+      el("tbody", {}, im.holders.map((h) => el("tr", { "data-unit": h.unit },
+        el("td", {}, h.name || h.unit), el("td", {}, t(h.unit === r.producer ? "r.tier.producer" : "r.tier.trade")),
+        el("td", {}, h.region), el("td", {}, h.quantity), el("td", {}, h.returned), el("td", {}, h.destroyed), el("td", {}, h.outstanding)))))),
+    el("h4", {}, t("r.soldByRegion")),
+    im.sold_by_region.length
+      ? el("ul", {}, im.sold_by_region.map((s) => el("li", {}, `${s.region}：${s.quantity}`)))
+      : el("p", { class: "muted" }, t("r.soldNone")),
+    el("p", {}, el("button", { type: "button", class: "secondary", id: "recall-refresh", onclick: () => showRecall(r.id) }, t("r.refresh"))));
+  if (r.status === "open") {
+    const note = el("input", { id: closeId, maxlength: 500, required: true });
+    card.append(el("form", { class: "row", onsubmit: async (ev) => {
+      ev.preventDefault();
+      const res = await api("POST", `/api/v1/recalls/${encodeURIComponent(r.id)}/close`, { note: note.value.trim() }, token);
+      if (res.status !== 200) return say(msg, problem(res), "bad");
+      recallReport(res.data);
+      say($("recall-report").querySelector("[role=status]"), t("r.closed"), "good");
+      loadRecalls();
+    } }, el("div", { class: "grow" }, el("label", { for: closeId }, t("r.closeNote")), note),
+    el("button", { type: "submit" }, t("r.close"))));
+  }
+  card.append(msg);
+  recallShown = r.id;
+  $("recall-detail").replaceChildren(card);
+  return card;
+}
+
+async function showRecall(id) {
+  const res = await api("GET", "/api/v1/recalls/" + encodeURIComponent(id), null, token);
+  if (res.status !== 200) return say($("recall-detail"), problem(res), "bad");
+  recallReport(res.data);
+}
+
+function recallItem(r) {
+  return el("li", { class: "card", "data-id": r.id },
+    el("p", {}, el("strong", {}, r.reason), " ", badge(t("recall.status." + r.status), r.status)),
+    fields([["r.scope", r.batch || r.product || r.codes], ["r.date", r.date], ["r.by", r.by_name || r.by]]),
+    el("button", { type: "button", class: "secondary", onclick: () => showRecall(r.id).then(() => $("recall-report").scrollIntoView()) },
+      t("recall.show")));
+}
+
+function loadRecalls() {
+  return pagedList($("recalls-list"), "/api/v1/recalls", "recalls", recallItem, t("recalls.none"));
+}
+
+async function openRecall(ev) {
+  ev.preventDefault();
+  const msg = $("recall-form-message");
+  const body = { [$("recall-scope").value]: $("recall-target").value.trim(), reason: $("recall-reason").value.trim() };
+  const res = await api("POST", "/api/v1/recalls", body, token);
+  if (res.status !== 201) return say(msg, problem(res), "bad");
+  say(msg, t("recall.opened", { id: res.data.recall.id, found: res.data.impact.totals.found }), "good");
+  $("recall-form").reset();
+  recallReport(res.data);
+  loadRecalls();
+}
+
+// ---- read-only lists: samplings, complaints, draws, announcements ----
+
+function samplingItem(s) {
+  return el("li", { class: "card", "data-id": s.id, "data-result": s.result },
+    el("p", {}, el("strong", {}, `${s.date} · ${s.standard}`), " ", badge(t("s." + s.result), s.result === "fail" ? "bad" : "good")),
+    fields([
+      ["s.product", s.product], ["s.batch", s.batch], ["s.producer", s.producer],
+      ["s.place", t("s.place." + s.place)], ["s.unit", s.unit === s.producer ? "" : s.unit],
+      ["s.items", s.items], ["s.failed", s.failed_items], ["s.by", s.by_name || s.by],
+      ["s.report", s.report?.name],
+      ["s.trace", s.trace ? t("s.trace.value", { holders: s.trace.holders }) : ""],
+    ]),
+    s.on_site_inspection ? alertBox("warn", t("s.onSite")) : null);
+}
+
+function complaintItem(c) {
+  return el("li", { class: "card", "data-id": c.id },
+    el("p", {}, el("strong", {}, c.text || c.id), " ", badge(t("state." + c.state), c.state)),
+    fields([["c.code", c.code], ["c.filed", chinaTime(c.filed)], ["c.contact", c.contact],
+      ["c.producer", c.producer], ["c.area", c.jurisdiction || t("signin.national")]]),
+    c.issued ? null : alertBox("warn", t("c.notIssued")));
+}
+
+function drawItem(d) {
+  const p = d.params;
+  return el("li", { class: "card", "data-index": d.index },
+    el("p", {}, el("strong", {}, t("d.heading", { index: d.index }))),
+    fields([
+      ["d.by", d.by],
+      ["d.params", t("d.params.value", { units: p.units, bodies: p.bodies })],
+      ["d.scope", [p.jurisdiction || t("signin.national"), p.region, p.category, p.catalog_unit].filter(Boolean).join(" / ")],
+      ["d.checkpoint", t("d.checkpoint.value", { size: p.tree_size })],
+      ["d.seed", el("span", { class: "code" }, d.seed)],
+      ["d.units", d.selected.units], ["d.bodies", d.selected.bodies],
+      ["d.eligible", t("d.eligible.value", { units: d.eligible.units.length, bodies: d.eligible.bodies.length })],
+      ["d.verify", el("code", { class: "code" }, `qtrace draw verify --db qtrace.db --draw ${d.index}`)],
+    ]));
+}
+
+function announcementItem(a) {
+  const body = el("p", { class: "pre" }, a.body);
+  return el("li", { class: "card", "data-id": a.id, "data-kind": a.kind },
+    el("p", {}, el("strong", {}, a.title), " ", badge(t("a.kind." + a.kind))),
+    el("p", { class: "muted" }, `${chinaTime(a.published)} · ${a.by_name || a.by}`),
+    a.body.length > 240 ? el("details", {}, el("summary", {}, t("a.full")), body) : body);
+}
+
+// ---- signing in and out ----
+
+function loadAll() {
+  drawOverview(); // the charts in the current words at once, the figures as they come
+  return Promise.all([
+    loadOverview(),
+    loadWarnings(),
+    loadRecalls(),
+    recallShown ? showRecall(recallShown) : null,
+    pagedList($("samplings-list"), "/api/v1/samplings", "samplings", samplingItem, t("samplings.none")),
+    pagedList($("complaints-list"), "/api/v1/complaints", "complaints", complaintItem, t("complaints.none")),
+    pagedList($("draws-list"), "/api/v1/draws", "items", drawItem, t("draws.none")),
+    pagedList($("announcements-list"), "/api/v1/announcements", "announcements", announcementItem, t("announcements.none")),
+  ]);
+}
+
+function signedOut(text) {
+  token = me = stats = recallShown = null;
+  sessionStorage.removeItem(TOKEN_KEY);
+  charts.forEach((c) => c.destroy());
+  charts = [];
+  for (const id of ["overview-body", "warnings-list", "recall-detail", "recalls-list", "samplings-list",
+    "complaints-list", "draws-list", "announcements-list", "recall-form-message"])
+    $(id).replaceChildren();
+  $("desk").classList.add("hidden");
+  $("signin").classList.remove("hidden");
+  say($("message"), text, "bad");
+}
+
+function showWho() {
+  $("who").textContent = t("signin.who", { name: me.name, area: me.jurisdiction || t("signin.national") });
+}
+
+async function signIn(candidate) {
+  say($("message"), t("signin.checking"), "good");
+  const res = await api("GET", "/api/v1/units/me", null, candidate);
+  if (res.status === 401) return signedOut(t("signin.bad"));
+  if (res.status !== 200) return signedOut(errorText(res));
+  if (!res.data.roles.includes("regulator")) return signedOut(t("signin.notRegulator", { name: res.data.name }));
+  token = candidate;
+  me = res.data;
+  sessionStorage.setItem(TOKEN_KEY, token);
+  say($("message"), "");
+  $("signin").classList.add("hidden");
+  $("signin").reset();
+  $("desk").classList.remove("hidden");
+  showWho();
+  return loadAll();
+}
+
+applyWords();
+options($("warnings-rule"), ["", ...RULES], "rule.");
+options($("warnings-state"), [...STATES, ""], "state.");
+languageSwitch($("lang"), () => {
+  options($("warnings-rule"), ["", ...RULES], "rule.");
+  options($("warnings-state"), [...STATES, ""], "state.");
+  if (token) {
+    showWho();
+    loadAll();
+  }
+});
+$("signin").addEventListener("submit", (e) => {
+  e.preventDefault();
+  signIn($("token").value.trim());
+});
+$("signout").addEventListener("click", () => signedOut(""));
+$("warnings-filter").addEventListener("submit", (e) => {
+  e.preventDefault();
+  loadWarnings();
+});
+$("recall-form").addEventListener("submit", openRecall);
+const kept = sessionStorage.getItem(TOKEN_KEY);
+if (kept) signIn(kept);
+else $("signin").classList.remove("hidden");
