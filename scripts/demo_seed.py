@@ -707,6 +707,8 @@ def banner(s, api, authorities, tokens_path):
     if sale is not None:
         page += "?code=" + urllib.parse.quote(s.example["sold_code"], safe="")
     out.write(f"  {pad('public page', 14)} {page}\n")
+    out.write(f"  {pad('console', 14)} {base}/console   (sign in with a producer or seller token)\n")
+    out.write(f"  {pad('dashboard', 14)} {base}/dashboard (sign in with a regulator token)\n")
 
     def authority(role, national):
         return next((a for a in authorities if a["role"] == role and

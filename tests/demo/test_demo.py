@@ -111,12 +111,16 @@ class Demo(unittest.TestCase):
         self.assertEqual([e["type"] for e in view["events"]][:2], ["issue", "commission"])
         self.assertEqual(view["events"][-1]["type"], "retail")
         # the public page, opened on that item
-        [page] = [line.split()[-1] for line in self.section("Web pages")]
-        st, html, hdrs = self.api.request("GET", page[len(self.api.base):], check=False)
-        self.assertEqual(st, 200)
-        self.assertTrue(hdrs["Content-Type"].startswith("text/html"), hdrs)
-        self.assertIn("/static/public.js", html.decode() if isinstance(html, bytes) else html)
-        self.assertIn("?code=", page)
+        pages = {line.split()[0]: next(w for w in line.split() if w.startswith("http"))
+                 for line in self.section("Web pages")}
+        self.assertEqual(list(pages), ["public", "console", "dashboard"])
+        for name, script in (("public", "public.js"), ("console", "console.js"),
+                             ("dashboard", "dashboard.js")):
+            st, html, hdrs = self.api.request("GET", pages[name][len(self.api.base):], check=False)
+            self.assertEqual(st, 200, name)
+            self.assertTrue(hdrs["Content-Type"].startswith("text/html"), hdrs)
+            self.assertIn(f"/static/{script}", html.decode() if isinstance(html, bytes) else html)
+        self.assertIn("?code=", pages["public"])
 
     def test_2_printed_tokens_work_for_their_roles(self):
         shown = {}
