@@ -14,6 +14,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <cairo.h>
+
 #include "labels/label.h"
 
 #define BASE "https://id.example.cn"
@@ -64,6 +66,28 @@ static void fnc1_as_gs(char *s)
 	s[o] = '\0';
 }
 
+/* A PNG label is black ink on white paper (a scanner reads no inverted symbol): its corner
+ * (quiet zone) is white, and there is black in it. */
+static void black_on_white(const char *path)
+{
+	cairo_surface_t *img = cairo_image_surface_create_from_png(path);
+	const unsigned char *px;
+	int w, h, stride, black = 0;
+
+	assert_int_equal(cairo_surface_status(img), CAIRO_STATUS_SUCCESS);
+	assert_int_equal(cairo_image_surface_get_format(img), CAIRO_FORMAT_RGB24);
+	px = cairo_image_surface_get_data(img);
+	w = cairo_image_surface_get_width(img);
+	h = cairo_image_surface_get_height(img);
+	stride = cairo_image_surface_get_stride(img);
+	assert_int_equal(*(const uint32_t *)px & 0xffffff, 0xffffff);
+	for (int y = 0; y < h; y++)
+		for (int x = 0; x < w; x++)
+			black += (*(const uint32_t *)(px + y * stride + 4 * x) & 0xffffff) == 0;
+	assert_true(black > w * h / 20);
+	cairo_surface_destroy(img);
+}
+
 /* Render code in sym as fmt, decode it back and check it is the same code. */
 static void round_trip(const qt_code *code, qt_label_symbology sym, qt_label_format fmt)
 {
@@ -86,6 +110,7 @@ static void round_trip(const qt_code *code, qt_label_symbology sym, qt_label_for
 		assert_int_equal(system(cmd), 0);
 	} else {
 		assert_memory_equal(b.p, "\x89PNG\r\n\x1a\n", 8);
+		black_on_white(png);
 	}
 	if (sym == QT_LABEL_DATAMATRIX)
 		snprintf(cmd, sizeof cmd, "dmtxread -n -N 1 %s", png);
