@@ -12,7 +12,7 @@ packages=(
   build-essential cmake ninja-build pkg-config clang libclang-rt-14-dev python3
   libsodium-dev libjansson-dev libcmocka-dev libsqlite3-dev sqlite3 libssl-dev
   libmicrohttpd-dev python3-yaml python3-jsonschema curl
-  libzint-dev libcairo2-dev fonts-dejavu-core
+  libzint-dev libcairo2-dev fonts-dejavu-core zlib1g-dev
   zbar-tools dmtx-utils librsvg2-bin
   nodejs chromium fonts-wqy-microhei
 )

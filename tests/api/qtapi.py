@@ -64,7 +64,7 @@ class Client:
 class Server(Client):
     """with Server(qtrace) as srv: srv.post("/api/v1/units", {...})"""
 
-    def __init__(self, qtrace, origin="test.qtrace/log"):
+    def __init__(self, qtrace, origin="test.qtrace/log", serve_args=()):
         self.qtrace = qtrace
         self.dir = tempfile.TemporaryDirectory()
         self.db = os.path.join(self.dir.name, "t.db")
@@ -76,7 +76,8 @@ class Server(Client):
         super().__init__(f"http://127.0.0.1:{self.port}")
         self.log = open(os.path.join(self.dir.name, "server.log"), "w+")
         self.proc = subprocess.Popen(
-            [qtrace, "serve", "--db", self.db, "--listen", f"127.0.0.1:{self.port}"],
+            [qtrace, "serve", "--db", self.db, "--listen", f"127.0.0.1:{self.port}",
+             *serve_args],
             stderr=self.log)
         for _ in range(200):
             try:

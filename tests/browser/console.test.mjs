@@ -9,7 +9,7 @@ import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
-import { accessibility, screenshot, session } from "./harness.mjs";
+import { accessibility, pageWeight, screenshot, session } from "./harness.mjs";
 
 const s = session("supply_chain");
 
@@ -54,6 +54,10 @@ test("a producer registers a product and batch, issues codes, saves a label and 
   const tabs = await page.locator("#tabs button").allInnerTexts();
   assert.deepEqual(tabs, ["产品与批次", "赋码与标签", "发货"]);
   assert.match(await page.locator("#product-table").innerText(), /塑料绝缘控制电缆 KVV\s+KVV 4×1.5/);
+  // light on a poor connection: under 200 KB as written, and gzipped on the way
+  const weight = await pageWeight(page);
+  assert.ok(weight.decoded > 30000 && weight.decoded < 200 * 1024, JSON.stringify(weight));
+  assert.ok(weight.wire < weight.decoded / 2, JSON.stringify(weight));
 
   // a new product, then a batch with its inspection report (hashed in the page)
   await page.getByText("登记新产品").click();

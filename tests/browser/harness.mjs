@@ -123,3 +123,13 @@ export async function accessibility(page) {
     return problems;
   });
 }
+
+// What the page and everything it loaded but images weigh: {decoded} as written, {wire} as
+// sent (gzipped where the server gzips). Counted from the page's own performance entries.
+export async function pageWeight(page) {
+  return page.evaluate(() =>
+    [...performance.getEntriesByType("navigation"), ...performance.getEntriesByType("resource")]
+      .filter((e) => e.initiatorType !== "img")
+      .reduce((w, e) => ({ decoded: w.decoded + e.decodedBodySize, wire: w.wire + e.encodedBodySize }),
+        { decoded: 0, wire: 0 }));
+}

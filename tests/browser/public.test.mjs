@@ -3,7 +3,7 @@
 // plain words; an unknown code says so; a complaint is filed; Chinese and English.
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { accessibility, screenshot, session } from "./harness.mjs";
+import { accessibility, pageWeight, screenshot, session } from "./harness.mjs";
 
 const s = session("supply_chain");
 
@@ -34,11 +34,8 @@ test("a consumer sees the product and its journey", async () => {
   assert.deepEqual(await accessibility(page), []);
   assert.deepEqual(s.b.errors, []);
   // fast on a poor connection: the page and all it loads (no images here) under 200 KB
-  const bytes = await page.evaluate(() =>
-    [...performance.getEntriesByType("navigation"), ...performance.getEntriesByType("resource")]
-      .filter((e) => e.initiatorType !== "img")
-      .reduce((n, e) => n + e.decodedBodySize, 0));
-  assert.ok(bytes > 10000 && bytes < 200 * 1024, `${bytes} bytes`);
+  const { decoded } = await pageWeight(page);
+  assert.ok(decoded > 10000 && decoded < 200 * 1024, `${decoded} bytes`);
 });
 
 test("a recalled code shows the recall in plain words", async () => {
