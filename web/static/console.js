@@ -398,7 +398,8 @@ async function job(pane, total, part, progressKey, send) {
   bar.max = total;
   bar.value = 0;
   status.className = "";
-  const buttons = document.querySelectorAll(`#${pane} button`);
+  // no second start while a job runs: the buttons of its section wait
+  const buttons = $(`${pane}-job`).closest("section").querySelectorAll("button");
   buttons.forEach((b) => (b.disabled = true));
   let done = 0;
   let failed = null;
