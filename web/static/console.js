@@ -524,11 +524,10 @@ async function loadProducts(select) {
   const chosen = select || $("b-product").value;
   $("b-product").replaceChildren(...products.map((p) => el("option", { value: p.id }, `${p.name} ${p.model}`)));
   if (products.some((p) => p.id === chosen)) $("b-product").value = chosen;
-  batches = [];
-  for (const p of products) {
-    const b = await call("GET", `/api/v1/products/${p.id}/batches?limit=1000`);
-    if (b.status === 200) batches.push(...b.data.items.map((batch) => ({ batch, product: p })));
-  }
+  // each product's batches, asked for at once rather than one after another
+  const pages = await Promise.all(products.map((p) => call("GET", `/api/v1/products/${p.id}/batches?limit=1000`)));
+  batches = pages.flatMap((b, i) =>
+    b.status === 200 ? b.data.items.map((batch) => ({ batch, product: products[i] })) : []);
   drawBatches();
   drawBatchChoice();
 }
