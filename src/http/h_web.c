@@ -70,7 +70,8 @@ static bool safe_name(const char *name)
 /* Text files go gzipped to a client that takes gzip: the dashboard with its chart library
  * is 264 KB as written and 90 KB gzipped, on a connection that may be poor. Each file is
  * compressed once per version (path, size, mtime) and kept: a handful of files, so a small
- * table; a request for an uncached one when it is full replaces the oldest slot. */
+ * table (the oldest slot given up when it is full); a kept one is sent without reading the
+ * file. */
 #define GZ_SLOTS 16
 static struct {
 	char path[1024];
@@ -115,35 +116,65 @@ out:
 	return ok;
 }
 
-/* The body replaced by its gzipped form (from the cache, or made and kept), when smaller. */
-static void send_gzipped(qt_resp *resp, const char *path, const struct stat *st)
+/* The slot holding this version of the file, or -1; under gz_lock. */
+static int gz_slot(const char *path, const struct stat *st)
 {
-	unsigned char *gz = NULL;
-	size_t len = 0;
-	int hit = -1;
-
-	pthread_mutex_lock(&gz_lock);
-	for (int i = 0; i < GZ_SLOTS && hit < 0; i++)
+	for (int i = 0; i < GZ_SLOTS; i++)
 		if (gz_cache[i].gz && strcmp(gz_cache[i].path, path) == 0 &&
 		    gz_cache[i].size == st->st_size &&
 		    gz_cache[i].mtime.tv_sec == st->st_mtim.tv_sec &&
 		    gz_cache[i].mtime.tv_nsec == st->st_mtim.tv_nsec)
-			hit = i;
-	if (hit < 0 && gzip_bytes((const unsigned char *)resp->body.p, resp->body.len, &gz, &len)) {
-		hit = (int)(gz_next++ % GZ_SLOTS);
-		free(gz_cache[hit].gz);
-		snprintf(gz_cache[hit].path, sizeof gz_cache[hit].path, "%s", path);
-		gz_cache[hit].size = st->st_size;
-		gz_cache[hit].mtime = st->st_mtim;
-		gz_cache[hit].gz = gz;
-		gz_cache[hit].len = len;
-	}
-	if (hit >= 0 && gz_cache[hit].len < resp->body.len) {
+			return i;
+	return -1;
+}
+
+/* The body as the kept gzipped form of this version of the file, if there is one: the file
+ * need not be read. The body has room for the file, and a kept form is smaller. */
+static bool send_kept_gzip(qt_resp *resp, const char *path, const struct stat *st)
+{
+	int hit;
+
+	pthread_mutex_lock(&gz_lock);
+	if ((hit = gz_slot(path, st)) >= 0) {
 		memcpy(resp->body.p, gz_cache[hit].gz, gz_cache[hit].len);
 		resp->body.len = gz_cache[hit].len;
-		qt_http_add_header(resp, "Content-Encoding", "gzip");
 	}
 	pthread_mutex_unlock(&gz_lock);
+	if (hit >= 0)
+		qt_http_add_header(resp, "Content-Encoding", "gzip");
+	return hit >= 0;
+}
+
+/* The body (the file as read) gzipped, and kept for the next request, when that is smaller;
+ * compressed outside the lock, so other files are served meanwhile. */
+static void send_new_gzip(qt_resp *resp, const char *path, const struct stat *st)
+{
+	unsigned char *gz = NULL;
+	size_t len = 0;
+	int slot;
+
+	if (!gzip_bytes((const unsigned char *)resp->body.p, resp->body.len, &gz, &len))
+		return;
+	if (len >= resp->body.len) {
+		free(gz);
+		return;
+	}
+	memcpy(resp->body.p, gz, len);
+	resp->body.len = len;
+	qt_http_add_header(resp, "Content-Encoding", "gzip");
+	pthread_mutex_lock(&gz_lock);
+	if (gz_slot(path, st) < 0) { /* another request may have kept it meanwhile */
+		slot = (int)(gz_next++ % GZ_SLOTS);
+		free(gz_cache[slot].gz);
+		snprintf(gz_cache[slot].path, sizeof gz_cache[slot].path, "%s", path);
+		gz_cache[slot].size = st->st_size;
+		gz_cache[slot].mtime = st->st_mtim;
+		gz_cache[slot].gz = gz;
+		gz_cache[slot].len = len;
+		gz = NULL;
+	}
+	pthread_mutex_unlock(&gz_lock);
+	free(gz);
 }
 
 /* The file rel (under the web root) as the answer; 404 when it is not there. */
@@ -152,23 +183,29 @@ static void send_file(qt_req *req, qt_resp *resp, const char *rel, const char *t
 	char path[1024];
 	struct stat st;
 	int fd = -1;
-	ssize_t n = 0;
+	bool gzip;
 
 	if ((size_t)snprintf(path, sizeof path, "%s/%s", req->web_root, rel) >= sizeof path ||
 	    (fd = open(path, O_RDONLY | O_CLOEXEC)) < 0 || fstat(fd, &st) != 0 ||
 	    !S_ISREG(st.st_mode) || (size_t)st.st_size > WEB_FILE_MAX ||
-	    qt_buf_reserve(&resp->body, (size_t)st.st_size) != QT_OK ||
-	    (n = read(fd, resp->body.p, (size_t)st.st_size)) != st.st_size) {
+	    qt_buf_reserve(&resp->body, (size_t)st.st_size) != QT_OK) {
 		qt_http_error(resp, 404, "not_found", "no such page or file");
 		goto out;
 	}
-	resp->body.len = (size_t)n;
+	gzip = strncmp(type, "image/png", 9) != 0 && st.st_size > 1024 && takes_gzip(req);
+	if (!gzip || !send_kept_gzip(resp, path, &st)) {
+		if (read(fd, resp->body.p, (size_t)st.st_size) != st.st_size) {
+			qt_http_error(resp, 404, "not_found", "no such page or file");
+			goto out;
+		}
+		resp->body.len = (size_t)st.st_size;
+		if (gzip)
+			send_new_gzip(resp, path, &st);
+	}
 	resp->status = 200;
 	resp->type = type;
 	/* the answer depends on Accept-Encoding: caches must keep the forms apart */
 	qt_http_add_header(resp, "Vary", "Accept-Encoding");
-	if (strncmp(type, "image/png", 9) != 0 && resp->body.len > 1024 && takes_gzip(req))
-		send_gzipped(resp, path, &st);
 	qt_http_add_header(resp, "X-Content-Type-Options", "nosniff");
 	/* a page's address may hold a code: it goes nowhere else */
 	qt_http_add_header(resp, "Referrer-Policy", "no-referrer");

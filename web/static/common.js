@@ -63,6 +63,42 @@ export function el(tag, attrs = {}, ...children) {
   return e;
 }
 
+export const $ = (id) => document.getElementById(id);
+
+// An alert of kind good, warn or bad (a bad one announced at once) as box's only content;
+// empty text clears the box.
+export function alertBox(kind, text) {
+  return el("div", { class: `alert ${kind}`, role: kind === "bad" ? "alert" : null }, text);
+}
+
+export function say(box, text, kind = "warn") {
+  box.replaceChildren(text ? alertBox(kind, text) : "");
+}
+
+// A list in box of limit items of path (each made by item from the answer's key array), and
+// the next page on "more" for as long as the API gives a next; empty says there are none.
+// problem(res) words a failed request. Resolves when the first page is shown.
+export function pagedList({ box, path, key, item, empty, token, limit = 20, problem = errorText }) {
+  const ul = el("ul", { class: "items" });
+  const note = el("div", { role: "status" });
+  const more = el("button", { type: "button", class: "secondary hidden" }, t("more"));
+  box.replaceChildren(ul, note, more);
+  const load = async (after) => {
+    more.disabled = true;
+    note.replaceChildren(el("p", { class: "muted" }, t("loading")));
+    const query = new URLSearchParams({ limit });
+    if (after) query.set("after", after);
+    const res = await api("GET", path + (path.includes("?") ? "&" : "?") + query, null, token);
+    more.disabled = false;
+    if (res.status !== 200) return note.replaceChildren(alertBox("bad", problem(res)));
+    ul.append(...res.data[key].map(item));
+    note.replaceChildren(ul.children.length ? "" : el("p", { class: "muted" }, empty));
+    more.classList.toggle("hidden", !res.data.next);
+    more.onclick = () => load(res.data.next);
+  };
+  return load(null);
+}
+
 // {status, data}: data is the parsed JSON (or null); a network failure is status 0.
 export async function api(method, path, body, token, headers = {}) {
   const h = { Accept: "application/json", ...headers };
@@ -106,10 +142,14 @@ export function codePath(code) {
 words(
   {
     "err.network": "无法连接服务器，请检查网络后重试。",
+    more: "加载更多",
+    loading: "正在加载……",
     "err.http": "请求失败（{status}）",
   },
   {
     "err.network": "Cannot reach the server. Check the connection and try again.",
+    more: "Load more",
+    loading: "Loading…",
     "err.http": "The request failed ({status})",
   },
 );

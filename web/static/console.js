@@ -1,7 +1,7 @@
 // console.js — the enterprise console: a unit signs in with its token; a producer registers
 // products and batches, issues codes, saves labels and records shipments; a seller checks
 // incoming goods (查验), receives, sells and uploads its ledger file. Only the public HTTP API.
-import { api, applyWords, el, errorText, languageSwitch, t, words } from "./common.js";
+import { $, alertBox, api, applyWords, el, errorText, languageSwitch, pagedList, say, t, words } from "./common.js";
 import { scanner } from "./scan.js";
 
 words(
@@ -10,7 +10,6 @@ words(
     signout: "退出",
     tabs: "功能",
     progress: "进度",
-    more: "更多",
     "signin.title": "登录",
     "signin.hint": "使用单位注册时平台给出的令牌登录。令牌只保存在本浏览器标签页中，关闭即清除。",
     "signin.token": "单位令牌",
@@ -173,7 +172,6 @@ words(
     signout: "Sign out",
     tabs: "Tasks",
     progress: "Progress",
-    more: "More",
     "signin.title": "Sign in",
     "signin.hint": "Sign in with the token the platform gave your unit when it registered. It is kept in this browser tab only and gone when you close it.",
     "signin.token": "Unit token",
@@ -333,7 +331,6 @@ words(
   },
 );
 
-const $ = (id) => document.getElementById(id);
 const TOKEN_KEY = "qtrace.token";
 const EVENT_CODES = 63; // codes in one event (the API's bound)
 const EVENTS_PER_CALL = 100; // events in one request of a long job, so progress moves
@@ -350,14 +347,12 @@ let tab = null;
 let catalog = [];
 let products = [];
 let batches = []; // {batch, product} of every product, for the code pane
-let codesAfter = null;
 let labelUrl = null;
 
 const call = (method, path, body) => api(method, path, body, token);
 
-function say(box, text, kind = "good") {
-  $(box).replaceChildren(text ? el("div", { class: `alert ${kind}` }, text) : "");
-}
+// Most of what the console says is news of work done.
+const tell = (id, text, kind = "good") => say($(id), text, kind);
 
 // Codes typed, pasted or scanned: one per line, or separated by spaces, commas or 、；
 function codeList(text) {
@@ -441,25 +436,23 @@ async function signIn(ev) {
   ev?.preventDefault();
   const given = ev ? $("token").value.trim() : token;
   if (!given) return;
-  say("message", t("signin.checking"));
+  tell("message", t("signin.checking"));
   const res = await api("GET", "/api/v1/units/me", null, given);
   if (res.status !== 200) {
     sessionStorage.removeItem(TOKEN_KEY);
-    return say("message", res.status === 401 ? t("signin.bad") : errorText(res), "bad");
+    return tell("message", res.status === 401 ? t("signin.bad") : errorText(res), "bad");
   }
   const roles = res.data.roles.filter((r) => TABS[r]);
   if (!roles.length) {
     const regulator = res.data.roles.includes("regulator");
-    $("message").replaceChildren(
-      el("div", { class: "alert warn" }, t(regulator ? "signin.regulator" : "signin.other"), " ",
-        regulator ? el("a", { href: "/dashboard" }, "/dashboard") : ""),
-    );
+    say($("message"), [t(regulator ? "signin.regulator" : "signin.other"), " ",
+      regulator ? el("a", { href: "/dashboard" }, "/dashboard") : ""]);
     return;
   }
   token = given;
   sessionStorage.setItem(TOKEN_KEY, token);
   me = res.data;
-  say("message", "");
+  tell("message", "");
   $("token").value = "";
   $("signin").classList.add("hidden");
   $("signout").classList.remove("hidden");
@@ -499,7 +492,7 @@ function drawTabs() {
 
 function show(name) {
   tab = name;
-  say("message", "");
+  tell("message", "");
   drawTabs();
 }
 
@@ -516,7 +509,7 @@ async function loadProducts(select) {
     );
   }
   const res = await call("GET", "/api/v1/products?limit=1000");
-  if (res.status !== 200) return say("message", errorText(res), "bad");
+  if (res.status !== 200) return tell("message", errorText(res), "bad");
   products = res.data.items;
   const unitName = (id) => catalog.flatMap((c) => c.units).find((u) => u.id === id)?.name || id;
   table("product-table", ["col.name", "col.model", "col.unit"],
@@ -553,10 +546,10 @@ async function registerProduct(ev) {
   if (v("p-warranty")) body.warranty_months = Number(v("p-warranty"));
   if (v("p-gtin")) body.gtin = v("p-gtin");
   const res = await call("POST", "/api/v1/products", body);
-  if (res.status !== 201) return say("message", errorText(res), "bad");
+  if (res.status !== 201) return tell("message", errorText(res), "bad");
   $("product-form").reset();
   await loadProducts(res.data.product.id);
-  say("message", t("product.saved", { name: res.data.product.name, index: res.data.receipt.index }));
+  tell("message", t("product.saved", { name: res.data.product.name, index: res.data.receipt.index }));
 }
 
 async function sha256Hex(file) {
@@ -567,7 +560,7 @@ async function sha256Hex(file) {
 async function registerBatch(ev) {
   ev.preventDefault();
   const file = $("b-report").files[0];
-  say("message", t("batch.hashing"));
+  tell("message", t("batch.hashing"));
   const body = {
     product: $("b-product").value,
     batch_no: $("b-no").value.trim(),
@@ -576,10 +569,10 @@ async function registerBatch(ev) {
     inspection_report: { sha256: await sha256Hex(file), name: file.name.slice(0, 200) },
   };
   const res = await call("POST", "/api/v1/batches", body);
-  if (res.status !== 201) return say("message", errorText(res), "bad");
+  if (res.status !== 201) return tell("message", errorText(res), "bad");
   $("batch-form").reset();
   await loadProducts();
-  say("message", t("batch.saved", { no: res.data.batch.batch_no, index: res.data.receipt.index }));
+  tell("message", t("batch.saved", { no: res.data.batch.batch_no, index: res.data.receipt.index }));
 }
 
 // ---- producer: codes and labels
@@ -591,7 +584,7 @@ function drawBatchChoice() {
       el("option", { value: batch.id }, `${product.name} ${product.model} · ${batch.batch_no} · ${batch.production_date}`)),
   );
   if (batches.some((b) => b.batch.id === chosen)) $("c-batch").value = chosen;
-  if (!batches.length && tab === "codes") say("message", t("codes.no_batch"), "warn");
+  if (!batches.length && tab === "codes") tell("message", t("codes.no_batch"), "warn");
   batchChosen();
 }
 
@@ -603,22 +596,16 @@ function batchChosen() {
   const b = chosenBatch();
   $("c-scheme").replaceChildren(...(b?.product.schemes || []).map((s) => el("option", { value: s }, t(`scheme.${s}`))));
   $("sheet-command").textContent = b ? `qtrace label --db qtrace.db --batch ${b.batch.id} --out labels/ --sheet a4` : "";
-  codesAfter = null;
   $("code-list").replaceChildren();
   $("label-preview").classList.add("hidden");
-  return b ? loadCodes() : null;
+  return b ? loadCodes(b) : null;
 }
 
-async function loadCodes() {
-  const b = chosenBatch();
-  const q = new URLSearchParams({ batch: b.batch.id, limit: "50" });
-  if (codesAfter) q.set("after", codesAfter);
-  const res = await call("GET", `/api/v1/codes?${q}`);
-  if (res.status !== 200) return say("message", errorText(res), "bad");
-  const list = $("code-list");
-  if (!codesAfter && !res.data.codes.length) list.append(el("li", { class: "muted" }, t("codes.none")));
-  for (const code of res.data.codes)
-    list.append(
+function loadCodes(b) {
+  return pagedList({
+    box: $("code-list"), path: `/api/v1/codes?batch=${b.batch.id}`, key: "codes", token, limit: 50,
+    empty: t("codes.none"),
+    item: (code) =>
       el("li", {},
         el("span", { class: "code" }, code),
         el("span", { class: "row" },
@@ -627,26 +614,25 @@ async function loadCodes() {
               type: "button", class: "secondary small", "data-kind": kind,
               "aria-label": t("label.of", { kind: t(`label.${kind}`), code }),
               onclick: () => showLabel(code, kind),
-            }, t(`label.${kind}`))))));
-  codesAfter = res.data.next || null;
-  $("code-more").classList.toggle("hidden", !codesAfter);
+            }, t(`label.${kind}`))))),
+  });
 }
 
 // The label comes with the token (it is for the producer and holder only), so it is fetched
 // and shown from a blob rather than linked.
 async function showLabel(code, kind) {
-  say("message", t("label.loading"));
+  tell("message", t("label.loading"));
   const sym = $("c-symbology").value;
   const path = `/api/v1/codes/${encodeURIComponent(code)}/label.${kind}?symbology=${sym}`;
   let r;
   try {
     r = await fetch(path, { headers: { Authorization: `Bearer ${token}` } });
   } catch (e) {
-    return say("message", t("err.network"), "bad");
+    return tell("message", t("err.network"), "bad");
   }
   if (!r.ok) {
     const data = (r.headers.get("Content-Type") || "").includes("json") ? await r.json() : null;
-    return say("message", errorText({ status: r.status, data }), "bad");
+    return tell("message", errorText({ status: r.status, data }), "bad");
   }
   const name = /filename="?([^";]+)"?/.exec(r.headers.get("Content-Disposition") || "")?.[1] || `label.${kind}`;
   if (labelUrl) URL.revokeObjectURL(labelUrl);
@@ -657,13 +643,13 @@ async function showLabel(code, kind) {
   $("label-save").download = name;
   $("label-preview").classList.remove("hidden");
   $("label-preview").scrollIntoView({ block: "nearest" });
-  say("message", "");
+  tell("message", "");
 }
 
 async function issueCodes(ev) {
   ev.preventDefault();
   const b = chosenBatch();
-  if (!b) return say("message", t("codes.no_batch"), "warn");
+  if (!b) return tell("message", t("codes.no_batch"), "warn");
   const scheme = $("c-scheme").value;
   const total = Number($("c-count").value);
   const commission = $("c-commission").checked;
@@ -698,7 +684,7 @@ function shipmentState(s) {
 async function ship(ev) {
   ev.preventDefault();
   const codes = codeList($("s-codes").value);
-  if (!codes.length) return say("message", t("codes.empty"), "warn");
+  if (!codes.length) return tell("message", t("codes.empty"), "warn");
   const v = (id) => $(id).value.trim();
   const buyer = { uscc: v("s-uscc"), name: v("s-name") };
   if (v("s-address")) buyer.address = v("s-address");
@@ -716,7 +702,7 @@ async function ship(ev) {
 async function check(ev) {
   ev.preventDefault();
   const codes = codeList($("k-codes").value);
-  if (!codes.length) return say("message", t("codes.empty"), "warn");
+  if (!codes.length) return tell("message", t("codes.empty"), "warn");
   const supplier = $("k-supplier").value.trim();
   const results = [];
   $("check-result").replaceChildren();
@@ -734,8 +720,7 @@ function drawChecks(results) {
   const kind = counts.suspect ? "bad" : counts.warning ? "warn" : "good";
   const advice = counts.suspect ? "check.suspect" : counts.warning ? "check.warning" : "check.all_good";
   $("check-result").replaceChildren(
-    el("div", { class: `alert ${kind}` },
-      el("strong", {}, t("check.summary", { total: results.length, ...counts })), t(advice)),
+    alertBox(kind, [el("strong", {}, t("check.summary", { total: results.length, ...counts })), t(advice)]),
     el("ol", { id: "check-list", class: "checks" },
       results.map((r) =>
         el("li", { "data-verdict": r.verdict },
@@ -750,7 +735,7 @@ function drawChecks(results) {
 
 async function loadIncoming() {
   const res = await call("GET", "/api/v1/shipments?direction=in&limit=200");
-  if (res.status !== 200) return say("receive-status", errorText(res), "bad");
+  if (res.status !== 200) return tell("receive-status", errorText(res), "bad");
   table("in-table", ["col.shipment", "col.from", "col.count", "col.state"],
     res.data.shipments.reverse().map((s) => [
       `#${s.id}`, s.from_name, String(s.codes.length),
@@ -767,14 +752,14 @@ async function loadIncoming() {
 async function receive(s) {
   const res = await call("POST", "/api/v1/events", { events: [{ type: "receive", shipment: s.id, codes: s.codes }] });
   await loadIncoming();
-  if (res.status !== 201) say("receive-status", errorText(res), "bad");
-  else say("receive-status", t("receive.done", { id: s.id, count: s.codes.length }));
+  if (res.status !== 201) tell("receive-status", errorText(res), "bad");
+  else tell("receive-status", t("receive.done", { id: s.id, count: s.codes.length }));
 }
 
 async function sell(ev) {
   ev.preventDefault();
   const codes = codeList($("r-codes").value);
-  if (!codes.length) return say("message", t("codes.empty"), "warn");
+  if (!codes.length) return tell("message", t("codes.empty"), "warn");
   const customer = $("r-customer").value.trim();
   const open = $("r-public").checked;
   const ok = await eventJob("sell", codes, "sell.progress", (part) => {
@@ -851,7 +836,6 @@ $("product-form").addEventListener("submit", registerProduct);
 $("batch-form").addEventListener("submit", registerBatch);
 $("b-product").addEventListener("change", drawBatches);
 $("c-batch").addEventListener("change", batchChosen);
-$("code-more").addEventListener("click", loadCodes);
 $("issue-form").addEventListener("submit", issueCodes);
 $("ship-form").addEventListener("submit", ship);
 $("check-form").addEventListener("submit", check);
@@ -864,7 +848,7 @@ scanner(
     const area = $("k-codes");
     if (!codeList(area.value).includes(code)) area.value = (area.value.trim() ? area.value.trim() + "\n" : "") + code;
   },
-  (why) => say("message", t("scan.denied", { why }), "warn"),
+  (why) => tell("message", t("scan.denied", { why }), "warn"),
   true,
 );
 if (token) signIn();

@@ -2,7 +2,7 @@
 // (kept in sessionStorage, so it goes with the tab), then shows what GET /api/v1/stats counts as
 // charts (chart.js, the global Chart from /vendor/) with a table of the same figures, and works
 // the regulator's lists: warnings, recalls and their impact report, samplings, complaints, draws.
-import { api, applyWords, chinaTime, el, errorText, languageSwitch, t, words } from "./common.js";
+import { $, alertBox, api, applyWords, chinaTime, el, errorText, languageSwitch, pagedList, say, t, words } from "./common.js";
 
 words(
   {
@@ -19,8 +19,6 @@ words(
     signout: "退出登录",
     nav: "栏目",
     filter: "筛选",
-    more: "加载更多",
-    loading: "正在加载……",
     none: "暂无记录。",
     "err.401": "登录已失效，请重新登录。",
     "err.403": "此账户无权查看或办理这一项。",
@@ -199,8 +197,6 @@ words(
     signout: "Sign out",
     nav: "Sections",
     filter: "Filter",
-    more: "Load more",
-    loading: "Loading…",
     none: "Nothing yet.",
     "err.401": "The sign-in has expired; please sign in again.",
     "err.403": "This account may not see or do this.",
@@ -373,7 +369,6 @@ words(
   },
 );
 
-const $ = (id) => document.getElementById(id);
 const TOKEN_KEY = "qtrace.dashboard.token";
 const RULES = ["two_failed_samplings", "suspect_scan", "licence_revoked", "complaint_cluster", "sold_without_flow"];
 const STATES = ["open", "acknowledged", "closed"];
@@ -392,14 +387,6 @@ function problem(res) {
   return errorText(res);
 }
 
-function alertBox(kind, text) {
-  return el("div", { class: "alert " + kind, role: kind === "bad" ? "alert" : null }, text);
-}
-
-function say(box, text, kind) {
-  box.replaceChildren(text ? alertBox(kind || "warn", text) : "");
-}
-
 // A definition list of [label key, value] rows, leaving out empty values.
 function fields(rows, attrs = { class: "facts" }) {
   const dl = el("dl", attrs);
@@ -413,26 +400,9 @@ function badge(text, kind) {
   return el("span", { class: "status" + (kind ? " " + kind : "") }, text);
 }
 
-// A list that loads PAGE items of path and the next page on "more", as far as the API's next goes.
-function pagedList(box, path, key, item, empty) {
-  const ul = el("ul", { class: "items" });
-  const note = el("div", { role: "status" });
-  const more = el("button", { type: "button", class: "secondary hidden" }, t("more"));
-  box.replaceChildren(ul, note, more);
-  const load = async (after) => {
-    more.disabled = true;
-    note.replaceChildren(el("p", { class: "muted" }, t("loading")));
-    const query = new URLSearchParams({ limit: PAGE });
-    if (after) query.set("after", after);
-    const res = await api("GET", path + (path.includes("?") ? "&" : "?") + query, null, token);
-    more.disabled = false;
-    if (res.status !== 200) return note.replaceChildren(alertBox("bad", problem(res)));
-    ul.append(...res.data[key].map(item));
-    note.replaceChildren(ul.children.length ? "" : el("p", { class: "muted" }, empty));
-    more.classList.toggle("hidden", !res.data.next);
-    more.onclick = () => load(res.data.next);
-  };
-  return load(null);
+// A list of PAGE items at a time, with the page's token and its words for a failed request.
+function list(box, path, key, item, empty) {
+  return pagedList({ box, path, key, item, empty, token, limit: PAGE, problem });
 }
 
 // ---- overview: the charts, each with a table of its figures for screen readers and tests ----
@@ -573,7 +543,7 @@ function loadWarnings() {
   const q = new URLSearchParams();
   if ($("warnings-rule").value) q.set("rule", $("warnings-rule").value);
   if ($("warnings-state").value) q.set("state", $("warnings-state").value);
-  return pagedList($("warnings-list"), "/api/v1/warnings?" + q, "warnings", warningItem, t("warnings.none"));
+  return list($("warnings-list"), "/api/v1/warnings?" + q, "warnings", warningItem, t("warnings.none"));
 }
 
 // ---- recalls: open one, follow its impact report, close it ----
@@ -643,7 +613,7 @@ function recallItem(r) {
 }
 
 function loadRecalls() {
-  return pagedList($("recalls-list"), "/api/v1/recalls", "recalls", recallItem, t("recalls.none"));
+  return list($("recalls-list"), "/api/v1/recalls", "recalls", recallItem, t("recalls.none"));
 }
 
 async function openRecall(ev) {
@@ -714,10 +684,10 @@ function loadAll() {
     loadWarnings(),
     loadRecalls(),
     recallShown ? showRecall(recallShown) : null,
-    pagedList($("samplings-list"), "/api/v1/samplings", "samplings", samplingItem, t("samplings.none")),
-    pagedList($("complaints-list"), "/api/v1/complaints", "complaints", complaintItem, t("complaints.none")),
-    pagedList($("draws-list"), "/api/v1/draws", "items", drawItem, t("draws.none")),
-    pagedList($("announcements-list"), "/api/v1/announcements", "announcements", announcementItem, t("announcements.none")),
+    list($("samplings-list"), "/api/v1/samplings", "samplings", samplingItem, t("samplings.none")),
+    list($("complaints-list"), "/api/v1/complaints", "complaints", complaintItem, t("complaints.none")),
+    list($("draws-list"), "/api/v1/draws", "items", drawItem, t("draws.none")),
+    list($("announcements-list"), "/api/v1/announcements", "announcements", announcementItem, t("announcements.none")),
   ]);
 }
 

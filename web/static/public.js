@@ -2,7 +2,7 @@
 // barcode detector) or type a code, then see what GET /api/v1/codes/{code} says about it -
 // product, producer, licence, batch and inspection report, the public journey, warnings in
 // plain words - and file a complaint (POST /api/v1/complaints).
-import { api, applyWords, chinaTime, codePath, el, errorText, languageSwitch, t, words } from "./common.js";
+import { $, api, applyWords, chinaTime, codePath, el, errorText, languageSwitch, say, t, words } from "./common.js";
 import { scanner } from "./scan.js";
 
 words(
@@ -132,14 +132,9 @@ words(
   },
 );
 
-const $ = (id) => document.getElementById(id);
 let view = null; // the last answer, redrawn when the language changes
 
-function say(text, kind) {
-  const m = $("message");
-  m.replaceChildren();
-  if (text) m.append(el("div", { class: "alert " + (kind || "warn") }, text));
-}
+const tell = (text, kind) => say($("message"), text, kind);
 
 function facts(rows) {
   const dl = el("dl", { class: "facts" });
@@ -218,22 +213,22 @@ function render(v) {
 async function lookUp(code) {
   code = code.trim();
   $("complain-message").replaceChildren();
-  if (!code) return say(t("code.empty"));
-  say(t("code.looking"), "good");
+  if (!code) return tell(t("code.empty"));
+  tell(t("code.looking"), "good");
   const res = await api("GET", "/api/v1/codes/" + codePath(code));
   view = null;
   $("result").replaceChildren();
   $("complain").classList.add("hidden");
   if (res.status === 200) {
-    say("");
+    tell("");
     view = res.data;
     render(view);
     const u = new URL(location.href);
     u.searchParams.set("code", code);
     history.replaceState(null, "", u);
-  } else if (res.status === 404) say(t("code.unknown"), "bad");
-  else if (res.status === 400) say(t("code.bad", { why: errorText(res) }), "bad");
-  else say(errorText(res), "bad");
+  } else if (res.status === 404) tell(t("code.unknown"), "bad");
+  else if (res.status === 400) tell(t("code.bad", { why: errorText(res) }), "bad");
+  else tell(errorText(res), "bad");
 }
 
 async function complain(ev) {
@@ -243,12 +238,11 @@ async function complain(ev) {
   const contact = $("complain-contact").value.trim();
   if (contact) body.contact = contact;
   const res = await api("POST", "/api/v1/complaints", body);
-  msg.replaceChildren();
   if (res.status === 201) {
-    msg.append(el("div", { class: "alert good" }, t("complain.sent", { id: res.data.complaint.id })));
+    say(msg, t("complain.sent", { id: res.data.complaint.id }), "good");
     $("complain-form").reset();
   } else {
-    msg.append(el("div", { class: "alert bad" }, res.status === 429 ? t("complain.limited") : errorText(res)));
+    say(msg, res.status === 429 ? t("complain.limited") : errorText(res), "bad");
   }
 }
 
@@ -265,7 +259,7 @@ scanner(
     $("code").value = code;
     lookUp(code);
   },
-  (why) => say(t("scan.denied", { why }), "warn"),
+  (why) => tell(t("scan.denied", { why }), "warn"),
 );
 const given = new URLSearchParams(location.search).get("code");
 if (given) {
