@@ -605,8 +605,10 @@ static void *feed_main(void *arg)
 	return NULL;
 }
 
-/* Wait until record i is prepared; a failed record fails the group. */
-static qt_rc feed_wait(feed *f, size_t i, qt_err *err)
+/* Wait until record i is prepared; a failed record fails the group. *ready is how many are
+ * prepared now, so the caller comes back only when it has used them all (one lock per
+ * chunk, not per record). */
+static qt_rc feed_wait(feed *f, size_t i, size_t *ready, qt_err *err)
 {
 	qt_rc rc = QT_OK;
 
@@ -615,6 +617,7 @@ static qt_rc feed_wait(feed *f, size_t i, qt_err *err)
 		pthread_cond_wait(&f->cond, &f->lock);
 	if (f->ready <= i)
 		rc = qt_err_set(err, f->rc, "record %zu: %s", f->ready + 1, f->err.msg);
+	*ready = f->ready;
 	pthread_mutex_unlock(&f->lock);
 	return rc;
 }
@@ -644,6 +647,7 @@ static qt_rc stage_job(qt_ledger *l, job *j, uint64_t first, emit_ctx *ectx, qt_
 	const qt_store_ops *ops = l->store->ops;
 	bool sp = j->apply || j->fd;
 	qt_merkle_builder before;
+	size_t ready = 0;
 	qt_rc rc = QT_OK;
 
 	j->rc = QT_OK;
@@ -657,7 +661,7 @@ static qt_rc stage_job(qt_ledger *l, job *j, uint64_t first, emit_ctx *ectx, qt_
 	for (size_t i = 0; i < j->n; i++) {
 		const qt_prepared *p = &j->ps[i];
 		uint64_t idx = first + i;
-		if (j->fd && (j->rc = feed_wait(j->fd, i, &j->err)) != QT_OK)
+		if (j->fd && i >= ready && (j->rc = feed_wait(j->fd, i, &ready, &j->err)) != QT_OK)
 			goto undo;
 		if ((rc = ops->record_put(l->store, idx, p->leaf.p, p->leaf.len, &p->leaf_hash,
 		                          p->sealed.p, p->sealed.len, err)) != QT_OK)
