@@ -89,7 +89,7 @@ double bench_raw_loop(const char *path, const bench_rows *rows, unsigned long n,
 	 * only fire on UPDATE and DELETE of the ledger's tables */
 	check(db,
 	      sqlite3_exec(db,
-	                   "PRAGMA page_size=16384; PRAGMA journal_mode=WAL;"
+	                   "PRAGMA page_size=4096; PRAGMA journal_mode=WAL;"
 	                   "PRAGMA synchronous=FULL; PRAGMA cache_size=-65536;"
 	                   /* no WAL checkpoints at all: an upper bound for the ledger's,
 	                    * which run on another thread */
