@@ -1,8 +1,10 @@
 /* accounts.c — who may act on the platform: producer and seller units register themselves
  * (a ledger record with the Annex 2 basic information), regulators, inspection bodies and
  * other platforms get accounts from the CLI. Tokens are shown once and kept only as hashes. */
+#include <pthread.h>
 #include <sodium.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "codes/uscc.h"
@@ -285,25 +287,89 @@ out:
 	return rc;
 }
 
-qt_rc qt_accounts_auth(qt_store *s, const char *token, qt_account *out, qt_err *err)
+/* ---- who a token is, kept ------------------------------------------------------------------
+ * A token and its account are written once and never changed or removed (apply_account above),
+ * so what a token was found to be stays true: every authenticated request would otherwise
+ * read two documents for it (a sixth of a one-event write's CPU). Only found tokens are kept
+ * (an unknown one may be registered next), under the SHA-256 the store keeps, never the
+ * token itself. A slot per hash's first bytes, the newest wins: bounded whatever comes. */
+typedef struct auth_slot {
+	uint8_t hash[QT_SHA256_LEN];
+	bool used;
+	qt_account who;
+} auth_slot;
+
+struct qt_auth_cache {
+	pthread_mutex_t lock;
+	size_t n;
+	auth_slot slot[];
+};
+
+qt_auth_cache *qt_auth_cache_new(size_t slots)
 {
-	char hash[65];
+	qt_auth_cache *c = slots ? calloc(1, sizeof *c + slots * sizeof c->slot[0]) : NULL;
+	if (c) {
+		pthread_mutex_init(&c->lock, NULL);
+		c->n = slots;
+	}
+	return c;
+}
+
+void qt_auth_cache_free(qt_auth_cache *c)
+{
+	if (!c)
+		return;
+	pthread_mutex_destroy(&c->lock);
+	sodium_memzero(c->slot, c->n * sizeof c->slot[0]);
+	free(c);
+}
+
+static auth_slot *auth_slot_of(qt_auth_cache *c, const uint8_t *hash)
+{
+	return &c->slot[((size_t)hash[0] << 16 | (size_t)hash[1] << 8 | hash[2]) % c->n];
+}
+
+qt_rc qt_accounts_auth(qt_store *s, qt_auth_cache *cache, const char *token, qt_account *out,
+                       qt_err *err)
+{
+	uint8_t h[QT_SHA256_LEN];
+	char hash[2 * QT_SHA256_LEN + 1];
 	json_t *doc = NULL;
 	const char *id;
+	bool kept = false;
 	qt_rc rc;
 
 	if (strlen(token) != QT_TOKEN_LEN || strncmp(token, "qt_", 3) != 0) {
 		rc = qt_err_set(err, QT_ERR_NOTFOUND, "unknown token");
 		goto out;
 	}
-	token_id(token, hash);
+	qt_sha256(&(qt_sha256_part){token, strlen(token)}, 1, h);
+	if (cache) {
+		auth_slot *sl = auth_slot_of(cache, h);
+		pthread_mutex_lock(&cache->lock);
+		if ((kept = sl->used && sodium_memcmp(sl->hash, h, sizeof h) == 0))
+			*out = sl->who;
+		pthread_mutex_unlock(&cache->lock);
+	}
+	if (kept) {
+		rc = QT_OK;
+		goto out;
+	}
+	sodium_bin2hex(hash, sizeof hash, h, sizeof h);
 	if ((rc = qt_doc_load(s, "token", hash, &doc, err)) != QT_OK) {
 		if (rc == QT_ERR_NOTFOUND)
 			qt_err_set(err, rc, "unknown token");
 		goto out;
 	}
 	id = json_string_value(json_object_get(doc, "account"));
-	rc = qt_accounts_get(s, id ? id : "", out, err);
+	if ((rc = qt_accounts_get(s, id ? id : "", out, err)) == QT_OK && cache) {
+		auth_slot *sl = auth_slot_of(cache, h);
+		pthread_mutex_lock(&cache->lock);
+		memcpy(sl->hash, h, sizeof h);
+		sl->who = *out;
+		sl->used = true;
+		pthread_mutex_unlock(&cache->lock);
+	}
 out:
 	json_decref(doc);
 	return rc;

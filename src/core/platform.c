@@ -41,7 +41,11 @@ qt_rc qt_platform_open(const char *db, qt_platform **out, qt_err *err)
 		free(p);
 		goto out;
 	}
-	if ((rc = qt_ledger_open(db, NULL, &p->ledger, err)) != QT_OK) {
+	if (!(p->auth = qt_auth_cache_new(QT_AUTH_SLOTS)) ||
+	    (rc = qt_ledger_open(db, NULL, &p->ledger, err)) != QT_OK) {
+		if (!p->auth)
+			rc = qt_err_set(err, QT_ERR_NOMEM, "out of memory");
+		qt_auth_cache_free(p->auth);
 		pthread_key_delete(p->views_key);
 		pthread_key_delete(p->reader_key);
 		free(p);
@@ -68,6 +72,7 @@ void qt_platform_close(qt_platform *p)
 	qt_public_cache_free(pthread_getspecific(p->views_key));
 	pthread_key_delete(p->views_key);
 	qt_ledger_close(p->ledger);
+	qt_auth_cache_free(p->auth);
 	pthread_mutex_destroy(&p->lock);
 	free(p);
 }

@@ -49,6 +49,8 @@ typedef struct qt_account {
 } qt_account;
 
 typedef struct qt_queries qt_queries;
+typedef struct qt_auth_cache qt_auth_cache;
+#define QT_AUTH_SLOTS 1024
 
 typedef struct qt_platform {
 	qt_ledger *ledger;
@@ -58,6 +60,7 @@ typedef struct qt_platform {
 	pthread_key_t views_key;
 	pthread_mutex_t lock; /* guards the lazily made parts below */
 	qt_queries *queries;  /* lookup counts waiting to be written (queries.c) */
+	qt_auth_cache *auth;  /* who the tokens seen are (accounts.c), QT_AUTH_SLOTS of them */
 } qt_platform;
 
 qt_rc qt_platform_open(const char *db, qt_platform **out, qt_err *err)
@@ -136,9 +139,13 @@ qt_rc qt_units_register(qt_platform *p, const json_t *body, json_t **answer, qt_
 qt_rc qt_accounts_add(qt_platform *p, unsigned role, const char *name, const char *jurisdiction,
                       char token[QT_TOKEN_LEN + 1], char id[QT_ID_MAX], qt_err *err)
         __attribute__((warn_unused_result));
-/* The account a bearer token belongs to: QT_ERR_NOTFOUND for an unknown token. */
-qt_rc qt_accounts_auth(qt_store *s, const char *token, qt_account *out, qt_err *err)
-        __attribute__((warn_unused_result));
+/* The account a bearer token belongs to: QT_ERR_NOTFOUND for an unknown token. Through
+ * cache when given (NULL: read the store each time). */
+qt_rc qt_accounts_auth(qt_store *s, qt_auth_cache *cache, const char *token, qt_account *out,
+                       qt_err *err) __attribute__((warn_unused_result));
+/* A cache of `slots` tokens (NULL when out of memory or slots is 0). */
+qt_auth_cache *qt_auth_cache_new(size_t slots);
+void qt_auth_cache_free(qt_auth_cache *c);
 qt_rc qt_accounts_get(qt_store *s, const char *id, qt_account *out, qt_err *err)
         __attribute__((warn_unused_result));
 const char *qt_role_name(unsigned role);

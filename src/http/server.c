@@ -273,7 +273,7 @@ static void authenticate(conn_state *c)
 		              "this needs 'Authorization: Bearer <token>'");
 		return;
 	}
-	rc = qt_accounts_auth(c->req.rd, h + 7, &c->req.who, &err);
+	rc = qt_accounts_auth(c->req.rd, c->req.p->auth, h + 7, &c->req.who, &err);
 	if (rc == QT_ERR_NOTFOUND) {
 		qt_http_error(&c->resp, 401, "unauthorized", "unknown token");
 		return;
