@@ -29,13 +29,18 @@ static bool lists(const json_t *codes, const char *code)
 	return false;
 }
 
-/* The index of the bracket that closes the array or object opening at p[at], or 0. */
+/* The index of the bracket that closes the array or object opening at p[at], or 0. p[n] is
+ * NUL (a leaf has none inside: JSON escapes it), so each step can jump over the plain bytes
+ * to the next one that matters: most of a leaf is the text of its strings. */
 static size_t value_end(const char *p, size_t n, size_t at)
 {
 	bool in_string = false;
 	size_t depth = 0;
 
 	for (size_t i = at; i < n; i++) {
+		i += strcspn(p + i, in_string ? "\\\"" : "\"[]{}");
+		if (i >= n)
+			break;
 		if (in_string && p[i] == '\\')
 			i++;
 		else if (p[i] == '"')
