@@ -49,6 +49,7 @@ class Warnings(qtapi.ApiCase):
         w = list(seen.values())[0]
         self.assertEqual((w["rule"], w["subject"], w["division"], w["state"]),
                          ("suspect_scan", "01/06901234567892/21/FAKE-WARN", "110105", "open"))
+        self.assertEqual(w["province"], "北京市")  # the division by name, for a person
         self.assertEqual(list(self.listing("reg_11", "?region=1101")), [w["id"]])
         self.assertEqual(self.listing("reg_11", "?region=44"), {})
         self.assertEqual(self.listing("reg_32"), {})  # another province sees nothing
@@ -207,7 +208,8 @@ class Rules(qtapi.ApiCase):
         self.assertEqual([r["verdict"] for r in v["results"]], ["genuine", "warning"])
         # recalled goods offered to a seller: a sale after the recall
         [w] = self.warned("suspect_scan", v["results"][1]["code"])
-        self.assertEqual((w["division"], w["category"]), ("320500", "wire-cable"))
+        self.assertEqual((w["division"], w["province"], w["category"]),
+                         ("320500", "江苏省", "wire-cable"))
         self.assertEqual(self.warned("suspect_scan", v["results"][0]["code"]), [])
         self.assertEqual(self.rule("sold_without_flow", unit=self.id["producer"]), [])
         # js has an item from bj that the ledger still has with its producer

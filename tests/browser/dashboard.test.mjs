@@ -115,6 +115,7 @@ test("warnings, samplings, complaints, draws and announcements list what was see
   await warning.waitFor();
   assert.match(await warning.innerText(), /两年内两次以上监督抽查不合格/);
   assert.match(await warning.innerText(), new RegExp(srv.data.ids.producer));
+  assert.match(await warning.innerText(), /广东省（440300）/); // the region by name, then code
   for (const id of srv.data.samplings)
     assert.match(await page.locator(`#samplings-list li[data-id="${id}"]`).innerText(), /不合格[\s\S]*绝缘厚度/);
   assert.match(await page.locator(`#complaints-list li[data-id="${srv.data.complaint}"]`).innerText(), /电缆外皮开裂，担心漏电/);

@@ -511,7 +511,7 @@ function warningItem(w) {
     el("p", {}, el("strong", {}, t("rule." + w.rule)), " ", badge(t("state." + w.state), w.state)),
     fields([
       ["subject." + w.rule, w.subject],
-      ["w.region", w.division],
+      ["w.region", w.province ? `${w.province}（${w.division}）` : w.division],
       ["w.product", w.product],
       ["w.raised", chinaTime(w.raised)],
       ["w.history", w.history.map((h) => t("w.history.line", {
