@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "codes/code.h"
+#include "codes/uscc.h"
 #include "core/complaints.h"
 #include "core/recall.h"
 #include "core/trace.h"
@@ -522,6 +523,10 @@ static qt_rc add_group(void *ctx, const char *owner, const char *value, uint64_t
 		              *qt_json_text(acc, "division") ? qt_json_text(acc, "division") : div,
 		              "quantity", (json_int_t)0, "returned", (json_int_t)0, "destroyed",
 		              (json_int_t)0);
+		if (qt_division_province(qt_json_text(u, "region")))
+			json_object_set_new(
+			        u, "province",
+			        json_string(qt_division_province(qt_json_text(u, "region"))));
 		json_object_set_new(c->by_holder, owner, u);
 		json_decref(acc);
 	}
@@ -563,7 +568,10 @@ static qt_rc impact(qt_store *s, const char *id, json_t **out, qt_err *err)
 	}
 	json_object_foreach(c.by_region, k, n)
 	{
-		json_array_append_new(regions, json_pack("{s:s, s:O}", "region", k, "quantity", n));
+		json_t *r = json_pack("{s:s, s:O}", "region", k, "quantity", n);
+		if (qt_division_province(k))
+			json_object_set_new(r, "province", json_string(qt_division_province(k)));
+		json_array_append_new(regions, r);
 	}
 	if (rc == QT_OK)
 		*out = json_pack("{s:o, s:o, s:{s:I, s:I, s:I, s:I, s:I}}", "holders", holders,

@@ -76,9 +76,10 @@ class Recalls(RecallCase):
         self.assertEqual(h[self.id["producer"]]["quantity"], 3)
         self.assertEqual(h[self.id["dist"]]["quantity"], 3)
         self.assertEqual(h[self.id["shop"]]["quantity"], 4)
-        self.assertEqual(h[self.id["shop"]]["region"], "330100")
+        self.assertEqual((h[self.id["shop"]]["region"], h[self.id["shop"]]["province"]),
+                         ("330100", "浙江省"))
         self.assertEqual(h[self.id["dist"]]["name"], "dist 有限公司")
-        self.assertEqual(v["impact"]["sold_by_region"], [{"region": "330100", "quantity": 2}])
+        self.assertEqual(v["impact"]["sold_by_region"], [{"region": "330100", "province": "浙江省", "quantity": 2}])
         self.assertEqual(v["impact"]["totals"], {"found": 10, "sold": 2, "returned": 0,
                                                  "destroyed": 0, "outstanding": 10})
 
@@ -199,7 +200,7 @@ class Scopes(RecallCase):
         # (sold), Y[1] with the producer
         self.assertEqual({u: x["quantity"] for u, x in h.items()},
                          {self.id["dist"]: 5, self.id["B"]: 1, self.id["P"]: 1})
-        self.assertEqual(v["impact"]["sold_by_region"], [{"region": "320100", "quantity": 1}])
+        self.assertEqual(v["impact"]["sold_by_region"], [{"region": "320100", "province": "江苏省", "quantity": 1}])
         self.assertEqual(v["impact"]["totals"], {"found": 7, "sold": 1, "returned": 0,
                                                  "destroyed": 0, "outstanding": 7})
         self.assertEqual(sorted(v["recall"]["holders"]),
@@ -218,7 +219,7 @@ class Scopes(RecallCase):
         self.assertEqual({u: x["quantity"] for u, x in h.items()},
                          {self.id["P"]: 4, self.id["dist"]: 4, self.id["A"]: 2})
         self.assertEqual(h[self.id["A"]]["region"], "330100")
-        self.assertEqual(v["impact"]["sold_by_region"], [{"region": "330100", "quantity": 1}])
+        self.assertEqual(v["impact"]["sold_by_region"], [{"region": "330100", "province": "浙江省", "quantity": 1}])
         self.assertEqual(v["impact"]["totals"], {"found": 10, "sold": 1, "returned": 0,
                                                  "destroyed": 0, "outstanding": 10})
         self.assertEqual(self.status(self.b2[4]), "issued")

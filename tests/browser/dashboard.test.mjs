@@ -79,8 +79,8 @@ test("a regulator opens a recall and follows its progress", async () => {
   assert.deepEqual(await totals(), { found: codes.length, sold: 0, returned: 0, destroyed: 0, outstanding: 4 });
   // two with the producer, two with the shop that received them
   const holders = await rows(page, "#recall-holders");
-  assert.deepEqual(holders["producer 有限公司"], ["生产", "440300", "2", "0", "0", "2"]);
-  assert.deepEqual(holders["shop 有限公司"], ["流通", "110105", "2", "0", "0", "2"]);
+  assert.deepEqual(holders["producer 有限公司"], ["生产", "广东省（440300）", "2", "0", "0", "2"]);
+  assert.deepEqual(holders["shop 有限公司"], ["流通", "北京市（110105）", "2", "0", "0", "2"]);
   assert.match(await page.locator("#recall-progress-text").innerText(), /已退回或销毁 0 \/ 4 件/);
   await page.locator(`#recalls-list li[data-id="${id}"]`).waitFor();
   await screenshot(page, "dashboard-recall-opened");
@@ -96,7 +96,7 @@ test("a regulator opens a recall and follows its progress", async () => {
   await page.locator("#recall-progress-text", { hasText: "已退回或销毁 2 / 4 件（50%）" }).waitFor();
   assert.equal(await page.locator("#recall-progress").evaluate((p) => [p.value, p.max].join("/")), "2/4");
   assert.deepEqual(await totals(), { found: 4, sold: 0, returned: 2, destroyed: 0, outstanding: 2 });
-  assert.deepEqual((await rows(page, "#recall-holders"))["shop 有限公司"], ["流通", "110105", "2", "2", "0", "0"]);
+  assert.deepEqual((await rows(page, "#recall-holders"))["shop 有限公司"], ["流通", "北京市（110105）", "2", "2", "0", "0"]);
   await screenshot(page, "dashboard-recall-progress");
   assert.deepEqual(await accessibility(page), []);
 

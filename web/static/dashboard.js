@@ -504,6 +504,11 @@ function options(select, values, label) {
   select.value = keep;
 }
 
+// A division as a person reads it: its province's name, then the code.
+function regionText(x) {
+  return x.province ? `${x.province}（${x.region ?? x.division}）` : (x.region ?? x.division);
+}
+
 function warningItem(w) {
   const msg = el("div", { role: "status" });
   const noteId = "note-" + w.id;
@@ -511,7 +516,7 @@ function warningItem(w) {
     el("p", {}, el("strong", {}, t("rule." + w.rule)), " ", badge(t("state." + w.state), w.state)),
     fields([
       ["subject." + w.rule, w.subject],
-      ["w.region", w.province ? `${w.province}（${w.division}）` : w.division],
+      ["w.region", regionText(w)],
       ["w.product", w.product],
       ["w.raised", chinaTime(w.raised)],
       ["w.history", w.history.map((h) => t("w.history.line", {
@@ -574,10 +579,10 @@ function recallReport({ recall: r, impact: im }) {
         .map((k) => el("th", { scope: "col" }, t(k))))),
       el("tbody", {}, im.holders.map((h) => el("tr", { "data-unit": h.unit },
         el("td", {}, h.name || h.unit), el("td", {}, t(h.unit === r.producer ? "r.tier.producer" : "r.tier.trade")),
-        el("td", {}, h.region), el("td", {}, h.quantity), el("td", {}, h.returned), el("td", {}, h.destroyed), el("td", {}, h.outstanding)))))),
+        el("td", {}, regionText(h)), el("td", {}, h.quantity), el("td", {}, h.returned), el("td", {}, h.destroyed), el("td", {}, h.outstanding)))))),
     el("h4", {}, t("r.soldByRegion")),
     im.sold_by_region.length
-      ? el("ul", {}, im.sold_by_region.map((s) => el("li", {}, `${s.region}：${s.quantity}`)))
+      ? el("ul", {}, im.sold_by_region.map((s) => el("li", {}, `${regionText(s)}：${s.quantity}`)))
       : el("p", { class: "muted" }, t("r.soldNone")),
     el("p", {}, el("button", { type: "button", class: "secondary", id: "recall-refresh", onclick: () => showRecall(r.id) }, t("r.refresh"))));
   if (r.status === "open") {
