@@ -22,6 +22,7 @@
 
 typedef struct job {
 	const char *dir, *base, *batch;
+	char lot[QT_GS1_VALUE_MAX * 4 + 1]; /* the batch number, printed as AI 10 where it fits */
 	qt_label_symbology sym;
 	qt_label_format fmt;
 	qt_label_sheet *sheet; /* --sheet a4: everything goes here instead of files */
@@ -55,7 +56,7 @@ static qt_rc one(job *j, const char *key, qt_err *err)
 	qt_code code;
 	qt_rc rc;
 
-	if ((rc = qt_code_parse_key(key, strlen(key), &code, err)) != QT_OK)
+	if ((rc = qt_label_code(key, j->lot, &code, err)) != QT_OK)
 		goto out;
 	if (j->sheet) {
 		rc = qt_label_sheet_add(j->sheet, &code, j->base, err);
@@ -122,6 +123,7 @@ int qt_cmd_label(int argc, char **argv)
 	char base[QT_HTTP_BASE_MAX] = "", pdf[PATH_MAX_];
 	qt_store_opts so = {.read_only = true};
 	qt_store *s = NULL;
+	json_t *batch = NULL;
 	unsigned long pages = 0;
 	job j = {.progress = isatty(STDERR_FILENO)};
 	qt_err err = {{0}};
@@ -160,12 +162,13 @@ int qt_cmd_label(int argc, char **argv)
 	status = QT_EXIT_FAIL;
 	/* the batch first: a wrong id or database writes nothing at all */
 	if ((rc = qt_store_open(o[0], &so, &s, &err)) != QT_OK ||
-	    (rc = s->ops->doc_get(s, "batch", j.batch, NULL, NULL, NULL, &err)) != QT_OK) {
+	    (rc = qt_doc_load(s, "batch", j.batch, &batch, &err)) != QT_OK) {
 		if (rc == QT_ERR_NOTFOUND)
 			qt_err_set(&err, rc, "no batch %.60s in %.150s", j.batch, o[0]);
 		fprintf(stderr, "qtrace label: %s\n", err.msg);
 		goto out;
 	}
+	snprintf(j.lot, sizeof j.lot, "%s", qt_json_text(batch, "batch_no"));
 	if (mkdir(j.dir, 0777) != 0 && errno != EEXIST) {
 		fprintf(stderr, "qtrace label: cannot create %s: %s\n", j.dir, strerror(errno));
 		goto out;
@@ -199,6 +202,7 @@ int qt_cmd_label(int argc, char **argv)
 		       now() - t0);
 	status = QT_EXIT_OK;
 out:
+	json_decref(batch);
 	if (s)
 		s->ops->close(s);
 	qt_buf_free(&j.out);

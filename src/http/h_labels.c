@@ -14,7 +14,7 @@ static qt_rc label(qt_req *req, qt_resp *resp, qt_label_format fmt, qt_err *err)
 	        disp[QT_LABEL_NAME_MAX + 40];
 	qt_label_symbology sym = QT_LABEL_QR;
 	qt_code code;
-	json_t *doc = NULL;
+	json_t *doc = NULL, *batch = NULL;
 	qt_rc rc;
 
 	if ((sym_name && (rc = qt_label_symbology_parse(sym_name, &sym, err)) != QT_OK) ||
@@ -31,9 +31,13 @@ static qt_rc label(qt_req *req, qt_resp *resp, qt_label_format fmt, qt_err *err)
 		                "only the code's producer or its holder may print its label");
 		goto out;
 	}
-	/* the label shows the code as issued, whatever form of it the path gave */
+	/* the label shows the code as issued, whatever form of it the path gave, with its
+	 * batch's lot where it has one */
 	snprintf(key, sizeof key, "%s", code.canonical);
-	if ((rc = qt_code_parse_key(key, strlen(key), &code, err)) != QT_OK)
+	if (*qt_json_text(doc, "batch") &&
+	    qt_doc_load(req->rd, "batch", qt_json_text(doc, "batch"), &batch, err) != QT_OK)
+		batch = NULL;
+	if ((rc = qt_label_code(key, qt_json_text(batch, "batch_no"), &code, err)) != QT_OK)
 		goto out;
 	if (!qt_http_base_url(req, base)) {
 		rc = qt_err_set(err, QT_ERR_INVALID,
@@ -53,6 +57,7 @@ static qt_rc label(qt_req *req, qt_resp *resp, qt_label_format fmt, qt_err *err)
 		rc = qt_err_set(err, QT_ERR_IO, "cannot name the label");
 out:
 	json_decref(doc);
+	json_decref(batch);
 	return rc;
 }
 

@@ -330,6 +330,36 @@ static qt_rc png(const drawing *d, qt_buf *out, qt_err *err)
 	return rc;
 }
 
+qt_rc qt_label_code(const char *key, const char *lot, qt_code *out, qt_err *err)
+{
+	const char *gtin, *serial;
+	char uri[256];
+	size_t n, l = (size_t)-1, sn = (size_t)-1;
+	qt_code with;
+	qt_err why;
+	qt_rc rc = qt_code_parse_key(key, strlen(key), out, err);
+
+	if (rc != QT_OK || !lot || !*lot || strlen(lot) > QT_GS1_VALUE_MAX ||
+	    !(gtin = qt_code_ai(out, "01")) || !(serial = qt_code_ai(out, "21")) ||
+	    qt_code_ai(out, "10"))
+		goto out;
+	/* through the Digital Link form, percent-encoded: a lot may hold '(' or '/' */
+	n = (size_t)snprintf(uri, sizeof uri, "https://h/01/%s/10/", gtin);
+	if (n < sizeof uri &&
+	    (l = qt_code_pct_encode(lot, strlen(lot), uri + n, sizeof uri - n)) != (size_t)-1) {
+		n += l;
+		n += (size_t)snprintf(uri + n, sizeof uri - n, "/21/");
+	}
+	if (l != (size_t)-1 && n < sizeof uri &&
+	    (sn = qt_code_pct_encode(serial, strlen(serial), uri + n, sizeof uri - n)) !=
+	            (size_t)-1 &&
+	    qt_code_parse(uri, n + sn, NULL, &with, &why) == QT_OK &&
+	    strcmp(with.canonical, out->canonical) == 0)
+		*out = with;
+out:
+	return rc;
+}
+
 qt_rc qt_label_render(const qt_code *code, const char *base, qt_label_symbology sym,
                       qt_label_format fmt, qt_buf *out, qt_err *err)
 {

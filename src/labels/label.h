@@ -38,6 +38,14 @@ const char *qt_label_format_type(qt_label_format fmt); /* "image/svg+xml", "imag
 qt_rc qt_label_check(const qt_code *code, qt_label_symbology sym, qt_err *err)
         __attribute__((warn_unused_result));
 
+/* The code a label shows for the issued key: a GS1 item (GTIN + serial) carries its batch's
+ * lot as AI 10 too, as GS1 item labels do (in the element string, its text and the QR's
+ * Digital Link /01/…/10/…/21/…), when lot is a valid AI 10 value; any other code, or a lot
+ * that is not (too long, outside GS1 character set 82), is the key alone. The canonical key
+ * is the same either way: the lot is a qualifier the resolver accepts, not part of the key. */
+qt_rc qt_label_code(const char *key, const char *lot, qt_code *out, qt_err *err)
+        __attribute__((warn_unused_result));
+
 /* The label of code in sym as fmt, appended to out. base is the resolver's
  * "https://host[:port]" (QR only; may be NULL for the others). QT_ERR_INVALID when sym cannot
  * carry the code, or zint refuses its data. */

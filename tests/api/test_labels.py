@@ -1,6 +1,8 @@
 """API and CLI tests for labels: GET /api/v1/codes/{code}/label.svg and .png on a real server
 (the producer gets SVG and PNG in each symbology, the SVG parses as XML and carries the
-human-readable text, the QR read back by zbarimg is the code's resolver URL; the holder of a
+human-readable text with the batch's lot, the QR read back by zbarimg is the code's resolver
+URL with the lot, which the resolver answers with the code; a batch number that is no GS1 lot
+leaves it out; the holder of a
 shipped code gets its label, the producer keeps it and any other unit is refused; no token,
 an unknown code, a bad symbology and gs1-128 of a digital identity code are refused), and
 `qtrace label` on the server's database: one file per code of a batch (read back), an A4 PDF,
@@ -61,6 +63,13 @@ class Labels(qtapi.ApiCase):
                            p)["codes"]
         cls.dic = cls.ok("/api/v1/codes", {**issue, "scheme": "dic", "count": 1},
                          p)["codes"][0]
+        # a batch number outside GS1's character set cannot be printed as a lot (AI 10)
+        cls.batch_cn = cls.ok("/api/v1/batches", {
+            "product": cls.product, "batch_no": "二〇二六年第一批", "production_date": "2026-11-02",
+            "quantity": 1, "inspection_report": {"sha256": "ce" * 32, "name": "出厂检验.pdf"}},
+            p)["batch"]["id"]
+        cls.item_cn = cls.ok("/api/v1/codes", {**issue, "batch": cls.batch_cn, "scheme": "gs1",
+                                               "codes": [f"(01){GTIN}(21)CN-1"]}, p)["codes"][0]
         ev = cls.ok("/api/v1/events", {"events": [
             {"type": "commission", "codes": cls.items},
             {"type": "ship", "codes": cls.items[:1],
@@ -87,6 +96,7 @@ class Labels(qtapi.ApiCase):
             self.assertEqual(root.tag, SVG + "svg")
             text = " ".join(t.text for t in root.iter(SVG + "text"))
             self.assertIn(f"(01){GTIN}", text)
+            self.assertIn(f"(10){LOT}", text)  # the batch's lot, as GS1 item labels show it
             self.assertIn("(21)A/1&<b>", text)
             png, h = self.label(self.item, "png", sym)
             self.assertEqual(h["Content-Type"], "image/png")
@@ -99,11 +109,24 @@ class Labels(qtapi.ApiCase):
             f.write(png)
             f.flush()
             url = zbar(f.name)
-        self.assertEqual(url, f"http://127.0.0.1:{self.srv.port}/01/{GTIN}/21/A%2F1%26%3Cb%3E")
+        self.assertEqual(
+            url, f"http://127.0.0.1:{self.srv.port}/01/{GTIN}/10/{LOT}/21/A%2F1%26%3Cb%3E")
         # the resolver answers it with this very code
         st, v, _ = self.srv.get(url.split(str(self.srv.port))[1],
                                 headers={"Accept": "application/json"})
         self.assertEqual((st, v["code"]), (200, self.item), v)
+
+    def test_batch_number_that_is_no_lot(self):
+        body, _ = self.label(self.item_cn, "svg", "datamatrix")
+        text = " ".join(t.text for t in ET.fromstring(body).iter(SVG + "text"))
+        self.assertIn(f"(01){GTIN}", text)
+        self.assertIn("(21)", text)
+        self.assertNotIn("(10)", text)
+        png, _ = self.label(self.item_cn, "png")
+        with tempfile.NamedTemporaryFile(suffix=".png") as f:
+            f.write(png)
+            f.flush()
+            self.assertEqual(zbar(f.name), f"http://127.0.0.1:{self.srv.port}/{self.item_cn}")
 
     def test_any_form_of_the_code(self):
         # a canonical key with its slashes as they are, and a scanned form
@@ -163,6 +186,9 @@ class Labels(qtapi.ApiCase):
         self.assertEqual(files, sorted(c.replace("/", "_") + "-qr.png" for c in codes))
         url = zbar(os.path.join(d, self.dic.replace("/", "_") + "-qr.png"))
         self.assertEqual(url, f"https://id.example.cn/{self.dic}")
+        url = zbar(os.path.join(d, self.items[0].replace("/", "_") + "-qr.png"))
+        serial = self.items[0].split("/")[-1]
+        self.assertEqual(url, f"https://id.example.cn/01/{GTIN}/10/{LOT}/21/{serial}")
         # GS1-128 of a batch holding a digital identity code: a clear error naming it
         p = self.cli("--batch", self.batch, "--out", os.path.join(out, "l"), "--symbology",
                      "gs1-128")
