@@ -83,6 +83,7 @@ enum {
 	ST_CP_LATEST,
 	ST_DOC_GET,
 	ST_DOC_PUT,
+	ST_DOC_UPDATE,
 	ST_DOC_LIST,
 	ST_DOC_LIST_OWNER,
 	ST_LINK_PUT,
@@ -120,6 +121,9 @@ static const char *const sql[ST_MAX] = {
         [ST_DOC_GET] = "SELECT body, owner, rec FROM docs WHERE kind = ?1 AND id = ?2",
         [ST_DOC_PUT] = "INSERT OR REPLACE INTO docs(kind, id, owner, body, rec) "
                        "VALUES (?1, ?2, ?3, ?4, ?5)",
+        /* most changes keep the owner: rewrite the row alone, not its docs_by_owner entry */
+        [ST_DOC_UPDATE] = "UPDATE docs SET body = ?4, rec = ?5 WHERE kind = ?1 AND id = ?2 AND "
+                          "owner = ?3",
         [ST_DOC_LIST] = "SELECT id, owner, body, rec FROM docs WHERE kind = ?1 AND id > ?3 "
                         "ORDER BY id LIMIT ?4",
         [ST_DOC_LIST_OWNER] = "SELECT id, owner, body, rec FROM docs WHERE kind = ?1 AND "
@@ -574,13 +578,21 @@ static qt_rc sq_doc_put(qt_store *base, const char *kind, const char *id, const 
                         const void *body, size_t n, uint64_t rec, qt_err *err)
 {
 	sq_store *s = (sq_store *)base;
-	sqlite3_stmt *st = s->st[ST_DOC_PUT];
-	sqlite3_bind_text(st, 1, kind, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, id, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, owner ? owner : "", -1, SQLITE_STATIC);
-	sqlite3_bind_blob(st, 4, body, (int)n, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 5, (sqlite3_int64)rec);
-	return run(s, ST_DOC_PUT, err);
+	qt_rc rc = QT_OK;
+
+	for (int which = ST_DOC_UPDATE; rc == QT_OK; which = ST_DOC_PUT) {
+		sqlite3_stmt *st = s->st[which];
+		sqlite3_bind_text(st, 1, kind, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, id, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 3, owner ? owner : "", -1, SQLITE_STATIC);
+		sqlite3_bind_blob(st, 4, body, (int)n, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 5, (sqlite3_int64)rec);
+		rc = run(s, which, err);
+		/* a new document, or one changing owner: the whole row and its index entry */
+		if (which == ST_DOC_PUT || sqlite3_changes(s->db) > 0)
+			break;
+	}
+	return rc;
 }
 
 static qt_rc sq_tally_add(qt_store *base, const char *kind, const char *id, uint64_t count,
