@@ -77,7 +77,7 @@ double bench_raw_loop(const char *path, const bench_rows *rows, unsigned long n,
                       unsigned long per_txn, double max_seconds)
 {
 	sqlite3 *db;
-	sqlite3_stmt *rec, *idx, *node, *doc;
+	sqlite3_stmt *rec, *idx, *node, *doc, *upd;
 	uint8_t hash[32] = {1};
 	char key[BENCH_KEY_MAX];
 	double t0;
@@ -119,6 +119,13 @@ double bench_raw_loop(const char *path, const bench_rows *rows, unsigned long n,
 	              " ?2, ?3)",
 	              -1, &doc, NULL),
 	      "prepare");
+	/* the timed loop rewrites each code's document for the same owner: its row alone */
+	check(db,
+	      sqlite3_prepare_v2(db,
+	                         "UPDATE docs SET body = ?2, rec = ?3 WHERE kind = 'code' AND "
+	                         "id = ?1",
+	                         -1, &upd, NULL),
+	      "prepare");
 	if (rows->doc) {
 		check(db, sqlite3_exec(db, "BEGIN", NULL, NULL, NULL), "begin");
 		for (unsigned long k = 0; k < n; k++) {
@@ -152,7 +159,7 @@ double bench_raw_loop(const char *path, const bench_rows *rows, unsigned long n,
 				step(db, node);
 			}
 			if (rows->doc)
-				put_doc(db, doc, rows, key, i);
+				put_doc(db, upd, rows, key, i);
 		}
 		check(db, sqlite3_exec(db, "COMMIT", NULL, NULL, NULL), "commit");
 	}
@@ -161,6 +168,7 @@ double bench_raw_loop(const char *path, const bench_rows *rows, unsigned long n,
 	sqlite3_finalize(idx);
 	sqlite3_finalize(node);
 	sqlite3_finalize(doc);
+	sqlite3_finalize(upd);
 	sqlite3_close(db);
 	return i ? (double)i / t0 : 0;
 }

@@ -44,8 +44,8 @@ void bench_key(unsigned long n, char out[BENCH_KEY_MAX]);
  * records per transaction (one fsync each; WAL and synchronous=FULL like the ledger's store),
  * and returns records per second. With max_seconds > 0 it stops at the first transaction
  * boundary past that time (slow one-row transactions) and rates what it wrote. State
- * documents are first written for every key, untimed, so the timed loop replaces them as the
- * platform does. Exits the program on an SQLite error. */
+ * documents are first written for every key, untimed, so the timed loop rewrites them (an
+ * UPDATE of the row, the owner kept) as the platform does. Exits the program on an SQLite error. */
 double bench_raw_loop(const char *path, const bench_rows *rows, unsigned long n,
                       unsigned long per_txn, double max_seconds);
 
