@@ -22,7 +22,7 @@
 
 typedef struct job {
 	const char *dir, *base, *batch;
-	char lot[QT_GS1_VALUE_MAX * 4 + 1]; /* the batch number, printed as AI 10 where it fits */
+	const char *lot; /* the batch number, printed as AI 10 where it is a valid lot */
 	qt_label_symbology sym;
 	qt_label_format fmt;
 	qt_label_sheet *sheet; /* --sheet a4: everything goes here instead of files */
@@ -30,13 +30,6 @@ typedef struct job {
 	unsigned long written;
 	bool progress;
 } job;
-
-static double now(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 static qt_rc write_file(const char *path, const qt_buf *b, qt_err *err)
 {
@@ -128,7 +121,7 @@ int qt_cmd_label(int argc, char **argv)
 	job j = {.progress = isatty(STDERR_FILENO)};
 	qt_err err = {{0}};
 	qt_rc rc;
-	double t0 = now();
+	double t0 = qt_time_mono();
 	int status = QT_EXIT_USAGE;
 
 	qt_buf_init(&j.out, QT_LABEL_MAX);
@@ -168,7 +161,7 @@ int qt_cmd_label(int argc, char **argv)
 		fprintf(stderr, "qtrace label: %s\n", err.msg);
 		goto out;
 	}
-	snprintf(j.lot, sizeof j.lot, "%s", qt_json_text(batch, "batch_no"));
+	j.lot = qt_json_text(batch, "batch_no");
 	if (mkdir(j.dir, 0777) != 0 && errno != EEXIST) {
 		fprintf(stderr, "qtrace label: cannot create %s: %s\n", j.dir, strerror(errno));
 		goto out;
@@ -195,11 +188,11 @@ int qt_cmd_label(int argc, char **argv)
 	}
 	if (j.sheet)
 		printf("%lu labels (%s) on %lu A4 pages in %s in %.2f s\n", j.written,
-		       qt_label_symbology_name(j.sym), pages, pdf, now() - t0);
+		       qt_label_symbology_name(j.sym), pages, pdf, qt_time_mono() - t0);
 	else
 		printf("%lu labels (%s, %s) written to %s in %.2f s\n", j.written,
 		       qt_label_symbology_name(j.sym), qt_label_format_ext(j.fmt), j.dir,
-		       now() - t0);
+		       qt_time_mono() - t0);
 	status = QT_EXIT_OK;
 out:
 	json_decref(batch);

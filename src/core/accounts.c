@@ -60,18 +60,18 @@ bool qt_regulates(const qt_account *who, const char *unit_id)
 	       qt_jurisdiction_covers(who->jurisdiction, div);
 }
 
-/* The id under which a token is stored: the hex SHA-256 of it, never the token. */
-static void token_id(const char *token, char hash_hex[65])
+/* The id under which a token is stored: the hex SHA-256 of it, never the token (h: the same
+ * hash as bytes). */
+static void token_id(const char *token, uint8_t h[QT_SHA256_LEN], char hash_hex[65])
 {
-	uint8_t h[QT_SHA256_LEN];
 	qt_sha256(&(qt_sha256_part){token, strlen(token)}, 1, h);
-	sodium_bin2hex(hash_hex, 65, h, sizeof h);
+	sodium_bin2hex(hash_hex, 65, h, QT_SHA256_LEN);
 }
 
 /* A fresh token and the id under which its hash is stored. */
 static qt_rc new_token(char token[QT_TOKEN_LEN + 1], char hash_hex[65], qt_err *err)
 {
-	uint8_t raw[32];
+	uint8_t raw[32], h[QT_SHA256_LEN];
 	qt_rc rc = qt_random(raw, sizeof raw);
 
 	if (rc != QT_OK)
@@ -79,7 +79,7 @@ static qt_rc new_token(char token[QT_TOKEN_LEN + 1], char hash_hex[65], qt_err *
 	memcpy(token, "qt_", 3);
 	sodium_bin2base64(token + 3, QT_TOKEN_LEN + 1 - 3, raw, sizeof raw,
 	                  sodium_base64_VARIANT_URLSAFE_NO_PADDING);
-	token_id(token, hash_hex);
+	token_id(token, h, hash_hex);
 	sodium_memzero(raw, sizeof raw);
 	return QT_OK;
 }
@@ -329,6 +329,30 @@ static auth_slot *auth_slot_of(qt_auth_cache *c, const uint8_t *hash)
 	return &c->slot[((size_t)hash[0] << 16 | (size_t)hash[1] << 8 | hash[2]) % c->n];
 }
 
+/* Whether the token with this hash is kept; then *out is its account. */
+static bool auth_kept(qt_auth_cache *c, const uint8_t *hash, qt_account *out)
+{
+	auth_slot *sl = auth_slot_of(c, hash);
+	bool kept;
+
+	pthread_mutex_lock(&c->lock);
+	if ((kept = sl->used && sodium_memcmp(sl->hash, hash, QT_SHA256_LEN) == 0))
+		*out = sl->who;
+	pthread_mutex_unlock(&c->lock);
+	return kept;
+}
+
+static void auth_keep(qt_auth_cache *c, const uint8_t *hash, const qt_account *who)
+{
+	auth_slot *sl = auth_slot_of(c, hash);
+
+	pthread_mutex_lock(&c->lock);
+	memcpy(sl->hash, hash, QT_SHA256_LEN);
+	sl->who = *who;
+	sl->used = true;
+	pthread_mutex_unlock(&c->lock);
+}
+
 qt_rc qt_accounts_auth(qt_store *s, qt_auth_cache *cache, const char *token, qt_account *out,
                        qt_err *err)
 {
@@ -336,40 +360,23 @@ qt_rc qt_accounts_auth(qt_store *s, qt_auth_cache *cache, const char *token, qt_
 	char hash[2 * QT_SHA256_LEN + 1];
 	json_t *doc = NULL;
 	const char *id;
-	bool kept = false;
-	qt_rc rc;
+	qt_rc rc = QT_OK;
 
 	if (strlen(token) != QT_TOKEN_LEN || strncmp(token, "qt_", 3) != 0) {
 		rc = qt_err_set(err, QT_ERR_NOTFOUND, "unknown token");
 		goto out;
 	}
-	qt_sha256(&(qt_sha256_part){token, strlen(token)}, 1, h);
-	if (cache) {
-		auth_slot *sl = auth_slot_of(cache, h);
-		pthread_mutex_lock(&cache->lock);
-		if ((kept = sl->used && sodium_memcmp(sl->hash, h, sizeof h) == 0))
-			*out = sl->who;
-		pthread_mutex_unlock(&cache->lock);
-	}
-	if (kept) {
-		rc = QT_OK;
+	token_id(token, h, hash);
+	if (cache && auth_kept(cache, h, out))
 		goto out;
-	}
-	sodium_bin2hex(hash, sizeof hash, h, sizeof h);
 	if ((rc = qt_doc_load(s, "token", hash, &doc, err)) != QT_OK) {
 		if (rc == QT_ERR_NOTFOUND)
 			qt_err_set(err, rc, "unknown token");
 		goto out;
 	}
 	id = json_string_value(json_object_get(doc, "account"));
-	if ((rc = qt_accounts_get(s, id ? id : "", out, err)) == QT_OK && cache) {
-		auth_slot *sl = auth_slot_of(cache, h);
-		pthread_mutex_lock(&cache->lock);
-		memcpy(sl->hash, h, sizeof h);
-		sl->who = *out;
-		sl->used = true;
-		pthread_mutex_unlock(&cache->lock);
-	}
+	if ((rc = qt_accounts_get(s, id ? id : "", out, err)) == QT_OK && cache)
+		auth_keep(cache, h, out);
 out:
 	json_decref(doc);
 	return rc;

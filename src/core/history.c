@@ -17,18 +17,6 @@ typedef struct walk {
 	bool truncated;
 } walk;
 
-static bool lists(const json_t *codes, const char *code)
-{
-	size_t k;
-	json_t *c;
-	json_array_foreach(codes, k, c)
-	{
-		if (strcmp(json_string_value(c), code) == 0)
-			return true;
-	}
-	return false;
-}
-
 /* The index of the bracket that closes the array or object opening at p[at], or 0. p[n] is
  * NUL (a leaf has none inside: JSON escapes it), so each step can jump over the plain bytes
  * to the next one that matters: most of a leaf is the text of its strings. */
@@ -151,7 +139,7 @@ static int parent_move(const json_t *l, const char *code, uint64_t fix, const ch
 	const char *type = qt_json_text(l, "type");
 	const json_t *body = json_object_get(l, "body");
 
-	if (fix || !lists(json_object_get(body, "codes"), code))
+	if (fix || !qt_json_lists(json_object_get(body, "codes"), code))
 		return 0;
 	*parent = qt_json_text(body, "parent");
 	if (!strcmp(type, "event.pack"))
@@ -198,8 +186,9 @@ static qt_rc walk_code(walk *w, const char *code, uint64_t from, uint64_t until,
 					snprintf(parent, sizeof parent, "%s", move > 0 ? p : "");
 				packed_at = from;
 			} else if (depth == 0 ||
-			           lists(json_object_get(json_object_get(l, "body"), "codes"),
-			                 code)) {
+			           qt_json_lists(
+			                   json_object_get(json_object_get(l, "body"), "codes"),
+			                   code)) {
 				if (json_array_size(w->out) >= w->max) {
 					w->truncated = true;
 					json_decref(l);

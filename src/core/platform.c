@@ -2,6 +2,7 @@
  * thread, JSON documents in the store, and the checked access to request fields that every
  * domain module uses (so a bad field gets the same clear error everywhere). */
 #include "core/platform.h"
+#include "codes/uscc.h"
 #include "core/scan.h"
 
 #include "util/random.h"
@@ -156,6 +157,34 @@ const char *qt_json_text(const json_t *obj, const char *name)
 {
 	const char *v = json_string_value(json_object_get(obj, name));
 	return v ? v : "";
+}
+
+bool qt_json_lists(const json_t *array, const char *s)
+{
+	size_t k;
+	json_t *e;
+	json_array_foreach(array, k, e)
+	{
+		if (json_is_string(e) && strcmp(json_string_value(e), s) == 0)
+			return true;
+	}
+	return false;
+}
+
+void qt_json_pick(json_t *to, const json_t *from, const char *const *names)
+{
+	for (; *names; names++) {
+		json_t *v = json_object_get(from, *names);
+		if (v)
+			json_object_set(to, *names, v);
+	}
+}
+
+void qt_json_set_province(json_t *obj, const char *division)
+{
+	const char *name = qt_division_province(division);
+	if (name)
+		json_object_set_new(obj, "province", json_string(name));
 }
 
 qt_rc qt_doc_page(qt_store *s, const char *link_kind, const char *src, const char *doc_kind,

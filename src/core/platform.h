@@ -100,6 +100,13 @@ qt_rc qt_doc_page(qt_store *s, const char *link_kind, const char *src, const cha
         __attribute__((warn_unused_result));
 /* A string member of a stored document, or "" when absent. */
 const char *qt_json_text(const json_t *obj, const char *name);
+/* Whether the array holds the string s. */
+bool qt_json_lists(const json_t *array, const char *s);
+/* Copy the members of from named in names (NULL-terminated) that it has into to. */
+void qt_json_pick(json_t *to, const json_t *from, const char *const *names);
+/* Add "province", the name of the province division's first two digits name, to obj; nothing
+ * when they name none. A person reads a region by name, the 6-digit code beside it. */
+void qt_json_set_province(json_t *obj, const char *division);
 /* A fresh id: prefix followed by 2 * nbytes lower-case hex digits of randomness. */
 qt_rc qt_new_id(const char *prefix, size_t nbytes, char *out, size_t outsz, qt_err *err)
         __attribute__((warn_unused_result));

@@ -228,16 +228,6 @@ qt_rc qt_code_warnings(qt_store *s, const json_t *code_doc, const json_t *produc
 
 /* ---- the view ---- */
 
-/* Copy the named members of from that are present into to. */
-static void pick(json_t *to, const json_t *from, const char *const *names)
-{
-	for (; *names; names++) {
-		json_t *v = json_object_get(from, *names);
-		if (v)
-			json_object_set(to, *names, v);
-	}
-}
-
 static json_t *product_view(shared_docs *c, qt_store *s, const json_t *product,
                             const json_t *code_doc, const json_t *batch)
 {
@@ -249,7 +239,7 @@ static json_t *product_view(shared_docs *c, qt_store *s, const json_t *product,
 	qt_err e;
 	const char *start;
 
-	pick(v, product, fields);
+	qt_json_pick(v, product, fields);
 	if (shared_load(c, s, "catalog", qt_json_text(product, "catalog_unit"), &unit, &e) ==
 	    QT_OK) {
 		json_object_set(v, "catalog_unit_name", json_object_get(unit, "name"));
@@ -272,7 +262,7 @@ static json_t *producer_view(const json_t *acct)
 {
 	static const char *const fields[] = {"name", "uscc", "province", "address", NULL};
 	json_t *v = json_object();
-	pick(v, acct, fields);
+	qt_json_pick(v, acct, fields);
 	return v;
 }
 
@@ -281,7 +271,7 @@ static json_t *batch_view(const json_t *batch)
 	static const char *const fields[] = {"id", "batch_no", "production_date",
 	                                     "inspection_report", NULL};
 	json_t *v = json_object();
-	pick(v, batch, fields);
+	qt_json_pick(v, batch, fields);
 	return v;
 }
 
@@ -348,8 +338,8 @@ static json_t *events_view(shared_docs *c, qt_store *s, const json_t *history,
 		e = json_pack("{s:O, s:s, s:O, s:s, s:s}", "index", json_object_get(h, "index"),
 		              "type", type, "recorded", json_object_get(leaf, "ts"), "by", by,
 		              "by_name", name_of(c, s, names, by));
-		pick(e, body, fields);
-		pick(e, h, (const char *const[]){"via", "corrected_by", NULL});
+		qt_json_pick(e, body, fields);
+		qt_json_pick(e, h, (const char *const[]){"via", "corrected_by", NULL});
 		json_array_append_new(out, e);
 	}
 	json_decref(names);

@@ -6,7 +6,6 @@
 #include <string.h>
 
 #include "codes/code.h"
-#include "codes/uscc.h"
 #include "core/complaints.h"
 #include "core/recall.h"
 #include "core/trace.h"
@@ -26,18 +25,6 @@ static bool for_producer(const qt_account *who, const char *producer)
 {
 	return !strcmp(who->id, producer) ||
 	       ((who->roles & QT_ROLE_REGULATOR) && qt_regulates(who, producer));
-}
-
-static bool listed(const json_t *a, const char *v)
-{
-	size_t k;
-	json_t *e;
-	json_array_foreach(a, k, e)
-	{
-		if (!strcmp(json_string_value(e), v))
-			return true;
-	}
-	return false;
 }
 
 /* Every target of the links (kind, src), appended to all, which may not pass the recall's
@@ -137,7 +124,7 @@ static qt_rc affect(qt_store *s, opening *o, const char *key, json_t *holders, s
 	/* not yet in circulation, or gone for good: nothing to bring back */
 	if (rc != QT_OK || !strcmp(st, "issued") || !strcmp(st, "destroyed"))
 		goto out;
-	if (!listed(holders, qt_json_text(d, "holder")))
+	if (!qt_json_lists(holders, qt_json_text(d, "holder")))
 		json_array_append(holders, json_object_get(d, "holder"));
 	snprintf(was, sizeof was, "%s",
 	         json_object_get(d, "sold") || !strcmp(st, "sold") ? "sold" : st);
@@ -256,7 +243,7 @@ static qt_rc code_list(const json_t *body, json_t *out, qt_err *err)
 		if (!json_is_string(c) || qt_code_canon(json_string_value(c), json_string_length(c),
 		                                        key, NULL, err) != QT_OK)
 			return qt_err_set(err, QT_ERR_INVALID, "codes[%zu] is not a code", k);
-		if (listed(out, key))
+		if (qt_json_lists(out, key))
 			return qt_err_set(err, QT_ERR_INVALID, "codes[%zu] is listed twice", k);
 		json_array_append_new(out, json_string(key));
 	}
@@ -396,7 +383,7 @@ static qt_rc apply_act(void *ctx, qt_store *s, uint64_t first, qt_err *err)
 		if (rc != QT_OK)
 			break;
 		if ((rc = qt_doc_load(s, "code", key, &d, err)) == QT_ERR_NOTFOUND ||
-		    (rc == QT_OK && !listed(json_object_get(d, "recalls"), a->id)))
+		    (rc == QT_OK && !qt_json_lists(json_object_get(d, "recalls"), a->id)))
 			rc = qt_err_set(err, QT_ERR_INVALID, "codes[%zu] is not in recall %.40s", k,
 			                a->id);
 		else if (rc == QT_OK && strcmp(qt_json_text(d, "holder"), a->who->id))
@@ -485,7 +472,7 @@ qt_rc qt_recall_close(qt_platform *p, const qt_account *who, const char *id, con
 static bool may_see(const qt_account *who, const json_t *r)
 {
 	return for_producer(who, qt_json_text(r, "producer")) ||
-	       listed(json_object_get(r, "holders"), who->id);
+	       qt_json_lists(json_object_get(r, "holders"), who->id);
 }
 
 typedef struct counting {
@@ -523,10 +510,7 @@ static qt_rc add_group(void *ctx, const char *owner, const char *value, uint64_t
 		              *qt_json_text(acc, "division") ? qt_json_text(acc, "division") : div,
 		              "quantity", (json_int_t)0, "returned", (json_int_t)0, "destroyed",
 		              (json_int_t)0);
-		if (qt_division_province(qt_json_text(u, "region")))
-			json_object_set_new(
-			        u, "province",
-			        json_string(qt_division_province(qt_json_text(u, "region"))));
+		qt_json_set_province(u, qt_json_text(u, "region"));
 		json_object_set_new(c->by_holder, owner, u);
 		json_decref(acc);
 	}
@@ -569,8 +553,7 @@ static qt_rc impact(qt_store *s, const char *id, json_t **out, qt_err *err)
 	json_object_foreach(c.by_region, k, n)
 	{
 		json_t *r = json_pack("{s:s, s:O}", "region", k, "quantity", n);
-		if (qt_division_province(k))
-			json_object_set_new(r, "province", json_string(qt_division_province(k)));
+		qt_json_set_province(r, k);
 		json_array_append_new(regions, r);
 	}
 	if (rc == QT_OK)

@@ -7,7 +7,6 @@
 
 #include <sodium.h>
 
-#include "codes/uscc.h"
 #include "core/cases.h"
 #include "core/risk.h"
 #include "core/sampling.h"
@@ -264,14 +263,11 @@ qt_rc qt_risk_list(qt_store *s, const qt_account *who, const qt_risk_filter *f, 
 		after = start;
 	rc = qt_doc_page(s, "warnings", "all", "warning", after, limit, keep_warning, &l,
 	                 "warnings", answer, err);
-	/* a person reads the region by name: the province its division's first digits name */
 	if (rc == QT_OK) {
 		json_t *w;
 		json_array_foreach(json_object_get(*answer, "warnings"), k, w)
 		{
-			const char *name = qt_division_province(qt_json_text(w, "division"));
-			if (name)
-				json_object_set_new(w, "province", json_string(name));
+			qt_json_set_province(w, qt_json_text(w, "division"));
 		}
 	}
 out:

@@ -238,9 +238,7 @@ static bool step_seen(const json_t *st, const char *u, qt_trace_dir dir)
 static json_t *pick(const json_t *src, const char *const *fields)
 {
 	json_t *out = json_object();
-	for (size_t i = 0; fields[i]; i++)
-		if (json_object_get(src, fields[i]))
-			json_object_set(out, fields[i], json_object_get(src, fields[i]));
+	qt_json_pick(out, src, fields);
 	return out;
 }
 

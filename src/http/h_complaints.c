@@ -20,20 +20,13 @@ static void limiter_init(void)
 	qt_ratelimit_init(&limiter, COMPLAINTS_PER_MINUTE, 60);
 }
 
-static double mono_s(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 static void h_complaint_file(qt_req *req, qt_resp *resp)
 {
 	double retry;
 	char secs[16];
 
 	pthread_once(&limiter_once, limiter_init);
-	if (!qt_ratelimit_take(&limiter, req->client, mono_s(), &retry)) {
+	if (!qt_ratelimit_take(&limiter, req->client, qt_time_mono(), &retry)) {
 		snprintf(secs, sizeof secs, "%d", (int)retry + 1);
 		qt_http_add_header(resp, "Retry-After", secs);
 		qt_http_error(resp, 429, "rate_limited",

@@ -35,8 +35,10 @@ static qt_rc label(qt_req *req, qt_resp *resp, qt_label_format fmt, qt_err *err)
 	 * batch's lot where it has one */
 	snprintf(key, sizeof key, "%s", code.canonical);
 	if (*qt_json_text(doc, "batch") &&
-	    qt_doc_load(req->rd, "batch", qt_json_text(doc, "batch"), &batch, err) != QT_OK)
-		batch = NULL;
+	    (rc = qt_doc_load(req->rd, "batch", qt_json_text(doc, "batch"), &batch, err)) !=
+	            QT_OK &&
+	    rc != QT_ERR_NOTFOUND)
+		goto out;
 	if ((rc = qt_label_code(key, qt_json_text(batch, "batch_no"), &code, err)) != QT_OK)
 		goto out;
 	if (!qt_http_base_url(req, base)) {

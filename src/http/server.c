@@ -71,13 +71,6 @@ static void client_address(struct MHD_Connection *mhd, char out[64])
 	}
 }
 
-static double now_s(void)
-{
-	struct timespec t;
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
-}
-
 /* ---- helpers for handlers ---- */
 
 const char *qt_http_query(const qt_req *req, const char *name)
@@ -401,7 +394,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *mhd, const c
 		return MHD_NO; /* on_target could not allocate */
 	if (!c->started) {
 		c->started = true;
-		c->t0 = now_s();
+		c->t0 = qt_time_mono();
 		c->mhd = mhd;
 		c->srv = s;
 		c->req.conn = mhd;
@@ -491,7 +484,7 @@ static void on_completed(void *cls, struct MHD_Connection *mhd, void **con_cls,
 		*con_cls = NULL;
 		return;
 	}
-	secs = now_s() - c->t0;
+	secs = qt_time_mono() - c->t0;
 	qt_metrics_observe(c->route ? c->route->name : "unmatched", c->resp.status, secs);
 	if (s->log) {
 		char ts[32];

@@ -333,28 +333,25 @@ static qt_rc png(const drawing *d, qt_buf *out, qt_err *err)
 qt_rc qt_label_code(const char *key, const char *lot, qt_code *out, qt_err *err)
 {
 	const char *gtin, *serial;
-	char uri[256];
-	size_t n, l = (size_t)-1, sn = (size_t)-1;
+	char es[128];
+	int n;
 	qt_code with;
 	qt_err why;
 	qt_rc rc = qt_code_parse_key(key, strlen(key), out, err);
 
-	if (rc != QT_OK || !lot || !*lot || strlen(lot) > QT_GS1_VALUE_MAX ||
-	    !(gtin = qt_code_ai(out, "01")) || !(serial = qt_code_ai(out, "21")) ||
-	    qt_code_ai(out, "10"))
+	if (rc != QT_OK || !lot || !*lot || !(gtin = qt_code_ai(out, "01")) ||
+	    !(serial = qt_code_ai(out, "21")) || qt_code_ai(out, "10"))
 		goto out;
-	/* through the Digital Link form, percent-encoded: a lot may hold '(' or '/' */
-	n = (size_t)snprintf(uri, sizeof uri, "https://h/01/%s/10/", gtin);
-	if (n < sizeof uri &&
-	    (l = qt_code_pct_encode(lot, strlen(lot), uri + n, sizeof uri - n)) != (size_t)-1) {
-		n += l;
-		n += (size_t)snprintf(uri + n, sizeof uri - n, "/21/");
-	}
-	if (l != (size_t)-1 && n < sizeof uri &&
-	    (sn = qt_code_pct_encode(serial, strlen(serial), uri + n, sizeof uri - n)) !=
-	            (size_t)-1 &&
-	    qt_code_parse(uri, n + sn, NULL, &with, &why) == QT_OK &&
-	    strcmp(with.canonical, out->canonical) == 0)
+	/* the raw element string (a lot of variable length ends with GS): no character of GS1
+	 * set 82 needs escaping in it, and the parser judges the lot; it must come back whole */
+	n = snprintf(es, sizeof es,
+	             "01%s10%s\x1d"
+	             "21%s",
+	             gtin, lot, serial);
+	if (n > 0 && (size_t)n < sizeof es &&
+	    qt_code_parse(es, (size_t)n, NULL, &with, &why) == QT_OK &&
+	    strcmp(with.canonical, out->canonical) == 0 && qt_code_ai(&with, "10") &&
+	    strcmp(qt_code_ai(&with, "10"), lot) == 0)
 		*out = with;
 out:
 	return rc;

@@ -574,24 +574,28 @@ static qt_rc sq_doc_get(qt_store *base, const char *kind, const char *id, qt_buf
 	return rc;
 }
 
+/* ST_DOC_UPDATE or ST_DOC_PUT: the same five parameters. */
+static qt_rc doc_write(sq_store *s, int which, const char *kind, const char *id, const char *owner,
+                       const void *body, size_t n, uint64_t rec, qt_err *err)
+{
+	sqlite3_stmt *st = s->st[which];
+	sqlite3_bind_text(st, 1, kind, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, owner ? owner : "", -1, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 4, body, (int)n, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 5, (sqlite3_int64)rec);
+	return run(s, which, err);
+}
+
 static qt_rc sq_doc_put(qt_store *base, const char *kind, const char *id, const char *owner,
                         const void *body, size_t n, uint64_t rec, qt_err *err)
 {
 	sq_store *s = (sq_store *)base;
-	qt_rc rc = QT_OK;
+	qt_rc rc = doc_write(s, ST_DOC_UPDATE, kind, id, owner, body, n, rec, err);
 
-	for (int which = ST_DOC_UPDATE; rc == QT_OK; which = ST_DOC_PUT) {
-		sqlite3_stmt *st = s->st[which];
-		sqlite3_bind_text(st, 1, kind, -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 2, id, -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 3, owner ? owner : "", -1, SQLITE_STATIC);
-		sqlite3_bind_blob(st, 4, body, (int)n, SQLITE_STATIC);
-		sqlite3_bind_int64(st, 5, (sqlite3_int64)rec);
-		rc = run(s, which, err);
-		/* a new document, or one changing owner: the whole row and its index entry */
-		if (which == ST_DOC_PUT || sqlite3_changes(s->db) > 0)
-			break;
-	}
+	/* a new document, or one changing owner: the whole row and its index entry */
+	if (rc == QT_OK && sqlite3_changes(s->db) == 0)
+		rc = doc_write(s, ST_DOC_PUT, kind, id, owner, body, n, rec, err);
 	return rc;
 }
 

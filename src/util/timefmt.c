@@ -1,6 +1,7 @@
 /* timefmt.c — the two time forms records and requests carry: RFC 3339 UTC instants
  * ("2026-11-21T08:00:00.123Z") and calendar dates ("2026-11-21"), checked strictly (a real
- * date, a real time of day), and the current time in that form. */
+ * date, a real time of day), and the current time in that form (and on the monotonic clock, for
+ * durations). */
 #include "util/timefmt.h"
 
 #include <stdio.h>
@@ -51,6 +52,13 @@ bool qt_time_valid(const char *s)
 			return false;
 	}
 	return s[i] == 'Z' && s[i + 1] == '\0';
+}
+
+double qt_time_mono(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
 }
 
 void qt_time_now(char out[32])

@@ -21,5 +21,7 @@ bool qt_time_from_text(const char *s, size_t n, int offset_min, char out[40]);
 long long qt_time_epoch(const char *s);
 /* The current time as "YYYY-MM-DDThh:mm:ss.mmmZ" (24 characters and a NUL). */
 void qt_time_now(char out[32]);
+/* Seconds on the monotonic clock: for durations and rate limits, never for records. */
+double qt_time_mono(void);
 
 #endif
