@@ -159,6 +159,11 @@ qt_rc qt_gs1_parse_dl(const char *s, size_t n, const qt_code_opts *opts, qt_code
 qt_rc qt_gs1_parse_key_digits(const char *s, size_t n, qt_code *code, qt_err *err)
         __attribute__((warn_unused_result));
 
+/* Whether value may be the value of AI ai ("10": a batch number that can be a lot): its
+ * length, characters and check digit, with the message a parse would give. */
+qt_rc qt_gs1_check_ai(const char *ai, const char *value, qt_err *err)
+        __attribute__((warn_unused_result));
+
 /* Formatting back out; each returns QT_ERR_TOOBIG if out is too small. */
 qt_rc qt_gs1_format_bracketed(const qt_code *code, char *out, size_t outsz);
 qt_rc qt_gs1_format_raw(const qt_code *code, char *out, size_t outsz);

@@ -268,6 +268,16 @@ out:
 	return rc;
 }
 
+qt_rc qt_gs1_check_ai(const char *ai, const char *value, qt_err *err)
+{
+	const qt_gs1_ai *a = ai_find(ai, strlen(ai), NULL);
+
+	if (!a)
+		return qt_err_set(err, QT_ERR_INVALID,
+		                  "AI %.8s is not a GS1 Application Identifier", ai);
+	return check_value(a, value, strlen(value), year_now(), err);
+}
+
 /* Element accumulation shared by every input form. */
 typedef struct gs1_state {
 	uint32_t present; /* bit i: qt_gs1_ai_table[i] seen */

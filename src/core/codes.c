@@ -107,6 +107,7 @@ static qt_rc generate(issue *is, json_t *seen, size_t count, const char *gtin, c
 	char text[QT_CODE_INPUT_MAX];
 	bool gs1 = strcmp(is->scheme, "gs1") == 0, ecode = strcmp(is->scheme, "ecode") == 0;
 	bool item = strcmp(is->granularity, "item") == 0;
+	qt_err why;
 	qt_rc rc = QT_OK;
 
 	if (strcmp(is->scheme, "ccc") == 0) {
@@ -118,6 +119,23 @@ static qt_rc generate(issue *is, json_t *seen, size_t count, const char *gtin, c
 		rc = qt_err_set(err, QT_ERR_INVALID,
 		                "the product has no GTIN: register one or use scheme \"dic\"");
 		goto out;
+	}
+	/* A GS1 code carries the batch number as its lot (AI 10): at most 20 characters of GS1's
+	 * set 82. An item's key is its GTIN and serial, so a batch number no lot can carry (a
+	 * Chinese one) is left out of the code, which still names its batch; a batch code is
+	 * its lot, so none can be made. */
+	if ((gs1 || ecode) && lot && *lot && qt_gs1_check_ai("10", lot, &why) != QT_OK) {
+		if (strcmp(is->granularity, "batch") == 0) {
+			rc = qt_err_set(
+			        err, QT_ERR_INVALID,
+			        "batch number '%.60s' cannot be the lot (AI 10) of a GS1 or Ecode "
+			        "batch code, which allows at most 20 letters, digits and GS1 "
+			        "punctuation: issue a \"dic\" batch code, or list codes of "
+			        "your own",
+			        lot);
+			goto out;
+		}
+		lot = NULL;
 	}
 	if (!item && count != 1) {
 		rc = qt_err_set(err, QT_ERR_INVALID, "a %s code is one code: 'count' must be 1",

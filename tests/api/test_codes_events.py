@@ -1,6 +1,6 @@
 """API tests for code issuing and events, against a real server: auth, validation and rule
-refusals, each followed by a check that nothing changed. Products cannot be created over
-HTTP on this branch yet, so issuing that succeeds is tested in C (tests/unit/core).
+refusals, each followed by a check that nothing changed. Issuing that succeeds is tested in C
+(tests/unit/core/test_codes.c) and end to end in test_scenario.py and test_labels.py.
 Run: /usr/bin/python3 test_codes_events.py QTRACE"""
 import sys
 import unittest

@@ -145,6 +145,62 @@ static void test_granularity_and_gtin(void **state)
 	json_decref(a);
 }
 
+/* A batch number is free text; a GS1 code carries it as its lot (AI 10) only when the lot can
+ * hold it. Items are made without it, a batch code is refused and nothing is written. */
+static void test_batch_number_no_lot(void **state)
+{
+	static const char *const numbers[] = {"二〇二六年第一批", "L2025-0000000000000001"};
+	fixture *f = *state;
+	json_t *a = NULL, *d;
+	char body[200];
+	qt_err err;
+	uint64_t size;
+
+	/* a lot that fits is the batch code: (01) GTIN (10) lot */
+	assert_int_equal(issue(f, PRODUCER,
+	                       "{\"batch\":\"B0000000000000001\",\"granularity\":\"batch\","
+	                       "\"scheme\":\"gs1\",\"count\":1}",
+	                       &a, &err),
+	                 QT_OK);
+	assert_string_equal(json_string_value(json_array_get(json_object_get(a, "codes"), 0)),
+	                    "01/" GTIN "/10/L2025");
+	json_decref(a);
+	for (size_t i = 0; i < 2; i++) {
+		char id[24];
+		snprintf(id, sizeof id, "B00000000000000a%zu", i);
+		seed_batch(f, id, "P0000000000000001", PRODUCER, numbers[i]);
+		snprintf(body, sizeof body,
+		         "{\"batch\":\"%s\",\"granularity\":\"item\",\"scheme\":\"%s\","
+		         "\"count\":2}",
+		         id, i ? "ecode" : "gs1");
+		assert_int_equal(issue(f, PRODUCER, body, &a, &err), QT_OK);
+		const char *k = json_string_value(json_array_get(json_object_get(a, "codes"), 1));
+		assert_non_null(k);
+		assert_memory_equal(k, "01/" GTIN "/21/", 21);
+		d = code_doc(f, k);
+		assert_non_null(d);
+		assert_string_equal(str(d, "batch"), id); /* the code still names its batch */
+		json_decref(d);
+		json_decref(a);
+		a = NULL;
+		size = qt_ledger_size(f->p->ledger);
+		snprintf(body, sizeof body,
+		         "{\"batch\":\"%s\",\"granularity\":\"batch\",\"scheme\":\"%s\","
+		         "\"count\":1}",
+		         id, i ? "ecode" : "gs1");
+		assert_int_equal(issue(f, PRODUCER, body, NULL, &err), QT_ERR_INVALID);
+		assert_non_null(strstr(err.msg, numbers[i]));
+		assert_non_null(strstr(err.msg, "cannot be the lot (AI 10)"));
+		assert_int_equal(qt_ledger_size(f->p->ledger), size);
+		/* the digital identity scheme makes a batch code of any batch */
+		snprintf(body, sizeof body,
+		         "{\"batch\":\"%s\",\"granularity\":\"batch\",\"scheme\":\"dic\","
+		         "\"count\":1}",
+		         id);
+		assert_int_equal(issue(f, PRODUCER, body, NULL, &err), QT_OK);
+	}
+}
+
 /* Codes only in the schemes the producer registered the product for. */
 static void test_registered_schemes_only(void **state)
 {
@@ -214,6 +270,8 @@ int main(void)
 	        cmocka_unit_test_setup_teardown(test_not_own_product, fixture_setup,
 	                                        fixture_teardown),
 	        cmocka_unit_test_setup_teardown(test_granularity_and_gtin, fixture_setup,
+	                                        fixture_teardown),
+	        cmocka_unit_test_setup_teardown(test_batch_number_no_lot, fixture_setup,
 	                                        fixture_teardown),
 	        cmocka_unit_test_setup_teardown(test_registered_schemes_only, fixture_setup,
 	                                        fixture_teardown),
