@@ -123,6 +123,20 @@ void qt_warning_add(json_t *out, const char *kind, const char *fmt, ...)
 	json_array_append_new(out, json_pack("{s:s, s:s}", "kind", kind, "message", msg));
 }
 
+/* The warning just added, to give it the facts its message states: a page shows them in
+ * its reader's language, where the message is English. */
+static json_t *just_added(json_t *out)
+{
+	return json_array_get(out, json_array_size(out) - 1);
+}
+
+/* Sets field to the text when there is some. */
+static void set_text(json_t *w, const char *field, const char *text)
+{
+	if (text && *text)
+		json_object_set_new(w, field, json_string(text));
+}
+
 /* The last day of a warranty of months from start ("YYYY-MM-DD…"), as "YYYY-MM-DD". */
 static bool warranty_end(const char *start, long long months, char out[11])
 {
@@ -168,10 +182,22 @@ static qt_rc code_warnings(shared_docs *c, qt_store *s, const json_t *code_doc,
 		               "this code was never issued by a producer on the platform: the "
 		               "label may be "
 		               "counterfeit");
-	if (!strcmp(status, "recalled"))
+	if (!strcmp(status, "recalled")) {
+		/* the newest recall that took it in: its reason and date are announced */
+		json_t *ids = json_object_get(code_doc, "recalls");
+		const char *id = json_string_value(json_array_get(ids, json_array_size(ids) - 1));
+		if (!id || shared_load(c, s, "recall", id, &doc, &e) != QT_OK)
+			doc = NULL;
 		qt_warning_add(out, "recalled",
-		               "this product has been recalled: stop using it and contact "
-		               "the seller or producer");
+		               "this product has been recalled%s%s: stop using it and contact "
+		               "the seller or producer",
+		               *qt_json_text(doc, "reason") ? " because " : "",
+		               qt_json_text(doc, "reason"));
+		set_text(just_added(out), "since", qt_json_text(doc, "date"));
+		set_text(just_added(out), "reason", qt_json_text(doc, "reason"));
+		json_decref(doc);
+		doc = NULL;
+	}
 	if (!strcmp(status, "destroyed"))
 		qt_warning_add(out, "destroyed",
 		               "this item was recorded as destroyed: it should not be on sale");
@@ -186,19 +212,25 @@ static qt_rc code_warnings(shared_docs *c, qt_store *s, const json_t *code_doc,
 			               qt_json_text(doc, "date"),
 			               *qt_json_text(doc, "reason") ? ": " : "",
 			               qt_json_text(doc, "reason"));
+			set_text(just_added(out), "number", number);
+			set_text(just_added(out), "since", qt_json_text(doc, "date"));
+			set_text(just_added(out), "reason", qt_json_text(doc, "reason"));
 		}
 		json_decref(doc);
 		doc = NULL;
 	}
 	if (producer &&
 	    shared_load(c, s, "credit", qt_json_text(producer, "uscc"), &doc, &e) == QT_OK &&
-	    json_is_true(json_object_get(doc, "listed")))
+	    json_is_true(json_object_get(doc, "listed"))) {
 		qt_warning_add(out, "serious_violation",
 		               "the producer is on the list of seriously illegal and dishonest "
 		               "enterprises "
 		               "(严重违法失信名单) since %s%s%s",
 		               qt_json_text(doc, "date"), *qt_json_text(doc, "reason") ? ": " : "",
 		               qt_json_text(doc, "reason"));
+		set_text(just_added(out), "since", qt_json_text(doc, "date"));
+		set_text(just_added(out), "reason", qt_json_text(doc, "reason"));
+	}
 	json_decref(doc);
 	/* the warranty runs from the sale, or from production while unsold */
 	months = json_integer_value(json_object_get(product, "warranty_months"));
@@ -213,9 +245,16 @@ static qt_rc code_warnings(shared_docs *c, qt_store *s, const json_t *code_doc,
 	    warranty_end(strcmp(status, "sold") == 0 ? qt_json_text(code_doc, "sold")
 	                                             : qt_json_text(batch, "production_date"),
 	                 months, end) &&
-	    strcmp(today, end) > 0)
-		qt_warning_add(out, "warranty_expired", "the %lld-month warranty ended on %s",
-		               months, end);
+	    strcmp(today, end) > 0) {
+		/* from a sale, not the day: the sale's time may be sealed, and the day the
+		 * warranty ended would give it away */
+		bool sold = strcmp(status, "sold") == 0;
+		qt_warning_add(out, "warranty_expired", "the %lld-month warranty %s%s", months,
+		               sold ? "from the sale has ended" : "ended on ", sold ? "" : end);
+		json_object_set_new(just_added(out), "months", json_integer(months));
+		if (!sold)
+			set_text(just_added(out), "ended", end);
+	}
 	json_decref(batch);
 	return QT_OK;
 }
@@ -346,6 +385,27 @@ static json_t *events_view(shared_docs *c, qt_store *s, const json_t *history,
 	return out;
 }
 
+/* A code recalled by a recall event rather than a formal recall: the warning takes the
+ * reason that event gave in the journey, where it is public. */
+static void recall_reason(json_t *warnings, const json_t *events)
+{
+	json_t *w, *e;
+	size_t i;
+	const char *reason = NULL;
+
+	json_array_foreach(events, i, e)
+	{
+		if (!strcmp(qt_json_text(e, "type"), "recall") &&
+		    !json_object_get(e, "corrected_by"))
+			reason = qt_json_text(e, "reason");
+	}
+	json_array_foreach(warnings, i, w)
+	{
+		if (!strcmp(qt_json_text(w, "kind"), "recalled") && !json_object_get(w, "reason"))
+			set_text(w, "reason", reason);
+	}
+}
+
 /* The product a GTIN names (and the batch its lot names), for a code nobody issued. The
  * scanned text may carry a lot that the canonical key of an item leaves out. */
 static qt_rc product_by_gtin(qt_store *s, const char *scanned, size_t n, const char *key,
@@ -443,6 +503,7 @@ qt_rc qt_public_view(qt_platform *p, const char *scanned, size_t n, bool count, 
 	        v, "events",
 	        history ? events_view(c, s, history, qt_json_text(code, "producer"), producer)
 	                : json_array());
+	recall_reason(warnings, json_object_get(v, "events"));
 	if (truncated)
 		json_object_set_new(v, "events_truncated", json_true());
 	json_object_set_new(v, "queries",

@@ -229,6 +229,11 @@ class PublicView(qtapi.ApiCase):
                   self.ptok)
         kinds = lambda c: [w["kind"] for w in self.view(c)["warnings"]]
         self.assertEqual(kinds(codes[0]), ["warranty_expired"])
+        # unsold: the warranty ran from the production date, which is public, so its last
+        # day is given beside the message, for a page to say in its reader's language
+        w = self.view(codes[0])["warnings"][0]
+        self.assertEqual((w["months"], w["ended"]), (1, "2025-02-10"))
+        self.assertIn("ended on 2025-02-10", w["message"])
         # only the producer's own regulator may change its standing; a refusal changes nothing
         body = {"producer": self.producer, "number": "2023010801234567", "status": "revoked",
                 "reason": "抽查不合格", "date": "2026-11-20"}
@@ -242,7 +247,10 @@ class PublicView(qtapi.ApiCase):
                      path="/api/v1/licences/status", token=self.gd)
         self.post("/api/v1/licences/status", body, self.gd)
         self.assertEqual(kinds(codes[0]), ["ccc_revoked", "warranty_expired"])
-        self.assertIn("抽查不合格", self.view(codes[0])["warnings"][0]["message"])
+        w = self.view(codes[0])["warnings"][0]
+        self.assertIn("抽查不合格", w["message"])
+        self.assertEqual((w["number"], w["since"], w["reason"]),
+                         ("2023010801234567", "2026-11-20", "抽查不合格"))
         # the first product carries a licence, not this certificate
         self.assertEqual(kinds(self.codes[5]), [])
         self.post("/api/v1/licences/status", {**body, "status": "valid"}, self.gd)
@@ -256,6 +264,10 @@ class PublicView(qtapi.ApiCase):
                      path="/api/v1/credit", token=self.gd)
         self.post("/api/v1/credit", listing, self.gd)
         self.assertEqual(kinds(codes[1]), ["serious_violation", "warranty_expired"])
+        w = self.view(codes[1])["warnings"][0]
+        self.assertEqual(w["reason"], "伪造追溯码")
+        self.assertRegex(w["since"], r"^\d{4}-\d{2}-\d{2}$")
+        self.assertIn(w["since"], w["message"])
         self.assertIn("serious_violation", kinds(self.codes[5]))
         self.post("/api/v1/credit", {"unit": self.producer, "listed": False}, self.gd)
         self.assertEqual(kinds(codes[1]), ["warranty_expired"])
@@ -265,6 +277,7 @@ class PublicView(qtapi.ApiCase):
         v = self.view(codes[1])
         self.assertEqual(v["status"], "recalled")
         self.assertEqual([w["kind"] for w in v["warnings"]], ["recalled", "warranty_expired"])
+        self.assertEqual(v["warnings"][0]["reason"], "软管爆裂风险")  # the recall event's
         self.assertEqual(v["events"][-1]["reason"], "软管爆裂风险")
 
 

@@ -86,7 +86,9 @@ class Recalls(RecallCase):
         # every scanner sees it, the sold ones too
         st, pv, _ = self.srv.get("/api/v1/codes/" + urllib.parse.quote(self.c[0], safe=""))
         self.assertEqual(st, 200, pv)
-        self.assertIn("recalled", [w["kind"] for w in pv["warnings"]])
+        [w] = [w for w in pv["warnings"] if w["kind"] == "recalled"]
+        # the recall's reason and day, as announced, for the page to show
+        self.assertEqual((w["reason"], w["since"]), ("导体电阻不合格", v["recall"]["date"]))
 
         prog = f"{self.path}/{rid}/progress"
         self.refused(403, {"codes": self.c[4:6], "action": "returned"}, path=prog,

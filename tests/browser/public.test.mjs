@@ -45,7 +45,9 @@ test("a recalled code shows the recall in plain words", async () => {
   await alert.waitFor();
   await screenshot(page, "public-recalled");
   assert.match(await alert.innerText(), /该产品已被召回：请停止使用/);
-  assert.match(await alert.innerText(), /recalled/); // the platform's own message beside it
+  // the recall's reason, in the page's language: not the platform's English message
+  assert.match(await alert.innerText(), /原因：绝缘层厚度不合格/);
+  assert.doesNotMatch(await alert.innerText(), /recalled/);
   assert.match(await page.locator("#journey").innerText(), /召回 · producer 有限公司 — 绝缘层厚度不合格/);
   assert.equal(await page.locator(".alert.good").count(), 0);
   assert.deepEqual(await accessibility(page), []);

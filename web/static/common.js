@@ -135,6 +135,18 @@ export function chinaTime(s) {
   return c.toISOString().slice(0, 16).replace("T", " ");
 }
 
+// The facts a warning gives beside its English message (licence number, day, reason,
+// warranty), in the reader's language; "" when it gives none.
+export function warningFacts(w) {
+  const parts = [];
+  if (w.months !== undefined) parts.push(t("fact.warranty", { months: w.months }));
+  if (w.ended) parts.push(t("fact.ended", { ended: w.ended }));
+  if (w.number) parts.push(t("fact.number", { number: w.number }));
+  if (w.since) parts.push(t("fact.since", { since: w.since }));
+  if (w.reason) parts.push(t("fact.reason", { reason: w.reason }));
+  return parts.join(t("fact.sep"));
+}
+
 export function codePath(code) {
   return encodeURIComponent(code.trim());
 }
@@ -145,11 +157,23 @@ words(
     more: "加载更多",
     loading: "正在加载……",
     "err.http": "请求失败（{status}）",
+    "fact.warranty": "保修期 {months} 个月",
+    "fact.ended": "于 {ended} 到期",
+    "fact.number": "证书编号 {number}",
+    "fact.since": "日期 {since}",
+    "fact.reason": "原因：{reason}",
+    "fact.sep": "；",
   },
   {
     "err.network": "Cannot reach the server. Check the connection and try again.",
     more: "Load more",
     loading: "Loading…",
     "err.http": "The request failed ({status})",
+    "fact.warranty": "{months}-month warranty",
+    "fact.ended": "ended on {ended}",
+    "fact.number": "number {number}",
+    "fact.since": "on {since}",
+    "fact.reason": "reason: {reason}",
+    "fact.sep": "; ",
   },
 );

@@ -1,7 +1,7 @@
 // console.js — the enterprise console: a unit signs in with its token; a producer registers
 // products and batches, issues codes, saves labels and records shipments; a seller checks
 // incoming goods (查验), receives, sells and uploads its ledger file. Only the public HTTP API.
-import { $, alertBox, api, applyWords, el, errorText, languageSwitch, pagedList, say, t, words } from "./common.js";
+import { $, alertBox, api, applyWords, el, errorText, languageSwitch, pagedList, say, t, warningFacts, words } from "./common.js";
 import { scanner } from "./scan.js";
 
 words(
@@ -729,8 +729,15 @@ function drawChecks(results) {
             el("span", { class: "code" }, r.code)),
           r.reasons.map((why) =>
             el("p", { "data-kind": why.kind }, t(`reason.${why.kind}`), " ",
-              el("span", { class: "muted" }, why.message)))))),
+              el("span", { class: "muted" }, reasonDetail(why))))))),
   );
+}
+
+// What a reason adds to its words: the facts of a platform warning in the reader's language;
+// for the check's own findings, the message, which names the units and records involved.
+const FINDINGS = ["sold", "supplier_not_holder", "received_elsewhere", "cloned", "not_commissioned"];
+function reasonDetail(why) {
+  return warningFacts(why) || (FINDINGS.includes(why.kind) ? why.message : "");
 }
 
 async function loadIncoming() {

@@ -2,7 +2,7 @@
 // barcode detector) or type a code, then see what GET /api/v1/codes/{code} says about it -
 // product, producer, licence, batch and inspection report, the public journey, warnings in
 // plain words - and file a complaint (POST /api/v1/complaints).
-import { $, api, applyWords, chinaTime, codePath, el, errorText, languageSwitch, say, t, words } from "./common.js";
+import { $, api, applyWords, chinaTime, codePath, el, errorText, languageSwitch, say, t, warningFacts, words } from "./common.js";
 import { scanner } from "./scan.js";
 
 words(
@@ -161,7 +161,7 @@ function render(v) {
   const verdict = el("section", { "aria-labelledby": "verdict-title" }, el("h2", { id: "verdict-title" }, t("section.verdict")));
   for (const w of v.warnings)
     verdict.append(el("div", { class: "alert " + (bad ? "bad" : "warn"), role: "alert", "data-kind": w.kind },
-      el("strong", {}, t("w." + w.kind)), el("span", { class: "muted" }, w.message)));
+      el("strong", {}, t("w." + w.kind)), warningFacts(w) && el("span", { class: "muted" }, warningFacts(w))));
   if (!v.warnings.length) verdict.append(el("div", { class: "alert good" }, t("ok.genuine")));
   verdict.append(facts([["f.code", v.code], ["f.status", t("status." + v.status)]]));
   const q = v.queries;
