@@ -156,19 +156,35 @@ qt_rc qt_codes_with_contents(qt_store *s, const char *key, size_t max, json_t *o
 
 /* Set status (and holder, and shipment) on a code and all it carries. received: the holder
  * has just received them, so it joins the units each one's batch passed through (the links
- * "batch_holders", which a batch's back trace lists). */
+ * "batch_holders", which a batch's back trace lists). Recalled and destroyed goods never move
+ * again: recalled in transit, or packed in a carton that moves on, they keep their state and
+ * holder (destroying recalled goods excepted); with why given (a ship), they refuse the move
+ * instead, said in why. */
 static qt_rc move_all(qt_store *s, const char *key, const char *status, const char *holder,
-                      const char *shipment, bool received, uint64_t rec, qt_err *err)
+                      const char *shipment, bool received, uint64_t rec, char *why, size_t wn,
+                      qt_err *err)
 {
 	json_t *all = json_array();
 	qt_rc rc = qt_codes_with_contents(s, key, 0, all, NULL, err);
 	char linked[QT_ID_MAX] = ""; /* a carton's goods are mostly of one batch: link it once */
+	char final[80];
 
 	for (size_t i = 0; i < json_array_size(all) && rc == QT_OK; i++) {
 		json_t *d = load(s, json_string_value(json_array_get(all, i)));
-		const char *batch = qt_json_text(d, "batch");
+		const char *batch = qt_json_text(d, "batch"), *code = qt_json_text(d, "code");
 		if (!d)
 			continue;
+		if (!rule_not_final(d, final, sizeof final) &&
+		    (strcmp(status, "destroyed") != 0 ||
+		     strcmp(qt_json_text(d, "status"), "recalled") != 0)) {
+			if (why)
+				snprintf(why, wn, "it holds %.100s, which is %s: unpack that first",
+				         code, qt_json_text(d, "status"));
+			json_decref(d);
+			if (why)
+				break;
+			continue;
+		}
 		if (received && *batch && strcmp(batch, linked) != 0) {
 			snprintf(linked, sizeof linked, "%s", batch);
 			rc = s->ops->link_put(s, "batch_holders", batch, holder, err);
@@ -190,7 +206,7 @@ static qt_rc move_all(qt_store *s, const char *key, const char *status, const ch
 
 qt_rc qt_code_recall(qt_store *s, const char *key, uint64_t rec, qt_err *err)
 {
-	return move_all(s, key, "recalled", NULL, NULL, false, rec, err);
+	return move_all(s, key, "recalled", NULL, NULL, false, rec, NULL, 0, err);
 }
 
 /* ---- correct: the author voids one of its events ---- */
@@ -354,7 +370,7 @@ static qt_rc undo(qt_store *s, const qt_account *who, uint64_t idx, uint64_t rec
 			rc = move_all(s, json_string_value(json_array_get(codes, k)),
 			              shipped ? "active" : "in_transit",
 			              shipped ? NULL : qt_json_text(ship, "from"),
-			              shipped ? NULL : sid, false, rec, err);
+			              shipped ? NULL : sid, false, rec, NULL, 0, err);
 		json_object_set_new(ship, shipped ? "cancelled" : "received",
 		                    shipped ? json_true() : json_false());
 		if (rc == QT_OK)
@@ -448,7 +464,7 @@ static qt_rc apply_one(batch_ctx *b, size_t i, qt_store *s, uint64_t rec, qt_err
 		json_array_foreach(e->codes, k, c)
 		{
 			if ((rc = move_all(s, json_string_value(c), "active", who->id, NULL, true,
-			                   rec, err)) != QT_OK)
+			                   rec, NULL, 0, err)) != QT_OK)
 				goto out;
 		}
 		json_object_set_new(ship, "received", json_true());
@@ -513,12 +529,14 @@ static qt_rc apply_one(batch_ctx *b, size_t i, qt_store *s, uint64_t rec, qt_err
 				REFUSE("only its holder%s or a regulator may %s it",
 				       t[0] == 'r' ? ", its producer" : "", t);
 			if ((rc = move_all(s, key, t[0] == 'r' ? "recalled" : "destroyed", NULL,
-			                   NULL, false, rec, err)) != QT_OK)
+			                   NULL, false, rec, NULL, 0, err)) != QT_OK)
 				goto out;
 			continue;
 		} else {
+			/* recalled or destroyed goods may still be taken out of a carton, so
+			 * that the rest of it can go on */
 			if (!rule_commissioned(doc, why, sizeof why) ||
-			    !rule_not_final(doc, why, sizeof why) ||
+			    (strcmp(t, "unpack") != 0 && !rule_not_final(doc, why, sizeof why)) ||
 			    !rule_holder(doc, who, t, why, sizeof why) ||
 			    !rule_not_in_transit(doc, why, sizeof why))
 				goto refuse;
@@ -553,9 +571,11 @@ static qt_rc apply_one(batch_ctx *b, size_t i, qt_store *s, uint64_t rec, qt_err
 					REFUSE("it is sold");
 				json_decref(doc);
 				doc = NULL;
-				if ((rc = move_all(s, key, "in_transit", NULL, idx, false, rec,
-				                   err)) != QT_OK)
+				if ((rc = move_all(s, key, "in_transit", NULL, idx, false, rec, why,
+				                   sizeof why, err)) != QT_OK)
 					goto out;
+				if (why[0])
+					goto refuse;
 				continue;
 			} else if (strcmp(t, "retail") == 0) {
 				if (strcmp(qt_json_text(doc, "status"), "sold") == 0)

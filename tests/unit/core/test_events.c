@@ -117,6 +117,77 @@ static void test_nothing_after_recall_or_destroy(void **state)
 	assert_non_null(strstr(err.msg, "destroyed"));
 }
 
+/* Recalled goods never move again, in a carton either: a carton holding them does not ship
+ * until they are unpacked (which is allowed), and goods recalled while their shipment is on
+ * the way stay recalled, with the shipper, when it is received. */
+static void test_recalled_goods_stay_in_cartons_and_shipments(void **state)
+{
+	fixture *f = *state;
+	char c[4][64], s[32];
+	json_t *a = NULL, *d;
+	qt_err err;
+	long long idx;
+	uint64_t size;
+	issue_codes(f, 4, c);
+	assert_int_equal(events(f, PRODUCER, &err, NULL,
+	                        "{\"events\":[{\"type\":\"commission\",\"codes\":[\"%s\",\"%s\",\"%"
+	                        "s\",\"%s\"]},"
+	                        "{\"type\":\"pack\",\"parent\":\"(00)006901234000000018\","
+	                        "\"codes\":[\"%s\",\"%s\"]},"
+	                        "{\"type\":\"recall\",\"codes\":[\"%s\"]}]}",
+	                        c[0], c[1], c[2], c[3], c[0], c[1], c[0]),
+	                 QT_OK);
+	size = qt_ledger_size(f->p->ledger);
+	assert_int_equal(
+	        events(f, PRODUCER, &err, NULL,
+	               "{\"events\":[{\"type\":\"ship\",\"codes\":[\"00/006901234000000018\"],"
+	               "\"buyer\":{\"uscc\":\"" SELLER "\",\"name\":\"S\"}}]}"),
+	        QT_ERR_CONFLICT);
+	assert_non_null(strstr(err.msg, c[0]));
+	assert_non_null(strstr(err.msg, "recalled: unpack that first"));
+	assert_int_equal(qt_ledger_size(f->p->ledger), size);
+	assert_string_equal(status_of(f, c[1], s), "active");
+	assert_string_equal(status_of(f, "00/006901234000000018", s), "active");
+	/* taken out, the recalled item stays; the carton goes on with the rest */
+	assert_int_equal(
+	        events(f, PRODUCER, &err, &a,
+	               "{\"events\":[{\"type\":\"unpack\",\"parent\":\"00/006901234000000018\","
+	               "\"codes\":[\"%s\"]},"
+	               "{\"type\":\"ship\",\"codes\":[\"00/006901234000000018\",\"%s\"],"
+	               "\"buyer\":{\"uscc\":\"" SELLER "\",\"name\":\"S\"}}]}",
+	               c[0], c[2]),
+	        QT_OK);
+	idx = json_integer_value(json_object_get(a, "first_index")) + 1;
+	json_decref(a);
+	d = code_doc(f, c[0]);
+	assert_string_equal(str(d, "status"), "recalled");
+	assert_null(json_object_get(d, "parent"));
+	json_decref(d);
+	/* recalled on the way, both inside the carton and shipped loose */
+	assert_int_equal(events(f, PRODUCER, &err, NULL,
+	                        "{\"events\":[{\"type\":\"recall\",\"codes\":[\"%s\",\"%s\"]}]}",
+	                        c[1], c[2]),
+	                 QT_OK);
+	assert_int_equal(events(f, SELLER, &err, NULL,
+	                        "{\"events\":[{\"type\":\"receive\",\"shipment\":%lld,"
+	                        "\"codes\":[\"00/006901234000000018\",\"%s\"]}]}",
+	                        idx, c[2]),
+	                 QT_OK);
+	assert_string_equal(status_of(f, "00/006901234000000018", s), "active");
+	for (int i = 1; i <= 2; i++) {
+		d = code_doc(f, c[i]);
+		assert_string_equal(str(d, "status"), "recalled");
+		assert_string_equal(str(d, "holder"), PRODUCER);
+		json_decref(d);
+	}
+	/* destroying a carton destroys the recalled goods in it too */
+	assert_int_equal(events(f, SELLER, &err, NULL,
+	                        "{\"events\":[{\"type\":\"destroy\","
+	                        "\"codes\":[\"00/006901234000000018\"]}]}"),
+	                 QT_OK);
+	assert_string_equal(status_of(f, c[1], s), "destroyed");
+}
+
 static void test_one_parent_and_parent_moves_children(void **state)
 {
 	fixture *f = *state;
@@ -484,6 +555,8 @@ int main(void)
 	                                        fixture_setup, fixture_teardown),
 	        cmocka_unit_test_setup_teardown(test_nothing_after_recall_or_destroy, fixture_setup,
 	                                        fixture_teardown),
+	        cmocka_unit_test_setup_teardown(test_recalled_goods_stay_in_cartons_and_shipments,
+	                                        fixture_setup, fixture_teardown),
 	        cmocka_unit_test_setup_teardown(test_one_parent_and_parent_moves_children,
 	                                        fixture_setup, fixture_teardown),
 	        cmocka_unit_test_setup_teardown(test_all_or_nothing_and_correct, fixture_setup,
