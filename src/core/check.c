@@ -418,13 +418,12 @@ static void clear_verdicts(check_ctx *c)
 
 /* The request's shape: a seller, a supplier's USCC that is not its own, and 1 to
  * QT_CHECK_MAX distinct codes, each canonical. */
-static qt_rc parse(const qt_account *who, const json_t *body, const char **supplier, item **items,
-                   size_t *n, qt_err *err)
+static qt_rc parse(const qt_account *who, const json_t *body, char supplier[QT_USCC_LEN + 1],
+                   item **items, size_t *n, qt_err *err)
 {
 	static const char *const fields[] = {"supplier", "codes", NULL};
 	json_t *codes = json_object_get(body, "codes"), *c;
 	char why[QT_ERR_MSG_MAX];
-	qt_uscc u;
 	size_t k;
 	qt_rc rc;
 
@@ -433,13 +432,9 @@ static qt_rc parse(const qt_account *who, const json_t *body, const char **suppl
 	if (!(who->roles & QT_ROLE_SELLER))
 		return qt_err_set(err, QT_ERR_DENIED, "only a seller checks incoming goods");
 	if ((rc = qt_json_only(body, fields, err)) != QT_OK ||
-	    (rc = qt_json_str(body, "supplier", 64, true, supplier, err)) != QT_OK)
+	    (rc = qt_json_uscc(body, "supplier", true, supplier, err)) != QT_OK)
 		return rc;
-	if (qt_uscc_parse(*supplier, strlen(*supplier), &u, err) != QT_OK) {
-		snprintf(why, sizeof why, "%s", err->msg);
-		return qt_err_set(err, QT_ERR_INVALID, "supplier: %.150s", why);
-	}
-	if (strcmp(u.code, who->id) == 0)
+	if (strcmp(supplier, who->id) == 0)
 		return qt_err_set(err, QT_ERR_INVALID, "supplier: a unit does not supply itself");
 	if (!json_is_array(codes) || *n == 0)
 		return qt_err_set(err, QT_ERR_INVALID, "'codes' must be an array of 1 to %d codes",
@@ -512,10 +507,10 @@ qt_rc qt_check_submit(qt_platform *p, const qt_account *who, const json_t *body,
                       qt_err *err)
 {
 	check_ctx c = {.who = who};
-	const char *supplier = NULL;
+	char supplier[QT_USCC_LEN + 1];
 	qt_record *recs = NULL;
 	qt_receipt receipts[2];
-	qt_rc rc = parse(who, body, &supplier, &c.items, &c.n, err);
+	qt_rc rc = parse(who, body, supplier, &c.items, &c.n, err);
 
 	*answer = NULL;
 	c.supplier = supplier;

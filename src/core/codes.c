@@ -128,11 +128,10 @@ static qt_rc generate(issue *is, json_t *seen, size_t count, const char *gtin, c
 		if (strcmp(is->granularity, "batch") == 0) {
 			rc = qt_err_set(
 			        err, QT_ERR_INVALID,
-			        "batch number '%.60s' cannot be the lot (AI 10) of a GS1 or Ecode "
-			        "batch code, which allows at most 20 letters, digits and GS1 "
-			        "punctuation: issue a \"dic\" batch code, or list codes of "
-			        "your own",
-			        lot);
+			        "batch number '%.30s' cannot be a GS1 lot (AI 10: at most 20 "
+			                "ASCII letters, digits or GS1 punctuation): issue a \"dic\" "
+			                "batch code, or list your own",
+			                lot);
 			goto out;
 		}
 		lot = NULL;

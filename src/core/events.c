@@ -17,7 +17,7 @@ typedef struct event {
 	json_t *codes; /* canonical keys */
 	char parent[QT_CODE_CANON_MAX];
 	qt_code_kind parent_kind;
-	const char *buyer; /* ship: the receiving unit's USCC */
+	char buyer[QT_USCC_LEN + 1]; /* ship: the receiving unit's USCC ("" when none) */
 	const char *buyer_name;
 	long long shipment; /* receive */
 	long long corrects; /* correct */
@@ -447,6 +447,11 @@ static qt_rc apply_one(batch_ctx *b, size_t i, qt_store *s, uint64_t rec, qt_err
 			REFUSE("shipment %lld is already received", e->shipment);
 		if (json_is_true(json_object_get(ship, "cancelled")))
 			REFUSE("shipment %lld was cancelled by its shipper", e->shipment);
+		/* the supplier a receipt names goes into the public journey: it must be the
+		 * shipper, not whoever the receiver says */
+		if (e->buyer[0] && strcmp(e->buyer, qt_json_text(ship, "from")) != 0)
+			REFUSE("shipment %lld came from %s, not from supplier %s", e->shipment,
+			       qt_json_text(ship, "from"), e->buyer);
 		want = json_object_get(ship, "codes");
 		if (json_array_size(want) != json_array_size(e->codes))
 			REFUSE("shipment %lld has %zu codes, not %zu", e->shipment,
@@ -818,7 +823,14 @@ static qt_rc parse_event(const json_t *in, const qt_account *who, event *e, json
 			snprintf(why, sizeof why, "%s", err->msg);
 			return qt_err_set(err, QT_ERR_INVALID, "%suscc: %.150s", pre, why);
 		}
-		e->buyer = v;
+		/* recorded as the unit's id is: " 9144…t" is the same unit as "9144…T" */
+		if (v) {
+			char full[24];
+			snprintf(full, sizeof full, "%suscc", pre);
+			json_object_set_new(json_object_get(*pub, full) ? *pub : *priv, full,
+			                    json_string(uscc.code));
+			snprintf(e->buyer, sizeof e->buyer, "%s", uscc.code);
+		}
 		if ((rc = flow_field(bu, "name", pre, ship, !retail, *pub, *priv, &e->buyer_name,
 		                     err)) != QT_OK ||
 		    (rc = flow_field(bu, "address", pre, false, !retail, *pub, *priv, &v, err)) !=

@@ -292,6 +292,24 @@ qt_rc qt_json_str(const json_t *obj, const char *name, size_t max, bool required
 	return QT_OK;
 }
 
+qt_rc qt_json_uscc(const json_t *obj, const char *name, bool required, char out[QT_USCC_LEN + 1],
+                   qt_err *err)
+{
+	const char *v;
+	qt_uscc u;
+	qt_rc rc = qt_json_str(obj, name, 64, required, &v, err);
+
+	out[0] = '\0';
+	if (rc == QT_OK && v && (rc = qt_uscc_parse(v, strlen(v), &u, err)) != QT_OK) {
+		char why[QT_ERR_MSG_MAX];
+		snprintf(why, sizeof why, "%s", err->msg);
+		return qt_err_set(err, QT_ERR_INVALID, "%s: %.150s", name, why);
+	}
+	if (rc == QT_OK && v)
+		memcpy(out, u.code, sizeof u.code);
+	return rc;
+}
+
 qt_rc qt_json_sha256(const json_t *obj, const char *name, bool required, const char **out,
                      qt_err *err)
 {

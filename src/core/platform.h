@@ -5,6 +5,8 @@
 #define QT_PLATFORM_H
 
 #include <jansson.h>
+
+#include "codes/uscc.h"
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -122,6 +124,11 @@ qt_rc qt_json_only(const json_t *obj, const char *const *allowed, qt_err *err)
 /* A string member of 1..max bytes (required) or absent (optional: *out = NULL). */
 qt_rc qt_json_str(const json_t *obj, const char *name, size_t max, bool required, const char **out,
                   qt_err *err) __attribute__((warn_unused_result));
+/* A 统一社会信用代码 member, checked and written to out as units are filed under it (trimmed,
+ * upper case): " 91440300ma5d12340x" names the same unit as "91440300MA5D12340X". out is ""
+ * when an optional member is absent. */
+qt_rc qt_json_uscc(const json_t *obj, const char *name, bool required, char out[QT_USCC_LEN + 1],
+                   qt_err *err) __attribute__((warn_unused_result));
 /* A hex SHA-256 (64 lowercase hex digits). */
 qt_rc qt_json_sha256(const json_t *obj, const char *name, bool required, const char **out,
                      qt_err *err) __attribute__((warn_unused_result));

@@ -97,8 +97,8 @@ qt_rc qt_standing_licence(qt_platform *p, const qt_account *who, const json_t *b
 {
 	static const char *const fields[] = {"producer", "number", "status",
 	                                     "date",     "reason", NULL};
-	const char *number, *status, *date, *reason, *producer;
-	char today[32];
+	const char *number, *status, *date, *reason;
+	char today[32], producer[QT_USCC_LEN + 1];
 	qt_licence lic;
 	qt_code ccc;
 	qt_err e2;
@@ -107,7 +107,7 @@ qt_rc qt_standing_licence(qt_platform *p, const qt_account *who, const json_t *b
 
 	*answer = NULL;
 	if ((rc = qt_json_only(body, fields, err)) != QT_OK ||
-	    (rc = qt_json_str(body, "producer", 18, true, &producer, err)) != QT_OK ||
+	    (rc = qt_json_uscc(body, "producer", true, producer, err)) != QT_OK ||
 	    (rc = qt_json_str(body, "number", 64, true, &number, err)) != QT_OK ||
 	    (rc = qt_json_str(body, "status", 20, true, &status, err)) != QT_OK ||
 	    (rc = qt_json_str(body, "reason", QT_TEXT_MAX, false, &reason, err)) != QT_OK ||
@@ -153,15 +153,15 @@ qt_rc qt_standing_credit(qt_platform *p, const qt_account *who, const json_t *bo
                          qt_err *err)
 {
 	static const char *const fields[] = {"unit", "listed", "date", "reason", NULL};
-	const char *unit, *date, *reason;
-	char today[32];
+	const char *date, *reason;
+	char today[32], unit[QT_USCC_LEN + 1];
 	bool listed;
 	standing st = {.who = who};
 	qt_rc rc;
 
 	*answer = NULL;
 	if ((rc = qt_json_only(body, fields, err)) != QT_OK ||
-	    (rc = qt_json_str(body, "unit", 18, true, &unit, err)) != QT_OK ||
+	    (rc = qt_json_uscc(body, "unit", true, unit, err)) != QT_OK ||
 	    (rc = qt_json_str(body, "reason", QT_TEXT_MAX, false, &reason, err)) != QT_OK ||
 	    (rc = effective(body, today, &date, err)) != QT_OK)
 		return rc;

@@ -73,6 +73,35 @@ class Check(qtapi.ApiCase):
                          [("suspect", ["sold"]), ("genuine", []),
                           ("suspect", ["supplier_not_holder"])])
 
+    def test_uscc_as_typed(self):
+        # a USCC in lower case or with spaces names the same unit, everywhere it is typed
+        typed = lambda u: " " + u.lower() + " "
+        c = self.codes[7:9]
+        v = self.ok("/api/v1/verify", {"supplier": typed(self.id["producer"]), "codes": c[:1]},
+                    self.tok["bj"])
+        self.assertEqual(v["results"][0]["verdict"], "genuine", v)
+        ev = self.ok("/api/v1/events", {"events": [
+            {"type": "ship", "codes": c, "buyer": {"uscc": typed(self.id["sz"]), "name": "S"}}]},
+            self.tok["producer"])
+        st, ins, _ = self.srv.get("/api/v1/shipments?direction=in", token=self.tok["sz"])
+        self.assertIn(ev["first_index"], [s["id"] for s in ins["shipments"]])
+        # a receipt names the shipper as its supplier, or none: not another unit
+        before = self.size()
+        v = self.refused(409, {"events": [
+            {"type": "receive", "shipment": ev["first_index"], "codes": c,
+             "supplier": {"uscc": self.id["hz"], "name": "H"}}]},
+            path="/api/v1/events", token=self.tok["sz"])
+        self.assertIn(f"came from {self.id['producer']}, not from supplier {self.id['hz']}",
+                      v["error"]["message"])
+        self.assertEqual(self.size(), before)
+        self.ok("/api/v1/events", {"events": [
+            {"type": "receive", "shipment": ev["first_index"], "codes": c,
+             "supplier": {"uscc": typed(self.id["producer"]), "name": "P"}}]}, self.tok["sz"])
+        journey = self.srv.get("/api/v1/codes/" + urllib.parse.quote(c[0], safe=""))[1]
+        self.assertEqual([e.get("buyer_uscc") or e.get("supplier_uscc")
+                          for e in journey["events"] if e["type"] in ("ship", "receive")],
+                         [self.id["sz"], self.id["producer"]])
+
     def test_clone(self):
         # two units take in the same item from its holder before it moves: one is a copy
         c = self.codes[5]

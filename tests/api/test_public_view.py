@@ -253,7 +253,9 @@ class PublicView(qtapi.ApiCase):
                          ("2023010801234567", "2026-11-20", "抽查不合格"))
         # the first product carries a licence, not this certificate
         self.assertEqual(kinds(self.codes[5]), [])
-        self.post("/api/v1/licences/status", {**body, "status": "valid"}, self.gd)
+        # the producer's USCC as typed, in lower case, names the same unit
+        self.post("/api/v1/licences/status",
+                  {**body, "status": "valid", "producer": body["producer"].lower()}, self.gd)
         self.assertEqual(kinds(codes[0]), ["warranty_expired"])
         # the serious-violation list
         listing = {"unit": self.producer, "listed": True, "reason": "伪造追溯码"}
@@ -269,7 +271,8 @@ class PublicView(qtapi.ApiCase):
         self.assertRegex(w["since"], r"^\d{4}-\d{2}-\d{2}$")
         self.assertIn(w["since"], w["message"])
         self.assertIn("serious_violation", kinds(self.codes[5]))
-        self.post("/api/v1/credit", {"unit": self.producer, "listed": False}, self.gd)
+        self.post("/api/v1/credit", {"unit": " " + self.producer.lower(), "listed": False},
+                  self.gd)
         self.assertEqual(kinds(codes[1]), ["warranty_expired"])
         # a recall shows on every scan at once
         self.post("/api/v1/events", {"events": [{"type": "recall", "codes": [codes[1]],

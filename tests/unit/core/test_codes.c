@@ -190,7 +190,7 @@ static void test_batch_number_no_lot(void **state)
 		         id, i ? "ecode" : "gs1");
 		assert_int_equal(issue(f, PRODUCER, body, NULL, &err), QT_ERR_INVALID);
 		assert_non_null(strstr(err.msg, numbers[i]));
-		assert_non_null(strstr(err.msg, "cannot be the lot (AI 10)"));
+		assert_non_null(strstr(err.msg, "cannot be a GS1 lot (AI 10"));
 		assert_int_equal(qt_ledger_size(f->p->ledger), size);
 		/* the digital identity scheme makes a batch code of any batch */
 		snprintf(body, sizeof body,
