@@ -3,12 +3,16 @@
  * triggers, so a stray UPDATE or DELETE in our own code fails loudly. */
 #include "store/store.h"
 
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <pthread.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "store/sqlite_vfs.h"
 
@@ -1094,6 +1098,44 @@ unsigned qt_store_sqlite_schema(void)
 	return (unsigned)N_MIGRATIONS;
 }
 
+/* A database in WAL mode is read through its -shm index, which a reader must be able to
+ * make: a regulator checking a copy on read-only media, or a file it may not write, got
+ * "attempt to write a readonly database". With no log to read (no -wal file, or an empty
+ * one) nothing else is in the file, so it is opened as immutable instead; a log that cannot
+ * be read is said plainly, since its records would be missed. */
+static qt_rc read_only_reachable(sq_store *s, const char *path, const char *vfs_name, qt_err *err)
+{
+	char wal[PATH_MAX + 8], uri[3 * PATH_MAX + 40];
+	struct stat sb;
+	size_t o;
+	int rc = sqlite3_exec(s->db, "SELECT count(*) FROM sqlite_schema", NULL, NULL, NULL);
+
+	if (rc == SQLITE_OK || ((rc & 0xff) != SQLITE_READONLY && (rc & 0xff) != SQLITE_CANTOPEN))
+		return QT_OK; /* read, or a failure the first real read reports */
+	snprintf(wal, sizeof wal, "%s-wal", path);
+	if (stat(wal, &sb) == 0 && sb.st_size > 0)
+		return qt_err_set(err, QT_ERR_IO,
+		                  "%.60s has a write-ahead log (%.60s-wal) that can be read only "
+		                  "with write access to its directory: copy both somewhere "
+		                  "writable and read the copy",
+		                  path, path);
+	o = (size_t)snprintf(uri, sizeof uri, "file:");
+	for (const char *c = path; *c && o + 4 < sizeof uri; c++)
+		o += (size_t)(strchr("?#%", *c) ? snprintf(uri + o, sizeof uri - o, "%%%02X",
+		                                           (unsigned char)*c)
+		                                : snprintf(uri + o, sizeof uri - o, "%c", *c));
+	snprintf(uri + o, sizeof uri - o, "?immutable=1");
+	sqlite3_close(s->db);
+	s->db = NULL;
+	if (sqlite3_open_v2(uri, &s->db,
+	                    SQLITE_OPEN_READONLY | SQLITE_OPEN_URI | SQLITE_OPEN_NOMUTEX,
+	                    vfs_name) != SQLITE_OK)
+		return qt_err_set(err, QT_ERR_IO, "cannot open %s: %s", path,
+		                  s->db ? sqlite3_errmsg(s->db) : "out of memory");
+	sqlite3_extended_result_codes(s->db, 1);
+	return QT_OK;
+}
+
 qt_rc qt_store_sqlite_open(const char *path, const qt_store_opts *opts, qt_store **out, qt_err *err)
 {
 	static const qt_store_opts defaults = {0};
@@ -1126,6 +1168,17 @@ qt_rc qt_store_sqlite_open(const char *path, const qt_store_opts *opts, qt_store
 			goto fail;
 		vfs_name = qt_sqlite_vfs_name(s->vfs);
 	}
+	/* The store holds sealed values in clear and token hashes: its owner's alone, like the
+	 * signing key. SQLite gives its -wal and -shm files the database file's mode. */
+	if (opts->create) {
+		int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+		if (fd < 0) {
+			rc = qt_err_set(err, QT_ERR_IO, "cannot create %s: %s", path,
+			                strerror(errno));
+			goto fail;
+		}
+		close(fd);
+	}
 	flags = opts->read_only ? SQLITE_OPEN_READONLY
 	                        : SQLITE_OPEN_READWRITE | (opts->create ? SQLITE_OPEN_CREATE : 0);
 	if (sqlite3_open_v2(path, &s->db,
@@ -1137,6 +1190,8 @@ qt_rc qt_store_sqlite_open(const char *path, const qt_store_opts *opts, qt_store
 	}
 	sqlite3_extended_result_codes(s->db, 1);
 	sqlite3_busy_timeout(s->db, 5000);
+	if (opts->read_only && (rc = read_only_reachable(s, path, vfs_name, err)) != QT_OK)
+		goto fail;
 	/* The ledger depends on every acknowledged commit being on disk: FULL, not NORMAL. */
 	snprintf(pragmas, sizeof pragmas,
 	         "%sPRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA cache_size=-%zu;"
