@@ -318,8 +318,8 @@ static qt_rc unsell(qt_store *s, const json_t *codes, uint64_t idx, uint64_t rec
 /* Void event record idx (by its author, once) and undo what it did to the codes, which must
  * be as it left them: later records are corrected first, newest first, so the state always
  * agrees with the log. Recall and destroy are final. A refusal is reported in why. */
-static qt_rc undo(qt_store *s, const qt_account *who, uint64_t idx, uint64_t rec, char *why,
-                  size_t wn, qt_err *err)
+static qt_rc undo(qt_store *s, const qt_account *who, uint64_t idx, const json_t *named,
+                  uint64_t rec, char *why, size_t wn, qt_err *err)
 {
 	qt_buf leaf;
 	json_t *l = NULL, *body, *codes, *ship = NULL, *fix;
@@ -347,6 +347,14 @@ static qt_rc undo(qt_store *s, const qt_account *who, uint64_t idx, uint64_t rec
 		snprintf(why, wn, "record %s is a %s, which cannot be undone", id, type + 6);
 	else if ((rc = s->ops->doc_get(s, "correction", id, NULL, NULL, NULL, err)) == QT_OK)
 		snprintf(why, wn, "record %s is already corrected", id);
+	/* the codes a correction lists are those whose journeys show it: the voided record's */
+	for (size_t k = 0; !why[0] && k < json_array_size(named); k++) {
+		const char *c = json_string_value(json_array_get(named, k));
+		if (!qt_json_lists(codes, c) && strcmp(c, parent) != 0) {
+			snprintf(why, wn, "%.80s is not in record %s, which this corrects", c, id);
+			rc = QT_OK;
+		}
+	}
 	if (why[0] || rc != QT_ERR_NOTFOUND)
 		goto out;
 	/* a parent's other contents may have moved since; only the parent itself must not */
@@ -429,7 +437,7 @@ static qt_rc apply_one(batch_ctx *b, size_t i, qt_store *s, uint64_t rec, qt_err
 
 	snprintf(idx, sizeof idx, "%llu", (unsigned long long)rec);
 	if (strcmp(t, "correct") == 0) {
-		rc = undo(s, who, (uint64_t)e->corrects, rec, why, sizeof why, err);
+		rc = undo(s, who, (uint64_t)e->corrects, e->codes, rec, why, sizeof why, err);
 		if (rc == QT_OK && why[0])
 			goto refuse;
 		goto out;
@@ -627,7 +635,8 @@ static qt_rc apply_one(batch_ctx *b, size_t i, qt_store *s, uint64_t rec, qt_err
 	}
 	goto out;
 refuse:
-	rc = qt_err_set(err, QT_ERR_CONFLICT, "event %zu (%s %.60s): %s", i, t, bad, why);
+	rc = qt_err_set(err, QT_ERR_CONFLICT, "event %zu (%s%s%.60s): %s", i, t, *bad ? " " : "",
+	                bad, why);
 out:
 	json_decref(doc);
 	json_decref(ship);
@@ -766,8 +775,10 @@ static qt_rc parse_event(const json_t *in, const qt_account *who, event *e, json
 	    strcmp(e->type, "destroy") != 0)
 		return qt_err_set(err, QT_ERR_DENIED, "a regulator may only recall or destroy");
 	need_codes = strcmp(e->type, "correct") != 0;
-	if (!json_is_array(codes) || json_array_size(codes) > QT_EVENT_CODES_MAX - 1 ||
-	    (need_codes && json_array_size(codes) == 0))
+	/* a correct may list the codes of the record it voids, or none */
+	if ((codes || need_codes) &&
+	    (!json_is_array(codes) || json_array_size(codes) > QT_EVENT_CODES_MAX - 1 ||
+	     (need_codes && json_array_size(codes) == 0)))
 		return qt_err_set(err, QT_ERR_INVALID, "'codes' must be an array of 1 to %d codes",
 		                  QT_EVENT_CODES_MAX - 1);
 	*keys = calloc(json_array_size(codes) + 1, sizeof **keys);

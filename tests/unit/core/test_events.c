@@ -275,11 +275,22 @@ static void test_all_or_nothing_and_correct(void **state)
 	                        idx),
 	                 QT_ERR_CONFLICT);
 	assert_non_null(strstr(err.msg, "only its author"));
+	/* a correction lists the codes of the record it voids, no others */
+	size = qt_ledger_size(f->p->ledger);
 	assert_int_equal(events(f, PRODUCER, &err, NULL,
-	                        "{\"events\":[{\"type\":\"correct\",\"corrects\":%lld,\"codes\":[],"
-	                        "\"reason\":\"typo\"}]}",
-	                        idx),
+	                        "{\"events\":[{\"type\":\"correct\",\"corrects\":%lld,"
+	                        "\"codes\":[\"%s\"],\"reason\":\"typo\"}]}",
+	                        idx, c[1]),
+	                 QT_ERR_CONFLICT);
+	assert_non_null(strstr(err.msg, "is not in record"));
+	assert_int_equal(qt_ledger_size(f->p->ledger), size);
+	assert_string_equal(status_of(f, c[0], s), "active");
+	assert_int_equal(events(f, PRODUCER, &err, NULL,
+	                        "{\"events\":[{\"type\":\"correct\",\"corrects\":%lld,"
+	                        "\"codes\":[\"%s\"],\"reason\":\"typo\"}]}",
+	                        idx, c[0]),
 	                 QT_OK);
+	assert_string_equal(status_of(f, c[0], s), "issued");
 	/* shapes */
 	assert_int_equal(events(f, PRODUCER, &err, NULL,
 	                        "{\"events\":[{\"type\":\"fly\",\"codes\":[\"%s\"]}]}", c[0]),
@@ -390,8 +401,7 @@ static void test_correct_undoes(void **state)
 	long long com, ship, rcv, pack, sale;
 	issue_codes(f, 3, c);
 #define CORRECT(who, idx)                                                                          \
-	events(f, who, &err, NULL,                                                                 \
-	       "{\"events\":[{\"type\":\"correct\",\"corrects\":%lld,\"codes\":[]}]}", idx)
+	events(f, who, &err, NULL, "{\"events\":[{\"type\":\"correct\",\"corrects\":%lld}]}", idx)
 	assert_int_equal(events(f, PRODUCER, &err, &a,
 	                        "{\"events\":[{\"type\":\"commission\",\"codes\":[\"%s\"]}]}",
 	                        c[0]),
