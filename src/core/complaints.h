@@ -9,7 +9,7 @@
 #include "core/platform.h"
 #include "util/buf.h"
 
-#define QT_COMPLAINT_TEXT_MAX    2000 /* bytes of a complaint's text */
+#define QT_COMPLAINT_TEXT_MAX    2000 /* characters of a complaint's text */
 #define QT_COMPLAINT_CONTACT_MAX 200
 #define QT_ANNOUNCE_BODY_MAX     20000
 #define QT_ANNOUNCE_FEED_MAX     50 /* entries the Atom feed carries, newest first */

@@ -724,7 +724,7 @@ static qt_rc flow_field(const json_t *obj, const char *name, const char *prefix,
 			return qt_err_set(err, QT_ERR_INVALID, "%s: %.150s", full, why);
 		}
 	} else if (json_is_string(v) && json_string_length(v) >= 1 &&
-	           json_string_length(v) <= QT_TEXT_MAX) {
+	           qt_utf8_chars(json_string_value(v), json_string_length(v)) <= QT_TEXT_MAX) {
 		*value = json_string_value(v);
 	} else {
 		return qt_err_set(err, QT_ERR_INVALID,

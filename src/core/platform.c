@@ -6,6 +6,7 @@
 #include "core/scan.h"
 
 #include "util/random.h"
+#include "util/utf8.h"
 
 #include <sodium.h>
 #include <stdio.h>
@@ -283,10 +284,11 @@ qt_rc qt_json_str(const json_t *obj, const char *name, size_t max, bool required
 		return required ? qt_err_set(err, QT_ERR_INVALID, "'%s' is required", name) : QT_OK;
 	if (!json_is_string(v))
 		return qt_err_set(err, QT_ERR_INVALID, "'%s' must be a string", name);
-	n = json_string_length(v);
+	n = qt_utf8_chars(json_string_value(v), json_string_length(v));
 	if (n == 0 || n > max)
-		return qt_err_set(err, QT_ERR_INVALID, "'%s' must be 1 to %zu bytes", name, max);
-	if (strlen(json_string_value(v)) != n)
+		return qt_err_set(err, QT_ERR_INVALID, "'%s' must be 1 to %zu characters", name,
+		                  max);
+	if (strlen(json_string_value(v)) != json_string_length(v))
 		return qt_err_set(err, QT_ERR_INVALID, "'%s' must not contain NUL", name);
 	*out = json_string_value(v);
 	return QT_OK;

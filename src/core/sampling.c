@@ -8,6 +8,7 @@
 #include "core/risk.h"
 #include "core/sampling.h"
 #include "core/scan.h"
+#include "util/utf8.h"
 
 typedef struct sampling {
 	const qt_account *who;
@@ -141,9 +142,9 @@ static qt_rc str_list(const json_t *body, const char *name, bool required, qt_er
 	for (k = 0; rc == QT_OK && k < n; k++) {
 		v = json_array_get(a, k);
 		if (!json_is_string(v) || json_string_length(v) == 0 ||
-		    json_string_length(v) > QT_NAME_MAX)
+		    qt_utf8_chars(json_string_value(v), json_string_length(v)) > QT_NAME_MAX)
 			rc = qt_err_set(err, QT_ERR_INVALID,
-			                "'%s'[%zu] must be a name of 1 to %d bytes", name, k,
+			                "'%s'[%zu] must be a name of 1 to %d characters", name, k,
 			                QT_NAME_MAX);
 		for (size_t j = 0; rc == QT_OK && j < k; j++)
 			if (json_equal(v, json_array_get(a, j)))

@@ -63,3 +63,13 @@ size_t qt_utf8_valid_prefix(const void *p, size_t n)
 	}
 	return i;
 }
+
+size_t qt_utf8_chars(const void *p, size_t n)
+{
+	const unsigned char *s = p;
+	size_t chars = 0;
+
+	for (size_t i = 0; i < n; i++)
+		chars += (s[i] & 0xc0) != 0x80; /* every byte but a continuation starts one */
+	return chars;
+}

@@ -14,4 +14,8 @@ size_t qt_utf8_decode(const void *s, size_t n, uint32_t *cp);
  * at a byte limit in the middle of a character is valid up to the cut. */
 size_t qt_utf8_valid_prefix(const void *s, size_t n);
 
+/* Characters (code points) of valid UTF-8 s[0..n): the length a person and JSON Schema's
+ * maxLength count, where bytes would give Chinese text a third of the room. */
+size_t qt_utf8_chars(const void *s, size_t n);
+
 #endif

@@ -164,6 +164,25 @@ class CatalogProducts(qtapi.ApiCase):
         self.refused(404, path="/api/v1/batches/B0000000000000000", method="GET")
         self.refused(404, path="/api/v1/products/P0000000000000000/batches", method="GET")
 
+    def test_lengths_count_characters(self):
+        # limits count characters, as the contract's maxLength and the forms do: Chinese text
+        # gets its full room, not a third of it
+        name = "额定电压450/750V及以下聚氯乙烯绝缘电缆" * 6  # 132 characters, 272 bytes
+        p = self.register(name=name, gtin=self.fresh_gtin())["product"]
+        self.assertEqual(p["name"], name)
+        batch_no = "二〇二六年十一月第一生产线第三班次甲批" * 3  # 57 characters, 171 bytes
+        st, b, _ = self.srv.post("/api/v1/batches", {
+            "product": p["id"], "batch_no": batch_no, "production_date": "2026-11-01",
+            "quantity": 5, "inspection_report": {"sha256": "cd" * 32, "name": "检验.pdf"}},
+            token=self.producer)
+        self.assertEqual((st, b.get("batch", {}).get("batch_no")), (201, batch_no), b)
+        before = self.size()
+        st, v, _ = self.srv.post("/api/v1/products", product_body(name="电" * 201),
+                                 token=self.producer)
+        self.assertEqual(st, 400, v)
+        self.assertIn("'name' must be 1 to 200 characters", v["error"]["message"])
+        self.assertEqual(self.size(), before)
+
     def test_product_refusals(self):
         g = self.fresh_gtin()
         cases = [
