@@ -46,8 +46,9 @@ qt_rc qt_announce_auto(qt_store *s, const qt_account *who, const char *kind, con
 	json_t *doc;
 	qt_rc rc;
 
-	tn = tn > QT_NAME_MAX ? qt_utf8_valid_prefix(title, QT_NAME_MAX) : tn;
-	bn = bn > QT_ANNOUNCE_BODY_MAX ? qt_utf8_valid_prefix(text, QT_ANNOUNCE_BODY_MAX) : bn;
+	/* (and a caller's own buffer may have cut one already) */
+	tn = qt_utf8_valid_prefix(title, tn > QT_NAME_MAX ? QT_NAME_MAX : tn);
+	bn = qt_utf8_valid_prefix(text, bn > QT_ANNOUNCE_BODY_MAX ? QT_ANNOUNCE_BODY_MAX : bn);
 	/* its id says which record it announces; a regulator's are "A" and random hex */
 	snprintf(id, sizeof id, "AR%020" PRIu64, rec);
 	qt_time_now(now);

@@ -22,6 +22,7 @@ typedef struct event {
 	long long shipment; /* receive */
 	long long corrects; /* correct */
 	const char *time;   /* when it happened, as reported (may be sealed); NULL: now */
+	char time_utc[40];  /* a time reported with an offset, as UTC */
 } event;
 
 typedef struct batch_ctx {
@@ -766,9 +767,17 @@ static qt_rc parse_event(const json_t *in, const qt_account *who, event *e, json
 		;
 	if (!types[k])
 		return qt_err_set(err, QT_ERR_INVALID, "unknown type '%.20s'", e->type);
+	/* another offset (a system in China sends +08:00) is the same instant, kept as UTC */
+	if (time && !qt_time_valid(time)) {
+		size_t tn = strlen(time);
+		if (tn < 20 || time[10] != 'T' || (time[tn - 6] != '+' && time[tn - 6] != '-') ||
+		    !qt_time_from_text(time, tn, 0, e->time_utc) || !qt_time_valid(e->time_utc))
+			return qt_err_set(err, QT_ERR_INVALID,
+			                  "'time' must be RFC 3339: 2026-11-21T10:00:00Z, or "
+			                  "2026-11-21T18:00:00+08:00");
+		time = e->time_utc;
+	}
 	e->time = time;
-	if (time && !qt_time_valid(time))
-		return qt_err_set(err, QT_ERR_INVALID, "'time' must be RFC 3339 UTC");
 	if (time && qt_time_epoch(time) > latest_time())
 		return qt_err_set(err, QT_ERR_INVALID, "'time' %.40s is in the future", time);
 	if (!(who->roles & QT_ROLE_UNIT) && strcmp(e->type, "recall") != 0 &&

@@ -289,7 +289,7 @@ static qt_rc apply_batch(void *ctx, qt_store *s, uint64_t first, qt_err *err)
 {
 	new_batch *nb = ctx;
 	json_t *prod = NULL, *bn = NULL;
-	char bn_id[QT_ID_MAX + BATCH_NO_MAX + 2];
+	char bn_id[QT_ID_MAX + BATCH_NO_MAX * 4 + 2]; /* a character is up to 4 bytes */
 	const char *owner;
 	qt_rc rc;
 
@@ -343,6 +343,7 @@ qt_rc qt_batches_register(qt_platform *p, const qt_account *who, const json_t *b
 	new_batch nb;
 	qt_record rec;
 	qt_receipt receipt;
+	char no[BATCH_NO_MAX * 4 + 1];
 	qt_rc rc;
 
 	*answer = NULL;
@@ -352,6 +353,22 @@ qt_rc qt_batches_register(qt_platform *p, const qt_account *who, const json_t *b
 	    (rc = qt_json_date(body, "production_date", true, &date, err)) != QT_OK ||
 	    (rc = qt_json_int(body, "quantity", 1, QUANTITY_MAX, true, 0, &quantity, err)) != QT_OK)
 		goto out;
+	/* pasted from a spreadsheet, " L1 " is batch L1, not a second batch beside it */
+	{
+		size_t n = strlen(batch_no);
+		while (n && strchr(" \t\r\n", batch_no[n - 1]))
+			n--;
+		while (n && strchr(" \t\r\n", *batch_no)) {
+			batch_no++;
+			n--;
+		}
+		if (!n) {
+			rc = qt_err_set(err, QT_ERR_INVALID, "'batch_no' is blank");
+			goto out;
+		}
+		snprintf(no, sizeof no, "%.*s", (int)n, batch_no);
+		batch_no = no;
+	}
 	qt_today_cn(today);
 	if (strcmp(date, today) > 0) {
 		rc = qt_err_set(err, QT_ERR_INVALID, "'production_date' %s is in the future", date);

@@ -176,6 +176,18 @@ class CatalogProducts(qtapi.ApiCase):
             "quantity": 5, "inspection_report": {"sha256": "cd" * 32, "name": "检验.pdf"}},
             token=self.producer)
         self.assertEqual((st, b.get("batch", {}).get("batch_no")), (201, batch_no), b)
+        # pasted with spaces around it, it is the same batch number, so a second batch of it
+        # is refused; one differing only in its last character is another batch
+        st, v, _ = self.srv.post("/api/v1/batches", {
+            "product": p["id"], "batch_no": " " + batch_no + "\t", "production_date": "2026-11-01",
+            "quantity": 5, "inspection_report": {"sha256": "cd" * 32, "name": "检验.pdf"}},
+            token=self.producer)
+        self.assertEqual(st, 409, v)
+        st, v, _ = self.srv.post("/api/v1/batches", {
+            "product": p["id"], "batch_no": batch_no[:-1] + "乙", "production_date": "2026-11-01",
+            "quantity": 5, "inspection_report": {"sha256": "cd" * 32, "name": "检验.pdf"}},
+            token=self.producer)
+        self.assertEqual(st, 201, v)
         before = self.size()
         st, v, _ = self.srv.post("/api/v1/products", product_body(name="电" * 201),
                                  token=self.producer)

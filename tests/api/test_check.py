@@ -81,7 +81,8 @@ class Check(qtapi.ApiCase):
                     self.tok["bj"])
         self.assertEqual(v["results"][0]["verdict"], "genuine", v)
         ev = self.ok("/api/v1/events", {"events": [
-            {"type": "ship", "codes": c, "buyer": {"uscc": typed(self.id["sz"]), "name": "S"}}]},
+            {"type": "ship", "codes": c, "time": "2026-11-20T10:30:00+08:00",
+             "buyer": {"uscc": typed(self.id["sz"]), "name": "S"}}]},
             self.tok["producer"])
         st, ins, _ = self.srv.get("/api/v1/shipments?direction=in", token=self.tok["sz"])
         self.assertIn(ev["first_index"], [s["id"] for s in ins["shipments"]])
@@ -98,6 +99,9 @@ class Check(qtapi.ApiCase):
             {"type": "receive", "shipment": ev["first_index"], "codes": c,
              "supplier": {"uscc": typed(self.id["producer"]), "name": "P"}}]}, self.tok["sz"])
         journey = self.srv.get("/api/v1/codes/" + urllib.parse.quote(c[0], safe=""))[1]
+        # a time with China's offset is the same instant, recorded in UTC
+        self.assertEqual([e.get("time") for e in journey["events"] if e["type"] == "ship"],
+                         ["2026-11-20T02:30:00Z"])
         self.assertEqual([e.get("buyer_uscc") or e.get("supplier_uscc")
                           for e in journey["events"] if e["type"] in ("ship", "receive")],
                          [self.id["sz"], self.id["producer"]])
