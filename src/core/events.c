@@ -53,10 +53,16 @@ static bool rule_commissioned(const json_t *doc, char *why, size_t n)
 }
 
 /* Recalled and destroyed codes never move again. */
+static bool is_final(const json_t *doc)
+{
+	const char *s = qt_json_text(doc, "status");
+	return !strcmp(s, "recalled") || !strcmp(s, "destroyed");
+}
+
 static bool rule_not_final(const json_t *doc, char *why, size_t n)
 {
 	const char *s = qt_json_text(doc, "status");
-	bool ok = strcmp(s, "recalled") != 0 && strcmp(s, "destroyed") != 0;
+	bool ok = !is_final(doc);
 	if (!ok)
 		snprintf(why, n, "it is %s", s);
 	return ok;
@@ -168,23 +174,23 @@ static qt_rc move_all(qt_store *s, const char *key, const char *status, const ch
 	json_t *all = json_array();
 	qt_rc rc = qt_codes_with_contents(s, key, 0, all, NULL, err);
 	char linked[QT_ID_MAX] = ""; /* a carton's goods are mostly of one batch: link it once */
-	char final[80];
 
 	for (size_t i = 0; i < json_array_size(all) && rc == QT_OK; i++) {
 		json_t *d = load(s, json_string_value(json_array_get(all, i)));
 		const char *batch = qt_json_text(d, "batch"), *code = qt_json_text(d, "code");
 		if (!d)
 			continue;
-		if (!rule_not_final(d, final, sizeof final) &&
-		    (strcmp(status, "destroyed") != 0 ||
-		     strcmp(qt_json_text(d, "status"), "recalled") != 0)) {
-			if (why)
-				snprintf(why, wn, "it holds %.100s, which is %s: unpack that first",
-				         code, qt_json_text(d, "status"));
+		/* destroying is the one move left to recalled goods */
+		if (is_final(d) && (strcmp(status, "destroyed") != 0 ||
+		                    strcmp(qt_json_text(d, "status"), "recalled") != 0)) {
+			if (!why) {
+				json_decref(d);
+				continue;
+			}
+			snprintf(why, wn, "it holds %.100s, which is %s: unpack that first", code,
+			         qt_json_text(d, "status"));
 			json_decref(d);
-			if (why)
-				break;
-			continue;
+			break;
 		}
 		if (received && *batch && strcmp(batch, linked) != 0) {
 			snprintf(linked, sizeof linked, "%s", batch);

@@ -356,12 +356,7 @@ qt_rc qt_batches_register(qt_platform *p, const qt_account *who, const json_t *b
 	/* pasted from a spreadsheet, " L1 " is batch L1, not a second batch beside it */
 	{
 		size_t n = strlen(batch_no);
-		while (n && strchr(" \t\r\n", batch_no[n - 1]))
-			n--;
-		while (n && strchr(" \t\r\n", *batch_no)) {
-			batch_no++;
-			n--;
-		}
+		qt_uscc_trim(&batch_no, &n);
 		if (!n) {
 			rc = qt_err_set(err, QT_ERR_INVALID, "'batch_no' is blank");
 			goto out;

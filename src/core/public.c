@@ -113,28 +113,29 @@ static qt_rc shared_load(shared_docs *c, qt_store *s, const char *kind, const ch
 
 /* ---- warnings ---- */
 
-void qt_warning_add(json_t *out, const char *kind, const char *fmt, ...)
+json_t *qt_warning_add(json_t *out, const char *kind, const char *fmt, ...)
 {
 	char msg[300];
 	va_list ap;
+	json_t *w;
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
-	json_array_append_new(out, json_pack("{s:s, s:s}", "kind", kind, "message", msg));
+	w = json_pack("{s:s, s:s}", "kind", kind, "message", msg);
+	json_array_append_new(out, w);
+	return w;
 }
 
-/* The warning just added, to give it the facts its message states: a page shows them in
- * its reader's language, where the message is English. */
-static json_t *just_added(json_t *out)
+/* The day and reason a regulator recorded (doc's "date" and "reason", when it has them) on
+ * warning w as "since" and "reason": facts its message states, which a page shows in its
+ * reader's language, where the message is English. */
+static void decided(json_t *w, const json_t *doc)
 {
-	return json_array_get(out, json_array_size(out) - 1);
-}
-
-/* Sets field to the text when there is some. */
-static void set_text(json_t *w, const char *field, const char *text)
-{
-	if (text && *text)
-		json_object_set_new(w, field, json_string(text));
+	static const char *const facts[][2] = {{"date", "since"}, {"reason", "reason"}};
+	for (size_t i = 0; i < 2; i++)
+		if (*qt_json_text(doc, facts[i][0]))
+			json_object_set_new(w, facts[i][1],
+			                    json_string(qt_json_text(doc, facts[i][0])));
 }
 
 /* The last day of a warranty of months from start ("YYYY-MM-DD…"), as "YYYY-MM-DD". */
@@ -188,13 +189,12 @@ static qt_rc code_warnings(shared_docs *c, qt_store *s, const json_t *code_doc,
 		const char *id = json_string_value(json_array_get(ids, json_array_size(ids) - 1));
 		if (!id || shared_load(c, s, "recall", id, &doc, &e) != QT_OK)
 			doc = NULL;
-		qt_warning_add(out, "recalled",
-		               "this product has been recalled%s%s: stop using it and contact "
-		               "the seller or producer",
-		               *qt_json_text(doc, "reason") ? " because " : "",
-		               qt_json_text(doc, "reason"));
-		set_text(just_added(out), "since", qt_json_text(doc, "date"));
-		set_text(just_added(out), "reason", qt_json_text(doc, "reason"));
+		decided(qt_warning_add(out, "recalled",
+		                       "this product has been recalled%s%s: stop using it and "
+		                       "contact the seller or producer",
+		                       *qt_json_text(doc, "reason") ? " because " : "",
+		                       qt_json_text(doc, "reason")),
+		        doc);
 		json_decref(doc);
 		doc = NULL;
 	}
@@ -206,15 +206,14 @@ static qt_rc code_warnings(shared_docs *c, qt_store *s, const json_t *code_doc,
 		const char *st = standing_of(c, s, number, &doc);
 		if (qt_risk_licence_revoked(st)) {
 			snprintf(kind, sizeof kind, "%s_%s", certs[i][1], st);
-			qt_warning_add(out, kind, "the producer's %s %s %s%s on %s%s%s",
-			               i ? "CCC certificate" : "production licence", number,
-			               strcmp(st, "expired") ? "was " : "", st,
-			               qt_json_text(doc, "date"),
-			               *qt_json_text(doc, "reason") ? ": " : "",
-			               qt_json_text(doc, "reason"));
-			set_text(just_added(out), "number", number);
-			set_text(just_added(out), "since", qt_json_text(doc, "date"));
-			set_text(just_added(out), "reason", qt_json_text(doc, "reason"));
+			json_t *w = qt_warning_add(out, kind, "the producer's %s %s %s%s on %s%s%s",
+			                           i ? "CCC certificate" : "production licence",
+			                           number, strcmp(st, "expired") ? "was " : "", st,
+			                           qt_json_text(doc, "date"),
+			                           *qt_json_text(doc, "reason") ? ": " : "",
+			                           qt_json_text(doc, "reason"));
+			json_object_set_new(w, "number", json_string(number));
+			decided(w, doc);
 		}
 		json_decref(doc);
 		doc = NULL;
@@ -222,14 +221,13 @@ static qt_rc code_warnings(shared_docs *c, qt_store *s, const json_t *code_doc,
 	if (producer &&
 	    shared_load(c, s, "credit", qt_json_text(producer, "uscc"), &doc, &e) == QT_OK &&
 	    json_is_true(json_object_get(doc, "listed"))) {
-		qt_warning_add(out, "serious_violation",
-		               "the producer is on the list of seriously illegal and dishonest "
-		               "enterprises "
-		               "(严重违法失信名单) since %s%s%s",
-		               qt_json_text(doc, "date"), *qt_json_text(doc, "reason") ? ": " : "",
-		               qt_json_text(doc, "reason"));
-		set_text(just_added(out), "since", qt_json_text(doc, "date"));
-		set_text(just_added(out), "reason", qt_json_text(doc, "reason"));
+		decided(qt_warning_add(out, "serious_violation",
+		                       "the producer is on the list of seriously illegal and "
+		                       "dishonest enterprises (严重违法失信名单) since %s%s%s",
+		                       qt_json_text(doc, "date"),
+		                       *qt_json_text(doc, "reason") ? ": " : "",
+		                       qt_json_text(doc, "reason")),
+		        doc);
 	}
 	json_decref(doc);
 	/* the warranty runs from the sale, or from production while unsold */
@@ -249,11 +247,12 @@ static qt_rc code_warnings(shared_docs *c, qt_store *s, const json_t *code_doc,
 		/* from a sale, not the day: the sale's time may be sealed, and the day the
 		 * warranty ended would give it away */
 		bool sold = strcmp(status, "sold") == 0;
-		qt_warning_add(out, "warranty_expired", "the %lld-month warranty %s%s", months,
-		               sold ? "from the sale has ended" : "ended on ", sold ? "" : end);
-		json_object_set_new(just_added(out), "months", json_integer(months));
+		json_t *w = qt_warning_add(out, "warranty_expired", "the %lld-month warranty %s%s",
+		                           months, sold ? "from the sale has ended" : "ended on ",
+		                           sold ? "" : end);
+		json_object_set_new(w, "months", json_integer(months));
 		if (!sold)
-			set_text(just_added(out), "ended", end);
+			json_object_set_new(w, "ended", json_string(end));
 	}
 	json_decref(batch);
 	return QT_OK;
@@ -389,20 +388,19 @@ static json_t *events_view(shared_docs *c, qt_store *s, const json_t *history,
  * reason that event gave in the journey, where it is public. */
 static void recall_reason(json_t *warnings, const json_t *events)
 {
-	json_t *w, *e;
+	json_t *w, *e, *recall = NULL;
 	size_t i;
-	const char *reason = NULL;
 
 	json_array_foreach(events, i, e)
 	{
 		if (!strcmp(qt_json_text(e, "type"), "recall") &&
 		    !json_object_get(e, "corrected_by"))
-			reason = qt_json_text(e, "reason");
+			recall = e;
 	}
 	json_array_foreach(warnings, i, w)
 	{
 		if (!strcmp(qt_json_text(w, "kind"), "recalled") && !json_object_get(w, "reason"))
-			set_text(w, "reason", reason);
+			decided(w, recall); /* an event has no "date": its time is in the journey */
 	}
 }
 

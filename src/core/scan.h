@@ -73,8 +73,9 @@ qt_rc qt_trace_batch(qt_store *s, const qt_account *who, const char *batch, qt_t
 qt_rc qt_public_view(qt_platform *p, const char *scanned, size_t n, bool count, json_t **answer,
                      qt_err *err) __attribute__((warn_unused_result));
 
-/* Append {kind, message} to out: one warning, or one reason of a check. */
-void qt_warning_add(json_t *out, const char *kind, const char *fmt, ...)
+/* Append {kind, message} to out: one warning, or one reason of a check. Returns it (owned by
+ * out), for the caller to add the facts its message states. */
+json_t *qt_warning_add(json_t *out, const char *kind, const char *fmt, ...)
         __attribute__((format(printf, 3, 4)));
 /* Frees a thread's documents kept for public views (the platform's views_key destructor). */
 void qt_public_cache_free(void *cache);
