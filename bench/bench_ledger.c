@@ -128,7 +128,7 @@ int main(int argc, char **argv)
 	/* 3. offline verification of the whole database */
 	t0 = bench_now();
 	cpu0 = bench_cpu_now();
-	if (qt_ledger_verify(db, vkey, NULL, &vres, &err) != QT_OK)
+	if (qt_ledger_verify(db, &(qt_verify_opts){.key = vkey}, &vres, &err) != QT_OK)
 		die("verify", err.msg);
 	verify_rate = (double)vres.records / (bench_now() - t0);
 	/* the target is per core: verify runs on two threads, so its CPU time counts */

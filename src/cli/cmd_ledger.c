@@ -1,6 +1,7 @@
 /* cmd_ledger.c — `qtrace init` (a new database, its signing key and the trace catalogue) and
  * `qtrace verify` (the offline check anyone can run with the database and the public key
  * alone). */
+#include <errno.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
@@ -94,20 +95,53 @@ static void show_progress(uint64_t done, uint64_t total)
 		fputc('\n', stderr);
 }
 
+/* A saved checkpoint (as GET /checkpoint serves it) into buf; false with a message when it
+ * cannot be read or is larger than any checkpoint. */
+static bool read_checkpoint(const char *path, char *buf, size_t cap, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	bool ok = false;
+
+	if (!f) {
+		fprintf(stderr, "qtrace verify: cannot read the checkpoint %s: %s\n", path,
+		        strerror(errno));
+		goto out;
+	}
+	*len = fread(buf, 1, cap, f);
+	if (ferror(f))
+		fprintf(stderr, "qtrace verify: cannot read the checkpoint %s: %s\n", path,
+		        strerror(errno));
+	else if (*len == cap)
+		fprintf(stderr, "qtrace verify: %s is not a checkpoint: larger than %zu bytes\n",
+		        path, cap - 1);
+	else
+		ok = true;
+	fclose(f);
+out:
+	return ok;
+}
+
 int qt_cmd_verify(int argc, char **argv)
 {
-	static const char *const names[] = {"--db", "--key"};
-	const char *slots[2] = {NULL, NULL};
+	static const char *const names[] = {"--db", "--key", "--checkpoint"};
+	const char *slots[3] = {NULL, NULL, NULL};
+	char note[QT_NOTE_MAX + 1];
+	qt_verify_opts opts = {0};
 	qt_verify_result res;
 	char root[sodium_base64_ENCODED_LEN(QT_HASH_LEN, sodium_base64_VARIANT_ORIGINAL)];
 	qt_err err;
 
-	if (!qt_cli_take_opts("verify", argc, argv, names, slots, 2) || !slots[0]) {
-		fputs("usage: qtrace verify --db FILE [--key VERIFIER_KEY]\n", stderr);
+	if (!qt_cli_take_opts("verify", argc, argv, names, slots, 3) || !slots[0]) {
+		fputs("usage: qtrace verify --db FILE [--key VERIFIER_KEY] [--checkpoint FILE]\n",
+		      stderr);
 		return QT_EXIT_USAGE;
 	}
-	if (qt_ledger_verify(slots[0], slots[1], isatty(STDERR_FILENO) ? show_progress : NULL, &res,
-	                     &err) != QT_OK) {
+	if (slots[2] && !read_checkpoint(slots[2], note, sizeof note, &opts.checkpoint_len))
+		return QT_EXIT_USAGE;
+	opts.key = slots[1];
+	opts.checkpoint = slots[2] ? note : NULL;
+	opts.progress = isatty(STDERR_FILENO) ? show_progress : NULL;
+	if (qt_ledger_verify(slots[0], &opts, &res, &err) != QT_OK) {
 		fprintf(stderr, "qtrace verify: FAILED: %s\n", err.msg);
 		return QT_EXIT_FAIL;
 	}
@@ -115,5 +149,8 @@ int qt_cmd_verify(int argc, char **argv)
 	                  sodium_base64_VARIANT_ORIGINAL);
 	printf("verified %llu records, tree size %llu, root %s\n", (unsigned long long)res.records,
 	       (unsigned long long)res.tree_size, root);
+	if (slots[2])
+		printf("the log still holds the tree of %s (tree size %llu)\n", slots[2],
+		       (unsigned long long)res.witnessed_size);
 	return QT_EXIT_OK;
 }

@@ -16,7 +16,7 @@ static void usage(FILE *f)
 	      "  uscc check CODE... | -       check 统一社会信用代码\n"
 	      "  init --db FILE [--origin NAME]\n"
 	      "                               create a ledger database and its signing key\n"
-	      "  verify --db FILE [--key VKEY]\n"
+	      "  verify --db FILE [--key VKEY] [--checkpoint FILE]\n"
 	      "                               check every record, node and checkpoint\n"
 	      "  serve --db FILE [--listen HOST:PORT] [--threads N] [--access-log FILE|-|off]\n"
 	      "                               run the platform's HTTP server\n"

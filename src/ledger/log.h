@@ -153,18 +153,27 @@ qt_rc qt_ledger_consistency(qt_ledger *l, uint64_t size1, uint64_t size2, qt_mer
 qt_rc qt_ledger_tile(qt_ledger *l, const qt_tile_ref *ref, qt_buf *out, qt_err *err)
         __attribute__((warn_unused_result));
 
-/* Offline verification of a whole database (see qtrace verify). key: verifier key text, or
- * NULL to use the one recorded in the database. progress (may be NULL) is called now and
- * then with records done and total. On success fills the summary. */
+/* Offline verification of a whole database (see qtrace verify). On success fills the
+ * summary. */
+typedef struct qt_verify_opts {
+	const char *key; /* verifier key text, or NULL to use the one recorded in the database */
+	/* a signed checkpoint saved earlier by a client or witness (may be NULL): the log must
+	 * still hold the tree it signed, which catches a log cut back or rewritten since, as
+	 * the database's own checkpoints cannot */
+	const char *checkpoint;
+	size_t checkpoint_len;
+	void (*progress)(uint64_t done, uint64_t total); /* may be NULL */
+} qt_verify_opts;
+
 typedef struct qt_verify_result {
 	uint64_t records;
 	uint64_t tree_size;
 	qt_hash root;
 	uint64_t checkpoints;
+	uint64_t witnessed_size; /* the size of opts->checkpoint, when one was given */
 } qt_verify_result;
 
-qt_rc qt_ledger_verify(const char *db, const char *key,
-                       void (*progress)(uint64_t done, uint64_t total), qt_verify_result *res,
+qt_rc qt_ledger_verify(const char *db, const qt_verify_opts *opts, qt_verify_result *res,
                        qt_err *err) __attribute__((warn_unused_result));
 
 #endif

@@ -57,6 +57,7 @@ typedef struct vstate {
 	uint64_t count;
 	saved_cp *saved;
 	size_t n_saved, cap_saved;
+	uint64_t witnessed; /* the size of the checkpoint given, once it is shown consistent */
 	qt_err *err;
 	rcheck chk; /* this thread's share of the record checks (the worker has its own) */
 } vstate;
@@ -717,10 +718,69 @@ out:
 	return rc;
 }
 
-qt_rc qt_ledger_verify(const char *db, const char *key,
-                       void (*progress)(uint64_t done, uint64_t total), qt_verify_result *res,
+/* Whether the tree the store holds at b's size extends the one signed at a's size. */
+static bool consistent(vstate *st, const saved_cp *a, const saved_cp *b)
+{
+	qt_merkle_proof proof;
+	qt_hash empty;
+
+	if (a->size == 0) {
+		qt_merkle_empty_root(&empty);
+		return memcmp(a->root.b, empty.b, QT_HASH_LEN) == 0;
+	}
+	return qt_merkle_consistency_proof(qt_ledger_store_node, st->s, a->size, b->size, &proof) ==
+	               QT_OK &&
+	       qt_merkle_verify_consistency(a->size, b->size, &proof, &a->root, &b->root);
+}
+
+/* A checkpoint a client or witness kept: signed by the log's key, for this log, and a tree
+ * this log still extends. The database's own checkpoints cannot show that nothing was cut
+ * off its end or rewritten and signed again; one kept elsewhere can. */
+static qt_rc check_witness(vstate *st, const char *note, size_t n, qt_err *err)
+{
+	qt_checkpoint cp;
+	saved_cp now = {.size = st->count};
+	size_t text_len;
+	qt_err why;
+	qt_rc rc = QT_OK;
+
+	if (n > QT_NOTE_MAX || qt_note_verify(&st->v, note, n, &text_len, &why) != QT_OK ||
+	    qt_checkpoint_parse(note, text_len, &cp, &why) != QT_OK) {
+		rc = qt_err_set(err, QT_ERR_INVALID, "the checkpoint given: %s",
+		                n > QT_NOTE_MAX ? "too long to be one" : why.msg);
+		goto out;
+	}
+	if (strcmp(cp.origin, st->origin) != 0) {
+		rc = qt_err_set(err, QT_ERR_INVALID,
+		                "the checkpoint given is for log '%.60s', this log is '%.60s'",
+		                cp.origin, st->origin);
+		goto out;
+	}
+	if (cp.size > st->count) {
+		rc = qt_err_set(err, QT_ERR_INVALID,
+		                "the checkpoint given was signed at tree size %llu, but the log "
+		                "holds %llu records: records have been removed from its end",
+		                (unsigned long long)cp.size, (unsigned long long)st->count);
+		goto out;
+	}
+	qt_merkle_builder_root(&st->tree, &now.root);
+	if (!consistent(st, &(saved_cp){cp.size, cp.root}, &now)) {
+		rc = qt_err_set(
+		        err, QT_ERR_INVALID,
+		        "the checkpoint given (tree size %llu) is not consistent with the "
+		        "log: records up to that size have been changed since it was signed",
+		        (unsigned long long)cp.size);
+		goto out;
+	}
+	st->witnessed = cp.size;
+out:
+	return rc;
+}
+
+qt_rc qt_ledger_verify(const char *db, const qt_verify_opts *opts, qt_verify_result *res,
                        qt_err *err)
 {
+	const char *key = opts->key;
 	vstate st;
 	qt_store_opts so = {.read_only = true};
 	stream records = {0};
@@ -758,7 +818,7 @@ qt_rc qt_ledger_verify(const char *db, const char *key,
 		goto out;
 	if ((rc = check_checkpoints(&st, err)) != QT_OK) /* the size-0 checkpoint */
 		goto out;
-	if ((rc = check_records(&st, &records, progress, total, err)) != QT_OK)
+	if ((rc = check_records(&st, &records, opts->progress, total, err)) != QT_OK)
 		goto out;
 	/* Anything left over is not explained by the records. */
 	if ((rc = check_index_table(&st, err)) != QT_OK)
@@ -790,25 +850,25 @@ qt_rc qt_ledger_verify(const char *db, const char *key,
 	}
 	/* Each checkpoint with the next: prove it as a client would. */
 	for (size_t i = 0; i + 1 < st.n_saved; i++) {
-		qt_merkle_proof proof;
 		const saved_cp *a = &st.saved[i], *b = &st.saved[i + 1];
-		if (a->size == 0)
-			continue;
-		if (qt_merkle_consistency_proof(qt_ledger_store_node, st.s, a->size, b->size,
-		                                &proof) != QT_OK ||
-		    !qt_merkle_verify_consistency(a->size, b->size, &proof, &a->root, &b->root)) {
+		if (!consistent(&st, a, b)) {
 			rc = qt_err_set(err, QT_ERR_INVALID,
 			                "checkpoints at sizes %llu and %llu are not consistent",
 			                (unsigned long long)a->size, (unsigned long long)b->size);
 			goto out;
 		}
 	}
-	if (progress)
-		progress(st.count, total);
+	memset(res, 0, sizeof *res);
+	if (opts->checkpoint &&
+	    (rc = check_witness(&st, opts->checkpoint, opts->checkpoint_len, err)) != QT_OK)
+		goto out;
+	if (opts->progress)
+		opts->progress(st.count, total);
 	res->records = st.count;
 	res->tree_size = st.count;
 	qt_merkle_builder_root(&st.tree, &res->root);
 	res->checkpoints = st.n_saved;
+	res->witnessed_size = opts->checkpoint ? st.witnessed : 0;
 out:
 	if (st.s) {
 		st.s->ops->scan_close(records.it);

@@ -77,8 +77,16 @@ def make_log(d, name, records, group):
     return db, vkey
 
 
-def expect_fail(name, db, fragment, key=None):
+def expect(ok, name, p):
+    if ok:
+        print(f"ok  {name}")
+    else:
+        failures.append(f"{name}: exit {p.returncode}, stdout {p.stdout.strip()!r}, stderr {p.stderr.strip()!r}")
+
+
+def expect_fail(name, db, fragment, key=None, checkpoint=None):
     cmd = [QTRACE, "verify", "--db", db] + (["--key", key] if key else [])
+    cmd += ["--checkpoint", checkpoint] if checkpoint else []
     p = run(cmd)
     if p.returncode != 1 or fragment not in p.stderr:
         failures.append(f"{name}: exit {p.returncode}, stderr {p.stderr.strip()!r}, wanted {fragment!r}")
@@ -143,6 +151,50 @@ with tempfile.TemporaryDirectory() as d:
     # an impostor key
     p = run([QTRACE, "init", "--db", os.path.join(d, "other.db"), "--origin", "tamper.example/log", "--catalog", "none"])
     expect_fail("wrong key", db, "no valid signature", key=p.stdout.strip())
+
+    # A log cut back to an earlier checkpoint, or cut back and written again by someone with
+    # the signing key (the operator), verifies on its own: only a checkpoint kept outside the
+    # database can show it. The writer kept the last one it was answered with, at size 300.
+    witness = os.path.join(d, "ledger.db.acks.checkpoint")
+    p = run([QTRACE, "verify", "--db", db, "--checkpoint", witness])
+    expect(p.returncode == 0 and "tree of %s (tree size 300)" % witness in p.stdout,
+           "kept checkpoint on the untouched log", p)
+    cut = ["DROP TRIGGER records_rd", "DROP TRIGGER idx_rd", "DROP TRIGGER nodes_rd",
+           "DROP TRIGGER checkpoints_rd", "DELETE FROM records WHERE idx >= 200",
+           "DELETE FROM idx WHERE rec >= 200", "DELETE FROM checkpoints WHERE size > 200",
+           "DELETE FROM nodes WHERE (idx + 1) << level > 200"]
+    altered(db, t, *cut)
+    p = run([QTRACE, "verify", "--db", t])
+    expect(p.returncode == 0 and p.stdout.startswith("verified 200 records"),
+           "a log cut back to a checkpoint verifies without a kept one", p)
+    expect_fail("log cut back", t, "signed at tree size 300, but the log holds 200 records",
+                checkpoint=witness)
+    # ... and written again to size 300 with the log's own key: every checkpoint in it is
+    # signed and consistent, but the tree is not the one the client saw
+    shutil.copy(db + ".key", t + ".key")
+    p = run([WRITER, "write", t, os.path.join(d, "again.acks"), "100", "50"])
+    assert p.returncode == 0, p.stderr
+    p = run([QTRACE, "verify", "--db", t])
+    expect(p.returncode == 0 and p.stdout.startswith("verified 300 records"),
+           "a rewritten log verifies without a kept checkpoint", p)
+    expect_fail("log rewritten", t, "(tree size 300) is not consistent with the log",
+                checkpoint=witness)
+    # the kept checkpoint itself: forged, from another log, or not a checkpoint at all
+    bad = os.path.join(d, "bad.checkpoint")
+    text = open(witness, "rb").read()
+    open(bad, "wb").write(text.replace(b"\n300\n", b"\n299\n"))
+    expect_fail("kept checkpoint altered", db, "the checkpoint given: ", checkpoint=bad)
+    third = os.path.join(d, "third.db")
+    p = run([QTRACE, "init", "--db", third, "--origin", "other.example/log", "--catalog", "none"])
+    ro = sqlite3.connect(f"file:{third}?mode=ro", uri=True)
+    open(bad, "wb").write(ro.execute("SELECT note FROM checkpoints").fetchone()[0])
+    ro.close()
+    expect_fail("kept checkpoint of another log", db, "the checkpoint given: ", checkpoint=bad)
+    open(bad, "wb").write(b"x" * 5000)
+    p = run([QTRACE, "verify", "--db", db, "--checkpoint", bad])
+    expect(p.returncode == 2 and "is not a checkpoint" in p.stderr, "oversized checkpoint file", p)
+    p = run([QTRACE, "verify", "--db", db, "--checkpoint", os.path.join(d, "absent")])
+    expect(p.returncode == 2 and "cannot read the checkpoint" in p.stderr, "missing checkpoint file", p)
 
 # A longer log, so verify's checks run in several batches on two threads: the first bad
 # record must still be the one named, whichever thread checked it.

@@ -73,7 +73,7 @@ static void verify_ok(const char *db, uint64_t want_records)
 {
 	qt_verify_result res;
 	qt_err err;
-	if (qt_ledger_verify(db, NULL, NULL, &res, &err) != QT_OK)
+	if (qt_ledger_verify(db, &(qt_verify_opts){0}, &res, &err) != QT_OK)
 		fail_msg("verify: %s", err.msg);
 	assert_int_equal(res.records, want_records);
 }
