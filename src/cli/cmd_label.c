@@ -2,6 +2,7 @@
  * (the server's own or a copy), one file per code for label printers or A4 sheets as one PDF
  * for office printers. Codes are read a page at a time, so a batch of any size runs in the
  * same memory. */
+#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,7 +23,8 @@
 
 typedef struct job {
 	const char *dir, *base, *batch;
-	const char *lot; /* the batch number, printed as AI 10 where it is a valid lot */
+	char stage[PATH_MAX_]; /* where files are written until every label is drawn */
+	const char *lot;       /* the batch number, printed as AI 10 where it is a valid lot */
 	qt_label_symbology sym;
 	qt_label_format fmt;
 	qt_label_sheet *sheet; /* --sheet a4: everything goes here instead of files */
@@ -42,6 +44,36 @@ static qt_rc write_file(const char *path, const qt_buf *b, qt_err *err)
 	          : qt_err_set(err, QT_ERR_IO, "cannot write %.150s: %s", path, strerror(errno));
 }
 
+/* The labels are drawn into a hidden directory beside where they go, and moved there only
+ * when every one was drawn: a batch that fails part way (a code a symbology cannot carry, a
+ * full disk) leaves nothing a printer operator could take for the whole batch. keep: move
+ * the files into j->dir; otherwise remove them. Then the directory goes. */
+static qt_rc unstage(job *j, bool keep, qt_err *err)
+{
+	DIR *d = opendir(j->stage);
+	struct dirent *e;
+	char from[PATH_MAX_], to[PATH_MAX_];
+	qt_rc rc = QT_OK;
+
+	while (d && (e = readdir(d))) {
+		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+			continue;
+		snprintf(from, sizeof from, "%.3600s/%.255s", j->stage, e->d_name);
+		snprintf(to, sizeof to, "%.3600s/%.255s", j->dir, e->d_name);
+		if (!keep)
+			unlink(from);
+		else if (rc == QT_OK && rename(from, to) != 0)
+			rc = qt_err_set(err, QT_ERR_IO, "cannot move %.150s into place: %s", from,
+			                strerror(errno));
+	}
+	if (d)
+		closedir(d);
+	if (rc == QT_OK && rmdir(j->stage) != 0)
+		rc = qt_err_set(err, QT_ERR_IO, "cannot remove %.150s: %s", j->stage,
+		                strerror(errno));
+	return rc;
+}
+
 /* One code of the batch: its label to its own file, or onto the sheet. */
 static qt_rc one(job *j, const char *key, qt_err *err)
 {
@@ -59,7 +91,7 @@ static qt_rc one(job *j, const char *key, qt_err *err)
 	if ((rc = qt_label_render(&code, j->base, j->sym, j->fmt, &j->out, err)) != QT_OK)
 		goto out;
 	qt_label_filename(&code, j->sym, qt_label_format_ext(j->fmt), name);
-	snprintf(path, sizeof path, "%s/%s", j->dir, name);
+	snprintf(path, sizeof path, "%.3600s/%.255s", j->stage, name);
 	rc = write_file(path, &j->out, err);
 out:
 	if (rc == QT_OK && ++j->written % 1000 == 0 && j->progress)
@@ -166,12 +198,21 @@ int qt_cmd_label(int argc, char **argv)
 		fprintf(stderr, "qtrace label: cannot create %s: %s\n", j.dir, strerror(errno));
 		goto out;
 	}
-	/* a batch id that exists is "B" and hex digits: safe in a file name */
-	snprintf(pdf, sizeof pdf, "%s/%s-%s.pdf", j.dir, j.batch, qt_label_symbology_name(j.sym));
-	if (o[5] && qt_label_sheet_open(pdf, j.sym, &j.sheet, &err) != QT_OK) {
-		fprintf(stderr, "qtrace label: %s\n", err.msg);
+	/* the longest path this command makes is the directory, the stage and a file name */
+	if (strlen(j.dir) > 3000) {
+		fputs("qtrace label: the --out path is too long\n", stderr);
 		goto out;
 	}
+	snprintf(j.stage, sizeof j.stage, "%s/.qtrace-label-XXXXXX", j.dir);
+	if (!mkdtemp(j.stage)) {
+		fprintf(stderr, "qtrace label: cannot write in %s: %s\n", j.dir, strerror(errno));
+		goto out;
+	}
+	/* a batch id that exists is "B" and hex digits: safe in a file name */
+	snprintf(pdf, sizeof pdf, "%.3600s/%.60s-%s.pdf", j.stage, j.batch,
+	         qt_label_symbology_name(j.sym));
+	if (o[5] && (rc = qt_label_sheet_open(pdf, j.sym, &j.sheet, &err)) != QT_OK)
+		goto done;
 	rc = all(&j, s, &err);
 	if (j.sheet) {
 		qt_err e2 = {{0}};
@@ -180,12 +221,23 @@ int qt_cmd_label(int argc, char **argv)
 			err = e2;
 		}
 	}
+	if (rc == QT_OK && j.written == 0)
+		rc = qt_err_set(&err, QT_ERR_NOTFOUND,
+		                "batch %.60s has no codes yet: nothing to print", j.batch);
 	if (j.progress && j.written >= 1000)
 		fputc('\n', stderr);
+done:
 	if (rc != QT_OK) {
-		fprintf(stderr, "qtrace label: %s (%lu labels written)\n", err.msg, j.written);
+		qt_err e2;
+		(void)unstage(&j, false, &e2);
+		fprintf(stderr, "qtrace label: %s (nothing written)\n", err.msg);
 		goto out;
 	}
+	if ((rc = unstage(&j, true, &err)) != QT_OK) {
+		fprintf(stderr, "qtrace label: %s\n", err.msg);
+		goto out;
+	}
+	snprintf(pdf, sizeof pdf, "%s/%s-%s.pdf", j.dir, j.batch, qt_label_symbology_name(j.sym));
 	if (j.sheet)
 		printf("%lu labels (%s) on %lu A4 pages in %s in %.2f s\n", j.written,
 		       qt_label_symbology_name(j.sym), pages, pdf, qt_time_mono() - t0);

@@ -6,7 +6,8 @@ leaves it out; the holder of a
 shipped code gets its label, the producer keeps it and any other unit is refused; no token,
 an unknown code, a bad symbology and gs1-128 of a digital identity code are refused), and
 `qtrace label` on the server's database: one file per code of a batch (read back), an A4 PDF,
-the count line, and a bad batch id or option that writes nothing.
+the count line, and a bad batch id or option, a code the symbology cannot carry part way
+through the batch, or a batch with no codes, that writes nothing.
 Run: /usr/bin/python3 test_labels.py QTRACE"""
 import os
 import shutil
@@ -194,6 +195,24 @@ class Labels(qtapi.ApiCase):
                      "gs1-128")
         self.assertEqual(p.returncode, 1)
         self.assertIn(f"code {self.dic}: a gs1-128 symbol carries", p.stderr)
+        # ... after the four GS1 items sorted before it were drawn: none of them is left for
+        # a printer operator to take for the whole batch, in files or in a PDF
+        self.assertEqual(os.listdir(os.path.join(out, "l")), [])
+        p = self.cli("--batch", self.batch, "--out", os.path.join(out, "l"), "--symbology",
+                     "gs1-128", "--sheet", "a4")
+        self.assertEqual(p.returncode, 1)
+        self.assertIn("(nothing written)", p.stderr)
+        self.assertEqual(os.listdir(os.path.join(out, "l")), [])
+        # a batch with no codes yet: said so, and no empty PDF
+        empty = self.ok("/api/v1/batches", {
+            "product": self.product, "batch_no": "L-EMPTY", "production_date": "2026-11-03",
+            "quantity": 1, "inspection_report": {"sha256": "cf" * 32, "name": "出厂检验.pdf"}},
+            self.tok["producer"])["batch"]["id"]
+        p = self.cli("--batch", empty, "--out", os.path.join(out, "l"), "--sheet", "a4",
+                     "--public-url", "https://id.example.cn")
+        self.assertEqual(p.returncode, 1)
+        self.assertIn(f"batch {empty} has no codes yet", p.stderr)
+        self.assertEqual(os.listdir(os.path.join(out, "l")), [])
         # A4 sheets: one PDF
         p = self.cli("--batch", self.batch, "--out", os.path.join(out, "a4"), "--sheet", "a4",
                      "--public-url", "https://id.example.cn")
