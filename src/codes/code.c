@@ -93,15 +93,58 @@ static qt_rc parse_digit_start(const char *s, size_t n, const qt_code_opts *opts
 	return rc;
 }
 
+/* Text as people type it on a Chinese keyboard: full-width forms (（０１）, ／, ：) as the
+ * ASCII they stand for and the ideographic space as a space, then trimmed. No trace code
+ * holds a character outside ASCII, so this only ever turns a refusal into the code meant.
+ * Returns the text to parse: s itself when there was nothing to fold, else buf (or, when
+ * the folded text would not fit, a length past QT_CODE_INPUT_MAX for the caller to refuse). */
+static const char *fold_typed(const char *s, size_t *n, char buf[QT_CODE_INPUT_MAX + 1])
+{
+	const unsigned char *u = (const unsigned char *)s;
+	size_t i = 0, o = 0;
+
+	while (i + 2 < *n && !(u[i] == 0xEF && (u[i + 1] == 0xBC || u[i + 1] == 0xBD)) &&
+	       !(u[i] == 0xE3 && u[i + 1] == 0x80 && u[i + 2] == 0x80))
+		i++;
+	if (i + 2 >= *n)
+		goto trim;
+	for (i = 0; i < *n && o <= QT_CODE_INPUT_MAX; o++) {
+		if (i + 2 < *n && u[i] == 0xEF && u[i + 1] == 0xBC && u[i + 2] >= 0x81 &&
+		    u[i + 2] <= 0xBF) {
+			buf[o] = (char)(0x21 + (u[i + 2] - 0x81)); /* U+FF01..FF3F */
+			i += 3;
+		} else if (i + 2 < *n && u[i] == 0xEF && u[i + 1] == 0xBD && u[i + 2] >= 0x80 &&
+		           u[i + 2] <= 0x9E) {
+			buf[o] = (char)(0x60 + (u[i + 2] - 0x80)); /* U+FF40..FF5E */
+			i += 3;
+		} else if (i + 2 < *n && u[i] == 0xE3 && u[i + 1] == 0x80 && u[i + 2] == 0x80) {
+			buf[o] = ' '; /* U+3000 */
+			i += 3;
+		} else if (o < QT_CODE_INPUT_MAX) {
+			buf[o] = s[i++];
+		}
+	}
+	if (i < *n) {
+		*n = QT_CODE_INPUT_MAX + 1;
+		goto out;
+	}
+	s = buf;
+	*n = o;
+trim:
+	qt_code_trim(&s, n);
+out:
+	return s;
+}
+
 qt_rc qt_code_parse(const char *text, size_t len, const qt_code_opts *opts, qt_code *code,
                     qt_err *err)
 {
-	const char *s = text;
+	char folded[QT_CODE_INPUT_MAX + 1];
 	size_t n = len;
+	const char *s = fold_typed(text, &n, folded);
 	qt_rc rc = QT_OK;
 
 	qt_code_init(code);
-	qt_code_trim(&s, &n);
 	if (n == 0) {
 		rc = qt_err_set(err, QT_ERR_INVALID, "empty code");
 		goto out;
@@ -164,8 +207,8 @@ qt_rc qt_code_parse(const char *text, size_t len, const qt_code_opts *opts, qt_c
 	} else {
 		rc = qt_err_set(
 		        err, QT_ERR_INVALID,
-		        "not a trace code: expected a GS1 barcode or Digital Link, an Ecode, "
-		        "a digital identity code or a CCC certificate number");
+		        "expected a GS1 barcode or Digital Link, an Ecode, a digital identity "
+		        "code or a CCC certificate number");
 	}
 out:
 	return rc;
@@ -173,10 +216,12 @@ out:
 
 /* A canonical key as the platform hands it out ("01/…/21/…", "t/…") is also accepted: it
  * reads as the path of a GS1 Digital Link or digital identity URL on any host. */
-qt_rc qt_code_parse_key(const char *text, size_t n, qt_code *code, qt_err *err)
+qt_rc qt_code_parse_key(const char *typed, size_t len, qt_code *code, qt_err *err)
 {
 	static const char host[] = "https://canonical.invalid/";
-	char url[QT_CODE_INPUT_MAX + sizeof host];
+	char url[QT_CODE_INPUT_MAX + sizeof host], folded[QT_CODE_INPUT_MAX + 1];
+	size_t n = len;
+	const char *text = fold_typed(typed, &n, folded);
 	qt_rc rc = qt_code_parse(text, n, NULL, code, err);
 
 	/* a canonical key is a resolver path: read it as a URL on no host in particular, and

@@ -146,7 +146,9 @@ class PublicView(qtapi.ApiCase):
         canon = self.codes[1]
         gtin, serial = canon.split("/")[1], canon.split("/")[3]
         for form in (f"(01){gtin}(21){serial}", f"https://id.example.com/01/{gtin}/21/{serial}",
-                     f"01{gtin}21{serial}"):
+                     f"01{gtin}21{serial}",
+                     # as a Chinese keyboard types it, and a key pasted with spaces around it
+                     f"（01）{gtin}（21）{serial}", f" {canon}\u3000"):
             self.assertEqual(self.view(form)["code"], canon, form)
         # also as a plain path, not encoded
         st, v, _ = self.srv.get(f"/api/v1/codes/{canon}")
@@ -209,7 +211,8 @@ class PublicView(qtapi.ApiCase):
         v = self.view("(01)04012345000009(21)X", 404)
         self.assertIn("counterfeit", v["error"]["message"])
         self.view("t/0000000000000000000A", 400)  # bad check character
-        self.view("hello", 400)
+        v = self.view("hello", 400)
+        self.assertEqual(v["error"]["message"].count("not a trace code"), 1, v)
         self.view("(01)06901234567893(21)A", 400)  # bad GTIN check digit
 
     def test_warnings(self):

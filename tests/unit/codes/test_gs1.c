@@ -113,6 +113,35 @@ static void test_bracketed(void **state)
 	expect_canonical("(01)06901234567892(10)L(10)L", "01/06901234567892/10/L");
 }
 
+/* As a Chinese keyboard types it: full-width brackets, digits, letters and slashes, and the
+ * ideographic space, are the ASCII they stand for; other text outside ASCII is still refused,
+ * and so is a full-width text too long once folded. Canonical keys as the platform shows
+ * them are accepted with white space around them, as a pasted key has. */
+static void test_typed_on_a_chinese_keyboard(void **state)
+{
+	static const char pasted[] = " 01/06901234567892/21/A1\u3000";
+	char big[QT_CODE_INPUT_MAX * 3 + 40], key[QT_CODE_CANON_MAX];
+	qt_code_kind kind;
+	qt_err err = {{0}};
+	size_t o = 0;
+	(void)state;
+	expect_canonical("（01）06901234567892（21）A1", "01/06901234567892/21/A1");
+	expect_canonical("（０１）０６９０１２３４５６７８９２（２１）ＡＢｃ",
+	                 "01/06901234567892/21/ABc");
+	expect_canonical("\u3000(01)06901234567892\u3000", "01/06901234567892");
+	expect_canonical("ｈｔｔｐｓ：／／ｉｄ.ｅｘａｍｐｌｅ.ｃｎ／01／06901234567892／10／L1",
+	                 "01/06901234567892/10/L1");
+	expect_error("（01）06901234567892（21）甲1", "AI 21");
+	expect_error("（０１）０６９０１２３４５６７８９３", "check digit: expected 2, got 3");
+	for (size_t i = 0; i < QT_CODE_INPUT_MAX; i++, o += 3)
+		memcpy(big + o, "\xEF\xBC\x91", 3); /* full-width 1 */
+	memcpy(big + o, "\xEF\xBC\x91", 4);         /* one more, and the NUL */
+	expect_error(big, "longer than");
+	assert_int_equal(qt_code_canon(pasted, strlen(pasted), key, &kind, &err), QT_OK);
+	assert_string_equal(key, "01/06901234567892/21/A1");
+	assert_int_equal(kind, QT_KIND_ITEM);
+}
+
 static void test_raw_and_prefixes(void **state)
 {
 	(void)state;
@@ -395,11 +424,16 @@ static void test_round_trip_property(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	        cmocka_unit_test(test_check_digit),         cmocka_unit_test(test_bare_keys),
-	        cmocka_unit_test(test_bracketed),           cmocka_unit_test(test_raw_and_prefixes),
-	        cmocka_unit_test(test_element_errors),      cmocka_unit_test(test_dates_iso),
-	        cmocka_unit_test(test_digital_link),        cmocka_unit_test(test_formatting),
+	        cmocka_unit_test(test_check_digit),
+	        cmocka_unit_test(test_bare_keys),
+	        cmocka_unit_test(test_bracketed),
+	        cmocka_unit_test(test_raw_and_prefixes),
+	        cmocka_unit_test(test_element_errors),
+	        cmocka_unit_test(test_dates_iso),
+	        cmocka_unit_test(test_digital_link),
+	        cmocka_unit_test(test_formatting),
 	        cmocka_unit_test(test_round_trip_property),
+	        cmocka_unit_test(test_typed_on_a_chinese_keyboard),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
