@@ -129,9 +129,9 @@ static qt_rc generate(issue *is, json_t *seen, size_t count, const char *gtin, c
 			rc = qt_err_set(
 			        err, QT_ERR_INVALID,
 			        "batch number '%.30s' cannot be a GS1 lot (AI 10: at most 20 "
-			                "ASCII letters, digits or GS1 punctuation): issue a \"dic\" "
-			                "batch code, or list your own",
-			                lot);
+			        "ASCII letters, digits or GS1 punctuation): issue a \"dic\" "
+			        "batch code, or list your own",
+			        lot);
 			goto out;
 		}
 		lot = NULL;

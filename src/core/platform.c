@@ -367,6 +367,17 @@ qt_rc qt_json_date(const json_t *obj, const char *name, bool required, const cha
 	return rc;
 }
 
+qt_rc qt_json_past_date(const json_t *obj, const char *name, bool required, char today[11],
+                        const char **out, qt_err *err)
+{
+	qt_rc rc = qt_json_date(obj, name, required, out, err);
+
+	qt_today_cn(today);
+	if (rc == QT_OK && *out && strcmp(*out, today) > 0)
+		rc = qt_err_set(err, QT_ERR_INVALID, "'%s' %s is in the future", name, *out);
+	return rc;
+}
+
 /* ---- receipts ---- */
 
 static json_t *b64(const void *p, size_t n)

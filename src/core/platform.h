@@ -141,6 +141,10 @@ qt_rc qt_json_int(const json_t *obj, const char *name, long long min, long long 
 /* A date "YYYY-MM-DD" (a real calendar date). */
 qt_rc qt_json_date(const json_t *obj, const char *name, bool required, const char **out,
                    qt_err *err) __attribute__((warn_unused_result));
+/* A date something already happened on (made, sampled, revoked, recalled): as qt_json_date,
+ * and not after today in China, which it puts in today. */
+qt_rc qt_json_past_date(const json_t *obj, const char *name, bool required, char today[11],
+                        const char **out, qt_err *err) __attribute__((warn_unused_result));
 
 /* ---- accounts ---- */
 

@@ -350,7 +350,7 @@ qt_rc qt_batches_register(qt_platform *p, const qt_account *who, const json_t *b
 	if ((rc = qt_json_only(body, fields, err)) != QT_OK ||
 	    (rc = qt_json_str(body, "product", QT_ID_MAX - 1, true, &product, err)) != QT_OK ||
 	    (rc = qt_json_str(body, "batch_no", BATCH_NO_MAX, true, &batch_no, err)) != QT_OK ||
-	    (rc = qt_json_date(body, "production_date", true, &date, err)) != QT_OK ||
+	    (rc = qt_json_past_date(body, "production_date", true, today, &date, err)) != QT_OK ||
 	    (rc = qt_json_int(body, "quantity", 1, QUANTITY_MAX, true, 0, &quantity, err)) != QT_OK)
 		goto out;
 	/* pasted from a spreadsheet, " L1 " is batch L1, not a second batch beside it */
@@ -363,11 +363,6 @@ qt_rc qt_batches_register(qt_platform *p, const qt_account *who, const json_t *b
 		}
 		snprintf(no, sizeof no, "%.*s", (int)n, batch_no);
 		batch_no = no;
-	}
-	qt_today_cn(today);
-	if (strcmp(date, today) > 0) {
-		rc = qt_err_set(err, QT_ERR_INVALID, "'production_date' %s is in the future", date);
-		goto out;
 	}
 	rep = json_object_get(body, "inspection_report");
 	if (!rep) {

@@ -290,12 +290,11 @@ qt_rc qt_recall_open(qt_platform *p, const qt_account *who, const json_t *body, 
 	qt_rc rc;
 
 	*answer = NULL;
-	qt_today_cn(today);
 	if ((rc = qt_json_only(body, fields, err)) != QT_OK ||
 	    (rc = qt_json_str(body, "batch", QT_ID_MAX - 1, false, &s, err)) != QT_OK ||
 	    (rc = qt_json_str(body, "product", QT_ID_MAX - 1, false, &s, err)) != QT_OK ||
 	    (rc = qt_json_str(body, "reason", QT_TEXT_MAX, true, &s, err)) != QT_OK ||
-	    (rc = qt_json_date(body, "date", false, &date, err)) != QT_OK)
+	    (rc = qt_json_past_date(body, "date", false, today, &date, err)) != QT_OK)
 		goto out;
 	if (scopes != 1) {
 		rc = qt_err_set(err, QT_ERR_INVALID, "name one of 'batch', 'product' or 'codes'");
@@ -303,10 +302,6 @@ qt_rc qt_recall_open(qt_platform *p, const qt_account *who, const json_t *body, 
 	}
 	if (json_object_get(body, "codes") && (rc = code_list(body, o.codes, err)) != QT_OK)
 		goto out;
-	if (date && strcmp(date, today) > 0) {
-		rc = qt_err_set(err, QT_ERR_INVALID, "'date' %s is in the future", date);
-		goto out;
-	}
 	if ((rc = qt_new_id("RC", 8, id, sizeof id, err)) != QT_OK)
 		goto out;
 	doc = json_deep_copy(body);

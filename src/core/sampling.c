@@ -184,18 +184,15 @@ static qt_rc check_body(const json_t *body, qt_err *err)
 	    (rc = qt_json_str(body, "producer", 18, true, &producer, err)) != QT_OK ||
 	    (rc = qt_json_str(body, "product", QT_ID_MAX - 1, true, &s, err)) != QT_OK ||
 	    (rc = qt_json_str(body, "batch", QT_ID_MAX - 1, true, &s, err)) != QT_OK ||
-	    (rc = qt_json_date(body, "date", true, &date, err)) != QT_OK ||
+	    (rc = qt_json_past_date(body, "date", true, today, &date, err)) != QT_OK ||
 	    (rc = qt_json_str(body, "place", 20, true, &place, err)) != QT_OK ||
 	    (rc = qt_json_str(body, "standard", QT_NAME_MAX, true, &s, err)) != QT_OK ||
 	    (rc = qt_json_str(body, "result", 10, true, &result, err)) != QT_OK ||
 	    (rc = str_list(body, "items", true, err)) != QT_OK ||
 	    (rc = str_list(body, "failed_items", false, err)) != QT_OK)
 		goto out;
-	qt_today_cn(today);
 	failed = json_object_get(body, "failed_items");
-	if (strcmp(date, today) > 0)
-		rc = qt_err_set(err, QT_ERR_INVALID, "'date' %s is in the future", date);
-	else if (strcmp(place, "production") && strcmp(place, "circulation"))
+	if (strcmp(place, "production") && strcmp(place, "circulation"))
 		rc = qt_err_set(err, QT_ERR_INVALID,
 		                "'place' must be \"production\" or \"circulation\"");
 	else if (!strcmp(place, "production") && strcmp(unit, producer))

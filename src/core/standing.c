@@ -80,15 +80,14 @@ static qt_rc record(qt_platform *p, standing *st, const char *type, json_t **ans
 	return rc;
 }
 
-/* The date a standing takes effect: given, or today. */
-static qt_rc effective(const json_t *body, char today[32], const char **date, qt_err *err)
+/* The date a standing took effect: given, or today (in China, as every date the platform is
+ * told). A revocation is recorded once it has happened: a date to come would be shown as a
+ * fact at once. */
+static qt_rc effective(const json_t *body, char today[11], const char **date, qt_err *err)
 {
-	qt_rc rc = qt_json_date(body, "date", false, date, err);
-	if (rc == QT_OK && !*date) {
-		qt_time_now(today);
-		today[10] = '\0';
+	qt_rc rc = qt_json_past_date(body, "date", false, today, date, err);
+	if (rc == QT_OK && !*date)
 		*date = today;
-	}
 	return rc;
 }
 
@@ -98,7 +97,7 @@ qt_rc qt_standing_licence(qt_platform *p, const qt_account *who, const json_t *b
 	static const char *const fields[] = {"producer", "number", "status",
 	                                     "date",     "reason", NULL};
 	const char *number, *status, *date, *reason;
-	char today[32], producer[QT_USCC_LEN + 1];
+	char today[11], producer[QT_USCC_LEN + 1];
 	qt_licence lic;
 	qt_code ccc;
 	qt_err e2;
@@ -154,7 +153,7 @@ qt_rc qt_standing_credit(qt_platform *p, const qt_account *who, const json_t *bo
 {
 	static const char *const fields[] = {"unit", "listed", "date", "reason", NULL};
 	const char *date, *reason;
-	char today[32], unit[QT_USCC_LEN + 1];
+	char today[11], unit[QT_USCC_LEN + 1];
 	bool listed;
 	standing st = {.who = who};
 	qt_rc rc;

@@ -248,6 +248,10 @@ class PublicView(qtapi.ApiCase):
                      token=self.gd)  # no product of this producer carries it
         self.refused(400, {k: v for k, v in body.items() if k != "reason"},
                      path="/api/v1/licences/status", token=self.gd)
+        # a revocation to come would be shown as a fact at once
+        v = self.refused(400, {**body, "date": "2099-01-01"}, path="/api/v1/licences/status",
+                         token=self.gd)
+        self.assertIn("'date' 2099-01-01 is in the future", v["error"]["message"])
         self.post("/api/v1/licences/status", body, self.gd)
         self.assertEqual(kinds(codes[0]), ["ccc_revoked", "warranty_expired"])
         w = self.view(codes[0])["warnings"][0]
@@ -267,6 +271,8 @@ class PublicView(qtapi.ApiCase):
                      token=self.gd)
         self.refused(400, {**listing, "unit": qtapi.uscc("440300", "NNNN0001")},
                      path="/api/v1/credit", token=self.gd)
+        self.refused(400, {**listing, "date": "2099-01-01"}, path="/api/v1/credit",
+                     token=self.gd)
         self.post("/api/v1/credit", listing, self.gd)
         self.assertEqual(kinds(codes[1]), ["serious_violation", "warranty_expired"])
         w = self.view(codes[1])["warnings"][0]
