@@ -165,7 +165,12 @@ qt_rc qt_complaint_file(qt_platform *p, const qt_account *who, const json_t *bod
 	json_object_set_new(c.doc, "state", json_string("open"));
 	json_object_set_new(c.doc, "history", json_array());
 	{
-		const char *keys[2] = {key, producer};
+		/* "complaint:" + code, not the code's own key, whose records are its story: a
+		 * flood of anonymous complaints would crowd its real steps out of the window a
+		 * lookup reads (history.c), as checks would (check.c) */
+		char ckey[QT_CODE_CANON_MAX + 12];
+		const char *keys[2] = {ckey, producer};
+		snprintf(ckey, sizeof ckey, "complaint:%s", key);
 		rec = (qt_record){.type = "complaint.file",
 		                  .body = pub,
 		                  .private_fields = priv,

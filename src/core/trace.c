@@ -318,6 +318,12 @@ static qt_rc chain_of(tracer *t, const char *key, json_t *steps, json_t *holders
 
 	json_array_foreach(hist, k, h)
 	{
+		/* its custody and recall steps; anything else a record under its key says (a
+		 * complaint filed before complaints had keys of their own) is not a step */
+		const char *type = qt_json_text(json_object_get(h, "leaf"), "type");
+		if (strcmp(type, "code.issue") != 0 && strncmp(type, "event.", 6) != 0 &&
+		    strncmp(type, "recall.", 7) != 0)
+			continue;
 		if (rc == QT_OK && (rc = step_of(t, h, &st, err)) == QT_OK)
 			json_array_append_new(steps, st);
 	}

@@ -2,10 +2,11 @@
 real server: filed without an account on any scanned form, routed by the producer's division
 (a Guangdong-made code's complaint seen by the Guangdong and national regulators, not Beijing's;
 a code nobody issued by the national one only), the contact never in a public answer (the
-filer's nor the ledger's), states to closure, roles and bad input refused with nothing
+filer's nor the ledger's), never a step of the code's story or trace, states to closure, roles and bad input refused with nothing
 recorded, and the per-address rate limit (429).
 Run: /usr/bin/python3 test_complaints.py QTRACE"""
 import base64
+import json
 import sys
 import unittest
 
@@ -69,6 +70,12 @@ class Complaints(qtapi.ApiCase):
         st, view, _ = self.srv.get(f"/api/v1/codes/{self.codes[0]}")
         self.assertEqual(st, 200)
         self.assertNotIn(CONTACT, str(view))
+        # nor its trace: the record is not under the code's own key, whose records are its
+        # story (read in a bounded window, which anonymous complaints must not crowd out)
+        self.assertEqual(json.loads(leaf)["keys"], [f"complaint:{self.codes[0]}", self.producer])
+        st, tr, _ = self.srv.get(f"/api/v1/trace/{self.codes[0]}", token=self.tok["reg_44"])
+        self.assertEqual(st, 200, tr)
+        self.assertEqual([s["type"] for s in tr["steps"]], ["code.issue", "event.commission"])
 
     def test_2_never_issued_goes_national(self):
         c = self.ok(self.path, {"code": NEVER, "text": "查不到这个码"})["complaint"]
