@@ -230,6 +230,16 @@ static qt_rc load_target(qt_platform *p, const qt_account *who, const char *prod
 	if (!json_is_string(json_object_get(*product, "producer")) ||
 	    strcmp(json_string_value(json_object_get(*product, "producer")), who->id) != 0)
 		return qt_err_set(err, QT_ERR_DENIED, "product %.60s is not yours", pid);
+	/* goods under recall get no new codes: they would be outside it (recall.c) */
+	{
+		const json_t *on = json_object_get(*batch ? *batch : *product, "recalls");
+		if (json_array_size(on))
+			return qt_err_set(
+			        err, QT_ERR_CONFLICT,
+			        "%s %.60s is recalled (%.30s): its goods get no new codes",
+			        *batch ? "batch" : "product", *batch ? batch_id : pid,
+			        json_string_value(json_array_get(on, 0)));
+	}
 	return QT_OK;
 }
 

@@ -533,6 +533,9 @@ static qt_rc apply_one(batch_ctx *b, size_t i, qt_store *s, uint64_t rec, qt_err
 		if (strcmp(t, "commission") == 0) {
 			if (strcmp(qt_json_text(doc, "producer"), who->id) != 0)
 				REFUSE("only its producer may commission it");
+			/* recalled before it went out (recall.c) */
+			if (!rule_not_final(doc, why, sizeof why))
+				goto refuse;
 			if (strcmp(qt_json_text(doc, "status"), "issued") != 0)
 				REFUSE("it is already commissioned");
 			json_object_set_new(doc, "status", json_string("active"));

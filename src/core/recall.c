@@ -121,8 +121,9 @@ static qt_rc affect(qt_store *s, opening *o, const char *key, json_t *holders, s
 	qt_rc rc = qt_doc_load(s, "code", key, &d, err);
 	const char *st = qt_json_text(d, "status");
 
-	/* not yet in circulation, or gone for good: nothing to bring back */
-	if (rc != QT_OK || !strcmp(st, "issued") || !strcmp(st, "destroyed"))
+	/* gone for good: nothing to bring back. A code issued but not yet commissioned is
+	 * recalled at its producer: its goods are of the batch too, and must not go out later */
+	if (rc != QT_OK || !strcmp(st, "destroyed"))
 		goto out;
 	if (!qt_json_lists(holders, qt_json_text(d, "holder")))
 		json_array_append(holders, json_object_get(d, "holder"));
@@ -190,6 +191,46 @@ static qt_rc announce(qt_store *s, const opening *o, const char *producer, size_
 	return rc;
 }
 
+/* The batch or product a recall is of notes it ("recalls"), so that no code is issued for
+ * its goods afterwards (codes.c): they would be outside the recall and could go out. A
+ * product's recall notes each batch it had; batches made after it are new goods. */
+static qt_rc note_on(qt_store *s, const char *kind, const char *id, const char *recall,
+                     uint64_t rec, qt_err *err)
+{
+	json_t *d = NULL, *on;
+	qt_rc rc = qt_doc_load(s, kind, id, &d, err);
+
+	if (rc == QT_OK) {
+		if (!json_is_array(on = json_object_get(d, "recalls")))
+			json_object_set_new(d, "recalls", on = json_array());
+		json_array_append_new(on, json_string(recall));
+		rc = qt_doc_save(s, kind, id, qt_json_text(d, "producer"), d, rec, err);
+	}
+	json_decref(d);
+	return rc;
+}
+
+static qt_rc note_scope(qt_store *s, const opening *o, uint64_t rec, qt_err *err)
+{
+	const char *batch = qt_json_text(o->doc, "batch"),
+	           *product = qt_json_text(o->doc, "product");
+	json_t *batches = json_array(), *b;
+	size_t k;
+	qt_rc rc = QT_OK;
+
+	if (*batch)
+		rc = note_on(s, "batch", batch, o->id, rec, err);
+	if (*product && (rc = note_on(s, "product", product, o->id, rec, err)) == QT_OK)
+		rc = collect(s, "product_batches", product, batches, err);
+	json_array_foreach(batches, k, b)
+	{
+		if (rc == QT_OK)
+			rc = note_on(s, "batch", json_string_value(b), o->id, rec, err);
+	}
+	json_decref(batches);
+	return rc;
+}
+
 static qt_rc apply_open(void *ctx, qt_store *s, uint64_t first, qt_err *err)
 {
 	opening *o = ctx;
@@ -209,8 +250,9 @@ static qt_rc apply_open(void *ctx, qt_store *s, uint64_t first, qt_err *err)
 		            err);
 	if (rc == QT_OK && !n)
 		rc = qt_err_set(err, QT_ERR_INVALID,
-		                "nothing to recall: no code in scope is in "
-		                "circulation");
+		                "nothing to recall: no code in scope that was not destroyed");
+	if (rc == QT_OK)
+		rc = note_scope(s, o, first, err);
 	if (rc == QT_OK)
 		rc = s->ops->link_put(s, "recalls", "all", o->key, err);
 	if (rc == QT_OK) {

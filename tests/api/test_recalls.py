@@ -1,5 +1,6 @@
 """API tests for recalls (/api/v1/recalls) on a real server: a batch moved through three tiers
-(some sold) is recalled by the producer's regulator, the impact report's holder counts and
+(some sold, one code not yet commissioned, which is recalled at the producer and its batch
+gets no new codes) is recalled by the producer's regulator, the impact report's holder counts and
 sales per region, the public view of an affected code warns recalled, progress moves as
 holders return and destroy (others refused), closing, and bad input changing nothing.
 Run: /usr/bin/python3 test_recalls.py QTRACE"""
@@ -34,8 +35,10 @@ class Recalls(RecallCase):
         cls.tok["reg_51"] = srv.account("regulator", "四川省市场监督管理局", "51")
         p = cls.tok["producer"]
         product = qtapi.cable_product(cls.srv, p)
-        cls.batch, c = qtapi.item_batch(cls.srv, p, product, 10, batch_no="L2026-11")
-        cls.c = c
+        # the eleventh code is issued but not commissioned when the batch is recalled
+        cls.batch, c = qtapi.item_batch(cls.srv, p, product, 11, batch_no="L2026-11")
+        cls.c, cls.later = c[:10], c[10]
+        c = cls.c
 
         def buyer(role):
             return {"uscc": cls.id[role], "name": f"{role} 有限公司"}
@@ -70,18 +73,28 @@ class Recalls(RecallCase):
         st, ann, _ = self.srv.get("/api/v1/announcements")
         [a] = [a for a in ann["announcements"] if a.get("record") == v["receipt"]["index"]]
         self.assertEqual(a["kind"], "recall")
-        for text in ("导体电阻不合格", "共 10 个追溯码", "producer 有限公司", "批号 L2026-11"):
+        for text in ("导体电阻不合格", "共 11 个追溯码", "producer 有限公司", "批号 L2026-11"):
             self.assertIn(text, a["body"])
         h = self.holders(v)
-        self.assertEqual(h[self.id["producer"]]["quantity"], 3)
+        self.assertEqual(h[self.id["producer"]]["quantity"], 4)
         self.assertEqual(h[self.id["dist"]]["quantity"], 3)
         self.assertEqual(h[self.id["shop"]]["quantity"], 4)
         self.assertEqual((h[self.id["shop"]]["region"], h[self.id["shop"]]["province"]),
                          ("330100", "浙江省"))
         self.assertEqual(h[self.id["dist"]]["name"], "dist 有限公司")
         self.assertEqual(v["impact"]["sold_by_region"], [{"region": "330100", "province": "浙江省", "quantity": 2}])
-        self.assertEqual(v["impact"]["totals"], {"found": 10, "sold": 2, "returned": 0,
-                                                 "destroyed": 0, "outstanding": 10})
+        self.assertEqual(v["impact"]["totals"], {"found": 11, "sold": 2, "returned": 0,
+                                                 "destroyed": 0, "outstanding": 11})
+        # the code not yet commissioned is recalled at its producer: it can never go out,
+        # and the batch gets no new codes, which would be outside the recall
+        st, pv, _ = self.srv.get("/api/v1/codes/" + urllib.parse.quote(self.later, safe=""))
+        self.assertEqual((st, pv["status"]), (200, "recalled"), pv)
+        v2 = self.refused(409, {"events": [{"type": "commission", "codes": [self.later]}]},
+                          path="/api/v1/events", token=self.tok["producer"])
+        self.assertIn("recalled", v2["error"]["message"])
+        v2 = self.refused(409, {"batch": self.batch, "granularity": "item", "scheme": "dic",
+                                "count": 1}, path="/api/v1/codes", token=self.tok["producer"])
+        self.assertIn(f"batch {self.batch} is recalled ({rid})", v2["error"]["message"])
 
         # every scanner sees it, the sold ones too
         st, pv, _ = self.srv.get("/api/v1/codes/" + urllib.parse.quote(self.c[0], safe=""))
@@ -100,10 +113,10 @@ class Recalls(RecallCase):
         self.assertEqual(self.holders(v)[self.id["dist"]]["outstanding"], 1)
         self.refused(409, {"codes": self.c[4:5], "action": "destroyed"}, path=prog,
                      token=self.tok["dist"])
-        v = self.ok(prog, {"codes": self.c[7:10], "action": "destroyed"},
+        v = self.ok(prog, {"codes": self.c[7:10] + [self.later], "action": "destroyed"},
                     self.tok["producer"], 200)
-        self.assertEqual(v["impact"]["totals"], {"found": 10, "sold": 2, "returned": 2,
-                                                 "destroyed": 3, "outstanding": 5})
+        self.assertEqual(v["impact"]["totals"], {"found": 11, "sold": 2, "returned": 2,
+                                                 "destroyed": 4, "outstanding": 5})
 
         # a holder sees it and lists it; an outsider does neither
         st, v, _ = self.srv.get(f"{self.path}/{rid}", token=self.tok["shop"])
@@ -148,7 +161,7 @@ class Scopes(RecallCase):
         p = cls.tok["P"]
         cls.x = qtapi.cable_product(cls.srv, p, model="X")
         _, b1 = qtapi.item_batch(cls.srv, p, cls.x, 6, batch_no="X-1")
-        _, b2 = qtapi.item_batch(cls.srv, p, cls.x, 5, batch_no="X-2")
+        cls.b2id, b2 = qtapi.item_batch(cls.srv, p, cls.x, 5, batch_no="X-2")
         _, y = qtapi.item_batch(cls.srv, p, qtapi.cable_product(cls.srv, p, model="Y"), 3, batch_no="Y-1")
         _, cls.q = qtapi.item_batch(cls.srv, cls.tok["Q"], qtapi.cable_product(cls.srv, cls.tok["Q"], model="Z"), 1, batch_no="Z-1")
         cls.b1, cls.b2, cls.y = b1, b2, y
@@ -216,15 +229,20 @@ class Scopes(RecallCase):
                                 "date": "2026-01-06"}, self.tok["reg_44"])
         product_recall = v["recall"]["id"]
         h = self.holders(v)
-        # batch 1 (6, four of them already recalled in the carton) and batch 2's four
-        # commissioned codes; its fifth, never commissioned, is not in circulation
+        # batch 1 (6, four of them already recalled in the carton) and batch 2's five; its
+        # fifth, never commissioned, is recalled at the producer, so it never goes out
         self.assertEqual({u: x["quantity"] for u, x in h.items()},
-                         {self.id["P"]: 4, self.id["dist"]: 4, self.id["A"]: 2})
+                         {self.id["P"]: 5, self.id["dist"]: 4, self.id["A"]: 2})
         self.assertEqual(h[self.id["A"]]["region"], "330100")
         self.assertEqual(v["impact"]["sold_by_region"], [{"region": "330100", "province": "浙江省", "quantity": 1}])
-        self.assertEqual(v["impact"]["totals"], {"found": 10, "sold": 1, "returned": 0,
-                                                 "destroyed": 0, "outstanding": 10})
-        self.assertEqual(self.status(self.b2[4]), "issued")
+        self.assertEqual(v["impact"]["totals"], {"found": 11, "sold": 1, "returned": 0,
+                                                 "destroyed": 0, "outstanding": 11})
+        self.assertEqual(self.status(self.b2[4]), "recalled")
+        # the product's batches get no new codes; a batch made after the recall does
+        v = self.refused(409, {"batch": self.b2id, "granularity": "item", "scheme": "dic",
+                               "count": 1}, path="/api/v1/codes", token=self.tok["P"])
+        self.assertIn(f"batch {self.b2id} is recalled ({product_recall})", v["error"]["message"])
+        qtapi.item_batch(self.srv, self.tok["P"], self.x, 1, batch_no="X-AFTER")
         self.assertEqual(self.status(self.y[2]), "active")
 
         # a code in both recalls: returned under one, still outstanding in the other
@@ -237,8 +255,8 @@ class Scopes(RecallCase):
         self.assertEqual(v["impact"]["totals"]["returned"], 0)
         v = self.ok(f"{self.path}/{product_recall}/progress",
                     {"codes": self.b1[:1], "action": "destroyed"}, self.tok["dist"], 200)
-        self.assertEqual(v["impact"]["totals"], {"found": 10, "sold": 1, "returned": 0,
-                                                 "destroyed": 1, "outstanding": 9})
+        self.assertEqual(v["impact"]["totals"], {"found": 11, "sold": 1, "returned": 0,
+                                                 "destroyed": 1, "outstanding": 10})
         self.refused(409, {"codes": self.b1[:1], "action": "destroyed"}, path=prog,
                      token=self.tok["dist"])
 
