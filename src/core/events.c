@@ -161,12 +161,38 @@ qt_rc qt_codes_with_contents(qt_store *s, const char *key, size_t max, json_t *o
 	return rc;
 }
 
+/* A recalled code d changes hands: its new holder joins the holders of each recall it is
+ * in, who see the recall and report its progress. */
+static qt_rc recall_holder(qt_store *s, const json_t *d, const char *holder, uint64_t rec,
+                           qt_err *err)
+{
+	const json_t *on = json_object_get(d, "recalls"), *id;
+	size_t k;
+	qt_rc rc = QT_OK;
+
+	json_array_foreach(on, k, id)
+	{
+		json_t *r = NULL, *hs;
+		if (rc == QT_OK &&
+		    (rc = qt_doc_load(s, "recall", json_string_value(id), &r, err)) == QT_OK &&
+		    json_is_array(hs = json_object_get(r, "holders")) &&
+		    !qt_json_lists(hs, holder)) {
+			json_array_append_new(hs, json_string(holder));
+			rc = qt_doc_save(s, "recall", json_string_value(id),
+			                 qt_json_text(r, "producer"), r, rec, err);
+		}
+		json_decref(r);
+	}
+	return rc;
+}
+
 /* Set status (and holder, and shipment) on a code and all it carries. received: the holder
  * has just received them, so it joins the units each one's batch passed through (the links
  * "batch_holders", which a batch's back trace lists). Recalled and destroyed goods never move
- * again: recalled in transit, or packed in a carton that moves on, they keep their state and
- * holder (destroying recalled goods excepted); with why given (a ship), they refuse the move
- * instead, said in why. */
+ * again: packed in a carton that moves on, they keep their state and holder (destroying
+ * recalled goods excepted); with why given (a ship), they refuse the move instead, said in
+ * why. Goods recalled on their way are the one exception: the receiver has them, so a
+ * receipt makes it their holder, still recalled. */
 static qt_rc move_all(qt_store *s, const char *key, const char *status, const char *holder,
                       const char *shipment, bool received, uint64_t rec, char *why, size_t wn,
                       qt_err *err)
@@ -180,9 +206,15 @@ static qt_rc move_all(qt_store *s, const char *key, const char *status, const ch
 		const char *batch = qt_json_text(d, "batch"), *code = qt_json_text(d, "code");
 		if (!d)
 			continue;
+		bool recalled = strcmp(qt_json_text(d, "status"), "recalled") == 0;
+		/* recalled on their way (a carton holding recalled goods does not ship, so a
+		 * receipt reaches no other): they are delivered all the same, and the receiver,
+		 * who has them now, answers for them to each recall (recall_holder) */
+		bool delivered = received && recalled;
 		/* destroying is the one move left to recalled goods */
-		if (is_final(d) && (strcmp(status, "destroyed") != 0 ||
-		                    strcmp(qt_json_text(d, "status"), "recalled") != 0)) {
+		if (delivered) {
+			rc = recall_holder(s, d, holder, rec, err);
+		} else if (is_final(d) && (strcmp(status, "destroyed") != 0 || !recalled)) {
 			if (!why) {
 				json_decref(d);
 				continue;
@@ -196,7 +228,7 @@ static qt_rc move_all(qt_store *s, const char *key, const char *status, const ch
 			snprintf(linked, sizeof linked, "%s", batch);
 			rc = s->ops->link_put(s, "batch_holders", batch, holder, err);
 		}
-		json_object_set_new(d, "status", json_string(status));
+		json_object_set_new(d, "status", json_string(delivered ? "recalled" : status));
 		if (holder)
 			json_object_set_new(d, "holder", json_string(holder));
 		if (shipment)

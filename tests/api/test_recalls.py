@@ -136,6 +136,31 @@ class Recalls(RecallCase):
         self.refused(409, {"codes": self.c[2:3], "action": "returned"}, path=prog,
                      token=self.tok["shop"])
 
+    def test_3_recalled_on_the_way(self):
+        """Goods recalled while shipped are delivered all the same: the receiver has them,
+        sees the recall and reports them returned."""
+        p = self.tok["producer"]
+        batch, c = qtapi.item_batch(self.srv, p, qtapi.cable_product(self.srv, p, model="W"),
+                                    2, batch_no="W-1")
+        ev = self.ok("/api/v1/events", {"events": [
+            {"type": "commission", "codes": c},
+            {"type": "ship", "codes": c, "buyer": {"uscc": self.id["shop"], "name": "shop"}}]}, p)
+        rid = self.ok(self.path, {"batch": batch, "reason": "护套开裂"},
+                      self.tok["reg_44"])["recall"]["id"]
+        self.ok("/api/v1/events", {"events": [
+            {"type": "receive", "shipment": ev["first_index"] + 1, "codes": c}]},
+            self.tok["shop"])
+        st, v, _ = self.srv.get(f"{self.path}/{rid}", token=self.tok["shop"])
+        self.assertEqual(st, 200, v)
+        self.assertEqual(self.holders(v)[self.id["shop"]]["quantity"], 2)
+        self.assertNotIn(self.id["producer"], self.holders(v))
+        st, pv, _ = self.srv.get("/api/v1/codes/" + urllib.parse.quote(c[0], safe=""))
+        self.assertEqual(pv["status"], "recalled")
+        v = self.ok(f"{self.path}/{rid}/progress", {"codes": c, "action": "returned"},
+                    self.tok["shop"], 200)
+        self.assertEqual((v["impact"]["totals"]["returned"], v["impact"]["totals"]["outstanding"]),
+                         (2, 0))
+
 
 CARTON = "00690123400000009"
 CARTON += qtapi.qtclient.gs1_check_digit(CARTON)

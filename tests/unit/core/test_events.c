@@ -119,7 +119,8 @@ static void test_nothing_after_recall_or_destroy(void **state)
 
 /* Recalled goods never move again, in a carton either: a carton holding them does not ship
  * until they are unpacked (which is allowed), and goods recalled while their shipment is on
- * the way stay recalled, with the shipper, when it is received. */
+ * the way stay recalled when it is received, by the receiver, who has them: it may unpack
+ * them and answers for them. */
 static void test_recalled_goods_stay_in_cartons_and_shipments(void **state)
 {
 	fixture *f = *state;
@@ -177,9 +178,18 @@ static void test_recalled_goods_stay_in_cartons_and_shipments(void **state)
 	for (int i = 1; i <= 2; i++) {
 		d = code_doc(f, c[i]);
 		assert_string_equal(str(d, "status"), "recalled");
-		assert_string_equal(str(d, "holder"), PRODUCER);
+		assert_string_equal(str(d, "holder"), SELLER);
 		json_decref(d);
 	}
+	/* the carton is the receiver's to open, the recalled item in it too */
+	assert_int_equal(
+	        events(f, SELLER, &err, NULL,
+	               "{\"events\":[{\"type\":\"unpack\",\"parent\":\"00/006901234000000018\","
+	               "\"codes\":[\"%s\"]},{\"type\":\"pack\",\"parent\":"
+	               "\"00/006901234000000018\",\"codes\":[\"%s\"]}]}",
+	               c[1], c[1]),
+	        QT_ERR_CONFLICT);
+	assert_non_null(strstr(err.msg, "event 1 (pack"));
 	/* destroying a carton destroys the recalled goods in it too */
 	assert_int_equal(events(f, SELLER, &err, NULL,
 	                        "{\"events\":[{\"type\":\"destroy\","
