@@ -150,8 +150,8 @@ out:
 }
 
 /* A recall is made public as it opens (召回公告): whose goods, which, why, how many. */
-static qt_rc announce(qt_store *s, const opening *o, const char *producer, size_t n, uint64_t first,
-                      qt_err *err)
+static qt_rc announce(qt_store *s, const opening *o, const json_t *all, const char *producer,
+                      size_t n, uint64_t first, qt_err *err)
 {
 	const char *batch = json_string_value(json_object_get(o->doc, "batch")),
 	           *product = json_string_value(json_object_get(o->doc, "product"));
@@ -163,6 +163,18 @@ static qt_rc announce(qt_store *s, const opening *o, const char *producer, size_
 	/* what is named here was checked when the recall was scoped; a name missing is "" */
 	if (batch && qt_doc_load(s, "batch", batch, &b, NULL) == QT_OK)
 		product = qt_json_text(b, "product");
+	/* listed codes: the product of the first that has one (a carton's is in its goods) */
+	for (size_t k = 0; !batch && !product && k < json_array_size(all); k++) {
+		json_t *c = NULL;
+		if (qt_doc_load(s, "code", json_string_value(json_array_get(all, k)), &c, NULL) ==
+		            QT_OK &&
+		    *qt_json_text(c, "product") &&
+		    qt_doc_load(s, "product", qt_json_text(c, "product"), &p, NULL) != QT_OK)
+			p = NULL;
+		json_decref(c);
+		if (p)
+			break;
+	}
 	if (product && qt_doc_load(s, "product", product, &p, NULL) != QT_OK)
 		p = NULL;
 	if (qt_doc_load(s, "account", producer, &u, NULL) != QT_OK)
@@ -210,6 +222,30 @@ static qt_rc note_on(qt_store *s, const char *kind, const char *id, const char *
 	return rc;
 }
 
+/* A batch or product under a recall still open is not recalled again: its holders would
+ * report every code twice. */
+static qt_rc not_open(qt_store *s, const char *kind, const char *id, qt_err *err)
+{
+	json_t *d = NULL, *r = NULL, *on;
+	size_t k;
+	qt_rc rc = *id ? qt_doc_load(s, kind, id, &d, err) : QT_ERR_NOTFOUND;
+
+	if (rc == QT_ERR_NOTFOUND)
+		rc = QT_OK; /* scope_codes says so */
+	on = json_object_get(d, "recalls");
+	for (k = 0; rc == QT_OK && k < json_array_size(on); k++) {
+		const char *rid = json_string_value(json_array_get(on, k));
+		if ((rc = qt_doc_load(s, "recall", rid, &r, err)) == QT_OK &&
+		    !strcmp(qt_json_text(r, "status"), "open"))
+			rc = qt_err_set(err, QT_ERR_CONFLICT,
+			                "%s %.60s is under recall %.30s already", kind, id, rid);
+		json_decref(r);
+		r = NULL;
+	}
+	json_decref(d);
+	return rc;
+}
+
 static qt_rc note_scope(qt_store *s, const opening *o, uint64_t rec, qt_err *err)
 {
 	const char *batch = qt_json_text(o->doc, "batch"),
@@ -237,7 +273,12 @@ static qt_rc apply_open(void *ctx, qt_store *s, uint64_t first, qt_err *err)
 	json_t *all = json_array(), *holders = json_array();
 	char producer[QT_ID_MAX] = "";
 	size_t n = 0;
-	qt_rc rc = scope_codes(s, o, all, producer, err);
+	qt_rc rc = not_open(s, "batch", qt_json_text(o->doc, "batch"), err);
+
+	if (rc == QT_OK)
+		rc = not_open(s, "product", qt_json_text(o->doc, "product"), err);
+	if (rc == QT_OK)
+		rc = scope_codes(s, o, all, producer, err);
 
 	if (rc == QT_OK && !for_producer(o->who, producer))
 		rc = qt_err_set(err, QT_ERR_DENIED,
@@ -264,7 +305,7 @@ static qt_rc apply_open(void *ctx, qt_store *s, uint64_t first, qt_err *err)
 		rc = qt_doc_save(s, "recall", o->id, producer, o->saved, first, err);
 	}
 	if (rc == QT_OK)
-		rc = announce(s, o, producer, n, first, err);
+		rc = announce(s, o, all, producer, n, first, err);
 	json_decref(all);
 	json_decref(holders);
 	return rc;

@@ -85,6 +85,10 @@ class Recalls(RecallCase):
         self.assertEqual(v["impact"]["sold_by_region"], [{"region": "330100", "province": "浙江省", "quantity": 2}])
         self.assertEqual(v["impact"]["totals"], {"found": 11, "sold": 2, "returned": 0,
                                                  "destroyed": 0, "outstanding": 11})
+        # the same batch again while this recall is open: its holders would report twice
+        v2 = self.refused(409, {"batch": self.batch, "reason": "导体电阻不合格"},
+                          token=self.tok["reg_44"])
+        self.assertIn(f"under recall {rid} already", v2["error"]["message"])
         # the code not yet commissioned is recalled at its producer: it can never go out,
         # and the batch gets no new codes, which would be outside the recall
         st, pv, _ = self.srv.get("/api/v1/codes/" + urllib.parse.quote(self.later, safe=""))
@@ -235,6 +239,11 @@ class Scopes(RecallCase):
                                 "reason": "绝缘老化", "date": "2026-01-05"}, self.tok["P"])
         self.check_receipt(v["receipt"], "recall.open")
         codes_recall = v["recall"]["id"]
+        # its announcement names the product of the codes listed (the carton's, in its goods)
+        st, ann, _ = self.srv.get("/api/v1/announcements")
+        [a] = [a for a in ann["announcements"] if a.get("record") == v["receipt"]["index"]]
+        self.assertIn("塑料绝缘控制电缆 KVV", a["title"])
+        self.assertIn("产品：塑料绝缘控制电缆 KVV，型号 X", a["body"])
         h = self.holders(v)
         # the carton itself and its four items with the distributor, Y[0] with shop B
         # (sold), Y[1] with the producer
