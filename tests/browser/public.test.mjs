@@ -1,6 +1,7 @@
 // public.test.mjs — the consumer's page in headless Chromium at 360 px: a code typed in shows
 // its product, producer and public journey; a recalled code shows the recall warning in
-// plain words; an unknown code says so; a complaint is filed; Chinese and English.
+// plain words; an unknown code says so, a product's own barcode that it is not a trace code;
+// a complaint is filed, once for a double click; Chinese and English.
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { accessibility, pageWeight, screenshot, session } from "./harness.mjs";
@@ -61,6 +62,30 @@ test("an unknown code says it may be counterfeit; bad text says why", async () =
   await lookUp("not a code at all");
   await page.locator("#message .alert.bad").waitFor();
   assert.match(await page.locator("#message").innerText(), /不是有效的追溯码/);
+});
+
+test("a product's own barcode is not taken for a counterfeit trace code", async () => {
+  const { page } = s.b;
+  await lookUp("06901234567892"); // the GTIN on the box of a registered product
+  await page.locator("#result .alert.warn[data-kind=product_barcode]").waitFor();
+  assert.match(await page.locator("#result").innerText(), /这是产品的商品条码，不是追溯码/);
+  assert.equal(await page.locator("#result .alert.bad").count(), 0);
+});
+
+test("a double click files one complaint", async () => {
+  const { page } = s.b;
+  await lookUp(s.srv.data.codes.at_shop);
+  await page.locator("#complain").waitFor();
+  await page.getByLabel("问题描述").fill("插头发热");
+  let posts = 0;
+  const count = (req) => {
+    if (req.method() === "POST" && req.url().endsWith("/api/v1/complaints")) posts++;
+  };
+  page.on("request", count);
+  await page.getByRole("button", { name: "提交投诉" }).dblclick();
+  await page.locator("#complain-message .alert.good").waitFor();
+  page.off("request", count);
+  assert.equal(posts, 1);
 });
 
 test("a complaint is filed from the page", async () => {

@@ -49,6 +49,7 @@ words(
     "ev.ship": "发货", "ev.receive": "收货", "ev.retail": "售出", "ev.return": "退货",
     "ev.recall": "召回", "ev.destroy": "销毁", "ev.correct": "更正",
     "w.never_issued": "此码不是平台上的生产企业发放的，标签可能是假冒的。请勿购买或使用，并向市场监管部门举报。",
+    "w.product_barcode": "这是产品的商品条码，不是追溯码：它只说明是哪种产品，说明不了这一件的来历。请扫描产品或包装上的追溯码（通常是二维码）。",
     "w.recalled": "该产品已被召回：请停止使用，并联系销售者或生产企业办理退换。",
     "w.destroyed": "该产品已登记为销毁，不应在市场上出售。",
     "w.licence_revoked": "生产企业的生产许可证已被吊销。",
@@ -111,6 +112,7 @@ words(
     "ev.ship": "Shipped", "ev.receive": "Received", "ev.retail": "Sold", "ev.return": "Returned",
     "ev.recall": "Recalled", "ev.destroy": "Destroyed", "ev.correct": "Correction",
     "w.never_issued": "No producer on the platform issued this code: the label may be counterfeit. Do not buy or use it, and report it.",
+    "w.product_barcode": "This is the product's barcode, not a trace code: it says which product this is, not where this one came from. Scan the trace code on the product or its package (usually a QR code).",
     "w.recalled": "This product has been recalled: stop using it and contact the seller or producer.",
     "w.destroyed": "This item was recorded as destroyed: it should not be on sale.",
     "w.licence_revoked": "The producer's production licence has been revoked.",
@@ -153,16 +155,23 @@ function eventLine(e) {
   return bits.join(" ");
 }
 
+// A product's or a batch's own barcode (GTIN, GTIN + lot) of a known product that was never
+// issued as a code is the ordinary barcode on the box, not a counterfeit trace code.
+function productBarcode(v, w) {
+  return w.kind === "never_issued" && v.product && /^01\/[0-9]{14}(\/10\/[^/]+)?$/.test(v.code);
+}
+
 function render(v) {
   const out = $("result");
   out.replaceChildren();
-  const kinds = v.warnings.map((w) => w.kind);
+  const warnings = v.warnings.map((w) => (productBarcode(v, w) ? { ...w, kind: "product_barcode" } : w));
+  const kinds = warnings.map((w) => w.kind);
   const bad = kinds.some((k) => ["never_issued", "recalled", "destroyed", "licence_revoked", "ccc_revoked", "serious_violation"].includes(k));
   const verdict = el("section", { "aria-labelledby": "verdict-title" }, el("h2", { id: "verdict-title" }, t("section.verdict")));
-  for (const w of v.warnings)
+  for (const w of warnings)
     verdict.append(el("div", { class: "alert " + (bad ? "bad" : "warn"), role: "alert", "data-kind": w.kind },
       el("strong", {}, t("w." + w.kind)), warningFacts(w) && el("span", { class: "muted" }, warningFacts(w))));
-  if (!v.warnings.length) verdict.append(el("div", { class: "alert good" }, t("ok.genuine")));
+  if (!warnings.length) verdict.append(el("div", { class: "alert good" }, t("ok.genuine")));
   verdict.append(facts([["f.code", v.code], ["f.status", t("status." + v.status)]]));
   const q = v.queries;
   verdict.append(el("p", { class: "muted", id: "queries" },
@@ -237,7 +246,10 @@ async function complain(ev) {
   const body = { code: view.code, text: $("complain-text").value.trim() };
   const contact = $("complain-contact").value.trim();
   if (contact) body.contact = contact;
-  const res = await api("POST", "/api/v1/complaints", body);
+  // one complaint per press: a double click must not file it twice
+  const button = $("complain-form").querySelector("button[type=submit]");
+  button.disabled = true;
+  const res = await api("POST", "/api/v1/complaints", body).finally(() => (button.disabled = false));
   if (res.status === 201) {
     say(msg, t("complain.sent", { id: res.data.complaint.id }), "good");
     $("complain-form").reset();
