@@ -48,26 +48,48 @@ static qt_rc collect(qt_store *s, const char *kind, const char *src, json_t *all
 	return rc;
 }
 
+/* A batch or product (d) under a recall still open is not recalled again: its holders would
+ * report every code twice. */
+static qt_rc not_open(qt_store *s, const char *kind, const char *id, const json_t *d, qt_err *err)
+{
+	const json_t *on = json_object_get(d, "recalls");
+	json_t *r = NULL;
+	qt_rc rc = QT_OK;
+
+	for (size_t k = 0; rc == QT_OK && k < json_array_size(on); k++) {
+		const char *rid = json_string_value(json_array_get(on, k));
+		if ((rc = qt_doc_load(s, "recall", rid, &r, err)) == QT_OK &&
+		    !strcmp(qt_json_text(r, "status"), "open"))
+			rc = qt_err_set(err, QT_ERR_CONFLICT,
+			                "%s %.60s is under recall %.30s already", kind, id, rid);
+		json_decref(r);
+		r = NULL;
+	}
+	return rc;
+}
+
 /* The codes in scope, into all: a batch's issued codes, a product's (those of each of its
- * batches and those issued to the product itself), or the listed codes and their contents.
- * *producer: whose goods they are (one producer per recall). */
-static qt_rc scope_codes(qt_store *s, opening *o, json_t *all, char *producer, qt_err *err)
+ * batches and those issued to the product itself), or the listed codes and their contents;
+ * the batches in scope into batches. *producer: whose goods they are (one producer per
+ * recall). */
+static qt_rc scope_codes(qt_store *s, opening *o, json_t *all, json_t *batches, char *producer,
+                         qt_err *err)
 {
 	const char *batch = qt_json_text(o->doc, "batch"),
 	           *product = qt_json_text(o->doc, "product");
 	const char *kind = *batch ? "batch" : "product", *src = *batch ? batch : product;
-	json_t *d = NULL, *c, *batches = json_array();
+	json_t *d = NULL, *c;
 	size_t k;
 	qt_rc rc = QT_OK;
 
 	if (*batch || *product) {
 		if ((rc = qt_doc_load(s, kind, src, &d, err)) == QT_ERR_NOTFOUND)
 			rc = qt_err_set(err, QT_ERR_INVALID, "no %s %.48s", kind, src);
-		else if (rc == QT_OK)
+		else if (rc == QT_OK && (rc = not_open(s, kind, src, d, err)) == QT_OK)
 			snprintf(producer, QT_ID_MAX, "%s", qt_json_text(d, "producer"));
 		json_decref(d);
 		if (rc == QT_OK && *batch)
-			rc = collect(s, "batch_codes", batch, all, err);
+			json_array_append_new(batches, json_string(batch));
 		if (rc == QT_OK && *product &&
 		    (rc = collect(s, "product_batches", product, batches, err)) == QT_OK)
 			rc = collect(s, "product_codes", product, all, err);
@@ -76,10 +98,8 @@ static qt_rc scope_codes(qt_store *s, opening *o, json_t *all, char *producer, q
 			if (rc == QT_OK)
 				rc = collect(s, "batch_codes", json_string_value(c), all, err);
 		}
-		json_decref(batches);
 		return rc;
 	}
-	json_decref(batches);
 	json_array_foreach(o->codes, k, c)
 	{
 		if ((rc = s->ops->doc_get(s, "code", json_string_value(c), NULL, NULL, NULL,
@@ -109,6 +129,15 @@ static qt_rc scope_codes(qt_store *s, opening *o, json_t *all, char *producer, q
 	return rc;
 }
 
+/* d (a code, batch or product) is in recall id: its "recalls" say so. */
+static void noted(json_t *d, const char *id)
+{
+	json_t *on = json_object_get(d, "recalls");
+	if (!json_is_array(on))
+		json_object_set_new(d, "recalls", on = json_array());
+	json_array_append_new(on, json_string(id));
+}
+
 /* One affected code: linked to the recall, moved with a recall event's move when it is not
  * recalled already (noting what it was: "sold" when a consumer had it, which the report counts
  * by region), and noted on the code (its "recalls", which progress checks). A code already in
@@ -116,7 +145,7 @@ static qt_rc scope_codes(qt_store *s, opening *o, json_t *all, char *producer, q
 static qt_rc affect(qt_store *s, opening *o, const char *key, json_t *holders, size_t *n,
                     uint64_t rec, qt_err *err)
 {
-	json_t *d = NULL, *on;
+	json_t *d = NULL;
 	char was[16];
 	qt_rc rc = qt_doc_load(s, "code", key, &d, err);
 	const char *st = qt_json_text(d, "status");
@@ -138,9 +167,7 @@ static qt_rc affect(qt_store *s, opening *o, const char *key, json_t *holders, s
 			json_object_set_new(d, "recalled_as", json_string(was));
 	}
 	if (rc == QT_OK) {
-		if (!json_is_array(on = json_object_get(d, "recalls")))
-			json_object_set_new(d, "recalls", on = json_array());
-		json_array_append_new(on, json_string(o->id));
+		noted(d, o->id);
 		rc = qt_doc_save(s, "code", key, qt_json_text(d, "holder"), d, rec, err);
 	}
 	(*n)++;
@@ -209,76 +236,40 @@ static qt_rc announce(qt_store *s, const opening *o, const json_t *all, const ch
 static qt_rc note_on(qt_store *s, const char *kind, const char *id, const char *recall,
                      uint64_t rec, qt_err *err)
 {
-	json_t *d = NULL, *on;
+	json_t *d = NULL;
 	qt_rc rc = qt_doc_load(s, kind, id, &d, err);
 
 	if (rc == QT_OK) {
-		if (!json_is_array(on = json_object_get(d, "recalls")))
-			json_object_set_new(d, "recalls", on = json_array());
-		json_array_append_new(on, json_string(recall));
+		noted(d, recall);
 		rc = qt_doc_save(s, kind, id, qt_json_text(d, "producer"), d, rec, err);
 	}
 	json_decref(d);
 	return rc;
 }
 
-/* A batch or product under a recall still open is not recalled again: its holders would
- * report every code twice. */
-static qt_rc not_open(qt_store *s, const char *kind, const char *id, qt_err *err)
+static qt_rc note_scope(qt_store *s, const opening *o, const json_t *batches, uint64_t rec,
+                        qt_err *err)
 {
-	json_t *d = NULL, *r = NULL, *on;
+	const char *product = qt_json_text(o->doc, "product");
+	json_t *b;
 	size_t k;
-	qt_rc rc = *id ? qt_doc_load(s, kind, id, &d, err) : QT_ERR_NOTFOUND;
+	qt_rc rc = *product ? note_on(s, "product", product, o->id, rec, err) : QT_OK;
 
-	if (rc == QT_ERR_NOTFOUND)
-		rc = QT_OK; /* scope_codes says so */
-	on = json_object_get(d, "recalls");
-	for (k = 0; rc == QT_OK && k < json_array_size(on); k++) {
-		const char *rid = json_string_value(json_array_get(on, k));
-		if ((rc = qt_doc_load(s, "recall", rid, &r, err)) == QT_OK &&
-		    !strcmp(qt_json_text(r, "status"), "open"))
-			rc = qt_err_set(err, QT_ERR_CONFLICT,
-			                "%s %.60s is under recall %.30s already", kind, id, rid);
-		json_decref(r);
-		r = NULL;
-	}
-	json_decref(d);
-	return rc;
-}
-
-static qt_rc note_scope(qt_store *s, const opening *o, uint64_t rec, qt_err *err)
-{
-	const char *batch = qt_json_text(o->doc, "batch"),
-	           *product = qt_json_text(o->doc, "product");
-	json_t *batches = json_array(), *b;
-	size_t k;
-	qt_rc rc = QT_OK;
-
-	if (*batch)
-		rc = note_on(s, "batch", batch, o->id, rec, err);
-	if (*product && (rc = note_on(s, "product", product, o->id, rec, err)) == QT_OK)
-		rc = collect(s, "product_batches", product, batches, err);
 	json_array_foreach(batches, k, b)
 	{
 		if (rc == QT_OK)
 			rc = note_on(s, "batch", json_string_value(b), o->id, rec, err);
 	}
-	json_decref(batches);
 	return rc;
 }
 
 static qt_rc apply_open(void *ctx, qt_store *s, uint64_t first, qt_err *err)
 {
 	opening *o = ctx;
-	json_t *all = json_array(), *holders = json_array();
+	json_t *all = json_array(), *holders = json_array(), *batches = json_array();
 	char producer[QT_ID_MAX] = "";
 	size_t n = 0;
-	qt_rc rc = not_open(s, "batch", qt_json_text(o->doc, "batch"), err);
-
-	if (rc == QT_OK)
-		rc = not_open(s, "product", qt_json_text(o->doc, "product"), err);
-	if (rc == QT_OK)
-		rc = scope_codes(s, o, all, producer, err);
+	qt_rc rc = scope_codes(s, o, all, batches, producer, err);
 
 	if (rc == QT_OK && !for_producer(o->who, producer))
 		rc = qt_err_set(err, QT_ERR_DENIED,
@@ -293,7 +284,7 @@ static qt_rc apply_open(void *ctx, qt_store *s, uint64_t first, qt_err *err)
 		rc = qt_err_set(err, QT_ERR_INVALID,
 		                "nothing to recall: no code in scope that was not destroyed");
 	if (rc == QT_OK)
-		rc = note_scope(s, o, first, err);
+		rc = note_scope(s, o, batches, first, err);
 	if (rc == QT_OK)
 		rc = s->ops->link_put(s, "recalls", "all", o->key, err);
 	if (rc == QT_OK) {
@@ -308,6 +299,7 @@ static qt_rc apply_open(void *ctx, qt_store *s, uint64_t first, qt_err *err)
 		rc = announce(s, o, all, producer, n, first, err);
 	json_decref(all);
 	json_decref(holders);
+	json_decref(batches);
 	return rc;
 }
 

@@ -292,6 +292,18 @@ out:
 	return rc;
 }
 
+/* A signed checkpoint's text: signed by the log's key, and a checkpoint. why says what not. */
+static qt_rc signed_checkpoint(const vstate *st, const char *note, size_t n, qt_checkpoint *cp,
+                               qt_err *why)
+{
+	size_t text_len;
+	qt_rc rc = n > QT_NOTE_MAX ? qt_err_set(why, QT_ERR_INVALID, "too long") : QT_OK;
+
+	if (rc == QT_OK && (rc = qt_note_verify(&st->v, note, n, &text_len, why)) == QT_OK)
+		rc = qt_checkpoint_parse(note, text_len, cp, why);
+	return rc;
+}
+
 static qt_rc check_checkpoints(vstate *st, qt_err *err)
 {
 	qt_rc rc = QT_OK;
@@ -300,16 +312,11 @@ static qt_rc check_checkpoints(vstate *st, qt_err *err)
 		const qt_store_row *r = &st->cps.row;
 		qt_checkpoint cp;
 		qt_hash root;
-		size_t text_len;
 		qt_err why;
 
-		if (r->len1 > QT_NOTE_MAX ||
-		    qt_note_verify(&st->v, (const char *)r->blob1, r->len1, &text_len, &why) !=
-		            QT_OK ||
-		    qt_checkpoint_parse((const char *)r->blob1, text_len, &cp, &why) != QT_OK) {
+		if (signed_checkpoint(st, (const char *)r->blob1, r->len1, &cp, &why) != QT_OK) {
 			rc = qt_err_set(err, QT_ERR_INVALID, "checkpoint at size %llu: %s",
-			                (unsigned long long)r->a,
-			                r->len1 > QT_NOTE_MAX ? "too long" : why.msg);
+			                (unsigned long long)r->a, why.msg);
 			goto out;
 		}
 		qt_merkle_builder_root(&st->tree, &root);
@@ -740,14 +747,11 @@ static qt_rc check_witness(vstate *st, const char *note, size_t n, qt_err *err)
 {
 	qt_checkpoint cp;
 	saved_cp now = {.size = st->count};
-	size_t text_len;
 	qt_err why;
 	qt_rc rc = QT_OK;
 
-	if (n > QT_NOTE_MAX || qt_note_verify(&st->v, note, n, &text_len, &why) != QT_OK ||
-	    qt_checkpoint_parse(note, text_len, &cp, &why) != QT_OK) {
-		rc = qt_err_set(err, QT_ERR_INVALID, "the checkpoint given: %s",
-		                n > QT_NOTE_MAX ? "too long to be one" : why.msg);
+	if (signed_checkpoint(st, note, n, &cp, &why) != QT_OK) {
+		rc = qt_err_set(err, QT_ERR_INVALID, "the checkpoint given: %s", why.msg);
 		goto out;
 	}
 	if (strcmp(cp.origin, st->origin) != 0) {
