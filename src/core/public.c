@@ -9,6 +9,7 @@
 
 #include "core/risk.h"
 #include "core/scan.h"
+#include "core/trace.h"
 
 /* ---- documents many lookups share ---- */
 
@@ -20,7 +21,8 @@
  * after a commit each is checked once against the store: a document changes only with the
  * ledger record that changes it, whose index becomes its rec, so one whose rec still matches
  * is the stored one and is not parsed again. */
-#define SHARED_SLOTS 256 /* a store's products and batches mostly fit */
+#define SHARED_SLOTS 256   /* a store's products and batches mostly fit */
+#define CONTENTS_MAX 10000 /* codes of a carton or pallet read for its warnings */
 
 typedef struct shared_doc {
 	char key[80];     /* kind NUL id */
@@ -166,6 +168,63 @@ static const char *standing_of(shared_docs *c, qt_store *s, const char *number, 
 	return qt_json_text(*doc, "status");
 }
 
+/* A carton or pallet is sold, shipped and checked as what it holds: recalled or destroyed
+ * goods packed in it (at any depth, up to CONTENTS_MAX codes) are its warning too, with the
+ * newest recall's reason. A code with nothing packed in it costs one index probe. */
+static qt_rc contents_warnings(shared_docs *c, qt_store *s, const json_t *code_doc, json_t *out,
+                               qt_err *err)
+{
+	json_t *all = json_array(), *doc = NULL;
+	char recall_id[64] = "";
+	size_t recalled = 0, destroyed = 0, items;
+	bool more = false;
+	qt_rc rc = qt_codes_with_contents(s, qt_json_text(code_doc, "code"), CONTENTS_MAX, all,
+	                                  &more, err);
+
+	items = json_array_size(all) - 1; /* the first is the code itself */
+	for (size_t i = 1; rc == QT_OK && i < json_array_size(all); i++) {
+		const char *st;
+		if ((rc = qt_doc_load(s, "code", json_string_value(json_array_get(all, i)), &doc,
+		                      err)) == QT_ERR_NOTFOUND)
+			rc = QT_OK;
+		st = qt_json_text(doc, "status");
+		if (!strcmp(st, "recalled")) {
+			json_t *ids = json_object_get(doc, "recalls");
+			if (json_array_size(ids))
+				snprintf(recall_id, sizeof recall_id, "%s",
+				         json_string_value(
+				                 json_array_get(ids, json_array_size(ids) - 1)));
+			recalled++;
+		}
+		destroyed += strcmp(st, "destroyed") == 0;
+		json_decref(doc);
+		doc = NULL;
+	}
+	if (rc == QT_OK && recalled &&
+	    (!*recall_id || shared_load(c, s, "recall", recall_id, &doc, err) != QT_OK))
+		doc = NULL;
+	for (size_t k = 0; rc == QT_OK && k < 2; k++) {
+		size_t n = k ? destroyed : recalled;
+		json_t *w;
+		if (!n)
+			continue;
+		w = qt_warning_add(out, k ? "contents_destroyed" : "contents_recalled",
+		                   "%zu of the %s%zu codes packed in it %s %s", n,
+		                   more ? "first " : "", items,
+		                   n == 1 ? (k ? "was" : "has") : (k ? "were" : "have"),
+		                   k ? "recorded as destroyed: they should not be on sale"
+		                     : "been recalled: do not sell or use them; contact the seller "
+		                       "or producer");
+		json_object_set_new(w, k ? "destroyed" : "recalled", json_integer((json_int_t)n));
+		json_object_set_new(w, "items", json_integer((json_int_t)items));
+		if (!k)
+			decided(w, doc);
+	}
+	json_decref(doc);
+	json_decref(all);
+	return rc;
+}
+
 /* qt_code_warnings, reading the documents through c (NULL: from the store). */
 static qt_rc code_warnings(shared_docs *c, qt_store *s, const json_t *code_doc,
                            const json_t *product, const json_t *producer, json_t *out, qt_err *err)
@@ -176,7 +235,6 @@ static qt_rc code_warnings(shared_docs *c, qt_store *s, const json_t *code_doc,
 	long long months;
 	char end[11], today[32], kind[40];
 	qt_err e;
-	(void)err;
 
 	if (!code_doc)
 		qt_warning_add(out, "never_issued",
@@ -255,7 +313,7 @@ static qt_rc code_warnings(shared_docs *c, qt_store *s, const json_t *code_doc,
 			json_object_set_new(w, "ended", json_string(end));
 	}
 	json_decref(batch);
-	return QT_OK;
+	return code_doc ? contents_warnings(c, s, code_doc, out, err) : QT_OK;
 }
 
 qt_rc qt_code_warnings(qt_store *s, const json_t *code_doc, const json_t *product,

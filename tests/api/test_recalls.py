@@ -165,6 +165,33 @@ class Recalls(RecallCase):
         self.assertEqual((v["impact"]["totals"]["returned"], v["impact"]["totals"]["outstanding"]),
                          (2, 0))
 
+    def test_4_carton_of_recalled_goods(self):
+        """A carton is sold and taken in as what it holds: its own scan and a seller's check
+        warn of recalled goods packed in it, with the recall's reason."""
+        p = self.tok["producer"]
+        batch, c = qtapi.item_batch(self.srv, p, qtapi.cable_product(self.srv, p, model="K"),
+                                    3, batch_no="K-1")
+        box = "00690123400000016"
+        box = "(00)" + box + qtapi.qtclient.gs1_check_digit(box)
+        self.ok("/api/v1/events", {"events": [
+            {"type": "commission", "codes": c},
+            {"type": "pack", "parent": box, "codes": c[:2]}]}, p)
+        st, pv, _ = self.srv.get("/api/v1/codes/" + urllib.parse.quote(box, safe=""))
+        self.assertEqual((st, pv["warnings"]), (200, []))
+        rid = self.ok(self.path, {"batch": batch, "reason": "绝缘层厚度不合格"},
+                      self.tok["reg_44"])["recall"]
+        st, pv, _ = self.srv.get("/api/v1/codes/" + urllib.parse.quote(box, safe=""))
+        self.assertEqual(st, 200, pv)
+        self.assertEqual(pv["status"], "in_circulation")
+        [w] = pv["warnings"]
+        self.assertEqual((w["kind"], w["recalled"], w["items"], w["reason"], w["since"]),
+                         ("contents_recalled", 2, 2, "绝缘层厚度不合格", rid["date"]))
+        v = self.ok("/api/v1/verify", {"supplier": self.id["producer"], "codes": [box]},
+                    self.tok["dist"], 201)
+        [r] = v["results"]
+        self.assertEqual((r["verdict"], [x["kind"] for x in r["reasons"]]),
+                         ("warning", ["contents_recalled"]))
+
 
 CARTON = "00690123400000009"
 CARTON += qtapi.qtclient.gs1_check_digit(CARTON)

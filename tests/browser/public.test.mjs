@@ -1,6 +1,7 @@
 // public.test.mjs — the consumer's page in headless Chromium at 360 px: a code typed in shows
 // its product, producer and public journey; a recalled code shows the recall warning in
-// plain words; an unknown code says so, a product's own barcode that it is not a trace code;
+// plain words, and so does a carton holding recalled goods; an unknown code says so, a
+// product's own barcode that it is not a trace code;
 // a complaint is filed, once for a double click; Chinese and English.
 import assert from "node:assert/strict";
 import { test } from "node:test";
@@ -52,6 +53,26 @@ test("a recalled code shows the recall in plain words", async () => {
   assert.match(await page.locator("#journey").innerText(), /召回 · producer 有限公司 — 绝缘层厚度不合格/);
   assert.equal(await page.locator(".alert.good").count(), 0);
   assert.deepEqual(await accessibility(page), []);
+});
+
+test("a carton of recalled goods warns of them", async () => {
+  const { page } = s.b;
+  const { base, tokens, codes } = s.srv.data;
+  const carton = "(00)006901234000000032";
+  const post = (events) => fetch(`${base}/api/v1/events`, {
+    method: "POST",
+    headers: { Authorization: `Bearer ${tokens.producer}`, "Content-Type": "application/json" },
+    body: JSON.stringify({ events }),
+  }).then((r) => assert.equal(r.status, 201));
+  await post([{ type: "pack", parent: carton, codes: [codes.spare] }]);
+  await post([{ type: "recall", codes: [codes.spare], reason: "护套开裂" }]);
+  await lookUp(carton);
+  const alert = page.locator('[data-kind="contents_recalled"]');
+  await alert.waitFor();
+  assert.match(await alert.innerText(), /这个包装里有已被召回的产品/);
+  assert.match(await alert.innerText(), /包装内 1 个码中有 1 个已召回/);
+  assert.equal(await page.locator(".alert.bad").count(), 1);
+  assert.equal(await page.locator(".alert.good").count(), 0);
 });
 
 test("an unknown code says it may be counterfeit; bad text says why", async () => {

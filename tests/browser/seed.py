@@ -31,7 +31,7 @@ def supply_chain(srv):
         {"type": "recall", "codes": [codes[3]], "reason": "绝缘层厚度不合格"}]}, p)
     return {"tokens": tok, "ids": ids, "product": product, "batch": batch,
             "codes": {"sold": codes[0], "at_shop": codes[1], "recalled": codes[3],
-                      "fresh": codes[4]}}
+                      "fresh": codes[4], "spare": codes[5]}}
 
 
 def regulator_desk(srv):

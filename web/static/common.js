@@ -144,6 +144,8 @@ export function warningFacts(w) {
   if (w.number) parts.push(t("fact.number", { number: w.number }));
   if (w.since) parts.push(t("fact.since", { since: w.since }));
   if (w.reason) parts.push(t("fact.reason", { reason: w.reason }));
+  if (w.recalled !== undefined) parts.push(t("fact.recalled", { n: w.recalled, items: w.items }));
+  if (w.destroyed !== undefined) parts.push(t("fact.destroyed", { n: w.destroyed, items: w.items }));
   return parts.join(t("fact.sep"));
 }
 
@@ -162,6 +164,8 @@ words(
     "fact.number": "证书编号 {number}",
     "fact.since": "日期 {since}",
     "fact.reason": "原因：{reason}",
+    "fact.recalled": "包装内 {items} 个码中有 {n} 个已召回",
+    "fact.destroyed": "包装内 {items} 个码中有 {n} 个已销毁",
     "fact.sep": "；",
   },
   {
@@ -174,6 +178,8 @@ words(
     "fact.number": "number {number}",
     "fact.since": "on {since}",
     "fact.reason": "reason: {reason}",
+    "fact.recalled": "{n} of the {items} codes packed in it recalled",
+    "fact.destroyed": "{n} of the {items} codes packed in it destroyed",
     "fact.sep": "; ",
   },
 );

@@ -52,6 +52,8 @@ words(
     "w.product_barcode": "这是产品的商品条码，不是追溯码：它只说明是哪种产品，说明不了这一件的来历。请扫描产品或包装上的追溯码（通常是二维码）。",
     "w.recalled": "该产品已被召回：请停止使用，并联系销售者或生产企业办理退换。",
     "w.destroyed": "该产品已登记为销毁，不应在市场上出售。",
+    "w.contents_recalled": "这个包装里有已被召回的产品：请勿销售或使用，并联系销售者或生产企业。",
+    "w.contents_destroyed": "这个包装里有已登记为销毁的产品，不应在市场上出售。",
     "w.licence_revoked": "生产企业的生产许可证已被吊销。",
     "w.licence_suspended": "生产企业的生产许可证已被暂停。",
     "w.licence_expired": "生产企业的生产许可证已过有效期。",
@@ -115,6 +117,8 @@ words(
     "w.product_barcode": "This is the product's barcode, not a trace code: it says which product this is, not where this one came from. Scan the trace code on the product or its package (usually a QR code).",
     "w.recalled": "This product has been recalled: stop using it and contact the seller or producer.",
     "w.destroyed": "This item was recorded as destroyed: it should not be on sale.",
+    "w.contents_recalled": "This package holds recalled products: do not sell or use them; contact the seller or producer.",
+    "w.contents_destroyed": "This package holds products recorded as destroyed: they should not be on sale.",
     "w.licence_revoked": "The producer's production licence has been revoked.",
     "w.licence_suspended": "The producer's production licence has been suspended.",
     "w.licence_expired": "The producer's production licence has expired.",
@@ -166,7 +170,7 @@ function render(v) {
   out.replaceChildren();
   const warnings = v.warnings.map((w) => (productBarcode(v, w) ? { ...w, kind: "product_barcode" } : w));
   const kinds = warnings.map((w) => w.kind);
-  const bad = kinds.some((k) => ["never_issued", "recalled", "destroyed", "licence_revoked", "ccc_revoked", "serious_violation"].includes(k));
+  const bad = kinds.some((k) => ["never_issued", "recalled", "contents_recalled", "destroyed", "contents_destroyed", "licence_revoked", "ccc_revoked", "serious_violation"].includes(k));
   const verdict = el("section", { "aria-labelledby": "verdict-title" }, el("h2", { id: "verdict-title" }, t("section.verdict")));
   for (const w of warnings)
     verdict.append(el("div", { class: "alert " + (bad ? "bad" : "warn"), role: "alert", "data-kind": w.kind },

@@ -12,6 +12,7 @@
 #define SELLER3 "91320500MA5D00024U" /* Suzhou */
 #define SELLER4 "91110000MA5D000406" /* Beijing */
 #define CARTON  "00/006901234000000018"
+#define PALLET  "00/006901234000000025"
 
 /* Check body text as account u; *answer on success. */
 static qt_rc check_text(fixture *f, const qt_account *u, const char *text, json_t **answer,
@@ -262,6 +263,53 @@ static void test_recalled_destroyed_not_commissioned(void **state)
 	expect(check(f, SELLER, PRODUCER, c[0]), "warning", "recalled", NULL);
 	expect(check(f, SELLER, PRODUCER, c[1]), "suspect", "destroyed", NULL);
 	expect(check(f, SELLER, PRODUCER, c[2]), "warning", "not_commissioned", NULL);
+}
+
+/* A carton is taken in as what it holds: recalled or destroyed goods packed in it, at any
+ * depth, make the carton and the pallet it is on a warning, counted; a carton of sound goods
+ * stays genuine. */
+static void test_contents_recalled_or_destroyed(void **state)
+{
+	fixture *f = *state;
+	char c[4][64];
+	json_t *r;
+	const json_t *w;
+	qt_err err;
+
+	issue_active(f, 4, 4, c);
+	ok(events(f, PRODUCER, &err, NULL,
+	          "{\"events\":[{\"type\":\"pack\",\"parent\":\"" CARTON
+	          "\",\"codes\":[\"%s\",\"%s\","
+	          "\"%s\"]},{\"type\":\"pack\",\"parent\":\"" PALLET "\",\"codes\":[\"" CARTON
+	          "\"]}]}",
+	          c[0], c[1], c[2]),
+	   &err);
+	expect(check(f, SELLER, PRODUCER, CARTON), "genuine", NULL);
+	ok(events(f, PRODUCER, &err, NULL,
+	          "{\"events\":[{\"type\":\"recall\",\"codes\":[\"%s\",\"%s\"]}]}", c[0], c[3]),
+	   &err);
+	r = check(f, SELLER, PRODUCER, CARTON);
+	w = reason_of(r, "contents_recalled");
+	assert_non_null(w);
+	assert_int_equal(json_integer_value(json_object_get(w, "recalled")), 1);
+	assert_int_equal(json_integer_value(json_object_get(w, "items")), 3);
+	assert_non_null(
+	        strstr(str(w, "message"), "1 of the 3 codes packed in it has been recalled"));
+	expect(r, "warning", "contents_recalled", NULL);
+	/* the pallet holds the carton and its three items */
+	r = check(f, SELLER, PRODUCER, PALLET);
+	w = reason_of(r, "contents_recalled");
+	assert_non_null(w);
+	assert_int_equal(json_integer_value(json_object_get(w, "items")), 4);
+	expect(r, "warning", "contents_recalled", NULL);
+	ok(events(f, PRODUCER, &err, NULL,
+	          "{\"events\":[{\"type\":\"destroy\",\"codes\":[\"%s\"]}]}", c[1]),
+	   &err);
+	r = check(f, SELLER, PRODUCER, CARTON);
+	w = reason_of(r, "contents_destroyed");
+	assert_non_null(w);
+	assert_int_equal(json_integer_value(json_object_get(w, "destroyed")), 1);
+	expect(r, "warning", "contents_recalled", "contents_destroyed", NULL);
 }
 
 /* A regulator's record of the producer's standing — its licence revoked, the producer on the
@@ -587,6 +635,8 @@ int main(void)
 	        cmocka_unit_test_setup_teardown(test_supplier_does_not_hold_it, fixture_setup,
 	                                        fixture_teardown),
 	        cmocka_unit_test_setup_teardown(test_sold_and_received_elsewhere, fixture_setup,
+	                                        fixture_teardown),
+	        cmocka_unit_test_setup_teardown(test_contents_recalled_or_destroyed, fixture_setup,
 	                                        fixture_teardown),
 	        cmocka_unit_test_setup_teardown(test_recalled_destroyed_not_commissioned,
 	                                        fixture_setup, fixture_teardown),
