@@ -31,6 +31,8 @@ typedef struct batch_ctx {
 	size_t n;
 	json_t *fails; /* NULL: the first refusal refuses all; else each is listed (a file) */
 	bool record;   /* false: check only, keep nothing */
+	/* the batch rule_in_order last read, and its production date ("" when none) */
+	char made_batch[QT_ID_MAX], made[11];
 } batch_ctx;
 
 /* ---- the rules: each a small function the apply step runs; false sets why ---- */
@@ -111,6 +113,44 @@ static bool rule_jurisdiction(const json_t *doc, const qt_account *who, char *wh
 	return ok;
 }
 
+/* Events follow the goods in time: one dated (its own "time") before its holder received the
+ * item or before the day its batch was made (in China) cannot be true. Only times the units
+ * gave are compared: an event recorded without one may have been recorded late, so the time
+ * it was recorded bounds nothing. The receipt's time is told only to its holder. */
+static bool rule_in_order(batch_ctx *b, qt_store *s, const event *e, const json_t *doc, char *why,
+                          size_t n)
+{
+	const char *got = qt_json_text(doc, "received_at"), *batch = qt_json_text(doc, "batch");
+	bool mine = strcmp(qt_json_text(doc, "holder"), b->who->id) == 0;
+	long long at;
+	char day[11];
+
+	if (!e->time)
+		return true;
+	at = qt_time_epoch(e->time);
+	if (*got && at < qt_time_epoch(got)) {
+		snprintf(why, n, "it is dated %s, before its holder received it%s%s%s", e->time,
+		         mine ? " (" : "", mine ? got : "", mine ? ")" : "");
+		return false;
+	}
+	if (*batch && strcmp(batch, b->made_batch) != 0) {
+		json_t *bd = NULL;
+		qt_err ignored;
+		if (qt_doc_load(s, "batch", batch, &bd, &ignored) != QT_OK)
+			bd = NULL;
+		snprintf(b->made_batch, sizeof b->made_batch, "%s", batch);
+		snprintf(b->made, sizeof b->made, "%s", qt_json_text(bd, "production_date"));
+		json_decref(bd);
+	}
+	qt_date_cn(at, day);
+	if (*batch && *b->made && strcmp(day, b->made) < 0) {
+		snprintf(why, n, "it is dated %s, before its batch was made (%s)", e->time,
+		         b->made);
+		return false;
+	}
+	return true;
+}
+
 /* ---- state helpers ---- */
 
 static json_t *load(qt_store *s, const char *key)
@@ -186,16 +226,17 @@ static qt_rc recall_holder(qt_store *s, const json_t *d, const char *holder, uin
 	return rc;
 }
 
-/* Set status (and holder, and shipment) on a code and all it carries. received: the holder
- * has just received them, so it joins the units each one's batch passed through (the links
- * "batch_holders", which a batch's back trace lists). Recalled and destroyed goods never move
- * again: packed in a carton that moves on, they keep their state and holder (destroying
- * recalled goods excepted); with why given (a ship), they refuse the move instead, said in
- * why. Goods recalled on their way are the one exception: the receiver has them, so a
- * receipt makes it their holder, still recalled. */
+/* Set status (and holder, and shipment) on a code and all it carries. received (the time the
+ * receipt gives, "" when none; NULL for any other move): the holder has just received them, so it
+ * joins the units each one's batch passed through (the links "batch_holders", which a batch's back
+ * trace lists), and no later event of theirs may be dated before it (rule_in_order). Recalled and
+ * destroyed goods never move again: packed in a carton that moves on, they keep their state and
+ * holder (destroying recalled goods excepted); with why given (a ship), they refuse the move
+ * instead, said in why. Goods recalled on their way are the one exception: the receiver has them,
+ * so a receipt makes it their holder, still recalled. */
 static qt_rc move_all(qt_store *s, const char *key, const char *status, const char *holder,
-                      const char *shipment, bool received, uint64_t rec, char *why, size_t wn,
-                      qt_err *err)
+                      const char *shipment, const char *received, uint64_t rec, char *why,
+                      size_t wn, qt_err *err)
 {
 	json_t *all = json_array();
 	qt_rc rc = qt_codes_with_contents(s, key, 0, all, NULL, err);
@@ -235,6 +276,10 @@ static qt_rc move_all(qt_store *s, const char *key, const char *status, const ch
 			json_object_set_new(d, "shipment", json_string(shipment));
 		else
 			json_object_del(d, "shipment");
+		if (received && *received)
+			json_object_set_new(d, "received_at", json_string(received));
+		else if (received || shipment) /* the last receipt no longer binds */
+			json_object_del(d, "received_at");
 		if (rc == QT_OK)
 			rc = save(s, d, rec, err);
 		json_decref(d);
@@ -245,7 +290,7 @@ static qt_rc move_all(qt_store *s, const char *key, const char *status, const ch
 
 qt_rc qt_code_recall(qt_store *s, const char *key, uint64_t rec, qt_err *err)
 {
-	return move_all(s, key, "recalled", NULL, NULL, false, rec, NULL, 0, err);
+	return move_all(s, key, "recalled", NULL, NULL, NULL, rec, NULL, 0, err);
 }
 
 /* ---- correct: the author voids one of its events ---- */
@@ -417,7 +462,7 @@ static qt_rc undo(qt_store *s, const qt_account *who, uint64_t idx, const json_t
 			rc = move_all(s, json_string_value(json_array_get(codes, k)),
 			              shipped ? "active" : "in_transit",
 			              shipped ? NULL : qt_json_text(ship, "from"),
-			              shipped ? NULL : sid, false, rec, NULL, 0, err);
+			              shipped ? NULL : sid, NULL, rec, NULL, 0, err);
 		json_object_set_new(ship, shipped ? "cancelled" : "received",
 		                    shipped ? json_true() : json_false());
 		if (rc == QT_OK)
@@ -469,12 +514,16 @@ static qt_rc apply_one(batch_ctx *b, size_t i, qt_store *s, uint64_t rec, qt_err
 	event *e = &b->ev[i];
 	const qt_account *who = b->who;
 	bool regulator = who->roles & QT_ROLE_REGULATOR;
-	char why[160] = "", idx[24];
-	const char *t = e->type, *bad = "";
+	char why[160] = "", idx[24], now[32];
+	const char *t = e->type, *bad = "", *at = e->time;
 	json_t *doc = NULL, *ship = NULL;
 	qt_rc rc = QT_OK;
 
 	snprintf(idx, sizeof idx, "%llu", (unsigned long long)rec);
+	if (!at) {
+		qt_time_now(now);
+		at = now;
+	}
 	if (strcmp(t, "correct") == 0) {
 		rc = undo(s, who, (uint64_t)e->corrects, e->codes, rec, why, sizeof why, err);
 		if (rc == QT_OK && why[0])
@@ -499,6 +548,10 @@ static qt_rc apply_one(batch_ctx *b, size_t i, qt_store *s, uint64_t rec, qt_err
 		if (e->buyer[0] && strcmp(e->buyer, qt_json_text(ship, "from")) != 0)
 			REFUSE("shipment %lld came from %s, not from supplier %s", e->shipment,
 			       qt_json_text(ship, "from"), e->buyer);
+		if (e->time && *qt_json_text(ship, "shipped") &&
+		    qt_time_epoch(e->time) < qt_time_epoch(qt_json_text(ship, "shipped")))
+			REFUSE("it is dated %s, before shipment %lld was shipped (%s)", e->time,
+			       e->shipment, qt_json_text(ship, "shipped"));
 		want = json_object_get(ship, "codes");
 		if (json_array_size(want) != json_array_size(e->codes))
 			REFUSE("shipment %lld has %zu codes, not %zu", e->shipment,
@@ -515,8 +568,8 @@ static qt_rc apply_one(batch_ctx *b, size_t i, qt_store *s, uint64_t rec, qt_err
 		}
 		json_array_foreach(e->codes, k, c)
 		{
-			if ((rc = move_all(s, json_string_value(c), "active", who->id, NULL, true,
-			                   rec, NULL, 0, err)) != QT_OK)
+			if ((rc = move_all(s, json_string_value(c), "active", who->id, NULL,
+			                   e->time ? e->time : "", rec, NULL, 0, err)) != QT_OK)
 				goto out;
 		}
 		json_object_set_new(ship, "received", json_true());
@@ -560,7 +613,8 @@ static qt_rc apply_one(batch_ctx *b, size_t i, qt_store *s, uint64_t rec, qt_err
 		bad = key;
 		json_decref(doc);
 		doc = load(s, key);
-		if (!rule_issued(doc, why, sizeof why))
+		if (!rule_issued(doc, why, sizeof why) ||
+		    !rule_in_order(b, s, e, doc, why, sizeof why))
 			goto refuse;
 		if (strcmp(t, "commission") == 0) {
 			if (strcmp(qt_json_text(doc, "producer"), who->id) != 0)
@@ -584,7 +638,7 @@ static qt_rc apply_one(batch_ctx *b, size_t i, qt_store *s, uint64_t rec, qt_err
 				REFUSE("only its holder%s or a regulator may %s it",
 				       t[0] == 'r' ? ", its producer" : "", t);
 			if ((rc = move_all(s, key, t[0] == 'r' ? "recalled" : "destroyed", NULL,
-			                   NULL, false, rec, NULL, 0, err)) != QT_OK)
+			                   NULL, NULL, rec, NULL, 0, err)) != QT_OK)
 				goto out;
 			continue;
 		} else {
@@ -626,7 +680,7 @@ static qt_rc apply_one(batch_ctx *b, size_t i, qt_store *s, uint64_t rec, qt_err
 					REFUSE("it is sold");
 				json_decref(doc);
 				doc = NULL;
-				if ((rc = move_all(s, key, "in_transit", NULL, idx, false, rec, why,
+				if ((rc = move_all(s, key, "in_transit", NULL, idx, NULL, rec, why,
 				                   sizeof why, err)) != QT_OK)
 					goto out;
 				if (why[0])
@@ -648,10 +702,7 @@ static qt_rc apply_one(batch_ctx *b, size_t i, qt_store *s, uint64_t rec, qt_err
 				json_object_set_new(doc, "status", json_string("sold"));
 				/* the warranty runs from the sale; kept in the state even when
 				 * the sale's time is sealed (only "expired or not" is shown) */
-				char now[32];
-				qt_time_now(now);
-				json_object_set_new(doc, "sold",
-				                    json_string(e->time ? e->time : now));
+				json_object_set_new(doc, "sold", json_string(at));
 			} else if (strcmp(t, "return") == 0) {
 				if (strcmp(qt_json_text(doc, "status"), "sold") != 0)
 					REFUSE("only a sold code can be returned");
@@ -669,6 +720,8 @@ static qt_rc apply_one(batch_ctx *b, size_t i, qt_store *s, uint64_t rec, qt_err
 		                 "from", who->id, "from_name", who->name, "to", e->buyer, "to_name",
 		                 e->buyer_name ? e->buyer_name : "", "codes", e->codes, "received",
 		                 0);
+		if (e->time) /* for rule_in_order: a receipt is not dated before it */
+			json_object_set_new(ship, "shipped", json_string(e->time));
 		/* zero-padded, so both parties' lists page in shipping order */
 		snprintf(pad, sizeof pad, "%020llu", (unsigned long long)rec);
 		if ((rc = qt_doc_save(s, "shipment", idx, e->buyer, ship, rec, err)) == QT_OK &&

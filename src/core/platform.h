@@ -115,6 +115,8 @@ qt_rc qt_new_id(const char *prefix, size_t nbytes, char *out, size_t outsz, qt_e
 
 /* Today's date in China (UTC+8), "YYYY-MM-DD": no record's date may lie after it. */
 void qt_today_cn(char out[11]);
+/* The date in China of a time in seconds since the epoch. */
+void qt_date_cn(long long epoch, char out[11]);
 
 /* ---- request bodies: every field checked for type and size ---- */
 

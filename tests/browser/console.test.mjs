@@ -204,7 +204,7 @@ test("a seller receives, sells, and a bad ledger file is reported row by row and
   assert.equal(template.suggestedFilename(), "台账模板.csv");
   const head = readFileSync(await template.path(), "utf8");
   assert.match(head, /^\ufeff类型,追溯码,日期/);
-  const bad = `${head.trim()}\r\n售出,${codes.at_shop},2025/6/2 10:00,,,,,,\r\n售出,T777777777777777777R,2025/6/2 10:05,,,,,,\r\n`;
+  const bad = `${head.trim()}\r\n售出,${codes.at_shop},2026/11/15 10:00,,,,,,\r\n售出,T777777777777777777R,2026/11/15 10:05,,,,,,\r\n`;
   await page.getByLabel("台账文件（CSV）").setInputFiles({ name: "台账.csv", mimeType: "text/csv", buffer: Buffer.from(bad) });
   await page.getByRole("button", { name: "上传台账" }).click();
   await page.locator("#ledger-rows").waitFor();
@@ -216,7 +216,7 @@ test("a seller receives, sells, and a bad ledger file is reported row by row and
   assert.equal(await publicStatus(codes.at_shop), "in_circulation");
   assert.deepEqual(await accessibility(page), []);
 
-  const good = `${head.trim()}\r\n售出,${codes.at_shop},2025/6/2 10:00,,,,,,\r\n`;
+  const good = `${head.trim()}\r\n售出,${codes.at_shop},2026/11/15 10:00,,,,,,\r\n`;
   await page.getByLabel("台账文件（CSV）").setInputFiles({ name: "台账.csv", mimeType: "text/csv", buffer: Buffer.from(good) });
   await page.getByRole("button", { name: "上传台账" }).click();
   await page.getByText(/台账已记录：1 行，账本记录 #\d+ 起。/).waitFor();

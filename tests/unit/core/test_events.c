@@ -92,6 +92,88 @@ static void test_only_holder_ships_and_receive_matches(void **state)
 	                 QT_ERR_CONFLICT);
 }
 
+/* One event of type on codes (JSON list members: "\"A\",\"B\""), dated time unless NULL,
+ * with more members (",\"shipment\":3", or ""). */
+static qt_rc dated(fixture *f, const char *who, const char *type, const char *codes,
+                   const char *time, const char *more, qt_err *err, long long *first)
+{
+	json_t *a = NULL;
+	qt_rc rc = events(f, who, err, &a,
+	                  "{\"events\":[{\"type\":\"%s\",\"codes\":[%s]%s%s%s%s}]}", type, codes,
+	                  time ? ",\"time\":\"" : "", time ? time : "", time ? "\"" : "", more);
+	if (first)
+		*first = json_integer_value(json_object_get(a, "first_index"));
+	json_decref(a);
+	return rc;
+}
+
+/* Events follow the goods in time, where units give times: nothing is dated before the
+ * day its batch was made (in China: 2025-03-01 begins at 2025-02-28T16:00Z), a receipt not
+ * before its shipment, and nothing the holder does before its receipt. A receipt recorded
+ * without a time may have been recorded late: it bounds nothing. A refused event changes
+ * nothing. */
+static void test_times_follow_the_goods(void **state)
+{
+	fixture *f = *state;
+	char c[2][64], s[32], both[140], one[70], on[40];
+	qt_err err;
+	long long sh;
+	uint64_t size;
+	issue_codes(f, 2, c);
+	snprintf(both, sizeof both, "\"%s\",\"%s\"", c[0], c[1]);
+	snprintf(one, sizeof one, "\"%s\"", c[0]);
+	size = qt_ledger_size(f->p->ledger);
+	assert_int_equal(
+	        dated(f, PRODUCER, "commission", one, "2025-02-28T23:59:59+08:00", "", &err, NULL),
+	        QT_ERR_CONFLICT);
+	assert_non_null(strstr(err.msg, "it is dated 2025-02-28T15:59:59Z, before its batch was "
+	                                "made (2025-03-01)"));
+	assert_int_equal(qt_ledger_size(f->p->ledger), size);
+	assert_string_equal(status_of(f, c[0], s), "issued");
+	assert_int_equal(
+	        dated(f, PRODUCER, "commission", both, "2025-02-28T16:00:00Z", "", &err, NULL),
+	        QT_OK);
+	assert_int_equal(dated(f, PRODUCER, "ship", both, "2025-03-05T08:00:00Z",
+	                       ",\"buyer\":{\"uscc\":\"" SELLER "\",\"name\":\"S\"}", &err, &sh),
+	                 QT_OK);
+	/* received the day before it was shipped */
+	snprintf(on, sizeof on, ",\"shipment\":%lld", sh);
+	assert_int_equal(dated(f, SELLER, "receive", both, "2025-03-04T08:00:00Z", on, &err, NULL),
+	                 QT_ERR_CONFLICT);
+	assert_non_null(strstr(err.msg, "before shipment"));
+	assert_non_null(strstr(err.msg, "was shipped (2025-03-05T08:00:00Z)"));
+	assert_string_equal(status_of(f, c[0], s), "in_transit");
+	assert_int_equal(dated(f, SELLER, "receive", both, "2025-03-06T08:00:00Z", on, &err, NULL),
+	                 QT_OK);
+	/* sold before the shop had it */
+	assert_int_equal(dated(f, SELLER, "retail", one, "2025-03-06T07:59:59Z", "", &err, NULL),
+	                 QT_ERR_CONFLICT);
+	assert_non_null(strstr(err.msg, "before its holder received it (2025-03-06T08:00:00Z)"));
+	assert_string_equal(status_of(f, c[0], s), "active");
+	/* the producer recalling it with a time before the receipt is told the rule, not the
+	 * shop's receipt time */
+	snprintf(one, sizeof one, "\"%s\"", c[1]);
+	assert_int_equal(dated(f, PRODUCER, "recall", one, "2025-03-06T07:00:00Z", "", &err, NULL),
+	                 QT_ERR_CONFLICT);
+	assert_non_null(strstr(err.msg, "before its holder received it"));
+	assert_null(strstr(err.msg, "08:00:00Z"));
+	assert_int_equal(dated(f, SELLER, "retail", one, "2025-03-06T08:00:00Z", "", &err, NULL),
+	                 QT_OK);
+	assert_string_equal(status_of(f, c[1], s), "sold");
+	/* shipped on with no times: the next holder's receipt gives none, so a sale it dates
+	 * any time after production stands */
+	snprintf(one, sizeof one, "\"%s\"", c[0]);
+	assert_int_equal(dated(f, SELLER, "ship", one, NULL,
+	                       ",\"buyer\":{\"uscc\":\"" PRODUCER2 "\",\"name\":\"S2\"}", &err,
+	                       &sh),
+	                 QT_OK);
+	snprintf(on, sizeof on, ",\"shipment\":%lld", sh);
+	assert_int_equal(dated(f, PRODUCER2, "receive", one, NULL, on, &err, NULL), QT_OK);
+	assert_int_equal(dated(f, PRODUCER2, "retail", one, "2025-03-02T08:00:00Z", "", &err, NULL),
+	                 QT_OK);
+	assert_string_equal(status_of(f, c[0], s), "sold");
+}
+
 static void test_nothing_after_recall_or_destroy(void **state)
 {
 	fixture *f = *state;
@@ -573,6 +655,8 @@ int main(void)
 	                                        fixture_teardown),
 	        cmocka_unit_test_setup_teardown(test_only_holder_ships_and_receive_matches,
 	                                        fixture_setup, fixture_teardown),
+	        cmocka_unit_test_setup_teardown(test_times_follow_the_goods, fixture_setup,
+	                                        fixture_teardown),
 	        cmocka_unit_test_setup_teardown(test_nothing_after_recall_or_destroy, fixture_setup,
 	                                        fixture_teardown),
 	        cmocka_unit_test_setup_teardown(test_recalled_goods_stay_in_cartons_and_shipments,
