@@ -77,12 +77,14 @@ export function say(box, text, kind = "warn") {
 
 // A list in box of limit items of path (each made by item from the answer's key array), and
 // the next page on "more" for as long as the API gives a next; empty says there are none.
-// problem(res) words a failed request. Resolves when the first page is shown.
-export function pagedList({ box, path, key, item, empty, token, limit = 20, problem = errorText }) {
-  const ul = el("ul", { class: "items" });
+// problem(res) words a failed request. Resolves when the first page is shown. The items go
+// into `into` inside `list` (a list of its own by default; a table and its tbody, say), which
+// is hidden while it holds none.
+export function pagedList({ box, path, key, item, empty, token, limit = 20, problem = errorText,
+  list = el("ul", { class: "items" }), into = list }) {
   const note = el("div", { role: "status" });
   const more = el("button", { type: "button", class: "secondary hidden" }, t("more"));
-  box.replaceChildren(ul, note, more);
+  box.replaceChildren(list, note, more);
   const load = async (after) => {
     more.disabled = true;
     note.replaceChildren(el("p", { class: "muted" }, t("loading")));
@@ -91,8 +93,9 @@ export function pagedList({ box, path, key, item, empty, token, limit = 20, prob
     const res = await api("GET", path + (path.includes("?") ? "&" : "?") + query, null, token);
     more.disabled = false;
     if (res.status !== 200) return note.replaceChildren(alertBox("bad", problem(res)));
-    ul.append(...res.data[key].map(item));
-    note.replaceChildren(ul.children.length ? "" : el("p", { class: "muted" }, empty));
+    into.append(...res.data[key].map(item));
+    list.classList.toggle("hidden", !into.children.length);
+    note.replaceChildren(into.children.length ? "" : el("p", { class: "muted" }, empty));
     more.classList.toggle("hidden", !res.data.next);
     more.onclick = () => load(res.data.next);
   };
