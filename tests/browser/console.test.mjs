@@ -227,6 +227,31 @@ test("a seller receives, sells, and a bad ledger file is reported row by row and
   assert.deepEqual(s.b.errors, []);
 });
 
+test("a label that cannot be made takes the last one's preview away", async () => {
+  const { page } = s.b;
+  const { batch, tokens } = s.srv.data;
+  await signIn(tokens.producer);
+  await page.locator("#desk").waitFor();
+  await page.getByRole("button", { name: "赋码与标签" }).click();
+  await page.getByLabel("批次", { exact: true }).selectOption(batch);
+  const [first, second] = await page.locator("#code-list li .code").allInnerTexts();
+  await page.getByRole("button", { name: `PNG 标签：${first}` }).click();
+  await page.locator("#label-preview img").waitFor();
+  assert.match(await page.locator("#label-save").getAttribute("href"), /^blob:/);
+  // a digital identity code has no GS1 element string for a GS1-128 symbol: refused
+  await page.getByLabel("标签码制").selectOption("gs1-128");
+  await page.getByRole("button", { name: `PNG 标签：${second}` }).click();
+  await page.locator("#message .alert.bad").waitFor();
+  assert.match(await page.locator("#message").innerText(), /GS1/);
+  // the first code's label is neither shown nor saveable as if it were the second's
+  assert.ok(await page.locator("#label-preview").isHidden());
+  assert.equal(await page.locator("#label-img").getAttribute("src"), null);
+  assert.equal(await page.locator("#label-save").getAttribute("href"), null);
+  await screenshot(page, "console-producer-label-refused");
+  assert.deepEqual(await accessibility(page), []);
+  assert.deepEqual(s.b.errors, []);
+});
+
 // Presses the list's "more" until target is on the page, waiting for each page to come.
 async function moreUntil(list, target) {
   const rows = list.locator("tbody tr");

@@ -349,6 +349,7 @@ let catalog = [];
 let products = [];
 let batches = []; // {batch, product} of every product, for the code pane
 let labelUrl = null;
+let labelAsked = 0; // labels asked for: a later one's answer is the one shown
 
 const call = (method, path, body) => api(method, path, body, token);
 
@@ -598,7 +599,7 @@ function batchChosen() {
   $("c-scheme").replaceChildren(...(b?.product.schemes || []).map((s) => el("option", { value: s }, t(`scheme.${s}`))));
   $("sheet-command").textContent = b ? `qtrace label --db qtrace.db --batch ${b.batch.id} --out labels/ --sheet a4` : "";
   $("code-list").replaceChildren();
-  $("label-preview").classList.add("hidden");
+  clearLabel();
   return b ? loadCodes(b) : null;
 }
 
@@ -619,25 +620,37 @@ function loadCodes(b) {
   });
 }
 
+// No label shown: the preview hidden, its image and save link emptied, so an earlier code's
+// label cannot be printed or saved in place of the one asked for.
+function clearLabel() {
+  $("label-preview").classList.add("hidden");
+  $("label-img").removeAttribute("src");
+  $("label-save").removeAttribute("href");
+  if (labelUrl) URL.revokeObjectURL(labelUrl);
+  labelUrl = null;
+}
+
 // The label comes with the token (it is for the producer and holder only), so it is fetched
-// and shown from a blob rather than linked.
+// and shown from a blob rather than linked. Only the label asked for last is shown.
 async function showLabel(code, kind) {
+  const asked = ++labelAsked;
+  clearLabel();
   tell("message", t("label.loading"));
   const sym = $("c-symbology").value;
   const path = `/api/v1/codes/${encodeURIComponent(code)}/label.${kind}?symbology=${sym}`;
-  let r;
+  let r, blob, data;
   try {
     r = await fetch(path, { headers: { Authorization: `Bearer ${token}` } });
+    if (r.ok) blob = await r.blob();
+    else if ((r.headers.get("Content-Type") || "").includes("json")) data = await r.json();
   } catch (e) {
-    return tell("message", t("err.network"), "bad");
+    r = null;
   }
-  if (!r.ok) {
-    const data = (r.headers.get("Content-Type") || "").includes("json") ? await r.json() : null;
-    return tell("message", errorText({ status: r.status, data }), "bad");
-  }
+  if (asked !== labelAsked) return;
+  if (!r) return tell("message", t("err.network"), "bad");
+  if (!r.ok) return tell("message", errorText({ status: r.status, data }), "bad");
   const name = /filename="?([^";]+)"?/.exec(r.headers.get("Content-Disposition") || "")?.[1] || `label.${kind}`;
-  if (labelUrl) URL.revokeObjectURL(labelUrl);
-  labelUrl = URL.createObjectURL(await r.blob());
+  labelUrl = URL.createObjectURL(blob);
   $("label-img").src = labelUrl;
   $("label-img").alt = t("label.of", { kind: t(`label.${kind}`), code });
   $("label-save").href = labelUrl;
