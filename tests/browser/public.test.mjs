@@ -64,6 +64,28 @@ test("an unknown code says it may be counterfeit; bad text says why", async () =
   assert.match(await page.locator("#message").innerText(), /不是有效的追溯码/);
 });
 
+test("the address names the code last looked up, found or not", async () => {
+  const { page } = s.b;
+  const code = () => new URL(page.url()).searchParams.get("code");
+  await lookUp(s.srv.data.codes.sold);
+  await page.locator("#journey").waitFor();
+  assert.equal(code(), s.srv.data.codes.sold);
+  // then, on the same page, a code nobody issued and text that is no code at all
+  for (const [typed, says] of [["T777777777777777777R", /没有这个追溯码的记录/], ["not a code at all", /不是有效的追溯码/]]) {
+    await page.getByLabel("追溯码").fill(typed);
+    await page.getByRole("button", { name: "查询" }).click();
+    await page.locator("#message .alert.bad").waitFor();
+    assert.equal(code(), typed);
+    // a reload (or the link shared) shows what was looked up, not the code found before
+    await page.reload();
+    await page.locator("#message .alert.bad").waitFor();
+    assert.match(await page.locator("#message").innerText(), says);
+    assert.equal(await page.locator("#result").innerText(), "");
+    assert.equal(await page.getByLabel("追溯码").inputValue(), typed);
+  }
+  assert.deepEqual(s.b.errors, []);
+});
+
 test("a product's own barcode is not taken for a counterfeit trace code", async () => {
   const { page } = s.b;
   await lookUp("06901234567892"); // the GTIN on the box of a registered product

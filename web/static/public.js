@@ -219,22 +219,28 @@ function render(v) {
   $("complain").classList.remove("hidden");
 }
 
+let asked = 0; // lookups asked for: only the last one's answer is shown
+
 async function lookUp(code) {
   code = code.trim();
   $("complain-message").replaceChildren();
   if (!code) return tell(t("code.empty"));
-  tell(t("code.looking"), "good");
-  const res = await api("GET", "/api/v1/codes/" + codePath(code));
+  const mine = ++asked;
+  // the address names the code looked up, whatever the answer, so a reload or a shared link
+  // shows this code and not the one before it
+  const u = new URL(location.href);
+  u.searchParams.set("code", code);
+  history.replaceState(null, "", u);
   view = null;
   $("result").replaceChildren();
   $("complain").classList.add("hidden");
+  tell(t("code.looking"), "good");
+  const res = await api("GET", "/api/v1/codes/" + codePath(code));
+  if (mine !== asked) return;
   if (res.status === 200) {
     tell("");
     view = res.data;
     render(view);
-    const u = new URL(location.href);
-    u.searchParams.set("code", code);
-    history.replaceState(null, "", u);
   } else if (res.status === 404) tell(t("code.unknown"), "bad");
   else if (res.status === 400) tell(t("code.bad", { why: errorText(res) }), "bad");
   else tell(errorText(res), "bad");
