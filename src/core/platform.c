@@ -146,12 +146,17 @@ qt_rc qt_link_collect(void *ctx, const char *dst)
 	return json_array_append_new(ctx, json_string(dst)) == 0 ? QT_OK : QT_ERR_NOMEM;
 }
 
+void qt_date_cn(long long t, char out[11])
+{
+	time_t local = (time_t)(t + 8 * 3600);
+	struct tm tm;
+	gmtime_r(&local, &tm);
+	strftime(out, 11, "%Y-%m-%d", &tm);
+}
+
 void qt_today_cn(char out[11])
 {
-	time_t t = time(NULL) + 8 * 3600;
-	struct tm tm;
-	gmtime_r(&t, &tm);
-	strftime(out, 11, "%Y-%m-%d", &tm);
+	qt_date_cn((long long)time(NULL), out);
 }
 
 const char *qt_json_text(const json_t *obj, const char *name)
