@@ -227,7 +227,7 @@ test("a seller receives, sells, and a bad ledger file is reported row by row and
   assert.deepEqual(s.b.errors, []);
 });
 
-test("a label that cannot be made takes the last one's preview away", async () => {
+test("a label that cannot be made takes the last one's preview away", async (t) => {
   const { page } = s.b;
   const { batch, tokens } = s.srv.data;
   await signIn(tokens.producer);
@@ -242,13 +242,23 @@ test("a label that cannot be made takes the last one's preview away", async () =
   await page.getByLabel("标签码制").selectOption("gs1-128");
   await page.getByRole("button", { name: `PNG 标签：${second}` }).click();
   await page.locator("#message .alert.bad").waitFor();
-  assert.match(await page.locator("#message").innerText(), /GS1/);
+  // a Chinese page says what kind of refusal it is in Chinese, then the server's particulars
+  const refusal = /a gs1-128 symbol carries a GS1 element string; \S+ is a dic code \(use symbology qr\)/;
+  assert.match(await page.locator("#message").innerText(), new RegExp(`^提交的内容有误，请核对：${refusal.source}$`));
   // the first code's label is neither shown nor saveable as if it were the second's
   assert.ok(await page.locator("#label-preview").isHidden());
   assert.equal(await page.locator("#label-img").getAttribute("src"), null);
   assert.equal(await page.locator("#label-save").getAttribute("href"), null);
   await screenshot(page, "console-producer-label-refused");
   assert.deepEqual(await accessibility(page), []);
+
+  // in English, the server's message alone
+  t.after(() => page.evaluate(() => localStorage.setItem("qtrace.lang", "zh")));
+  await page.getByRole("button", { name: "English" }).click();
+  await page.getByRole("button", { name: `PNG label: ${second}` }).click();
+  await page.locator("#message .alert.bad").waitFor();
+  assert.match(await page.locator("#message").innerText(), new RegExp(`^${refusal.source}$`));
+  await page.getByRole("button", { name: "中文" }).click();
   assert.deepEqual(s.b.errors, []);
 });
 

@@ -124,10 +124,15 @@ export async function api(method, path, body, token, headers = {}) {
   }
 }
 
-// The message of an error answer, for people.
+// The message of an error answer, for people. The server's message is English; a Chinese page
+// says first, in Chinese, what kind of refusal it is (the answer's error code), then the
+// server's message for its particulars. A code it has no words for: the message alone.
 export function errorText(res) {
   if (res.status === 0) return t("err.network");
-  return res.data?.error?.message || t("err.http", { status: res.status });
+  const e = res.data?.error;
+  if (!e?.message) return t("err.http", { status: res.status });
+  const kind = lang === "zh" && dicts.zh[`err.code.${e.code}`];
+  return kind ? t("err.kind", { kind, message: e.message }) : e.message;
 }
 
 // An RFC 3339 instant as China time, "2026-11-21 14:05".
@@ -160,6 +165,20 @@ words(
     more: "加载更多",
     loading: "正在加载……",
     "err.http": "请求失败（{status}）",
+    "err.kind": "{kind}：{message}",
+    // the error codes of docs/openapi.yaml (components.schemas.Error)
+    "err.code.invalid": "提交的内容有误，请核对",
+    "err.code.malformed_json": "提交的数据格式不对",
+    "err.code.not_found": "平台上没有找到",
+    "err.code.method_not_allowed": "不支持这项操作",
+    "err.code.conflict": "与平台上的记录不符，未作任何更改",
+    "err.code.forbidden": "本账户无权进行这项操作",
+    "err.code.unauthorized": "令牌不对或已失效，请重新登录",
+    "err.code.too_large": "提交的内容过大",
+    "err.code.unsupported_media_type": "不支持这种文件类型",
+    "err.code.unavailable": "平台暂时无法使用，请稍后重试",
+    "err.code.rate_limited": "操作过于频繁，请稍后再试",
+    "err.code.internal": "平台内部出错，请稍后重试",
     "fact.warranty": "保修期 {months} 个月",
     "fact.ended": "于 {ended} 到期",
     "fact.number": "证书编号 {number}",

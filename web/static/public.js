@@ -248,7 +248,7 @@ async function lookUp(code) {
     view = res.data;
     render(view);
   } else if (res.status === 404) tell("message", () => t("code.unknown"), "bad");
-  else if (res.status === 400) tell("message", () => t("code.bad", { why: errorText(res) }), "bad");
+  else if (res.status === 400) tell("message", () => t("code.bad", { why: res.data?.error?.message || errorText(res) }), "bad");
   else tell("message", () => errorText(res), "bad");
 }
 
