@@ -113,10 +113,11 @@ void qt_json_set_province(json_t *obj, const char *division);
 qt_rc qt_new_id(const char *prefix, size_t nbytes, char *out, size_t outsz, qt_err *err)
         __attribute__((warn_unused_result));
 
+/* The date in China (UTC+8, no daylight saving) at instant t, seconds since the epoch:
+ * "YYYY-MM-DD". Days the platform counts or compares are China's. */
+void qt_date_cn(long long t, char out[11]);
 /* Today's date in China (UTC+8), "YYYY-MM-DD": no record's date may lie after it. */
 void qt_today_cn(char out[11]);
-/* The date in China of a time in seconds since the epoch. */
-void qt_date_cn(long long epoch, char out[11]);
 
 /* ---- request bodies: every field checked for type and size ---- */
 

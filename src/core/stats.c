@@ -4,7 +4,6 @@
  * which caps were reached, so a number is never silently short. */
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 
 #include "core/cases.h"
 #include "core/stats.h"
@@ -256,25 +255,23 @@ static qt_rc on_case(void *ctx, const char *id, const char *owner, json_t *d)
 	return QT_OK;
 }
 
-/* Events per day over the last QT_STATS_DAYS days (UTC), from the newest QT_STATS_RECORDS_MAX
- * records: a regulator's own, by the acting unit (`by`). */
-static qt_rc events_per_day(qt_store *s, const qt_account *who, json_t *out, qt_err *err)
+/* Events per day over the last QT_STATS_DAYS days in China up to now's, from the newest
+ * QT_STATS_RECORDS_MAX records: a regulator's own, by the acting unit (`by`). A record counts
+ * on the day in China of its `ts` (UTC): one made at 20:00Z is the next day's. */
+static qt_rc events_per_day(qt_store *s, const qt_account *who, long long now, json_t *out,
+                            qt_err *err)
 {
 	json_t *days = json_object(), *list = json_array();
 	qt_store_iter *it = NULL;
 	qt_store_row row;
 	uint64_t n = 0, from, scanned = 0;
-	time_t now = time(NULL);
 	char first[11] = "";
 	qt_rc rc;
 
 	for (int i = QT_STATS_DAYS - 1; i >= 0; i--) {
-		time_t t = now - (time_t)i * 86400;
-		struct tm tm;
 		char day[11];
 
-		gmtime_r(&t, &tm);
-		strftime(day, sizeof day, "%Y-%m-%d", &tm);
+		qt_date_cn(now - (long long)i * 86400, day);
 		if (!*first)
 			memcpy(first, day, sizeof first);
 		json_object_set_new(days, day, json_integer(0));
@@ -288,10 +285,11 @@ static qt_rc events_per_day(qt_store *s, const qt_account *who, json_t *out, qt_
 		json_t *leaf = json_loadb((const char *)row.blob1, row.len1, 0, NULL);
 		const char *type = qt_json_text(leaf, "type"), *ts = qt_json_text(leaf, "ts");
 		const char *by = qt_json_text(json_object_get(leaf, "body"), "by");
-		char day[11];
+		char day[11] = "";
 
 		scanned++;
-		snprintf(day, sizeof day, "%.10s", ts);
+		if (qt_time_valid(ts))
+			qt_date_cn(qt_time_epoch(ts), day);
 		if (!strncmp(type, "event.", 6) && json_object_get(days, day) &&
 		    (!*who->jurisdiction || qt_regulates(who, by)))
 			count(days, day);
@@ -323,7 +321,7 @@ out:
 	return rc;
 }
 
-qt_rc qt_stats(qt_store *s, const qt_account *who, json_t **answer, qt_err *err)
+qt_rc qt_stats(qt_store *s, const qt_account *who, long long now, json_t **answer, qt_err *err)
 {
 	stats st = {who,
 	            s,
@@ -361,7 +359,7 @@ qt_rc qt_stats(qt_store *s, const qt_account *who, json_t **answer, qt_err *err)
 	    (rc = walk_kind(s, "recall", on_recall, &recalls, &cut_recalls, err)) == QT_OK &&
 	    (rc = walk_kind(s, "complaint", on_case, &complaints, &cut_complaints, err)) == QT_OK &&
 	    (rc = walk_kind(s, "warning", on_case, &warnings, &cut_warnings, err)) == QT_OK)
-		rc = events_per_day(s, who, events, err);
+		rc = events_per_day(s, who, now, events, err);
 	s->ops->read_end(s);
 	if (rc != QT_OK)
 		goto out;

@@ -56,7 +56,9 @@ class Stats(qtapi.ApiCase):
         return v
 
     def today(self, v):
-        day = datetime.datetime.now(datetime.timezone.utc).date().isoformat()
+        # today in China (UTC+8), whose day the events were made on
+        china = datetime.timezone(datetime.timedelta(hours=8))
+        day = datetime.datetime.now(china).date().isoformat()
         self.assertEqual(len(v["events"]["days"]), 30)
         self.assertEqual(v["events"]["days"][-1]["date"], day)
         self.assertTrue(v["events"]["complete"])

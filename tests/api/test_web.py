@@ -2,7 +2,8 @@
 (CSP, no-referrer, nosniff) and cache rules; static/ names that could leave the directory,
 hidden files and unknown types refused; the vendor allow-list; and gzip - a client that takes
 it gets the file gzipped (and exactly the file once unzipped), one that does not or refuses it
-(q=0) gets the file as written, and a changed file is served changed, never from the cache.
+(q=0) gets the file as written, and a changed file is served changed, never from the cache;
+and every error code of the contract has its Chinese words in static/common.js.
 Run: /usr/bin/python3 test_web.py QTRACE"""
 import gzip
 import os
@@ -87,6 +88,15 @@ class Web(unittest.TestCase):
             f.write("// small\n")
         st, body, h = self.get("/static/tiny.js", "gzip")
         self.assertEqual((st, body, h.get("Content-Encoding")), (200, b"// small\n", None))
+
+    def test_every_error_code_has_chinese_words(self):
+        """A Chinese page says in Chinese what kind of refusal an error answer is (common.js,
+        errorText): every code the contract lists has its words there."""
+        error = qtapi.spec()["components"]["schemas"]["Error"]["properties"]["error"]
+        with open(os.path.join(WEB, "static", "common.js"), encoding="utf-8") as f:
+            common = f.read()
+        self.assertEqual([c for c in error["properties"]["code"]["enum"]
+                          if f'"err.code.{c}":' not in common], [])
 
     def test_a_changed_file_is_served_changed(self):
         path = os.path.join(self.web, "static", "changing.js")

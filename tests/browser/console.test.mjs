@@ -133,7 +133,7 @@ test("a producer registers a product and batch, issues codes, saves a label and 
   await page.getByLabel("购货单位联系方式").fill("010-87654321");
   await page.getByRole("button", { name: "登记发货" }).click();
   await page.getByText("已登记发货 2 件").waitFor();
-  const out = await page.locator("#out-table tbody tr").first().innerText();
+  const out = await page.locator("#out-table tbody tr").last().innerText(); // in shipping order
   assert.match(out, /朝阳五金店\s+2\s+在途/);
   const incoming = await http("GET", "/api/v1/shipments?direction=in", null, s.srv.data.tokens.shop);
   const shipment = incoming.data.shipments.find((x) => x.codes.includes(issued[0]));
@@ -224,5 +224,103 @@ test("a seller receives, sells, and a bad ledger file is reported row by row and
   assert.equal(await publicStatus(codes.at_shop), "sold");
   await screenshot(page, "console-seller-ledger");
   assert.deepEqual(await accessibility(page), []);
+  assert.deepEqual(s.b.errors, []);
+});
+
+test("a label that cannot be made takes the last one's preview away", async (t) => {
+  const { page } = s.b;
+  const { batch, tokens } = s.srv.data;
+  await signIn(tokens.producer);
+  await page.locator("#desk").waitFor();
+  await page.getByRole("button", { name: "赋码与标签" }).click();
+  await page.getByLabel("批次", { exact: true }).selectOption(batch);
+  const [first, second] = await page.locator("#code-list li .code").allInnerTexts();
+  await page.getByRole("button", { name: `PNG 标签：${first}` }).click();
+  await page.locator("#label-preview img").waitFor();
+  assert.match(await page.locator("#label-save").getAttribute("href"), /^blob:/);
+  // a digital identity code has no GS1 element string for a GS1-128 symbol: refused
+  await page.getByLabel("标签码制").selectOption("gs1-128");
+  await page.getByRole("button", { name: `PNG 标签：${second}` }).click();
+  await page.locator("#message .alert.bad").waitFor();
+  // a Chinese page says what kind of refusal it is in Chinese, then the server's particulars
+  const refusal = /a gs1-128 symbol carries a GS1 element string; \S+ is a dic code \(use symbology qr\)/;
+  assert.match(await page.locator("#message").innerText(), new RegExp(`^提交的内容有误，请核对：${refusal.source}$`));
+  // the first code's label is neither shown nor saveable as if it were the second's
+  assert.ok(await page.locator("#label-preview").isHidden());
+  assert.equal(await page.locator("#label-img").getAttribute("src"), null);
+  assert.equal(await page.locator("#label-save").getAttribute("href"), null);
+  await screenshot(page, "console-producer-label-refused");
+  assert.deepEqual(await accessibility(page), []);
+
+  // in English, the server's message alone
+  t.after(() => page.evaluate(() => localStorage.setItem("qtrace.lang", "zh")));
+  await page.getByRole("button", { name: "English" }).click();
+  await page.getByRole("button", { name: `PNG label: ${second}` }).click();
+  await page.locator("#message .alert.bad").waitFor();
+  assert.match(await page.locator("#message").innerText(), new RegExp(`^${refusal.source}$`));
+  await page.getByRole("button", { name: "中文" }).click();
+  assert.deepEqual(s.b.errors, []);
+});
+
+// Presses the list's "more" until target is on the page, waiting for each page to come.
+async function moreUntil(list, target) {
+  const rows = list.locator("tbody tr");
+  while (!(await target.count())) {
+    const shown = await rows.count();
+    await list.getByRole("button", { name: "加载更多" }).click();
+    await rows.nth(shown).waitFor();
+  }
+}
+
+test("past a page of shipments, a seller finds the newest and receives it; its shipper sees it", async () => {
+  const { page } = s.b;
+  const { product, ids, tokens } = s.srv.data;
+  // 201 shipments of one code each to the shop: more than a page, and than the 200 the
+  // console once asked for (and all it showed)
+  const batch = await http("POST", "/api/v1/batches", {
+    product, batch_no: "L2026-MANY", production_date: "2026-11-02", quantity: 201,
+    inspection_report: { sha256: "cd".repeat(32), name: "出厂检验.pdf" },
+  }, tokens.producer);
+  assert.equal(batch.status, 201);
+  const issued = await http("POST", "/api/v1/codes",
+    { batch: batch.data.batch.id, granularity: "item", scheme: "dic", count: 201 }, tokens.producer);
+  assert.equal(issued.status, 201);
+  const codes = issued.data.codes;
+  const events = [];
+  for (let i = 0; i < codes.length; i += 63) events.push({ type: "commission", codes: codes.slice(i, i + 63) });
+  const commissions = events.length;
+  events.push(...codes.map((c) => ({ type: "ship", codes: [c], buyer: { uscc: ids.shop, name: "朝阳五金店" } })));
+  const shipped = await http("POST", "/api/v1/events", { events }, tokens.producer);
+  assert.equal(shipped.status, 201);
+  const newest = shipped.data.first_index + commissions + codes.length - 1;
+
+  await signIn(tokens.shop);
+  await page.locator("#desk").waitFor();
+  await page.getByRole("button", { name: "进货", exact: true }).click();
+  const receiveNewest = page.getByRole("button", { name: `确认收货 #${newest}` });
+  const more = page.locator("#in-list").getByRole("button", { name: "加载更多" });
+  await more.waitFor();
+  assert.equal(await receiveNewest.count(), 0, "the first page is the oldest shipments");
+  await moreUntil(page.locator("#in-list"), receiveNewest);
+  await receiveNewest.click();
+  await page.getByText(`已确认收货：发货单 #${newest}，1 件。`).waitFor();
+  // the row says so where it stands, pages down the list
+  const row = page.locator("#in-table tbody tr").filter({ hasText: `#${newest}` });
+  assert.match(await row.innerText(), new RegExp(`#${newest}\\s+producer 有限公司\\s+1\\s+已收货`));
+  assert.ok(await more.isHidden(), "the last page has no more");
+  const shipment = await http("GET", `/api/v1/shipments/${newest}`, null, tokens.shop);
+  assert.equal(shipment.data.received, true);
+  assert.equal(await publicStatus(codes.at(-1)), "in_circulation");
+  await screenshot(page, "console-seller-many-shipments");
+  assert.deepEqual(await accessibility(page), []);
+
+  // the producer's list of what it shipped pages the same way, to the same shipment
+  await signIn(tokens.producer);
+  await page.locator("#desk").waitFor();
+  await page.getByRole("button", { name: "发货", exact: true }).click();
+  const sent = page.locator("#out-table tbody tr").filter({ hasText: `#${newest}` });
+  await page.locator("#out-list").getByRole("button", { name: "加载更多" }).waitFor();
+  await moreUntil(page.locator("#out-list"), sent);
+  assert.match(await sent.innerText(), new RegExp(`#${newest}\\s+朝阳五金店\\s+1\\s+已收货`));
   assert.deepEqual(s.b.errors, []);
 });

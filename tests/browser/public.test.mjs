@@ -1,8 +1,8 @@
 // public.test.mjs — the consumer's page in headless Chromium at 360 px: a code typed in shows
 // its product, producer and public journey; a recalled code shows the recall warning in
 // plain words, and so does a carton holding recalled goods; an unknown code says so, a
-// product's own barcode that it is not a trace code;
-// a complaint is filed, once for a double click; Chinese and English.
+// product's own barcode that it is not a trace code; the address names the code last looked
+// up; a complaint is filed, once for a double click; Chinese and English, messages included.
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { accessibility, pageWeight, screenshot, session } from "./harness.mjs";
@@ -85,6 +85,28 @@ test("an unknown code says it may be counterfeit; bad text says why", async () =
   assert.match(await page.locator("#message").innerText(), /不是有效的追溯码/);
 });
 
+test("the address names the code last looked up, found or not", async () => {
+  const { page } = s.b;
+  const code = () => new URL(page.url()).searchParams.get("code");
+  await lookUp(s.srv.data.codes.sold);
+  await page.locator("#journey").waitFor();
+  assert.equal(code(), s.srv.data.codes.sold);
+  // then, on the same page, a code nobody issued and text that is no code at all
+  for (const [typed, says] of [["T777777777777777777R", /没有这个追溯码的记录/], ["not a code at all", /不是有效的追溯码/]]) {
+    await page.getByLabel("追溯码").fill(typed);
+    await page.getByRole("button", { name: "查询" }).click();
+    await page.locator("#message .alert.bad").waitFor();
+    assert.equal(code(), typed);
+    // a reload (or the link shared) shows what was looked up, not the code found before
+    await page.reload();
+    await page.locator("#message .alert.bad").waitFor();
+    assert.match(await page.locator("#message").innerText(), says);
+    assert.equal(await page.locator("#result").innerText(), "");
+    assert.equal(await page.getByLabel("追溯码").inputValue(), typed);
+  }
+  assert.deepEqual(s.b.errors, []);
+});
+
 test("a product's own barcode is not taken for a counterfeit trace code", async () => {
   const { page } = s.b;
   await lookUp("06901234567892"); // the GTIN on the box of a registered product
@@ -118,6 +140,32 @@ test("a complaint is filed from the page", async () => {
   await page.locator("#complain-message .alert.good").waitFor();
   assert.match(await page.locator("#complain-message").innerText(), /投诉已提交，编号 C[0-9a-f]{16}/);
   await screenshot(page, "public-complaint");
+});
+
+test("what the page says follows a switch of language", async (t) => {
+  const { page } = s.b;
+  const message = (box, text) => page.locator(`#${box} .alert`, { hasText: text });
+  // the language is kept in localStorage: Chinese again for the tests after, however this ends
+  t.after(() => page.evaluate(() => localStorage.setItem("qtrace.lang", "zh")));
+  await lookUp("T777777777777777777R");
+  await message("message", "平台上没有这个追溯码的记录").waitFor();
+  await page.getByRole("button", { name: "English" }).click();
+  await message("message", "The platform has no record of this code").waitFor();
+  assert.doesNotMatch(await page.locator("#message").innerText(), /[\u4e00-\u9fff]/);
+  await page.getByRole("button", { name: "中文" }).click();
+  await message("message", "平台上没有这个追溯码的记录").waitFor();
+
+  // the complaint's answer too
+  await lookUp(s.srv.data.codes.at_shop);
+  await page.locator("#complain").waitFor();
+  await page.getByLabel("问题描述").fill("标签字迹模糊");
+  await page.getByRole("button", { name: "提交投诉" }).click();
+  const id = (await message("complain-message", "投诉已提交").innerText()).match(/C[0-9a-f]{16}/)[0];
+  await page.getByRole("button", { name: "English" }).click();
+  await message("complain-message", `Complaint sent, number ${id}.`).waitFor();
+  await page.getByRole("button", { name: "中文" }).click();
+  await message("complain-message", `投诉已提交，编号 ${id}。`).waitFor();
+  assert.deepEqual(s.b.errors, []);
 });
 
 test("English on request, and a link with ?code= opens the code", async () => {

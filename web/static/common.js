@@ -77,12 +77,14 @@ export function say(box, text, kind = "warn") {
 
 // A list in box of limit items of path (each made by item from the answer's key array), and
 // the next page on "more" for as long as the API gives a next; empty says there are none.
-// problem(res) words a failed request. Resolves when the first page is shown.
-export function pagedList({ box, path, key, item, empty, token, limit = 20, problem = errorText }) {
-  const ul = el("ul", { class: "items" });
+// problem(res) words a failed request. Resolves when the first page is shown. The items go
+// into `into` inside `list` (a list of its own by default; a table and its tbody, say), which
+// is hidden while it holds none.
+export function pagedList({ box, path, key, item, empty, token, limit = 20, problem = errorText,
+  list = el("ul", { class: "items" }), into = list }) {
   const note = el("div", { role: "status" });
   const more = el("button", { type: "button", class: "secondary hidden" }, t("more"));
-  box.replaceChildren(ul, note, more);
+  box.replaceChildren(list, note, more);
   const load = async (after) => {
     more.disabled = true;
     note.replaceChildren(el("p", { class: "muted" }, t("loading")));
@@ -91,8 +93,9 @@ export function pagedList({ box, path, key, item, empty, token, limit = 20, prob
     const res = await api("GET", path + (path.includes("?") ? "&" : "?") + query, null, token);
     more.disabled = false;
     if (res.status !== 200) return note.replaceChildren(alertBox("bad", problem(res)));
-    ul.append(...res.data[key].map(item));
-    note.replaceChildren(ul.children.length ? "" : el("p", { class: "muted" }, empty));
+    into.append(...res.data[key].map(item));
+    list.classList.toggle("hidden", !into.children.length);
+    note.replaceChildren(into.children.length ? "" : el("p", { class: "muted" }, empty));
     more.classList.toggle("hidden", !res.data.next);
     more.onclick = () => load(res.data.next);
   };
@@ -121,10 +124,15 @@ export async function api(method, path, body, token, headers = {}) {
   }
 }
 
-// The message of an error answer, for people.
+// The message of an error answer, for people. The server's message is English; a Chinese page
+// says first, in Chinese, what kind of refusal it is (the answer's error code), then the
+// server's message for its particulars. A code it has no words for: the message alone.
 export function errorText(res) {
   if (res.status === 0) return t("err.network");
-  return res.data?.error?.message || t("err.http", { status: res.status });
+  const e = res.data?.error;
+  if (!e?.message) return t("err.http", { status: res.status });
+  const kind = lang === "zh" && dicts.zh[`err.code.${e.code}`];
+  return kind ? t("err.kind", { kind, message: e.message }) : e.message;
 }
 
 // An RFC 3339 instant as China time, "2026-11-21 14:05".
@@ -159,6 +167,20 @@ words(
     more: "加载更多",
     loading: "正在加载……",
     "err.http": "请求失败（{status}）",
+    "err.kind": "{kind}：{message}",
+    // the error codes of docs/openapi.yaml (components.schemas.Error)
+    "err.code.invalid": "提交的内容有误，请核对",
+    "err.code.malformed_json": "提交的数据格式不对",
+    "err.code.not_found": "平台上没有找到",
+    "err.code.method_not_allowed": "不支持这项操作",
+    "err.code.conflict": "与平台上的记录不符，未作任何更改",
+    "err.code.forbidden": "本账户无权进行这项操作",
+    "err.code.unauthorized": "令牌不对或已失效，请重新登录",
+    "err.code.too_large": "提交的内容过大",
+    "err.code.unsupported_media_type": "不支持这种文件类型",
+    "err.code.unavailable": "平台暂时无法使用，请稍后重试",
+    "err.code.rate_limited": "操作过于频繁，请稍后再试",
+    "err.code.internal": "平台内部出错，请稍后重试",
     "fact.warranty": "保修期 {months} 个月",
     "fact.ended": "于 {ended} 到期",
     "fact.number": "证书编号 {number}",

@@ -340,6 +340,7 @@ const EVENT_CODES = 63; // codes in one event (the API's bound)
 const EVENTS_PER_CALL = 100; // events in one request of a long job, so progress moves
 const ISSUE_CALL = 1000; // codes issued per request: the answer lists them all for activation
 const CHECK_CALL = 1000; // codes per 查验 request (the API's bound)
+const SHIPMENT_PAGE = 100; // shipments a list asks for at a time
 const TABS = {
   producer: ["products", "codes", "ship"],
   seller: ["check", "receive", "sell", "ship", "ledger"],
@@ -352,6 +353,7 @@ let catalog = [];
 let products = [];
 let batches = []; // {batch, product} of every product, for the code pane
 let labelUrl = null;
+let labelAsked = 0; // labels asked for: a later one's answer is the one shown
 
 const call = (method, path, body) => api(method, path, body, token);
 
@@ -366,11 +368,11 @@ function codeList(text) {
 function table(id, head, rows, empty) {
   const tb = $(id);
   if (!rows.length) return tb.replaceChildren(el("caption", { class: "muted" }, t(empty)));
-  tb.replaceChildren(
-    el("thead", {}, el("tr", {}, head.map((h) => el("th", { scope: "col" }, t(h))))),
-    el("tbody", {}, rows.map((r) => el("tr", {}, r.map((c) => el("td", {}, c))))),
-  );
+  tb.replaceChildren(tableHead(head), el("tbody", {}, rows.map(tableRow)));
 }
+
+const tableHead = (head) => el("thead", {}, el("tr", {}, head.map((h) => el("th", { scope: "col" }, t(h)))));
+const tableRow = (cells) => el("tr", {}, cells.map((c) => el("td", {}, c)));
 
 // The pane's progress bar and status line, shown.
 function jobBox(pane) {
@@ -601,7 +603,7 @@ function batchChosen() {
   $("c-scheme").replaceChildren(...(b?.product.schemes || []).map((s) => el("option", { value: s }, t(`scheme.${s}`))));
   $("sheet-command").textContent = b ? `qtrace label --db qtrace.db --batch ${b.batch.id} --out labels/ --sheet a4` : "";
   $("code-list").replaceChildren();
-  $("label-preview").classList.add("hidden");
+  clearLabel();
   return b ? loadCodes(b) : null;
 }
 
@@ -622,25 +624,37 @@ function loadCodes(b) {
   });
 }
 
+// No label shown: the preview hidden, its image and save link emptied, so an earlier code's
+// label cannot be printed or saved in place of the one asked for.
+function clearLabel() {
+  $("label-preview").classList.add("hidden");
+  $("label-img").removeAttribute("src");
+  $("label-save").removeAttribute("href");
+  if (labelUrl) URL.revokeObjectURL(labelUrl);
+  labelUrl = null;
+}
+
 // The label comes with the token (it is for the producer and holder only), so it is fetched
-// and shown from a blob rather than linked.
+// and shown from a blob rather than linked. Only the label asked for last is shown.
 async function showLabel(code, kind) {
+  const asked = ++labelAsked;
+  clearLabel();
   tell("message", t("label.loading"));
   const sym = $("c-symbology").value;
   const path = `/api/v1/codes/${encodeURIComponent(code)}/label.${kind}?symbology=${sym}`;
-  let r;
+  let r, blob, data;
   try {
     r = await fetch(path, { headers: { Authorization: `Bearer ${token}` } });
+    if (r.ok) blob = await r.blob();
+    else if ((r.headers.get("Content-Type") || "").includes("json")) data = await r.json();
   } catch (e) {
-    return tell("message", t("err.network"), "bad");
+    r = null;
   }
-  if (!r.ok) {
-    const data = (r.headers.get("Content-Type") || "").includes("json") ? await r.json() : null;
-    return tell("message", errorText({ status: r.status, data }), "bad");
-  }
+  if (asked !== labelAsked) return;
+  if (!r) return tell("message", t("err.network"), "bad");
+  if (!r.ok) return tell("message", errorText({ status: r.status, data }), "bad");
   const name = /filename="?([^";]+)"?/.exec(r.headers.get("Content-Disposition") || "")?.[1] || `label.${kind}`;
-  if (labelUrl) URL.revokeObjectURL(labelUrl);
-  labelUrl = URL.createObjectURL(await r.blob());
+  labelUrl = URL.createObjectURL(blob);
   $("label-img").src = labelUrl;
   $("label-img").alt = t("label.of", { kind: t(`label.${kind}`), code });
   $("label-save").href = labelUrl;
@@ -673,11 +687,21 @@ async function issueCodes(ev) {
 
 // ---- shipments (producer and seller)
 
-async function loadOutgoing() {
-  const res = await call("GET", "/api/v1/shipments?direction=out&limit=200");
-  if (res.status !== 200) return;
-  table("out-table", ["col.shipment", "col.to", "col.count", "col.state"],
-    res.data.shipments.reverse().map((s) => [`#${s.id}`, s.to_name, String(s.codes.length), shipmentState(s)]),
+// A unit's shipments (direction "in" or "out") as the table id in box, SHIPMENT_PAGE at a
+// time in shipping order with "more" for the later ones: every shipment can be reached, however
+// many there are. row(s) is a shipment's table row.
+function shipments(box, direction, id, head, row, empty) {
+  const tbody = el("tbody");
+  return pagedList({
+    box, token, path: `/api/v1/shipments?direction=${direction}`, key: "shipments", limit: SHIPMENT_PAGE,
+    list: el("div", { class: "scroll" }, el("table", { id }, tableHead(head), tbody)),
+    into: tbody, item: row, empty: t(empty),
+  });
+}
+
+function loadOutgoing() {
+  return shipments($("out-list"), "out", "out-table", ["col.shipment", "col.to", "col.count", "col.state"],
+    (s) => tableRow([`#${s.id}`, s.to_name, String(s.codes.length), shipmentState(s)]),
     "ship.none");
 }
 
@@ -744,25 +768,33 @@ function reasonDetail(why) {
   return warningFacts(why) || (FINDINGS.includes(why.kind) ? why.message : "");
 }
 
-async function loadIncoming() {
-  const res = await call("GET", "/api/v1/shipments?direction=in&limit=200");
-  if (res.status !== 200) return tell("receive-status", errorText(res), "bad");
-  table("in-table", ["col.shipment", "col.from", "col.count", "col.state"],
-    res.data.shipments.reverse().map((s) => [
-      `#${s.id}`, s.from_name, String(s.codes.length),
-      s.received || s.cancelled
-        ? shipmentState(s)
-        : el("button", {
-          type: "button", class: "small", "aria-label": `${t("receive.go")} #${s.id}`,
-          onclick: () => receive(s),
-        }, t("receive.go")),
-    ]),
-    "receive.none");
+function loadIncoming() {
+  return shipments($("in-list"), "in", "in-table", ["col.shipment", "col.from", "col.count", "col.state"],
+    incomingRow, "receive.none");
 }
 
-async function receive(s) {
+// A shipment to this unit: its state, or the button that receives it.
+function incomingRow(s) {
+  const tr = tableRow([
+    `#${s.id}`, s.from_name, String(s.codes.length),
+    s.received || s.cancelled
+      ? shipmentState(s)
+      : el("button", {
+        type: "button", class: "small", "aria-label": `${t("receive.go")} #${s.id}`,
+        onclick: (ev) => receive(s, tr, ev.currentTarget),
+      }, t("receive.go")),
+  ]);
+  return tr;
+}
+
+// The row tr is redrawn where it stands (perhaps pages down the list) from the shipment as it
+// now is, so the list does not jump back to its first page.
+async function receive(s, tr, button) {
+  button.disabled = true;
   const res = await call("POST", "/api/v1/events", { events: [{ type: "receive", shipment: s.id, codes: s.codes }] });
-  await loadIncoming();
+  const now = await call("GET", `/api/v1/shipments/${s.id}`);
+  if (now.status === 200) tr.replaceWith(incomingRow(now.data));
+  else button.disabled = false;
   if (res.status !== 201) tell("receive-status", errorText(res), "bad");
   else tell("receive-status", t("receive.done", { id: s.id, count: s.codes.length }));
 }

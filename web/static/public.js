@@ -140,7 +140,13 @@ words(
 
 let view = null; // the last answer, redrawn when the language changes
 
-const tell = (text, kind) => say($("message"), text, kind);
+// What the status lines (box ids "message" and "complain-message") say, kept as how to word
+// it - words() gives the text in the page's language - so a switch of language words it again.
+const said = {};
+function tell(id, words, kind) {
+  said[id] = [words, kind];
+  say($(id), words ? words() : "", kind);
+}
 
 function facts(rows) {
   const dl = el("dl", { class: "facts" });
@@ -223,30 +229,35 @@ function render(v) {
   $("complain").classList.remove("hidden");
 }
 
+let asked = 0; // lookups asked for: only the last one's answer is shown
+
 async function lookUp(code) {
   code = code.trim();
-  $("complain-message").replaceChildren();
-  if (!code) return tell(t("code.empty"));
-  tell(t("code.looking"), "good");
-  const res = await api("GET", "/api/v1/codes/" + codePath(code));
+  tell("complain-message", null);
+  if (!code) return tell("message", () => t("code.empty"));
+  const mine = ++asked;
+  // the address names the code looked up, whatever the answer, so a reload or a shared link
+  // shows this code and not the one before it
+  const u = new URL(location.href);
+  u.searchParams.set("code", code);
+  history.replaceState(null, "", u);
   view = null;
   $("result").replaceChildren();
   $("complain").classList.add("hidden");
+  tell("message", () => t("code.looking"), "good");
+  const res = await api("GET", "/api/v1/codes/" + codePath(code));
+  if (mine !== asked) return;
   if (res.status === 200) {
-    tell("");
+    tell("message", null);
     view = res.data;
     render(view);
-    const u = new URL(location.href);
-    u.searchParams.set("code", code);
-    history.replaceState(null, "", u);
-  } else if (res.status === 404) tell(t("code.unknown"), "bad");
-  else if (res.status === 400) tell(t("code.bad", { why: errorText(res) }), "bad");
-  else tell(errorText(res), "bad");
+  } else if (res.status === 404) tell("message", () => t("code.unknown"), "bad");
+  else if (res.status === 400) tell("message", () => t("code.bad", { why: res.data?.error?.message || errorText(res) }), "bad");
+  else tell("message", () => errorText(res), "bad");
 }
 
 async function complain(ev) {
   ev.preventDefault();
-  const msg = $("complain-message");
   const body = { code: view.code, text: $("complain-text").value.trim() };
   const contact = $("complain-contact").value.trim();
   if (contact) body.contact = contact;
@@ -255,15 +266,18 @@ async function complain(ev) {
   button.disabled = true;
   const res = await api("POST", "/api/v1/complaints", body).finally(() => (button.disabled = false));
   if (res.status === 201) {
-    say(msg, t("complain.sent", { id: res.data.complaint.id }), "good");
+    tell("complain-message", () => t("complain.sent", { id: res.data.complaint.id }), "good");
     $("complain-form").reset();
   } else {
-    say(msg, res.status === 429 ? t("complain.limited") : errorText(res), "bad");
+    tell("complain-message", () => (res.status === 429 ? t("complain.limited") : errorText(res)), "bad");
   }
 }
 
 applyWords();
-languageSwitch($("lang"), () => view && render(view));
+languageSwitch($("lang"), () => {
+  if (view) render(view);
+  for (const [id, [words, kind]] of Object.entries(said)) tell(id, words, kind);
+});
 $("lookup").addEventListener("submit", (e) => {
   e.preventDefault();
   lookUp($("code").value);
@@ -275,7 +289,7 @@ scanner(
     $("code").value = code;
     lookUp(code);
   },
-  (why) => tell(t("scan.denied", { why }), "warn"),
+  (why) => tell("message", () => t("scan.denied", { why }), "warn"),
 );
 const given = new URLSearchParams(location.search).get("code");
 if (given) {

@@ -3,48 +3,7 @@
  * QT_PAGE_SCAN_MAX documents with next where it stopped. And the store's doc_put replacing a
  * document: kept owner (body and rec rewritten in place) and a new owner (listed under it
  * alone) both read back and list as written. */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <unistd.h>
-
-#include <cmocka.h>
-
-#include "core/platform.h"
-
-typedef struct fixture {
-	char dir[64], db[96];
-	qt_store *s;
-} fixture;
-
-static int setup(void **state)
-{
-	fixture *f = calloc(1, sizeof *f);
-	qt_store_opts o = {.create = true};
-	qt_err err;
-
-	snprintf(f->dir, sizeof f->dir, "/tmp/qt-platform-XXXXXX");
-	assert_non_null(mkdtemp(f->dir));
-	snprintf(f->db, sizeof f->db, "%s/t.db", f->dir);
-	assert_int_equal(qt_store_open(f->db, &o, &f->s, &err), QT_OK);
-	*state = f;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	fixture *f = *state;
-	char cmd[96];
-	f->s->ops->close(f->s);
-	snprintf(cmd, sizeof cmd, "rm -rf '%s'", f->dir);
-	assert_int_equal(system(cmd), 0);
-	free(f);
-	return 0;
-}
+#include "store_fixture.h"
 
 /* n documents "d<i>" listed in order; each owned by "a" or "b" as mine(i) says. */
 static void seed(fixture *f, int n, bool (*mine)(int i))
