@@ -357,6 +357,38 @@ static qt_rc set_each(qt_store *s, const json_t *list, const char *field, const 
 	return rc;
 }
 
+/* Whether the goods of shipment sid (codes and, at any depth, what is packed in them) are
+ * still on it. A ship is voided by their state, not by which record wrote it last: a receipt
+ * taken back leaves them as the ship left them, though written by the correction. */
+static qt_rc still_shipped(qt_store *s, const json_t *codes, const char *sid, char *why, size_t wn,
+                           qt_err *err)
+{
+	json_t *all = json_array(), *c;
+	size_t k;
+	qt_rc rc = QT_OK;
+
+	json_array_foreach(codes, k, c)
+	{
+		if (rc == QT_OK)
+			rc = qt_codes_with_contents(s, json_string_value(c), 0, all, NULL, err);
+	}
+	json_array_foreach(all, k, c)
+	{
+		json_t *d = rc == QT_OK && !why[0] ? load(s, json_string_value(c)) : NULL;
+		if (d && (strcmp(qt_json_text(d, "status"), "in_transit") != 0 ||
+		          strcmp(qt_json_text(d, "shipment"), sid) != 0))
+			snprintf(why, wn,
+			         "%.70s is no longer on shipment %s (it is %s, record %llu): "
+			         "correct "
+			         "that first",
+			         json_string_value(c), sid, qt_json_text(d, "status"),
+			         (unsigned long long)last_rec(s, json_string_value(c)));
+		json_decref(d);
+	}
+	json_decref(all);
+	return rc;
+}
+
 /* Take back a sale (record idx): on the shelf again, and back in the carton it was sold
  * out of, which must not have changed since the sale (the ledger's story has the item in
  * it again once the sale is void, so the state must too). */
@@ -442,7 +474,10 @@ static qt_rc undo(qt_store *s, const qt_account *who, uint64_t idx, const json_t
 	if (why[0] || rc != QT_ERR_NOTFOUND)
 		goto out;
 	/* a parent's other contents may have moved since; only the parent itself must not */
-	rc = unchanged_since(s, codes, true, idx, why, wn, err);
+	if (!strcmp(type, "event.ship"))
+		rc = still_shipped(s, codes, id, why, wn, err);
+	else
+		rc = unchanged_since(s, codes, true, idx, why, wn, err);
 	if (rc == QT_OK && !why[0] && *parent) {
 		json_t *just = json_pack("[s]", parent);
 		rc = unchanged_since(s, just, false, idx, why, wn, err);

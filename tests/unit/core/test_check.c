@@ -102,21 +102,6 @@ static void issue_active(fixture *f, size_t n, size_t active, char out[][64])
 }
 
 /* Ship code from one unit to another; the shipment's id. */
-static long long ship(fixture *f, const char *from, const char *to, const char *code)
-{
-	json_t *a = NULL;
-	qt_err err;
-	long long id;
-	ok(events(f, from, &err, &a,
-	          "{\"events\":[{\"type\":\"ship\",\"codes\":[\"%s\"],"
-	          "\"buyer\":{\"uscc\":\"%s\",\"name\":\"B\"}}]}",
-	          code, to),
-	   &err);
-	id = json_integer_value(json_object_get(a, "first_index"));
-	json_decref(a);
-	return id;
-}
-
 static void receive(fixture *f, const char *who, long long shipment, const char *code)
 {
 	qt_err err;
@@ -161,7 +146,7 @@ static void test_genuine_and_state_unchanged(void **state)
 	assert_int_equal(before.len, after.len);
 	assert_memory_equal(before.p, after.p, before.len);
 	/* shipped from the supplier to the checker */
-	sh = ship(f, PRODUCER, SELLER, c[1]);
+	sh = ship_to(f, PRODUCER, SELLER, c[1]);
 	raw_doc(f, c[1], &before, &rec0);
 	expect(check(f, SELLER, PRODUCER, c[1]), "genuine", NULL);
 	raw_doc(f, c[1], &after, &rec1);
@@ -220,12 +205,12 @@ static void test_supplier_does_not_hold_it(void **state)
 	assert_non_null(strstr(str(reason_of(r, "supplier_not_holder"), "message"), PRODUCER));
 	expect(r, "suspect", "supplier_not_holder", NULL);
 	/* on its way to another unit */
-	ship(f, PRODUCER, SELLER2, c[1]);
+	ship_to(f, PRODUCER, SELLER2, c[1]);
 	r = check(f, SELLER, PRODUCER, c[1]);
 	assert_non_null(strstr(str(reason_of(r, "supplier_not_holder"), "message"), "in transit"));
 	expect(r, "suspect", "supplier_not_holder", NULL);
 	/* on its way to the checker, but from somebody else than the supplier named */
-	ship(f, PRODUCER, SELLER, c[2]);
+	ship_to(f, PRODUCER, SELLER, c[2]);
 	expect(check(f, SELLER, SELLER2, c[2]), "suspect", "supplier_not_holder", NULL);
 }
 
@@ -236,8 +221,8 @@ static void test_sold_and_received_elsewhere(void **state)
 	qt_err err;
 
 	issue_active(f, 2, 2, c);
-	receive(f, SELLER, ship(f, PRODUCER, SELLER, c[0]), c[0]);
-	receive(f, SELLER, ship(f, PRODUCER, SELLER, c[1]), c[1]);
+	receive(f, SELLER, ship_to(f, PRODUCER, SELLER, c[0]), c[0]);
+	receive(f, SELLER, ship_to(f, PRODUCER, SELLER, c[1]), c[1]);
 	ok(events(f, SELLER, &err, NULL, "{\"events\":[{\"type\":\"retail\",\"codes\":[\"%s\"]}]}",
 	          c[0]),
 	   &err);
@@ -341,7 +326,7 @@ static void test_producer_standing(void **state)
 	ok(events(f, PRODUCER, &err, NULL,
 	          "{\"events\":[{\"type\":\"commission\",\"codes\":[\"%s\",\"%s\"]}]}", c[0], c[1]),
 	   &err);
-	ship(f, PRODUCER, SELLER2, c[1]);
+	ship_to(f, PRODUCER, SELLER2, c[1]);
 	expect(check(f, SELLER, PRODUCER, c[0]), "genuine", NULL);
 	body = json_pack("{s:s, s:s, s:s, s:s}", "producer", PRODUCER, "number", "XK06-014-00123",
 	                 "status", "revoked", "reason", "抽查不合格");
@@ -381,7 +366,7 @@ static void test_clone_two_places(void **state)
 	assert_null(strstr(msg, PRODUCER));
 	expect(r, "suspect", "cloned", NULL);
 	/* it moves: a fresh start */
-	ship(f, PRODUCER, SELLER, c[0]);
+	ship_to(f, PRODUCER, SELLER, c[0]);
 	expect(check(f, SELLER, PRODUCER, c[0]), "genuine", NULL);
 }
 
@@ -426,11 +411,11 @@ static void test_clone_off_path(void **state)
 	          "{\"events\":[{\"type\":\"pack\",\"parent\":\"" CARTON "\",\"codes\":[\"%s\"]}]}",
 	          c[0]),
 	   &err);
-	receive(f, SELLER, ship(f, PRODUCER, SELLER, CARTON), CARTON);
-	receive(f, SELLER2, ship(f, SELLER, SELLER2, CARTON), CARTON);
+	receive(f, SELLER, ship_to(f, PRODUCER, SELLER, CARTON), CARTON);
+	receive(f, SELLER2, ship_to(f, SELLER, SELLER2, CARTON), CARTON);
 	expect(check(f, SELLER3, PRODUCER, c[0]), "suspect", "received_elsewhere", NULL);
 	/* SELLER had it, in the carton: on the path, though it no longer holds it */
-	sh = ship(f, SELLER2, PRODUCER2, CARTON);
+	sh = ship_to(f, SELLER2, PRODUCER2, CARTON);
 	expect(check(f, SELLER, PRODUCER, c[0]), "suspect", "supplier_not_holder", NULL);
 	receive(f, PRODUCER2, sh, CARTON);
 	expect(check(f, PRODUCER2, SELLER2, c[0]), "genuine", NULL);
@@ -484,7 +469,7 @@ static void test_racing_checkers(void **state)
 	for (int round = 0; round < 2; round++) {
 		/* the second round: the codes went on to another unit, so both claims are false */
 		for (size_t i = 0; round && i < 20; i++)
-			receive(f, SELLER3, ship(f, PRODUCER, SELLER3, c[i]), c[i]);
+			receive(f, SELLER3, ship_to(f, PRODUCER, SELLER3, c[i]), c[i]);
 		pthread_create(&ta, NULL, race, &a);
 		pthread_create(&tb, NULL, race, &b);
 		pthread_join(ta, NULL);

@@ -483,6 +483,12 @@ static void test_new_parent_is_an_sscc(void **state)
 	json_decref(d);
 }
 
+static void state_is(const json_t *d, const char *status, const char *holder)
+{
+	assert_string_equal(str(d, "status"), status);
+	assert_string_equal(str(d, "holder"), holder);
+}
+
 /* correct: the author voids its event and its effect is undone, newest first. */
 static void test_correct_undoes(void **state)
 {
@@ -517,8 +523,7 @@ static void test_correct_undoes(void **state)
 	/* cancelling the shipment gives the goods back; it can no longer be received */
 	assert_int_equal(CORRECT(PRODUCER, ship), QT_OK);
 	d = code_doc(f, c[0]);
-	assert_string_equal(str(d, "status"), "active");
-	assert_string_equal(str(d, "holder"), PRODUCER);
+	state_is(d, "active", PRODUCER);
 	assert_null(json_object_get(d, "shipment"));
 	json_decref(d);
 	assert_int_equal(events(f, SELLER, &err, NULL,
@@ -528,12 +533,7 @@ static void test_correct_undoes(void **state)
 	                 QT_ERR_CONFLICT);
 	assert_non_null(strstr(err.msg, "cancelled"));
 	/* a receipt undone by its receiver: the goods are in transit again, then received */
-	assert_int_equal(events(f, PRODUCER, &err, &a,
-	                        "{\"events\":[{\"type\":\"ship\",\"codes\":[\"%s\"],"
-	                        "\"buyer\":{\"uscc\":\"" SELLER "\",\"name\":\"S\"}}]}",
-	                        c[0]),
-	                 QT_OK);
-	ship = first_index(a);
+	ship = ship_to(f, PRODUCER, SELLER, c[0]);
 	assert_int_equal(events(f, SELLER, &err, &a,
 	                        "{\"events\":[{\"type\":\"receive\",\"shipment\":%lld,"
 	                        "\"codes\":[\"%s\"]}]}",
@@ -542,11 +542,19 @@ static void test_correct_undoes(void **state)
 	rcv = first_index(a);
 	assert_int_equal(CORRECT(PRODUCER, rcv), QT_ERR_CONFLICT);
 	assert_non_null(strstr(err.msg, "only its author"));
+	/* the shipment cannot be cancelled while its receipt stands */
+	assert_int_equal(CORRECT(PRODUCER, ship), QT_ERR_CONFLICT);
+	assert_non_null(strstr(err.msg, "is no longer on shipment"));
 	assert_int_equal(CORRECT(SELLER, rcv), QT_OK);
 	d = code_doc(f, c[0]);
-	assert_string_equal(str(d, "status"), "in_transit");
-	assert_string_equal(str(d, "holder"), PRODUCER);
+	state_is(d, "in_transit", PRODUCER);
 	json_decref(d);
+	/* with the receipt taken back, it can: the goods are as the ship left them */
+	assert_int_equal(CORRECT(PRODUCER, ship), QT_OK);
+	d = code_doc(f, c[0]);
+	state_is(d, "active", PRODUCER);
+	json_decref(d);
+	ship = ship_to(f, PRODUCER, SELLER, c[0]);
 	assert_int_equal(events(f, SELLER, &err, &a,
 	                        "{\"events\":[{\"type\":\"receive\",\"shipment\":%lld,"
 	                        "\"codes\":[\"%s\"]},{\"type\":\"retail\",\"codes\":[\"%s\"]}]}",

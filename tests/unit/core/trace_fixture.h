@@ -217,6 +217,19 @@ static inline long long first_index(json_t *a)
 	return i;
 }
 
+/* from ships code to the unit to; the shipment's id (its ship record's index). */
+static inline long long ship_to(fixture *f, const char *from, const char *to, const char *code)
+{
+	json_t *a = NULL;
+	qt_err err;
+	if (events(f, from, &err, &a,
+	           "{\"events\":[{\"type\":\"ship\",\"codes\":[\"%s\"],"
+	           "\"buyer\":{\"uscc\":\"%s\",\"name\":\"B\"}}]}",
+	           code, to) != QT_OK)
+		fail_msg("ship %s to %s: %s", code, to, err.msg);
+	return first_index(a);
+}
+
 static inline const char *status_of(fixture *f, const char *key, char out[32])
 {
 	json_t *d = code_doc(f, key);
