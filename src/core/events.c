@@ -293,6 +293,22 @@ qt_rc qt_code_recall(qt_store *s, const char *key, uint64_t rec, qt_err *err)
 	return move_all(s, key, "recalled", NULL, NULL, NULL, rec, NULL, 0, err);
 }
 
+/* A shipment on its way is listed as pending for both parties (links
+ * "shipments_pending_in"/"_out", zero-padded ids) until it is received or cancelled, so a
+ * busy unit finds what awaits it without paging through all it ever shipped or received. */
+static qt_rc pending(qt_store *s, const json_t *ship, bool on, qt_err *err)
+{
+	qt_rc (*op)(qt_store *, const char *, const char *, const char *, qt_err *) =
+	        on ? s->ops->link_put : s->ops->link_del;
+	char pad[24];
+	qt_rc rc;
+
+	snprintf(pad, sizeof pad, "%020lld",
+	         (long long)json_integer_value(json_object_get(ship, "id")));
+	rc = op(s, "shipments_pending_out", qt_json_text(ship, "from"), pad, err);
+	return rc == QT_OK ? op(s, "shipments_pending_in", qt_json_text(ship, "to"), pad, err) : rc;
+}
+
 /* ---- correct: the author voids one of its events ---- */
 
 /* The record index a code's state was last written by (0 when it has none). */
@@ -501,6 +517,8 @@ static qt_rc undo(qt_store *s, const qt_account *who, uint64_t idx, const json_t
 		json_object_set_new(ship, shipped ? "cancelled" : "received",
 		                    shipped ? json_true() : json_false());
 		if (rc == QT_OK)
+			rc = pending(s, ship, !shipped, err);
+		if (rc == QT_OK)
 			rc = qt_doc_save(s, "shipment", sid, qt_json_text(ship, "to"), ship, rec,
 			                 err);
 	} else if (!strcmp(type, "event.pack") || !strcmp(type, "event.unpack")) {
@@ -608,7 +626,9 @@ static qt_rc apply_one(batch_ctx *b, size_t i, qt_store *s, uint64_t rec, qt_err
 				goto out;
 		}
 		json_object_set_new(ship, "received", json_true());
-		rc = qt_doc_save(s, "shipment", idx, qt_json_text(ship, "to"), ship, rec, err);
+		if ((rc = pending(s, ship, false, err)) == QT_OK)
+			rc = qt_doc_save(s, "shipment", idx, qt_json_text(ship, "to"), ship, rec,
+			                 err);
 		goto out;
 	}
 	if (strcmp(t, "pack") == 0 || strcmp(t, "unpack") == 0) {
@@ -760,8 +780,9 @@ static qt_rc apply_one(batch_ctx *b, size_t i, qt_store *s, uint64_t rec, qt_err
 		/* zero-padded, so both parties' lists page in shipping order */
 		snprintf(pad, sizeof pad, "%020llu", (unsigned long long)rec);
 		if ((rc = qt_doc_save(s, "shipment", idx, e->buyer, ship, rec, err)) == QT_OK &&
-		    (rc = s->ops->link_put(s, "shipments_out", who->id, pad, err)) == QT_OK)
-			rc = s->ops->link_put(s, "shipments_in", e->buyer, pad, err);
+		    (rc = s->ops->link_put(s, "shipments_out", who->id, pad, err)) == QT_OK &&
+		    (rc = s->ops->link_put(s, "shipments_in", e->buyer, pad, err)) == QT_OK)
+			rc = pending(s, ship, true, err);
 	}
 	goto out;
 refuse:

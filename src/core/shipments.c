@@ -36,8 +36,10 @@ qt_rc qt_shipments_get(qt_store *s, const qt_account *who, const char *id, json_
 }
 
 qt_rc qt_shipments_list(qt_store *s, const qt_account *who, const char *unit, bool incoming,
-                        const char *after, size_t limit, json_t **answer, qt_err *err)
+                        bool pending, const char *after, size_t limit, json_t **answer, qt_err *err)
 {
+	static const char *const kinds[2][2] = {{"shipments_out", "shipments_in"},
+	                                        {"shipments_pending_out", "shipments_pending_in"}};
 	json_t *keys = json_array(), *items = json_array(), *k;
 	size_t found = 0, i;
 	qt_rc rc = QT_OK;
@@ -49,8 +51,8 @@ qt_rc qt_shipments_list(qt_store *s, const qt_account *who, const char *unit, bo
 		rc = qt_err_set(err, QT_ERR_DENIED, "you may list only your own shipments");
 		goto out;
 	}
-	rc = s->ops->link_list(s, incoming ? "shipments_in" : "shipments_out", unit,
-	                       after ? after : "", limit, qt_link_collect, keys, &found, err);
+	rc = s->ops->link_list(s, kinds[pending][incoming], unit, after ? after : "", limit,
+	                       qt_link_collect, keys, &found, err);
 	json_array_foreach(keys, i, k)
 	{
 		char id[24];

@@ -43,9 +43,10 @@ qt_rc qt_code_recall(qt_store *s, const char *key, uint64_t rec, qt_err *err)
         __attribute__((warn_unused_result));
 
 /* The shipments unit (who itself when NULL; another unit only for its regulator) sent
- * (incoming false) or was sent: {shipments:[...], next?}, in shipping order. */
+ * (incoming false) or was sent, only those still on their way when pending: {shipments:[...],
+ * next?}, in shipping order. */
 qt_rc qt_shipments_list(qt_store *s, const qt_account *who, const char *unit, bool incoming,
-                        const char *after, size_t limit, json_t **answer, qt_err *err)
+                        bool pending, const char *after, size_t limit, json_t **answer, qt_err *err)
         __attribute__((warn_unused_result));
 /* One shipment {id, from, from_name, to, to_name, codes, received, cancelled?}, for its
  * parties and their regulators. */

@@ -38,11 +38,12 @@ static void h_events(qt_req *req, qt_resp *resp)
 	qt_http_write(req, resp, qt_events_submit, NULL, NULL);
 }
 
-/* GET /api/v1/shipments?direction=in|out[&unit=USCC]: a unit's (or, for its regulator,
- * another unit's) shipments. */
+/* GET /api/v1/shipments?direction=in|out[&pending=true][&unit=USCC]: a unit's (or, for its
+ * regulator, another unit's) shipments, or those still on their way. */
 static void h_shipments_list(qt_req *req, qt_resp *resp)
 {
 	const char *dir = qt_http_query(req, "direction"), *after;
+	const char *pending = qt_http_query(req, "pending");
 	json_t *answer = NULL;
 	size_t limit;
 	qt_err err = {{0}};
@@ -54,8 +55,13 @@ static void h_shipments_list(qt_req *req, qt_resp *resp)
 		qt_http_error(resp, 400, "invalid", "'direction' must be \"in\" or \"out\"");
 		return;
 	}
+	if (pending && strcmp(pending, "true") != 0 && strcmp(pending, "false") != 0) {
+		qt_http_error(resp, 400, "invalid", "'pending' must be true or false");
+		return;
+	}
 	rc = qt_shipments_list(req->rd, &req->who, qt_http_query(req, "unit"),
-	                       strcmp(dir, "in") == 0, after, limit, &answer, &err);
+	                       strcmp(dir, "in") == 0, pending && !strcmp(pending, "true"), after,
+	                       limit, &answer, &err);
 	qt_http_answer(resp, rc, 200, answer, &err);
 }
 

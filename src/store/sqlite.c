@@ -62,7 +62,22 @@ static const char migration_003[] =
         "CREATE TABLE tallies(kind TEXT NOT NULL, id TEXT NOT NULL, count INTEGER NOT NULL,"
         "  first TEXT NOT NULL, last TEXT NOT NULL, PRIMARY KEY(kind, id)) WITHOUT ROWID;";
 
-static const char *const migrations[] = {migration_001, migration_002, migration_003};
+/* Migration 4: the shipments still on their way, listed for both parties (events.c keeps
+ * these links from now on; here they are made for the shipments already stored). */
+static const char migration_004[] =
+        "INSERT OR IGNORE INTO links(kind, src, dst)"
+        "  SELECT k.kind, CASE k.kind WHEN 'shipments_pending_in'"
+        "    THEN json_extract(CAST(d.body AS TEXT), '$.to')"
+        "    ELSE json_extract(CAST(d.body AS TEXT), '$.from') END,"
+        "    printf('%020d', CAST(d.id AS INTEGER))"
+        "  FROM docs d, (SELECT 'shipments_pending_in' AS kind"
+        "                UNION ALL SELECT 'shipments_pending_out') k"
+        "  WHERE d.kind = 'shipment'"
+        "    AND json_extract(CAST(d.body AS TEXT), '$.received') = 0"
+        "    AND json_extract(CAST(d.body AS TEXT), '$.cancelled') IS NULL;";
+
+static const char *const migrations[] = {migration_001, migration_002, migration_003,
+                                         migration_004};
 #define N_MIGRATIONS (sizeof migrations / sizeof migrations[0])
 
 enum {

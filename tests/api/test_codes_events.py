@@ -2,6 +2,7 @@
 refusals, each followed by a check that nothing changed. Issuing that succeeds is tested in C
 (tests/unit/core/test_codes.c) and end to end in test_scenario.py and test_labels.py.
 Run: /usr/bin/python3 test_codes_events.py QTRACE"""
+import sqlite3
 import sys
 import unittest
 
@@ -83,6 +84,66 @@ class CodesEvents(qtapi.ApiCase):
         v = self.refused(409, "/api/v1/events", ev, t, code="conflict")
         self.assertIn("event 0 (commission 01/06901234567892/21/A1)", v["error"]["message"])
         self.assertIn("never issued", v["error"]["message"])
+
+
+class PendingShipments(qtapi.ApiCase):
+    """?pending=true lists the shipments still on their way, for the buyer and the shipper:
+    a receipt or a cancellation takes one off, a corrected receipt puts it back; databases
+    made before the list existed get it from their stored shipments (migration 4)."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.srv = qtapi.Server(QTRACE)
+        cls.addClassCleanup(cls.srv.stop)
+        cls.tok, cls.id = qtapi.register_units(cls.srv, (
+            ("p", "440300", "MA5D7101", ["producer"]), ("s", "110000", "MA5D7102", ["seller"])))
+
+    def ids(self, who, direction, more=""):
+        st, v, _ = self.srv.get(f"/api/v1/shipments?direction={direction}&pending=true{more}",
+                                token=self.tok[who])
+        self.assertEqual(st, 200, v)
+        return [x["id"] for x in v["shipments"]]
+
+    def test_pending(self):
+        p, s = self.tok["p"], self.tok["s"]
+        _, c = qtapi.item_batch(self.srv, p, qtapi.cable_product(self.srv, p), 3)
+        buyer = {"uscc": self.id["s"], "name": "S"}
+        first = qtapi.made(self.srv, "/api/v1/events", {"events": [
+            {"type": "commission", "codes": c}] + [
+            {"type": "ship", "codes": [x], "buyer": buyer} for x in c]}, p)["first_index"]
+        a, b, k = first + 1, first + 2, first + 3
+        self.assertEqual(self.ids("s", "in"), [a, b, k])
+        self.assertEqual(self.ids("p", "out"), [a, b, k])
+        self.assertEqual(self.ids("p", "in"), [])
+        rcv = qtapi.made(self.srv, "/api/v1/events", {"events": [
+            {"type": "receive", "shipment": b, "codes": [c[1]]}]}, s)["first_index"]
+        self.assertEqual(self.ids("s", "in"), [a, k])
+        self.assertEqual(self.ids("p", "out"), [a, k])
+        st, v, _ = self.srv.get("/api/v1/shipments?direction=in", token=s)
+        self.assertEqual([x["id"] for x in v["shipments"]], [a, b, k])
+        qtapi.made(self.srv, "/api/v1/events", {"events": [{"type": "correct", "corrects": rcv}]}, s)
+        self.assertEqual(self.ids("s", "in"), [a, b, k])
+        qtapi.made(self.srv, "/api/v1/events", {"events": [{"type": "correct", "corrects": k}]}, p)
+        self.assertEqual(self.ids("s", "in"), [a, b])
+        # pages like the full list
+        st, v, _ = self.srv.get("/api/v1/shipments?direction=in&pending=true&limit=1", token=s)
+        self.assertEqual(([x["id"] for x in v["shipments"]], st), ([a], 200))
+        self.assertEqual(self.ids("s", "in", "&after=" + v["next"]), [b])
+        st, v, _ = self.srv.get("/api/v1/shipments?direction=in&pending=yes", token=s)
+        self.assertEqual(st, 400, v)
+        self.assertIn("'pending' must be true or false", v["error"]["message"])
+
+        # a database from before the list: the migration makes it from the shipments stored
+        db = sqlite3.connect(self.srv.db)
+        with db:
+            db.execute("DELETE FROM links WHERE kind LIKE 'shipments_pending%'")
+            db.execute("PRAGMA user_version = 3")
+        self.assertEqual(self.ids("s", "in"), [])
+        self.srv.account("regulator", "北京市市场监督管理局", "11")  # the CLI opens (and migrates) it
+        self.assertEqual(db.execute("PRAGMA user_version").fetchone()[0], 4)
+        db.close()
+        self.assertEqual(self.ids("s", "in"), [a, b])
+        self.assertEqual(self.ids("p", "out"), [a, b])
 
 
 if __name__ == "__main__":

@@ -191,6 +191,17 @@ test("a seller receives, sells, and a bad ledger file is reported row by row and
   await page.getByRole("button", { name: `确认收货 #${id}` }).click();
   await page.getByText(`已确认收货：发货单 #${id}，1 件。`).waitFor();
   assert.match(await page.locator("#in-table").innerText(), new RegExp(`#${id}\\s+producer 有限公司\\s+1\\s+已收货`));
+  // listed again, the goods received are not among those awaiting receipt; asked for, they are
+  await page.getByRole("button", { name: "销售", exact: true }).click();
+  await page.getByRole("button", { name: "进货", exact: true }).click();
+  await page.getByLabel("也显示已收货、已取消的发货单").check();
+  const received = page.locator("#in-table tbody tr").filter({ hasText: `#${id}` });
+  await received.waitFor();
+  assert.match(await received.innerText(), /已收货/);
+  await page.getByLabel("也显示已收货、已取消的发货单").uncheck();
+  await received.waitFor({ state: "detached" });
+  for (const state of await page.locator("#in-table tbody tr td:last-child").allInnerTexts())
+    assert.equal(state, "确认收货");
 
   await page.getByRole("button", { name: "销售", exact: true }).click();
   await page.locator("#r-codes").fill(codes.fresh);

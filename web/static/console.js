@@ -146,6 +146,8 @@ words(
     "receive.title": "进货",
     "receive.hint": "供货单位登记发货后，货物出现在这里；核对无误后确认收货。",
     "receive.none": "没有发给本单位的货。",
+    "receive.none_pending": "没有待收货的发货单。",
+    "receive.all": "也显示已收货、已取消的发货单",
     "receive.go": "确认收货",
     "receive.done": "已确认收货：发货单 #{id}，{count} 件。",
     "sell.title": "销售",
@@ -310,6 +312,8 @@ words(
     "receive.title": "Purchases",
     "receive.hint": "Goods a supplier has shipped to you appear here; confirm receipt once they match.",
     "receive.none": "Nothing has been shipped to you.",
+    "receive.none_pending": "No shipments await receipt.",
+    "receive.all": "Also show shipments received or cancelled",
     "receive.go": "Confirm receipt",
     "receive.done": "Received shipment #{id}, {count} items.",
     "sell.title": "Sales",
@@ -687,20 +691,21 @@ async function issueCodes(ev) {
 
 // ---- shipments (producer and seller)
 
-// A unit's shipments (direction "in" or "out") as the table id in box, SHIPMENT_PAGE at a
-// time in shipping order with "more" for the later ones: every shipment can be reached, however
-// many there are. row(s) is a shipment's table row.
-function shipments(box, direction, id, head, row, empty) {
+// A unit's shipments (direction "in" or "out"; query "&pending=true" for those still on their
+// way) as the table id in box, SHIPMENT_PAGE at a time in shipping order with "more" for the
+// later ones: every shipment can be reached, however many there are. row(s) is a shipment's
+// table row.
+function shipments(box, direction, query, id, head, row, empty) {
   const tbody = el("tbody");
   return pagedList({
-    box, token, path: `/api/v1/shipments?direction=${direction}`, key: "shipments", limit: SHIPMENT_PAGE,
+    box, token, path: `/api/v1/shipments?direction=${direction}${query}`, key: "shipments", limit: SHIPMENT_PAGE,
     list: el("div", { class: "scroll" }, el("table", { id }, tableHead(head), tbody)),
     into: tbody, item: row, empty: t(empty),
   });
 }
 
 function loadOutgoing() {
-  return shipments($("out-list"), "out", "out-table", ["col.shipment", "col.to", "col.count", "col.state"],
+  return shipments($("out-list"), "out", "", "out-table", ["col.shipment", "col.to", "col.count", "col.state"],
     (s) => tableRow([`#${s.id}`, s.to_name, String(s.codes.length), shipmentState(s)]),
     "ship.none");
 }
@@ -768,9 +773,12 @@ function reasonDetail(why) {
   return warningFacts(why) || (FINDINGS.includes(why.kind) ? why.message : "");
 }
 
+// What awaits receipt, unless the seller asks for every shipment it was sent: a busy shop
+// does not page through months of received goods to find today's.
 function loadIncoming() {
-  return shipments($("in-list"), "in", "in-table", ["col.shipment", "col.from", "col.count", "col.state"],
-    incomingRow, "receive.none");
+  const all = $("in-all").checked;
+  return shipments($("in-list"), "in", all ? "" : "&pending=true", "in-table",
+    ["col.shipment", "col.from", "col.count", "col.state"], incomingRow, all ? "receive.none" : "receive.none_pending");
 }
 
 // A shipment to this unit: its state, or the button that receives it.
@@ -883,6 +891,7 @@ $("issue-form").addEventListener("submit", issueCodes);
 $("ship-form").addEventListener("submit", ship);
 $("check-form").addEventListener("submit", check);
 $("sell-form").addEventListener("submit", sell);
+$("in-all").addEventListener("change", loadIncoming);
 $("ledger-form").addEventListener("submit", uploadLedger);
 $("ledger-template").href = URL.createObjectURL(new Blob([TEMPLATE], { type: "text/csv" }));
 scanner(
