@@ -427,6 +427,33 @@ static qt_rc check_region(const qt_account *who, const char *region, qt_err *err
 	return QT_OK;
 }
 
+static qt_rc count_doc(void *ctx, const char *id, const char *owner, const void *body, size_t n,
+                       uint64_t rec)
+{
+	(void)ctx, (void)id, (void)owner, (void)body, (void)n, (void)rec;
+	return QT_OK;
+}
+
+/* A draw by category or catalogue unit names one the catalogue has: a mistyped one would
+ * match nobody and publish an empty draw. */
+static qt_rc in_catalogue(qt_store *s, const char *category, const char *catalog_unit, qt_err *err)
+{
+	size_t found = 0;
+	qt_rc rc = QT_OK;
+
+	if (catalog_unit && (rc = s->ops->doc_get(s, "catalog", catalog_unit, NULL, NULL, NULL,
+	                                          err)) == QT_ERR_NOTFOUND)
+		return qt_err_set(err, QT_ERR_INVALID,
+		                  "'catalog_unit' %s is not in the trace catalogue", catalog_unit);
+	if (rc == QT_OK && category &&
+	    (rc = s->ops->doc_list(s, "catalog", category, "", 1, count_doc, NULL, &found, err)) ==
+	            QT_OK &&
+	    !found)
+		rc = qt_err_set(err, QT_ERR_INVALID, "'category' %s is not in the trace catalogue",
+		                category);
+	return rc;
+}
+
 qt_rc qt_draw_make(qt_platform *p, const qt_account *who, const json_t *body, json_t **answer,
                    qt_err *err)
 {
@@ -457,6 +484,12 @@ qt_rc qt_draw_make(qt_platform *p, const qt_account *who, const json_t *body, js
 	            QT_OK ||
 	    (rc = check_region(who, region, err)) != QT_OK)
 		goto out;
+	if (k == 0 && m == 0) {
+		rc = qt_err_set(err, QT_ERR_INVALID,
+		                "a draw picks at least one unit or inspection body ('units', "
+		                "'bodies')");
+		goto out;
+	}
 	if (!(rd = qt_platform_reader(p, err))) {
 		rc = QT_ERR_IO;
 		goto out;
@@ -464,6 +497,8 @@ qt_rc qt_draw_make(qt_platform *p, const qt_account *who, const json_t *body, js
 	if ((rc = rd->ops->read_begin(rd, err)) != QT_OK)
 		goto out;
 	reading = true;
+	if ((rc = in_catalogue(rd, category, catalog_unit, err)) != QT_OK)
+		goto out;
 	/* The newest checkpoint in the store, not the one this server last signed: records the
 	 * CLI appended beside it (`qtrace account add`) are in the ledger and must be drawn
 	 * from. The candidates are what the ledger held at that checkpoint, so anyone can read
@@ -494,6 +529,15 @@ qt_rc qt_draw_make(qt_platform *p, const qt_account *who, const json_t *body, js
 	reading = false;
 	if (rc != QT_OK)
 		goto out;
+	/* a draw that can select nobody says so, rather than publish an empty draw */
+	if ((!k || !json_array_size(units)) && (!m || !json_array_size(bodies))) {
+		rc = qt_err_set(err, QT_ERR_CONFLICT,
+		                "nothing to draw: no %s%s%s%s in jurisdiction %s matches",
+		                k ? "producer or seller" : "", k && m ? " and no " : "",
+		                m ? "inspection body" : "", region ? " in that region" : "",
+		                who->jurisdiction[0] ? who->jurisdiction : "(national)");
+		goto out;
+	}
 	eligible = json_pack("{s:O, s:O}", "units", units, "bodies", bodies);
 	if ((rc = compute(&cp, params, eligible, seed, &selected, err)) != QT_OK)
 		goto out;

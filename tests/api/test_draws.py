@@ -151,6 +151,16 @@ class Draws(qtapi.ApiCase):
         self.refused(403, {**body, "region": "11"}, token=self.tok["reg_44"])
         self.refused(400, {**body, "units": 1001}, token=self.tok["reg_44"])
         self.refused(400, {**body, "extra": 1}, token=self.tok["reg_44"])
+        # a draw that could select nobody is refused, not published empty
+        v = self.refused(400, {"units": 0, "bodies": 0}, token=self.tok["reg_44"])
+        self.assertIn("at least one unit or inspection body", v["error"]["message"])
+        v = self.refused(400, {**body, "category": "wire-cabel"}, token=self.tok["reg_44"])
+        self.assertIn("'category' wire-cabel is not in the trace catalogue", v["error"]["message"])
+        v = self.refused(400, {**body, "catalog_unit": "9999"}, token=self.tok["reg_44"])
+        self.assertIn("'catalog_unit' 9999 is not in the trace catalogue", v["error"]["message"])
+        v = self.refused(409, {"units": 2, "bodies": 0, "region": "4405"}, token=self.tok["reg_44"])
+        self.assertEqual(v["error"]["message"], "nothing to draw: no producer or seller in that "
+                         "region in jurisdiction 44 matches")
 
     def test_published_and_verified(self):
         d = self.draw({"units": 2, "bodies": 1})
