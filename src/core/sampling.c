@@ -44,7 +44,26 @@ static qt_rc registered(qt_store *s, const char *unit, qt_err *err)
 	return rc;
 }
 
-/* The parties exist and belong together, and a regulator is the producer's or the unit's. */
+/* Whether unit received goods of batch (the link batch_holders, written by each receipt).
+ * USCCs are 18 characters: listing from unit's first 17 finds it among at most the few
+ * that differ only in their check character. */
+static qt_rc held_batch(qt_store *s, const char *batch, const char *unit, bool *yes, qt_err *err)
+{
+	json_t *near = json_array();
+	char from[QT_USCC_LEN];
+	size_t found = 0;
+	qt_rc rc;
+
+	snprintf(from, sizeof from, "%.*s", QT_USCC_LEN - 1, unit);
+	rc = s->ops->link_list(s, "batch_holders", batch, from, 64, qt_link_collect, near, &found,
+	                       err);
+	*yes = rc == QT_OK && qt_json_lists(near, unit);
+	json_decref(near);
+	return rc;
+}
+
+/* The parties exist and belong together, and a regulator is the producer's or the unit's.
+ * A circulation sampling is taken where the goods are: at a unit that received some. */
 static qt_rc check_parties(qt_store *s, const sampling *sm, qt_err *err)
 {
 	json_t *product = NULL, *batch = NULL;
@@ -72,6 +91,14 @@ static qt_rc check_parties(qt_store *s, const sampling *sm, qt_err *err)
 	if (rc == QT_OK && strcmp(sm->date, qt_json_text(batch, "production_date")) < 0)
 		rc = qt_err_set(err, QT_ERR_INVALID, "'date' %s is before the batch was made (%s)",
 		                sm->date, qt_json_text(batch, "production_date"));
+	if (rc == QT_OK && !strcmp(qt_json_text(sm->doc, "place"), "circulation")) {
+		bool held = false;
+		if ((rc = held_batch(s, sm->batch, sm->unit, &held, err)) == QT_OK && !held)
+			rc = qt_err_set(err, QT_ERR_INVALID,
+			                "unit %.40s never received goods of batch %.48s: a "
+			                "circulation sampling is taken where they are",
+			                sm->unit, sm->batch);
+	}
 	json_decref(product);
 	json_decref(batch);
 	return rc;

@@ -1,5 +1,6 @@
-/* test_sampling.c — supervision sampling on a real store: what a result must carry and who may
- * record it (a refusal records nothing), and the risk rule of two fails within two years,
+/* test_sampling.c — supervision sampling on a real store: what a result must carry, who may
+ * record it and where (a circulation sampling at a unit that had the goods; a refusal records
+ * nothing), and the risk rule of two fails within two years,
  * the day exactly two years apart included. */
 #include "trace_fixture.h"
 
@@ -7,10 +8,25 @@
 
 static const qt_account inspection = {.id = "I01", .name = "检验中心", .roles = QT_ROLE_INSPECTION};
 
+/* The producer, and the seller, which received a code of batch 1 (a circulation sampling is
+ * taken where the goods are); PRODUCER2 is registered but never had any. */
 static void seed_units(fixture *f)
 {
+	char c[1][64];
+	qt_err err;
 	seed(f, "account", PRODUCER, "440300", json_pack("{s:s}", "id", PRODUCER));
 	seed(f, "account", SELLER, "110000", json_pack("{s:s}", "id", SELLER));
+	seed(f, "account", PRODUCER2, "440300", json_pack("{s:s}", "id", PRODUCER2));
+	issue_codes(f, 1, c);
+	assert_int_equal(events(f, PRODUCER, &err, NULL,
+	                        "{\"events\":[{\"type\":\"commission\",\"codes\":[\"%s\"]}]}",
+	                        c[0]),
+	                 QT_OK);
+	assert_int_equal(events(f, SELLER, &err, NULL,
+	                        "{\"events\":[{\"type\":\"receive\",\"shipment\":%lld,"
+	                        "\"codes\":[\"%s\"]}]}",
+	                        ship_to(f, PRODUCER, SELLER, c[0]), c[0]),
+	                 QT_OK);
 }
 
 /* A sampling of batch 1 at the seller, dated date; extra (JSON members) replaces fields. */
@@ -88,12 +104,14 @@ static void test_refusals_record_nothing(void **state)
 	        "{\"report\":{\"sha256\":\"xyz\",\"name\":\"r\"}}",
 	        "{\"items\":[]}",
 	        "{\"unit\":\"91320100MA5T00045X\"}", /* not registered */
+	        "{\"unit\":\"" PRODUCER2 "\"}",      /* never had goods of the batch */
 	};
 	qt_err err;
 	seed_units(f);
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
 		assert_int_equal(sample(f, &inspection, "2026-01-10", "pass", bad[i], NULL, &err),
 		                 QT_ERR_INVALID);
+	assert_non_null(strstr(err.msg, "never received goods of batch B0000000000000001"));
 	assert_int_equal(sample(f, &inspection, "2026-01-10", "fail",
 	                        "{\"failed_items\":[\"阻燃\"]}", NULL, &err),
 	                 QT_ERR_INVALID);
@@ -102,6 +120,9 @@ static void test_refusals_record_nothing(void **state)
 	        QT_ERR_INVALID);
 	assert_int_equal(sample(f, &reg51, "2026-01-10", "pass", NULL, NULL, &err), QT_ERR_DENIED);
 	assert_int_equal(count(f), 0);
+	/* at the seller, which has them, it is recorded */
+	assert_int_equal(sample(f, &inspection, "2026-01-10", "pass", NULL, NULL, &err), QT_OK);
+	assert_int_equal(count(f), 1);
 }
 
 static void test_two_fails_in_two_years(void **state)
