@@ -102,15 +102,6 @@ static void issue_active(fixture *f, size_t n, size_t active, char out[][64])
 }
 
 /* Ship code from one unit to another; the shipment's id. */
-static void receive(fixture *f, const char *who, long long shipment, const char *code)
-{
-	qt_err err;
-	ok(events(f, who, &err, NULL,
-	          "{\"events\":[{\"type\":\"receive\",\"shipment\":%lld,\"codes\":[\"%s\"]}]}",
-	          shipment, code),
-	   &err);
-}
-
 /* The code's state document as stored, bytes and record. */
 static void raw_doc(fixture *f, const char *code, qt_buf *out, uint64_t *rec)
 {
@@ -154,7 +145,7 @@ static void test_genuine_and_state_unchanged(void **state)
 	assert_int_equal(before.len, after.len);
 	assert_memory_equal(before.p, after.p, before.len);
 	/* received: the checker holds it */
-	receive(f, SELLER, sh, c[1]);
+	receive_one(f, SELLER, sh, c[1]);
 	expect(check(f, SELLER, PRODUCER, c[1]), "genuine", NULL);
 	/* the records are "check"s, under check:<code> and the checker, not in the code's
 	 * own story (whose last step stays the receipt) */
@@ -221,8 +212,8 @@ static void test_sold_and_received_elsewhere(void **state)
 	qt_err err;
 
 	issue_active(f, 2, 2, c);
-	receive(f, SELLER, ship_to(f, PRODUCER, SELLER, c[0]), c[0]);
-	receive(f, SELLER, ship_to(f, PRODUCER, SELLER, c[1]), c[1]);
+	receive_one(f, SELLER, ship_to(f, PRODUCER, SELLER, c[0]), c[0]);
+	receive_one(f, SELLER, ship_to(f, PRODUCER, SELLER, c[1]), c[1]);
 	ok(events(f, SELLER, &err, NULL, "{\"events\":[{\"type\":\"retail\",\"codes\":[\"%s\"]}]}",
 	          c[0]),
 	   &err);
@@ -411,13 +402,13 @@ static void test_clone_off_path(void **state)
 	          "{\"events\":[{\"type\":\"pack\",\"parent\":\"" CARTON "\",\"codes\":[\"%s\"]}]}",
 	          c[0]),
 	   &err);
-	receive(f, SELLER, ship_to(f, PRODUCER, SELLER, CARTON), CARTON);
-	receive(f, SELLER2, ship_to(f, SELLER, SELLER2, CARTON), CARTON);
+	receive_one(f, SELLER, ship_to(f, PRODUCER, SELLER, CARTON), CARTON);
+	receive_one(f, SELLER2, ship_to(f, SELLER, SELLER2, CARTON), CARTON);
 	expect(check(f, SELLER3, PRODUCER, c[0]), "suspect", "received_elsewhere", NULL);
 	/* SELLER had it, in the carton: on the path, though it no longer holds it */
 	sh = ship_to(f, SELLER2, PRODUCER2, CARTON);
 	expect(check(f, SELLER, PRODUCER, c[0]), "suspect", "supplier_not_holder", NULL);
-	receive(f, PRODUCER2, sh, CARTON);
+	receive_one(f, PRODUCER2, sh, CARTON);
 	expect(check(f, PRODUCER2, SELLER2, c[0]), "genuine", NULL);
 	r = check(f, SELLER4, SELLER, c[0]);
 	msg = str(reason_of(r, "cloned"), "message");
@@ -469,7 +460,7 @@ static void test_racing_checkers(void **state)
 	for (int round = 0; round < 2; round++) {
 		/* the second round: the codes went on to another unit, so both claims are false */
 		for (size_t i = 0; round && i < 20; i++)
-			receive(f, SELLER3, ship_to(f, PRODUCER, SELLER3, c[i]), c[i]);
+			receive_one(f, SELLER3, ship_to(f, PRODUCER, SELLER3, c[i]), c[i]);
 		pthread_create(&ta, NULL, race, &a);
 		pthread_create(&tb, NULL, race, &b);
 		pthread_join(ta, NULL);

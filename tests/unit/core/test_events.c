@@ -51,10 +51,7 @@ static void test_only_holder_ships_and_receive_matches(void **state)
 	qt_err err;
 	long long ship_idx;
 	issue_codes(f, 1, c);
-	assert_int_equal(events(f, PRODUCER, &err, NULL,
-	                        "{\"events\":[{\"type\":\"commission\",\"codes\":[\"%s\"]}]}",
-	                        c[0]),
-	                 QT_OK);
+	commission_one(f, c[0]);
 	/* a unit acting on another's code */
 	assert_int_equal(events(f, SELLER, &err, NULL,
 	                        "{\"events\":[{\"type\":\"ship\",\"codes\":[\"%s\"],"

@@ -13,20 +13,12 @@ static const qt_account inspection = {.id = "I01", .name = "检验中心", .role
 static void seed_units(fixture *f)
 {
 	char c[1][64];
-	qt_err err;
 	seed(f, "account", PRODUCER, "440300", json_pack("{s:s}", "id", PRODUCER));
 	seed(f, "account", SELLER, "110000", json_pack("{s:s}", "id", SELLER));
 	seed(f, "account", PRODUCER2, "440300", json_pack("{s:s}", "id", PRODUCER2));
 	issue_codes(f, 1, c);
-	assert_int_equal(events(f, PRODUCER, &err, NULL,
-	                        "{\"events\":[{\"type\":\"commission\",\"codes\":[\"%s\"]}]}",
-	                        c[0]),
-	                 QT_OK);
-	assert_int_equal(events(f, SELLER, &err, NULL,
-	                        "{\"events\":[{\"type\":\"receive\",\"shipment\":%lld,"
-	                        "\"codes\":[\"%s\"]}]}",
-	                        ship_to(f, PRODUCER, SELLER, c[0]), c[0]),
-	                 QT_OK);
+	commission_one(f, c[0]);
+	receive_one(f, SELLER, ship_to(f, PRODUCER, SELLER, c[0]), c[0]);
 }
 
 /* A sampling of batch 1 at the seller, dated date; extra (JSON members) replaces fields. */

@@ -230,6 +230,25 @@ static inline long long ship_to(fixture *f, const char *from, const char *to, co
 	return first_index(a);
 }
 
+/* who receives code, shipped to it as shipment. */
+static inline void receive_one(fixture *f, const char *who, long long shipment, const char *code)
+{
+	qt_err err;
+	if (events(f, who, &err, NULL,
+	           "{\"events\":[{\"type\":\"receive\",\"shipment\":%lld,\"codes\":[\"%s\"]}]}",
+	           shipment, code) != QT_OK)
+		fail_msg("receive %s: %s", code, err.msg);
+}
+
+/* Its producer commissions code. */
+static inline void commission_one(fixture *f, const char *code)
+{
+	qt_err err;
+	if (events(f, PRODUCER, &err, NULL,
+	           "{\"events\":[{\"type\":\"commission\",\"codes\":[\"%s\"]}]}", code) != QT_OK)
+		fail_msg("commission %s: %s", code, err.msg);
+}
+
 static inline const char *status_of(fixture *f, const char *key, char out[32])
 {
 	json_t *d = code_doc(f, key);
