@@ -168,6 +168,24 @@ static const char *standing_of(shared_docs *c, qt_store *s, const char *number, 
 	return qt_json_text(*doc, "status");
 }
 
+/* A code recalled by a recall event rather than a formal recall: the body of the newest
+ * such event in its history that stands (its reason is public), or NULL. An event has no
+ * "date": its time is in the journey. */
+static const json_t *recall_event(const json_t *history)
+{
+	const json_t *found = NULL, *h;
+	size_t i;
+
+	json_array_foreach(history, i, h)
+	{
+		const json_t *leaf = json_object_get(h, "leaf");
+		if (!strcmp(qt_json_text(leaf, "type"), "event.recall") &&
+		    !json_object_get(h, "corrected_by"))
+			found = json_object_get(leaf, "body");
+	}
+	return found;
+}
+
 /* A carton or pallet is sold, shipped and checked as what it holds: recalled or destroyed
  * goods packed in it (at any depth, up to CONTENTS_MAX codes) are its warning too, with the
  * newest recall's reason. A code with nothing packed in it costs one index probe. */
@@ -243,17 +261,22 @@ static qt_rc code_warnings(shared_docs *c, qt_store *s, const json_t *code_doc,
 		               "counterfeit");
 	if (!strcmp(status, "recalled")) {
 		/* the newest recall that took it in: its reason and date are announced */
-		json_t *ids = json_object_get(code_doc, "recalls");
+		json_t *ids = json_object_get(code_doc, "recalls"), *history = NULL;
 		const char *id = json_string_value(json_array_get(ids, json_array_size(ids) - 1));
-		if (!id || shared_load(c, s, "recall", id, &doc, &e) != QT_OK)
-			doc = NULL;
+		const json_t *why = NULL;
+		if (id && shared_load(c, s, "recall", id, &doc, &e) == QT_OK)
+			why = doc;
+		else if (qt_history(s, qt_json_text(code_doc, "code"), 0, &history, NULL, &e) ==
+		         QT_OK)
+			why = recall_event(history);
 		decided(qt_warning_add(out, "recalled",
 		                       "this product has been recalled%s%s: stop using it and "
 		                       "contact the seller or producer",
-		                       *qt_json_text(doc, "reason") ? " because " : "",
-		                       qt_json_text(doc, "reason")),
-		        doc);
+		                       *qt_json_text(why, "reason") ? " because " : "",
+		                       qt_json_text(why, "reason")),
+		        why);
 		json_decref(doc);
+		json_decref(history);
 		doc = NULL;
 	}
 	if (!strcmp(status, "destroyed"))
@@ -442,26 +465,6 @@ static json_t *events_view(shared_docs *c, qt_store *s, const json_t *history,
 	return out;
 }
 
-/* A code recalled by a recall event rather than a formal recall: the warning takes the
- * reason that event gave in the journey, where it is public. */
-static void recall_reason(json_t *warnings, const json_t *events)
-{
-	json_t *w, *e, *recall = NULL;
-	size_t i;
-
-	json_array_foreach(events, i, e)
-	{
-		if (!strcmp(qt_json_text(e, "type"), "recall") &&
-		    !json_object_get(e, "corrected_by"))
-			recall = e;
-	}
-	json_array_foreach(warnings, i, w)
-	{
-		if (!strcmp(qt_json_text(w, "kind"), "recalled") && !json_object_get(w, "reason"))
-			decided(w, recall); /* an event has no "date": its time is in the journey */
-	}
-}
-
 /* The product a GTIN names (and the batch its lot names), for a code nobody issued. The
  * scanned text may carry a lot that the canonical key of an item leaves out. */
 static qt_rc product_by_gtin(qt_store *s, const char *scanned, size_t n, const char *key,
@@ -559,7 +562,6 @@ qt_rc qt_public_view(qt_platform *p, const char *scanned, size_t n, bool count, 
 	        v, "events",
 	        history ? events_view(c, s, history, qt_json_text(code, "producer"), producer)
 	                : json_array());
-	recall_reason(warnings, json_object_get(v, "events"));
 	if (truncated)
 		json_object_set_new(v, "events_truncated", json_true());
 	json_object_set_new(v, "queries",

@@ -227,16 +227,20 @@ static void test_recalled_destroyed_not_commissioned(void **state)
 {
 	fixture *f = *state;
 	char c[3][64];
+	json_t *r;
 	qt_err err;
 
 	issue_active(f, 3, 2, c);
 	ok(events(f, PRODUCER, &err, NULL,
-	          "{\"events\":[{\"type\":\"recall\",\"codes\":[\"%s\"]},"
+	          "{\"events\":[{\"type\":\"recall\",\"codes\":[\"%s\"],\"reason\":\"绝缘老化\"},"
 	          "{\"type\":\"destroy\",\"codes\":[\"%s\"]}]}",
 	          c[0], c[1]),
 	   &err);
-	/* the supplier holds each: the item is what it says, but must not be taken in */
-	expect(check(f, SELLER, PRODUCER, c[0]), "warning", "recalled", NULL);
+	/* the supplier holds each: the item is what it says, but must not be taken in; the
+	 * checker is told why it was recalled, as a consumer's scan is */
+	r = check(f, SELLER, PRODUCER, c[0]);
+	assert_string_equal(str(reason_of(r, "recalled"), "reason"), "绝缘老化");
+	expect(r, "warning", "recalled", NULL);
 	expect(check(f, SELLER, PRODUCER, c[1]), "suspect", "destroyed", NULL);
 	expect(check(f, SELLER, PRODUCER, c[2]), "warning", "not_commissioned", NULL);
 }
