@@ -245,6 +245,8 @@ test("a label that cannot be made takes the last one's preview away", async (t) 
   await page.locator("#desk").waitFor();
   await page.getByRole("button", { name: "赋码与标签" }).click();
   await page.getByLabel("批次", { exact: true }).selectOption(batch);
+  // the batch's codes come from the server: wait for them (a slow build shows them late)
+  await page.locator("#code-list li .code").nth(1).waitFor();
   const [first, second] = await page.locator("#code-list li .code").allInnerTexts();
   await page.getByRole("button", { name: `PNG 标签：${first}` }).click();
   await page.locator("#label-preview img").waitFor();
