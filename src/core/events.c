@@ -293,20 +293,23 @@ qt_rc qt_code_recall(qt_store *s, const char *key, uint64_t rec, qt_err *err)
 	return move_all(s, key, "recalled", NULL, NULL, NULL, rec, NULL, 0, err);
 }
 
-/* A shipment on its way is listed as pending for both parties (links
- * "shipments_pending_in"/"_out", zero-padded ids) until it is received or cancelled, so a
- * busy unit finds what awaits it without paging through all it ever shipped or received. */
-static qt_rc pending(qt_store *s, const json_t *ship, bool on, qt_err *err)
+/* A shipment is listed for both parties under the link kinds <list>_out and <list>_in, by its
+ * id zero-padded so that lists page in shipping order: "shipments" for good, and
+ * "shipments_pending" (on false, off) while it is on its way, so that a busy unit finds what
+ * awaits it without paging through all it ever shipped or received. */
+static qt_rc list_shipment(qt_store *s, const json_t *ship, const char *list, bool on, qt_err *err)
 {
 	qt_rc (*op)(qt_store *, const char *, const char *, const char *, qt_err *) =
 	        on ? s->ops->link_put : s->ops->link_del;
-	char pad[24];
+	char pad[24], kind[40];
 	qt_rc rc;
 
 	snprintf(pad, sizeof pad, "%020lld",
 	         (long long)json_integer_value(json_object_get(ship, "id")));
-	rc = op(s, "shipments_pending_out", qt_json_text(ship, "from"), pad, err);
-	return rc == QT_OK ? op(s, "shipments_pending_in", qt_json_text(ship, "to"), pad, err) : rc;
+	snprintf(kind, sizeof kind, "%s_out", list);
+	rc = op(s, kind, qt_json_text(ship, "from"), pad, err);
+	snprintf(kind, sizeof kind, "%s_in", list);
+	return rc == QT_OK ? op(s, kind, qt_json_text(ship, "to"), pad, err) : rc;
 }
 
 /* ---- correct: the author voids one of its events ---- */
@@ -517,7 +520,7 @@ static qt_rc undo(qt_store *s, const qt_account *who, uint64_t idx, const json_t
 		json_object_set_new(ship, shipped ? "cancelled" : "received",
 		                    shipped ? json_true() : json_false());
 		if (rc == QT_OK)
-			rc = pending(s, ship, !shipped, err);
+			rc = list_shipment(s, ship, "shipments_pending", !shipped, err);
 		if (rc == QT_OK)
 			rc = qt_doc_save(s, "shipment", sid, qt_json_text(ship, "to"), ship, rec,
 			                 err);
@@ -567,16 +570,12 @@ static qt_rc apply_one(batch_ctx *b, size_t i, qt_store *s, uint64_t rec, qt_err
 	event *e = &b->ev[i];
 	const qt_account *who = b->who;
 	bool regulator = who->roles & QT_ROLE_REGULATOR;
-	char why[160] = "", idx[24], now[32];
-	const char *t = e->type, *bad = "", *at = e->time;
+	char why[160] = "", idx[24];
+	const char *t = e->type, *bad = "";
 	json_t *doc = NULL, *ship = NULL;
 	qt_rc rc = QT_OK;
 
 	snprintf(idx, sizeof idx, "%llu", (unsigned long long)rec);
-	if (!at) {
-		qt_time_now(now);
-		at = now;
-	}
 	if (strcmp(t, "correct") == 0) {
 		rc = undo(s, who, (uint64_t)e->corrects, e->codes, rec, why, sizeof why, err);
 		if (rc == QT_OK && why[0])
@@ -626,7 +625,7 @@ static qt_rc apply_one(batch_ctx *b, size_t i, qt_store *s, uint64_t rec, qt_err
 				goto out;
 		}
 		json_object_set_new(ship, "received", json_true());
-		if ((rc = pending(s, ship, false, err)) == QT_OK)
+		if ((rc = list_shipment(s, ship, "shipments_pending", false, err)) == QT_OK)
 			rc = qt_doc_save(s, "shipment", idx, qt_json_text(ship, "to"), ship, rec,
 			                 err);
 		goto out;
@@ -757,7 +756,10 @@ static qt_rc apply_one(batch_ctx *b, size_t i, qt_store *s, uint64_t rec, qt_err
 				json_object_set_new(doc, "status", json_string("sold"));
 				/* the warranty runs from the sale; kept in the state even when
 				 * the sale's time is sealed (only "expired or not" is shown) */
-				json_object_set_new(doc, "sold", json_string(at));
+				char now[32];
+				qt_time_now(now);
+				json_object_set_new(doc, "sold",
+				                    json_string(e->time ? e->time : now));
 			} else if (strcmp(t, "return") == 0) {
 				if (strcmp(qt_json_text(doc, "status"), "sold") != 0)
 					REFUSE("only a sold code can be returned");
@@ -770,19 +772,15 @@ static qt_rc apply_one(batch_ctx *b, size_t i, qt_store *s, uint64_t rec, qt_err
 			goto out;
 	}
 	if (strcmp(t, "ship") == 0) {
-		char pad[24];
 		ship = json_pack("{s:I, s:s, s:s, s:s, s:s, s:O, s:b}", "id", (json_int_t)rec,
 		                 "from", who->id, "from_name", who->name, "to", e->buyer, "to_name",
 		                 e->buyer_name ? e->buyer_name : "", "codes", e->codes, "received",
 		                 0);
 		if (e->time) /* for rule_in_order: a receipt is not dated before it */
 			json_object_set_new(ship, "shipped", json_string(e->time));
-		/* zero-padded, so both parties' lists page in shipping order */
-		snprintf(pad, sizeof pad, "%020llu", (unsigned long long)rec);
 		if ((rc = qt_doc_save(s, "shipment", idx, e->buyer, ship, rec, err)) == QT_OK &&
-		    (rc = s->ops->link_put(s, "shipments_out", who->id, pad, err)) == QT_OK &&
-		    (rc = s->ops->link_put(s, "shipments_in", e->buyer, pad, err)) == QT_OK)
-			rc = pending(s, ship, true, err);
+		    (rc = list_shipment(s, ship, "shipments", true, err)) == QT_OK)
+			rc = list_shipment(s, ship, "shipments_pending", true, err);
 	}
 	goto out;
 refuse:

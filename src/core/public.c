@@ -243,9 +243,11 @@ static qt_rc contents_warnings(shared_docs *c, qt_store *s, const json_t *code_d
 	return rc;
 }
 
-/* qt_code_warnings, reading the documents through c (NULL: from the store). */
+/* qt_code_warnings, reading the documents through c (NULL: from the store); history: the
+ * code's (qt_history), when the caller has read it already, else NULL. */
 static qt_rc code_warnings(shared_docs *c, qt_store *s, const json_t *code_doc,
-                           const json_t *product, const json_t *producer, json_t *out, qt_err *err)
+                           const json_t *history, const json_t *product, const json_t *producer,
+                           json_t *out, qt_err *err)
 {
 	static const char *const certs[][2] = {{"licence_no", "licence"}, {"ccc_no", "ccc"}};
 	const char *status = qt_json_text(code_doc, "status");
@@ -261,14 +263,14 @@ static qt_rc code_warnings(shared_docs *c, qt_store *s, const json_t *code_doc,
 		               "counterfeit");
 	if (!strcmp(status, "recalled")) {
 		/* the newest recall that took it in: its reason and date are announced */
-		json_t *ids = json_object_get(code_doc, "recalls"), *history = NULL;
+		json_t *ids = json_object_get(code_doc, "recalls"), *read = NULL;
 		const char *id = json_string_value(json_array_get(ids, json_array_size(ids) - 1));
 		const json_t *why = NULL;
 		if (id && shared_load(c, s, "recall", id, &doc, &e) == QT_OK)
 			why = doc;
-		else if (qt_history(s, qt_json_text(code_doc, "code"), 0, &history, NULL, &e) ==
-		         QT_OK)
-			why = recall_event(history);
+		else if (history ||
+		         qt_history(s, qt_json_text(code_doc, "code"), 0, &read, NULL, &e) == QT_OK)
+			why = recall_event(history ? history : read);
 		decided(qt_warning_add(out, "recalled",
 		                       "this product has been recalled%s%s: stop using it and "
 		                       "contact the seller or producer",
@@ -276,7 +278,7 @@ static qt_rc code_warnings(shared_docs *c, qt_store *s, const json_t *code_doc,
 		                       qt_json_text(why, "reason")),
 		        why);
 		json_decref(doc);
-		json_decref(history);
+		json_decref(read);
 		doc = NULL;
 	}
 	if (!strcmp(status, "destroyed"))
@@ -342,7 +344,7 @@ static qt_rc code_warnings(shared_docs *c, qt_store *s, const json_t *code_doc,
 qt_rc qt_code_warnings(qt_store *s, const json_t *code_doc, const json_t *product,
                        const json_t *producer, json_t *out, qt_err *err)
 {
-	return code_warnings(NULL, s, code_doc, product, producer, out, err);
+	return code_warnings(NULL, s, code_doc, NULL, product, producer, out, err);
 }
 
 /* ---- the view ---- */
@@ -547,7 +549,7 @@ qt_rc qt_public_view(qt_platform *p, const char *scanned, size_t n, bool count, 
 	                &producer, err) != QT_OK)
 		producer = NULL;
 	if ((code && (rc = qt_history(s, key, 0, &history, &truncated, err)) != QT_OK) ||
-	    (rc = code_warnings(c, s, code, product, producer, warnings, err)) != QT_OK ||
+	    (rc = code_warnings(c, s, code, history, product, producer, warnings, err)) != QT_OK ||
 	    (rc = qt_queries_get(p, s, key, count, &t, err)) != QT_OK)
 		goto out;
 	v = json_pack("{s:s, s:s, s:s}", "code", key, "kind", qt_code_kind_name(kind), "status",
