@@ -346,14 +346,15 @@ static void need_room(const char *dir, const plan *pl)
 
 /* The cached store for pl in out: $BENCH_CACHE (default /tmp/qt-bench-cache), one file named
  * by what it holds and how it was made (code count, schema version, STORE_FORMAT), so a new
- * schema or a new way of building makes a new one; older ones of the same count are removed
- * then. When there is none, it is built in fresh (the run's new database) and moved there.
- * The 10M-code store is about 6.0 GB plus its WAL while building: the disk is checked
- * first. Runs add lookup counts to it, as a live server's store gets them. */
+ * way of building makes a new one (older ones of the same count are removed then), and a
+ * new schema migrates the old one. When there is none, it is built in fresh (the run's new
+ * database) and moved there. The 10M-code store is about 6.0 GB plus its WAL while building: the
+ * disk is checked first. Runs add lookup counts to it, as a live server's store gets them. */
 static void cached_store(const plan *pl, const char *fresh, char out[PATH_MAX])
 {
 	const char *dir = getenv("BENCH_CACHE") ? getenv("BENCH_CACHE") : "/tmp/qt-bench-cache";
-	char prefix[64], old[PATH_MAX + 300], from[PATH_MAX + 32], to[PATH_MAX + 32];
+	char prefix[64], suffix[32], old[PATH_MAX + 300], from[PATH_MAX + 320], to[PATH_MAX + 32];
+	bool upgraded = false;
 	struct dirent *e;
 	DIR *d;
 
@@ -364,14 +365,39 @@ static void cached_store(const plan *pl, const char *fresh, char out[PATH_MAX])
 		return;
 	if (mkdir(dir, 0700) != 0 && errno != EEXIST)
 		bench_die("cannot make the cache directory %s: %s", dir, strerror(errno));
+	snprintf(suffix, sizeof suffix, "-format%d.db", STORE_FORMAT);
+	/* a store of an older schema made the same way is migrated, as a live server's store
+	 * would be (its key moves first, so a store in the cache always has its key); any other
+	 * of the same count is removed */
+	for (d = opendir(dir); d && !upgraded && (e = readdir(d));) {
+		size_t n = strlen(e->d_name);
+		if (strncmp(e->d_name, prefix, strlen(prefix)) != 0 || n <= strlen(suffix) ||
+		    strcmp(e->d_name + n - strlen(suffix), suffix) != 0)
+			continue;
+		snprintf(old, sizeof old, "%s/%s", dir, e->d_name);
+		snprintf(from, sizeof from, "%s.key", old);
+		snprintf(to, sizeof to, "%s.key", out);
+		upgraded = rename(from, to) == 0 && rename(old, out) == 0;
+	}
+	if (d)
+		closedir(d);
 	for (d = opendir(dir); d && (e = readdir(d));) {
 		snprintf(old, sizeof old, "%s/%s", dir, e->d_name);
-		/* a store of an older schema or format */
-		if (strncmp(e->d_name, prefix, strlen(prefix)) == 0)
+		if (strncmp(e->d_name, prefix, strlen(prefix)) == 0 &&
+		    strncmp(old, out, strlen(out)) != 0)
 			unlink(old);
 	}
 	if (d)
 		closedir(d);
+	if (upgraded) {
+		qt_platform *p;
+		qt_err err;
+		fprintf(stderr, "bench_lookup: migrating the cached store to schema %u\n",
+		        qt_store_sqlite_schema());
+		check(qt_platform_open(out, &p, &err), &err, "migrate the cached store");
+		qt_platform_close(p);
+		return;
+	}
 	need_room(bench_dir(), pl);
 	need_room(dir, pl);
 	fprintf(stderr,

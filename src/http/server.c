@@ -7,6 +7,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
 #include <pthread.h>
@@ -16,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -531,6 +533,36 @@ static bool parse_listen(const char *listen, struct sockaddr_in *sa)
 	return inet_pton(AF_INET, host[0] ? host : "0.0.0.0", &sa->sin_addr) == 1;
 }
 
+/* One server per database: a second would keep its own caches of what the first changes
+ * (accounts, the public view's documents) and sign checkpoints beside it. The lock is an
+ * flock on FILE.lock, which the kernel releases however the server ends; the file names the
+ * holder's pid for the message a second server gives. */
+static qt_rc serve_lock(const char *db, int *fd, qt_err *err)
+{
+	char path[4096], pid[32] = "";
+	ssize_t n;
+	qt_rc rc = QT_OK;
+
+	snprintf(path, sizeof path, "%s.lock", db);
+	if ((*fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600)) < 0) {
+		rc = qt_err_set(err, QT_ERR_IO, "cannot open %.150s: %s", path, strerror(errno));
+	} else if (flock(*fd, LOCK_EX | LOCK_NB) != 0) {
+		if ((n = pread(*fd, pid, sizeof pid - 1, 0)) > 0)
+			pid[strcspn(pid, "\n")] = '\0';
+		rc = qt_err_set(err, QT_ERR_CONFLICT,
+		                "another qtrace serve%s%s%s is serving %.120s: stop it first",
+		                pid[0] ? " (pid " : "", pid, pid[0] ? ")" : "", db);
+		close(*fd);
+		*fd = -1;
+	} else {
+		n = snprintf(pid, sizeof pid, "%ld\n", (long)getpid());
+		if (ftruncate(*fd, 0) != 0 || pwrite(*fd, pid, (size_t)n, 0) != n)
+			rc = qt_err_set(err, QT_ERR_IO, "cannot write %.150s: %s", path,
+			                strerror(errno));
+	}
+	return rc;
+}
+
 qt_rc qt_server_run(const qt_server_opts *opts, qt_err *err)
 {
 	server s = {0};
@@ -538,7 +570,7 @@ qt_rc qt_server_run(const qt_server_opts *opts, qt_err *err)
 	sigset_t sigs;
 	unsigned threads = opts->threads ? opts->threads : (unsigned)sysconf(_SC_NPROCESSORS_ONLN);
 	const union MHD_DaemonInfo *info;
-	int sig;
+	int sig, lock = -1;
 	qt_rc rc = QT_OK;
 
 	if (!parse_listen(opts->listen ? opts->listen : "127.0.0.1:8080", &sa))
@@ -553,8 +585,9 @@ qt_rc qt_server_run(const qt_server_opts *opts, qt_err *err)
 	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
-	if ((rc = qt_platform_open(opts->db, &s.p, err)) != QT_OK)
-		return rc;
+	if ((rc = serve_lock(opts->db, &lock, err)) != QT_OK ||
+	    (rc = qt_platform_open(opts->db, &s.p, err)) != QT_OK)
+		goto out;
 	s.log = opts->access_log;
 	s.public_url = opts->public_url;
 	s.web_root = opts->web_root ? opts->web_root : QT_WEB_DIR;
@@ -603,5 +636,7 @@ out:
 		pthread_join(s.writers[i], NULL);
 	free(s.writers);
 	qt_platform_close(s.p);
+	if (lock >= 0)
+		close(lock);
 	return rc;
 }

@@ -153,6 +153,33 @@ class Stop(unittest.TestCase):
         finally:
             srv.stop()
 
+    def test_one_server_per_database(self):
+        """A second `serve` of a database being served is refused, naming the first, and
+        changes nothing; once the first has stopped, the database can be served again."""
+        import subprocess
+        srv = qtapi.Server(QTRACE)
+        try:
+            before = srv.get("/healthz")[1]["tree_size"]
+            second = [QTRACE, "serve", "--db", srv.db, "--listen",
+                      f"127.0.0.1:{qtapi.free_port()}"]
+            p = subprocess.run(second, capture_output=True, text=True, timeout=30)
+            self.assertEqual(p.returncode, 1, p.stderr)
+            self.assertIn(f"another qtrace serve (pid {srv.proc.pid}) is serving", p.stderr)
+            self.assertEqual(srv.get("/healthz")[1]["tree_size"], before)
+            srv.proc.terminate()
+            self.assertEqual(srv.proc.wait(timeout=30), 0)
+            third = subprocess.Popen(second, stderr=subprocess.PIPE, text=True)
+            try:
+                for line in third.stderr:
+                    if "serving on" in line or "qtrace serve:" in line:
+                        break
+                self.assertIn("serving on", line)
+            finally:
+                third.terminate()
+                self.assertEqual(third.wait(timeout=30), 0)
+        finally:
+            srv.stop()
+
 
 if __name__ == "__main__":
     unittest.main(verbosity=2)
