@@ -158,6 +158,15 @@ static bool warranty_end(const char *start, long long months, char out[11])
 	return true;
 }
 
+/* The sale a warranty runs from ("" while unsold): a sold item's, or a recalled one's that
+ * was sold before the recall (a recall keeps the sale's time, as a return does: an item
+ * returned and then recalled reads as sold, as it does in the recall's report). */
+static const char *sale_of(const json_t *code_doc)
+{
+	const char *st = qt_json_text(code_doc, "status");
+	return !strcmp(st, "sold") || !strcmp(st, "recalled") ? qt_json_text(code_doc, "sold") : "";
+}
+
 /* A licence or CCC certificate's standing as regulators recorded it ("" when none). */
 static const char *standing_of(shared_docs *c, qt_store *s, const char *number, json_t **doc)
 {
@@ -254,6 +263,7 @@ static qt_rc code_warnings(shared_docs *c, qt_store *s, const json_t *code_doc,
 	json_t *doc = NULL, *batch = NULL;
 	long long months;
 	char end[11], today[32], kind[40];
+	bool sold;
 	qt_err e;
 
 	if (!code_doc)
@@ -315,7 +325,8 @@ static qt_rc code_warnings(shared_docs *c, qt_store *s, const json_t *code_doc,
 	json_decref(doc);
 	/* the warranty runs from the sale, or from production while unsold */
 	months = json_integer_value(json_object_get(product, "warranty_months"));
-	if (code_doc && json_object_get(product, "warranty_months") && strcmp(status, "sold")) {
+	sold = *sale_of(code_doc) != '\0';
+	if (code_doc && json_object_get(product, "warranty_months") && !sold) {
 		const char *b = qt_json_text(code_doc, "batch");
 		if (*b && shared_load(c, s, "batch", b, &batch, &e) != QT_OK)
 			batch = NULL;
@@ -323,13 +334,11 @@ static qt_rc code_warnings(shared_docs *c, qt_store *s, const json_t *code_doc,
 	qt_time_now(today);
 	today[10] = '\0';
 	if (code_doc && json_object_get(product, "warranty_months") &&
-	    warranty_end(strcmp(status, "sold") == 0 ? qt_json_text(code_doc, "sold")
-	                                             : qt_json_text(batch, "production_date"),
-	                 months, end) &&
+	    warranty_end(sold ? sale_of(code_doc) : qt_json_text(batch, "production_date"), months,
+	                 end) &&
 	    strcmp(today, end) > 0) {
 		/* from a sale, not the day: the sale's time may be sealed, and the day the
 		 * warranty ended would give it away */
-		bool sold = strcmp(status, "sold") == 0;
 		json_t *w = qt_warning_add(out, "warranty_expired", "the %lld-month warranty %s%s",
 		                           months, sold ? "from the sale has ended" : "ended on ",
 		                           sold ? "" : end);
@@ -369,9 +378,7 @@ static json_t *product_view(shared_docs *c, qt_store *s, const json_t *product,
 	json_decref(unit);
 	/* shown only from public dates: production, or a sale whose time is public (the
 	 * expired flag itself comes from the warnings, which may use a sealed sale time) */
-	start = strcmp(qt_json_text(code_doc, "status"), "sold")
-	                ? qt_json_text(batch, "production_date")
-	                : NULL;
+	start = *sale_of(code_doc) ? NULL : qt_json_text(batch, "production_date");
 	if (json_object_get(product, "warranty_months") && code_doc && start && *start &&
 	    warranty_end(start, json_integer_value(json_object_get(product, "warranty_months")),
 	                 end))

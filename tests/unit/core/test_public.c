@@ -70,6 +70,26 @@ static void test_warranty_from_the_sale(void **state)
 	kinds(f, "{\"status\":\"sold\",\"sold\":\"2000-01-01T00:00:00Z\"}", "{}", k, sizeof k, m,
 	      sizeof m);
 	assert_string_equal(k, "");
+	/* recalled after its sale: the consumer's warranty still runs from the sale, not from
+	 * production (2000-01-01, whose 300 months ended in 2025) */
+	seed(f, "batch", "B00000000000000r0", PRODUCER,
+	     json_pack("{s:s, s:s, s:s, s:s, s:s}", "id", "B00000000000000r0", "product",
+	               "P0000000000000001", "producer", PRODUCER, "batch_no", "R0",
+	               "production_date", "2000-01-01"));
+	kinds(f,
+	      "{\"status\":\"recalled\",\"batch\":\"B00000000000000r0\",\"sold\":\"2025-01-01T00:"
+	      "00:00Z\"}",
+	      "{\"warranty_months\":300}", k, sizeof k, m, sizeof m);
+	assert_string_equal(k, "recalled");
+	kinds(f, "{\"status\":\"recalled\",\"batch\":\"B00000000000000r0\"}",
+	      "{\"warranty_months\":300}", k, sizeof k, m, sizeof m);
+	assert_string_equal(k, "recalled warranty_expired");
+	kinds(f,
+	      "{\"status\":\"recalled\",\"batch\":\"B00000000000000r0\",\"sold\":\"2023-11-15T00:"
+	      "00:00Z\"}",
+	      "{\"warranty_months\":14}", k, sizeof k, m, sizeof m);
+	assert_string_equal(k, "recalled warranty_expired");
+	assert_non_null(strstr(m, "from the sale has ended"));
 }
 
 static void test_warranty_from_production_while_unsold(void **state)
