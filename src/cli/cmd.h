@@ -16,4 +16,9 @@ int qt_cmd_account(int argc, char **argv); /* qtrace account add … */
 int qt_cmd_draw(int argc, char **argv);    /* qtrace draw verify … */
 int qt_cmd_label(int argc, char **argv);   /* qtrace label --db FILE --batch ID … */
 
+/* Each subcommand's usage text: printed to stderr on a usage error, and to stdout (exit 0)
+ * for `qtrace CMD --help` or `-h` (main.c). */
+extern const char qt_usage_code[], qt_usage_uscc[], qt_usage_init[], qt_usage_verify[],
+        qt_usage_serve[], qt_usage_account[], qt_usage_draw[], qt_usage_label[];
+
 #endif

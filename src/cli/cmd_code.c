@@ -14,12 +14,14 @@
 #define DEFAULT_HOST  "qtrace.example"
 #define GEN_COUNT_MAX 100000000UL
 
+const char qt_usage_code[] =
+        "usage: qtrace code parse TEXT... | -\n"
+        "       qtrace code gen --scheme gs1|ecode|dic --gtin G [--lot L] --count N "
+        "[--host H]\n";
+
 static void code_usage(void)
 {
-	fputs("usage: qtrace code parse TEXT... | -\n"
-	      "       qtrace code gen --scheme gs1|ecode|dic --gtin G [--lot L] --count N "
-	      "[--host H]\n",
-	      stderr);
+	fputs(qt_usage_code, stderr);
 }
 
 static void set_date(json_t *obj, const char *key, const qt_code *code, const char *ai,

@@ -41,6 +41,8 @@ out:
 	return rc;
 }
 
+const char qt_usage_draw[] = "usage: qtrace draw verify --db FILE --draw INDEX\n";
+
 int qt_cmd_draw(int argc, char **argv)
 {
 	static const char *const names[] = {"--db", "--draw"};
@@ -53,7 +55,7 @@ int qt_cmd_draw(int argc, char **argv)
 	if (argc < 1 || strcmp(argv[0], "verify") != 0 ||
 	    !qt_cli_take_opts("draw verify", argc - 1, argv + 1, names, slots, 2) || !slots[0] ||
 	    !slots[1] || !(index = strtoull(slots[1], &end, 10), *slots[1] && !*end)) {
-		fputs("usage: qtrace draw verify --db FILE --draw INDEX\n", stderr);
+		fputs(qt_usage_draw, stderr);
 		goto out;
 	}
 	if (check_draw(slots[0], index, &err) != QT_OK) {

@@ -128,15 +128,17 @@ out:
 	return rc;
 }
 
+const char qt_usage_label[] =
+        "usage: qtrace label --db FILE --batch ID --out DIR [--symbology "
+        "qr|datamatrix|gs1-128]\n"
+        "                    [--format svg|png] [--sheet a4] [--public-url URL]\n"
+        "  one file per code of the batch in DIR; with --sheet a4 instead one PDF of A4\n"
+        "  pages, DIR/<batch>-<symbology>.pdf. QR labels carry the code's resolver URL:\n"
+        "  --public-url https://HOST[:PORT] is then required.\n";
+
 static int usage(void)
 {
-	fputs("usage: qtrace label --db FILE --batch ID --out DIR [--symbology "
-	      "qr|datamatrix|gs1-128]\n"
-	      "                    [--format svg|png] [--sheet a4] [--public-url URL]\n"
-	      "  one file per code of the batch in DIR; with --sheet a4 instead one PDF of A4\n"
-	      "  pages, DIR/<batch>-<symbology>.pdf. QR labels carry the code's resolver URL:\n"
-	      "  --public-url https://HOST[:PORT] is then required.\n",
-	      stderr);
+	fputs(qt_usage_label, stderr);
 	return QT_EXIT_USAGE;
 }
 

@@ -41,6 +41,10 @@ static void default_catalog(char *out, size_t max)
 		snprintf(out, max, "%s/%s", QT_DATA_DIR, DEFAULT_CATALOG);
 }
 
+const char qt_usage_init[] = "usage: qtrace init --db FILE [--origin NAME] [--catalog FILE|none]\n";
+const char qt_usage_verify[] =
+        "usage: qtrace verify --db FILE [--key VERIFIER_KEY] [--checkpoint FILE]\n";
+
 int qt_cmd_init(int argc, char **argv)
 {
 	static const char *const names[] = {"--db", "--origin", "--catalog"};
@@ -53,8 +57,7 @@ int qt_cmd_init(int argc, char **argv)
 	int status = QT_EXIT_FAIL;
 
 	if (!qt_cli_take_opts("init", argc, argv, names, slots, 3) || !slots[0]) {
-		fputs("usage: qtrace init --db FILE [--origin NAME] [--catalog FILE|none]\n",
-		      stderr);
+		fputs(qt_usage_init, stderr);
 		status = QT_EXIT_USAGE;
 		goto out;
 	}
@@ -132,8 +135,7 @@ int qt_cmd_verify(int argc, char **argv)
 	qt_err err;
 
 	if (!qt_cli_take_opts("verify", argc, argv, names, slots, 3) || !slots[0]) {
-		fputs("usage: qtrace verify --db FILE [--key VERIFIER_KEY] [--checkpoint FILE]\n",
-		      stderr);
+		fputs(qt_usage_verify, stderr);
 		return QT_EXIT_USAGE;
 	}
 	if (slots[2] && !read_checkpoint(slots[2], note, sizeof note, &opts.checkpoint_len))

@@ -10,6 +10,15 @@
 #include "http/server.h"
 #include "labels/label.h"
 
+const char qt_usage_serve[] =
+        "usage: qtrace serve --db FILE [--listen HOST:PORT] [--threads N] "
+        "[--access-log FILE|-|off] [--public-url https://HOST[:PORT]] [--web DIR]\n";
+const char qt_usage_account[] =
+        "usage: qtrace account add --db FILE --role regulator|inspection|system --name NAME "
+        "[--jurisdiction 00|PP|PPCC|PPCCXX]\n"
+        "  --jurisdiction: a regulator's area by division code: 00 national, 2 digits a\n"
+        "  province, 4 a city, 6 a county (GB/T 2260).\n";
+
 static void announce(void *ctx, unsigned port)
 {
 	const char *listen = ctx;
@@ -33,9 +42,7 @@ int qt_cmd_serve(int argc, char **argv)
 	int status = QT_EXIT_OK;
 
 	if (!qt_cli_take_opts("serve", argc, argv, names, slots, 6) || !slots[0]) {
-		fputs("usage: qtrace serve --db FILE [--listen HOST:PORT] [--threads N] "
-		      "[--access-log FILE|-|off] [--public-url https://HOST[:PORT]] [--web DIR]\n",
-		      stderr);
+		fputs(qt_usage_serve, stderr);
 		return QT_EXIT_USAGE;
 	}
 	if (strcmp(slots[3], "-") == 0)
@@ -77,9 +84,7 @@ int qt_cmd_account(int argc, char **argv)
 	if (argc < 1 || strcmp(argv[0], "add") != 0 ||
 	    !qt_cli_take_opts("account add", argc - 1, argv + 1, names, slots, 4) || !slots[0] ||
 	    !slots[1] || !slots[2]) {
-		fputs("usage: qtrace account add --db FILE --role regulator|inspection|system "
-		      "--name NAME [--jurisdiction 00|PP|PPCC]\n",
-		      stderr);
+		fputs(qt_usage_account, stderr);
 		return QT_EXIT_USAGE;
 	}
 	role = qt_role_parse(slots[1]);

@@ -15,14 +15,16 @@
 
 enum outcome { OUT_VALID, OUT_INVALID, OUT_BROKEN }; /* ordered: worst wins */
 
+const char qt_usage_uscc[] =
+        "usage: qtrace uscc check CODE... | -\n"
+        "\n"
+        "Checks 统一社会信用代码 (GB 32100-2015) and prints one JSON object per input.\n"
+        "'-' reads one code per line from stdin (blank lines skipped).\n"
+        "Exit status: 0 all valid, 1 any invalid, 2 usage error.\n";
+
 static void usage(FILE *f)
 {
-	fputs("usage: qtrace uscc check CODE... | -\n"
-	      "\n"
-	      "Checks 统一社会信用代码 (GB 32100-2015) and prints one JSON object per input.\n"
-	      "'-' reads one code per line from stdin (blank lines skipped).\n"
-	      "Exit status: 0 all valid, 1 any invalid, 2 usage error.\n",
-	      f);
+	fputs(qt_usage_uscc, f);
 }
 
 static int print_json(json_t *obj)
@@ -98,8 +100,7 @@ int qt_cmd_uscc(int argc, char **argv)
 		usage(stderr);
 		goto out;
 	}
-	if (strcmp(argv[0], "help") == 0 || strcmp(argv[0], "--help") == 0 ||
-	    strcmp(argv[0], "-h") == 0) {
+	if (strcmp(argv[0], "help") == 0) {
 		usage(stdout);
 		status = QT_EXIT_OK;
 		goto out;

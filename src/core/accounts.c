@@ -239,7 +239,8 @@ qt_rc qt_accounts_add(qt_platform *p, unsigned role, const char *name, const cha
 			rc = qt_err_set(
 			        err, QT_ERR_INVALID,
 			        "a regulator needs --jurisdiction: 00 (national), a province "
-			        "(2 digits, e.g. 44) or a city (4 digits, e.g. 4403)");
+			        "(2 digits, e.g. 44), a city (4 digits, e.g. 4403) or a county (6 "
+			        "digits, e.g. 440305)");
 			goto out;
 		}
 		if (national)

@@ -5,14 +5,7 @@
 set -u
 
 QT=${1:?usage: test_uscc.sh /path/to/qtrace}
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-fails=0
-
-fail() {
-	echo "FAIL: $*" >&2
-	fails=$((fails + 1))
-}
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 # run ARG...: the binary's stdout, stderr and status land in $tmp/out, $tmp/err, $status.
 run() {
@@ -148,8 +141,4 @@ run uscc help
 expect_status 0 "help"
 grep -q 'usage: qtrace uscc check' "$tmp/out" || fail "help: no usage on stdout"
 
-if [ "$fails" -ne 0 ]; then
-	echo "$fails check(s) failed" >&2
-	exit 1
-fi
-echo "all uscc CLI checks passed"
+finish "all uscc CLI checks passed"

@@ -7,13 +7,7 @@
 set -u
 
 QT=$(realpath "${1:?usage: test_verify_readonly.sh /path/to/qtrace}")
-tmp=$(mktemp -d)
-trap 'chmod -R u+w "$tmp"; rm -rf "$tmp"' EXIT
-fails=0
-fail() {
-	echo "FAIL: $*" >&2
-	fails=$((fails + 1))
-}
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 # as_reader CMD...: CMD as a user who may not write the copies (root may write anything).
 as_reader() {
@@ -68,5 +62,4 @@ status=$?
 grep -q "write-ahead log (.*-wal) that can be read only with write access" wal.out ||
 	fail "verify did not say why it cannot read the copy: $(cat wal.out)"
 
-[ "$fails" -eq 0 ] && echo "ok: verify reads read-only copies; a new database is mode 600"
-exit "$fails"
+finish "ok: verify reads read-only copies; a new database is mode 600"
