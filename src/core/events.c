@@ -288,6 +288,12 @@ static qt_rc move_all(qt_store *s, const char *key, const char *status, const ch
 	return rc;
 }
 
+const char *qt_code_sale(const json_t *code_doc)
+{
+	const char *st = qt_json_text(code_doc, "status");
+	return !strcmp(st, "sold") || !strcmp(st, "recalled") ? qt_json_text(code_doc, "sold") : "";
+}
+
 qt_rc qt_code_recall(qt_store *s, const char *key, uint64_t rec, qt_err *err)
 {
 	return move_all(s, key, "recalled", NULL, NULL, NULL, rec, NULL, 0, err);

@@ -158,15 +158,6 @@ static bool warranty_end(const char *start, long long months, char out[11])
 	return true;
 }
 
-/* The sale a warranty runs from ("" while unsold): a sold item's, or a recalled one's that
- * was sold before the recall (a recall keeps the sale's time, as a return does: an item
- * returned and then recalled reads as sold, as it does in the recall's report). */
-static const char *sale_of(const json_t *code_doc)
-{
-	const char *st = qt_json_text(code_doc, "status");
-	return !strcmp(st, "sold") || !strcmp(st, "recalled") ? qt_json_text(code_doc, "sold") : "";
-}
-
 /* A licence or CCC certificate's standing as regulators recorded it ("" when none). */
 static const char *standing_of(shared_docs *c, qt_store *s, const char *number, json_t **doc)
 {
@@ -325,7 +316,7 @@ static qt_rc code_warnings(shared_docs *c, qt_store *s, const json_t *code_doc,
 	json_decref(doc);
 	/* the warranty runs from the sale, or from production while unsold */
 	months = json_integer_value(json_object_get(product, "warranty_months"));
-	sold = *sale_of(code_doc) != '\0';
+	sold = *qt_code_sale(code_doc) != '\0';
 	if (code_doc && json_object_get(product, "warranty_months") && !sold) {
 		const char *b = qt_json_text(code_doc, "batch");
 		if (*b && shared_load(c, s, "batch", b, &batch, &e) != QT_OK)
@@ -334,8 +325,8 @@ static qt_rc code_warnings(shared_docs *c, qt_store *s, const json_t *code_doc,
 	qt_time_now(today);
 	today[10] = '\0';
 	if (code_doc && json_object_get(product, "warranty_months") &&
-	    warranty_end(sold ? sale_of(code_doc) : qt_json_text(batch, "production_date"), months,
-	                 end) &&
+	    warranty_end(sold ? qt_code_sale(code_doc) : qt_json_text(batch, "production_date"),
+	                 months, end) &&
 	    strcmp(today, end) > 0) {
 		/* from a sale, not the day: the sale's time may be sealed, and the day the
 		 * warranty ended would give it away */
@@ -378,7 +369,7 @@ static json_t *product_view(shared_docs *c, qt_store *s, const json_t *product,
 	json_decref(unit);
 	/* shown only from public dates: production, or a sale whose time is public (the
 	 * expired flag itself comes from the warnings, which may use a sealed sale time) */
-	start = *sale_of(code_doc) ? NULL : qt_json_text(batch, "production_date");
+	start = *qt_code_sale(code_doc) ? NULL : qt_json_text(batch, "production_date");
 	if (json_object_get(product, "warranty_months") && code_doc && start && *start &&
 	    warranty_end(start, json_integer_value(json_object_get(product, "warranty_months")),
 	                 end))

@@ -156,8 +156,7 @@ static qt_rc affect(qt_store *s, opening *o, const char *key, json_t *holders, s
 		goto out;
 	if (!qt_json_lists(holders, qt_json_text(d, "holder")))
 		json_array_append(holders, json_object_get(d, "holder"));
-	snprintf(was, sizeof was, "%s",
-	         json_object_get(d, "sold") || !strcmp(st, "sold") ? "sold" : st);
+	snprintf(was, sizeof was, "%s", *qt_code_sale(d) ? "sold" : st);
 	rc = s->ops->link_put(s, "recall_codes", o->id, key, err);
 	if (rc == QT_OK && strcmp(st, "recalled")) {
 		json_decref(d);

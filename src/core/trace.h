@@ -39,6 +39,11 @@ qt_rc qt_codes_with_contents(qt_store *s, const char *key, size_t max, json_t *o
 
 /* Recall key and everything packed in it, as a recall event does (holders unchanged, off any
  * shipment), within a write job's transaction (record rec): a recall of issue 6 uses it. */
+/* The time of the sale a consumer's item came from, or "" when no consumer has it: a sold
+ * item's, or a recalled one's that was sold when it was recalled (a recall keeps the sale's
+ * time; so does a buyer's return, whose status tells it apart until a recall replaces it). */
+const char *qt_code_sale(const json_t *code_doc);
+
 qt_rc qt_code_recall(qt_store *s, const char *key, uint64_t rec, qt_err *err)
         __attribute__((warn_unused_result));
 

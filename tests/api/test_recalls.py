@@ -1,5 +1,5 @@
 """API tests for recalls (/api/v1/recalls) on a real server: a batch moved through three tiers
-(some sold, one code not yet commissioned, which is recalled at the producer and its batch
+(some sold, one of them returned by its buyer, one code not yet commissioned, which is recalled at the producer and its batch
 gets no new codes) is recalled by the producer's regulator, the impact report's holder counts and
 sales per region, the public view of an affected code warns recalled, progress moves as
 holders return and destroy (others refused), closing, and bad input changing nothing.
@@ -51,7 +51,10 @@ class Recalls(RecallCase):
             {"type": "ship", "codes": c[0:4], "buyer": buyer("shop")}]}, cls.tok["dist"])
         cls.ok("/api/v1/events", {"events": [
             {"type": "receive", "shipment": ev["first_index"] + 1, "codes": c[0:4]},
-            {"type": "retail", "codes": c[0:2]}]}, cls.tok["shop"])
+            {"type": "retail", "codes": c[0:3]}]}, cls.tok["shop"])
+        # the third was brought back by its buyer: at the shop again, with no consumer
+        cls.ok("/api/v1/events", {"events": [{"type": "return", "codes": c[2:3]}]},
+               cls.tok["shop"])
 
     def test_1_bad_input_changes_nothing(self):
         reg = self.tok["reg_44"]
