@@ -35,12 +35,13 @@ qt_rc qt_shipments_get(qt_store *s, const qt_account *who, const char *id, json_
 	return rc;
 }
 
-qt_rc qt_shipments_list(qt_store *s, const qt_account *who, const char *unit, bool incoming,
-                        bool pending, const char *after, size_t limit, json_t **answer, qt_err *err)
+qt_rc qt_shipments_list(qt_store *s, const qt_account *who, const qt_shipment_query *q,
+                        json_t **answer, qt_err *err)
 {
 	static const char *const kinds[2][2] = {{"shipments_out", "shipments_in"},
 	                                        {"shipments_pending_out", "shipments_pending_in"}};
 	json_t *keys = json_array(), *items = json_array(), *k;
+	const char *unit = q->unit, *kind = kinds[q->pending][q->incoming];
 	size_t found = 0, i;
 	qt_rc rc = QT_OK;
 
@@ -51,8 +52,9 @@ qt_rc qt_shipments_list(qt_store *s, const qt_account *who, const char *unit, bo
 		rc = qt_err_set(err, QT_ERR_DENIED, "you may list only your own shipments");
 		goto out;
 	}
-	rc = s->ops->link_list(s, kinds[pending][incoming], unit, after ? after : "", limit,
-	                       qt_link_collect, keys, &found, err);
+	rc = (q->newest ? s->ops->link_list_back
+	                : s->ops->link_list)(s, kind, unit, q->after ? q->after : "", q->limit,
+	                                     qt_link_collect, keys, &found, err);
 	json_array_foreach(keys, i, k)
 	{
 		char id[24];
@@ -64,7 +66,7 @@ qt_rc qt_shipments_list(qt_store *s, const qt_account *who, const char *unit, bo
 	if (rc != QT_OK)
 		goto out;
 	*answer = json_pack("{s:O}", "shipments", items);
-	if (found == limit)
+	if (found == q->limit)
 		json_object_set(*answer, "next", json_array_get(keys, found - 1));
 out:
 	json_decref(keys);

@@ -47,12 +47,18 @@ const char *qt_code_sale(const json_t *code_doc);
 qt_rc qt_code_recall(qt_store *s, const char *key, uint64_t rec, qt_err *err)
         __attribute__((warn_unused_result));
 
-/* The shipments unit (who itself when NULL; another unit only for its regulator) sent
- * (incoming false) or was sent, only those still on their way when pending: {shipments:[...],
- * next?}, in shipping order. */
-qt_rc qt_shipments_list(qt_store *s, const qt_account *who, const char *unit, bool incoming,
-                        bool pending, const char *after, size_t limit, json_t **answer, qt_err *err)
-        __attribute__((warn_unused_result));
+/* Which shipments to list: those unit (who itself when NULL; another unit only for its
+ * regulator) sent (incoming false) or was sent, only those still on their way when pending,
+ * in shipping order or newest first, a page of limit from the cursor after (a page's next). */
+typedef struct qt_shipment_query {
+	const char *unit, *after;
+	bool incoming, pending, newest;
+	size_t limit;
+} qt_shipment_query;
+
+/* {shipments:[...], next?}: a page of the shipments q asks for. */
+qt_rc qt_shipments_list(qt_store *s, const qt_account *who, const qt_shipment_query *q,
+                        json_t **answer, qt_err *err) __attribute__((warn_unused_result));
 /* One shipment {id, from, from_name, to, to_name, codes, received, cancelled?}, for its
  * parties and their regulators. */
 qt_rc qt_shipments_get(qt_store *s, const qt_account *who, const char *id, json_t **answer,

@@ -38,18 +38,18 @@ static void h_events(qt_req *req, qt_resp *resp)
 	qt_http_write(req, resp, qt_events_submit, NULL, NULL);
 }
 
-/* GET /api/v1/shipments?direction=in|out[&pending=true][&unit=USCC]: a unit's (or, for its
- * regulator, another unit's) shipments, or those still on their way. */
+/* GET /api/v1/shipments?direction=in|out[&pending=true][&order=newest][&unit=USCC]: a unit's
+ * (or, for its regulator, another unit's) shipments, or those still on their way. */
 static void h_shipments_list(qt_req *req, qt_resp *resp)
 {
-	const char *dir = qt_http_query(req, "direction"), *after;
+	const char *dir = qt_http_query(req, "direction"), *order = qt_http_query(req, "order");
 	const char *pending = qt_http_query(req, "pending");
+	qt_shipment_query q = {.unit = qt_http_query(req, "unit")};
 	json_t *answer = NULL;
-	size_t limit;
 	qt_err err = {{0}};
 	qt_rc rc;
 
-	if (!qt_http_page(req, resp, 100, &limit, &after))
+	if (!qt_http_page(req, resp, 100, &q.limit, &q.after))
 		return;
 	if (!dir || (strcmp(dir, "in") != 0 && strcmp(dir, "out") != 0)) {
 		qt_http_error(resp, 400, "invalid", "'direction' must be \"in\" or \"out\"");
@@ -59,9 +59,14 @@ static void h_shipments_list(qt_req *req, qt_resp *resp)
 		qt_http_error(resp, 400, "invalid", "'pending' must be true or false");
 		return;
 	}
-	rc = qt_shipments_list(req->rd, &req->who, qt_http_query(req, "unit"),
-	                       strcmp(dir, "in") == 0, pending && !strcmp(pending, "true"), after,
-	                       limit, &answer, &err);
+	if (order && strcmp(order, "oldest") != 0 && strcmp(order, "newest") != 0) {
+		qt_http_error(resp, 400, "invalid", "'order' must be \"oldest\" or \"newest\"");
+		return;
+	}
+	q.incoming = strcmp(dir, "in") == 0;
+	q.pending = pending && !strcmp(pending, "true");
+	q.newest = order && !strcmp(order, "newest");
+	rc = qt_shipments_list(req->rd, &req->who, &q, &answer, &err);
 	qt_http_answer(resp, rc, 200, answer, &err);
 }
 

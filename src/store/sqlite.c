@@ -108,6 +108,7 @@ enum {
 	ST_LINK_PUT,
 	ST_LINK_DEL,
 	ST_LINK_LIST,
+	ST_LINK_LIST_BACK,
 	ST_TALLY_ADD,
 	ST_TALLY_GET,
 	ST_LINK_DOC_COUNT,
@@ -151,6 +152,8 @@ static const char *const sql[ST_MAX] = {
         [ST_LINK_DEL] = "DELETE FROM links WHERE kind = ?1 AND src = ?2 AND dst = ?3",
         [ST_LINK_LIST] = "SELECT dst FROM links WHERE kind = ?1 AND src = ?2 AND dst > ?3 "
                          "ORDER BY dst LIMIT ?4",
+        [ST_LINK_LIST_BACK] = "SELECT dst FROM links WHERE kind = ?1 AND src = ?2 AND dst < ?3 "
+                              "ORDER BY dst DESC LIMIT ?4",
         [ST_TALLY_ADD] = "INSERT INTO tallies(kind, id, count, first, last) VALUES (?1, ?2, ?3, "
                          "?4, ?5) ON CONFLICT(kind, id) DO UPDATE SET count = count + "
                          "excluded.count, first = min(first, excluded.first), "
@@ -743,6 +746,17 @@ static qt_rc sq_link_list(qt_store *base, const char *kind, const char *src, con
 	                 found, err);
 }
 
+static qt_rc sq_link_list_back(qt_store *base, const char *kind, const char *src,
+                               const char *before, size_t limit, qt_store_link_fn fn, void *ctx,
+                               size_t *found, qt_err *err)
+{
+	doc_cb c = {.link_fn = fn, .ctx = ctx};
+	/* from the last: above every key, as no UTF-8 text holds the byte 0xFF (keys compare
+	 * byte by byte), so the range stays one index seek */
+	return list_rows((sq_store *)base, ST_LINK_LIST_BACK, kind, src,
+	                 before && *before ? before : "\xff", limit, link_row, &c, found, err);
+}
+
 /* End of the JSON string whose text starts at s[i] (after its opening quote): the index of
  * its closing quote, or n. A quote ends it unless an odd run of backslashes escapes it. */
 static size_t json_string_end(const char *s, size_t n, size_t i)
@@ -1065,6 +1079,7 @@ static const qt_store_ops sqlite_ops = {
         .link_put = sq_link_put,
         .link_del = sq_link_del,
         .link_list = sq_link_list,
+        .link_list_back = sq_link_list_back,
         .tally_add = sq_tally_add,
         .tally_get = sq_tally_get,
         .link_doc_count = sq_link_doc_count,

@@ -127,6 +127,11 @@ typedef struct qt_store_ops {
 	qt_rc (*link_list)(qt_store *s, const char *kind, const char *src, const char *after,
 	                   size_t limit, qt_store_link_fn fn, void *ctx, size_t *found,
 	                   qt_err *err);
+	/* The same from the other end: links with dst < before ("" or NULL: from the last), by
+	 * dst descending, at most limit (a unit's newest shipments first). */
+	qt_rc (*link_list_back)(qt_store *s, const char *kind, const char *src, const char *before,
+	                        size_t limit, qt_store_link_fn fn, void *ctx, size_t *found,
+	                        qt_err *err);
 	/* The documents of kind doc_kind that the links (link_kind, src) point to, counted by
 	 * owner and by the string member `field` at the top level of their body: fn once per
 	 * group, by owner then value, the value "" where the member is absent or not a string

@@ -132,6 +132,20 @@ class PendingShipments(qtapi.ApiCase):
         st, v, _ = self.srv.get("/api/v1/shipments?direction=in&pending=yes", token=s)
         self.assertEqual(st, 400, v)
         self.assertIn("'pending' must be true or false", v["error"]["message"])
+        # newest first, paged from the newest on, for all of them and for the pending
+        self.assertEqual(self.ids("s", "in", "&order=newest"), [b, a])
+        for more in ("", "&pending=true"):
+            st, v, _ = self.srv.get(f"/api/v1/shipments?direction=in{more}&order=newest&limit=2",
+                                    token=s)
+            want = [k, b] if not more else [b, a]
+            self.assertEqual(([x["id"] for x in v["shipments"]], st), (want, 200))
+            st, v, _ = self.srv.get(f"/api/v1/shipments?direction=in{more}&order=newest&limit=2"
+                                    f"&after={v['next']}", token=s)
+            self.assertEqual([x["id"] for x in v["shipments"]], [a] if not more else [])
+        self.assertEqual(self.ids("p", "out", "&order=oldest"), [a, b])
+        st, v, _ = self.srv.get("/api/v1/shipments?direction=in&order=latest", token=s)
+        self.assertEqual(st, 400, v)
+        self.assertIn("'order' must be", v["error"]["message"])
 
         # a database from before the list: the migration makes it from the shipments stored
         db = sqlite3.connect(self.srv.db)
