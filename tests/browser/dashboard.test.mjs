@@ -24,6 +24,15 @@ async function signIn(page, token) {
   await page.getByRole("button", { name: "登录" }).click();
 }
 
+// Opens the recall the form names, for reason; its id, once its impact report shows.
+async function openRecall(page, reason) {
+  await page.getByLabel("召回原因").fill(reason);
+  await page.getByRole("button", { name: "发起召回" }).click();
+  const report = page.locator("#recall-report");
+  await report.waitFor();
+  return report.getAttribute("data-id");
+}
+
 // The rows of a table as arrays of cell texts, in order.
 function cells(page, selector) {
   return page.locator(selector + " tbody tr").evaluateAll((trs) =>
@@ -72,11 +81,7 @@ test("a regulator opens a recall and follows its progress", async () => {
   await page.locator("#recalls-list .muted", { hasText: "辖区内暂无召回" }).waitFor();
   await page.getByLabel("召回范围").selectOption("batch");
   await page.getByLabel("批次或产品编号").fill(batch);
-  await page.getByLabel("召回原因").fill("绝缘层厚度不合格，存在漏电风险");
-  await page.getByRole("button", { name: "发起召回" }).click();
-  const report = page.locator("#recall-report");
-  await report.waitFor();
-  const id = await report.getAttribute("data-id");
+  const id = await openRecall(page, "绝缘层厚度不合格，存在漏电风险");
   assert.match(await page.locator("#recall-form-message").innerText(), new RegExp(`已发起召回 ${id}，涉及 4 件产品`));
   const totals = async () => Object.fromEntries(await page.locator("#recall-totals > div").evaluateAll((ds) =>
     ds.map((d) => [d.dataset.key, Number(d.querySelector("dd").textContent)])));
@@ -295,5 +300,87 @@ test("an unknown, unreadable or out-of-jurisdiction code and a server error are 
   await screenshot(page, "dashboard-trace-english");
   await page.getByRole("button", { name: "中文" }).click();
   await page.getByRole("button", { name: "退出登录" }).click();
+  assert.deepEqual(errors, []);
+});
+
+test("a recall started from a scanned code opens a recall of that code's batch", async () => {
+  const { page, errors } = phone;
+  const { codes, batch, product, ids, tokens } = srv.data;
+  await signInAfresh(page, tokens.regulator);
+  // the bare digital identity code, as a reader gives it
+  await page.getByLabel("产品上的追溯码").fill(codes.fresh.slice(2));
+  await page.getByRole("button", { name: "按追溯码查找" }).click();
+  const pick = page.locator("#recall-pick");
+  await pick.waitFor();
+  assert.equal(await pick.getAttribute("data-id"), batch);
+  assert.equal(await page.getByLabel("批次或产品编号").inputValue(), batch);
+  assert.equal(await page.getByLabel("召回范围").inputValue(), "batch");
+  assert.match(await pick.innerText(), /塑料绝缘控制电缆 KVV（KVV 4×1.5）/);
+  assert.match(await pick.innerText(), new RegExp(`producer 有限公司（${ids.producer}）`));
+  assert.match(await pick.innerText(), /批号 L2026-11，2026-11-01 生产/);
+  await screenshot(page, "dashboard-recall-from-code");
+  assert.deepEqual(await accessibility(page), []);
+  // the whole product instead, and back to the batch
+  await page.getByLabel("召回范围").selectOption("product");
+  await pick.and(page.locator('[data-scope="product"]')).waitFor();
+  assert.equal(await page.getByLabel("批次或产品编号").inputValue(), product);
+  assert.match(await pick.innerText(), /该产品全部批次/);
+  await page.getByLabel("召回范围").selectOption("batch");
+  await pick.and(page.locator('[data-scope="batch"]')).waitFor();
+  assert.equal(await page.getByLabel("批次或产品编号").inputValue(), batch);
+
+  const id = await openRecall(page, "导体电阻不合格");
+  assert.equal((await asked(`/api/v1/recalls/${id}`)).recall.batch, batch);
+  assert.match(await page.locator("#recall-form-message").innerText(), new RegExp(`已发起召回 ${id}，涉及 6 件产品`));
+  assert.equal(await page.locator("#recall-report-scope").innerText(), `批次 L2026-11 · 塑料绝缘控制电缆 KVV（${batch}）`);
+  assert.equal(await page.locator("#recall-report-producer").innerText(), `producer 有限公司（${ids.producer}）`);
+  assert.equal(await page.locator("#recall-confirm").innerText(), ""); // the form is clear for the next
+  assert.equal(await page.getByLabel("产品上的追溯码").inputValue(), "");
+  assert.deepEqual(errors, []);
+});
+
+test("a recall started from a product picked by name and a batch by its number", async () => {
+  const { page, errors } = wide;
+  const { open_batch: batch, product, ids, tokens } = srv.data;
+  await signInAfresh(page, tokens.regulator);
+  const find = page.locator("#recall-find-message");
+  await page.getByLabel("产品名称").fill("安全帽");
+  await page.getByRole("button", { name: "查找产品" }).click();
+  await find.locator(".alert.warn", { hasText: "辖区内没有名称、型号或商品条码含“安全帽”的产品" }).waitFor();
+  assert.ok(await page.getByLabel("批号").isHidden());
+
+  await page.getByLabel("产品名称").fill("kvv"); // the model, in any case
+  await page.getByRole("button", { name: "查找产品" }).click();
+  await page.getByLabel("批号").locator("option", { hasText: "L2026-12" }).waitFor({ state: "attached" });
+  assert.deepEqual(await texts(page.getByLabel("产品", { exact: true }).locator("option")), ["塑料绝缘控制电缆 KVV（KVV 4×1.5）"]);
+  assert.deepEqual(await texts(page.getByLabel("批号").locator("option")),
+    ["请选择批号", "L2026-12（2026-11-05 生产，4 件）", "L2026-11（2026-11-01 生产，6 件）", "全部批次（召回整个产品）"]);
+  await page.getByLabel("批号").selectOption({ label: "L2026-12（2026-11-05 生产，4 件）" });
+  const pick = page.locator(`#recall-pick[data-id="${batch}"]`);
+  await pick.waitFor();
+  assert.equal(await page.getByLabel("批次或产品编号").inputValue(), batch);
+  assert.match(await pick.innerText(), /批号 L2026-12，2026-11-05 生产/);
+  assert.match(await pick.innerText(), new RegExp(`producer 有限公司（${ids.producer}）`));
+  await screenshot(page, "dashboard-recall-by-name");
+  assert.deepEqual(await accessibility(page), []);
+  const id = await openRecall(page, "护套老化试验不合格");
+  assert.equal((await asked(`/api/v1/recalls/${id}`)).recall.batch, batch);
+
+  // an id typed in is shown for what it is too; one the platform does not know is said so
+  await page.getByLabel("召回范围").selectOption("product");
+  await page.getByLabel("批次或产品编号").fill(product);
+  await page.getByLabel("召回原因").focus();
+  await page.locator(`#recall-pick[data-id="${product}"]`).waitFor();
+  assert.match(await page.locator("#recall-pick").innerText(), /塑料绝缘控制电缆 KVV[\s\S]*producer 有限公司[\s\S]*该产品全部批次/);
+  await page.getByLabel("召回范围").selectOption("batch");
+  await page.getByLabel("批次或产品编号").fill("B0000000000000000");
+  await page.getByLabel("召回原因").focus();
+  await page.locator("#recall-confirm .alert.bad", { hasText: "平台上没有编号为 B0000000000000000 的批次" }).waitFor();
+
+  // a recall opened elsewhere shows its batch by number and product by name once looked up
+  await page.reload();
+  await page.locator(`#recalls-list li[data-id="${id}"]`).getByRole("button", { name: "查看影响评估" }).click();
+  await page.locator("#recall-report-scope", { hasText: `批次 L2026-12 · 塑料绝缘控制电缆 KVV（${batch}）` }).waitFor();
+  assert.equal(await page.locator("#recall-report-producer").innerText(), `producer 有限公司（${ids.producer}）`);
   assert.deepEqual(errors, []);
 });

@@ -109,6 +109,20 @@ export function pagedList({ box, path, key, item, empty, token, limit = 20, prob
   return load(null);
 }
 
+// Every page of path's key array, a page of limit at a time, for a choice made from all of them
+// (at most pages pages): {items} or, when a request failed, {res}.
+export async function fetchAll(path, key, token, limit = 1000, pages = 100) {
+  const items = [];
+  let after = null;
+  for (let n = 0; n < pages; n++) {
+    const res = await api("GET", pagePath(path, limit, after), null, token);
+    if (res.status !== 200) return { res };
+    items.push(...res.data[key]);
+    if (!(after = res.data.next)) break;
+  }
+  return { items };
+}
+
 // {status, data}: data is the parsed JSON (or null); a network failure is status 0.
 export async function api(method, path, body, token, headers = {}) {
   const h = { Accept: "application/json", ...headers };

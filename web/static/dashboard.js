@@ -2,9 +2,10 @@
 // (kept in sessionStorage, so it goes with the tab), then shows what GET /api/v1/stats counts as
 // charts (chart.js, the global Chart from /vendor/) with a table of the same figures, traces a
 // scanned code both ways and its batch forward, and works the regulator's lists: warnings, recalls
-// and their impact report, samplings, complaints, draws.
+// (started from a scanned code, a product and batch number, or an id) and their impact report,
+// samplings, complaints, draws.
 import {
-  $, alertBox, api, applyWords, chinaTime, codePath, el, errorText, languageSwitch, pagedList, say, t, words,
+  $, alertBox, api, applyWords, chinaTime, codePath, el, errorText, fetchAll, languageSwitch, pagedList, say, t, words,
 } from "./common.js";
 
 words(
@@ -172,6 +173,32 @@ words(
     "recall.target.hint": "如 B2bfe1d7897a2d19b",
     "recall.reason": "召回原因",
     "recall.submit": "发起召回",
+    "recall.how":
+      "先确定召回哪批产品：扫描或粘贴该批产品上的任一追溯码，或按产品名称和批号选择，或直接填写批次或产品编号。" +
+      "核对显示的产品、生产企业和批号后再发起。",
+    "recall.code": "产品上的追溯码",
+    "recall.code.go": "按追溯码查找",
+    "recall.name": "产品名称",
+    "recall.name.hint": "名称、型号或商品条码的一部分",
+    "recall.name.go": "查找产品",
+    "recall.name.none": "辖区内没有名称、型号或商品条码含“{q}”的产品。",
+    "recall.product": "产品",
+    "recall.batch": "批号",
+    "recall.batch.pick": "请选择批号",
+    "recall.batch.item": "{no}（{date} 生产，{quantity} 件）",
+    "recall.batch.all": "全部批次（召回整个产品）",
+    "recall.batch.none": "这个产品还没有登记批次。",
+    "recall.noProduct": "这个码没有对应的产品（可能是包装箱或托盘码），请扫描包装内单件产品上的追溯码。",
+    "recall.noSuch.batch": "平台上没有编号为 {id} 的批次。",
+    "recall.noSuch.product": "平台上没有编号为 {id} 的产品。",
+    "recall.outside": "这批产品的生产企业和经手单位都不在本辖区。",
+    "recall.confirm": "将要召回",
+    "recall.confirm.check": "请核对产品、生产企业和批号无误后，填写召回原因并发起召回。",
+    "recall.allBatches": "该产品全部批次",
+    "recall.id": "编号",
+    "r.batchNo": "批号",
+    "r.scope.batch": "批次 {no} · {product}（{id}）",
+    "r.scope.product": "产品 {product}（{id}）",
     "recall.opened": "已发起召回 {id}，涉及 {found} 件产品。",
     "recall.show": "查看影响评估",
     "recall.heading": "召回 {id}",
@@ -430,6 +457,34 @@ words(
     "recall.target.hint": "e.g. B2bfe1d7897a2d19b",
     "recall.reason": "Reason",
     "recall.submit": "Open the recall",
+    "recall.how":
+      "First find what to recall: scan or paste any trace code on the goods, or choose the product by name and " +
+      "the batch by its number, or type the batch or product id. Check the product, producer and batch number " +
+      "shown before opening the recall.",
+    "recall.code": "Trace code on the goods",
+    "recall.code.go": "Find by trace code",
+    "recall.name": "Product name",
+    "recall.name.hint": "part of the name, model or barcode number",
+    "recall.name.go": "Find products",
+    "recall.name.none": "No product in the jurisdiction has “{q}” in its name, model or barcode number.",
+    "recall.product": "Product",
+    "recall.batch": "Batch number",
+    "recall.batch.pick": "Choose a batch number",
+    "recall.batch.item": "{no} (made on {date}, {quantity} items)",
+    "recall.batch.all": "All batches (recall the whole product)",
+    "recall.batch.none": "This product has no batches registered.",
+    "recall.noProduct":
+      "This code names no product (it may be a carton's or a pallet's): scan the code on one item inside.",
+    "recall.noSuch.batch": "The platform has no batch {id}.",
+    "recall.noSuch.product": "The platform has no product {id}.",
+    "recall.outside": "Neither the producer of these goods nor any unit they passed through is in this jurisdiction.",
+    "recall.confirm": "To be recalled",
+    "recall.confirm.check": "Check the product, producer and batch number, then give the reason and open the recall.",
+    "recall.allBatches": "every batch of the product",
+    "recall.id": "Id",
+    "r.batchNo": "Batch number",
+    "r.scope.batch": "Batch {no} · {product} ({id})",
+    "r.scope.product": "Product {product} ({id})",
     "recall.opened": "Recall {id} opened; it affects {found} items.",
     "recall.show": "Impact report",
     "recall.heading": "Recall {id}",
@@ -539,6 +594,11 @@ let charts = [];
 let recallShown = null; // the recall whose impact report is open
 let traced = null; // the last code traced, {code, res}: drawn again in the other language
 let batchShown = null; // the batch whose forward trace is open, {id, no}
+let pick = null; // what the recall form names, {scope, id, source} or {scope, id, res} when unknown
+let found = []; // the products found by name for the recall form
+let batches = []; // the chosen product's batches
+let asked = 0; // the recall form's lookups: only the latest one's answer is shown
+const sources = new Map(); // batch and product ids -> what a trace said of them: {producer, product, batch}
 
 const percent = (x) => (x * 100).toFixed(1).replace(/\.0$/, "") + "%";
 
@@ -753,6 +813,7 @@ async function traceCode(ev) {
   batchShown = null;
   const res = await api("GET", `/api/v1/trace/${codePath(code)}?direction=both`, null, token);
   traced = { code, res };
+  if (res.status === 200) remember(res.data.source);
   drawTrace();
 }
 
@@ -788,11 +849,16 @@ function showBatch(id, no) {
 
 // ---- risk warnings: the open ones first; acknowledge or close with a note ----
 
+// Puts the option elements opts in select, keeping the choice while there is one of that value.
+function choices(select, opts) {
+  const keep = select.options.length ? select.value : null;
+  select.replaceChildren(...opts);
+  if (opts.some((o) => o.value === keep)) select.value = keep;
+}
+
 // Fills a filter's options in the current words, keeping the choice (the first value at first).
 function options(select, values, label) {
-  const keep = select.options.length ? select.value : values[0];
-  select.replaceChildren(...values.map((v) => el("option", { value: v }, v ? t(label + v) : t("warnings.all"))));
-  select.value = keep;
+  choices(select, values.map((v) => el("option", { value: v }, v ? t(label + v) : t("warnings.all"))));
 }
 
 // A division as a person reads it: its province's name, then the code.
@@ -853,8 +919,8 @@ function recallReport({ recall: r, impact: im }) {
     el("h3", { id: "recall-report-title" }, t("recall.heading", { id: r.id }), " ", badge(t("recall.status." + r.status), r.status)),
     fields([
       ["r.reason", r.reason],
-      ["r.scope", r.batch ? `${t("recall.scope.batch")} ${r.batch}` : r.product ? `${t("recall.scope.product")} ${r.product}` : r.codes],
-      ["r.producer", r.producer],
+      ["r.scope", el("span", { id: "recall-report-scope" }, scopeText(r))],
+      ["r.producer", el("span", { id: "recall-report-producer" }, producerText(r, im))],
       ["r.by", r.by_name || r.by],
       ["r.date", r.date],
       ["r.note", r.note],
@@ -891,7 +957,29 @@ function recallReport({ recall: r, impact: im }) {
   card.append(msg);
   recallShown = r.id;
   $("recall-detail").replaceChildren(card);
+  const scope = r.batch || r.product;
+  if (scope && !sources.has(scope)) // the names, looked up once: the recall carries only ids
+    describe(r.batch ? "batch" : "product", scope).then(() => {
+      if (!card.isConnected) return;
+      $("recall-report-scope").textContent = scopeText(r);
+      $("recall-report-producer").textContent = producerText(r, im);
+    });
   return card;
+}
+
+// A recall's scope by batch number and product name where a trace told them, with its id.
+function scopeText(r) {
+  const s = sources.get(r.batch || r.product);
+  if (r.batch)
+    return s ? t("r.scope.batch", { no: s.batch.batch_no, product: s.product.name, id: r.batch }) : `${t("recall.scope.batch")} ${r.batch}`;
+  if (r.product) return s ? t("r.scope.product", { product: s.product.name, id: r.product }) : `${t("recall.scope.product")} ${r.product}`;
+  return r.codes.join("、");
+}
+
+// A recall's producer by name, when a trace or the impact report (it may hold goods) names it.
+function producerText(r, im) {
+  const name = sources.get(r.batch || r.product)?.producer?.name || im.holders.find((h) => h.unit === r.producer)?.name;
+  return unitText({ unit: r.producer, name });
 }
 
 async function showRecall(id) {
@@ -919,9 +1007,180 @@ async function openRecall(ev) {
   const res = await api("POST", "/api/v1/recalls", body, token);
   if (res.status !== 201) return say(msg, problem(res), "bad");
   say(msg, t("recall.opened", { id: res.data.recall.id, found: res.data.impact.totals.found }), "good");
-  $("recall-form").reset();
+  clearRecallForm();
   recallReport(res.data);
   loadRecalls();
+}
+
+// ---- what a recall is of: from a scanned code, a product by name and a batch by number, or an id ----
+
+// Keeps what a trace said of the goods, under the batch's id and the product's.
+function remember(source) {
+  if (!source?.product) return;
+  if (source.batch) sources.set(source.batch.id, source);
+  sources.set(source.product.id, { producer: source.producer, product: source.product });
+}
+
+// What the batch or product id is: {source} ({producer, product, batch}) or {res}, the failed
+// answer. A batch's trace back names all three; a product's producer is named by a trace of one
+// of its batches (its USCC alone when it has none).
+async function describe(scope, id) {
+  if (sources.has(id)) return { source: sources.get(id) };
+  const path = scope === "batch" ? `/api/v1/trace/batch/${encodeURIComponent(id)}?direction=back` : `/api/v1/products/${encodeURIComponent(id)}`;
+  const res = await api("GET", path, null, token);
+  if (res.status !== 200) return { res };
+  if (scope === "batch") {
+    remember(res.data.source);
+    return { source: res.data.source };
+  }
+  const first = await api("GET", `/api/v1/products/${encodeURIComponent(id)}/batches?limit=1`, null, token);
+  if (first.status === 200 && first.data.items.length) await describe("batch", first.data.items[0].id);
+  return { source: sources.get(id) || { producer: { unit: res.data.producer }, product: res.data } };
+}
+
+function targetProblem({ scope, id, res }) {
+  if (res.status === 404) return t("recall.noSuch." + scope, { id });
+  if (res.status === 403) return t("recall.outside");
+  return problem(res);
+}
+
+// What the recall form names, to check before opening the recall.
+function drawPick() {
+  const box = $("recall-confirm");
+  if (!pick) return box.replaceChildren();
+  if (pick.res) return say(box, targetProblem(pick), "bad");
+  const whole = pick.scope === "product";
+  box.replaceChildren(el("div", { class: "card confirm", id: "recall-pick", "data-scope": pick.scope, "data-id": pick.id },
+    el("p", {}, el("strong", {}, t("recall.confirm"))),
+    fields([...sourceRows(whole ? { ...pick.source, batch: null } : pick.source),
+      ["trace.batch", whole ? t("recall.allBatches") : ""], ["recall.id", pick.id]]),
+    el("p", { class: "muted" }, t("recall.confirm.check"))));
+}
+
+// Names scope and id in the recall form, and shows what they are: known, what a trace said of
+// the goods (kept whole when only the scope changes), else looked up.
+async function target(scope, id, known) {
+  const n = ++asked;
+  $("recall-scope").value = scope;
+  $("recall-target").value = id;
+  pick = null;
+  drawPick();
+  const got = known ? { source: known } : await describe(scope, id);
+  if (n !== asked) return;
+  pick = { scope, id, ...got };
+  drawPick();
+}
+
+// The id typed: what it names is looked up once it is in (on change); while it is typed, what
+// was shown for another id goes.
+function targetTyped() {
+  const id = $("recall-target").value.trim();
+  if (id) return target($("recall-scope").value, id);
+  asked++;
+  pick = null;
+  drawPick();
+}
+
+function targetTyping() {
+  if (pick && pick.id !== $("recall-target").value.trim()) {
+    asked++;
+    pick = null;
+    drawPick();
+  }
+}
+
+// The other scope of goods found from a code or by name: the batch's product, or back.
+function scopeChanged() {
+  const scope = $("recall-scope").value;
+  const s = pick?.source;
+  const id = s && (scope === "batch" ? s.batch?.id : s.product?.id);
+  return id ? target(scope, id, s) : targetTyped();
+}
+
+// Runs lookup for the recall form, saying it is under way: its answer, or null when a later
+// lookup was asked for meanwhile (whose answer is the one to show).
+async function lookUp(lookup) {
+  const n = ++asked;
+  say($("recall-find-message"), t("loading"), "good");
+  const got = await lookup();
+  return n === asked ? got : null;
+}
+
+async function recallFromCode(ev) {
+  ev.preventDefault();
+  const msg = $("recall-find-message");
+  const code = $("recall-code").value.trim();
+  const res = await lookUp(() => api("GET", `/api/v1/trace/${codePath(code)}?direction=back`, null, token));
+  if (!res) return;
+  if (res.status !== 200) return say(msg, codeProblem(res, code), "bad");
+  const s = res.data.source;
+  if (!s?.product) return say(msg, t("recall.noProduct"), "warn");
+  say(msg, "");
+  remember(s);
+  return s.batch ? target("batch", s.batch.id) : target("product", s.product.id);
+}
+
+// The jurisdiction's products whose name, model or barcode number holds what was typed.
+async function findProducts(ev) {
+  ev.preventDefault();
+  const msg = $("recall-find-message");
+  const typed = $("recall-name").value.trim();
+  const got = await lookUp(() => fetchAll("/api/v1/products", "items", token));
+  if (!got) return;
+  if (got.res) return say(msg, problem(got.res), "bad");
+  const q = typed.toLowerCase();
+  found = got.items.filter((p) => [p.name, p.model, p.gtin].some((v) => v && v.toLowerCase().includes(q)));
+  $("recall-choose").classList.toggle("hidden", !found.length);
+  if (!found.length) return say(msg, t("recall.name.none", { q: typed }), "warn");
+  say(msg, "");
+  drawProducts();
+  return productChosen();
+}
+
+function drawProducts() {
+  const several = new Set(found.map((p) => p.producer)).size > 1; // then each by its producer too
+  choices($("recall-product"), found.map((p) => el("option", { value: p.id },
+    p.name + (p.model ? `（${p.model}）` : "") + (several ? ` · ${p.producer}` : ""))));
+}
+
+// The chosen product's batches, newest first.
+async function productChosen() {
+  const msg = $("recall-find-message");
+  const id = $("recall-product").value;
+  batches = [];
+  drawBatches();
+  const got = await lookUp(() => fetchAll(`/api/v1/products/${encodeURIComponent(id)}/batches`, "items", token));
+  if (!got) return;
+  if (got.res) return say(msg, problem(got.res), "bad");
+  batches = got.items.sort((a, b) => b.production_date.localeCompare(a.production_date) || a.batch_no.localeCompare(b.batch_no));
+  say(msg, batches.length ? "" : t("recall.batch.none"), "warn");
+  drawBatches();
+}
+
+function drawBatches() {
+  choices($("recall-batch"), [el("option", { value: "" }, t("recall.batch.pick")),
+    ...batches.map((b) => el("option", { value: b.id },
+      t("recall.batch.item", { no: b.batch_no, date: b.production_date, quantity: b.quantity }))),
+    el("option", { value: "*" }, t("recall.batch.all"))]);
+}
+
+function batchChosen() {
+  const v = $("recall-batch").value;
+  if (v === "*") return target("product", $("recall-product").value);
+  if (v) return target("batch", v);
+}
+
+function clearRecallForm() {
+  for (const id of ["recall-form", "recall-by-code", "recall-by-name"]) $(id).reset();
+  found = [];
+  batches = [];
+  pick = null;
+  asked++;
+  $("recall-choose").classList.add("hidden");
+  $("recall-product").replaceChildren();
+  $("recall-batch").replaceChildren();
+  say($("recall-find-message"), "");
+  drawPick();
 }
 
 // ---- read-only lists: samplings, complaints, draws, announcements ----
@@ -989,6 +1248,8 @@ function loadAll() {
 
 function signedOut(text) {
   token = me = stats = recallShown = traced = batchShown = null;
+  sources.clear();
+  clearRecallForm();
   $("trace-form").reset();
   sessionStorage.removeItem(TOKEN_KEY);
   charts.forEach((c) => c.destroy());
@@ -1032,6 +1293,11 @@ languageSwitch($("lang"), () => {
     showWho();
     drawTrace();
     if (batchShown) showBatch(batchShown.id, batchShown.no);
+    drawPick();
+    if (found.length) {
+      drawProducts();
+      drawBatches();
+    }
     loadAll();
   }
 });
@@ -1045,6 +1311,13 @@ $("warnings-filter").addEventListener("submit", (e) => {
   loadWarnings();
 });
 $("recall-form").addEventListener("submit", openRecall);
+$("recall-by-code").addEventListener("submit", recallFromCode);
+$("recall-by-name").addEventListener("submit", findProducts);
+$("recall-product").addEventListener("change", productChosen);
+$("recall-batch").addEventListener("change", batchChosen);
+$("recall-scope").addEventListener("change", scopeChanged);
+$("recall-target").addEventListener("change", targetTyped);
+$("recall-target").addEventListener("input", targetTyping);
 $("trace-form").addEventListener("submit", traceCode);
 const kept = sessionStorage.getItem(TOKEN_KEY);
 if (kept) signIn(kept);
