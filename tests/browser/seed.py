@@ -39,10 +39,12 @@ def regulator_desk(srv):
     batch (four codes commissioned, two of them shipped to and received by the shop) that
     nobody has recalled yet, so the test opens that recall through the page; two failed
     samplings of the producer (the second raises the open two_failed_samplings warning), a
-    consumer's complaint, a double random draw with an inspection body, an announcement."""
+    consumer's complaint, a double random draw with an inspection body, an announcement; and
+    Beijing's regulator, whose jurisdiction holds the shop but not the producer."""
     made = supply_chain(srv)
     tok, ids, p = made["tokens"], made["ids"], made["tokens"]["producer"]
     reg = tok["regulator"]
+    tok["regulator_bj"] = srv.account("regulator", "北京市市场监督管理局", "11")
     tok["inspection"] = srv.account("inspection", "国家电线电缆质量检验检测中心")
     batch, codes = qtapi.item_batch(srv, p, made["product"], 4, batch_no="L2026-12",
                                     production_date="2026-11-05")

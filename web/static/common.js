@@ -75,24 +75,31 @@ export function say(box, text, kind = "warn") {
   box.replaceChildren(text ? alertBox(kind, text) : "");
 }
 
+// path asking for a page of limit items after `after` (none: the first page).
+function pagePath(path, limit, after) {
+  const query = new URLSearchParams({ limit });
+  if (after) query.set("after", after);
+  return path + (path.includes("?") ? "&" : "?") + query;
+}
+
 // A list in box of limit items of path (each made by item from the answer's key array), and
 // the next page on "more" for as long as the API gives a next; empty says there are none.
 // problem(res) words a failed request. Resolves when the first page is shown. The items go
 // into `into` inside `list` (a list of its own by default; a table and its tbody, say), which
-// is hidden while it holds none.
+// is hidden while it holds none. answer(data) sees each page's whole answer before its items
+// are made (what else the answer carries: a batch trace's holders, say).
 export function pagedList({ box, path, key, item, empty, token, limit = 20, problem = errorText,
-  list = el("ul", { class: "items" }), into = list }) {
+  list = el("ul", { class: "items" }), into = list, answer = () => {} }) {
   const note = el("div", { role: "status" });
   const more = el("button", { type: "button", class: "secondary hidden" }, t("more"));
   box.replaceChildren(list, note, more);
   const load = async (after) => {
     more.disabled = true;
     note.replaceChildren(el("p", { class: "muted" }, t("loading")));
-    const query = new URLSearchParams({ limit });
-    if (after) query.set("after", after);
-    const res = await api("GET", path + (path.includes("?") ? "&" : "?") + query, null, token);
+    const res = await api("GET", pagePath(path, limit, after), null, token);
     more.disabled = false;
     if (res.status !== 200) return note.replaceChildren(alertBox("bad", problem(res)));
+    answer(res.data);
     into.append(...res.data[key].map(item));
     list.classList.toggle("hidden", !into.children.length);
     note.replaceChildren(into.children.length ? "" : el("p", { class: "muted" }, empty));
@@ -100,6 +107,20 @@ export function pagedList({ box, path, key, item, empty, token, limit = 20, prob
     more.onclick = () => load(res.data.next);
   };
   return load(null);
+}
+
+// Every page of path's key array, a page of limit at a time, for a choice made from all of them
+// (at most pages pages): {items} or, when a request failed, {res}.
+export async function fetchAll(path, key, token, limit = 1000, pages = 100) {
+  const items = [];
+  let after = null;
+  for (let n = 0; n < pages; n++) {
+    const res = await api("GET", pagePath(path, limit, after), null, token);
+    if (res.status !== 200) return { res };
+    items.push(...res.data[key]);
+    if (!(after = res.data.next)) break;
+  }
+  return { items };
 }
 
 // {status, data}: data is the parsed JSON (or null); a network failure is status 0.

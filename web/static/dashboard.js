@@ -1,8 +1,12 @@
 // dashboard.js — the regulator's dashboard (/dashboard): signs in with a regulator's bearer token
 // (kept in sessionStorage, so it goes with the tab), then shows what GET /api/v1/stats counts as
-// charts (chart.js, the global Chart from /vendor/) with a table of the same figures, and works
-// the regulator's lists: warnings, recalls and their impact report, samplings, complaints, draws.
-import { $, alertBox, api, applyWords, chinaTime, el, errorText, languageSwitch, pagedList, say, t, words } from "./common.js";
+// charts (chart.js, the global Chart from /vendor/) with a table of the same figures, traces a
+// scanned code both ways and its batch forward, and works the regulator's lists: warnings, recalls
+// (started from a scanned code, a product and batch number, or an id) and their impact report,
+// samplings, complaints, draws.
+import {
+  $, alertBox, api, applyWords, chinaTime, codePath, el, errorText, fetchAll, languageSwitch, pagedList, say, t, words,
+} from "./common.js";
 
 words(
   {
@@ -54,6 +58,82 @@ words(
     "flow.producer": "仍在生产企业",
     "flow.issued": "已赋码未激活",
     "category.unknown": "目录外",
+    "trace.title": "追溯查询",
+    "trace.how":
+      "扫描或粘贴产品上的追溯码（GS1 数字链接网址、GS1 元素串、Ecode、数字身份码等），查看它从哪里来、到了哪里：" +
+      "每个持有单位及其取得和转出的时间，每一步都附账本记录序号，可独立验证。",
+    "trace.code": "追溯码",
+    "trace.code.hint": "扫码枪扫描，或粘贴扫码得到的网址或文字",
+    "trace.go": "查询",
+    "trace.unknown":
+      "平台上没有这个追溯码（{code}）。请核对是否扫全、有无输错；" +
+      "如确是产品上印的码，它不是平台上的生产企业发放的，产品可能为假冒。",
+    "trace.unreadable":
+      "无法识别“{code}”：它不是平台认得的追溯码格式（GS1 条码或数字链接网址、Ecode、数字身份码、CCC 证书编号）。请核对是否扫全。",
+    "trace.outside": "这个追溯码的生产企业和经手单位都不在本辖区，本账户无权查看它的流向。可请相关地区的监管部门协查。",
+    "trace.heading": "追溯码 {code}",
+    "trace.status": "当前状态",
+    "trace.product": "产品",
+    "trace.producer": "生产企业",
+    "trace.batch": "批次",
+    "trace.batch.value": "批号 {no}，{date} 生产",
+    "trace.holders": "持有单位（从来源到去向）",
+    "trace.steps": "账本记录",
+    "trace.items": "包装内的产品（{n} 件）",
+    "trace.items.more": "包装内产品较多，只列出前 10,000 件。",
+    "trace.truncated": "这个码的记录超过 2,000 条，只列出最早的部分。",
+    "trace.batch.go": "查看批次 {no} 的全部去向",
+    "trace.mark": "{time}（账本 #{index}）",
+    "trace.now": "至今",
+    "trace.ship": "{from} → {to}（发货记录 #{shipment}）",
+    "trace.via": "随包装 {via}",
+    "trace.voided": "已被账本 #{index} 更正作废",
+    "trace.unit": "{name}（{unit}）",
+    "col.holder": "持有单位",
+    "col.area": "地区",
+    "col.how": "如何取得",
+    "col.since": "取得",
+    "col.until": "转出",
+    "col.index": "账本序号",
+    "col.time": "时间",
+    "col.type": "记录",
+    "col.by": "经办单位",
+    "col.detail": "说明",
+    "col.code": "追溯码",
+    "col.status": "状态",
+    "col.parent": "所在包装",
+    "col.quantity": "数量",
+    "col.byStatus": "其中",
+    "how.issued": "生产赋码",
+    "how.packed": "装箱",
+    "how.in_transit": "在途（已发货未签收）",
+    "how.received": "签收",
+    "code.status.issued": "已赋码未激活",
+    "code.status.active": "在库",
+    "code.status.in_transit": "运输途中",
+    "code.status.sold": "已售出",
+    "code.status.returned": "已退货",
+    "code.status.recalled": "已召回",
+    "code.status.destroyed": "已销毁",
+    "step.code.issue": "赋码",
+    "step.event.commission": "激活",
+    "step.event.pack": "装箱",
+    "step.event.unpack": "拆箱",
+    "step.event.ship": "发货",
+    "step.event.receive": "收货",
+    "step.event.retail": "销售给消费者",
+    "step.event.return": "退货",
+    "step.event.recall": "召回",
+    "step.event.destroy": "销毁",
+    "step.event.correct": "更正",
+    "step.recall.open": "发起召回",
+    "step.recall.progress": "召回处理",
+    "step.recall.close": "结束召回",
+    "tb.heading": "批次 {no} 现在何处",
+    "tb.total": "共 {n} 件，在 {holders} 家单位",
+    "tb.where": "每件产品的位置",
+    "tb.none": "这个批次还没有追溯码。",
+    "tb.status": "{status} {n}",
     "warnings.title": "风险预警",
     "warnings.rule": "规则",
     "warnings.state": "状态",
@@ -93,6 +173,32 @@ words(
     "recall.target.hint": "如 B2bfe1d7897a2d19b",
     "recall.reason": "召回原因",
     "recall.submit": "发起召回",
+    "recall.how":
+      "先确定召回哪批产品：扫描或粘贴该批产品上的任一追溯码，或按产品名称和批号选择，或直接填写批次或产品编号。" +
+      "核对显示的产品、生产企业和批号后再发起。",
+    "recall.code": "产品上的追溯码",
+    "recall.code.go": "按追溯码查找",
+    "recall.name": "产品名称",
+    "recall.name.hint": "名称、型号或商品条码的一部分",
+    "recall.name.go": "查找产品",
+    "recall.name.none": "辖区内没有名称、型号或商品条码含“{q}”的产品。",
+    "recall.product": "产品",
+    "recall.batch": "批号",
+    "recall.batch.pick": "请选择批号",
+    "recall.batch.item": "{no}（{date} 生产，{quantity} 件）",
+    "recall.batch.all": "全部批次（召回整个产品）",
+    "recall.batch.none": "这个产品还没有登记批次。",
+    "recall.noProduct": "这个码没有对应的产品（可能是包装箱或托盘码），请扫描包装内单件产品上的追溯码。",
+    "recall.noSuch.batch": "平台上没有编号为 {id} 的批次。",
+    "recall.noSuch.product": "平台上没有编号为 {id} 的产品。",
+    "recall.outside": "这批产品的生产企业和经手单位都不在本辖区。",
+    "recall.confirm": "将要召回",
+    "recall.confirm.check": "请核对产品、生产企业和批号无误后，填写召回原因并发起召回。",
+    "recall.allBatches": "该产品全部批次",
+    "recall.id": "编号",
+    "r.batchNo": "批号",
+    "r.scope.batch": "批次 {no} · {product}（{id}）",
+    "r.scope.product": "产品 {product}（{id}）",
     "recall.opened": "已发起召回 {id}，涉及 {found} 件产品。",
     "recall.show": "查看影响评估",
     "recall.heading": "召回 {id}",
@@ -232,6 +338,86 @@ words(
     "flow.producer": "Still at the producer",
     "flow.issued": "Issued, not commissioned",
     "category.unknown": "Outside the catalogue",
+    "trace.title": "Trace",
+    "trace.how":
+      "Scan or paste the trace code on a product (a GS1 Digital Link address, a GS1 element string, an Ecode, " +
+      "a digital identity code…) to see where it came from and where it went: every holder, when it got the item " +
+      "and passed it on, each step with the ledger index of its record, which anyone can check.",
+    "trace.code": "Trace code",
+    "trace.code.hint": "Scan with a barcode reader, or paste the address or text a scan gave",
+    "trace.go": "Trace",
+    "trace.unknown":
+      "The platform has no trace code {code}. Check that it was scanned whole and typed right; " +
+      "if it is the code printed on the product, no producer on the platform issued it: the product may be counterfeit.",
+    "trace.unreadable":
+      "“{code}” is not a trace code the platform can read (a GS1 barcode or Digital Link address, an Ecode, " +
+      "a digital identity code, a CCC certificate number). Check that it was scanned whole.",
+    "trace.outside":
+      "Neither the producer of this code nor any unit it passed through is in this jurisdiction, " +
+      "so this account may not see its trace. Ask the regulator of the region concerned.",
+    "trace.heading": "Trace code {code}",
+    "trace.status": "Status now",
+    "trace.product": "Product",
+    "trace.producer": "Producer",
+    "trace.batch": "Batch",
+    "trace.batch.value": "batch number {no}, made on {date}",
+    "trace.holders": "Holders, from source to where it is now",
+    "trace.steps": "Ledger records",
+    "trace.items": "Packed inside ({n} items)",
+    "trace.items.more": "Only the first 10,000 items packed inside are listed.",
+    "trace.truncated": "This code has more than 2,000 records; the oldest are shown.",
+    "trace.batch.go": "Where all of batch {no} is now",
+    "trace.mark": "{time} (ledger #{index})",
+    "trace.now": "now",
+    "trace.ship": "{from} → {to} (shipment #{shipment})",
+    "trace.via": "in package {via}",
+    "trace.voided": "voided by ledger record #{index}",
+    "trace.unit": "{name} ({unit})",
+    "col.holder": "Holder",
+    "col.area": "Region",
+    "col.how": "How it got it",
+    "col.since": "From",
+    "col.until": "Until",
+    "col.index": "Ledger #",
+    "col.time": "Time",
+    "col.type": "Record",
+    "col.by": "By",
+    "col.detail": "Detail",
+    "col.code": "Trace code",
+    "col.status": "Status",
+    "col.parent": "Packed in",
+    "col.quantity": "Quantity",
+    "col.byStatus": "Of which",
+    "how.issued": "Issued (producer)",
+    "how.packed": "Packed",
+    "how.in_transit": "In transit (shipped, not received)",
+    "how.received": "Received",
+    "code.status.issued": "Issued, not commissioned",
+    "code.status.active": "In stock",
+    "code.status.in_transit": "In transit",
+    "code.status.sold": "Sold",
+    "code.status.returned": "Returned",
+    "code.status.recalled": "Recalled",
+    "code.status.destroyed": "Destroyed",
+    "step.code.issue": "Code issued",
+    "step.event.commission": "Commissioned",
+    "step.event.pack": "Packed",
+    "step.event.unpack": "Unpacked",
+    "step.event.ship": "Shipped",
+    "step.event.receive": "Received",
+    "step.event.retail": "Sold to a consumer",
+    "step.event.return": "Returned",
+    "step.event.recall": "Recalled",
+    "step.event.destroy": "Destroyed",
+    "step.event.correct": "Correction",
+    "step.recall.open": "Recall opened",
+    "step.recall.progress": "Recall progress",
+    "step.recall.close": "Recall closed",
+    "tb.heading": "Where batch {no} is now",
+    "tb.total": "{n} items with {holders} units",
+    "tb.where": "Where each item is",
+    "tb.none": "This batch has no trace codes yet.",
+    "tb.status": "{status} {n}",
     "warnings.title": "Risk warnings",
     "warnings.rule": "Rule",
     "warnings.state": "State",
@@ -271,6 +457,34 @@ words(
     "recall.target.hint": "e.g. B2bfe1d7897a2d19b",
     "recall.reason": "Reason",
     "recall.submit": "Open the recall",
+    "recall.how":
+      "First find what to recall: scan or paste any trace code on the goods, or choose the product by name and " +
+      "the batch by its number, or type the batch or product id. Check the product, producer and batch number " +
+      "shown before opening the recall.",
+    "recall.code": "Trace code on the goods",
+    "recall.code.go": "Find by trace code",
+    "recall.name": "Product name",
+    "recall.name.hint": "part of the name, model or barcode number",
+    "recall.name.go": "Find products",
+    "recall.name.none": "No product in the jurisdiction has “{q}” in its name, model or barcode number.",
+    "recall.product": "Product",
+    "recall.batch": "Batch number",
+    "recall.batch.pick": "Choose a batch number",
+    "recall.batch.item": "{no} (made on {date}, {quantity} items)",
+    "recall.batch.all": "All batches (recall the whole product)",
+    "recall.batch.none": "This product has no batches registered.",
+    "recall.noProduct":
+      "This code names no product (it may be a carton's or a pallet's): scan the code on one item inside.",
+    "recall.noSuch.batch": "The platform has no batch {id}.",
+    "recall.noSuch.product": "The platform has no product {id}.",
+    "recall.outside": "Neither the producer of these goods nor any unit they passed through is in this jurisdiction.",
+    "recall.confirm": "To be recalled",
+    "recall.confirm.check": "Check the product, producer and batch number, then give the reason and open the recall.",
+    "recall.allBatches": "every batch of the product",
+    "recall.id": "Id",
+    "r.batchNo": "Batch number",
+    "r.scope.batch": "Batch {no} · {product} ({id})",
+    "r.scope.product": "Product {product} ({id})",
     "recall.opened": "Recall {id} opened; it affects {found} items.",
     "recall.show": "Impact report",
     "recall.heading": "Recall {id}",
@@ -378,6 +592,13 @@ let me = null; // GET /api/v1/units/me
 let stats = null; // GET /api/v1/stats, kept to redraw the charts in the other language
 let charts = [];
 let recallShown = null; // the recall whose impact report is open
+let traced = null; // the last code traced, {code, res}: drawn again in the other language
+let batchShown = null; // the batch whose forward trace is open, {id, no}
+let pick = null; // what the recall form names, {scope, id, source} or {scope, id, res} when unknown
+let found = []; // the products found by name for the recall form
+let batches = []; // the chosen product's batches
+let asked = 0; // the recall form's lookups: only the latest one's answer is shown
+const sources = new Map(); // batch and product ids -> what a trace said of them: {producer, product, batch}
 
 const percent = (x) => (x * 100).toFixed(1).replace(/\.0$/, "") + "%";
 
@@ -495,13 +716,149 @@ async function loadOverview() {
   drawOverview();
 }
 
+// ---- tracing: a scanned code both ways, each holder by name; its batch forward ----
+
+// The words for a code that could not be traced or looked up: unknown, unreadable, outside the
+// jurisdiction, else as any failed request.
+function codeProblem(res, code) {
+  if (res.status === 404) return t("trace.unknown", { code });
+  if (res.status === 400) return t("trace.unreadable", { code });
+  if (res.status === 403) return t("trace.outside");
+  return problem(res);
+}
+
+// A table of head keys over rows (arrays of cells), scrolling sideways on a narrow screen.
+function table(attrs, head, rows) {
+  return el("div", { class: "scroll" }, el("table", attrs,
+    el("thead", {}, el("tr", {}, head.map((k) => el("th", { scope: "col" }, t(k))))),
+    el("tbody", {}, rows)));
+}
+
+// A unit as "name (USCC)", or its USCC alone when its name is not known.
+function unitText(u) {
+  return u.name ? t("trace.unit", { name: u.name, unit: u.unit }) : u.unit;
+}
+
+// What a trace's source says of the goods, as [label key, value] rows for fields().
+function sourceRows({ product, producer, batch } = {}) {
+  return [
+    ["trace.product", product && (product.model ? `${product.name}（${product.model}）` : product.name)],
+    ["trace.producer", producer && unitText(producer)],
+    ["trace.batch", batch && t("trace.batch.value", { no: batch.batch_no, date: batch.production_date })],
+  ];
+}
+
+// A ledger record's type in words (as it is, for a type this page has no words for).
+function stepText(type) {
+  const words = t("step." + type);
+  return words === "step." + type ? type : words;
+}
+
+// Where a holding starts or ends: its time and the ledger record that proves it.
+const markText = (m) => (m ? t("trace.mark", { time: chinaTime(m.time), index: m.index }) : "");
+
+function codeTrace(tr) {
+  const names = new Map([tr.source?.producer, ...tr.holders].filter(Boolean).map((u) => [u.unit, u.name]));
+  const name = (unit) => names.get(unit) || unit;
+  const detail = (st) => [
+    st.shipment !== undefined ? t("trace.ship", { from: name(st.from), to: name(st.to), shipment: st.shipment }) : "",
+    st.via ? t("trace.via", { via: st.via }) : "",
+    st.corrected_by !== undefined ? t("trace.voided", { index: st.corrected_by }) : "",
+  ].filter(Boolean).join(t("fact.sep"));
+  const batch = tr.source?.batch;
+  return el("section", { class: "card report", id: "trace-card", "data-code": tr.code, "aria-labelledby": "trace-card-title" },
+    el("h3", { id: "trace-card-title" }, t("trace.heading", { code: tr.code }), " ",
+      badge(t("code.status." + tr.status), ["recalled", "destroyed"].includes(tr.status) ? "bad" : "")),
+    fields(sourceRows(tr.source)),
+    batch ? el("p", {}, el("button", { type: "button", class: "secondary", id: "trace-batch-go",
+      onclick: () => showBatch(batch.id, batch.batch_no).then(() => $("trace-batch").scrollIntoView()) },
+    t("trace.batch.go", { no: batch.batch_no }))) : null,
+    el("h4", {}, t("trace.holders")),
+    table({ id: "trace-holders" }, ["col.holder", "col.area", "col.how", "col.since", "col.until"],
+      tr.holders.map((h) => el("tr", { "data-unit": h.unit },
+        el("td", {}, h.name || h.unit), el("td", {}, regionText(h)), el("td", {}, t("how." + h.how)),
+        el("td", {}, markText(h.since)), el("td", {}, h.until ? markText(h.until) : t("trace.now"))))),
+    el("h4", {}, t("trace.steps")),
+    table({ id: "trace-steps" }, ["col.index", "col.time", "col.type", "col.by", "col.detail"],
+      tr.steps.map((st) => el("tr", { class: st.corrected_by !== undefined ? "voided" : null, "data-index": st.index },
+        el("td", {}, "#" + st.index), el("td", {}, chinaTime(st.time)), el("td", {}, stepText(st.type)),
+        el("td", {}, name(st.by)), el("td", {}, detail(st))))),
+    tr.truncated ? el("p", { class: "muted" }, t("trace.truncated")) : null,
+    tr.items ? [
+      el("h4", {}, t("trace.items", { n: tr.items.length })),
+      table({ id: "trace-items" }, ["col.code", "col.status", "col.parent"], tr.items.map((i) =>
+        el("tr", {}, el("td", { class: "code" }, i.code), el("td", {}, t("code.status." + i.status)), el("td", { class: "code" }, i.parent || "")))),
+      tr.items_more ? el("p", { class: "muted" }, t("trace.items.more")) : null,
+    ] : null);
+}
+
+// The last code traced, {code, res}, drawn again in the other language.
+function drawTrace() {
+  if (!traced) return;
+  const { code, res } = traced;
+  if (res.status === 200) {
+    say($("trace-message"), "");
+    $("trace-result").replaceChildren(codeTrace(res.data));
+  } else {
+    say($("trace-message"), codeProblem(res, code), "bad");
+    $("trace-result").replaceChildren();
+  }
+}
+
+async function traceCode(ev) {
+  ev.preventDefault();
+  const code = $("trace-code").value.trim();
+  say($("trace-message"), t("loading"), "good");
+  $("trace-batch").replaceChildren();
+  batchShown = null;
+  const res = await api("GET", `/api/v1/trace/${codePath(code)}?direction=both`, null, token);
+  traced = { code, res };
+  if (res.status === 200) remember(res.data.source);
+  drawTrace();
+}
+
+// A batch's forward trace: who holds how many of its codes now, and where each one is, a page at
+// a time.
+function showBatch(id, no) {
+  batchShown = { id, no };
+  let names = new Map();
+  const holders = el("div");
+  const items = el("div");
+  $("trace-batch").replaceChildren(el("section", { class: "card report", id: "trace-batch-card", "data-batch": id,
+    "aria-labelledby": "trace-batch-title" },
+  el("h3", { id: "trace-batch-title" }, t("tb.heading", { no })), holders, el("h4", {}, t("tb.where")), items));
+  const list = table({ id: "trace-batch-items" }, ["col.code", "col.holder", "col.status", "col.parent"], []);
+  return pagedList({
+    box: items, path: `/api/v1/trace/batch/${encodeURIComponent(id)}?direction=forward`, key: "items",
+    token, limit: PAGE, problem, list, into: list.querySelector("tbody"), empty: t("tb.none"),
+    answer: (b) => {
+      names = new Map(b.holders.map((h) => [h.unit, h.name]));
+      if (holders.children.length) return; // the first page's holders stand for all
+      holders.append(
+        el("p", {}, t("tb.total", { n: b.holders.reduce((n, h) => n + h.count, 0), holders: b.holders.length })),
+        table({ id: "trace-batch-holders" }, ["col.holder", "col.area", "col.quantity", "col.byStatus"],
+          b.holders.map((h) => el("tr", { "data-unit": h.unit },
+            el("td", {}, h.name || h.unit), el("td", {}, regionText(h)), el("td", {}, h.count),
+            el("td", {}, Object.entries(h.by_status).map(([status, n]) =>
+              t("tb.status", { status: t("code.status." + status), n })).join(t("fact.sep")))))));
+    },
+    item: (i) => el("tr", {}, el("td", { class: "code" }, i.code), el("td", {}, names.get(i.holder) || i.holder),
+      el("td", {}, t("code.status." + i.status)), el("td", { class: "code" }, i.parent || "")),
+  });
+}
+
 // ---- risk warnings: the open ones first; acknowledge or close with a note ----
+
+// Puts the option elements opts in select, keeping the choice while there is one of that value.
+function choices(select, opts) {
+  const keep = select.options.length ? select.value : null;
+  select.replaceChildren(...opts);
+  if (opts.some((o) => o.value === keep)) select.value = keep;
+}
 
 // Fills a filter's options in the current words, keeping the choice (the first value at first).
 function options(select, values, label) {
-  const keep = select.options.length ? select.value : values[0];
-  select.replaceChildren(...values.map((v) => el("option", { value: v }, v ? t(label + v) : t("warnings.all"))));
-  select.value = keep;
+  choices(select, values.map((v) => el("option", { value: v }, v ? t(label + v) : t("warnings.all"))));
 }
 
 // A division as a person reads it: its province's name, then the code.
@@ -562,8 +919,8 @@ function recallReport({ recall: r, impact: im }) {
     el("h3", { id: "recall-report-title" }, t("recall.heading", { id: r.id }), " ", badge(t("recall.status." + r.status), r.status)),
     fields([
       ["r.reason", r.reason],
-      ["r.scope", r.batch ? `${t("recall.scope.batch")} ${r.batch}` : r.product ? `${t("recall.scope.product")} ${r.product}` : r.codes],
-      ["r.producer", r.producer],
+      ["r.scope", el("span", { id: "recall-report-scope" }, scopeText(r))],
+      ["r.producer", el("span", { id: "recall-report-producer" }, producerText(r, im))],
       ["r.by", r.by_name || r.by],
       ["r.date", r.date],
       ["r.note", r.note],
@@ -600,7 +957,29 @@ function recallReport({ recall: r, impact: im }) {
   card.append(msg);
   recallShown = r.id;
   $("recall-detail").replaceChildren(card);
+  const scope = r.batch || r.product;
+  if (scope && !sources.has(scope)) // the names, looked up once: the recall carries only ids
+    describe(r.batch ? "batch" : "product", scope).then(() => {
+      if (!card.isConnected) return;
+      $("recall-report-scope").textContent = scopeText(r);
+      $("recall-report-producer").textContent = producerText(r, im);
+    });
   return card;
+}
+
+// A recall's scope by batch number and product name where a trace told them, with its id.
+function scopeText(r) {
+  const s = sources.get(r.batch || r.product);
+  if (r.batch)
+    return s ? t("r.scope.batch", { no: s.batch.batch_no, product: s.product.name, id: r.batch }) : `${t("recall.scope.batch")} ${r.batch}`;
+  if (r.product) return s ? t("r.scope.product", { product: s.product.name, id: r.product }) : `${t("recall.scope.product")} ${r.product}`;
+  return r.codes.join("、");
+}
+
+// A recall's producer by name, when a trace or the impact report (it may hold goods) names it.
+function producerText(r, im) {
+  const name = sources.get(r.batch || r.product)?.producer?.name || im.holders.find((h) => h.unit === r.producer)?.name;
+  return unitText({ unit: r.producer, name });
 }
 
 async function showRecall(id) {
@@ -628,9 +1007,180 @@ async function openRecall(ev) {
   const res = await api("POST", "/api/v1/recalls", body, token);
   if (res.status !== 201) return say(msg, problem(res), "bad");
   say(msg, t("recall.opened", { id: res.data.recall.id, found: res.data.impact.totals.found }), "good");
-  $("recall-form").reset();
+  clearRecallForm();
   recallReport(res.data);
   loadRecalls();
+}
+
+// ---- what a recall is of: from a scanned code, a product by name and a batch by number, or an id ----
+
+// Keeps what a trace said of the goods, under the batch's id and the product's.
+function remember(source) {
+  if (!source?.product) return;
+  if (source.batch) sources.set(source.batch.id, source);
+  sources.set(source.product.id, { producer: source.producer, product: source.product });
+}
+
+// What the batch or product id is: {source} ({producer, product, batch}) or {res}, the failed
+// answer. A batch's trace back names all three; a product's producer is named by a trace of one
+// of its batches (its USCC alone when it has none).
+async function describe(scope, id) {
+  if (sources.has(id)) return { source: sources.get(id) };
+  const path = scope === "batch" ? `/api/v1/trace/batch/${encodeURIComponent(id)}?direction=back` : `/api/v1/products/${encodeURIComponent(id)}`;
+  const res = await api("GET", path, null, token);
+  if (res.status !== 200) return { res };
+  if (scope === "batch") {
+    remember(res.data.source);
+    return { source: res.data.source };
+  }
+  const first = await api("GET", `/api/v1/products/${encodeURIComponent(id)}/batches?limit=1`, null, token);
+  if (first.status === 200 && first.data.items.length) await describe("batch", first.data.items[0].id);
+  return { source: sources.get(id) || { producer: { unit: res.data.producer }, product: res.data } };
+}
+
+function targetProblem({ scope, id, res }) {
+  if (res.status === 404) return t("recall.noSuch." + scope, { id });
+  if (res.status === 403) return t("recall.outside");
+  return problem(res);
+}
+
+// What the recall form names, to check before opening the recall.
+function drawPick() {
+  const box = $("recall-confirm");
+  if (!pick) return box.replaceChildren();
+  if (pick.res) return say(box, targetProblem(pick), "bad");
+  const whole = pick.scope === "product";
+  box.replaceChildren(el("div", { class: "card confirm", id: "recall-pick", "data-scope": pick.scope, "data-id": pick.id },
+    el("p", {}, el("strong", {}, t("recall.confirm"))),
+    fields([...sourceRows(whole ? { ...pick.source, batch: null } : pick.source),
+      ["trace.batch", whole ? t("recall.allBatches") : ""], ["recall.id", pick.id]]),
+    el("p", { class: "muted" }, t("recall.confirm.check"))));
+}
+
+// Names scope and id in the recall form, and shows what they are: known, what a trace said of
+// the goods (kept whole when only the scope changes), else looked up.
+async function target(scope, id, known) {
+  const n = ++asked;
+  $("recall-scope").value = scope;
+  $("recall-target").value = id;
+  pick = null;
+  drawPick();
+  const got = known ? { source: known } : await describe(scope, id);
+  if (n !== asked) return;
+  pick = { scope, id, ...got };
+  drawPick();
+}
+
+// The id typed: what it names is looked up once it is in (on change); while it is typed, what
+// was shown for another id goes.
+function targetTyped() {
+  const id = $("recall-target").value.trim();
+  if (id) return target($("recall-scope").value, id);
+  asked++;
+  pick = null;
+  drawPick();
+}
+
+function targetTyping() {
+  if (pick && pick.id !== $("recall-target").value.trim()) {
+    asked++;
+    pick = null;
+    drawPick();
+  }
+}
+
+// The other scope of goods found from a code or by name: the batch's product, or back.
+function scopeChanged() {
+  const scope = $("recall-scope").value;
+  const s = pick?.source;
+  const id = s && (scope === "batch" ? s.batch?.id : s.product?.id);
+  return id ? target(scope, id, s) : targetTyped();
+}
+
+// Runs lookup for the recall form, saying it is under way: its answer, or null when a later
+// lookup was asked for meanwhile (whose answer is the one to show).
+async function lookUp(lookup) {
+  const n = ++asked;
+  say($("recall-find-message"), t("loading"), "good");
+  const got = await lookup();
+  return n === asked ? got : null;
+}
+
+async function recallFromCode(ev) {
+  ev.preventDefault();
+  const msg = $("recall-find-message");
+  const code = $("recall-code").value.trim();
+  const res = await lookUp(() => api("GET", `/api/v1/trace/${codePath(code)}?direction=back`, null, token));
+  if (!res) return;
+  if (res.status !== 200) return say(msg, codeProblem(res, code), "bad");
+  const s = res.data.source;
+  if (!s?.product) return say(msg, t("recall.noProduct"), "warn");
+  say(msg, "");
+  remember(s);
+  return s.batch ? target("batch", s.batch.id) : target("product", s.product.id);
+}
+
+// The jurisdiction's products whose name, model or barcode number holds what was typed.
+async function findProducts(ev) {
+  ev.preventDefault();
+  const msg = $("recall-find-message");
+  const typed = $("recall-name").value.trim();
+  const got = await lookUp(() => fetchAll("/api/v1/products", "items", token));
+  if (!got) return;
+  if (got.res) return say(msg, problem(got.res), "bad");
+  const q = typed.toLowerCase();
+  found = got.items.filter((p) => [p.name, p.model, p.gtin].some((v) => v && v.toLowerCase().includes(q)));
+  $("recall-choose").classList.toggle("hidden", !found.length);
+  if (!found.length) return say(msg, t("recall.name.none", { q: typed }), "warn");
+  say(msg, "");
+  drawProducts();
+  return productChosen();
+}
+
+function drawProducts() {
+  const several = new Set(found.map((p) => p.producer)).size > 1; // then each by its producer too
+  choices($("recall-product"), found.map((p) => el("option", { value: p.id },
+    p.name + (p.model ? `（${p.model}）` : "") + (several ? ` · ${p.producer}` : ""))));
+}
+
+// The chosen product's batches, newest first.
+async function productChosen() {
+  const msg = $("recall-find-message");
+  const id = $("recall-product").value;
+  batches = [];
+  drawBatches();
+  const got = await lookUp(() => fetchAll(`/api/v1/products/${encodeURIComponent(id)}/batches`, "items", token));
+  if (!got) return;
+  if (got.res) return say(msg, problem(got.res), "bad");
+  batches = got.items.sort((a, b) => b.production_date.localeCompare(a.production_date) || a.batch_no.localeCompare(b.batch_no));
+  say(msg, batches.length ? "" : t("recall.batch.none"), "warn");
+  drawBatches();
+}
+
+function drawBatches() {
+  choices($("recall-batch"), [el("option", { value: "" }, t("recall.batch.pick")),
+    ...batches.map((b) => el("option", { value: b.id },
+      t("recall.batch.item", { no: b.batch_no, date: b.production_date, quantity: b.quantity }))),
+    el("option", { value: "*" }, t("recall.batch.all"))]);
+}
+
+function batchChosen() {
+  const v = $("recall-batch").value;
+  if (v === "*") return target("product", $("recall-product").value);
+  if (v) return target("batch", v);
+}
+
+function clearRecallForm() {
+  for (const id of ["recall-form", "recall-by-code", "recall-by-name"]) $(id).reset();
+  found = [];
+  batches = [];
+  pick = null;
+  asked++;
+  $("recall-choose").classList.add("hidden");
+  $("recall-product").replaceChildren();
+  $("recall-batch").replaceChildren();
+  say($("recall-find-message"), "");
+  drawPick();
 }
 
 // ---- read-only lists: samplings, complaints, draws, announcements ----
@@ -697,12 +1247,15 @@ function loadAll() {
 }
 
 function signedOut(text) {
-  token = me = stats = recallShown = null;
+  token = me = stats = recallShown = traced = batchShown = null;
+  sources.clear();
+  clearRecallForm();
+  $("trace-form").reset();
   sessionStorage.removeItem(TOKEN_KEY);
   charts.forEach((c) => c.destroy());
   charts = [];
-  for (const id of ["overview-body", "warnings-list", "recall-detail", "recalls-list", "samplings-list",
-    "complaints-list", "draws-list", "announcements-list", "recall-form-message"])
+  for (const id of ["overview-body", "trace-message", "trace-result", "trace-batch", "warnings-list", "recall-detail",
+    "recalls-list", "samplings-list", "complaints-list", "draws-list", "announcements-list", "recall-form-message"])
     $(id).replaceChildren();
   $("desk").classList.add("hidden");
   $("signin").classList.remove("hidden");
@@ -738,6 +1291,13 @@ languageSwitch($("lang"), () => {
   options($("warnings-state"), [...STATES, ""], "state.");
   if (token) {
     showWho();
+    drawTrace();
+    if (batchShown) showBatch(batchShown.id, batchShown.no);
+    drawPick();
+    if (found.length) {
+      drawProducts();
+      drawBatches();
+    }
     loadAll();
   }
 });
@@ -751,6 +1311,14 @@ $("warnings-filter").addEventListener("submit", (e) => {
   loadWarnings();
 });
 $("recall-form").addEventListener("submit", openRecall);
+$("recall-by-code").addEventListener("submit", recallFromCode);
+$("recall-by-name").addEventListener("submit", findProducts);
+$("recall-product").addEventListener("change", productChosen);
+$("recall-batch").addEventListener("change", batchChosen);
+$("recall-scope").addEventListener("change", scopeChanged);
+$("recall-target").addEventListener("change", targetTyped);
+$("recall-target").addEventListener("input", targetTyping);
+$("trace-form").addEventListener("submit", traceCode);
 const kept = sessionStorage.getItem(TOKEN_KEY);
 if (kept) signIn(kept);
 else $("signin").classList.remove("hidden");
