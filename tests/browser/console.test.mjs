@@ -147,7 +147,7 @@ test("a producer registers a product and batch, issues codes, saves a label and 
   assert.deepEqual(s.b.errors, []);
 });
 
-test("a seller checks suspect goods and sees why", async () => {
+test("a seller checks suspect goods and sees why", async (t) => {
   const { page } = s.b;
   const { codes, ids } = s.srv.data;
   await signIn(s.srv.data.tokens.shop);
@@ -173,6 +173,16 @@ test("a seller checks suspect goods and sees why", async () => {
   assert.deepEqual(checks.data.checks.map((c) => c.verdict).slice(-3), ["suspect", "genuine", "warning"]);
   assert.deepEqual(await Promise.all([codes.sold, codes.fresh, codes.recalled].map(publicStatus)), before);
   assert.deepEqual(await accessibility(page), []);
+
+  // the results, read in English after a switch of language, say so in English
+  t.after(() => page.evaluate(() => localStorage.setItem("qtrace.lang", "zh")));
+  await page.getByRole("button", { name: "English" }).click();
+  assert.match(await page.locator("#check-result .alert.bad").innerText(),
+    /^Checked 3 items: 1 fine, 1 need attention, 1 suspect\.\s*Suspect goods: do not take them in/);
+  assert.match(await row(codes.sold).innerText(), /suspect[\s\S]*already sold to a consumer/);
+  assert.match(await row(codes.recalled).innerText(), /attention[\s\S]*The product has been recalled/);
+  await page.getByRole("button", { name: "中文" }).click();
+  assert.match(await page.locator("#check-result .alert.bad").innerText(), /^共查验 3 件/);
   assert.deepEqual(s.b.errors, []);
 });
 
@@ -265,13 +275,52 @@ test("a label that cannot be made takes the last one's preview away", async (t) 
   await screenshot(page, "console-producer-label-refused");
   assert.deepEqual(await accessibility(page), []);
 
-  // in English, the server's message alone
+  // in English, the server's message alone: the refusal shown is worded again on the switch,
+  // and so is the next one
   t.after(() => page.evaluate(() => localStorage.setItem("qtrace.lang", "zh")));
   await page.getByRole("button", { name: "English" }).click();
+  assert.match(await page.locator("#message").innerText(), new RegExp(`^${refusal.source}$`));
   await page.getByRole("button", { name: `PNG label: ${second}` }).click();
   await page.locator("#message .alert.bad").waitFor();
   assert.match(await page.locator("#message").innerText(), new RegExp(`^${refusal.source}$`));
   await page.getByRole("button", { name: "中文" }).click();
+  assert.deepEqual(s.b.errors, []);
+});
+
+test("what the console has said is said again in the language switched to", async (t) => {
+  const { page } = s.b;
+  const { batch, tokens } = s.srv.data;
+  t.after(() => page.evaluate(() => localStorage.setItem("qtrace.lang", "zh")));
+  // the status line: a refused token
+  await signIn("qt_not-a-token");
+  await page.locator("#message .alert.bad").waitFor();
+  await page.getByRole("button", { name: "English" }).click();
+  assert.equal(await page.locator("#message").innerText(), "The token is wrong or no longer valid. Check it and try again.");
+  await page.getByRole("button", { name: "中文" }).click();
+  assert.equal(await page.locator("#message").innerText(), "令牌不对或已失效，请核对后重试。");
+
+  // a job's outcome, and a warning on the status line
+  await page.getByLabel("单位令牌").fill(tokens.producer);
+  await page.getByRole("button", { name: "登录", exact: true }).click();
+  await page.locator("#desk").waitFor();
+  await page.getByRole("button", { name: "赋码与标签" }).click();
+  await page.getByLabel("批次", { exact: true }).selectOption(batch);
+  await page.getByLabel("数量（一物一码）").fill("1");
+  await page.getByRole("button", { name: "发放追溯码" }).click();
+  await page.locator("#issue-status").getByText("已发放 1 个追溯码并已激活。").waitFor();
+  await page.getByRole("button", { name: "发货", exact: true }).click();
+  await page.getByLabel(/追溯码（每行一个/).locator("visible=true").fill("，");
+  await page.getByLabel("购货单位统一社会信用代码").fill(s.srv.data.ids.shop);
+  await page.getByLabel("购货单位名称").fill("朝阳五金店");
+  await page.getByRole("button", { name: "登记发货" }).click();
+  await page.locator("#message").getByText("请输入至少一个追溯码。").waitFor();
+  await page.getByRole("button", { name: "English" }).click();
+  assert.equal(await page.locator("#message").innerText(), "Enter at least one trace code.");
+  assert.equal(await page.locator("#issue-status").innerText(), "Issued 1 codes and activated them.");
+  await screenshot(page, "console-messages-english");
+  assert.deepEqual(await accessibility(page), []);
+  await page.getByRole("button", { name: "中文" }).click();
+  assert.equal(await page.locator("#message").innerText(), "请输入至少一个追溯码。");
   assert.deepEqual(s.b.errors, []);
 });
 

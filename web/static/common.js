@@ -31,7 +31,8 @@ export function applyWords(root = document) {
   root.querySelectorAll("[data-i18n-placeholder]").forEach((e) => e.setAttribute("placeholder", t(e.dataset.i18nPlaceholder)));
 }
 
-// A button that switches the language and calls redraw afterwards.
+// A button that switches the language, words again what the status lines say (tell), and
+// calls redraw afterwards.
 export function languageSwitch(button, redraw) {
   const show = () => {
     button.textContent = lang === "zh" ? "English" : "中文";
@@ -43,6 +44,7 @@ export function languageSwitch(button, redraw) {
     localStorage.setItem(LANG_KEY, lang);
     show();
     applyWords();
+    for (const [id, [words, kind]] of said) say($(id), words(), kind);
     redraw();
   });
 }
@@ -73,6 +75,16 @@ export function alertBox(kind, text) {
 
 export function say(box, text, kind = "warn") {
   box.replaceChildren(text ? alertBox(kind, text) : "");
+}
+
+// What the status line of that id says, kept as how to word it - words() gives the text (or
+// nodes) in the page's language - so that a switch of language words it again; no words
+// clears the line. kind as for say.
+const said = new Map();
+export function tell(id, words, kind = "warn") {
+  if (words) said.set(id, [words, kind]);
+  else said.delete(id);
+  say($(id), words ? words() : "", kind);
 }
 
 // path asking for a page of limit items after `after` (none: the first page).

@@ -1,7 +1,7 @@
 // console.js — the enterprise console: a unit signs in with its token; a producer registers
 // products and batches, issues codes, saves labels and records shipments; a seller checks
 // incoming goods (查验), receives, sells and uploads its ledger file. Only the public HTTP API.
-import { $, alertBox, api, applyWords, el, errorText, languageSwitch, pagedList, say, t, warningFacts, words } from "./common.js";
+import { $, alertBox, api, applyWords, el, errorText, languageSwitch, pagedList, t, tell as keep, warningFacts, words } from "./common.js";
 import { scanner } from "./scan.js";
 
 words(
@@ -358,11 +358,13 @@ let products = [];
 let batches = []; // {batch, product} of every product, for the code pane
 let labelUrl = null;
 let labelAsked = 0; // labels asked for: a later one's answer is the one shown
+let checked = null; // the 查验 results shown, drawn again in the other language on a switch
 
 const call = (method, path, body) => api(method, path, body, token);
 
-// Most of what the console says is news of work done.
-const tell = (id, text, kind = "good") => say($(id), text, kind);
+// Most of what the console says is news of work done. words() words it in the page's
+// language, again after a switch (common.js's tell); null clears the line.
+const tell = (id, words, kind = "good") => keep(id, words, kind);
 
 // Codes typed, pasted or scanned: one per line, or separated by spaces, commas or 、；
 function codeList(text) {
@@ -371,38 +373,41 @@ function codeList(text) {
 
 function table(id, head, rows, empty) {
   const tb = $(id);
-  if (!rows.length) return tb.replaceChildren(el("caption", { class: "muted" }, t(empty)));
+  if (!rows.length) return tb.replaceChildren(el("caption", { class: "muted", "data-i18n": empty }, t(empty)));
   tb.replaceChildren(tableHead(head), el("tbody", {}, rows.map(tableRow)));
 }
 
-const tableHead = (head) => el("thead", {}, el("tr", {}, head.map((h) => el("th", { scope: "col" }, t(h)))));
+// (headings keep their key, so a switch of language words them again: applyWords)
+const tableHead = (head) => el("thead", {}, el("tr", {}, head.map((h) => el("th", { scope: "col", "data-i18n": h }, t(h)))));
 const tableRow = (cells) => el("tr", {}, cells.map((c) => el("td", {}, c)));
 
-// The pane's progress bar and status line, shown.
+// The pane's progress bar, the line that says how far it got, and the status line (id
+// PANE-status) for how it ended, shown.
 function jobBox(pane) {
   const box = $(`${pane}-job`);
   if (!box.firstChild)
     box.append(
-      el("progress", { id: `${pane}-progress`, max: "1", value: "0", "aria-label": t("progress") }),
-      el("p", { id: `${pane}-status`, role: "status", "aria-live": "polite" }));
+      el("progress", { id: `${pane}-progress`, max: "1", value: "0", "data-i18n-label": "progress", "aria-label": t("progress") }),
+      el("p", { id: `${pane}-doing`, role: "status", "aria-live": "polite" }),
+      el("div", { id: `${pane}-status`, role: "status", "aria-live": "polite" }));
   box.classList.remove("hidden");
-  return { bar: box.firstChild, status: box.lastChild };
+  return { bar: box.firstChild, doing: box.children[1] };
 }
 
-function jobDone(pane, text) {
-  const { status } = jobBox(pane);
-  status.className = "alert good";
-  status.textContent = text;
+// How the pane's job ended, words as for tell; null: not yet.
+function jobDone(pane, words, kind = "good") {
+  jobBox(pane).doing.textContent = "";
+  tell(`${pane}-status`, words, kind);
 }
 
 // A long job in parts: send(offset, n) for each part of at most `part` of `total`, with the
 // pane's progress bar and status line; stops at the first refused part and says how far it
 // got (earlier parts are recorded, each part is all or nothing).
 async function job(pane, total, part, progressKey, send) {
-  const { bar, status } = jobBox(pane);
+  const { bar, doing } = jobBox(pane);
   bar.max = total;
   bar.value = 0;
-  status.className = "";
+  jobDone(pane, null);
   // no second start while a job runs: the buttons of its section wait
   const buttons = $(`${pane}-job`).closest("section").querySelectorAll("button");
   buttons.forEach((b) => (b.disabled = true));
@@ -410,7 +415,7 @@ async function job(pane, total, part, progressKey, send) {
   let failed = null;
   try {
     for (; done < total; ) {
-      status.textContent = t(progressKey, { done, total });
+      doing.textContent = t(progressKey, { done, total });
       const n = Math.min(part, total - done);
       const res = await send(done, n);
       if (res.status !== 200 && res.status !== 201) {
@@ -423,10 +428,8 @@ async function job(pane, total, part, progressKey, send) {
   } finally {
     buttons.forEach((b) => (b.disabled = false));
   }
-  if (failed) {
-    status.className = "alert bad";
-    status.textContent = t("job.failed", { done, total, why: errorText(failed) });
-  } else status.textContent = "";
+  if (failed) jobDone(pane, () => t("job.failed", { done, total, why: errorText(failed) }), "bad");
+  else doing.textContent = "";
   return !failed;
 }
 
@@ -446,23 +449,23 @@ async function signIn(ev) {
   ev?.preventDefault();
   const given = ev ? $("token").value.trim() : token;
   if (!given) return;
-  tell("message", t("signin.checking"));
+  tell("message", () => t("signin.checking"));
   const res = await api("GET", "/api/v1/units/me", null, given);
   if (res.status !== 200) {
     sessionStorage.removeItem(TOKEN_KEY);
-    return tell("message", res.status === 401 ? t("signin.bad") : errorText(res), "bad");
+    return tell("message", () => (res.status === 401 ? t("signin.bad") : errorText(res)), "bad");
   }
   const roles = res.data.roles.filter((r) => TABS[r]);
   if (!roles.length) {
     const regulator = res.data.roles.includes("regulator");
-    say($("message"), [t(regulator ? "signin.regulator" : "signin.other"), " ",
-      regulator ? el("a", { href: "/dashboard" }, "/dashboard") : ""]);
+    tell("message", () => [t(regulator ? "signin.regulator" : "signin.other"), " ",
+      regulator ? el("a", { href: "/dashboard" }, "/dashboard") : ""], "warn");
     return;
   }
   token = given;
   sessionStorage.setItem(TOKEN_KEY, token);
   me = res.data;
-  tell("message", "");
+  tell("message", null);
   $("token").value = "";
   $("signin").classList.add("hidden");
   $("signout").classList.remove("hidden");
@@ -502,7 +505,7 @@ function drawTabs() {
 
 function show(name) {
   tab = name;
-  tell("message", "");
+  tell("message", null);
   drawTabs();
 }
 
@@ -519,7 +522,7 @@ async function loadProducts(select) {
     );
   }
   const res = await call("GET", "/api/v1/products?limit=1000");
-  if (res.status !== 200) return tell("message", errorText(res), "bad");
+  if (res.status !== 200) return tell("message", () => errorText(res), "bad");
   products = res.data.items;
   const unitName = (id) => catalog.flatMap((c) => c.units).find((u) => u.id === id)?.name || id;
   table("product-table", ["col.name", "col.model", "col.unit"],
@@ -556,10 +559,10 @@ async function registerProduct(ev) {
   if (v("p-warranty")) body.warranty_months = Number(v("p-warranty"));
   if (v("p-gtin")) body.gtin = v("p-gtin");
   const res = await call("POST", "/api/v1/products", body);
-  if (res.status !== 201) return tell("message", errorText(res), "bad");
+  if (res.status !== 201) return tell("message", () => errorText(res), "bad");
   $("product-form").reset();
   await loadProducts(res.data.product.id);
-  tell("message", t("product.saved", { name: res.data.product.name, index: res.data.receipt.index }));
+  tell("message", () => t("product.saved", { name: res.data.product.name, index: res.data.receipt.index }));
 }
 
 async function sha256Hex(file) {
@@ -570,7 +573,7 @@ async function sha256Hex(file) {
 async function registerBatch(ev) {
   ev.preventDefault();
   const file = $("b-report").files[0];
-  tell("message", t("batch.hashing"));
+  tell("message", () => t("batch.hashing"));
   const body = {
     product: $("b-product").value,
     batch_no: $("b-no").value.trim(),
@@ -579,10 +582,10 @@ async function registerBatch(ev) {
     inspection_report: { sha256: await sha256Hex(file), name: file.name.slice(0, 200) },
   };
   const res = await call("POST", "/api/v1/batches", body);
-  if (res.status !== 201) return tell("message", errorText(res), "bad");
+  if (res.status !== 201) return tell("message", () => errorText(res), "bad");
   $("batch-form").reset();
   await loadProducts();
-  tell("message", t("batch.saved", { no: res.data.batch.batch_no, index: res.data.receipt.index }));
+  tell("message", () => t("batch.saved", { no: res.data.batch.batch_no, index: res.data.receipt.index }));
 }
 
 // ---- producer: codes and labels
@@ -594,7 +597,7 @@ function drawBatchChoice() {
       el("option", { value: batch.id }, `${product.name} ${product.model} · ${batch.batch_no} · ${batch.production_date}`)),
   );
   if (batches.some((b) => b.batch.id === chosen)) $("c-batch").value = chosen;
-  if (!batches.length && tab === "codes") tell("message", t("codes.no_batch"), "warn");
+  if (!batches.length && tab === "codes") tell("message", () => t("codes.no_batch"), "warn");
   batchChosen();
 }
 
@@ -643,7 +646,7 @@ function clearLabel() {
 async function showLabel(code, kind) {
   const asked = ++labelAsked;
   clearLabel();
-  tell("message", t("label.loading"));
+  tell("message", () => t("label.loading"));
   const sym = $("c-symbology").value;
   const path = `/api/v1/codes/${encodeURIComponent(code)}/label.${kind}?symbology=${sym}`;
   let r, blob, data;
@@ -655,8 +658,8 @@ async function showLabel(code, kind) {
     r = null;
   }
   if (asked !== labelAsked) return;
-  if (!r) return tell("message", t("err.network"), "bad");
-  if (!r.ok) return tell("message", errorText({ status: r.status, data }), "bad");
+  if (!r) return tell("message", () => t("err.network"), "bad");
+  if (!r.ok) return tell("message", () => errorText({ status: r.status, data }), "bad");
   const name = /filename="?([^";]+)"?/.exec(r.headers.get("Content-Disposition") || "")?.[1] || `label.${kind}`;
   labelUrl = URL.createObjectURL(blob);
   $("label-img").src = labelUrl;
@@ -665,13 +668,13 @@ async function showLabel(code, kind) {
   $("label-save").download = name;
   $("label-preview").classList.remove("hidden");
   $("label-preview").scrollIntoView({ block: "nearest" });
-  tell("message", "");
+  tell("message", null);
 }
 
 async function issueCodes(ev) {
   ev.preventDefault();
   const b = chosenBatch();
-  if (!b) return tell("message", t("codes.no_batch"), "warn");
+  if (!b) return tell("message", () => t("codes.no_batch"), "warn");
   const scheme = $("c-scheme").value;
   const total = Number($("c-count").value);
   const commission = $("c-commission").checked;
@@ -685,7 +688,7 @@ async function issueCodes(ev) {
   });
   await batchChosen();
   if (ok) {
-    jobDone("issue", t("codes.done", { total, activated: commission ? t("codes.activated") : "" }));
+    jobDone("issue", () => t("codes.done", { total, activated: commission ? t("codes.activated") : "" }));
   }
 }
 
@@ -717,7 +720,7 @@ function shipmentState(s) {
 async function ship(ev) {
   ev.preventDefault();
   const codes = codeList($("s-codes").value);
-  if (!codes.length) return tell("message", t("codes.empty"), "warn");
+  if (!codes.length) return tell("message", () => t("codes.empty"), "warn");
   const v = (id) => $(id).value.trim();
   const buyer = { uscc: v("s-uscc"), name: v("s-name") };
   if (v("s-address")) buyer.address = v("s-address");
@@ -725,7 +728,7 @@ async function ship(ev) {
   const ok = await eventJob("ship", codes, "ship.progress", (part) => ({ type: "ship", codes: part, buyer }));
   await loadOutgoing();
   if (ok) {
-    jobDone("ship", t("ship.done", { total: codes.length }));
+    jobDone("ship", () => t("ship.done", { total: codes.length }));
     $("s-codes").value = "";
   }
 }
@@ -735,10 +738,11 @@ async function ship(ev) {
 async function check(ev) {
   ev.preventDefault();
   const codes = codeList($("k-codes").value);
-  if (!codes.length) return tell("message", t("codes.empty"), "warn");
+  if (!codes.length) return tell("message", () => t("codes.empty"), "warn");
   const supplier = $("k-supplier").value.trim();
   const results = [];
   $("check-result").replaceChildren();
+  checked = null;
   const ok = await job("check", codes.length, CHECK_CALL, "check.progress", async (at, n) => {
     const res = await call("POST", "/api/v1/verify", { supplier, codes: codes.slice(at, at + n) });
     if (res.status === 201) results.push(...res.data.results);
@@ -748,6 +752,7 @@ async function check(ev) {
 }
 
 function drawChecks(results) {
+  checked = results;
   const counts = { genuine: 0, warning: 0, suspect: 0 };
   results.forEach((r) => counts[r.verdict]++);
   const kind = counts.suspect ? "bad" : counts.warning ? "warn" : "good";
@@ -803,14 +808,14 @@ async function receive(s, tr, button) {
   const now = await call("GET", `/api/v1/shipments/${s.id}`);
   if (now.status === 200) tr.replaceWith(incomingRow(now.data));
   else button.disabled = false;
-  if (res.status !== 201) tell("receive-status", errorText(res), "bad");
-  else tell("receive-status", t("receive.done", { id: s.id, count: s.codes.length }));
+  if (res.status !== 201) tell("receive-status", () => errorText(res), "bad");
+  else tell("receive-status", () => t("receive.done", { id: s.id, count: s.codes.length }));
 }
 
 async function sell(ev) {
   ev.preventDefault();
   const codes = codeList($("r-codes").value);
-  if (!codes.length) return tell("message", t("codes.empty"), "warn");
+  if (!codes.length) return tell("message", () => t("codes.empty"), "warn");
   const customer = $("r-customer").value.trim();
   const open = $("r-public").checked;
   const ok = await eventJob("sell", codes, "sell.progress", (part) => {
@@ -819,7 +824,7 @@ async function sell(ev) {
     return e;
   });
   if (ok) {
-    jobDone("sell", t("sell.done", { total: codes.length }));
+    jobDone("sell", () => t("sell.done", { total: codes.length }));
     $("r-codes").value = "";
   }
 }
@@ -831,8 +836,8 @@ const TEMPLATE =
 function uploadLedger(ev) {
   ev.preventDefault();
   const file = $("l-file").files[0];
-  const { bar, status } = jobBox("ledger");
-  status.className = "";
+  const { bar, doing } = jobBox("ledger");
+  jobDone("ledger", null);
   $("ledger-result").replaceChildren();
   const xhr = new XMLHttpRequest();
   xhr.open("POST", "/api/v1/events/csv");
@@ -842,14 +847,11 @@ function uploadLedger(ev) {
   xhr.upload.onprogress = (e) => {
     bar.max = e.total || 1;
     bar.value = e.loaded;
-    status.textContent =
+    doing.textContent =
       e.loaded < e.total ? t("ledger.uploading", { done: Math.ceil(e.loaded / 1024), total: Math.ceil(e.total / 1024) })
         : t("ledger.checking");
   };
-  xhr.onerror = () => {
-    status.className = "alert bad";
-    status.textContent = t("err.network");
-  };
+  xhr.onerror = () => jobDone("ledger", () => t("err.network"), "bad");
   xhr.onload = () => {
     let data = null;
     try {
@@ -859,19 +861,16 @@ function uploadLedger(ev) {
     }
     bar.value = bar.max;
     if (xhr.status === 201) {
-      status.className = "alert good";
-      status.textContent = t("ledger.done", { count: data.accepted, first: data.first_index });
+      jobDone("ledger", () => t("ledger.done", { count: data.accepted, first: data.first_index }));
       $("ledger-form").reset();
       loadIncoming();
     } else if (xhr.status === 422 && data?.rows) {
-      status.className = "alert bad";
-      status.textContent = t("ledger.refused", { message: data.error.message });
+      jobDone("ledger", () => t("ledger.refused", { message: data.error.message }), "bad");
       $("ledger-result").replaceChildren(el("div", { class: "scroll" }, el("table", { id: "ledger-rows" })));
       table("ledger-rows", ["col.row", "col.column", "col.message"],
         data.rows.map((r) => [String(r.row), r.column || "", r.message]), "");
     } else {
-      status.className = "alert bad";
-      status.textContent = errorText({ status: xhr.status, data });
+      jobDone("ledger", () => errorText({ status: xhr.status, data }), "bad");
     }
   };
   xhr.send(file);
@@ -880,7 +879,10 @@ function uploadLedger(ev) {
 // ---- start
 
 applyWords();
-languageSwitch($("lang"), () => me && refresh());
+languageSwitch($("lang"), () => {
+  if (checked) drawChecks(checked);
+  if (me) refresh();
+});
 $("signin").addEventListener("submit", signIn);
 $("signout").addEventListener("click", signOut);
 $("product-form").addEventListener("submit", registerProduct);
@@ -900,7 +902,7 @@ scanner(
     const area = $("k-codes");
     if (!codeList(area.value).includes(code)) area.value = (area.value.trim() ? area.value.trim() + "\n" : "") + code;
   },
-  (why) => tell("message", t("scan.denied", { why }), "warn"),
+  (why) => tell("message", () => t("scan.denied", { why }), "warn"),
   true,
 );
 if (token) signIn();

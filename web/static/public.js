@@ -2,7 +2,7 @@
 // barcode detector) or type a code, then see what GET /api/v1/codes/{code} says about it -
 // product, producer, licence, batch and inspection report, the public journey, warnings in
 // plain words - and file a complaint (POST /api/v1/complaints).
-import { $, api, applyWords, chinaTime, codePath, el, errorText, languageSwitch, say, t, warningFacts, words } from "./common.js";
+import { $, api, applyWords, chinaTime, codePath, el, errorText, languageSwitch, t, tell, warningFacts, words } from "./common.js";
 import { scanner } from "./scan.js";
 
 words(
@@ -140,14 +140,6 @@ words(
 
 let view = null; // the last answer, redrawn when the language changes
 
-// What the status lines (box ids "message" and "complain-message") say, kept as how to word
-// it - words() gives the text in the page's language - so a switch of language words it again.
-const said = {};
-function tell(id, words, kind) {
-  said[id] = [words, kind];
-  say($(id), words ? words() : "", kind);
-}
-
 function facts(rows) {
   const dl = el("dl", { class: "facts" });
   for (const [key, value] of rows)
@@ -274,10 +266,7 @@ async function complain(ev) {
 }
 
 applyWords();
-languageSwitch($("lang"), () => {
-  if (view) render(view);
-  for (const [id, [words, kind]] of Object.entries(said)) tell(id, words, kind);
-});
+languageSwitch($("lang"), () => view && render(view));
 $("lookup").addEventListener("submit", (e) => {
   e.preventDefault();
   lookUp($("code").value);
