@@ -9,7 +9,7 @@ import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
-import { accessibility, pageWeight, screenshot, session } from "./harness.mjs";
+import { accessibility, pageWeight, screenshot, seeded, session } from "./harness.mjs";
 
 const s = session("supply_chain");
 
@@ -23,11 +23,11 @@ async function http(method, path, body, token) {
 }
 const publicStatus = async (code) => (await http("GET", `/api/v1/codes/${encodeURIComponent(code)}`)).data.status;
 
-async function signIn(token) {
+async function signIn(token, base = s.srv.data.base) {
   const { page } = s.b;
-  await page.goto(s.srv.data.base + "/static/qtrace.css"); // same origin, no script: sign out
+  await page.goto(base + "/static/qtrace.css"); // same origin, no script: sign out
   await page.evaluate(() => sessionStorage.clear());
-  await page.goto(s.srv.data.base + "/console");
+  await page.goto(base + "/console");
   await page.getByLabel("单位令牌").fill(token);
   await page.getByRole("button", { name: "登录", exact: true }).click();
 }
@@ -250,10 +250,12 @@ test("a seller receives, sells, and a bad ledger file is reported row by row and
 
 test("a label that cannot be made takes the last one's preview away", async (t) => {
   const { page } = s.b;
-  const { batch, tokens } = s.srv.data;
+  const { batch, product, tokens } = s.srv.data;
   await signIn(tokens.producer);
   await page.locator("#desk").waitFor();
   await page.getByRole("button", { name: "赋码与标签" }).click();
+  // a product, then one of its batches
+  await page.locator("#codes").getByLabel("产品", { exact: true }).selectOption(product);
   await page.getByLabel("批次", { exact: true }).selectOption(batch);
   // the batch's codes come from the server: wait for them (a slow build shows them late)
   await page.locator("#code-list li .code").nth(1).waitFor();
@@ -289,7 +291,7 @@ test("a label that cannot be made takes the last one's preview away", async (t) 
 
 test("what the console has said is said again in the language switched to", async (t) => {
   const { page } = s.b;
-  const { batch, tokens } = s.srv.data;
+  const { batch, product, tokens } = s.srv.data;
   t.after(() => page.evaluate(() => localStorage.setItem("qtrace.lang", "zh")));
   // the status line: a refused token
   await signIn("qt_not-a-token");
@@ -304,6 +306,7 @@ test("what the console has said is said again in the language switched to", asyn
   await page.getByRole("button", { name: "登录", exact: true }).click();
   await page.locator("#desk").waitFor();
   await page.getByRole("button", { name: "赋码与标签" }).click();
+  await page.locator("#codes").getByLabel("产品", { exact: true }).selectOption(product);
   await page.getByLabel("批次", { exact: true }).selectOption(batch);
   await page.getByLabel("数量（一物一码）").fill("1");
   await page.getByRole("button", { name: "发放追溯码" }).click();
@@ -384,5 +387,41 @@ test("past a page of shipments, a seller finds the newest and receives it; its s
   await page.locator("#out-list").getByRole("button", { name: "加载更多" }).waitFor();
   await moreUntil(page.locator("#out-list"), sent);
   assert.match(await sent.innerText(), new RegExp(`#${newest}\\s+朝阳五金店\\s+1\\s+已收货`));
+  assert.deepEqual(s.b.errors, []);
+});
+
+test("a producer reaches every product, and every batch of one with a batch a day for years", async (t) => {
+  const { page } = s.b;
+  // a server of its own: 1,001 products and 1,001 batches of the one on the API's second page
+  const big = await seeded("many_batches");
+  t.after(() => big.stop());
+  const { product, batch, newest, tokens } = big.data;
+  await signIn(tokens.bigmaker, big.data.base);
+  await page.locator("#desk").waitFor();
+  await page.locator("#product-table tbody tr").nth(big.data.products - 1).waitFor();
+  assert.equal(await page.locator("#product-table tbody tr").count(), big.data.products);
+
+  // the batch pane: the product, then its batches a page at a time, to the API's last
+  await page.locator("#products").getByLabel("产品", { exact: true }).selectOption(product.id);
+  const list = page.locator("#batch-list");
+  const rows = list.locator("#batch-table tbody tr");
+  await list.getByRole("button", { name: "加载更多" }).waitFor();
+  assert.ok(await rows.count() < big.data.batches, "one page at first, not every batch");
+  const last = rows.filter({ hasText: batch.batch_no });
+  await moreUntil(list, last);
+  assert.match(await last.innerText(), new RegExp(`^${batch.batch_no}\\s+${batch.production_date}\\s+500\\s+出厂检验`));
+  assert.deepEqual(await accessibility(page), []); // (no screenshot: a page of 2,000 rows takes seconds)
+
+  // the codes pane: the product, then every one of its batches to choose from, newest first
+  await page.getByRole("button", { name: "赋码与标签" }).click();
+  await page.locator("#codes").getByLabel("产品", { exact: true }).selectOption(product.id);
+  const choice = page.getByLabel("批次", { exact: true });
+  await choice.locator(`option[value="${batch.id}"]`).waitFor({ state: "attached" });
+  assert.equal(await choice.locator("option").count(), big.data.batches);
+  assert.match(await choice.locator("option").first().innerText(), new RegExp(`^${newest} · `));
+  await choice.selectOption(batch.id);
+  await page.locator("#code-list").getByText("这个批次还没有追溯码。").waitFor();
+  assert.match(await page.locator("#sheet-command").innerText(), new RegExp(`--batch ${batch.id} `));
+  assert.deepEqual(await accessibility(page), []);
   assert.deepEqual(s.b.errors, []);
 });

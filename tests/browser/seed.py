@@ -2,9 +2,11 @@
 it through the HTTP API (tests/api/qtapi.py), prints one JSON line - {base, ...what the
 scenario made} - and keeps the server running until stdin closes.
 Run: /usr/bin/python3 seed.py QTRACE SCENARIO"""
+import datetime
 import json
 import os
 import sys
+from concurrent.futures import ThreadPoolExecutor
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "api"))
 import qtapi  # noqa: E402
@@ -70,7 +72,49 @@ def regulator_desk(srv):
             "draw_seed": draw["seed"], "announcement": announcement}
 
 
-SCENARIOS = {"supply_chain": supply_chain, "regulator_desk": regulator_desk}
+def made_at_once(srv, path, bodies, token):
+    """POSTs that must each be answered 201, sixteen at a time (a group commit takes them
+    together); returns the answers in the order of bodies."""
+    def one(body):
+        st, v, _ = srv.post(path, body, token=token, check=False)
+        assert st == 201, (path, st, v)
+        return v
+    with ThreadPoolExecutor(16) as pool:
+        return list(pool.map(one, bodies))
+
+
+def second_page(srv, path, token=None):
+    """The first item of the second page of a list in pages of 1,000, the API's most."""
+    st, v, _ = srv.get(f"{path}?limit=1000", token=token)
+    assert st == 200 and "next" in v, (path, st)
+    st, v, _ = srv.get(f"{path}?limit=1000&after={v['next']}", token=token)
+    assert st == 200 and v["items"], (path, st)
+    return v["items"][0]
+
+
+def many_batches(srv):
+    """A producer of more than a page of products (1,001; the API gives 1,000 at the most) and,
+    of the one on the second page, a batch a day for nearly three years (1,001): the batch on
+    the second page of those is named, and so is the newest."""
+    tok, ids = qtapi.register_units(srv, (("bigmaker", "320500", "MA5W0003", ["producer"]),))
+    p = tok["bigmaker"]
+    made_at_once(srv, "/api/v1/products", [{
+        "name": "塑料绝缘控制电缆 KVV", "catalog_unit": "wire-cable.plastic-control",
+        "type": "控制电缆", "model": f"KVV-{i:04d}", "standard": "GB/T 9330-2020",
+        "licence_no": "XK06-014-00123", "schemes": ["dic"]} for i in range(1001)], p)
+    product = second_page(srv, "/api/v1/products", p)
+    first = datetime.date(2023, 1, 1)
+    days = [first + datetime.timedelta(days=i) for i in range(1001)]
+    made_at_once(srv, "/api/v1/batches", [{
+        "product": product["id"], "batch_no": f"D{day:%Y%m%d}", "production_date": day.isoformat(),
+        "quantity": 500, "inspection_report": {"sha256": "cd" * 32, "name": f"出厂检验 {day}.pdf"}}
+        for day in days], p)
+    batch = second_page(srv, f"/api/v1/products/{product['id']}/batches")
+    return {"tokens": tok, "ids": ids, "product": product, "products": 1001, "batch": batch,
+            "batches": len(days), "newest": f"D{days[-1]:%Y%m%d}"}
+
+
+SCENARIOS = {"supply_chain": supply_chain, "regulator_desk": regulator_desk, "many_batches": many_batches}
 
 
 def main():

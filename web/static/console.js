@@ -1,7 +1,7 @@
 // console.js — the enterprise console: a unit signs in with its token; a producer registers
 // products and batches, issues codes, saves labels and records shipments; a seller checks
 // incoming goods (查验), receives, sells and uploads its ledger file. Only the public HTTP API.
-import { $, alertBox, api, applyWords, el, errorText, languageSwitch, pagedList, t, tell as keep, warningFacts, words } from "./common.js";
+import { $, alertBox, api, applyWords, el, errorText, fetchAll, languageSwitch, pagedList, t, tell as keep, warningFacts, words } from "./common.js";
 import { scanner } from "./scan.js";
 
 words(
@@ -345,6 +345,7 @@ const EVENTS_PER_CALL = 100; // events in one request of a long job, so progress
 const ISSUE_CALL = 1000; // codes issued per request: the answer lists them all for activation
 const CHECK_CALL = 1000; // codes per 查验 request (the API's bound)
 const SHIPMENT_PAGE = 100; // shipments a list asks for at a time
+const BATCH_PAGE = 100; // batches the batch pane's table asks for at a time
 const TABS = {
   producer: ["products", "codes", "ship"],
   seller: ["check", "receive", "sell", "ship", "ledger"],
@@ -354,8 +355,9 @@ let token = sessionStorage.getItem(TOKEN_KEY) || "";
 let me = null;
 let tab = null;
 let catalog = [];
-let products = [];
-let batches = []; // {batch, product} of every product, for the code pane
+let products = []; // every one of the producer's products
+let picked = { product: null, batches: [] }; // the codes pane's product and all its batches
+let pickAsked = 0; // products whose batches the codes pane asked for: the last one's are shown
 let labelUrl = null;
 let labelAsked = 0; // labels asked for: a later one's answer is the one shown
 let checked = null; // the 查验 results shown, drawn again in the other language on a switch
@@ -380,6 +382,17 @@ function table(id, head, rows, empty) {
 // (headings keep their key, so a switch of language words them again: applyWords)
 const tableHead = (head) => el("thead", {}, el("tr", {}, head.map((h) => el("th", { scope: "col", "data-i18n": h }, t(h)))));
 const tableRow = (cells) => el("tr", {}, cells.map((c) => el("td", {}, c)));
+
+// A list of path (the answers' key array) as the table id in box, limit rows at a time in the
+// API's order with "more" for the later ones: every row can be reached, however many there
+// are. row(item) is an item's table row; empty, the words for none.
+function pagedTable(box, path, key, id, head, row, empty, limit) {
+  const tbody = el("tbody");
+  return pagedList({
+    box, token, path, key, limit, list: el("div", { class: "scroll" }, el("table", { id }, tableHead(head), tbody)),
+    into: tbody, item: row, empty: t(empty),
+  });
+}
 
 // The pane's progress bar, the line that says how far it got, and the status line (id
 // PANE-status) for how it ended, shown.
@@ -511,7 +524,8 @@ function show(name) {
 
 // ---- producer: products and batches
 
-// Products and their batches; select: the product to show in the batch pane.
+// Every product, in the product table and the two panes' product choices; select: the product
+// to show in the batch pane. The codes pane keeps its product, or takes the batch pane's.
 async function loadProducts(select) {
   if (!catalog.length) {
     const c = await call("GET", "/api/v1/catalog");
@@ -521,29 +535,33 @@ async function loadProducts(select) {
         el("optgroup", { label: cat.name }, cat.units.map((u) => el("option", { value: u.id }, u.name)))),
     );
   }
-  const res = await call("GET", "/api/v1/products?limit=1000");
-  if (res.status !== 200) return tell("message", () => errorText(res), "bad");
-  products = res.data.items;
-  const unitName = (id) => catalog.flatMap((c) => c.units).find((u) => u.id === id)?.name || id;
+  const { items, res } = await fetchAll("/api/v1/products", "items", token);
+  if (res) return tell("message", () => errorText(res), "bad");
+  products = items;
+  const units = new Map(catalog.flatMap((c) => c.units).map((u) => [u.id, u.name]));
   table("product-table", ["col.name", "col.model", "col.unit"],
-    products.map((p) => [p.name, p.model, unitName(p.catalog_unit)]), "products.none");
-  const chosen = select || $("b-product").value;
-  $("b-product").replaceChildren(...products.map((p) => el("option", { value: p.id }, `${p.name} ${p.model}`)));
-  if (products.some((p) => p.id === chosen)) $("b-product").value = chosen;
-  // each product's batches, asked for at once rather than one after another
-  const pages = await Promise.all(products.map((p) => call("GET", `/api/v1/products/${p.id}/batches?limit=1000`)));
-  batches = pages.flatMap((b, i) =>
-    b.status === 200 ? b.data.items.map((batch) => ({ batch, product: products[i] })) : []);
-  drawBatches();
-  drawBatchChoice();
+    products.map((p) => [p.name, p.model, units.get(p.catalog_unit) || p.catalog_unit]), "products.none");
+  productChoice($("b-product"), select, $("b-product").value);
+  productChoice($("c-product"), $("c-product").value, $("b-product").value);
+  await Promise.all([drawBatches(), productChosen()]);
 }
 
+// The products as select's options, the first of ids that is one of them chosen.
+function productChoice(select, ...ids) {
+  const chosen = ids.find((id) => products.some((p) => p.id === id));
+  select.replaceChildren(...products.map((p) => el("option", { value: p.id }, `${p.name} ${p.model}`)));
+  if (chosen) select.value = chosen;
+}
+
+// The batch pane's product's batches, BATCH_PAGE at a time: a producer of a batch a day has
+// over a thousand in three years.
 function drawBatches() {
   const id = $("b-product").value;
-  table("batch-table", ["col.batch_no", "col.date", "col.quantity", "col.report"],
-    batches.filter((b) => b.product.id === id).map(({ batch }) =>
-      [batch.batch_no, batch.production_date, String(batch.quantity), batch.inspection_report.name]),
-    "batches.none");
+  if (!id) return $("batch-list").replaceChildren();
+  return pagedTable($("batch-list"), `/api/v1/products/${id}/batches`, "items", "batch-table",
+    ["col.batch_no", "col.date", "col.quantity", "col.report"],
+    (batch) => tableRow([batch.batch_no, batch.production_date, String(batch.quantity), batch.inspection_report.name]),
+    "batches.none", BATCH_PAGE);
 }
 
 async function registerProduct(ev) {
@@ -584,31 +602,44 @@ async function registerBatch(ev) {
   const res = await call("POST", "/api/v1/batches", body);
   if (res.status !== 201) return tell("message", () => errorText(res), "bad");
   $("batch-form").reset();
-  await loadProducts();
+  // the batch in its product's table, and chosen in the codes pane: its codes come next
+  $("c-product").value = body.product;
+  await Promise.all([drawBatches(), productChosen(res.data.batch.id)]);
   tell("message", () => t("batch.saved", { no: res.data.batch.batch_no, index: res.data.receipt.index }));
 }
 
 // ---- producer: codes and labels
 
-function drawBatchChoice() {
-  const chosen = $("c-batch").value;
-  $("c-batch").replaceChildren(
-    ...batches.map(({ batch, product }) =>
-      el("option", { value: batch.id }, `${product.name} ${product.model} · ${batch.batch_no} · ${batch.production_date}`)),
-  );
-  if (batches.some((b) => b.batch.id === chosen)) $("c-batch").value = chosen;
-  if (!batches.length && tab === "codes") tell("message", () => t("codes.no_batch"), "warn");
+// The codes pane's product's batches, every one of them (page after page), newest first;
+// want: the batch to choose (by default the one chosen). Only the product chosen last has its
+// batches shown.
+async function productChosen(want = $("c-batch").value) {
+  const asked = ++pickAsked;
+  const product = products.find((p) => p.id === $("c-product").value) || null;
+  picked = { product, batches: [] };
+  $("c-batch").replaceChildren();
   batchChosen();
+  if (!product) return;
+  const { items, res } = await fetchAll(`/api/v1/products/${product.id}/batches`, "items", token);
+  if (asked !== pickAsked) return;
+  if (res) return tell("message", () => errorText(res), "bad");
+  picked.batches = items.sort((a, b) =>
+    b.production_date.localeCompare(a.production_date) || b.batch_no.localeCompare(a.batch_no));
+  $("c-batch").replaceChildren(
+    ...picked.batches.map((b) => el("option", { value: b.id }, `${b.batch_no} · ${b.production_date}`)));
+  if (picked.batches.some((b) => b.id === want)) $("c-batch").value = want;
+  if (!picked.batches.length && tab === "codes") tell("message", () => t("codes.no_batch"), "warn");
+  return batchChosen();
 }
 
 function chosenBatch() {
-  return batches.find((b) => b.batch.id === $("c-batch").value);
+  return picked.batches.find((b) => b.id === $("c-batch").value);
 }
 
 function batchChosen() {
   const b = chosenBatch();
-  $("c-scheme").replaceChildren(...(b?.product.schemes || []).map((s) => el("option", { value: s }, t(`scheme.${s}`))));
-  $("sheet-command").textContent = b ? `qtrace label --db qtrace.db --batch ${b.batch.id} --out labels/ --sheet a4` : "";
+  $("c-scheme").replaceChildren(...(b ? picked.product.schemes : []).map((s) => el("option", { value: s }, t(`scheme.${s}`))));
+  $("sheet-command").textContent = b ? `qtrace label --db qtrace.db --batch ${b.id} --out labels/ --sheet a4` : "";
   $("code-list").replaceChildren();
   clearLabel();
   return b ? loadCodes(b) : null;
@@ -616,7 +647,7 @@ function batchChosen() {
 
 function loadCodes(b) {
   return pagedList({
-    box: $("code-list"), path: `/api/v1/codes?batch=${b.batch.id}`, key: "codes", token, limit: 50,
+    box: $("code-list"), path: `/api/v1/codes?batch=${b.id}`, key: "codes", token, limit: 50,
     empty: t("codes.none"),
     item: (code) =>
       el("li", {},
@@ -679,7 +710,7 @@ async function issueCodes(ev) {
   const total = Number($("c-count").value);
   const commission = $("c-commission").checked;
   const ok = await job("issue", total, ISSUE_CALL, "codes.progress", async (at, n) => {
-    const res = await call("POST", "/api/v1/codes", { batch: b.batch.id, granularity: "item", scheme, count: n });
+    const res = await call("POST", "/api/v1/codes", { batch: b.id, granularity: "item", scheme, count: n });
     if (res.status !== 201 || !commission) return res;
     const events = [];
     for (let i = 0; i < res.data.codes.length; i += EVENT_CODES)
@@ -695,16 +726,10 @@ async function issueCodes(ev) {
 // ---- shipments (producer and seller)
 
 // A unit's shipments (direction "in" or "out"; query "&pending=true" for those still on their
-// way) as the table id in box, SHIPMENT_PAGE at a time in shipping order with "more" for the
-// later ones: every shipment can be reached, however many there are. row(s) is a shipment's
-// table row.
+// way) as the table id in box, SHIPMENT_PAGE at a time in shipping order (pagedTable).
 function shipments(box, direction, query, id, head, row, empty) {
-  const tbody = el("tbody");
-  return pagedList({
-    box, token, path: `/api/v1/shipments?direction=${direction}${query}`, key: "shipments", limit: SHIPMENT_PAGE,
-    list: el("div", { class: "scroll" }, el("table", { id }, tableHead(head), tbody)),
-    into: tbody, item: row, empty: t(empty),
-  });
+  return pagedTable(box, `/api/v1/shipments?direction=${direction}${query}`, "shipments", id, head, row, empty,
+    SHIPMENT_PAGE);
 }
 
 function loadOutgoing() {
@@ -888,6 +913,10 @@ $("signout").addEventListener("click", signOut);
 $("product-form").addEventListener("submit", registerProduct);
 $("batch-form").addEventListener("submit", registerBatch);
 $("b-product").addEventListener("change", drawBatches);
+$("c-product").addEventListener("change", () => {
+  tell("message", null);
+  productChosen();
+});
 $("c-batch").addEventListener("change", batchChosen);
 $("issue-form").addEventListener("submit", issueCodes);
 $("ship-form").addEventListener("submit", ship);
