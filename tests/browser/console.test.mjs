@@ -133,7 +133,7 @@ test("a producer registers a product and batch, issues codes, saves a label and 
   await page.getByLabel("购货单位联系方式").fill("010-87654321");
   await page.getByRole("button", { name: "登记发货" }).click();
   await page.getByText("已登记发货 2 件").waitFor();
-  const out = await page.locator("#out-table tbody tr").last().innerText(); // in shipping order
+  const out = await page.locator("#out-table tbody tr").first().innerText(); // newest first
   assert.match(out, /朝阳五金店\s+2\s+在途/);
   const incoming = await http("GET", "/api/v1/shipments?direction=in", null, s.srv.data.tokens.shop);
   const shipment = incoming.data.shipments.find((x) => x.codes.includes(issued[0]));
@@ -379,14 +379,17 @@ test("past a page of shipments, a seller finds the newest and receives it; its s
   await screenshot(page, "console-seller-many-shipments");
   assert.deepEqual(await accessibility(page), []);
 
-  // the producer's list of what it shipped pages the same way, to the same shipment
+  // the producer's list of what it shipped starts from the newest, and pages back to the first
   await signIn(tokens.producer);
   await page.locator("#desk").waitFor();
   await page.getByRole("button", { name: "发货", exact: true }).click();
-  const sent = page.locator("#out-table tbody tr").filter({ hasText: `#${newest}` });
+  const sent = page.locator("#out-table tbody tr").first();
   await page.locator("#out-list").getByRole("button", { name: "加载更多" }).waitFor();
-  await moreUntil(page.locator("#out-list"), sent);
   assert.match(await sent.innerText(), new RegExp(`#${newest}\\s+朝阳五金店\\s+1\\s+已收货`));
+  const first = shipped.data.first_index + commissions;
+  const oldest = page.locator("#out-table tbody tr").filter({ hasText: new RegExp(`#${first}\\b`) });
+  assert.equal(await oldest.count(), 0, "the first page is the newest shipments");
+  await moreUntil(page.locator("#out-list"), oldest);
   assert.deepEqual(s.b.errors, []);
 });
 

@@ -726,14 +726,16 @@ async function issueCodes(ev) {
 // ---- shipments (producer and seller)
 
 // A unit's shipments (direction "in" or "out"; query "&pending=true" for those still on their
-// way) as the table id in box, SHIPMENT_PAGE at a time in shipping order (pagedTable).
+// way, "&order=newest" for the newest first) as the table id in box, SHIPMENT_PAGE at a time in
+// shipping order or the reverse (pagedTable).
 function shipments(box, direction, query, id, head, row, empty) {
   return pagedTable(box, `/api/v1/shipments?direction=${direction}${query}`, "shipments", id, head, row, empty,
     SHIPMENT_PAGE);
 }
 
+// What this unit shipped, newest first: a distributor looks for today's, not last year's.
 function loadOutgoing() {
-  return shipments($("out-list"), "out", "", "out-table", ["col.shipment", "col.to", "col.count", "col.state"],
+  return shipments($("out-list"), "out", "&order=newest", "out-table", ["col.shipment", "col.to", "col.count", "col.state"],
     (s) => tableRow([`#${s.id}`, s.to_name, String(s.codes.length), shipmentState(s)]),
     "ship.none");
 }
