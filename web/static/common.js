@@ -135,6 +135,11 @@ export async function fetchAll(path, key, token, limit = 1000, pages = 100) {
   return { items };
 }
 
+// A table's heading row of word keys; each keeps its key, so a switch of language words it
+// again (applyWords).
+export const tableHead = (keys) =>
+  el("thead", {}, el("tr", {}, keys.map((k) => el("th", { scope: "col", "data-i18n": k }, t(k)))));
+
 // {status, data}: data is the parsed JSON (or null); a network failure is status 0.
 export async function api(method, path, body, token, headers = {}) {
   const h = { Accept: "application/json", ...headers };

@@ -1,7 +1,9 @@
 // console.js — the enterprise console: a unit signs in with its token; a producer registers
 // products and batches, issues codes, saves labels and records shipments; a seller checks
 // incoming goods (查验), receives, sells and uploads its ledger file. Only the public HTTP API.
-import { $, alertBox, api, applyWords, el, errorText, fetchAll, languageSwitch, pagedList, t, tell as keep, warningFacts, words } from "./common.js";
+import {
+  $, alertBox, api, applyWords, el, errorText, fetchAll, languageSwitch, pagedList, t, tableHead, tell as keep, warningFacts, words,
+} from "./common.js";
 import { scanner } from "./scan.js";
 
 words(
@@ -379,8 +381,6 @@ function table(id, head, rows, empty) {
   tb.replaceChildren(tableHead(head), el("tbody", {}, rows.map(tableRow)));
 }
 
-// (headings keep their key, so a switch of language words them again: applyWords)
-const tableHead = (head) => el("thead", {}, el("tr", {}, head.map((h) => el("th", { scope: "col", "data-i18n": h }, t(h)))));
 const tableRow = (cells) => el("tr", {}, cells.map((c) => el("td", {}, c)));
 
 // A list of path (the answers' key array) as the table id in box, limit rows at a time in the

@@ -5,7 +5,8 @@
 // (started from a scanned code, a product and batch number, or an id) and their impact report,
 // samplings, complaints, draws.
 import {
-  $, alertBox, api, applyWords, chinaTime, codePath, el, errorText, fetchAll, languageSwitch, pagedList, say, t, words,
+  $, alertBox, api, applyWords, chinaTime, codePath, el, errorText, fetchAll, languageSwitch, pagedList, say, t, tableHead,
+  words,
 } from "./common.js";
 
 words(
@@ -729,9 +730,7 @@ function codeProblem(res, code) {
 
 // A table of head keys over rows (arrays of cells), scrolling sideways on a narrow screen.
 function table(attrs, head, rows) {
-  return el("div", { class: "scroll" }, el("table", attrs,
-    el("thead", {}, el("tr", {}, head.map((k) => el("th", { scope: "col" }, t(k))))),
-    el("tbody", {}, rows)));
+  return el("div", { class: "scroll" }, el("table", attrs, tableHead(head), el("tbody", {}, rows)));
 }
 
 // A unit as "name (USCC)", or its USCC alone when its name is not known.
@@ -931,12 +930,10 @@ function recallReport({ recall: r, impact: im }) {
     el("p", { id: "recall-progress-text" }, t("r.progress", { done, found: tot.found, share: percent(tot.found ? done / tot.found : 0) })),
     el("progress", { id: "recall-progress", max: tot.found || 1, value: done, "aria-labelledby": "recall-progress-text" }),
     el("h4", {}, t("r.holders")),
-    el("div", { class: "scroll" }, el("table", { id: "recall-holders" },
-      el("thead", {}, el("tr", {}, ["r.holder", "r.tier", "r.region", "r.quantity", "r.returned", "r.destroyed", "r.outstanding"]
-        .map((k) => el("th", { scope: "col" }, t(k))))),
-      el("tbody", {}, im.holders.map((h) => el("tr", { "data-unit": h.unit },
+    table({ id: "recall-holders" }, ["r.holder", "r.tier", "r.region", "r.quantity", "r.returned", "r.destroyed", "r.outstanding"],
+      im.holders.map((h) => el("tr", { "data-unit": h.unit },
         el("td", {}, h.name || h.unit), el("td", {}, t(h.unit === r.producer ? "r.tier.producer" : "r.tier.trade")),
-        el("td", {}, regionText(h)), el("td", {}, h.quantity), el("td", {}, h.returned), el("td", {}, h.destroyed), el("td", {}, h.outstanding)))))),
+        el("td", {}, regionText(h)), el("td", {}, h.quantity), el("td", {}, h.returned), el("td", {}, h.destroyed), el("td", {}, h.outstanding)))),
     el("h4", {}, t("r.soldByRegion")),
     im.sold_by_region.length
       ? el("ul", {}, im.sold_by_region.map((s) => el("li", {}, `${regionText(s)}：${s.quantity}`)))
