@@ -87,6 +87,8 @@ qt_rc qt_case_update(qt_platform *p, const qt_account *who, const qt_case_kind *
 	        .type = k->record, .body = pub, .private_fields = priv, .keys = keys, .n_keys = 1};
 	rc = qt_ledger_submit_job(p->ledger, &rec, 1, apply_move, &m, &receipt, err);
 	if (rc == QT_OK)
+		qt_names_written(p, m.doc, k->name);
+	if (rc == QT_OK)
 		*answer = json_pack("{s:O, s:o}", k->doc, m.doc, "receipt",
 		                    qt_receipt_json(&receipt));
 out:

@@ -190,7 +190,20 @@ out:
 	return rc;
 }
 
-static const qt_case_kind complaint_case = {"complaint", "complaint.update", "jurisdiction", true};
+/* A complaint names a code: its producer, product and batch by name, from the code's state
+ * (a code nobody issued has none). */
+static qt_rc name_complaint(qt_names *n, json_t *c, qt_err *err)
+{
+	const json_t *code = NULL;
+	qt_rc rc = qt_names_doc(n, "code", qt_json_text(c, "code"), &code, err);
+
+	if (rc == QT_OK && code)
+		rc = qt_names_add_from(n, c, code, err);
+	return rc;
+}
+
+static const qt_case_kind complaint_case = {"complaint", "complaint.update", "jurisdiction", true,
+                                            name_complaint};
 
 qt_rc qt_complaint_update(qt_platform *p, const qt_account *who, const char *id, const json_t *body,
                           json_t **answer, qt_err *err)
@@ -214,12 +227,16 @@ qt_rc qt_complaint_list(qt_store *s, const qt_account *who, const char *state, c
                         size_t limit, json_t **answer, qt_err *err)
 {
 	list_ctx l = {who, state};
+	qt_rc rc;
 
 	*answer = NULL;
 	if (state && strcmp(state, "open") && strcmp(state, "acknowledged") &&
 	    strcmp(state, "closed"))
 		return qt_err_set(err, QT_ERR_INVALID,
 		                  "'state' must be \"open\", \"acknowledged\" or \"closed\"");
-	return qt_doc_page(s, "complaints", "all", "complaint", after, limit, keep_complaint, &l,
-	                   "complaints", answer, err);
+	rc = qt_doc_page(s, "complaints", "all", "complaint", after, limit, keep_complaint, &l,
+	                 "complaints", answer, err);
+	if (rc == QT_OK)
+		rc = qt_names_page(s, answer, "complaints", name_complaint, err);
+	return rc;
 }

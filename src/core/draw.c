@@ -551,6 +551,7 @@ qt_rc qt_draw_make(qt_platform *p, const qt_account *who, const json_t *body, js
 	}
 	if (rc == QT_OK) {
 		json_object_set_new(job.doc, "index", json_integer((json_int_t)receipt.index));
+		qt_names_written(p, job.doc, qt_draw_name);
 		*answer = json_pack("{s:O, s:o}", "draw", job.doc, "receipt",
 		                    qt_receipt_json(&receipt));
 	}
@@ -564,6 +565,25 @@ out:
 	json_decref(eligible);
 	json_decref(selected);
 	json_decref(job.doc);
+	return rc;
+}
+
+qt_rc qt_draw_name(qt_names *n, json_t *draw, qt_err *err)
+{
+	static const char *const lists[] = {"units", "bodies"};
+	const json_t *selected = json_object_get(draw, "selected"), *list;
+	json_t *names = json_object();
+	qt_rc rc =
+	        qt_names_set(n, draw, "by_name", "account", qt_json_text(draw, "by"), "name", err);
+
+	for (size_t i = 0; i < 2; i++) {
+		list = json_object_get(selected, lists[i]);
+		for (size_t k = 0; rc == QT_OK && k < json_array_size(list); k++) {
+			const char *id = json_string_value(json_array_get(list, k));
+			rc = qt_names_set(n, names, id ? id : "", "account", id, "name", err);
+		}
+	}
+	json_object_set_new(draw, "names", names);
 	return rc;
 }
 

@@ -7,6 +7,7 @@
 #include <jansson.h>
 #include <stdint.h>
 
+#include "core/names.h"
 #include "core/platform.h"
 #include "ledger/note.h"
 
@@ -38,6 +39,11 @@ qt_rc qt_draw_eligible(qt_store *s, const json_t *params, json_t **units, json_t
  * "draw" (id: the record index, 20 digits). */
 qt_rc qt_draw_make(qt_platform *p, const qt_account *who, const json_t *body, json_t **answer,
                    qt_err *err) __attribute__((warn_unused_result));
+
+/* A draw as a person reads it (a qt_names_fn): by_name, the regulator that drew, and names,
+ * {id: name} of each unit and inspection body selected that has an account. The candidates
+ * are left by id: a region's may be a thousand. */
+qt_rc qt_draw_name(qt_names *n, json_t *draw, qt_err *err) __attribute__((warn_unused_result));
 
 /* A draw record's body recomputed: the checkpoint signed by v and no later than the draw
  * (index), params naming it, both candidate lists read again from the ledger in s

@@ -7,6 +7,7 @@
 
 #include "codes/code.h"
 #include "core/complaints.h"
+#include "core/names.h"
 #include "core/recall.h"
 #include "core/trace.h"
 
@@ -545,7 +546,7 @@ static bool may_see(const qt_account *who, const json_t *r)
 }
 
 typedef struct counting {
-	qt_store *s;
+	qt_names *names;     /* the answer's: the producer is often a holder too */
 	json_t *by_holder;   /* unit → {unit, name, region, quantity, returned, destroyed} */
 	json_t *by_region;   /* region → quantity (sold) */
 	const char *counted; /* what a pass counts: "quantity", "returned" or "destroyed" */
@@ -565,14 +566,15 @@ static void add_to(json_t *o, const char *field, json_int_t n)
 static qt_rc add_group(void *ctx, const char *owner, const char *value, uint64_t count)
 {
 	counting *c = ctx;
-	json_t *u = json_object_get(c->by_holder, owner), *acc = NULL;
+	json_t *u = json_object_get(c->by_holder, owner);
+	const json_t *acc = NULL;
 	json_int_t n = (json_int_t)count;
 	char div[7];
 	bool codes = c->counted[0] == 'q';
 
 	if (!u) {
 		snprintf(div, sizeof div, "%.6s", strlen(owner) >= 8 ? owner + 2 : "");
-		if (qt_doc_load(c->s, "account", owner, &acc, c->err) != QT_OK)
+		if (qt_names_doc(c->names, "account", owner, &acc, c->err) != QT_OK)
 			acc = NULL;
 		u = json_pack("{s:s, s:s, s:s, s:I, s:I, s:I}", "unit", owner, "name",
 		              qt_json_text(acc, "name"), "region",
@@ -581,7 +583,6 @@ static qt_rc add_group(void *ctx, const char *owner, const char *value, uint64_t
 		              (json_int_t)0);
 		qt_json_set_province(u, qt_json_text(u, "region"));
 		json_object_set_new(c->by_holder, owner, u);
-		json_decref(acc);
 	}
 	add_to(u, c->counted, n);
 	c->total[codes ? 0 : c->counted[0] == 'r' ? 2 : 3] += n;
@@ -595,12 +596,14 @@ static qt_rc add_group(void *ctx, const char *owner, const char *value, uint64_t
 /* The impact report: one pass over the recall's codes by holder and what they were when
  * recalled, and one over each kind of progress reported against this recall (as many rows
  * as were reported). */
-static qt_rc impact(qt_store *s, const char *id, json_t **out, qt_err *err)
+static qt_rc impact(qt_names *names, const char *id, json_t **out, qt_err *err)
 {
 	static const char *const passes[][2] = {{"recall_codes", "quantity"},
 	                                        {"recall_returned", "returned"},
 	                                        {"recall_destroyed", "destroyed"}};
-	counting c = {.s = s, .by_holder = json_object(), .by_region = json_object(), .err = err};
+	counting c = {
+	        .names = names, .by_holder = json_object(), .by_region = json_object(), .err = err};
+	qt_store *s = names->s;
 	json_t *holders = json_array(), *regions = json_array(), *u, *n;
 	const char *k;
 	qt_rc rc = QT_OK;
@@ -644,9 +647,11 @@ qt_rc qt_recall_get(qt_store *s, const qt_account *who, const char *id, json_t *
 {
 	json_t *r = NULL, *im = NULL;
 	bool reading = false;
+	qt_names names;
 	qt_rc rc = s->ops->read_begin(s, err);
 
 	*answer = NULL;
+	qt_names_init(&names, s);
 	if (rc == QT_OK) {
 		reading = true;
 		rc = load_recall(s, id, &r, err);
@@ -656,10 +661,12 @@ qt_rc qt_recall_get(qt_store *s, const qt_account *who, const char *id, json_t *
 		                "recall %.40s is for its producer, its regulators and the holders "
 		                "of its goods",
 		                id);
-	if (rc == QT_OK && (rc = impact(s, id, &im, err)) == QT_OK)
+	if (rc == QT_OK && (rc = qt_names_add(&names, r, err)) == QT_OK &&
+	    (rc = impact(&names, id, &im, err)) == QT_OK)
 		*answer = json_pack("{s:O, s:o}", "recall", r, "impact", im);
 	if (reading)
 		s->ops->read_end(s);
+	qt_names_free(&names);
 	json_decref(r);
 	return rc;
 }
@@ -673,6 +680,10 @@ static bool keep_recall(const void *who, const json_t *d)
 qt_rc qt_recall_list(qt_store *s, const qt_account *who, const char *after, size_t limit,
                      json_t **answer, qt_err *err)
 {
-	return qt_doc_page(s, "recalls", "all", "recall", after, limit, keep_recall, who, "recalls",
-	                   answer, err);
+	qt_rc rc = qt_doc_page(s, "recalls", "all", "recall", after, limit, keep_recall, who,
+	                       "recalls", answer, err);
+
+	if (rc == QT_OK)
+		rc = qt_names_page(s, answer, "recalls", qt_names_add, err);
+	return rc;
 }

@@ -222,6 +222,13 @@ out:
 	return rc;
 }
 
+/* A warning as a person reads it: its region's province and the unit and product by name. */
+static qt_rc name_warning(qt_names *n, json_t *w, qt_err *err)
+{
+	qt_json_set_province(w, qt_json_text(w, "division"));
+	return qt_names_add(n, w, err);
+}
+
 qt_rc qt_risk_list(qt_store *s, const qt_account *who, const qt_risk_filter *f, const char *after,
                    size_t limit, json_t **answer, qt_err *err)
 {
@@ -263,18 +270,14 @@ qt_rc qt_risk_list(qt_store *s, const qt_account *who, const qt_risk_filter *f, 
 		after = start;
 	rc = qt_doc_page(s, "warnings", "all", "warning", after, limit, keep_warning, &l,
 	                 "warnings", answer, err);
-	if (rc == QT_OK) {
-		json_t *w;
-		json_array_foreach(json_object_get(*answer, "warnings"), k, w)
-		{
-			qt_json_set_province(w, qt_json_text(w, "division"));
-		}
-	}
+	if (rc == QT_OK)
+		rc = qt_names_page(s, answer, "warnings", name_warning, err);
 out:
 	return rc;
 }
 
-static const qt_case_kind warning_case = {"warning", "warning.update", "division", false};
+static const qt_case_kind warning_case = {"warning", "warning.update", "division", false,
+                                          name_warning};
 
 qt_rc qt_risk_update(qt_platform *p, const qt_account *who, const char *id, const json_t *body,
                      json_t **answer, qt_err *err)

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/names.h"
 #include "core/risk.h"
 #include "core/sampling.h"
 #include "core/scan.h"
@@ -334,6 +335,7 @@ qt_rc qt_sampling_record(qt_platform *p, const qt_account *who, const json_t *bo
 	                  .n_keys = strcmp(sm.unit, sm.producer) ? 4 : 3};
 	rc = qt_ledger_submit_job(p->ledger, &rec, 1, apply_sampling, &sm, &receipt, err);
 	if (rc == QT_OK) {
+		qt_names_written(p, sm.saved, qt_names_add);
 		*answer = json_pack("{s:O, s:o}", "sampling", sm.saved, "receipt",
 		                    qt_receipt_json(&receipt));
 		if (trace)
@@ -380,6 +382,7 @@ qt_rc qt_sampling_list(qt_store *s, const qt_account *who, const qt_sampling_fil
 {
 	const char *kind = "samplings", *src = "all";
 	list_ctx l = {who, f};
+	qt_rc rc;
 
 	*answer = NULL;
 	/* the narrowest list that holds every match */
@@ -395,6 +398,9 @@ qt_rc qt_sampling_list(qt_store *s, const qt_account *who, const qt_sampling_fil
 		kind = "unit_samplings", src = who->id;
 	if (f->result && strcmp(f->result, "pass") && strcmp(f->result, "fail"))
 		return qt_err_set(err, QT_ERR_INVALID, "'result' must be \"pass\" or \"fail\"");
-	return qt_doc_page(s, kind, src, "sampling", after, limit, keep_sampling, &l, "samplings",
-	                   answer, err);
+	rc = qt_doc_page(s, kind, src, "sampling", after, limit, keep_sampling, &l, "samplings",
+	                 answer, err);
+	if (rc == QT_OK)
+		rc = qt_names_page(s, answer, "samplings", qt_names_add, err);
+	return rc;
 }

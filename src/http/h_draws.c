@@ -41,6 +41,8 @@ static void h_draws_list(qt_req *req, qt_resp *resp)
 	}
 	rc = req->rd->ops->doc_list(req->rd, "draw", NULL, after ? id : NULL, limit, qt_doc_collect,
 	                            items, &found, &err);
+	if (rc == QT_OK)
+		rc = qt_names_each(req->rd, items, qt_draw_name, &err);
 	if (rc != QT_OK) {
 		qt_http_fail(resp, rc == QT_ERR_INVALID ? QT_ERR_IO : rc, &err);
 		goto out;
@@ -65,6 +67,8 @@ static void h_draw_get(qt_req *req, qt_resp *resp)
 	qt_rc rc = draw_id(req->params[0], id) ? qt_doc_load(req->rd, "draw", id, &doc, &err)
 	                                       : QT_ERR_NOTFOUND;
 
+	if (rc == QT_OK && (rc = qt_names_each(req->rd, doc, qt_draw_name, &err)) != QT_OK)
+		json_decref(doc);
 	if (rc == QT_OK)
 		qt_http_json(resp, 200, doc);
 	else if (rc == QT_ERR_NOTFOUND)

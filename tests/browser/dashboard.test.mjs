@@ -1,7 +1,8 @@
 // dashboard.test.mjs — the regulator's dashboard in headless Chromium, on the regulator_desk
 // scenario: the overview's figures are the seeded ones; a regulator opens a recall and follows
-// its progress as the holder reports returns; every list shows what was seeded; a wrong token
-// or a non-regulator gets a plain error and nothing else. At 360 px and at 1280 px.
+// its progress as the holder reports returns; every list shows what was seeded, its products,
+// batches, producers and units by name with their ids, in both languages; a wrong token or a
+// non-regulator gets a plain error and nothing else. At 360 px and at 1280 px.
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import { accessibility, browse, pageWeight, screenshot, seeded } from "./harness.mjs";
@@ -91,7 +92,11 @@ test("a regulator opens a recall and follows its progress", async () => {
   assert.deepEqual(holders["producer 有限公司"], ["生产", "广东省（440300）", "2", "0", "0", "2"]);
   assert.deepEqual(holders["shop 有限公司"], ["流通", "北京市（110105）", "2", "0", "0", "2"]);
   assert.match(await page.locator("#recall-progress-text").innerText(), /已退回或销毁 0 \/ 4 件/);
-  await page.locator(`#recalls-list li[data-id="${id}"]`).waitFor();
+  // the list names the batch, its product and the producer, each beside its id
+  const listed = page.locator(`#recalls-list li[data-id="${id}"]`);
+  await listed.waitFor();
+  assert.match(await listed.innerText(), new RegExp(`批次 L2026-12 · 塑料绝缘控制电缆 KVV（${batch}）`));
+  assert.match(await listed.innerText(), new RegExp(`producer 有限公司（${srv.data.ids.producer}）`));
   await screenshot(page, "dashboard-recall-opened");
 
   // the shop reports what it got back, as its own client would
@@ -119,19 +124,31 @@ test("a regulator opens a recall and follows its progress", async () => {
 
 test("warnings, samplings, complaints, draws and announcements list what was seeded", async () => {
   const { page, errors } = wide;
+  const { ids, product, batch } = srv.data;
+  const maker = `producer 有限公司（${ids.producer}）`;
+  const cable = `塑料绝缘控制电缆 KVV（${product}）`;
   await page.goto(srv.data.base + "/dashboard"); // signed in still: the tab kept the token
   const warning = page.locator('#warnings-list li[data-rule="two_failed_samplings"]');
   await warning.waitFor();
   assert.match(await warning.innerText(), /两年内两次以上监督抽查不合格/);
-  assert.match(await warning.innerText(), new RegExp(srv.data.ids.producer));
+  assert.match(await warning.innerText(), new RegExp(`生产企业\\s*${maker}`)); // the subject by name
+  assert.match(await warning.innerText(), new RegExp(`产品\\s*${cable}`));
   assert.match(await warning.innerText(), /广东省（440300）/); // the region by name, then code
-  for (const id of srv.data.samplings)
-    assert.match(await page.locator(`#samplings-list li[data-id="${id}"]`).innerText(), /不合格[\s\S]*绝缘厚度/);
-  assert.match(await page.locator(`#complaints-list li[data-id="${srv.data.complaint}"]`).innerText(), /电缆外皮开裂，担心漏电/);
+  // two samplings of one product and batch, each named
+  for (const id of srv.data.samplings) {
+    const text = await page.locator(`#samplings-list li[data-id="${id}"]`).innerText();
+    assert.match(text, /不合格[\s\S]*绝缘厚度/);
+    assert.match(text, new RegExp(`产品\\s*${cable}[\\s\\S]*批次\\s*L2026-11（${batch}）[\\s\\S]*生产企业\\s*${maker}`));
+  }
+  const complaint = await page.locator(`#complaints-list li[data-id="${srv.data.complaint}"]`).innerText();
+  assert.match(complaint, /电缆外皮开裂，担心漏电/);
+  assert.match(complaint, new RegExp(`产品\\s*塑料绝缘控制电缆 KVV[\\s\\S]*批号\\s*L2026-11[\\s\\S]*生产企业\\s*${maker}`));
   const draw = page.locator(`#draws-list li[data-index="${srv.data.draw}"]`);
   assert.match(await draw.innerText(), new RegExp(srv.data.draw_seed));
   assert.match(await draw.innerText(), new RegExp(`qtrace draw verify --db qtrace.db --draw ${srv.data.draw}`));
-  assert.match(await draw.innerText(), /国家电线电缆质量检验检测中心|inspection-/);
+  assert.match(await draw.innerText(), /抽取单位\s*广东省市场监督管理局（regulator-/);
+  assert.match(await draw.innerText(), new RegExp(`抽中的检查对象\\s*${maker}`)); // Guangdong's one unit
+  assert.match(await draw.innerText(), /抽中的检查机构\s*国家电线电缆质量检验检测中心（inspection-/);
   assert.match(await page.locator(`#announcements-list li[data-id="${srv.data.announcement}"]`).innerText(),
     /关于开展电线电缆产品质量监督抽查的通告/);
   assert.equal(await page.locator('#announcements-list li[data-kind="draw"]').count(), 1);
@@ -150,6 +167,14 @@ test("warnings, samplings, complaints, draws and announcements list what was see
   await page.getByRole("button", { name: "English" }).click();
   await page.locator("#warnings-title", { hasText: "Risk warnings" }).waitFor();
   await page.locator("#table-category").waitFor({ state: "attached" });
+  // the names in English words, once the lists are drawn again in them
+  const sampling = page.locator(`#samplings-list li[data-id="${srv.data.samplings[0]}"]`, { hasText: "Items tested" });
+  assert.match(await sampling.innerText(),
+    new RegExp(`Product\\s*塑料绝缘控制电缆 KVV \\(${product}\\)[\\s\\S]*Batch\\s*L2026-11 \\(${batch}\\)[\\s\\S]*Producer\\s*producer 有限公司 \\(${ids.producer}\\)`));
+  assert.match(await page.locator(`#complaints-list li[data-id="${srv.data.complaint}"]`, { hasText: "Batch number" }).innerText(),
+    /Product\s*塑料绝缘控制电缆 KVV[\s\S]*Batch number\s*L2026-11/);
+  assert.match(await page.locator(`#draws-list li[data-index="${srv.data.draw}"]`, { hasText: "Bodies drawn" }).innerText(),
+    /Bodies drawn\s*国家电线电缆质量检验检测中心 \(inspection-/);
   assert.match(await page.locator("#chart-category").getAttribute("aria-label"), /Trace codes by category: 电线电缆 Codes 10/);
   await screenshot(page, "dashboard-english");
   assert.deepEqual(await accessibility(page), []);

@@ -89,7 +89,7 @@ words(
     "trace.ship": "{from} → {to}（发货记录 #{shipment}）",
     "trace.via": "随包装 {via}",
     "trace.voided": "已被账本 #{index} 更正作废",
-    "trace.unit": "{name}（{unit}）",
+    named: "{name}（{id}）",
     "col.holder": "持有单位",
     "col.area": "地区",
     "col.how": "如何取得",
@@ -154,6 +154,7 @@ words(
     "state.acknowledged": "已确认",
     "state.closed": "已关闭",
     "w.region": "所在地区",
+    "w.unit": "涉及单位",
     "w.product": "产品",
     "w.raised": "预警时间",
     "w.history": "处理记录",
@@ -258,6 +259,8 @@ words(
     "c.state": "状态",
     "c.contact": "联系方式",
     "c.producer": "生产企业",
+    "c.product": "产品",
+    "c.batch": "批号",
     "c.area": "受理辖区",
     "c.notIssued": "此码不是平台上的生产企业发放的，产品可能为假冒。",
     "draws.title": "双随机抽查",
@@ -373,7 +376,7 @@ words(
     "trace.ship": "{from} → {to} (shipment #{shipment})",
     "trace.via": "in package {via}",
     "trace.voided": "voided by ledger record #{index}",
-    "trace.unit": "{name} ({unit})",
+    named: "{name} ({id})",
     "col.holder": "Holder",
     "col.area": "Region",
     "col.how": "How it got it",
@@ -438,6 +441,7 @@ words(
     "state.acknowledged": "Acknowledged",
     "state.closed": "Closed",
     "w.region": "Region",
+    "w.unit": "Unit concerned",
     "w.product": "Product",
     "w.raised": "Raised",
     "w.history": "History",
@@ -544,6 +548,8 @@ words(
     "c.state": "State",
     "c.contact": "Contact",
     "c.producer": "Producer",
+    "c.product": "Product",
+    "c.batch": "Batch number",
     "c.area": "Routed to",
     "c.notIssued": "No producer on the platform issued this code: the product may be counterfeit.",
     "draws.title": "Double random draws",
@@ -733,16 +739,17 @@ function table(attrs, head, rows) {
   return el("div", { class: "scroll" }, el("table", attrs, tableHead(head), el("tbody", {}, rows)));
 }
 
-// A unit as "name (USCC)", or its USCC alone when its name is not known.
-function unitText(u) {
-  return u.name ? t("trace.unit", { name: u.name, unit: u.unit }) : u.unit;
+// What an id names, as "name (id)": the name to read and the id to quote; the id alone where
+// nothing names it (an answer names what the platform has: a unit not on it has no name).
+function named(name, id) {
+  return name && id ? t("named", { name, id }) : id;
 }
 
 // What a trace's source says of the goods, as [label key, value] rows for fields().
 function sourceRows({ product, producer, batch } = {}) {
   return [
     ["trace.product", product && (product.model ? `${product.name}（${product.model}）` : product.name)],
-    ["trace.producer", producer && unitText(producer)],
+    ["trace.producer", producer && named(producer.name, producer.unit)],
     ["trace.batch", batch && t("trace.batch.value", { no: batch.batch_no, date: batch.production_date })],
   ];
 }
@@ -865,15 +872,24 @@ function regionText(x) {
   return x.province ? `${x.province}（${x.region ?? x.division}）` : (x.region ?? x.division);
 }
 
+// A warning's subject with the unit and product in it by name (a producer, a product, "holder
+// product"); the rest of it (a code, a licence's number, status and date) as it is.
+function subjectText(w) {
+  return w.subject.split(" ").map((part) =>
+    part === w.unit ? named(w.unit_name, w.unit) : part === w.product ? named(w.product_name, w.product) : part).join(" ");
+}
+
 function warningItem(w) {
   const msg = el("div", { role: "status" });
   const noteId = "note-" + w.id;
+  const inSubject = w.subject.split(" ");
   const li = el("li", { class: "card", "data-id": w.id, "data-rule": w.rule },
     el("p", {}, el("strong", {}, t("rule." + w.rule)), " ", badge(t("state." + w.state), w.state)),
     fields([
-      ["subject." + w.rule, w.subject],
+      ["subject." + w.rule, subjectText(w)],
+      ["w.unit", inSubject.includes(w.unit) ? "" : named(w.unit_name, w.unit)],
       ["w.region", regionText(w)],
-      ["w.product", w.product],
+      ["w.product", inSubject.includes(w.product) ? "" : named(w.product_name, w.product)],
       ["w.raised", chinaTime(w.raised)],
       ["w.history", w.history.map((h) => t("w.history.line", {
         at: chinaTime(h.at), by: h.by, state: t("state." + h.state), note: h.note ? "，" + h.note : "" }))],
@@ -919,7 +935,7 @@ function recallReport({ recall: r, impact: im }) {
     fields([
       ["r.reason", r.reason],
       ["r.scope", el("span", { id: "recall-report-scope" }, scopeText(r))],
-      ["r.producer", el("span", { id: "recall-report-producer" }, producerText(r, im))],
+      ["r.producer", el("span", { id: "recall-report-producer" }, named(r.producer_name, r.producer))],
       ["r.by", r.by_name || r.by],
       ["r.date", r.date],
       ["r.note", r.note],
@@ -954,29 +970,15 @@ function recallReport({ recall: r, impact: im }) {
   card.append(msg);
   recallShown = r.id;
   $("recall-detail").replaceChildren(card);
-  const scope = r.batch || r.product;
-  if (scope && !sources.has(scope)) // the names, looked up once: the recall carries only ids
-    describe(r.batch ? "batch" : "product", scope).then(() => {
-      if (!card.isConnected) return;
-      $("recall-report-scope").textContent = scopeText(r);
-      $("recall-report-producer").textContent = producerText(r, im);
-    });
   return card;
 }
 
-// A recall's scope by batch number and product name where a trace told them, with its id.
+// A recall's scope by batch number and product name, as its answer names them, with its id.
 function scopeText(r) {
-  const s = sources.get(r.batch || r.product);
   if (r.batch)
-    return s ? t("r.scope.batch", { no: s.batch.batch_no, product: s.product.name, id: r.batch }) : `${t("recall.scope.batch")} ${r.batch}`;
-  if (r.product) return s ? t("r.scope.product", { product: s.product.name, id: r.product }) : `${t("recall.scope.product")} ${r.product}`;
+    return r.batch_no ? t("r.scope.batch", { no: r.batch_no, product: r.product_name, id: r.batch }) : `${t("recall.scope.batch")} ${r.batch}`;
+  if (r.product) return r.product_name ? t("r.scope.product", { product: r.product_name, id: r.product }) : `${t("recall.scope.product")} ${r.product}`;
   return r.codes.join("、");
-}
-
-// A recall's producer by name, when a trace or the impact report (it may hold goods) names it.
-function producerText(r, im) {
-  const name = sources.get(r.batch || r.product)?.producer?.name || im.holders.find((h) => h.unit === r.producer)?.name;
-  return unitText({ unit: r.producer, name });
 }
 
 async function showRecall(id) {
@@ -988,7 +990,8 @@ async function showRecall(id) {
 function recallItem(r) {
   return el("li", { class: "card", "data-id": r.id },
     el("p", {}, el("strong", {}, r.reason), " ", badge(t("recall.status." + r.status), r.status)),
-    fields([["r.scope", r.batch || r.product || r.codes], ["r.date", r.date], ["r.by", r.by_name || r.by]]),
+    fields([["r.scope", scopeText(r)], ["r.producer", named(r.producer_name, r.producer)], ["r.date", r.date],
+      ["r.by", r.by_name || r.by]]),
     el("button", { type: "button", class: "secondary", onclick: () => showRecall(r.id).then(() => $("recall-report").scrollIntoView()) },
       t("recall.show")));
 }
@@ -1186,8 +1189,9 @@ function samplingItem(s) {
   return el("li", { class: "card", "data-id": s.id, "data-result": s.result },
     el("p", {}, el("strong", {}, `${s.date} · ${s.standard}`), " ", badge(t("s." + s.result), s.result === "fail" ? "bad" : "good")),
     fields([
-      ["s.product", s.product], ["s.batch", s.batch], ["s.producer", s.producer],
-      ["s.place", t("s.place." + s.place)], ["s.unit", s.unit === s.producer ? "" : s.unit],
+      ["s.product", named(s.product_name, s.product)], ["s.batch", named(s.batch_no, s.batch)],
+      ["s.producer", named(s.producer_name, s.producer)],
+      ["s.place", t("s.place." + s.place)], ["s.unit", s.unit === s.producer ? "" : named(s.unit_name, s.unit)],
       ["s.items", s.items], ["s.failed", s.failed_items], ["s.by", s.by_name || s.by],
       ["s.report", s.report?.name],
       ["s.trace", s.trace ? t("s.trace.value", { holders: s.trace.holders }) : ""],
@@ -1198,8 +1202,9 @@ function samplingItem(s) {
 function complaintItem(c) {
   return el("li", { class: "card", "data-id": c.id },
     el("p", {}, el("strong", {}, c.text || c.id), " ", badge(t("state." + c.state), c.state)),
-    fields([["c.code", c.code], ["c.filed", chinaTime(c.filed)], ["c.contact", c.contact],
-      ["c.producer", c.producer], ["c.area", c.jurisdiction || t("signin.national")]]),
+    fields([["c.code", c.code], ["c.product", c.product_name], ["c.batch", c.batch_no],
+      ["c.producer", named(c.producer_name, c.producer)], ["c.filed", chinaTime(c.filed)], ["c.contact", c.contact],
+      ["c.area", c.jurisdiction || t("signin.national")]]),
     c.issued ? null : alertBox("warn", t("c.notIssued")));
 }
 
@@ -1208,12 +1213,13 @@ function drawItem(d) {
   return el("li", { class: "card", "data-index": d.index },
     el("p", {}, el("strong", {}, t("d.heading", { index: d.index }))),
     fields([
-      ["d.by", d.by],
+      ["d.by", named(d.by_name, d.by)],
       ["d.params", t("d.params.value", { units: p.units, bodies: p.bodies })],
       ["d.scope", [p.jurisdiction || t("signin.national"), p.region, p.category, p.catalog_unit].filter(Boolean).join(" / ")],
       ["d.checkpoint", t("d.checkpoint.value", { size: p.tree_size })],
       ["d.seed", el("span", { class: "code" }, d.seed)],
-      ["d.units", d.selected.units], ["d.bodies", d.selected.bodies],
+      ["d.units", d.selected.units.map((u) => named(d.names?.[u], u))],
+      ["d.bodies", d.selected.bodies.map((b) => named(d.names?.[b], b))],
       ["d.eligible", t("d.eligible.value", { units: d.eligible.units.length, bodies: d.eligible.bodies.length })],
       ["d.verify", el("code", { class: "code" }, `qtrace draw verify --db qtrace.db --draw ${d.index}`)],
     ]));
