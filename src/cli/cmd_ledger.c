@@ -12,6 +12,7 @@
 #include "cli/cli_util.h"
 #include "cli/cmd.h"
 #include "core/catalog.h"
+#include "core/state.h"
 #include "ledger/log.h"
 
 #define DEFAULT_ORIGIN  "qtrace.example/ledger"
@@ -98,6 +99,31 @@ static void show_progress(uint64_t done, uint64_t total)
 		fputc('\n', stderr);
 }
 
+static void show_doc_progress(const char *what, uint64_t n)
+{
+	fprintf(stderr, "\rchecking documents against the records: %llu %s   ",
+	        (unsigned long long)n, what);
+}
+
+/* The documents the platform answers from, against the records that wrote them (state.c),
+ * in a snapshot of their own: a server may be writing beside verify. */
+static qt_rc verify_docs(const char *db, bool progress, qt_err *err)
+{
+	qt_store_opts so = {.read_only = true};
+	qt_store *s = NULL;
+	qt_state_result res = {0};
+	qt_rc rc = qt_store_open(db, &so, &s, err);
+
+	if (rc == QT_OK)
+		rc = qt_state_verify(s, progress ? show_doc_progress : NULL, &res, err);
+	if (rc == QT_OK && progress && res.docs >= 10000)
+		fprintf(stderr, "\rchecking documents against the records: %llu documents, done\n",
+		        (unsigned long long)res.docs);
+	if (s)
+		s->ops->close(s);
+	return rc;
+}
+
 /* A saved checkpoint (as GET /checkpoint serves it) into buf; false with a message when it
  * cannot be read or is larger than any checkpoint. */
 static bool read_checkpoint(const char *path, char *buf, size_t cap, size_t *len)
@@ -143,7 +169,8 @@ int qt_cmd_verify(int argc, char **argv)
 	opts.key = slots[1];
 	opts.checkpoint = slots[2] ? note : NULL;
 	opts.progress = isatty(STDERR_FILENO) ? show_progress : NULL;
-	if (qt_ledger_verify(slots[0], &opts, &res, &err) != QT_OK) {
+	if (qt_ledger_verify(slots[0], &opts, &res, &err) != QT_OK ||
+	    verify_docs(slots[0], opts.progress != NULL, &err) != QT_OK) {
 		fprintf(stderr, "qtrace verify: FAILED: %s\n", err.msg);
 		return QT_EXIT_FAIL;
 	}

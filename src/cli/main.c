@@ -18,7 +18,7 @@ static void usage(FILE *f)
 	      "  init --db FILE [--origin NAME] [--catalog FILE|none]\n"
 	      "                               create a ledger database and its signing key\n"
 	      "  verify --db FILE [--key VKEY] [--checkpoint FILE]\n"
-	      "                               check every record, node and checkpoint\n"
+	      "                               check every record, node, checkpoint and document\n"
 	      "  serve --db FILE [--listen HOST:PORT] [--threads N] [--access-log FILE|-|off]\n"
 	      "        [--public-url https://HOST[:PORT]] [--web DIR]\n"
 	      "                               run the platform's HTTP server\n"

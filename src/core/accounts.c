@@ -112,6 +112,20 @@ static qt_rc apply_account(void *ctx, qt_store *s, uint64_t first, qt_err *err)
 	return rc;
 }
 
+qt_rc qt_unit_doc_fill(json_t *doc, qt_err *err)
+{
+	const char *id = qt_json_text(doc, "uscc");
+	qt_uscc u;
+	qt_rc rc = qt_uscc_parse(id, strlen(id), &u, err);
+
+	if (rc == QT_OK) {
+		json_object_set_new(doc, "division", json_string(u.division));
+		json_object_set_new(doc, "province",
+		                    json_string(u.province_name ? u.province_name : ""));
+	}
+	return rc;
+}
+
 qt_rc qt_units_register(qt_platform *p, const json_t *body, json_t **answer, qt_err *err)
 {
 	static const char *const fields[] = {"name",    "uscc",  "address", "contact",
@@ -185,8 +199,8 @@ qt_rc qt_units_register(qt_platform *p, const json_t *body, json_t **answer, qt_
 	a.division = u.division;
 	a.doc = json_deep_copy(pub);
 	json_object_set_new(a.doc, "contact", json_string(contact));
-	json_object_set_new(a.doc, "division", json_string(u.division));
-	json_object_set_new(a.doc, "province", json_string(u.province_name ? u.province_name : ""));
+	if ((rc = qt_unit_doc_fill(a.doc, err)) != QT_OK)
+		goto out;
 	keys[0] = u.code;
 	rec = (qt_record){.type = "unit.register",
 	                  .body = pub,

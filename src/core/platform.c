@@ -141,6 +141,38 @@ qt_rc qt_doc_collect(void *ctx, const char *id, const char *owner, const void *b
 	return QT_OK;
 }
 
+typedef struct doc_walk {
+	qt_store_doc_fn fn;
+	void *ctx;
+	char last[512];
+	size_t seen;
+} doc_walk;
+
+static qt_rc walk_one(void *ctx, const char *id, const char *owner, const void *body, size_t n,
+                      uint64_t rec)
+{
+	doc_walk *w = ctx;
+	snprintf(w->last, sizeof w->last, "%s", id);
+	w->seen++;
+	return w->fn(w->ctx, id, owner, body, n, rec);
+}
+
+qt_rc qt_doc_walk(qt_store *s, const char *kind, size_t max, qt_store_doc_fn fn, void *ctx,
+                  bool *cut, qt_err *err)
+{
+	enum { PAGE = 1000 };
+	doc_walk w = {.fn = fn, .ctx = ctx};
+	size_t found;
+	qt_rc rc;
+
+	do {
+		rc = s->ops->doc_list(s, kind, NULL, w.last, PAGE, walk_one, &w, &found, err);
+	} while (rc == QT_OK && found == PAGE && (!max || w.seen < max));
+	if (rc == QT_OK && cut && found == PAGE)
+		*cut = true;
+	return rc;
+}
+
 qt_rc qt_link_collect(void *ctx, const char *dst)
 {
 	return json_array_append_new(ctx, json_string(dst)) == 0 ? QT_OK : QT_ERR_NOMEM;

@@ -86,6 +86,12 @@ qt_rc qt_doc_save(qt_store *s, const char *kind, const char *id, const char *own
 qt_rc qt_doc_collect(void *ctx, const char *id, const char *owner, const void *body, size_t n,
                      uint64_t rec);
 
+/* Every document of kind, by id, a page at a time: at most max (0: no bound; the bound is
+ * checked between pages), and *cut (cut may be NULL) when more follow. fn may stop the walk by
+ * returning non-OK, which is returned. */
+qt_rc qt_doc_walk(qt_store *s, const char *kind, size_t max, qt_store_doc_fn fn, void *ctx,
+                  bool *cut, qt_err *err) __attribute__((warn_unused_result));
+
 /* A qt_store_link_fn that appends each listed link target to the JSON array ctx. */
 qt_rc qt_link_collect(void *ctx, const char *dst);
 
@@ -155,6 +161,10 @@ qt_rc qt_json_past_date(const json_t *obj, const char *name, bool required, char
  * as its hash). body is the request; on success *answer is the unit and its token. */
 qt_rc qt_units_register(qt_platform *p, const json_t *body, json_t **answer, qt_err *err)
         __attribute__((warn_unused_result));
+/* A unit's account document is its unit.register record's body (with the sealed contact)
+ * and what its USCC says: its division and province. Adds those two to doc; the write path
+ * and `qtrace verify` both derive it here. */
+qt_rc qt_unit_doc_fill(json_t *doc, qt_err *err) __attribute__((warn_unused_result));
 /* An account for a regulator, an inspection body or another platform (the CLI's
  * `qtrace account add`). token gets the new bearer token. */
 qt_rc qt_accounts_add(qt_platform *p, unsigned role, const char *name, const char *jurisdiction,

@@ -16,8 +16,6 @@ typedef qt_rc (*each_fn)(void *ctx, const char *id, const char *owner, json_t *d
 typedef struct walk {
 	each_fn fn;
 	void *ctx;
-	char last[512];
-	size_t seen;
 } walk;
 
 static qt_rc walk_one(void *ctx, const char *id, const char *owner, const void *body, size_t n,
@@ -28,8 +26,6 @@ static qt_rc walk_one(void *ctx, const char *id, const char *owner, const void *
 	qt_rc rc = QT_OK;
 
 	(void)rec;
-	snprintf(w->last, sizeof w->last, "%s", id);
-	w->seen++;
 	/* a body that does not parse was not written by qtrace: counted as nothing */
 	if (d)
 		rc = w->fn(w->ctx, id, owner, d);
@@ -40,19 +36,8 @@ static qt_rc walk_one(void *ctx, const char *id, const char *owner, const void *
 /* Every document of kind, by id, up to QT_STATS_DOCS_MAX; *cut when there were more. */
 static qt_rc walk_kind(qt_store *s, const char *kind, each_fn fn, void *ctx, bool *cut, qt_err *err)
 {
-	walk w = {fn, ctx, {0}, 0};
-	size_t found;
-	qt_rc rc;
-
-	do {
-		rc = s->ops->doc_list(s, kind, NULL, w.seen ? w.last : "", PAGE, walk_one, &w,
-		                      &found, err);
-		if (rc != QT_OK)
-			return rc;
-	} while (found == PAGE && w.seen < QT_STATS_DOCS_MAX);
-	if (found == PAGE)
-		*cut = true;
-	return QT_OK;
+	walk w = {fn, ctx};
+	return qt_doc_walk(s, kind, QT_STATS_DOCS_MAX, walk_one, &w, cut, err);
 }
 
 /* obj[key][field] += by, making obj[key] when absent. */

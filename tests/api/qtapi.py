@@ -100,11 +100,19 @@ class Server(Client):
         self.stop()
 
     def stop(self):
+        """Stop the server, then check its database offline: whatever a test did, its ledger
+        and the documents the platform answers from must verify (`qtrace verify`)."""
+        if self.dir is None:
+            return
         if self.proc.poll() is None:
             self.proc.terminate()
             self.proc.wait(timeout=30)
+        p = subprocess.run([self.qtrace, "verify", "--db", self.db, "--key", self.vkey],
+                           capture_output=True, text=True)
         self.log.close()
         self.dir.cleanup()
+        self.dir = None
+        assert p.returncode == 0, "qtrace verify of the test's database: " + p.stderr
 
     def account(self, role, name, jurisdiction=None):
         """A regulator / inspection / system account made with the CLI; returns its token."""

@@ -1,0 +1,168 @@
+"""`qtrace verify` checks the documents the platform answers from against the records that
+made them: a database written through the API (units, a regulator, a product with a GTIN, a
+batch and its codes, a carton packed, a licence revoked, a unit listed for serious violations,
+a recall) verifies; then each document is changed, added or removed in a copy of the file, as
+an insider with the file could, and verify must fail (exit 1) naming it, where before it
+passed. Run: /usr/bin/python3 test_verify_state.py QTRACE"""
+import os
+import shutil
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import unittest
+
+import qtapi
+
+QTRACE = sys.argv.pop(1) if len(sys.argv) > 1 else "build/qtrace"
+GTIN = "06901234567892"
+CARTON = "069012345000000011"
+
+
+class VerifyState(unittest.TestCase):
+
+    @classmethod
+    def setUpClass(cls):
+        srv = cls.srv = qtapi.Server(QTRACE)
+        cls.addClassCleanup(srv.stop)
+        tok, ids = qtapi.register_units(srv, (
+            ("producer", "440300", "MA5W0001", ["producer"]),
+            ("shop", "440300", "MA5W0002", ["seller"])))
+        cls.producer, cls.shop = ids["producer"], ids["shop"]
+        gd = srv.account("regulator", "广东省市场监督管理局", "44")
+        p = tok["producer"]
+        cls.product = qtapi.cable_product(srv, p, schemes=["dic", "gs1"], gtin=GTIN)
+        cls.batch, cls.codes = qtapi.item_batch(srv, p, cls.product, 4, batch_no="LV-1")
+        c = cls.codes
+        qtapi.made(srv, "/api/v1/events", {"events": [
+            {"type": "commission", "codes": c},
+            {"type": "pack", "parent": "(00)" + CARTON, "codes": c[:2]},
+            {"type": "ship", "codes": ["00/" + CARTON],
+             "buyer": {"uscc": cls.shop, "name": "shop 有限公司"}}]}, p)
+        qtapi.made(srv, "/api/v1/licences/status", {
+            "producer": cls.producer, "number": "XK06-014-00123", "status": "revoked",
+            "reason": "抽查不合格", "date": "2026-11-20"}, gd)
+        qtapi.made(srv, "/api/v1/credit", {"unit": cls.producer, "listed": True,
+                                           "reason": "伪造追溯码"}, gd)
+        qtapi.made(srv, "/api/v1/recalls", {"batch": cls.batch, "reason": "绝缘电阻不合格"}, gd)
+        cls.dir = tempfile.mkdtemp()
+        cls.addClassCleanup(shutil.rmtree, cls.dir)
+        # a copy of the database as the server left it, checkpointed into one file
+        cls.db = os.path.join(cls.dir, "t.db")
+        con = sqlite3.connect(f"file:{srv.db}?mode=ro", uri=True)
+        con.execute(f"VACUUM INTO '{cls.db}'")
+        con.close()
+
+    def verify(self, db):
+        return subprocess.run([QTRACE, "verify", "--db", db, "--key", self.srv.vkey],
+                              capture_output=True, text=True)
+
+    def altered(self, *statements):
+        """verify's answer on a copy changed with SQL."""
+        db = os.path.join(self.dir, "altered.db")
+        shutil.copy(self.db, db)
+        con = sqlite3.connect(db)
+        for sql in statements:
+            self.assertEqual(con.execute(sql).rowcount, 1, sql)
+        con.commit()
+        con.close()
+        return self.verify(db)
+
+    def body(self, kind, id):
+        con = sqlite3.connect(f"file:{self.db}?mode=ro", uri=True)
+        b = con.execute("SELECT CAST(body AS TEXT) FROM docs WHERE kind=? AND id=?",
+                        (kind, id)).fetchone()[0]
+        con.close()
+        return b
+
+    def set_body(self, kind, id, old, new):
+        b = self.body(kind, id)
+        self.assertIn(old, b)
+        return (f"UPDATE docs SET body=CAST({sql_text(b.replace(old, new, 1))} AS BLOB) "
+                f"WHERE kind='{kind}' AND id='{id}'")
+
+    def assert_caught(self, p, *words):
+        self.assertEqual(p.returncode, 1, p.stdout + p.stderr)
+        self.assertIn("qtrace verify: FAILED: ", p.stderr)
+        for w in words:
+            self.assertIn(w, p.stderr)
+
+    def test_untouched_verifies(self):
+        p = self.verify(self.db)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertRegex(p.stdout, r"^verified \d+ records, tree size \d+, root \S+\n$")
+
+    def test_product_changed(self):
+        # another licence number shown to every consumer who scans its codes
+        p = self.altered(self.set_body("product", self.product, "XK06-014-00123",
+                                       "XK06-014-00124"))
+        self.assert_caught(p, f"document product {self.product}", "(product.register)")
+        # or given to another producer
+        p = self.altered(f"UPDATE docs SET owner='{self.shop}' WHERE kind='product' "
+                         f"AND id='{self.product}'")
+        self.assert_caught(p, f"document product {self.product}")
+        p = self.altered(f"DELETE FROM docs WHERE kind='product' AND id='{self.product}'")
+        self.assert_caught(p, f"made document product {self.product}, which is missing")
+
+    def test_batch_gtin_batchno_changed(self):
+        p = self.altered(self.set_body("batch", self.batch, '"cd', '"ce'))
+        self.assert_caught(p, f"document batch {self.batch}", "(batch.register)")
+        p = self.altered(self.set_body("gtin", GTIN, self.product, "P0000000000000000"))
+        self.assert_caught(p, f"document gtin {GTIN}")
+        p = self.altered(f"UPDATE docs SET id='{self.product}/LV-2' WHERE kind='batchno'")
+        self.assert_caught(p, "document batchno", "LV-")
+
+    def test_standing_changed(self):
+        # the revocation hidden: the consumer's page would show no warning
+        p = self.altered(self.set_body("licence_status", "XK06-014-00123", '"revoked"',
+                                       '"valid"'))
+        self.assert_caught(p, "document licence_status XK06-014-00123", "(licence.status)")
+        p = self.altered("DELETE FROM docs WHERE kind='licence_status'")
+        self.assert_caught(p, "made document licence_status XK06-014-00123, which is missing")
+        p = self.altered(self.set_body("credit", self.producer, '"listed":true',
+                                       '"listed":false'))
+        self.assert_caught(p, f"document credit {self.producer}", "(credit.listing)")
+        p = self.altered(f"DELETE FROM docs WHERE kind='credit' AND id='{self.producer}'")
+        self.assert_caught(p, f"made document credit {self.producer}, which is missing")
+
+    def test_account_and_token_changed(self):
+        p = self.altered(self.set_body("account", self.producer, "producer 有限公司",
+                                       "另一家 有限公司"))
+        self.assert_caught(p, f"document account {self.producer}", "(unit.register)")
+        # a token made to sign in as another account
+        p = self.altered(f"UPDATE docs SET owner='{self.shop}', "
+                         f"body=CAST('{{\"account\":\"{self.shop}\"}}' AS BLOB) "
+                         f"WHERE kind='token' AND owner='{self.producer}'")
+        self.assert_caught(p, "document token", "is not the token its account was made with")
+
+    def test_codes_changed(self):
+        code = self.codes[3]
+        # a code moved to another product or producer
+        p = self.altered(self.set_body("code", code, f'"producer":"{self.producer}"',
+                                       f'"producer":"{self.shop}"'))
+        self.assert_caught(p, f"document code {code}", "(code.issue)")
+        p = self.altered(self.set_body("code", code, f'"product":"{self.product}"',
+                                       '"product":"P0000000000000000"'))
+        self.assert_caught(p, f"document code {code}", "(code.issue)")
+        p = self.altered(self.set_body("code", "00/" + CARTON, f'"producer":"{self.producer}"',
+                                       f'"producer":"{self.shop}"'))
+        self.assert_caught(p, f"document code 00/{CARTON}", "(event.pack)")
+        # a counterfeit code made to scan as issued
+        fake = code[:-4] + "ZZZZ"
+        p = self.altered(f"INSERT INTO docs SELECT kind, '{fake}', owner, "
+                         f"CAST(replace(CAST(body AS TEXT), '{code}', '{fake}') AS BLOB), rec "
+                         f"FROM docs WHERE kind='code' AND id='{code}'")
+        self.assert_caught(p, f"document code {fake}: no record names it")
+        p = self.altered(f"DELETE FROM docs WHERE kind='code' AND id='{code}'")
+        self.assert_caught(p, f"made document code {code}, which is missing")
+        # a document naming a writer the ledger does not hold
+        p = self.altered(f"UPDATE docs SET rec=rec+1000000 WHERE kind='shipment'")
+        self.assert_caught(p, "document shipment", "which the ledger does not hold")
+
+
+def sql_text(s):
+    return "'" + s.replace("'", "''") + "'"
+
+
+if __name__ == "__main__":
+    unittest.main()
