@@ -32,4 +32,19 @@ qt_rc qt_products_register(qt_platform *p, const qt_account *who, const json_t *
 qt_rc qt_batches_register(qt_platform *p, const qt_account *who, const json_t *body,
                           json_t **answer, qt_err *err) __attribute__((warn_unused_result));
 
+/* GET /api/v1/products: a page of the products who may list - a producer its own, a
+ * regulator those of the producers in its jurisdiction - in id order after `after`; with q
+ * (q_len bytes as decoded: a NUL in it is refused), only those whose name, model or GTIN holds
+ * q, ASCII letters in either case. A page looks at no more than QT_PAGE_SCAN_MAX products:
+ * *answer {items, next?}, next exactly when more follow, perhaps after a page of none. */
+qt_rc qt_products_list(qt_store *s, const qt_account *who, const char *q, size_t q_len,
+                       const char *after, size_t limit, json_t **answer, qt_err *err)
+        __attribute__((warn_unused_result));
+/* GET /api/v1/products/{id}/batches: a page of the product's batches by production date,
+ * oldest or (newest) newest first, after the cursor after (a page's next): {items, next?}.
+ * QT_ERR_NOTFOUND for no such product, QT_ERR_INVALID for a cursor of no page. */
+qt_rc qt_batches_list(qt_store *s, const char *product, bool newest, const char *after,
+                      size_t limit, json_t **answer, qt_err *err)
+        __attribute__((warn_unused_result));
+
 #endif

@@ -275,6 +275,42 @@ qt_rc qt_doc_page(qt_store *s, const char *link_kind, const char *src, const cha
 	return rc;
 }
 
+qt_rc qt_link_docs(qt_store *s, const char *link_kind, const char *src, bool newest,
+                   const char *after, size_t limit, const char *doc_kind,
+                   void (*doc_id)(const char *link, char id[QT_ID_MAX]), const char *name,
+                   json_t **answer, qt_err *err)
+{
+	json_t *links = json_array(), *items = json_array(), *k;
+	size_t found = 0, i;
+	qt_rc rc = s->ops->read_begin(s, err);
+	bool reading = rc == QT_OK;
+
+	*answer = NULL;
+	/* the links are read whole before any document, so no read runs inside the listing */
+	if (rc == QT_OK)
+		rc = (newest ? s->ops->link_list_back
+		             : s->ops->link_list)(s, link_kind, src, after ? after : "", limit,
+		                                  qt_link_collect, links, &found, err);
+	json_array_foreach(links, i, k)
+	{
+		char id[QT_ID_MAX];
+		json_t *doc = NULL;
+		doc_id(json_string_value(k), id);
+		if (rc == QT_OK && (rc = qt_doc_load(s, doc_kind, id, &doc, err)) == QT_OK)
+			json_array_append_new(items, doc);
+	}
+	if (rc == QT_OK) {
+		*answer = json_pack("{s:O}", name, items);
+		if (found == limit && found)
+			json_object_set(*answer, "next", json_array_get(links, found - 1));
+	}
+	if (reading)
+		s->ops->read_end(s);
+	json_decref(links);
+	json_decref(items);
+	return rc;
+}
+
 qt_rc qt_new_id(const char *prefix, size_t nbytes, char *out, size_t outsz, qt_err *err)
 {
 	uint8_t raw[32];

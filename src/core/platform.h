@@ -106,6 +106,14 @@ qt_rc qt_doc_page(qt_store *s, const char *link_kind, const char *src, const cha
                   const char *after, size_t limit, bool (*keep)(const void *ctx, const json_t *doc),
                   const void *ctx, const char *name, json_t **answer, qt_err *err)
         __attribute__((warn_unused_result));
+/* A page of the documents of doc_kind that the links (link_kind, src) name, in the links'
+ * order or, newest, the reverse (link_list_back), after the cursor after (a page's next; NULL
+ * or "" from the start). doc_id writes to id the id of the document a link names. *answer
+ * {name: [docs], next?}: next, the page's last link, when the page is full. One snapshot. */
+qt_rc qt_link_docs(qt_store *s, const char *link_kind, const char *src, bool newest,
+                   const char *after, size_t limit, const char *doc_kind,
+                   void (*doc_id)(const char *link, char id[QT_ID_MAX]), const char *name,
+                   json_t **answer, qt_err *err) __attribute__((warn_unused_result));
 /* A string member of a stored document, or "" when absent. */
 const char *qt_json_text(const json_t *obj, const char *name);
 /* Whether the array holds the string s. */

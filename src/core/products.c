@@ -1,8 +1,10 @@
 /* products.c — products (产品) and production batches (批次) a producer registers: each is a
  * ledger record, and its document says which catalogue unit, certificate and GTIN it has,
- * so codes issued later can only name a product and batch the ledger already holds. */
+ * so codes issued later can only name a product and batch the ledger already holds. And
+ * their lists: a caller's products, searched by name; a product's batches by date. */
 #include <sodium.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -10,11 +12,20 @@
 #include "codes/uscc.h"
 #include "core/catalog.h"
 #include "util/random.h"
+#include "util/utf8.h"
 
 #define BATCH_NO_MAX   64
 #define QUANTITY_MAX   10000000
 #define WARRANTY_MAX   600 /* months: fifty years */
 #define CERT_INPUT_MAX 40
+#define QUERY_MAX      100 /* characters of a product search: a name is at most 200 */
+
+/* A product's batches in production date order: links "<date>/<record>/<batch id>" (the
+ * batch.register record's ledger index, 20 digits), so one index range gives them oldest or
+ * newest first, those of one day in the order they were registered. BY_DATE_LEN is the part
+ * before the id. */
+#define BATCHES_BY_DATE "batches_by_date"
+#define BY_DATE_LEN     32
 
 static const char *const scheme_names[] = {"gs1", "ecode", "dic", "ccc", NULL};
 
@@ -279,9 +290,8 @@ out:
 	return rc;
 }
 
-/* Today's date in China (UTC+8), where production dates are written. */
 typedef struct new_batch {
-	const char *id, *product, *producer, *batch_no;
+	const char *id, *product, *producer, *batch_no, *date;
 	const json_t *doc;
 } new_batch;
 
@@ -290,6 +300,7 @@ static qt_rc apply_batch(void *ctx, qt_store *s, uint64_t first, qt_err *err)
 	new_batch *nb = ctx;
 	json_t *prod = NULL, *bn = NULL;
 	char bn_id[QT_ID_MAX + BATCH_NO_MAX * 4 + 2]; /* a character is up to 4 bytes */
+	char dated[BY_DATE_LEN + QT_ID_MAX];
 	const char *owner;
 	qt_rc rc;
 
@@ -323,7 +334,9 @@ static qt_rc apply_batch(void *ctx, qt_store *s, uint64_t first, qt_err *err)
 	if ((rc = qt_doc_save(s, "batchno", bn_id, nb->producer, bn, first, err)) != QT_OK ||
 	    (rc = qt_doc_save(s, "batch", nb->id, nb->producer, nb->doc, first, err)) != QT_OK)
 		goto out;
-	rc = s->ops->link_put(s, "product_batches", nb->product, nb->id, err);
+	snprintf(dated, sizeof dated, "%s/%020llu/%s", nb->date, (unsigned long long)first, nb->id);
+	if ((rc = s->ops->link_put(s, "product_batches", nb->product, nb->id, err)) == QT_OK)
+		rc = s->ops->link_put(s, BATCHES_BY_DATE, nb->product, dated, err);
 out:
 	json_decref(prod);
 	json_decref(bn);
@@ -389,6 +402,7 @@ qt_rc qt_batches_register(qt_platform *p, const qt_account *who, const json_t *b
 	                 .product = product,
 	                 .producer = who->id,
 	                 .batch_no = batch_no,
+	                 .date = date,
 	                 .doc = doc};
 	rec = (qt_record){.type = "batch.register", .body = doc, .keys = keys, .n_keys = 2};
 	if ((rc = qt_ledger_submit_job(p->ledger, &rec, 1, apply_batch, &nb, &receipt, err)) !=
@@ -397,5 +411,177 @@ qt_rc qt_batches_register(qt_platform *p, const qt_account *who, const json_t *b
 	*answer = json_pack("{s:O, s:o}", "batch", doc, "receipt", qt_receipt_json(&receipt));
 out:
 	json_decref(doc);
+	return rc;
+}
+
+/* Whether after can be a cursor of the batches' date order ("" is the start): a batch id, as
+ * pages by id once took, would be read as a date and end the list without a word. */
+static bool batch_cursor(const char *after)
+{
+	static const char shape[BY_DATE_LEN + 1] = "dddd-dd-dd/dddddddddddddddddddd/";
+	size_t n = strlen(after), i;
+	bool ok = n == 0 || (n > BY_DATE_LEN && n < BY_DATE_LEN + QT_ID_MAX);
+
+	for (i = 0; ok && n && i < BY_DATE_LEN; i++)
+		ok = shape[i] == 'd' ? after[i] >= '0' && after[i] <= '9' : after[i] == shape[i];
+	return ok;
+}
+
+static void batch_id(const char *link, char id[QT_ID_MAX])
+{
+	snprintf(id, QT_ID_MAX, "%s", link + BY_DATE_LEN);
+}
+
+qt_rc qt_batches_list(qt_store *s, const char *product, bool newest, const char *after,
+                      size_t limit, json_t **answer, qt_err *err)
+{
+	qt_rc rc;
+
+	*answer = NULL;
+	if (after && !batch_cursor(after))
+		rc = qt_err_set(err, QT_ERR_INVALID,
+		                "'after' must be the 'next' of an earlier page of this list");
+	else if ((rc = s->ops->doc_get(s, "product", product, NULL, NULL, NULL, err)) ==
+	         QT_ERR_NOTFOUND)
+		rc = qt_err_set(err, rc, "no product %.60s", product);
+	else if (rc == QT_OK)
+		rc = qt_link_docs(s, BATCHES_BY_DATE, product, newest, after, limit, "batch",
+		                  batch_id, "items", answer, err);
+	return rc;
+}
+
+/* What one page of a product list looks at: products in id order, kept when who may see
+ * them and, with q, when their name, model or GTIN holds q. */
+typedef struct product_scan {
+	const qt_account *who;
+	bool regulator;
+	const char *q; /* ASCII-folded (fold); NULL: every product */
+	size_t limit, scanned;
+	json_t *items;
+	char last[512]; /* the last product looked at: the next page starts after it */
+	bool cut;       /* a product follows the last one looked at */
+	bool broken;    /* a stored product is not JSON */
+	char folded[4096];
+} product_scan;
+
+/* s[0..n) with ASCII letters in lower case, NUL-terminated, into out; false when it does
+ * not fit. Other bytes are kept: UTF-8 stays UTF-8, and as no character's encoding starts
+ * inside another's, a byte match of valid text is a match of whole characters. */
+static bool fold(const char *s, size_t n, char *out, size_t size)
+{
+	size_t i;
+
+	for (i = 0; i < n && i + 1 < size; i++)
+		out[i] = s[i] >= 'A' && s[i] <= 'Z' ? (char)(s[i] - 'A' + 'a') : s[i];
+	if (i < size)
+		out[i] = '\0';
+	return i == n && i < size;
+}
+
+static bool holds(product_scan *ps, const char *text)
+{
+	return fold(text, strlen(text), ps->folded, sizeof ps->folded) &&
+	       strstr(ps->folded, ps->q) != NULL;
+}
+
+/* Whether the stored body may hold q, read without parsing it: a body without escapes holds
+ * its values as they are, so one whose text lacks q has no field that holds it. Most of a
+ * search's products are passed over here. */
+static bool may_hold(product_scan *ps, const void *body, size_t n)
+{
+	return memchr(body, '\\', n) || !fold(body, n, ps->folded, sizeof ps->folded) ||
+	       strstr(ps->folded, ps->q) != NULL;
+}
+
+static qt_rc scan_product(void *ctx, const char *id, const char *owner, const void *body, size_t n,
+                          uint64_t rec)
+{
+	product_scan *ps = ctx;
+	json_t *doc = NULL;
+	qt_rc rc = QT_OK;
+
+	(void)rec;
+	if (json_array_size(ps->items) == ps->limit || ps->scanned == QT_PAGE_SCAN_MAX) {
+		ps->cut = true;
+		goto out;
+	}
+	ps->scanned++;
+	snprintf(ps->last, sizeof ps->last, "%s", id);
+	/* the producer's division is in its USCC, the owner: no account to load per product */
+	if ((ps->regulator && !qt_regulates(ps->who, owner)) || (ps->q && !may_hold(ps, body, n)))
+		goto out;
+	if (!(doc = json_loadb(body, n, 0, NULL))) {
+		ps->broken = true;
+		rc = QT_ERR_IO;
+		goto out;
+	}
+	if (!ps->q || holds(ps, qt_json_text(doc, "name")) ||
+	    holds(ps, qt_json_text(doc, "model")) || holds(ps, qt_json_text(doc, "gtin")))
+		json_array_append(ps->items, doc);
+out:
+	json_decref(doc);
+	return rc;
+}
+
+/* q, when given: 1 to QUERY_MAX characters of UTF-8 without NUL (n is its length as decoded,
+ * so a %00 shows), folded into needle. */
+static qt_rc check_query(const char *q, size_t n, char needle[QUERY_MAX * 4 + 1], qt_err *err)
+{
+	size_t chars = q && qt_utf8_valid_prefix(q, n) == n ? qt_utf8_chars(q, n) : 0;
+	qt_rc rc = QT_OK;
+
+	if (q && (chars < 1 || chars > QUERY_MAX || strlen(q) != n))
+		rc = qt_err_set(err, QT_ERR_INVALID,
+		                "'q' must be 1 to %d characters of text (UTF-8, no NUL)",
+		                QUERY_MAX);
+	else if (q)
+		fold(q, n, needle, QUERY_MAX * 4 + 1);
+	return rc;
+}
+
+qt_rc qt_products_list(qt_store *s, const qt_account *who, const char *q, size_t q_len,
+                       const char *after, size_t limit, json_t **answer, qt_err *err)
+{
+	char needle[QUERY_MAX * 4 + 1];
+	product_scan *ps = calloc(1, sizeof *ps);
+	size_t found = 0, want = 0;
+	bool reading = false, more = true;
+	qt_rc rc = ps ? check_query(q, q_len, needle, err) : QT_ERR_NOMEM;
+
+	*answer = NULL;
+	if (rc != QT_OK || (rc = s->ops->read_begin(s, err)) != QT_OK)
+		goto out;
+	reading = true;
+	*ps = (product_scan){.who = who,
+	                     .regulator = (who->roles & QT_ROLE_REGULATOR) != 0,
+	                     .q = q ? needle : NULL,
+	                     .limit = limit,
+	                     .items = json_array()};
+	snprintf(ps->last, sizeof ps->last, "%s", after ? after : "");
+	/* Products are read a little past what would fill the page, so that whether any follow
+	 * is known without a further read; a search that keeps few looks at no more than
+	 * QT_PAGE_SCAN_MAX of them, and next continues after the last one looked at. */
+	while (rc == QT_OK && more && !ps->cut) {
+		want = limit + 1 - json_array_size(ps->items);
+		want = want < 100 ? 100 : want;
+		if (want > QT_PAGE_SCAN_MAX + 1 - ps->scanned)
+			want = QT_PAGE_SCAN_MAX + 1 - ps->scanned;
+		rc = s->ops->doc_list(s, "product", ps->regulator ? NULL : who->id, ps->last, want,
+		                      scan_product, ps, &found, err);
+		more = found == want;
+	}
+	if (rc != QT_OK && ps->broken)
+		rc = qt_err_set(err, QT_ERR_IO, "product %s is not stored as JSON", ps->last);
+	if (rc == QT_OK) {
+		*answer = json_pack("{s:O}", "items", ps->items);
+		if (ps->cut)
+			json_object_set_new(*answer, "next", json_string(ps->last));
+	}
+out:
+	if (reading)
+		s->ops->read_end(s);
+	if (ps)
+		json_decref(ps->items);
+	free(ps);
 	return rc;
 }

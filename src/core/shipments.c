@@ -35,41 +35,26 @@ qt_rc qt_shipments_get(qt_store *s, const qt_account *who, const char *id, json_
 	return rc;
 }
 
+/* Shipment links hold the ship record's index zero-padded, so that they sort; the document's
+ * id is the plain number. */
+static void shipment_id(const char *link, char id[QT_ID_MAX])
+{
+	snprintf(id, QT_ID_MAX, "%llu", strtoull(link, NULL, 10));
+}
+
 qt_rc qt_shipments_list(qt_store *s, const qt_account *who, const qt_shipment_query *q,
                         json_t **answer, qt_err *err)
 {
 	static const char *const kinds[2][2] = {{"shipments_out", "shipments_in"},
 	                                        {"shipments_pending_out", "shipments_pending_in"}};
-	json_t *keys = json_array(), *items = json_array(), *k;
-	const char *unit = q->unit, *kind = kinds[q->pending][q->incoming];
-	size_t found = 0, i;
-	qt_rc rc = QT_OK;
+	const char *unit = q->unit ? q->unit : who->id;
+	qt_rc rc;
 
 	*answer = NULL;
-	if (!unit)
-		unit = who->id;
-	if (strcmp(unit, who->id) != 0 && !qt_regulates(who, unit)) {
+	if (strcmp(unit, who->id) != 0 && !qt_regulates(who, unit))
 		rc = qt_err_set(err, QT_ERR_DENIED, "you may list only your own shipments");
-		goto out;
-	}
-	rc = (q->newest ? s->ops->link_list_back
-	                : s->ops->link_list)(s, kind, unit, q->after ? q->after : "", q->limit,
-	                                     qt_link_collect, keys, &found, err);
-	json_array_foreach(keys, i, k)
-	{
-		char id[24];
-		json_t *doc = NULL;
-		snprintf(id, sizeof id, "%llu", strtoull(json_string_value(k), NULL, 10));
-		if (rc == QT_OK && (rc = qt_doc_load(s, "shipment", id, &doc, err)) == QT_OK)
-			json_array_append_new(items, doc);
-	}
-	if (rc != QT_OK)
-		goto out;
-	*answer = json_pack("{s:O}", "shipments", items);
-	if (found == q->limit)
-		json_object_set(*answer, "next", json_array_get(keys, found - 1));
-out:
-	json_decref(keys);
-	json_decref(items);
+	else
+		rc = qt_link_docs(s, kinds[q->pending][q->incoming], unit, q->newest, q->after,
+		                  q->limit, "shipment", shipment_id, "shipments", answer, err);
 	return rc;
 }

@@ -42,14 +42,14 @@ static void h_events(qt_req *req, qt_resp *resp)
  * (or, for its regulator, another unit's) shipments, or those still on their way. */
 static void h_shipments_list(qt_req *req, qt_resp *resp)
 {
-	const char *dir = qt_http_query(req, "direction"), *order = qt_http_query(req, "order");
-	const char *pending = qt_http_query(req, "pending");
+	const char *dir = qt_http_query(req, "direction"), *pending = qt_http_query(req, "pending");
 	qt_shipment_query q = {.unit = qt_http_query(req, "unit")};
 	json_t *answer = NULL;
 	qt_err err = {{0}};
 	qt_rc rc;
 
-	if (!qt_http_page(req, resp, 100, &q.limit, &q.after))
+	if (!qt_http_page(req, resp, 100, &q.limit, &q.after) ||
+	    !qt_http_order(req, resp, &q.newest))
 		return;
 	if (!dir || (strcmp(dir, "in") != 0 && strcmp(dir, "out") != 0)) {
 		qt_http_error(resp, 400, "invalid", "'direction' must be \"in\" or \"out\"");
@@ -59,13 +59,8 @@ static void h_shipments_list(qt_req *req, qt_resp *resp)
 		qt_http_error(resp, 400, "invalid", "'pending' must be true or false");
 		return;
 	}
-	if (order && strcmp(order, "oldest") != 0 && strcmp(order, "newest") != 0) {
-		qt_http_error(resp, 400, "invalid", "'order' must be \"oldest\" or \"newest\"");
-		return;
-	}
 	q.incoming = strcmp(dir, "in") == 0;
 	q.pending = pending && !strcmp(pending, "true");
-	q.newest = order && !strcmp(order, "newest");
 	rc = qt_shipments_list(req->rd, &req->who, &q, &answer, &err);
 	qt_http_answer(resp, rc, 200, answer, &err);
 }

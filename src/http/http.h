@@ -49,6 +49,9 @@ typedef void (*qt_handler)(qt_req *req, qt_resp *resp);
 
 const char *qt_http_query(const qt_req *req, const char *name);
 const char *qt_http_header(const qt_req *req, const char *name);
+/* A query parameter and in *n its length as decoded, which a %00 in it leaves longer than
+ * strlen says; NULL when absent. */
+const char *qt_http_query_n(const qt_req *req, const char *name, size_t *n);
 /* One more header on the answer; false (and nothing added) when it does not fit or holds a
  * line break. */
 bool qt_http_add_header(qt_resp *resp, const char *name, const char *value);
@@ -80,6 +83,8 @@ void qt_http_act(qt_req *req, qt_resp *resp, qt_http_act_fn fn);
 json_t *qt_http_body_object(qt_req *req, qt_resp *resp);
 /* ?limit= (default def, at most QT_HTTP_PAGE_MAX) and ?after=; false: 400 in resp. */
 bool qt_http_page(qt_req *req, qt_resp *resp, size_t def, size_t *limit, const char **after);
+/* ?order=oldest|newest (oldest when absent): *newest; false, with a 400 answered, otherwise. */
+bool qt_http_order(qt_req *req, qt_resp *resp, bool *newest);
 
 /* Route handlers, one file per resource. */
 void qt_h_healthz(qt_req *req, qt_resp *resp);

@@ -80,6 +80,16 @@ const char *qt_http_query(const qt_req *req, const char *name)
 	return MHD_lookup_connection_value(req->conn, MHD_GET_ARGUMENT_KIND, name);
 }
 
+const char *qt_http_query_n(const qt_req *req, const char *name, size_t *n)
+{
+	const char *v = NULL;
+
+	if (MHD_lookup_connection_value_n(req->conn, MHD_GET_ARGUMENT_KIND, name, strlen(name), &v,
+	                                  n) != MHD_YES)
+		v = NULL;
+	return v;
+}
+
 const char *qt_http_header(const qt_req *req, const char *name)
 {
 	return MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, name);
@@ -253,6 +263,17 @@ bool qt_http_page(qt_req *req, qt_resp *resp, size_t def, size_t *limit, const c
 		*limit = (size_t)v;
 	}
 	return true;
+}
+
+bool qt_http_order(qt_req *req, qt_resp *resp, bool *newest)
+{
+	const char *order = qt_http_query(req, "order");
+	bool ok = !order || strcmp(order, "oldest") == 0 || strcmp(order, "newest") == 0;
+
+	*newest = order && strcmp(order, "newest") == 0;
+	if (!ok)
+		qt_http_error(resp, 400, "invalid", "'order' must be \"oldest\" or \"newest\"");
+	return ok;
 }
 
 /* ---- running a request ---- */

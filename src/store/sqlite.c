@@ -76,8 +76,19 @@ static const char migration_004[] =
         "    AND json_extract(CAST(d.body AS TEXT), '$.received') = 0"
         "    AND json_extract(CAST(d.body AS TEXT), '$.cancelled') IS NULL;";
 
-static const char *const migrations[] = {migration_001, migration_002, migration_003,
-                                         migration_004};
+/* Migration 5: a product's batches in production date order (products.c keeps these links
+ * from now on; here they are made for the batches already stored, each after the record that
+ * registered it: the first indexed under its id). */
+static const char migration_005[] =
+        "INSERT OR IGNORE INTO links(kind, src, dst)"
+        "  SELECT 'batches_by_date', json_extract(CAST(d.body AS TEXT), '$.product'),"
+        "    json_extract(CAST(d.body AS TEXT), '$.production_date') || '/' ||"
+        "    printf('%020d', (SELECT MIN(i.rec) FROM idx i WHERE i.name = 'key' AND i.key = d.id))"
+        "    || '/' || d.id"
+        "  FROM docs d WHERE d.kind = 'batch';";
+
+static const char *const migrations[] = {migration_001, migration_002, migration_003, migration_004,
+                                         migration_005};
 #define N_MIGRATIONS (sizeof migrations / sizeof migrations[0])
 
 enum {

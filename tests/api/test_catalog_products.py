@@ -2,8 +2,10 @@
 server on a real database. Every refusal is followed by a check that nothing changed (the tree
 size from /healthz is as before). Run: /usr/bin/python3 test_catalog_products.py QTRACE"""
 import datetime
+import sqlite3
 import sys
 import unittest
+from urllib.parse import quote
 
 QTRACE = sys.argv.pop(1) if len(sys.argv) > 1 else "build/qtrace"
 
@@ -50,6 +52,12 @@ class CatalogProducts(qtapi.ApiCase):
         cls.regulator = cls.srv.account("regulator", "深圳市市场监督管理局", "4403")
         # The CLI wrote to the database behind the running server, whose ledger then still
         # expects the old next index (its next write fails once): restart it to re-read.
+        cls.restart()
+        cls.next_gtin = 100
+
+    @classmethod
+    def restart(cls):
+        """The server stopped and started again on its database (which it migrates)."""
         cls.srv.proc.terminate()
         cls.srv.proc.wait(timeout=30)
         cls.srv.proc = qtapi.subprocess.Popen(
@@ -61,7 +69,6 @@ class CatalogProducts(qtapi.ApiCase):
                 break
             except OSError:
                 qtapi.time.sleep(0.05)
-        cls.next_gtin = 100
 
     @classmethod
     def tearDownClass(cls):
@@ -267,6 +274,95 @@ class CatalogProducts(qtapi.ApiCase):
         self.refused(403, path="/api/v1/products", method="GET", token=self.seller)
         self.refused(401, path="/api/v1/products", method="GET")
         self.refused(400, path="/api/v1/products?limit=0", method="GET", token=self.producer)
+
+    def every_page(self, path, token=None):
+        """The ids of every page of a list, each page continuing from the last one's next."""
+        got, after = [], None
+        for _ in range(100):
+            st, v, _ = self.srv.get(path + (f"&after={quote(after)}" if after else ""),
+                                    token=token)
+            self.assertEqual(st, 200, v)
+            got += [x["id"] for x in v["items"]]
+            if "next" not in v:
+                return got
+            after = v["next"]
+        self.fail(f"{path}: next never ended")
+
+    def test_search(self):
+        def found(q, token=self.producer, limit=100):
+            return self.every_page(f"/api/v1/products?q={quote(q)}&limit={limit}", token)
+        a, b, c = (self.register(name=name, model=model, gtin=self.fresh_gtin())["product"]
+                   for name, model in (("检索样品聚氯乙烯绝缘电缆", "Zq-BV 2.5"),
+                                       ("检索样品橡套软电缆", "Zq-YZ 3×2.5"),
+                                       ("检索样品安全帽", "Hat 1")))
+        theirs = self.register(token=self.other, name="检索样品橡套软电缆", model="Zq-YZ",
+                               gtin=self.fresh_gtin())["product"]
+        # part of the name in Chinese: the producer's own products, in id order, a page at a
+        # time too
+        self.assertEqual(found("检索样品"), sorted([a["id"], b["id"], c["id"]]))
+        self.assertEqual(found("检索样品", limit=1), sorted([a["id"], b["id"], c["id"]]))
+        self.assertEqual(found("软电缆"), [b["id"]])
+        self.assertEqual(found("软电缆", self.other), [theirs["id"]])
+        # ASCII letters in either case, in the model too; a GTIN by its 13 digits
+        self.assertEqual(found("zQ-"), sorted([a["id"], b["id"]]))
+        self.assertEqual(found(c["gtin"][1:]), [c["id"]])
+        self.assertEqual(found("没有这种产品"), [])
+        # a regulator's search finds its jurisdiction's products only (Shenzhen's, not Wuhan's)
+        self.assertEqual(found("软电缆", self.regulator), [b["id"]])
+        # a form's space comes as '+'
+        st, v, _ = self.srv.get("/api/v1/products?q=hat+1", token=self.producer)
+        self.assertEqual([x["id"] for x in v["items"]], [c["id"]])
+        # 100 characters are a search; more, none, text that is not UTF-8 or holds a NUL are not
+        st, v, _ = self.srv.get(f"/api/v1/products?q={quote('电' * 100)}", token=self.producer)
+        self.assertEqual((st, v["items"]), (200, []))
+        for q in ("", quote("电" * 101), "%FF", "a%00b", "%E7%94"):
+            v = self.refused(400, path=f"/api/v1/products?q={q}", method="GET",
+                             token=self.producer, code="invalid")
+            self.assertIn("'q' must be 1 to 100 characters", v["error"]["message"])
+
+    def test_batches_by_date(self):
+        p = self.register(gtin=self.fresh_gtin())["product"]["id"]
+
+        def batch(no, date):
+            return self.ok("/api/v1/batches", {
+                "product": p, "batch_no": no, "production_date": date, "quantity": 10,
+                "inspection_report": {"sha256": "cd" * 32, "name": "检验.pdf"}},
+                token=self.producer)["batch"]["id"]
+        # registered out of date order; two made on one day are in the order registered
+        b2, b1, b3, b0 = (batch(no, date) for no, date in (
+            ("B2", "2026-03-01"), ("B1", "2026-01-15"), ("B3", "2026-03-01"),
+            ("B0", "2025-12-31")))
+        oldest = [b0, b1, b2, b3]
+
+        def listed(order="", limit=100):
+            return self.every_page(f"/api/v1/products/{p}/batches?limit={limit}{order}")
+        self.assertEqual(listed(), oldest)
+        self.assertEqual(listed("&order=oldest", 1), oldest)
+        self.assertEqual(listed("&order=newest", 1), oldest[::-1])
+        self.assertEqual(listed("&order=newest", 3), oldest[::-1])
+        st, v, _ = self.srv.get(f"/api/v1/products/{p}/batches?order=newest&limit=1")
+        self.assertEqual(([x["batch_no"] for x in v["items"]], st), (["B3"], 200))
+        # a cursor of no page (a batch id, as pages by id took) and an unknown order are refused
+        for query, why in ((f"after={b1}", "'after' must be the 'next' of an earlier page"),
+                           ("after=2026-03-01/1/B1", "'after' must be the 'next'"),
+                           ("order=latest", "'order' must be")):
+            v = self.refused(400, path=f"/api/v1/products/{p}/batches?{query}", method="GET",
+                             code="invalid")
+            self.assertIn(why, v["error"]["message"])
+        self.refused(404, path="/api/v1/products/P0000000000000000/batches?order=newest",
+                     method="GET", code="not_found")
+
+        # a database from before the order: the migration makes it from the batches stored
+        db = sqlite3.connect(self.srv.db)
+        with db:
+            db.execute("DELETE FROM links WHERE kind = 'batches_by_date'")
+            db.execute("PRAGMA user_version = 4")
+        self.assertEqual(listed(), [])
+        self.restart()
+        self.assertEqual(db.execute("PRAGMA user_version").fetchone()[0], 5)
+        db.close()
+        self.assertEqual(listed("&order=newest"), oldest[::-1])
+        self.assertEqual(listed(), oldest)
 
 
 if __name__ == "__main__":

@@ -154,7 +154,7 @@ class PendingShipments(qtapi.ApiCase):
             db.execute("PRAGMA user_version = 3")
         self.assertEqual(self.ids("s", "in"), [])
         self.srv.account("regulator", "北京市市场监督管理局", "11")  # the CLI opens (and migrates) it
-        self.assertEqual(db.execute("PRAGMA user_version").fetchone()[0], 4)
+        self.assertEqual(db.execute("PRAGMA user_version").fetchone()[0], 5)
         db.close()
         self.assertEqual(self.ids("s", "in"), [a, b])
         self.assertEqual(self.ids("p", "out"), [a, b])

@@ -36,6 +36,25 @@ static inline int setup(void **state)
 	return 0;
 }
 
+/* Asserts that the page answer (a list's answer, its documents under name) holds the ids
+ * want (space-separated) and its next is want_next ("" for none); frees it. */
+static inline void assert_page(json_t *answer, const char *name, const char *want,
+                               const char *want_next)
+{
+	char ids[200] = "";
+	json_t *d;
+	size_t i;
+
+	json_array_foreach(json_object_get(answer, name), i, d)
+	{
+		snprintf(ids + strlen(ids), sizeof ids - strlen(ids), "%s%s", i ? " " : "",
+		         qt_json_text(d, "id"));
+	}
+	assert_string_equal(ids, want);
+	assert_string_equal(qt_json_text(answer, "next"), want_next);
+	json_decref(answer);
+}
+
 static inline int teardown(void **state)
 {
 	fixture *f = *state;
