@@ -404,15 +404,19 @@ test("a producer reaches every product, and every batch of one with a batch a da
   await page.locator("#product-table tbody tr").nth(big.data.products - 1).waitFor();
   assert.equal(await page.locator("#product-table tbody tr").count(), big.data.products);
 
-  // the batch pane: the product, then its batches a page at a time, to the API's last
+  // the batch pane: the product, then its batches newest first a page at a time, to the
+  // oldest on the API's last page
   await page.locator("#products").getByLabel("产品", { exact: true }).selectOption(product.id);
   const list = page.locator("#batch-list");
   const rows = list.locator("#batch-table tbody tr");
   await list.getByRole("button", { name: "加载更多" }).waitFor();
   assert.ok(await rows.count() < big.data.batches, "one page at first, not every batch");
+  assert.match(await rows.first().innerText(), new RegExp(`^${newest}\\s`));
   const last = rows.filter({ hasText: batch.batch_no });
   await moreUntil(list, last);
   assert.match(await last.innerText(), new RegExp(`^${batch.batch_no}\\s+${batch.production_date}\\s+500\\s+出厂检验`));
+  assert.equal(await rows.count(), big.data.batches);
+  assert.match(await rows.last().innerText(), new RegExp(`^${batch.batch_no}\\s`));
   assert.deepEqual(await accessibility(page), []); // (no screenshot: a page of 2,000 rows takes seconds)
 
   // the codes pane: the product, then every one of its batches to choose from, newest first
@@ -422,9 +426,42 @@ test("a producer reaches every product, and every batch of one with a batch a da
   await choice.locator(`option[value="${batch.id}"]`).waitFor({ state: "attached" });
   assert.equal(await choice.locator("option").count(), big.data.batches);
   assert.match(await choice.locator("option").first().innerText(), new RegExp(`^${newest} · `));
+  assert.match(await choice.locator("option").last().innerText(), new RegExp(`^${batch.batch_no} · `));
   await choice.selectOption(batch.id);
   await page.locator("#code-list").getByText("这个批次还没有追溯码。").waitFor();
   assert.match(await page.locator("#sheet-command").innerText(), new RegExp(`--batch ${batch.id} `));
   assert.deepEqual(await accessibility(page), []);
+  assert.deepEqual(s.b.errors, []);
+});
+
+test("a list too long to load whole says so, in either language", async (t) => {
+  const { page } = s.b;
+  const { tokens } = s.srv.data;
+  // every page of products answered with a next: the console stops after 100 pages, and says
+  // that what it lists is not all
+  const products = (url) => url.pathname === "/api/v1/products";
+  await page.route(products, async (route) => {
+    try {
+      const res = await route.fetch();
+      await route.fulfill({ response: res, json: { ...(await res.json()), next: "P~" } });
+    } catch {
+      /* the page moved on (a switch of language lists the products again) */
+    }
+  });
+  t.after(async () => {
+    await page.goto(s.srv.data.base + "/static/qtrace.css"); // nothing of the console left running
+    await page.unroute(products);
+  });
+  t.after(() => page.evaluate(() => localStorage.setItem("qtrace.lang", "zh")));
+  const listed = (await http("GET", "/api/v1/products", null, tokens.producer)).data.items.length;
+  await signIn(tokens.producer);
+  const cut = page.locator("#product-cut .alert.warn");
+  await cut.waitFor();
+  assert.equal(await cut.innerText(), `列表太长，只列出了前 ${listed} 项，其余的没有列出。`);
+  assert.equal(await page.locator("#product-table tbody tr").count(), listed);
+  assert.deepEqual(await accessibility(page), []);
+  await page.getByRole("button", { name: "English" }).click();
+  assert.equal(await cut.innerText(), `The list is too long: only the first ${listed} are listed, the rest are not.`);
+  await page.getByRole("button", { name: "中文" }).click();
   assert.deepEqual(s.b.errors, []);
 });

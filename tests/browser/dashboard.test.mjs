@@ -411,3 +411,53 @@ test("a recall started from a product picked by name and a batch by its number",
   assert.equal(await page.locator("#recall-report-producer").innerText(), `producer 有限公司（${ids.producer}）`);
   assert.deepEqual(errors, []);
 });
+
+test("a product is found by name on the server, a hundred at a time, its batches newest first", async (t) => {
+  const { page, errors } = wide;
+  // a server of its own: a producer of 1,001 products, and 1,001 batches of one of them
+  const big = await seeded("many_batches");
+  t.after(() => big.stop());
+  const { product, batch, newest, tokens } = big.data;
+  const searches = []; // what each product list the page asked for searched
+  const seen = (r) => new URL(r.url()).pathname === "/api/v1/products" && searches.push(new URL(r.url()).searchParams.get("q"));
+  page.on("request", seen);
+  t.after(() => page.off("request", seen));
+  await page.goto(big.data.base + "/static/qtrace.css");
+  await page.evaluate(() => sessionStorage.clear());
+  await page.goto(big.data.base + "/dashboard");
+  await page.getByLabel("监管账户令牌").fill(tokens.regulator);
+  await page.getByRole("button", { name: "登录" }).click();
+  await page.locator("#desk").waitFor();
+
+  // the one product of a model, typed in lower case; its batches newest first, to the oldest
+  await page.getByLabel("产品名称").fill(product.model.toLowerCase());
+  await page.getByRole("button", { name: "查找产品" }).click();
+  const batches = page.getByLabel("批号").locator("option");
+  await page.getByLabel("批号").locator(`option[value="${batch.id}"]`).waitFor({ state: "attached" });
+  const products = page.getByLabel("产品", { exact: true }).locator("option");
+  assert.deepEqual(await texts(products), [`塑料绝缘控制电缆 KVV（${product.model}）`]);
+  const listed = await texts(batches);
+  assert.equal(listed.length, big.data.batches + 2); // with "choose" and "all batches"
+  assert.match(listed[1], new RegExp(`^${newest}（`));
+  assert.match(listed.at(-2), new RegExp(`^${batch.batch_no}（`));
+  const more = page.getByRole("button", { name: "继续查找更多产品" });
+  assert.ok(await more.isHidden(), "every product was looked at");
+
+  // every product is a KVV: a hundred shown, a hundred more on asking
+  await page.getByLabel("产品名称").fill("KVV");
+  await page.getByRole("button", { name: "查找产品" }).click();
+  await more.waitFor();
+  assert.equal(await products.count(), 100);
+  await screenshot(page, "dashboard-recall-search");
+  assert.deepEqual(await accessibility(page), []);
+  await more.click();
+  await products.nth(199).waitFor({ state: "attached" });
+  assert.equal(await products.count(), 200);
+  assert.ok(await more.isVisible());
+  // the server searched: no product list was asked for whole
+  assert.ok(searches.length >= 3 && searches.every(Boolean), JSON.stringify(searches));
+  await page.getByRole("button", { name: "English" }).click();
+  await page.getByRole("button", { name: "Find more products" }).waitFor();
+  await page.getByRole("button", { name: "中文" }).click();
+  assert.deepEqual(errors, []);
+});

@@ -7,6 +7,7 @@ import json
 import os
 import sys
 from concurrent.futures import ThreadPoolExecutor
+from urllib.parse import quote
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "api"))
 import qtapi  # noqa: E402
@@ -85,9 +86,10 @@ def made_at_once(srv, path, bodies, token):
 
 def second_page(srv, path, token=None):
     """The first item of the second page of a list in pages of 1,000, the API's most."""
-    st, v, _ = srv.get(f"{path}?limit=1000", token=token)
+    path += "&" if "?" in path else "?"
+    st, v, _ = srv.get(f"{path}limit=1000", token=token)
     assert st == 200 and "next" in v, (path, st)
-    st, v, _ = srv.get(f"{path}?limit=1000&after={v['next']}", token=token)
+    st, v, _ = srv.get(f"{path}limit=1000&after={quote(v['next'])}", token=token)
     assert st == 200 and v["items"], (path, st)
     return v["items"][0]
 
@@ -95,7 +97,8 @@ def second_page(srv, path, token=None):
 def many_batches(srv):
     """A producer of more than a page of products (1,001; the API gives 1,000 at the most) and,
     of the one on the second page, a batch a day for nearly three years (1,001): the batch on
-    the second page of those is named, and so is the newest."""
+    the second page of those newest first (the oldest) is named, and so is the newest; and a
+    regulator of the producer's province."""
     tok, ids = qtapi.register_units(srv, (("bigmaker", "320500", "MA5W0003", ["producer"]),))
     p = tok["bigmaker"]
     made_at_once(srv, "/api/v1/products", [{
@@ -109,7 +112,8 @@ def many_batches(srv):
         "product": product["id"], "batch_no": f"D{day:%Y%m%d}", "production_date": day.isoformat(),
         "quantity": 500, "inspection_report": {"sha256": "cd" * 32, "name": f"出厂检验 {day}.pdf"}}
         for day in days], p)
-    batch = second_page(srv, f"/api/v1/products/{product['id']}/batches")
+    batch = second_page(srv, f"/api/v1/products/{product['id']}/batches?order=newest")
+    tok["regulator"] = srv.account("regulator", "江苏省市场监督管理局", "32")
     return {"tokens": tok, "ids": ids, "product": product, "products": 1001, "batch": batch,
             "batches": len(days), "newest": f"D{days[-1]:%Y%m%d}"}
 

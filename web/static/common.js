@@ -121,19 +121,24 @@ export function pagedList({ box, path, key, item, empty, token, limit = 20, prob
   return load(null);
 }
 
-// Every page of path's key array, a page of limit at a time, for a choice made from all of them
-// (at most pages pages): {items} or, when a request failed, {res}.
-export async function fetchAll(path, key, token, limit = 1000, pages = 100) {
+// The pages of path's key array from after on (the start when none), a page of limit at a
+// time, for a choice made from all of them: until want items are in or no next follows, at
+// most pages pages. {items, next} - next, where the list goes on, only when it stopped before
+// its end (cutText says so to people) - or, when a request failed, {res}.
+export async function fetchAll(path, key, token, { limit = 1000, pages = 100, want = Infinity, after = null } = {}) {
   const items = [];
-  let after = null;
-  for (let n = 0; n < pages; n++) {
-    const res = await api("GET", pagePath(path, limit, after), null, token);
+  let next = after;
+  for (let n = 0; n < pages && items.length < want; n++) {
+    const res = await api("GET", pagePath(path, limit, next), null, token);
     if (res.status !== 200) return { res };
     items.push(...res.data[key]);
-    if (!(after = res.data.next)) break;
+    if (!(next = res.data.next)) break;
   }
-  return { items };
+  return { items, next };
 }
+
+// What to tell people of a list fetchAll stopped before its end, after n items.
+export const cutText = (n) => t("list.cut", { n });
 
 // A table's heading row of word keys; each keeps its key, so a switch of language words it
 // again (applyWords).
@@ -204,6 +209,7 @@ words(
     "err.network": "无法连接服务器，请检查网络后重试。",
     more: "加载更多",
     loading: "正在加载……",
+    "list.cut": "列表太长，只列出了前 {n} 项，其余的没有列出。",
     "err.http": "请求失败（{status}）",
     "err.kind": "{kind}：{message}",
     // the error codes of docs/openapi.yaml (components.schemas.Error)
@@ -232,6 +238,7 @@ words(
     "err.network": "Cannot reach the server. Check the connection and try again.",
     more: "Load more",
     loading: "Loading…",
+    "list.cut": "The list is too long: only the first {n} are listed, the rest are not.",
     "err.http": "The request failed ({status})",
     "fact.warranty": "{months}-month warranty",
     "fact.ended": "ended on {ended}",

@@ -2,7 +2,8 @@
 // products and batches, issues codes, saves labels and records shipments; a seller checks
 // incoming goods (查验), receives, sells and uploads its ledger file. Only the public HTTP API.
 import {
-  $, alertBox, api, applyWords, el, errorText, fetchAll, languageSwitch, pagedList, t, tableHead, tell as keep, warningFacts, words,
+  $, alertBox, api, applyWords, cutText, el, errorText, fetchAll, languageSwitch, pagedList, t, tableHead, tell as keep,
+  warningFacts, words,
 } from "./common.js";
 import { scanner } from "./scan.js";
 
@@ -535,9 +536,10 @@ async function loadProducts(select) {
         el("optgroup", { label: cat.name }, cat.units.map((u) => el("option", { value: u.id }, u.name)))),
     );
   }
-  const { items, res } = await fetchAll("/api/v1/products", "items", token);
+  const { items, next, res } = await fetchAll("/api/v1/products", "items", token);
   if (res) return tell("message", () => errorText(res), "bad");
   products = items;
+  tell("product-cut", next && (() => cutText(items.length)), "warn");
   const units = new Map(catalog.flatMap((c) => c.units).map((u) => [u.id, u.name]));
   table("product-table", ["col.name", "col.model", "col.unit"],
     products.map((p) => [p.name, p.model, units.get(p.catalog_unit) || p.catalog_unit]), "products.none");
@@ -553,12 +555,12 @@ function productChoice(select, ...ids) {
   if (chosen) select.value = chosen;
 }
 
-// The batch pane's product's batches, BATCH_PAGE at a time: a producer of a batch a day has
-// over a thousand in three years.
+// The batch pane's product's batches, newest first (the API's production date order),
+// BATCH_PAGE at a time: a producer of a batch a day has over a thousand in three years.
 function drawBatches() {
   const id = $("b-product").value;
   if (!id) return $("batch-list").replaceChildren();
-  return pagedTable($("batch-list"), `/api/v1/products/${id}/batches`, "items", "batch-table",
+  return pagedTable($("batch-list"), `/api/v1/products/${id}/batches?order=newest`, "items", "batch-table",
     ["col.batch_no", "col.date", "col.quantity", "col.report"],
     (batch) => tableRow([batch.batch_no, batch.production_date, String(batch.quantity), batch.inspection_report.name]),
     "batches.none", BATCH_PAGE);
@@ -618,13 +620,14 @@ async function productChosen(want = $("c-batch").value) {
   const product = products.find((p) => p.id === $("c-product").value) || null;
   picked = { product, batches: [] };
   $("c-batch").replaceChildren();
+  tell("c-batch-cut", null);
   batchChosen();
   if (!product) return;
-  const { items, res } = await fetchAll(`/api/v1/products/${product.id}/batches`, "items", token);
+  const { items, next, res } = await fetchAll(`/api/v1/products/${product.id}/batches?order=newest`, "items", token);
   if (asked !== pickAsked) return;
   if (res) return tell("message", () => errorText(res), "bad");
-  picked.batches = items.sort((a, b) =>
-    b.production_date.localeCompare(a.production_date) || b.batch_no.localeCompare(a.batch_no));
+  picked.batches = items;
+  tell("c-batch-cut", next && (() => cutText(items.length)), "warn");
   $("c-batch").replaceChildren(
     ...picked.batches.map((b) => el("option", { value: b.id }, `${b.batch_no} · ${b.production_date}`)));
   if (picked.batches.some((b) => b.id === want)) $("c-batch").value = want;

@@ -5,8 +5,8 @@
 // (started from a scanned code, a product and batch number, or an id) and their impact report,
 // samplings, complaints, draws.
 import {
-  $, alertBox, api, applyWords, chinaTime, codePath, el, errorText, fetchAll, languageSwitch, pagedList, say, t, tableHead,
-  words,
+  $, alertBox, api, applyWords, chinaTime, codePath, cutText, el, errorText, fetchAll, languageSwitch, pagedList, say, t,
+  tableHead, words,
 } from "./common.js";
 
 words(
@@ -184,6 +184,7 @@ words(
     "recall.name.hint": "名称、型号或商品条码的一部分",
     "recall.name.go": "查找产品",
     "recall.name.none": "辖区内没有名称、型号或商品条码含“{q}”的产品。",
+    "recall.name.more": "继续查找更多产品",
     "recall.product": "产品",
     "recall.batch": "批号",
     "recall.batch.pick": "请选择批号",
@@ -472,6 +473,7 @@ words(
     "recall.name.hint": "part of the name, model or barcode number",
     "recall.name.go": "Find products",
     "recall.name.none": "No product in the jurisdiction has “{q}” in its name, model or barcode number.",
+    "recall.name.more": "Find more products",
     "recall.product": "Product",
     "recall.batch": "Batch number",
     "recall.batch.pick": "Choose a batch number",
@@ -594,6 +596,7 @@ const TOKEN_KEY = "qtrace.dashboard.token";
 const RULES = ["two_failed_samplings", "suspect_scan", "licence_revoked", "complaint_cluster", "sold_without_flow"];
 const STATES = ["open", "acknowledged", "closed"];
 const PAGE = 20; // items a list asks for at a time
+const FOUND = 100; // products a search by name shows at a time
 let token = null;
 let me = null; // GET /api/v1/units/me
 let stats = null; // GET /api/v1/stats, kept to redraw the charts in the other language
@@ -602,8 +605,11 @@ let recallShown = null; // the recall whose impact report is open
 let traced = null; // the last code traced, {code, res}: drawn again in the other language
 let batchShown = null; // the batch whose forward trace is open, {id, no}
 let pick = null; // what the recall form names, {scope, id, source} or {scope, id, res} when unknown
+let searched = ""; // what the products were found by
 let found = []; // the products found by name for the recall form
-let batches = []; // the chosen product's batches
+let foundNext = null; // where the search goes on, while it has not looked at every product
+let batches = []; // the chosen product's batches, newest first
+let batchesNext = null; // set when they were too many to list whole
 let asked = 0; // the recall form's lookups: only the latest one's answer is shown
 const sources = new Map(); // batch and product ids -> what a trace said of them: {producer, product, batch}
 
@@ -1120,27 +1126,38 @@ async function recallFromCode(ev) {
   return s.batch ? target("batch", s.batch.id) : target("product", s.product.id);
 }
 
-// The jurisdiction's products whose name, model or barcode number holds what was typed.
+// The jurisdiction's products whose name, model or barcode number holds what was typed: the
+// server searches (a national regulator's products are far too many to fetch), FOUND at a time.
 async function findProducts(ev) {
   ev.preventDefault();
+  searched = $("recall-name").value.trim();
+  found = [];
+  foundNext = null;
+  return searchProducts(null);
+}
+
+// The next products the search finds from after on (null: the start), added to those found.
+async function searchProducts(after) {
   const msg = $("recall-find-message");
-  const typed = $("recall-name").value.trim();
-  const got = await lookUp(() => fetchAll("/api/v1/products", "items", token));
+  const got = await lookUp(() => fetchAll(`/api/v1/products?q=${encodeURIComponent(searched)}`, "items", token,
+    { limit: FOUND, want: FOUND, pages: Infinity, after }));
   if (!got) return;
   if (got.res) return say(msg, problem(got.res), "bad");
-  const q = typed.toLowerCase();
-  found = got.items.filter((p) => [p.name, p.model, p.gtin].some((v) => v && v.toLowerCase().includes(q)));
+  found.push(...got.items);
+  foundNext = got.next || null;
   $("recall-choose").classList.toggle("hidden", !found.length);
-  if (!found.length) return say(msg, t("recall.name.none", { q: typed }), "warn");
-  say(msg, "");
   drawProducts();
-  return productChosen();
+  if (!found.length) return say(msg, t("recall.name.none", { q: searched }), "warn");
+  say(msg, "");
+  // a product chosen among the first found stays chosen, its batches shown
+  return after && $("recall-batch").options.length ? null : productChosen();
 }
 
 function drawProducts() {
   const several = new Set(found.map((p) => p.producer)).size > 1; // then each by its producer too
   choices($("recall-product"), found.map((p) => el("option", { value: p.id },
     p.name + (p.model ? `（${p.model}）` : "") + (several ? ` · ${p.producer}` : ""))));
+  $("recall-more").classList.toggle("hidden", !foundNext);
 }
 
 // The chosen product's batches, newest first.
@@ -1148,11 +1165,14 @@ async function productChosen() {
   const msg = $("recall-find-message");
   const id = $("recall-product").value;
   batches = [];
+  batchesNext = null;
   drawBatches();
-  const got = await lookUp(() => fetchAll(`/api/v1/products/${encodeURIComponent(id)}/batches`, "items", token));
+  const got = await lookUp(() =>
+    fetchAll(`/api/v1/products/${encodeURIComponent(id)}/batches?order=newest`, "items", token));
   if (!got) return;
   if (got.res) return say(msg, problem(got.res), "bad");
-  batches = got.items.sort((a, b) => b.production_date.localeCompare(a.production_date) || a.batch_no.localeCompare(b.batch_no));
+  batches = got.items;
+  batchesNext = got.next || null;
   say(msg, batches.length ? "" : t("recall.batch.none"), "warn");
   drawBatches();
 }
@@ -1162,6 +1182,7 @@ function drawBatches() {
     ...batches.map((b) => el("option", { value: b.id },
       t("recall.batch.item", { no: b.batch_no, date: b.production_date, quantity: b.quantity }))),
     el("option", { value: "*" }, t("recall.batch.all"))]);
+  say($("recall-batch-cut"), batchesNext ? cutText(batches.length) : "", "warn");
 }
 
 function batchChosen() {
@@ -1173,12 +1194,16 @@ function batchChosen() {
 function clearRecallForm() {
   for (const id of ["recall-form", "recall-by-code", "recall-by-name"]) $(id).reset();
   found = [];
+  foundNext = null;
   batches = [];
+  batchesNext = null;
   pick = null;
   asked++;
   $("recall-choose").classList.add("hidden");
+  $("recall-more").classList.add("hidden");
   $("recall-product").replaceChildren();
   $("recall-batch").replaceChildren();
+  say($("recall-batch-cut"), "");
   say($("recall-find-message"), "");
   drawPick();
 }
@@ -1316,6 +1341,7 @@ $("warnings-filter").addEventListener("submit", (e) => {
 $("recall-form").addEventListener("submit", openRecall);
 $("recall-by-code").addEventListener("submit", recallFromCode);
 $("recall-by-name").addEventListener("submit", findProducts);
+$("recall-more").addEventListener("click", () => searchProducts(foundNext));
 $("recall-product").addEventListener("change", productChosen);
 $("recall-batch").addEventListener("change", batchChosen);
 $("recall-scope").addEventListener("change", scopeChanged);
