@@ -22,6 +22,13 @@ export function t(key, vars = {}) {
   return s.replace(/\{(\w+)\}/g, (_, k) => (vars[k] ?? "").toString());
 }
 
+// The words for key as count n asks (key.one for one thing in English, where key is for
+// several; Chinese has no plural): {name} takes vars.name.
+export function tn(key, n, vars = {}) {
+  const form = `${key}.${new Intl.PluralRules(lang).select(n)}`;
+  return t(form in dicts[lang] ? form : key, vars);
+}
+
 // Every element with data-i18n (its text) or data-i18n-label (its aria-label) or
 // data-i18n-placeholder, in root.
 export function applyWords(root = document) {

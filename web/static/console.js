@@ -2,7 +2,7 @@
 // products and batches, issues codes, saves labels and records shipments; a seller checks
 // incoming goods (查验), receives, sells and uploads its ledger file. Only the public HTTP API.
 import {
-  $, alertBox, api, applyWords, cutText, el, errorText, fetchAll, languageSwitch, pagedList, t, tableHead, tell as keep,
+  $, alertBox, api, applyWords, cutText, el, errorText, fetchAll, languageSwitch, pagedList, t, tableHead, tell as keep, tn,
   warningFacts, words,
 } from "./common.js";
 import { scanner } from "./scan.js";
@@ -267,8 +267,11 @@ words(
     "codes.sheet": "To print a whole batch (A4 sheets or a label printer), run:",
     "codes.no_batch": "Register a batch under “Products and batches” first.",
     "codes.progress": "Issued {done} of {total} codes…",
+    "codes.progress.one": "Issued {done} of {total} code…",
     "codes.done": "Issued {total} codes{activated}.",
+    "codes.done.one": "Issued {total} code{activated}.",
     "codes.activated": " and activated them",
+    "codes.activated.one": " and activated it",
     "label.svg": "SVG label",
     "label.png": "PNG label",
     "label.of": "{kind}: {code}",
@@ -279,7 +282,9 @@ words(
     "ship.out": "Shipped",
     "ship.none": "No shipments yet.",
     "ship.progress": "Recorded {done} of {total} items…",
+    "ship.progress.one": "Recorded {done} of {total} item…",
     "ship.done": "Recorded the shipment of {total} items; the buyer confirms receipt.",
+    "ship.done.one": "Recorded the shipment of {total} item; the buyer confirms receipt.",
     "state.received": "received",
     "state.cancelled": "cancelled",
     "state.on_way": "on its way",
@@ -287,7 +292,9 @@ words(
     "check.hint": "Scan before you take goods in: the platform checks that each item really comes from this supplier. A check changes nothing about the goods.",
     "check.go": "Check",
     "check.progress": "Checked {done} of {total} items…",
+    "check.progress.one": "Checked {done} of {total} item…",
     "check.summary": "Checked {total} items: {genuine} fine, {warning} need attention, {suspect} suspect.",
+    "check.summary.one": "Checked {total} item: {genuine} fine, {warning} need attention, {suspect} suspect.",
     "check.all_good": "All fine: the goods can be taken in.",
     "check.suspect": "Suspect goods: do not take them in; keep the goods and papers and report to the local market regulator.",
     "check.warning": "Some goods need attention: keep them off the shelf and ask the supplier.",
@@ -319,10 +326,13 @@ words(
     "receive.all": "Also show shipments received or cancelled",
     "receive.go": "Confirm receipt",
     "receive.done": "Received shipment #{id}, {count} items.",
+    "receive.done.one": "Received shipment #{id}, {count} item.",
     "sell.title": "Sales",
     "sell.go": "Record sale",
     "sell.progress": "Recorded {done} of {total} items…",
+    "sell.progress.one": "Recorded {done} of {total} item…",
     "sell.done": "Recorded the sale of {total} items.",
+    "sell.done.one": "Recorded the sale of {total} item.",
     "ledger.title": "Ledger file",
     "ledger.hint": "A unit without an IT system can upload its purchase and sales ledger (CSV; in Excel, save as “CSV UTF-8”). Every row is checked; if any row is wrong nothing of the file is recorded, and each failing row says why.",
     "ledger.template": "Download a ledger template",
@@ -330,6 +340,7 @@ words(
     "ledger.uploading": "Uploading {done} of {total} KB…",
     "ledger.checking": "Uploaded; the platform is checking each row…",
     "ledger.done": "Ledger recorded: {count} rows, from ledger record #{first}.",
+    "ledger.done.one": "Ledger recorded: {count} row, ledger record #{first}.",
     "ledger.refused": "{message}. Correct these rows and upload the whole file again:",
     "job.failed": "Done {done} of {total}; the rest was not recorded: {why}",
     "codes.empty": "Enter at least one trace code.",
@@ -429,7 +440,7 @@ async function job(pane, total, part, progressKey, send) {
   let failed = null;
   try {
     for (; done < total; ) {
-      doing.textContent = t(progressKey, { done, total });
+      doing.textContent = tn(progressKey, total, { done, total });
       const n = Math.min(part, total - done);
       const res = await send(done, n);
       if (res.status !== 200 && res.status !== 201) {
@@ -722,7 +733,7 @@ async function issueCodes(ev) {
   });
   await batchChosen();
   if (ok) {
-    jobDone("issue", () => t("codes.done", { total, activated: commission ? t("codes.activated") : "" }));
+    jobDone("issue", () => tn("codes.done", total, { total, activated: commission ? tn("codes.activated", total) : "" }));
   }
 }
 
@@ -758,7 +769,7 @@ async function ship(ev) {
   const ok = await eventJob("ship", codes, "ship.progress", (part) => ({ type: "ship", codes: part, buyer }));
   await loadOutgoing();
   if (ok) {
-    jobDone("ship", () => t("ship.done", { total: codes.length }));
+    jobDone("ship", () => tn("ship.done", codes.length, { total: codes.length }));
     $("s-codes").value = "";
   }
 }
@@ -788,7 +799,7 @@ function drawChecks(results) {
   const kind = counts.suspect ? "bad" : counts.warning ? "warn" : "good";
   const advice = counts.suspect ? "check.suspect" : counts.warning ? "check.warning" : "check.all_good";
   $("check-result").replaceChildren(
-    alertBox(kind, [el("strong", {}, t("check.summary", { total: results.length, ...counts })), t(advice)]),
+    alertBox(kind, [el("strong", {}, tn("check.summary", results.length, { total: results.length, ...counts })), t(advice)]),
     el("ol", { id: "check-list", class: "checks" },
       results.map((r) =>
         el("li", { "data-verdict": r.verdict },
@@ -839,7 +850,7 @@ async function receive(s, tr, button) {
   if (now.status === 200) tr.replaceWith(incomingRow(now.data));
   else button.disabled = false;
   if (res.status !== 201) tell("receive-status", () => errorText(res), "bad");
-  else tell("receive-status", () => t("receive.done", { id: s.id, count: s.codes.length }));
+  else tell("receive-status", () => tn("receive.done", s.codes.length, { id: s.id, count: s.codes.length }));
 }
 
 async function sell(ev) {
@@ -854,7 +865,7 @@ async function sell(ev) {
     return e;
   });
   if (ok) {
-    jobDone("sell", () => t("sell.done", { total: codes.length }));
+    jobDone("sell", () => tn("sell.done", codes.length, { total: codes.length }));
     $("r-codes").value = "";
   }
 }
@@ -891,7 +902,7 @@ function uploadLedger(ev) {
     }
     bar.value = bar.max;
     if (xhr.status === 201) {
-      jobDone("ledger", () => t("ledger.done", { count: data.accepted, first: data.first_index }));
+      jobDone("ledger", () => tn("ledger.done", data.accepted, { count: data.accepted, first: data.first_index }));
       $("ledger-form").reset();
       loadIncoming();
     } else if (xhr.status === 422 && data?.rows) {
