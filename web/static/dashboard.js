@@ -3,11 +3,12 @@
 // charts (chart.js, the global Chart from /vendor/) with a table of the same figures, traces a
 // scanned code both ways and its batch forward, and works the regulator's lists: warnings, recalls
 // (started from a scanned code, a product and batch number, or an id) and their impact report,
-// samplings, complaints, draws.
+// samplings, complaints, draws. A code may be typed, pasted or read by the camera (scan.js).
 import {
   $, alertBox, api, applyWords, chinaTime, codePath, cutText, el, errorText, fetchAll, languageSwitch, pagedList, say, t,
   tableHead, words,
 } from "./common.js";
+import { scanner } from "./scan.js";
 
 words(
   {
@@ -1258,6 +1259,20 @@ function announcementItem(a) {
     a.body.length > 240 ? el("details", {}, el("summary", {}, t("a.full")), body) : body);
 }
 
+// ---- a code read by the camera ----
+
+// The camera scan (scan.js) of the form whose code input is input, its parts named prefix-scan,
+// prefix-scan-stop, prefix-scanner and prefix-video: the code read goes in and the form is sent,
+// as if typed; why the camera did not open is said in message.
+function scanInto(prefix, input, form, message) {
+  scanner({ start: $(`${prefix}-scan`), stop: $(`${prefix}-scan-stop`), box: $(`${prefix}-scanner`), video: $(`${prefix}-video`) },
+    (code) => {
+      $(input).value = code;
+      $(form).requestSubmit();
+    },
+    (why) => say($(message), t("scan.denied", { why }), "warn"));
+}
+
 // ---- signing in and out ----
 
 function loadAll() {
@@ -1276,6 +1291,7 @@ function loadAll() {
 
 function signedOut(text) {
   token = me = stats = recallShown = traced = batchShown = null;
+  for (const id of ["trace-scan-stop", "recall-scan-stop"]) $(id).click(); // the camera off
   sources.clear();
   clearRecallForm();
   $("trace-form").reset();
@@ -1348,6 +1364,8 @@ $("recall-scope").addEventListener("change", scopeChanged);
 $("recall-target").addEventListener("change", targetTyped);
 $("recall-target").addEventListener("input", targetTyping);
 $("trace-form").addEventListener("submit", traceCode);
+scanInto("trace", "trace-code", "trace-form", "trace-message");
+scanInto("recall", "recall-code", "recall-by-code", "recall-find-message");
 const kept = sessionStorage.getItem(TOKEN_KEY);
 if (kept) signIn(kept);
 else $("signin").classList.remove("hidden");

@@ -1,6 +1,25 @@
 // scan.js — the camera scanner the pages share: where the browser can read barcodes itself
 // (BarcodeDetector: QR, DataMatrix, GS1-128), a button starts the camera and every code read
-// is handed on; elsewhere the button stays hidden and people type or paste the code.
+// is handed on; elsewhere the button stays hidden and people type or paste the code. Its words
+// are every page's; a page may word them its own way (the console's continuous scan).
+import { words } from "./common.js";
+
+words(
+  {
+    "scan.start": "扫码",
+    "scan.stop": "停止扫码",
+    "scan.video": "摄像头画面",
+    "scan.denied": "无法打开摄像头：{why}。也可以直接输入追溯码。",
+    "scan.looking": "请将条码或二维码对准摄像头……",
+  },
+  {
+    "scan.start": "Scan",
+    "scan.stop": "Stop scanning",
+    "scan.video": "Camera view",
+    "scan.denied": "The camera could not be opened: {why}. You can type the code instead.",
+    "scan.looking": "Point the camera at the barcode or QR code…",
+  },
+);
 
 // parts: {start, stop, box, video} elements; onCode(text) gets each code read (once while it
 // stays in view); onError(message) gets why the camera could not open. With continuous the
