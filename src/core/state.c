@@ -15,11 +15,10 @@
 #define KEYS_PAGE 64    /* index rows read at a time */
 #define PROGRESS  10000 /* documents between two progress calls */
 
-/* What a code's creating record says of it: every code document repeats these. */
 typedef struct vstate {
 	qt_store *s;
 	uint64_t count; /* records the store holds */
-	qt_buf leaf, sealed;
+	qt_buf leaf, sealed, doc;
 	uint64_t code_docs, codes_made; /* code documents, and codes their records made */
 	json_t *cartons;                /* the cartons and pallets packs made, as a set */
 	qt_state_result *res;
@@ -29,27 +28,19 @@ typedef struct vstate {
 } vstate;
 
 /* A record as its writer saw it: the leaf, its body's sealed values put back. */
-static qt_rc load_record(vstate *v, uint64_t idx, json_t **out)
+static qt_rc parse_record(vstate *v, uint64_t idx, const void *leaf, size_t n, const void *sealed,
+                          size_t sealed_len, json_t **out)
 {
-	const uint8_t *p, *end;
+	const uint8_t *p = sealed, *end = p ? p + sealed_len : NULL;
 	qt_sealed_field f;
-	json_t *rec, *body;
-	qt_rc rc;
+	json_t *rec = json_loadb(leaf, n, 0, NULL), *body = json_object_get(rec, "body");
 
 	*out = NULL;
-	qt_buf_reset(&v->leaf);
-	qt_buf_reset(&v->sealed);
-	if ((rc = v->s->ops->record_get(v->s, idx, &v->leaf, &v->sealed, v->err)) != QT_OK)
-		return rc;
-	rec = json_loadb(v->leaf.p, v->leaf.len, 0, NULL);
-	body = json_object_get(rec, "body");
 	if (!json_is_object(body)) {
 		json_decref(rec);
 		return qt_err_set(v->err, QT_ERR_INVALID, "record %" PRIu64 " is not a record",
 		                  idx);
 	}
-	p = (const uint8_t *)v->sealed.p;
-	end = p + v->sealed.len;
 	while (p && p < end && qt_sealed_next(&p, end, &f)) {
 		char name[sizeof f.field];
 		snprintf(name, sizeof name, "%.*s", (int)f.field_len, f.field);
@@ -61,10 +52,39 @@ static qt_rc load_record(vstate *v, uint64_t idx, json_t **out)
 	return QT_OK;
 }
 
-/* The records naming key, oldest first: *idx and *rec the first of type; with last, the
- * newest instead. *rec NULL: none. */
-static qt_rc find_record(vstate *v, const char *key, const char *type, bool last, uint64_t *idx,
-                         json_t **rec)
+/* The leaf is canonical JSON, its members in order (body, keys, sealed, ts, type): its type
+ * is read from the end, so that only the records wanted are parsed. */
+static bool leaf_type(const uint8_t *leaf, size_t n, char *out, size_t outsz)
+{
+	static const char tag[] = "\"type\":\"";
+	size_t end, start;
+
+	if (n < sizeof tag + 2 || leaf[n - 1] != '}' || leaf[n - 2] != '"')
+		return false;
+	end = n - 2;
+	for (start = end; start > 0 && leaf[start - 1] != '"'; start--)
+		;
+	if (start < sizeof tag - 1 || end - start >= outsz ||
+	    memcmp(leaf + start - (sizeof tag - 1), tag, sizeof tag - 1) != 0)
+		return false;
+	memcpy(out, leaf + start, end - start);
+	out[end - start] = '\0';
+	return true;
+}
+
+/* The index of the type in types (NULL-terminated), or -1. */
+static int type_of(const char *const *types, const char *type)
+{
+	for (int i = 0; types[i]; i++)
+		if (strcmp(types[i], type) == 0)
+			return i;
+	return -1;
+}
+
+/* The records naming key, oldest first: *idx and *rec the first of one of types
+ * (NULL-terminated); with last, the newest instead. *rec NULL: none. */
+static qt_rc find_record(vstate *v, const char *key, const char *const *types, bool last,
+                         uint64_t *idx, json_t **rec)
 {
 	uint64_t recs[KEYS_PAGE], after = UINT64_MAX;
 	size_t found = KEYS_PAGE;
@@ -75,16 +95,23 @@ static qt_rc find_record(vstate *v, const char *key, const char *type, bool last
 		rc = v->s->ops->index_find(v->s, QT_INDEX_KEY, key, after, recs, KEYS_PAGE, &found,
 		                           v->err);
 		for (size_t i = 0; rc == QT_OK && i < found && (last || !*rec); i++) {
+			char type[32];
 			json_t *r = NULL;
-			if ((rc = load_record(v, recs[i], &r)) != QT_OK)
+			qt_buf_reset(&v->leaf);
+			qt_buf_reset(&v->sealed);
+			if ((rc = v->s->ops->record_get(v->s, recs[i], &v->leaf, &v->sealed,
+			                                v->err)) != QT_OK)
 				break;
-			if (strcmp(qt_json_text(r, "type"), type) == 0) {
-				json_decref(*rec);
-				*rec = r;
-				*idx = recs[i];
-			} else {
-				json_decref(r);
-			}
+			if (!leaf_type((const uint8_t *)v->leaf.p, v->leaf.len, type,
+			               sizeof type) ||
+			    type_of(types, type) < 0)
+				continue;
+			if ((rc = parse_record(v, recs[i], v->leaf.p, v->leaf.len, v->sealed.p,
+			                       v->sealed.len, &r)) != QT_OK)
+				break;
+			json_decref(*rec);
+			*rec = r;
+			*idx = recs[i];
 		}
 		if (found)
 			after = recs[found - 1];
@@ -130,7 +157,7 @@ static qt_rc none(vstate *v, const char *id, const char *type)
 static qt_rc find_required(vstate *v, const char *id, const char *type, bool last, uint64_t *idx,
                            json_t **rec)
 {
-	qt_rc rc = find_record(v, id, type, last, idx, rec);
+	qt_rc rc = find_record(v, id, (const char *const[]){type, NULL}, last, idx, rec);
 	if (rc == QT_OK && !*rec)
 		rc = none(v, id, type);
 	return rc;
@@ -154,7 +181,7 @@ static qt_rc check_copy(vstate *v, const doc_row *d, const char *type, const cha
 
 	if (rc != QT_OK)
 		goto out;
-	want = json_deep_copy(json_object_get(rec, "body"));
+	want = json_object_get(rec, "body");
 	if (json_is_array(json_object_get(d->body, "recalls")) && strcmp(v->kind, "catalog") != 0)
 		json_object_set(want, "recalls", json_object_get(d->body, "recalls"));
 	if (!json_equal(want, d->body) || strcmp(qt_json_text(want, "id"), d->id) != 0 ||
@@ -162,7 +189,6 @@ static qt_rc check_copy(vstate *v, const doc_row *d, const char *type, const cha
 		rc = mismatch(v, d->id, idx, type);
 	else
 		rc = check_rec(v, d->id, d->rec, idx);
-	json_decref(want);
 out:
 	json_decref(rec);
 	return rc;
@@ -170,33 +196,26 @@ out:
 
 static qt_rc check_account(vstate *v, const doc_row *d)
 {
-	json_t *rec = NULL, *want = NULL;
+	static const char *const types[] = {"unit.register", "account.add", NULL};
+	json_t *rec = NULL, *want;
 	uint64_t idx = 0;
-	const char *type = "unit.register";
-	qt_rc rc = find_record(v, d->id, type, false, &idx, &rec);
+	qt_rc rc = find_record(v, d->id, types, false, &idx, &rec);
+	const char *type = qt_json_text(rec, "type");
 
-	if (rc == QT_OK && !rec) {
-		type = "account.add";
-		rc = find_record(v, d->id, type, false, &idx, &rec);
-	}
 	if (rc != QT_OK)
 		goto out;
 	if (!rec) {
 		rc = none(v, d->id, "unit.register or account.add");
 		goto out;
 	}
-	want = json_deep_copy(json_object_get(rec, "body"));
-	if (type[0] == 'u' && qt_unit_doc_fill(want, v->err) != QT_OK) {
-		rc = mismatch(v, d->id, idx, type);
-		goto out;
-	}
-	if (!json_equal(want, d->body) || strcmp(qt_json_text(want, "id"), d->id) != 0 ||
+	want = json_object_get(rec, "body");
+	if ((type[0] == 'u' && qt_unit_doc_fill(want, v->err) != QT_OK) ||
+	    !json_equal(want, d->body) || strcmp(qt_json_text(want, "id"), d->id) != 0 ||
 	    strcmp(qt_json_text(want, "division"), d->owner) != 0)
 		rc = mismatch(v, d->id, idx, type);
 	else
 		rc = check_rec(v, d->id, d->rec, idx);
 out:
-	json_decref(want);
 	json_decref(rec);
 	return rc;
 }
@@ -226,7 +245,7 @@ static qt_rc check_pointer(vstate *v, const doc_row *d, bool gtin)
 	json_t *rec = NULL, *body;
 	uint64_t idx = 0;
 	char key[512];
-	qt_rc rc = find_record(v, target, type, false, &idx, &rec);
+	qt_rc rc = find_record(v, target, (const char *const[]){type, NULL}, false, &idx, &rec);
 
 	if (rc != QT_OK)
 		goto out;
@@ -348,19 +367,18 @@ static const struct rule {
 
 static qt_rc expect(vstate *v, const char *kind, const char *id, uint64_t idx, json_t **doc)
 {
-	qt_buf body;
+	qt_buf *body = &v->doc;
 	qt_rc rc;
 
 	*doc = NULL;
-	qt_buf_init(&body, 1024);
-	rc = v->s->ops->doc_get(v->s, kind, id, &body, NULL, NULL, v->err);
+	qt_buf_reset(body);
+	rc = v->s->ops->doc_get(v->s, kind, id, body, NULL, NULL, v->err);
 	if (rc == QT_ERR_NOTFOUND)
 		rc = qt_err_set(v->err, QT_ERR_INVALID,
 		                "record %" PRIu64 " made document %s %.120s, which is missing", idx,
 		                kind, id);
-	else if (rc == QT_OK && !(*doc = json_loadb(body.p, body.len, 0, NULL)))
+	else if (rc == QT_OK && !(*doc = json_loadb(body->p, body->len, 0, NULL)))
 		rc = qt_err_set(v->err, QT_ERR_INVALID, "document %s %.120s is not JSON", kind, id);
-	qt_buf_free(&body);
 	return rc;
 }
 
@@ -445,26 +463,6 @@ static qt_rc expect_from(vstate *v, uint64_t idx, const char *type, const json_t
 	return rc;
 }
 
-/* The leaf is canonical JSON, its members in order (body, keys, sealed, ts, type): its type
- * is read from the end, and only the records that make documents are parsed. */
-static bool leaf_type(const uint8_t *leaf, size_t n, char *out, size_t outsz)
-{
-	static const char tag[] = "\"type\":\"";
-	size_t end, start;
-
-	if (n < sizeof tag + 2 || leaf[n - 1] != '}' || leaf[n - 2] != '"')
-		return false;
-	end = n - 2;
-	for (start = end; start > 0 && leaf[start - 1] != '"'; start--)
-		;
-	if (start < sizeof tag - 1 || end - start >= outsz ||
-	    memcmp(leaf + start - (sizeof tag - 1), tag, sizeof tag - 1) != 0)
-		return false;
-	memcpy(out, leaf + start, end - start);
-	out[end - start] = '\0';
-	return true;
-}
-
 static qt_rc expect_all(vstate *v)
 {
 	static const char *const makers[] = {
@@ -476,17 +474,15 @@ static qt_rc expect_all(vstate *v)
 
 	while (rc == QT_OK && (rc = v->s->ops->next(it, &row, v->err)) == QT_OK) {
 		char type[32];
-		size_t k = 0;
 		json_t *rec = NULL;
-		if (!leaf_type(row.blob1, row.len1, type, sizeof type))
-			continue; /* not a record: the ledger's verify names it */
-		while (makers[k] && strcmp(makers[k], type) != 0)
-			k++;
 		if (v->progress && row.a % PROGRESS == 0)
 			v->progress("records", row.a);
-		if (!makers[k])
+		/* a leaf that is no record is the ledger's verify's to name */
+		if (!leaf_type(row.blob1, row.len1, type, sizeof type) || type_of(makers, type) < 0)
 			continue;
-		if ((rc = load_record(v, row.a, &rec)) == QT_OK)
+		/* the scan's row has the leaf and sealed values: not read again */
+		if ((rc = parse_record(v, row.a, row.blob1, row.len1, row.blob3, row.len3, &rec)) ==
+		    QT_OK)
 			rc = expect_from(v, row.a, type, json_object_get(rec, "body"));
 		json_decref(rec);
 	}
@@ -541,6 +537,7 @@ qt_rc qt_state_verify(qt_store *s, qt_state_progress_fn progress, qt_state_resul
 	memset(res, 0, sizeof *res);
 	qt_buf_init(&v.leaf, QT_LEDGER_LEAF_MAX);
 	qt_buf_init(&v.sealed, QT_LEDGER_LEAF_MAX);
+	qt_buf_init(&v.doc, 4096);
 	v.cartons = json_object();
 	if (!v.cartons) {
 		rc = qt_err_set(err, QT_ERR_NOMEM, "out of memory");
@@ -564,5 +561,6 @@ out:
 	json_decref(v.cartons);
 	qt_buf_free(&v.leaf);
 	qt_buf_free(&v.sealed);
+	qt_buf_free(&v.doc);
 	return rc;
 }
