@@ -12,6 +12,7 @@
 #include "cli/cli_util.h"
 #include "cli/cmd.h"
 #include "core/catalog.h"
+#include "core/replay.h"
 #include "core/state.h"
 #include "ledger/log.h"
 
@@ -105,6 +106,12 @@ static void show_doc_progress(const char *what, uint64_t n)
 	        (unsigned long long)n, what);
 }
 
+static void show_replay_progress(const char *what, uint64_t n)
+{
+	fprintf(stderr, "\rrebuilding the state from the log: %s, %llu      ", what,
+	        (unsigned long long)n);
+}
+
 /* The documents the platform answers from, against the records that wrote them (state.c),
  * in a snapshot of their own: a server may be writing beside verify. */
 static qt_rc verify_docs(const char *db, bool progress, qt_err *err)
@@ -112,6 +119,7 @@ static qt_rc verify_docs(const char *db, bool progress, qt_err *err)
 	qt_store_opts so = {.read_only = true};
 	qt_store *s = NULL;
 	qt_state_result res = {0};
+	qt_replay_result rr = {0};
 	qt_rc rc = qt_store_open(db, &so, &s, err);
 
 	if (rc == QT_OK)
@@ -119,6 +127,14 @@ static qt_rc verify_docs(const char *db, bool progress, qt_err *err)
 	if (rc == QT_OK && progress && res.docs >= 10000)
 		fprintf(stderr, "\rchecking documents against the records: %llu documents, done\n",
 		        (unsigned long long)res.docs);
+	if (rc == QT_OK)
+		rc = qt_replay_verify(s, progress ? show_replay_progress : NULL, &rr, err);
+	if (rc == QT_OK && progress && rr.records >= 10000)
+		fprintf(stderr,
+		        "\rrebuilding the state from the log: %llu records, %llu documents and "
+		        "%llu links agree\n",
+		        (unsigned long long)rr.records, (unsigned long long)rr.docs,
+		        (unsigned long long)rr.links);
 	if (s)
 		s->ops->close(s);
 	return rc;

@@ -9,6 +9,7 @@
 
 #include "codes/uscc.h"
 #include "core/platform.h"
+#include "core/replay.h"
 #include "util/random.h"
 #include "util/sha256.h"
 
@@ -88,7 +89,7 @@ static qt_rc new_token(char token[QT_TOKEN_LEN + 1], char hash_hex[65], qt_err *
 typedef struct new_account {
 	const char *id;
 	json_t *doc;
-	char token_hash[65];
+	char token_hash[65];  /* "" when replaying: the token is in no record */
 	const char *division; /* for units: from the USCC */
 } new_account;
 
@@ -106,10 +107,21 @@ static qt_rc apply_account(void *ctx, qt_store *s, uint64_t first, qt_err *err)
 		return qt_err_set(err, rc, "cannot read accounts");
 	tok = json_pack("{s:s}", "account", a->id);
 	rc = qt_doc_save(s, "account", a->id, a->division ? a->division : "", a->doc, first, err);
-	if (rc == QT_OK)
+	if (rc == QT_OK && a->token_hash[0])
 		rc = qt_doc_save(s, "token", a->token_hash, a->id, tok, first, err);
 	json_decref(tok);
 	return rc;
+}
+
+qt_rc qt_accounts_replay(qt_store *s, const qt_replay_rec *r, qt_err *err)
+{
+	new_account a = {.id = qt_json_text(r->body, "id"), .doc = r->body};
+	qt_rc rc = QT_OK;
+
+	/* a unit's record holds what it gave; the division and province follow from it */
+	if (strcmp(r->type, "unit.register") == 0 && (rc = qt_unit_doc_fill(r->body, err)) == QT_OK)
+		a.division = qt_json_text(r->body, "division");
+	return rc == QT_OK ? apply_account(&a, s, r->index, err) : rc;
 }
 
 qt_rc qt_unit_doc_fill(json_t *doc, qt_err *err)

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "core/complaints.h"
+#include "core/replay.h"
 #include "util/utf8.h"
 
 /* Lists read in key order; the key counts down from the ledger index so newest comes first. */
@@ -37,10 +38,16 @@ static qt_rc apply_announce(void *ctx, qt_store *s, uint64_t first, qt_err *err)
 	return keep(s, a->id, a->doc, first, err);
 }
 
-qt_rc qt_announce_auto(qt_store *s, const qt_account *who, const char *kind, const char *title,
-                       const char *text, uint64_t rec, qt_err *err)
+qt_rc qt_announce_replay(qt_store *s, const qt_replay_rec *r, qt_err *err)
 {
-	char id[24], now[32];
+	announcement a = {.id = qt_json_text(r->body, "id"), .doc = r->body};
+	return apply_announce(&a, s, r->index, err);
+}
+
+qt_rc qt_announce_auto(qt_store *s, const qt_account *who, const char *kind, const char *title,
+                       const char *text, uint64_t rec, const char *published, qt_err *err)
+{
+	char id[24];
 	/* made from users' names: cut where a regulator's would be refused, at a character */
 	size_t tn = strlen(title), bn = strlen(text);
 	json_t *doc;
@@ -51,11 +58,11 @@ qt_rc qt_announce_auto(qt_store *s, const qt_account *who, const char *kind, con
 	bn = qt_utf8_valid_prefix(text, bn > QT_ANNOUNCE_BODY_MAX ? QT_ANNOUNCE_BODY_MAX : bn);
 	/* its id says which record it announces; a regulator's are "A" and random hex */
 	snprintf(id, sizeof id, "AR%020" PRIu64, rec);
-	qt_time_now(now);
 	doc = json_pack("{s:s%, s:s%, s:s, s:s, s:s, s:s, s:s, s:s, s:I}", "title", title, tn,
 	                "body", text, bn, "id", id, "kind", kind, "by", who ? who->id : "platform",
 	                "by_name", who ? who->name : "qtrace", "jurisdiction",
-	                who ? who->jurisdiction : "", "published", now, "record", (json_int_t)rec);
+	                who ? who->jurisdiction : "", "published", published, "record",
+	                (json_int_t)rec);
 	rc = doc ? keep(s, id, doc, rec, err) : qt_err_set(err, QT_ERR_NOMEM, "out of memory");
 	json_decref(doc);
 	return rc;

@@ -9,7 +9,8 @@ typedef struct move {
 	const qt_case_kind *k;
 	const qt_account *who;
 	const char *id, *state, *note;
-	json_t *doc; /* as kept after the move */
+	json_t *doc;  /* as kept after the move */
+	char now[32]; /* the record's time */
 } move;
 
 bool qt_case_covers(const qt_account *who, const char *region)
@@ -21,8 +22,7 @@ bool qt_case_covers(const qt_account *who, const char *region)
 static qt_rc apply_move(void *ctx, qt_store *s, uint64_t first, qt_err *err)
 {
 	move *m = ctx;
-	const char *kind = m->k->doc, *was;
-	char now[32];
+	const char *kind = m->k->doc, *was, *now = m->now;
 	json_t *doc = NULL, *h;
 	qt_rc rc = qt_doc_load(s, kind, m->id, &doc, err);
 
@@ -40,7 +40,6 @@ static qt_rc apply_move(void *ctx, qt_store *s, uint64_t first, qt_err *err)
 		rc = qt_err_set(err, QT_ERR_CONFLICT, "%s %.40s is %s already", kind, m->id, was);
 	if (rc != QT_OK)
 		goto out;
-	qt_time_now(now);
 	json_object_set_new(doc, "state", json_string(m->state));
 	json_object_set_new(doc, "updated", json_string(now));
 	h = json_pack("{s:s, s:s, s:s}", "state", m->state, "by", m->who->id, "at", now);
@@ -83,8 +82,13 @@ qt_rc qt_case_update(qt_platform *p, const qt_account *who, const qt_case_kind *
 	if (m.note)
 		json_object_set_new(k->seal_note ? (priv = json_object()) : pub, "note",
 		                    json_string(m.note));
-	rec = (qt_record){
-	        .type = k->record, .body = pub, .private_fields = priv, .keys = keys, .n_keys = 1};
+	qt_time_now(m.now);
+	rec = (qt_record){.type = k->record,
+	                  .body = pub,
+	                  .private_fields = priv,
+	                  .keys = keys,
+	                  .n_keys = 1,
+	                  .ts = m.now};
 	rc = qt_ledger_submit_job(p->ledger, &rec, 1, apply_move, &m, &receipt, err);
 	if (rc == QT_OK)
 		qt_names_written(p, m.doc, k->name);

@@ -7,6 +7,8 @@
 
 #include "core/catalog.h"
 #include "core/complaints.h"
+#include "core/replay.h"
+#include "ledger/log.h"
 
 static const char *const requires_values[] = {"licence", "ccc", "licence_or_ccc", "none", NULL};
 
@@ -188,7 +190,8 @@ out:
 
 /* The announcement (追溯公告) of units added: which, in which category, from when. A list
  * too long for one announcement ends with how many more there are. */
-static qt_rc announce(qt_store *s, const json_t *units, uint64_t first, qt_err *err)
+static qt_rc announce(qt_store *s, const json_t *units, uint64_t first, const char *when,
+                      qt_err *err)
 {
 	char title[QT_NAME_MAX], line[3 * QT_NAME_MAX];
 	const json_t *u;
@@ -212,38 +215,40 @@ static qt_rc announce(qt_store *s, const json_t *units, uint64_t first, qt_err *
 	if (shown < n && qt_buf_printf(&text, "\n……另有 %zu 个产品单元", n - shown) != QT_OK)
 		shown = n; /* cannot happen: room was kept for it */
 	snprintf(title, sizeof title, "追溯目录新增 %zu 个产品单元", n);
-	rc = qt_announce_auto(s, NULL, "catalog", title, text.len ? text.p : "", first, err);
+	rc = qt_announce_auto(s, NULL, "catalog", title, text.len ? text.p : "", first, when, err);
 	qt_buf_free(&text);
 	return rc;
 }
 
+/* One catalogue unit added by record rec. */
+static qt_rc add_unit(qt_store *s, const json_t *u, uint64_t rec, qt_err *err)
+{
+	const char *id = qt_json_text(u, "id");
+	qt_rc rc = s->ops->doc_get(s, "catalog", id, NULL, NULL, NULL, NULL);
+
+	if (rc == QT_OK)
+		return qt_err_set(err, QT_ERR_CONFLICT, "catalogue unit %s already exists", id);
+	if (rc != QT_ERR_NOTFOUND)
+		return qt_err_set(err, rc, "cannot read the catalogue");
+	return qt_doc_save(s, "catalog", id, qt_json_text(u, "category"), u, rec, err);
+}
+
+typedef struct addition {
+	const json_t *units;
+	char now[32]; /* the records' time, which the announcement gives */
+} addition;
+
 static qt_rc apply_catalog(void *ctx, qt_store *s, uint64_t first, qt_err *err)
 {
-	const json_t *units = ctx, *u;
+	const addition *a = ctx;
+	const json_t *u;
 	size_t i;
 	qt_rc rc = QT_OK;
 
-	json_array_foreach(units, i, u)
-	{
-		const char *id = json_string_value(json_object_get(u, "id"));
-		rc = s->ops->doc_get(s, "catalog", id, NULL, NULL, NULL, NULL);
-		if (rc == QT_OK) {
-			rc = qt_err_set(err, QT_ERR_CONFLICT, "catalogue unit %s already exists",
-			                id);
-			break;
-		}
-		if (rc != QT_ERR_NOTFOUND) {
-			rc = qt_err_set(err, rc, "cannot read the catalogue");
-			break;
-		}
-		rc = qt_doc_save(s, "catalog", id,
-		                 json_string_value(json_object_get(u, "category")), u, first + i,
-		                 err);
-		if (rc != QT_OK)
-			break;
-	}
-	if (rc == QT_OK && json_array_size(units))
-		rc = announce(s, units, first, err);
+	json_array_foreach(a->units, i,
+	                   u) if ((rc = add_unit(s, u, first + i, err)) != QT_OK) break;
+	if (rc == QT_OK && json_array_size(a->units))
+		rc = announce(s, a->units, first, a->now, err);
 	return rc;
 }
 
@@ -251,24 +256,80 @@ qt_rc qt_catalog_add(qt_platform *p, const json_t *units, qt_err *err)
 {
 	size_t n = json_array_size(units);
 	qt_record *recs = calloc(n ? n : 1, sizeof *recs);
-	const char **keys = calloc(n ? 2 * n : 1, sizeof *keys);
+	const char **keys = calloc(n ? 3 * n : 1, sizeof *keys);
+	addition a = {.units = units};
 	qt_rc rc;
 
 	if (!recs || !keys) {
 		rc = qt_err_set(err, QT_ERR_NOMEM, "out of memory");
 		goto out;
 	}
+	qt_time_now(a.now);
 	for (size_t i = 0; i < n; i++) {
 		const json_t *u = json_array_get(units, i);
-		keys[2 * i] = json_string_value(json_object_get(u, "id"));
-		keys[2 * i + 1] = QT_KEY_CATALOG;
-		recs[i] = (qt_record){
-		        .type = "catalog.add", .body = u, .keys = &keys[2 * i], .n_keys = 2};
+		keys[3 * i] = json_string_value(json_object_get(u, "id"));
+		keys[3 * i + 1] = QT_KEY_CATALOG;
+		keys[3 * i + 2] = QT_KEY_CATALOG_JOB;
+		recs[i] = (qt_record){.type = "catalog.add",
+		                      .body = u,
+		                      .keys = &keys[3 * i],
+		                      .n_keys = i == 0 ? 3 : 2,
+		                      .ts = a.now};
 	}
-	rc = qt_ledger_submit_job(p->ledger, recs, n, apply_catalog, (void *)units, NULL, err);
+	rc = qt_ledger_submit_job(p->ledger, recs, n, apply_catalog, &a, NULL, err);
 out:
 	free(recs);
 	free(keys);
+	return rc;
+}
+
+/* Whether a record's keys hold key. */
+static bool has_key(const json_t *keys, const char *key)
+{
+	const json_t *k;
+	size_t i;
+	json_array_foreach(keys, i, k) if (strcmp(json_string_value(k), key) == 0) return true;
+	return false;
+}
+
+qt_rc qt_catalog_replay(qt_store *s, const qt_replay_rec *r, qt_err *err)
+{
+	json_t *units = NULL;
+	qt_buf leaf;
+	qt_rc rc = add_unit(s, r->body, r->index, err);
+
+	/* the first record of an addition announces it: the rest of it are the catalogue
+	 * records that follow up to the next addition's first */
+	if (rc != QT_OK || !has_key(r->keys, QT_KEY_CATALOG_JOB))
+		return rc;
+	qt_buf_init(&leaf, QT_LEDGER_LEAF_MAX);
+	units = json_array();
+	json_array_append(units, r->body);
+	for (uint64_t i = r->index + 1; rc == QT_OK; i++) {
+		char type[QT_LEDGER_TYPE_MAX + 1];
+		json_t *rec = NULL;
+		qt_buf_reset(&leaf);
+		rc = r->log->ops->record_get(r->log, i, &leaf, NULL, err);
+		if (rc == QT_ERR_NOTFOUND) {
+			rc = QT_OK;
+			break;
+		}
+		if (rc != QT_OK ||
+		    !qt_replay_leaf_type((const uint8_t *)leaf.p, leaf.len, type, sizeof type) ||
+		    strcmp(type, "catalog.add") != 0 ||
+		    (rc = qt_replay_parse(i, leaf.p, leaf.len, NULL, 0, &rec, err)) != QT_OK)
+			break;
+		if (has_key(json_object_get(rec, "keys"), QT_KEY_CATALOG_JOB)) {
+			json_decref(rec);
+			break;
+		}
+		json_array_append(units, json_object_get(rec, "body"));
+		json_decref(rec);
+	}
+	if (rc == QT_OK)
+		rc = announce(s, units, r->index, r->ts, err);
+	json_decref(units);
+	qt_buf_free(&leaf);
 	return rc;
 }
 

@@ -49,7 +49,8 @@ typedef struct check_ctx {
 	const char *supplier;
 	item *items;
 	size_t n;
-	bool stale; /* a code moved between its verdict and the job */
+	bool stale;   /* a code moved between its verdict and the job */
+	char now[32]; /* the records' time */
 } check_ctx;
 
 /* What one verdict is worked out from. */
@@ -389,7 +390,7 @@ static qt_rc apply_checks(void *ctx, qt_store *s, uint64_t first, qt_err *err)
 		                                        json_object_get(it->body, "reasons")))
 			rc = qt_risk_raise(s,
 			                   &(qt_risk){"suspect_scan", it->code, c->who->id,
-			                              it->product, it->body},
+			                              it->product, it->body, c->now},
 			                   first + i, NULL, err);
 		/* the goods are with the checker, from its supplier: a holder that is neither
 		 * let them go without a flow record */
@@ -398,7 +399,7 @@ static qt_rc apply_checks(void *ctx, qt_store *s, uint64_t first, qt_err *err)
 			char seen_in[24];
 			snprintf(seen_in, sizeof seen_in, "%llu", (unsigned long long)(first + i));
 			rc = qt_risk_flow_gap(s, it->state, it->code, "check", seen_in, explained,
-			                      2, first + i, err);
+			                      2, first + i, c->now, err);
 		}
 	}
 	return rc;
@@ -522,11 +523,13 @@ qt_rc qt_check_submit(qt_platform *p, const qt_account *who, const json_t *body,
 		clear_verdicts(&c);
 		if ((rc = judge_all(p, &c, supplier, err)) != QT_OK)
 			break;
+		qt_time_now(c.now);
 		for (size_t i = 0; i < c.n; i++)
 			recs[i] = (qt_record){.type = "check",
 			                      .body = c.items[i].body,
 			                      .keys = c.items[i].keys,
-			                      .n_keys = 2};
+			                      .n_keys = 2,
+			                      .ts = c.now};
 		rc = qt_ledger_submit_job_ends(p->ledger, recs, c.n, apply_checks, &c, receipts,
 		                               err);
 		if (rc == QT_OK || !c.stale)

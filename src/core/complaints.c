@@ -73,7 +73,7 @@ static qt_rc cluster(qt_store *s, const complaint *c, uint64_t rec, qt_err *err)
 		                    (json_int_t)n);
 		rc = qt_risk_raise(s,
 		                   &(qt_risk){"complaint_cluster", c->product, c->producer,
-		                              c->product, details},
+		                              c->product, details, c->filed},
 		                   rec, NULL, err);
 		json_decref(details);
 	}
@@ -96,7 +96,8 @@ static qt_rc apply_file(void *ctx, qt_store *s, uint64_t first, qt_err *err)
 	/* someone has the item in hand; its state as it is now, inside the write */
 	if (rc == QT_OK && c->product && *c->product &&
 	    (rc = qt_doc_load(s, "code", c->code, &code, err)) == QT_OK)
-		rc = qt_risk_flow_gap(s, code, c->code, "complaint", c->id, NULL, 0, first, err);
+		rc = qt_risk_flow_gap(s, code, c->code, "complaint", c->id, NULL, 0, first,
+		                      c->filed, err);
 	json_decref(code);
 	return rc;
 }

@@ -43,9 +43,10 @@ qt_rc qt_announce_publish(qt_platform *p, const qt_account *who, const json_t *b
 /* Inside a write's job: the platform announces what record rec did (a draw made, a recall
  * opened, catalogue units added): kind, title (cut to QT_NAME_MAX bytes) and text, in the
  * name of who (NULL: the platform). Listed and fed like a regulator's announcement, with
- * `record` naming the record that is its proof; its id is "AR" and rec in 20 digits. */
+ * `record` naming the record that is its proof; its id is "AR" and rec in 20 digits.
+ * published: the time of that record (its ts), so that replaying it makes the same. */
 qt_rc qt_announce_auto(qt_store *s, const qt_account *who, const char *kind, const char *title,
-                       const char *text, uint64_t rec, qt_err *err)
+                       const char *text, uint64_t rec, const char *published, qt_err *err)
         __attribute__((warn_unused_result));
 
 /* Announcements, newest first: {announcements, next?}. */

@@ -338,6 +338,7 @@ static qt_rc compute(const qt_checkpoint *cp, const json_t *params, const json_t
 typedef struct draw_job {
 	const qt_account *who;
 	json_t *doc;
+	char now[32]; /* the draw record's time, which its announcement gives */
 } draw_job;
 
 /* "a、b、c", or "无" for none. */
@@ -388,7 +389,7 @@ static qt_rc announce(qt_store *s, const draw_job *j, uint64_t index, qt_err *er
 	/* a list too long for an announcement stops where it fills; the draw itself
 	 * (GET /api/v1/draws/{index}) is the whole, and the text says how to check it */
 	(void)rc;
-	rc = qt_announce_auto(s, j->who, "draw", title, text.len ? text.p : "", index, err);
+	rc = qt_announce_auto(s, j->who, "draw", title, text.len ? text.p : "", index, j->now, err);
 	qt_buf_free(&text);
 	return rc;
 }
@@ -546,7 +547,9 @@ qt_rc qt_draw_make(qt_platform *p, const qt_account *who, const json_t *body, js
 	                    selected);
 	{
 		const char *key = who->id;
-		qt_record rec = {.type = "draw", .body = job.doc, .keys = &key, .n_keys = 1};
+		qt_record rec = {
+		        .type = "draw", .body = job.doc, .keys = &key, .n_keys = 1, .ts = job.now};
+		qt_time_now(job.now);
 		rc = qt_ledger_submit_job(p->ledger, &rec, 1, apply_draw, &job, &receipt, err);
 	}
 	if (rc == QT_OK) {

@@ -41,6 +41,9 @@ enum {
 #define QT_KEY_ACCOUNTS "type:account.add"
 #define QT_KEY_PRODUCTS "type:product.register"
 #define QT_KEY_CATALOG  "type:catalog.add"
+/* The first record of each catalogue addition: one announcement tells of the whole
+ * addition, so replaying the log must know where each begins. */
+#define QT_KEY_CATALOG_JOB "job:catalog.add"
 
 /* Who is asking: a unit (its id is its USCC) or an account made with the CLI. */
 typedef struct qt_account {

@@ -11,6 +11,7 @@
 #include "codes/code.h"
 #include "codes/uscc.h"
 #include "core/catalog.h"
+#include "core/replay.h"
 #include "util/random.h"
 #include "util/utf8.h"
 
@@ -235,6 +236,15 @@ out:
 	return rc;
 }
 
+qt_rc qt_products_replay(qt_store *s, const qt_replay_rec *r, qt_err *err)
+{
+	new_product np = {.id = qt_json_text(r->body, "id"),
+	                  .producer = qt_json_text(r->body, "producer"),
+	                  .doc = r->body,
+	                  .gtin14 = qt_json_text(r->body, "gtin")};
+	return apply_product(&np, s, r->index, err);
+}
+
 qt_rc qt_products_register(qt_platform *p, const qt_account *who, const json_t *body,
                            json_t **answer, qt_err *err)
 {
@@ -412,6 +422,17 @@ qt_rc qt_batches_register(qt_platform *p, const qt_account *who, const json_t *b
 out:
 	json_decref(doc);
 	return rc;
+}
+
+qt_rc qt_batches_replay(qt_store *s, const qt_replay_rec *r, qt_err *err)
+{
+	new_batch nb = {.id = qt_json_text(r->body, "id"),
+	                .product = qt_json_text(r->body, "product"),
+	                .producer = qt_json_text(r->body, "producer"),
+	                .batch_no = qt_json_text(r->body, "batch_no"),
+	                .date = qt_json_text(r->body, "production_date"),
+	                .doc = r->body};
+	return apply_batch(&nb, s, r->index, err);
 }
 
 /* Whether after can be a cursor of the batches' date order ("" is the start): a batch id, as

@@ -19,6 +19,7 @@ typedef struct opening {
 	const json_t *doc;    /* as recorded */
 	json_t *saved;
 	json_t *codes; /* codes scope: canonical */
+	char now[32];  /* the record's time, which its announcement gives */
 } opening;
 
 /* Whether who may open or act for the producer's goods as a regulator. */
@@ -220,7 +221,7 @@ static qt_rc announce(qt_store *s, const opening *o, const json_t *all, const ch
 	                   qt_json_text(p, "model"), scope, n, qt_json_text(o->doc, "reason"),
 	                   qt_json_text(o->doc, "date"));
 	if (rc == QT_OK)
-		rc = qt_announce_auto(s, o->who, "recall", title, text.p, first, err);
+		rc = qt_announce_auto(s, o->who, "recall", title, text.p, first, o->now, err);
 	else /* a reason of up to QT_TEXT_MAX cannot fill it */
 		rc = qt_err_set(err, rc, "the recall announcement is too long");
 	qt_buf_free(&text);
@@ -394,6 +395,8 @@ qt_rc qt_recall_open(qt_platform *p, const qt_account *who, const json_t *body, 
 	                                        : NULL,
 	        keys, &rec.n_keys);
 	rec.body = o.doc = doc;
+	qt_time_now(o.now);
+	rec.ts = o.now;
 	if ((rc = qt_ledger_submit_job(p->ledger, &rec, 1, apply_open, &o, &receipt, err)) == QT_OK)
 		rc = answer_with(p, who, id, &receipt, answer, err);
 out:

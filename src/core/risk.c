@@ -99,7 +99,8 @@ qt_rc qt_risk_raise(qt_store *s, const qt_risk *w, uint64_t rec, bool *raised, q
 {
 	const char *rule = w->rule, *subject = w->subject, *unit = w->unit;
 	const json_t *details = w->details;
-	char id[34], now[32], key[80], division[7] = "";
+	const char *now = w->at;
+	char id[34], key[80], division[7] = "";
 	json_t *doc, *cat = NULL;
 	qt_rc rc;
 	bool digits = unit && strlen(unit) >= 8;
@@ -111,7 +112,6 @@ qt_rc qt_risk_raise(qt_store *s, const qt_risk *w, uint64_t rec, bool *raised, q
 	if (digits)
 		snprintf(division, sizeof division, "%.6s", unit + 2);
 	qt_risk_id(rule, subject, id);
-	qt_time_now(now);
 	rc = qt_doc_load(s, "warning", id, &doc, err);
 	/* open or acknowledged: a regulator has it already. Closed: the condition that holds
 	 * again is news, so the same warning opens again, its history kept. */
@@ -153,23 +153,22 @@ qt_rc qt_risk_raise(qt_store *s, const qt_risk *w, uint64_t rec, bool *raised, q
 
 qt_rc qt_risk_flow_gap(qt_store *s, const json_t *code, const char *key, const char *what,
                        const char *seen_in, const char *const *explained, size_t n, uint64_t rec,
-                       qt_err *err)
+                       const char *at, qt_err *err)
 {
 	const char *product = qt_json_text(code, "product"), *holder = qt_json_text(code, "holder");
-	char today[32], subject[2 * QT_ID_MAX + 2];
+	char subject[2 * QT_ID_MAX + 2];
 	/* most sightings are of goods where the ledger has them: no catalogue read for those */
 	json_t *cat = unexplained(code, explained, n) ? catalog_of(s, product) : NULL,
 	       *details = NULL;
 	qt_rc rc = QT_OK;
 
-	qt_time_now(today);
-	if (qt_risk_sold_without_flow(code, cat, today, explained, n)) {
+	if (qt_risk_sold_without_flow(code, cat, at, explained, n)) {
 		snprintf(subject, sizeof subject, "%s %s", holder, product);
 		details = json_pack("{s:s, s:s, s:s, s:s}", "code", key, "holder", holder,
 		                    "seen_by", what, "seen_in", seen_in);
 		rc = qt_risk_raise(
-		        s, &(qt_risk){"sold_without_flow", subject, holder, product, details}, rec,
-		        NULL, err);
+		        s, &(qt_risk){"sold_without_flow", subject, holder, product, details, at},
+		        rec, NULL, err);
 	}
 	json_decref(cat);
 	json_decref(details);

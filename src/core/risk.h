@@ -48,6 +48,7 @@ void qt_risk_id(const char *rule, const char *subject, char out[34]);
 typedef struct qt_risk {
 	const char *rule, *subject, *unit, *product;
 	const json_t *details;
+	const char *at; /* the raising record's time (its ts): replaying it raises the same */
 } qt_risk;
 
 /* Inside a write's job: keep warning w as written by record rec. A warning of that id
@@ -62,7 +63,7 @@ qt_rc qt_risk_raise(qt_store *s, const qt_risk *w, uint64_t rec, bool *raised, q
  * warning about the holder and the product (subject "<holder> <product>") when it holds. */
 qt_rc qt_risk_flow_gap(qt_store *s, const json_t *code, const char *key, const char *what,
                        const char *seen_in, const char *const *explained, size_t n, uint64_t rec,
-                       qt_err *err) __attribute__((warn_unused_result));
+                       const char *at, qt_err *err) __attribute__((warn_unused_result));
 
 /* What a listing keeps; NULL members for any. region: a division prefix; category: a
  * catalogue category or unit id; from, to: dates ("2026-11-21", China time, to inclusive)

@@ -16,6 +16,7 @@ typedef struct sampling {
 	const char *id, *unit, *producer, *product, *batch, *date;
 	const json_t *doc; /* as recorded */
 	json_t *saved;     /* as kept: with id and the risk flag */
+	char now[32];      /* the record's time */
 } sampling;
 
 /* date moved by years, for string comparison ("2024-02-29" - 2 gives "2022-02-29", which
@@ -144,7 +145,7 @@ static qt_rc apply_sampling(void *ctx, qt_store *s, uint64_t first, qt_err *err)
 	if (rc == QT_OK && on_site)
 		rc = qt_risk_raise(s,
 		                   &(qt_risk){"two_failed_samplings", sm->producer, sm->producer,
-		                              sm->product, sm->doc},
+		                              sm->product, sm->doc, sm->now},
 		                   first, NULL, err);
 	for (size_t i = 0; rc == QT_OK && i < sizeof srcs / sizeof srcs[0]; i++)
 		rc = s->ops->link_put(s, srcs[i][0], srcs[i][1], key, err);
@@ -332,7 +333,9 @@ qt_rc qt_sampling_record(qt_platform *p, const qt_account *who, const json_t *bo
 	rec = (qt_record){.type = "sampling",
 	                  .body = doc,
 	                  .keys = keys,
-	                  .n_keys = strcmp(sm.unit, sm.producer) ? 4 : 3};
+	                  .n_keys = strcmp(sm.unit, sm.producer) ? 4 : 3,
+	                  .ts = sm.now};
+	qt_time_now(sm.now);
 	rc = qt_ledger_submit_job(p->ledger, &rec, 1, apply_sampling, &sm, &receipt, err);
 	if (rc == QT_OK) {
 		qt_names_written(p, sm.saved, qt_names_add);

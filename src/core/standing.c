@@ -2,10 +2,12 @@
  * CCC certificate suspended, revoked or valid again, and a unit put on or taken off the
  * serious-violation list (严重违法失信名单). Each is a ledger record; every scan of the
  * producer's codes shows it at once (public.c's warnings). */
+#include <stdio.h>
 #include <string.h>
 
 #include "codes/code.h"
 #include "codes/uscc.h"
+#include "core/replay.h"
 #include "core/risk.h"
 #include "core/scan.h"
 
@@ -16,6 +18,7 @@ typedef struct standing {
 	const char *field;  /* the product field that carries number */
 	json_t *doc;        /* the state to keep */
 	char subject[128];  /* a warning's: "<number> <status> <date>" */
+	char now[32];       /* the record's time */
 } standing;
 
 static qt_rc check_unit(qt_store *s, const standing *st, qt_err *err)
@@ -60,9 +63,10 @@ static qt_rc apply_standing(void *ctx, qt_store *s, uint64_t first, qt_err *err)
 	/* the subject is the number in that status from that date: suspended, then revoked is
 	 * news again */
 	if (rc == QT_OK && st->number && qt_risk_licence_revoked(qt_json_text(st->doc, "status")))
-		rc = qt_risk_raise(
-		        s, &(qt_risk){"licence_revoked", st->subject, st->unit, product, st->doc},
-		        first, NULL, err);
+		rc = qt_risk_raise(s,
+		                   &(qt_risk){"licence_revoked", st->subject, st->unit, product,
+		                              st->doc, st->now},
+		                   first, NULL, err);
 	json_decref(products);
 	return rc;
 }
@@ -70,14 +74,39 @@ static qt_rc apply_standing(void *ctx, qt_store *s, uint64_t first, qt_err *err)
 static qt_rc record(qt_platform *p, standing *st, const char *type, json_t **answer, qt_err *err)
 {
 	const char *keys[2] = {st->unit, st->number};
-	qt_record rec = {.type = type, .body = st->doc, .keys = keys, .n_keys = st->number ? 2 : 1};
+	qt_record rec = {.type = type,
+	                 .body = st->doc,
+	                 .keys = keys,
+	                 .n_keys = st->number ? 2 : 1,
+	                 .ts = st->now};
 	qt_receipt receipt;
-	qt_rc rc = qt_ledger_submit_job(p->ledger, &rec, 1, apply_standing, st, &receipt, err);
+	qt_rc rc;
+
+	qt_time_now(st->now);
+	rc = qt_ledger_submit_job(p->ledger, &rec, 1, apply_standing, st, &receipt, err);
 
 	if (rc == QT_OK)
 		*answer = json_pack("{s:O, s:o}", type[0] == 'l' ? "licence" : "listing", st->doc,
 		                    "receipt", qt_receipt_json(&receipt));
 	return rc;
+}
+
+qt_rc qt_standing_replay(qt_store *s, const qt_replay_rec *r, qt_err *err)
+{
+	bool licence = strcmp(r->type, "licence.status") == 0;
+	qt_account who;
+	standing st = {.who = &who,
+	               .unit = qt_json_text(r->body, licence ? "producer" : "unit"),
+	               .number = licence ? qt_json_text(r->body, "number") : NULL,
+	               .field = strcmp(qt_json_text(r->body, "kind"), "ccc") ? "licence_no"
+	                                                                     : "ccc_no",
+	               .doc = r->body};
+	qt_rc rc = qt_replay_who(s, r, qt_json_text(r->body, "by"), &who, err);
+
+	snprintf(st.subject, sizeof st.subject, "%s %s %s", qt_json_text(r->body, "number"),
+	         qt_json_text(r->body, "status"), qt_json_text(r->body, "date"));
+	snprintf(st.now, sizeof st.now, "%s", r->ts);
+	return rc == QT_OK ? apply_standing(&st, s, r->index, err) : rc;
 }
 
 /* The date a standing took effect: given, or today (in China, as every date the platform is

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "core/replay.h"
 #include "ledger/log.h"
 
 #define PAGE      1000  /* documents listed at a time */
@@ -31,45 +32,7 @@ typedef struct vstate {
 static qt_rc parse_record(vstate *v, uint64_t idx, const void *leaf, size_t n, const void *sealed,
                           size_t sealed_len, json_t **out)
 {
-	const uint8_t *p = sealed, *end = p ? p + sealed_len : NULL;
-	qt_sealed_field f;
-	json_t *rec = json_loadb(leaf, n, 0, NULL), *body = json_object_get(rec, "body");
-
-	*out = NULL;
-	if (!json_is_object(body)) {
-		json_decref(rec);
-		return qt_err_set(v->err, QT_ERR_INVALID, "record %" PRIu64 " is not a record",
-		                  idx);
-	}
-	while (p && p < end && qt_sealed_next(&p, end, &f)) {
-		char name[sizeof f.field];
-		snprintf(name, sizeof name, "%.*s", (int)f.field_len, f.field);
-		json_object_set_new(
-		        body, name,
-		        json_loadb((const char *)f.value, f.value_len, JSON_DECODE_ANY, NULL));
-	}
-	*out = rec;
-	return QT_OK;
-}
-
-/* The leaf is canonical JSON, its members in order (body, keys, sealed, ts, type): its type
- * is read from the end, so that only the records wanted are parsed. */
-static bool leaf_type(const uint8_t *leaf, size_t n, char *out, size_t outsz)
-{
-	static const char tag[] = "\"type\":\"";
-	size_t end, start;
-
-	if (n < sizeof tag + 2 || leaf[n - 1] != '}' || leaf[n - 2] != '"')
-		return false;
-	end = n - 2;
-	for (start = end; start > 0 && leaf[start - 1] != '"'; start--)
-		;
-	if (start < sizeof tag - 1 || end - start >= outsz ||
-	    memcmp(leaf + start - (sizeof tag - 1), tag, sizeof tag - 1) != 0)
-		return false;
-	memcpy(out, leaf + start, end - start);
-	out[end - start] = '\0';
-	return true;
+	return qt_replay_parse(idx, leaf, n, sealed, sealed_len, out, v->err);
 }
 
 /* The index of the type in types (NULL-terminated), or -1. */
@@ -102,8 +65,8 @@ static qt_rc find_record(vstate *v, const char *key, const char *const *types, b
 			if ((rc = v->s->ops->record_get(v->s, recs[i], &v->leaf, &v->sealed,
 			                                v->err)) != QT_OK)
 				break;
-			if (!leaf_type((const uint8_t *)v->leaf.p, v->leaf.len, type,
-			               sizeof type) ||
+			if (!qt_replay_leaf_type((const uint8_t *)v->leaf.p, v->leaf.len, type,
+			                         sizeof type) ||
 			    type_of(types, type) < 0)
 				continue;
 			if ((rc = parse_record(v, recs[i], v->leaf.p, v->leaf.len, v->sealed.p,
@@ -478,7 +441,8 @@ static qt_rc expect_all(vstate *v)
 		if (v->progress && row.a % PROGRESS == 0)
 			v->progress("records", row.a);
 		/* a leaf that is no record is the ledger's verify's to name */
-		if (!leaf_type(row.blob1, row.len1, type, sizeof type) || type_of(makers, type) < 0)
+		if (!qt_replay_leaf_type(row.blob1, row.len1, type, sizeof type) ||
+		    type_of(makers, type) < 0)
 			continue;
 		/* the scan's row has the leaf and sealed values: not read again */
 		if ((rc = parse_record(v, row.a, row.blob1, row.len1, row.blob3, row.len3, &rec)) ==

@@ -181,6 +181,11 @@ static const char *const scan_sql[] = {
         [QT_SCAN_NODES] = "SELECT level, idx, hash FROM nodes WHERE level = ?1 ORDER BY idx",
         [QT_SCAN_INDEX] = "SELECT rec, name, key FROM idx WHERE rec >= ?1 ORDER BY name, key, rec",
         [QT_SCAN_CHECKPOINTS] = "SELECT size, note FROM checkpoints WHERE size >= ?1 ORDER BY size",
+        /* ?1 is bound but unused: every scan binds its `from` */
+        [QT_SCAN_DOCS] = "SELECT rec, kind, id, owner, body FROM docs WHERE ?1 >= 0 "
+                         "ORDER BY kind, id",
+        [QT_SCAN_LINKS] = "SELECT 0, kind, src, dst FROM links WHERE ?1 >= 0 "
+                          "ORDER BY kind, src, dst",
 };
 
 /* WAL checkpoints run on their own connection and thread, so a commit never waits for the
@@ -1049,6 +1054,17 @@ static qt_rc sq_next(qt_store_iter *it, qt_store_row *row, qt_err *err)
 		row->blob1 = sqlite3_column_blob(st, 1);
 		row->len1 = (size_t)sqlite3_column_bytes(st, 1);
 		break;
+	case QT_SCAN_DOCS:
+	case QT_SCAN_LINKS:
+		row->text1 = (const char *)sqlite3_column_text(st, 1);
+		row->text2 = (const char *)sqlite3_column_text(st, 2);
+		row->blob1 = sqlite3_column_blob(st, 3);
+		row->len1 = (size_t)sqlite3_column_bytes(st, 3);
+		if (it->kind == QT_SCAN_DOCS) {
+			row->blob2 = sqlite3_column_blob(st, 4);
+			row->len2 = (size_t)sqlite3_column_bytes(st, 4);
+		}
+		break;
 	}
 	return QT_OK;
 }
@@ -1256,6 +1272,13 @@ qt_rc qt_store_sqlite_open(const char *path, const qt_store_opts *opts, qt_store
 		if ((rc = exec(s, pragma, err)) != QT_OK)
 			goto fail;
 	}
+	/* a scratch store is rebuilt from the log if lost: no fsync, no WAL to copy back */
+	if (opts->scratch)
+		snprintf(
+		        pragmas, sizeof pragmas,
+		        "PRAGMA page_size=4096; PRAGMA journal_mode=MEMORY; PRAGMA synchronous=OFF;"
+		        "PRAGMA cache_size=-%zu; PRAGMA temp_store=MEMORY;",
+		        opts->cache_kib ? opts->cache_kib : (size_t)262144);
 	if (!opts->read_only && (rc = exec(s, pragmas, err)) != QT_OK)
 		goto fail;
 	if (!opts->read_only && (rc = migrate(s, err)) != QT_OK)
@@ -1263,7 +1286,7 @@ qt_rc qt_store_sqlite_open(const char *path, const qt_store_opts *opts, qt_store
 	if (!opts->read_only) {
 		if (opts->faults) /* checkpoint inline: the injected faults stay deterministic */
 			sqlite3_wal_hook(s->db, wal_hook, s);
-		else
+		else if (!opts->scratch)
 			checkpointer_start(s, path);
 	}
 	for (int i = 0; i < ST_MAX; i++)

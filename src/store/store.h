@@ -27,6 +27,7 @@ typedef struct qt_store_opts {
 	bool create;             /* create a new store; fail if one exists */
 	bool read_only;          /* also: used by one thread only */
 	size_t cache_kib;        /* page cache bound; 0 = backend default */
+	bool scratch;            /* a throwaway store (verify's replay): nothing made durable */
 	qt_store_faults *faults; /* NULL in production */
 } qt_store_opts;
 
@@ -43,6 +44,11 @@ typedef enum qt_store_scan_kind {
 	QT_SCAN_NODES,   /* a = level, b = index, blob1 = hash; one level (from), by index */
 	QT_SCAN_INDEX,   /* a = record, text1 = index name, text2 = key; by name, key, record */
 	QT_SCAN_CHECKPOINTS, /* a = tree size, blob1 = signed note; by size */
+	/* the state, for comparing two stores: every document, by kind and id (text1 = kind,
+	 * text2 = id, blob1 = owner, blob2 = body, a = rec), and every link, by kind, src and
+	 * dst (text1 = kind, text2 = src, blob1 = dst); `from` is unused */
+	QT_SCAN_DOCS,
+	QT_SCAN_LINKS,
 } qt_store_scan_kind;
 
 /* Called for each row of a listing; a non-OK return stops it and is returned as is. The

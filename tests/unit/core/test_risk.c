@@ -108,7 +108,9 @@ static bool raise_for(fixture *f, const char *rule, const char *subject, const c
                       const char *product)
 {
 	qt_err err;
-	risk_ = (qt_risk){rule, subject, unit, product, NULL};
+	static char now[32];
+	qt_time_now(now);
+	risk_ = (qt_risk){rule, subject, unit, product, NULL, now};
 	assert_int_equal(qt_ledger_submit_job(f->p->ledger, NULL, 0, apply_raise, NULL, NULL, &err),
 	                 QT_OK);
 	return raised_;
