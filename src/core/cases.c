@@ -1,6 +1,7 @@
 /* cases.c — a case (a consumer's complaint, a risk warning) moved along its states by the
  * regulators it is routed to: the request's shape, the move's ledger record, and the state
  * check and history entry inside the write. One mechanism, so both kinds follow one rule. */
+#include <stdio.h>
 #include <string.h>
 
 #include "core/cases.h"
@@ -99,5 +100,23 @@ out:
 	json_decref(m.doc);
 	json_decref(pub);
 	json_decref(priv);
+	return rc;
+}
+
+qt_rc qt_case_replay(qt_store *s, const qt_replay_rec *r, const qt_case_kind *k, qt_err *err)
+{
+	qt_account who;
+	/* the note is back in the body when it was sealed */
+	move m = {.k = k,
+	          .who = &who,
+	          .id = qt_json_text(r->body, "id"),
+	          .state = qt_json_text(r->body, "state"),
+	          .note = json_string_value(json_object_get(r->body, "note"))};
+	qt_rc rc = qt_replay_who(s, r, qt_json_text(r->body, "by"), &who, err);
+
+	snprintf(m.now, sizeof m.now, "%s", r->ts);
+	if (rc == QT_OK)
+		rc = apply_move(&m, s, r->index, err);
+	json_decref(m.doc);
 	return rc;
 }

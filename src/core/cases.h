@@ -5,6 +5,7 @@
 
 #include "core/names.h"
 #include "core/platform.h"
+#include "core/replay.h"
 
 typedef struct qt_case_kind {
 	const char *doc;    /* the document kind, also the word in messages: "complaint" */
@@ -22,6 +23,11 @@ bool qt_case_covers(const qt_account *who, const char *region);
  * regulators cannot both close it. *answer {<kind>: the case (named by k->name), receipt}. */
 qt_rc qt_case_update(qt_platform *p, const qt_account *who, const qt_case_kind *k, const char *id,
                      const json_t *body, json_t **answer, qt_err *err)
+        __attribute__((warn_unused_result));
+
+/* Verify's replay of a move of a case of kind k (its record r): the same check and history
+ * entry, by the account the record names, at the record's time. */
+qt_rc qt_case_replay(qt_store *s, const qt_replay_rec *r, const qt_case_kind *k, qt_err *err)
         __attribute__((warn_unused_result));
 
 #endif

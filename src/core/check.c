@@ -10,6 +10,7 @@
 #include "codes/code.h"
 #include "codes/uscc.h"
 #include "core/check.h"
+#include "core/replay.h"
 #include "core/risk.h"
 #include "core/scan.h"
 
@@ -28,6 +29,13 @@ static const char *const suspect_kinds[] = {
 
 static const char *const verdicts[] = {"genuine", "warning", "suspect", NULL};
 
+/* The versions of a code's state and sightings documents (the records that last wrote
+ * them) a verdict read: the job records it only while they are still the current ones. */
+typedef struct version {
+	bool issued, seen_before;
+	uint64_t code_rec, seen_rec;
+} version;
+
 /* One code of the request. */
 typedef struct item {
 	char code[QT_CODE_CANON_MAX];
@@ -35,18 +43,12 @@ typedef struct item {
 	 * window of it), which a flood of checks must not crowd out */
 	char check_key[QT_CODE_CANON_MAX + 8];
 	const char *keys[2];
-	/* what its verdict read, so the job can tell whether it still holds */
-	bool issued, seen_before;
-	uint64_t code_rec, seen_rec;
-	json_t *seen;  /* its sightings document to save (NULL: a code never issued) */
-	json_t *body;  /* its check record's body */
-	json_t *state; /* its state document as judged, unless never issued or cloned */
-	char product[QT_ID_MAX];
+	version read; /* what its verdict read */
+	json_t *body; /* its check record's body */
 } item;
 
 typedef struct check_ctx {
 	const qt_account *who;
-	const char *supplier;
 	item *items;
 	size_t n;
 	bool stale;   /* a code moved between its verdict and the job */
@@ -71,6 +73,17 @@ static bool has(const json_t *list, const char *s)
 	for (size_t k = 0; k < json_array_size(list) && !found; k++)
 		found = strcmp(json_string_value(json_array_get(list, k)), s) == 0;
 	return found;
+}
+
+/* A code's document of kind (*doc NULL when there is none) and the record that last wrote
+ * it. */
+static qt_rc load_version(qt_store *s, const char *kind, const char *code, json_t **doc,
+                          bool *exists, uint64_t *rec, qt_err *err)
+{
+	qt_rc rc = qt_doc_load_rec(s, kind, code, doc, rec, err);
+
+	*exists = rc == QT_OK;
+	return rc == QT_ERR_NOTFOUND ? QT_OK : rc;
 }
 
 /* Append s to list unless it is there or the list holds max already. */
@@ -219,35 +232,45 @@ static qt_rc custody(judge *j, bool *here, qt_err *err)
 	return rc;
 }
 
+/* The sightings document after checker's check of a code whose state document record
+ * code_rec wrote last, from the one before (old, NULL for none): the checker is among those
+ * since it last moved, and among those off its path unless the check was explained. */
+static json_t *sightings_after(const json_t *old, uint64_t code_rec, const char *checker,
+                               bool explained)
+{
+	/* what was checked before it last moved says nothing about where it is now */
+	json_t *still = (uint64_t)json_integer_value(json_object_get(old, "epoch")) == code_rec
+	                        ? json_deep_copy(json_object_get(old, "still"))
+	                        : NULL,
+	       *off = json_deep_copy(json_object_get(old, "off"));
+	json_t *seen = json_pack("{s:I, s:o, s:o}", "epoch", (json_int_t)code_rec, "still",
+	                         still ? still : json_array(), "off", off ? off : json_array());
+
+	remember(json_object_get(seen, "still"), checker, STILL_MAX);
+	if (!explained)
+		remember(json_object_get(seen, "off"), checker, OFF_MAX);
+	return seen;
+}
+
 /* Where the code has been checked: cloned when, this check included, two or more units
  * other than its holder checked it since it last moved (one item cannot be in two places),
- * or two or more units off its path have checked it at all. Updates the sightings. */
+ * or two or more units off its path have checked it at all. */
 static qt_rc sightings(judge *j, bool here, qt_err *err)
 {
 	item *it = j->it;
-	json_t *old = NULL, *still, *off, *away = json_array(), *off_path = json_array(), *u;
+	json_t *old = NULL, *seen = NULL, *still, *off, *away = json_array(),
+	       *off_path = json_array(), *u;
 	const char *holder = qt_json_text(j->doc, "holder");
 	char names[200];
 	size_t k;
-	qt_rc rc = qt_doc_load_rec(j->s, "sightings", it->code, &old, &it->seen_rec, err);
+	qt_rc rc = load_version(j->s, "sightings", it->code, &old, &it->read.seen_before,
+	                        &it->read.seen_rec, err);
 
-	it->seen_before = rc == QT_OK;
-	if (rc == QT_ERR_NOTFOUND)
-		rc = QT_OK;
 	if (rc != QT_OK)
 		goto out;
-	/* what was checked before it last moved says nothing about where it is now */
-	still = (uint64_t)json_integer_value(json_object_get(old, "epoch")) == it->code_rec
-	                ? json_deep_copy(json_object_get(old, "still"))
-	                : NULL;
-	off = json_deep_copy(json_object_get(old, "off"));
-	it->seen = json_pack("{s:I, s:o, s:o}", "epoch", (json_int_t)it->code_rec, "still",
-	                     still ? still : json_array(), "off", off ? off : json_array());
-	still = json_object_get(it->seen, "still");
-	off = json_object_get(it->seen, "off");
-	remember(still, j->who->id, STILL_MAX);
-	if (!here)
-		remember(off, j->who->id, OFF_MAX);
+	seen = sightings_after(old, it->read.code_rec, j->who->id, here);
+	still = json_object_get(seen, "still");
+	off = json_object_get(seen, "off");
 	json_array_foreach(still, k, u)
 	{
 		if (strcmp(json_string_value(u), holder) != 0)
@@ -268,7 +291,7 @@ static qt_rc sightings(judge *j, bool here, qt_err *err)
 		        j->reasons, "cloned",
 		        "since it last moved (record %llu) it was checked at %zu places that do "
 		        "not hold it: %s",
-		        (unsigned long long)it->code_rec, json_array_size(away), names);
+		        (unsigned long long)it->read.code_rec, json_array_size(away), names);
 	} else if (json_array_size(off_path) >= 2) {
 		name_units(off_path, names, sizeof names);
 		qt_warning_add(j->reasons, "cloned",
@@ -277,6 +300,7 @@ static qt_rc sightings(judge *j, bool here, qt_err *err)
 	}
 out:
 	json_decref(old);
+	json_decref(seen);
 	json_decref(away);
 	json_decref(off_path);
 	return rc;
@@ -290,21 +314,27 @@ static bool one_thing(const json_t *doc)
 	return !strcmp(g, "item") || !strcmp(g, "logistic");
 }
 
-/* The verdict on one code, as of the reader's snapshot: its record body and sightings. */
+/* The code's state document (none when never issued) and, in transit, its shipment. */
+static qt_rc load_code(judge *j, qt_err *err)
+{
+	version *v = &j->it->read;
+	qt_rc rc = load_version(j->s, "code", j->it->code, &j->doc, &v->issued, &v->code_rec, err);
+
+	if (rc == QT_OK && j->doc && !strcmp(qt_json_text(j->doc, "status"), "in_transit"))
+		rc = qt_doc_load(j->s, "shipment", qt_json_text(j->doc, "shipment"), &j->ship, err);
+	return rc;
+}
+
+/* The verdict on one code, as of the reader's snapshot: its record body. */
 static qt_rc judge_one(qt_store *s, const qt_account *who, const char *supplier, item *it,
                        qt_err *err)
 {
 	judge j = {.s = s, .who = who, .supplier = supplier, .it = it, .reasons = json_array()};
 	bool here = true;
-	qt_rc rc = qt_doc_load_rec(s, "code", it->code, &j.doc, &it->code_rec, err);
+	qt_rc rc;
 
-	it->issued = rc == QT_OK;
-	it->seen_before = false;
-	if (rc == QT_ERR_NOTFOUND)
-		rc = QT_OK;
-	if (rc == QT_OK && j.doc && !strcmp(qt_json_text(j.doc, "status"), "in_transit"))
-		rc = qt_doc_load(s, "shipment", qt_json_text(j.doc, "shipment"), &j.ship, err);
-	if (rc == QT_OK)
+	it->read = (version){0};
+	if ((rc = load_code(&j, err)) == QT_OK)
 		rc = warnings(&j, err);
 	if (rc != QT_OK)
 		goto out;
@@ -316,15 +346,13 @@ static qt_rc judge_one(qt_store *s, const qt_account *who, const char *supplier,
 		rc = sightings(&j, here, err);
 	if (rc != QT_OK)
 		goto out;
-	it->body =
-	        json_pack("{s:s, s:s, s:s, s:s, s:O}", "checker", who->id, "supplier", supplier,
-	                  "code", it->code, "verdict", verdict_of(j.reasons), "reasons", j.reasons);
+	/* explained: recorded, since the sightings the job keeps follow from it and it was
+	 * worked out from the code's path, which only the history shows */
+	it->body = json_pack("{s:s, s:s, s:s, s:s, s:O, s:b}", "checker", who->id, "supplier",
+	                     supplier, "code", it->code, "verdict", verdict_of(j.reasons),
+	                     "reasons", j.reasons, "explained", j.doc && here);
 	if (!it->body)
 		rc = qt_err_set(err, QT_ERR_NOMEM, "out of memory");
-	snprintf(it->product, sizeof it->product, "%s", qt_json_text(j.doc, "product"));
-	/* a copy of the label says nothing about where the item itself went */
-	if (j.doc && !qt_risk_reason(j.reasons, "cloned"))
-		it->state = json_incref(j.doc);
 out:
 	json_decref(j.doc);
 	json_decref(j.ship);
@@ -357,12 +385,69 @@ static qt_rc list_check(qt_store *s, const char *checker, const char *verdict, u
 	return rc;
 }
 
-/* Whether the version of a document the verdict read is still the current one. */
-static bool unchanged(qt_store *s, const char *kind, const char *id, bool existed, uint64_t rec)
+static bool same_version(const version *a, const version *b)
 {
-	uint64_t now = 0;
-	qt_rc rc = s->ops->doc_get(s, kind, id, NULL, NULL, &now, NULL);
-	return existed ? rc == QT_OK && now == rec : rc == QT_ERR_NOTFOUND;
+	return a->issued == b->issued && a->seen_before == b->seen_before &&
+	       (!a->issued || a->code_rec == b->code_rec) &&
+	       (!a->seen_before || a->seen_rec == b->seen_rec);
+}
+
+/* One check record as its job applies it. */
+typedef struct one_check {
+	const json_t *body; /* the record's */
+	bool explained;     /* whether the ledger explained the goods being there */
+	const char *now;    /* the record's time */
+	/* what its verdict read, which must still be current; NULL when verify applies the
+	 * record again (it was accepted) */
+	const version *read;
+} one_check;
+
+/* A check, inside its write (and again in verify's replay), from its record and the state
+ * as it is: the code's sightings, the lists it is found in, the warnings it raises. *stale
+ * when what its verdict read has moved since. */
+static qt_rc apply_check(qt_store *s, const one_check *c, uint64_t rec, bool *stale, qt_err *err)
+{
+	const char *code = qt_json_text(c->body, "code"),
+	           *checker = qt_json_text(c->body, "checker"),
+	           *verdict = qt_json_text(c->body, "verdict");
+	const json_t *reasons = json_object_get(c->body, "reasons");
+	json_t *doc = NULL, *old = NULL, *seen = NULL;
+	version now = {0};
+	qt_rc rc = load_version(s, "code", code, &doc, &now.issued, &now.code_rec, err);
+
+	if (rc == QT_OK && doc && one_thing(doc))
+		rc = load_version(s, "sightings", code, &old, &now.seen_before, &now.seen_rec, err);
+	if (rc == QT_OK && c->read && !same_version(c->read, &now)) {
+		*stale = true;
+		rc = qt_err_set(err, QT_ERR_CONFLICT,
+		                "%.100s changed while it was being checked; check again", code);
+	}
+	if (rc == QT_OK && doc && one_thing(doc)) {
+		seen = sightings_after(old, now.code_rec, checker, c->explained);
+		rc = qt_doc_save(s, "sightings", code, "", seen, rec, err);
+	}
+	if (rc == QT_OK)
+		rc = list_check(s, checker, verdict, rec, err);
+	/* the goods are where they were checked: that unit's regulators look */
+	if (rc == QT_OK && qt_risk_suspect_scan(verdict, reasons))
+		rc = qt_risk_raise(s,
+		                   &(qt_risk){"suspect_scan", code, checker,
+		                              qt_json_text(doc, "product"), c->body, c->now},
+		                   rec, NULL, err);
+	/* the goods are with the checker, from its supplier: a holder that is neither let them
+	 * go without a flow record. A copy of the label says nothing about where the item
+	 * itself went. */
+	if (rc == QT_OK && doc && !qt_risk_reason(reasons, "cloned")) {
+		const char *explained[] = {checker, qt_json_text(c->body, "supplier")};
+		char seen_in[24];
+		snprintf(seen_in, sizeof seen_in, "%llu", (unsigned long long)rec);
+		rc = qt_risk_flow_gap(s, doc, code, "check", seen_in, explained, 2, rec, c->now,
+		                      err);
+	}
+	json_decref(doc);
+	json_decref(old);
+	json_decref(seen);
+	return rc;
 }
 
 static qt_rc apply_checks(void *ctx, qt_store *s, uint64_t first, qt_err *err)
@@ -371,38 +456,48 @@ static qt_rc apply_checks(void *ctx, qt_store *s, uint64_t first, qt_err *err)
 	qt_rc rc = QT_OK;
 
 	for (size_t i = 0; i < c->n && rc == QT_OK; i++) {
-		item *it = &c->items[i];
-		if (!unchanged(s, "code", it->code, it->issued, it->code_rec) ||
-		    !unchanged(s, "sightings", it->code, it->seen_before, it->seen_rec)) {
-			c->stale = true;
-			rc = qt_err_set(err, QT_ERR_CONFLICT,
-			                "%.100s changed while it was being checked; check again",
-			                it->code);
-			break;
-		}
-		if (it->seen)
-			rc = qt_doc_save(s, "sightings", it->code, "", it->seen, first + i, err);
-		if (rc == QT_OK)
-			rc = list_check(s, c->who->id, qt_json_text(it->body, "verdict"), first + i,
-			                err);
-		/* the goods are where they were checked: that unit's regulators look */
-		if (rc == QT_OK && qt_risk_suspect_scan(qt_json_text(it->body, "verdict"),
-		                                        json_object_get(it->body, "reasons")))
-			rc = qt_risk_raise(s,
-			                   &(qt_risk){"suspect_scan", it->code, c->who->id,
-			                              it->product, it->body, c->now},
-			                   first + i, NULL, err);
-		/* the goods are with the checker, from its supplier: a holder that is neither
-		 * let them go without a flow record */
-		if (rc == QT_OK && it->state) {
-			const char *explained[] = {c->who->id, c->supplier};
-			char seen_in[24];
-			snprintf(seen_in, sizeof seen_in, "%llu", (unsigned long long)(first + i));
-			rc = qt_risk_flow_gap(s, it->state, it->code, "check", seen_in, explained,
-			                      2, first + i, c->now, err);
-		}
+		const item *it = &c->items[i];
+		one_check one = {it->body, json_is_true(json_object_get(it->body, "explained")),
+		                 c->now, &it->read};
+		rc = apply_check(s, &one, first + i, &c->stale, err);
 	}
 	return rc;
+}
+
+/* Whether a check recorded before check records said so was explained, worked out again as
+ * its verdict did, on the replay's store: the state and the records (the path) as the
+ * records before it left them. */
+static qt_rc explained_then(qt_store *s, const qt_replay_rec *r, bool *here, qt_err *err)
+{
+	qt_account checker = {0};
+	item it = {0};
+	judge j = {.s = s,
+	           .who = &checker,
+	           .supplier = qt_json_text(r->body, "supplier"),
+	           .it = &it,
+	           .reasons = json_array()};
+	qt_rc rc;
+
+	snprintf(checker.id, sizeof checker.id, "%s", qt_json_text(r->body, "checker"));
+	snprintf(it.code, sizeof it.code, "%s", qt_json_text(r->body, "code"));
+	*here = true;
+	if ((rc = load_code(&j, err)) == QT_OK && j.doc)
+		rc = custody(&j, here, err);
+	json_decref(j.doc);
+	json_decref(j.ship);
+	json_decref(j.path);
+	json_decref(j.reasons);
+	return rc;
+}
+
+qt_rc qt_checks_replay(qt_store *s, const qt_replay_rec *r, qt_err *err)
+{
+	const json_t *recorded = json_object_get(r->body, "explained");
+	one_check one = {r->body, json_is_true(recorded), r->ts, NULL};
+	bool stale = false;
+	qt_rc rc = recorded ? QT_OK : explained_then(s, r, &one.explained, err);
+
+	return rc == QT_OK ? apply_check(s, &one, r->index, &stale, err) : rc;
 }
 
 /* ---- the request ---- */
@@ -410,10 +505,8 @@ static qt_rc apply_checks(void *ctx, qt_store *s, uint64_t first, qt_err *err)
 static void clear_verdicts(check_ctx *c)
 {
 	for (size_t i = 0; c->items && i < c->n; i++) {
-		json_decref(c->items[i].seen);
 		json_decref(c->items[i].body);
-		json_decref(c->items[i].state);
-		c->items[i].seen = c->items[i].body = c->items[i].state = NULL;
+		c->items[i].body = NULL;
 	}
 }
 
@@ -514,7 +607,6 @@ qt_rc qt_check_submit(qt_platform *p, const qt_account *who, const json_t *body,
 	qt_rc rc = parse(who, body, supplier, &c.items, &c.n, err);
 
 	*answer = NULL;
-	c.supplier = supplier;
 	if (rc == QT_OK && !(recs = calloc(c.n, sizeof *recs)))
 		rc = qt_err_set(err, QT_ERR_NOMEM, "out of memory");
 	/* a code that moved (or was checked elsewhere) meanwhile is judged again */

@@ -29,12 +29,27 @@ void qt_complaint_route(const char *producer, char out[7])
 
 typedef struct complaint {
 	const char *id;
-	const char *key; /* "<filed>/<id>": the list's order */
-	json_t *doc;     /* as kept */
-	const qt_account *who;
+	char key[64];                           /* "<filed>/<id>": the list's order */
+	json_t *doc;                            /* as kept */
 	const char *product, *producer, *filed; /* a filing's, on an issued code */
 	const char *code;                       /* its canonical key */
+	bool issued;                            /* the code had a document when filed */
 } complaint;
+
+/* A filing as its job applies it, from the complaint as recorded (its public and sealed
+ * fields, in doc): the document it keeps opens the case. */
+static void filing(complaint *c, json_t *doc)
+{
+	c->id = qt_json_text(doc, "id");
+	c->code = qt_json_text(doc, "code");
+	c->producer = qt_json_text(doc, "producer");
+	c->filed = qt_json_text(doc, "filed");
+	c->issued = json_is_true(json_object_get(doc, "issued"));
+	snprintf(c->key, sizeof c->key, "%s/%s", c->filed, c->id);
+	json_object_set_new(doc, "state", json_string("open"));
+	json_object_set_new(doc, "history", json_array());
+	c->doc = doc;
+}
 
 /* In the filing's transaction: the complaint_cluster rule over the product's complaints
  * filed in the window (their keys start with the time filed), this one among them. */
@@ -86,19 +101,25 @@ static qt_rc apply_file(void *ctx, qt_store *s, uint64_t first, qt_err *err)
 {
 	complaint *c = ctx;
 	json_t *code = NULL;
-	qt_rc rc = s->ops->link_put(s, "complaints", "all", c->key, err);
+	/* the code's state as it is now, inside the write (its product never changes); only a
+	 * code the filing found issued, so that applying the record again decides the same */
+	qt_rc rc = c->issued ? qt_doc_load(s, "code", c->code, &code, err) : QT_OK;
+
+	c->product = qt_json_text(code, "product");
+	if (rc == QT_OK)
+		rc = s->ops->link_put(s, "complaints", "all", c->key, err);
 	if (rc == QT_OK)
 		rc = qt_doc_save(s, "complaint", c->id, "", c->doc, first, err);
-	if (rc == QT_OK && c->product && *c->product)
+	if (rc == QT_OK && *c->product)
 		rc = s->ops->link_put(s, "product_complaints", c->product, c->key, err);
-	if (rc == QT_OK && c->product && *c->product)
+	if (rc == QT_OK && *c->product)
 		rc = cluster(s, c, first, err);
-	/* someone has the item in hand; its state as it is now, inside the write */
-	if (rc == QT_OK && c->product && *c->product &&
-	    (rc = qt_doc_load(s, "code", c->code, &code, err)) == QT_OK)
+	/* someone has the item in hand */
+	if (rc == QT_OK && *c->product)
 		rc = qt_risk_flow_gap(s, code, c->code, "complaint", c->id, NULL, 0, first,
 		                      c->filed, err);
 	json_decref(code);
+	c->product = NULL; /* it was the code document's */
 	return rc;
 }
 
@@ -117,11 +138,11 @@ qt_rc qt_complaint_file(qt_platform *p, const qt_account *who, const json_t *bod
 {
 	static const char *const fields[] = {"code", "text", "contact", NULL};
 	const char *scanned, *text, *contact, *producer = "";
-	char key[QT_CODE_CANON_MAX], id[18], lkey[64], to[7], now[32];
+	char key[QT_CODE_CANON_MAX], id[18], to[7], now[32];
 	qt_code_kind kind;
 	json_t *code = NULL, *pub = NULL, *priv = NULL;
 	qt_store *rd;
-	complaint c = {.id = id, .key = lkey};
+	complaint c = {0};
 	qt_receipt receipt;
 	qt_record rec;
 	qt_rc rc;
@@ -143,28 +164,21 @@ qt_rc qt_complaint_file(qt_platform *p, const qt_account *who, const json_t *bod
 		return QT_ERR_IO;
 	/* a code's producer never changes once issued, so reading it outside the write is safe */
 	rc = qt_doc_load(rd, "code", key, &code, err);
-	if (rc == QT_OK) {
+	if (rc == QT_OK)
 		producer = qt_json_text(code, "producer");
-		c.product = qt_json_text(code, "product");
-	} else if (rc != QT_ERR_NOTFOUND)
+	else if (rc != QT_ERR_NOTFOUND)
 		goto out;
 	qt_complaint_route(*producer ? producer : NULL, to);
 	if ((rc = qt_new_id("C", 8, id, sizeof id, err)) != QT_OK)
 		goto out;
 	qt_time_now(now);
-	snprintf(lkey, sizeof lkey, "%s/%s", now, id);
-	c.producer = producer;
-	c.filed = now;
-	c.code = key;
 	pub = json_pack("{s:s, s:s, s:s, s:s, s:b, s:s}", "id", id, "code", key, "jurisdiction", to,
 	                "producer", producer, "issued", code != NULL, "filed", now);
 	priv = json_pack("{s:s}", "text", text);
 	if (contact)
 		json_object_set_new(priv, "contact", json_string(contact));
-	c.doc = json_deep_copy(pub);
+	filing(&c, json_deep_copy(pub));
 	json_object_update(c.doc, priv);
-	json_object_set_new(c.doc, "state", json_string("open"));
-	json_object_set_new(c.doc, "history", json_array());
 	{
 		/* "complaint:" + code, not the code's own key, whose records are its story: a
 		 * flood of anonymous complaints would crowd its real steps out of the window a
@@ -210,6 +224,17 @@ qt_rc qt_complaint_update(qt_platform *p, const qt_account *who, const char *id,
                           json_t **answer, qt_err *err)
 {
 	return qt_case_update(p, who, &complaint_case, id, body, answer, err);
+}
+
+qt_rc qt_complaints_replay(qt_store *s, const qt_replay_rec *r, qt_err *err)
+{
+	complaint c = {0};
+
+	if (strcmp(r->type, "complaint.update") == 0)
+		return qt_case_replay(s, r, &complaint_case, err);
+	/* the body holds the text and contact again, as the document keeps them */
+	filing(&c, r->body);
+	return apply_file(&c, s, r->index, err);
 }
 
 typedef struct list_ctx {

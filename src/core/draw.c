@@ -9,6 +9,7 @@
 #include "codes/uscc.h"
 #include "core/complaints.h"
 #include "core/draw.h"
+#include "core/replay.h"
 #include "ledger/jcs.h"
 #include "util/sha256.h"
 
@@ -408,6 +409,16 @@ static qt_rc apply_draw(void *ctx, qt_store *s, uint64_t first, qt_err *err)
 		rc = announce(s, j, first, err);
 	json_decref(doc);
 	return rc;
+}
+
+qt_rc qt_draw_replay(qt_store *s, const qt_replay_rec *r, qt_err *err)
+{
+	qt_account who;
+	draw_job j = {.who = &who, .doc = r->body};
+	qt_rc rc = qt_replay_who(s, r, qt_json_text(r->body, "by"), &who, err);
+
+	snprintf(j.now, sizeof j.now, "%s", r->ts);
+	return rc == QT_OK ? apply_draw(&j, s, r->index, err) : rc;
 }
 
 /* Region: 2, 4 or 6 digits, inside the regulator's jurisdiction. */

@@ -30,14 +30,27 @@ static const struct writer {
         {"licence.status", qt_standing_replay},
         {"credit.listing", qt_standing_replay},
         {"announcement", qt_announce_replay},
+        {"check", qt_checks_replay},
+        {"complaint.file", qt_complaints_replay},
+        {"complaint.update", qt_complaints_replay},
+        {"warning.update", qt_risk_replay},
+        {"sampling", qt_sampling_replay},
+        {"draw", qt_draw_replay},
         {NULL, NULL},
 };
 
 /* The kinds of document and link compared: those whose every writer is replayed above.
  * Tokens never are: the secret they are the hash of is in no record (state.c checks them). */
-static const char *const doc_kinds[] = {"account",        "catalog", "gtin", "batchno",
-                                        "licence_status", "credit",  NULL};
-static const char *const link_kinds[] = {"product_batches", "batches_by_date", NULL};
+static const char *const doc_kinds[] = {"account",        "catalog", "gtin",      "batchno",
+                                        "licence_status", "credit",  "complaint", "sampling",
+                                        "draw",           NULL};
+static const char *const link_kinds[] = {"product_batches", "batches_by_date",
+                                         "checks",          "checks_genuine",
+                                         "checks_warning",  "checks_suspect",
+                                         "complaints",      "samplings",
+                                         "unit_samplings",  "product_samplings",
+                                         "batch_samplings", "recorder_samplings",
+                                         "unit_fails",      NULL};
 
 static bool listed(const char *const *list, const char *kind)
 {

@@ -30,6 +30,11 @@ qt_rc qt_products_replay(qt_store *s, const qt_replay_rec *r, qt_err *err);
 qt_rc qt_batches_replay(qt_store *s, const qt_replay_rec *r, qt_err *err);
 qt_rc qt_standing_replay(qt_store *s, const qt_replay_rec *r, qt_err *err);
 qt_rc qt_announce_replay(qt_store *s, const qt_replay_rec *r, qt_err *err);
+qt_rc qt_checks_replay(qt_store *s, const qt_replay_rec *r, qt_err *err);
+qt_rc qt_complaints_replay(qt_store *s, const qt_replay_rec *r, qt_err *err);
+qt_rc qt_risk_replay(qt_store *s, const qt_replay_rec *r, qt_err *err);
+qt_rc qt_sampling_replay(qt_store *s, const qt_replay_rec *r, qt_err *err);
+qt_rc qt_draw_replay(qt_store *s, const qt_replay_rec *r, qt_err *err);
 
 /* The acting account a record names (its `by`), as the write saw it: QT_ERR_INVALID naming
  * the record when the account did not exist then. */

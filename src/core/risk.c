@@ -283,3 +283,8 @@ qt_rc qt_risk_update(qt_platform *p, const qt_account *who, const char *id, cons
 {
 	return qt_case_update(p, who, &warning_case, id, body, answer, err);
 }
+
+qt_rc qt_risk_replay(qt_store *s, const qt_replay_rec *r, qt_err *err)
+{
+	return qt_case_replay(s, r, &warning_case, err);
+}

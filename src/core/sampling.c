@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "core/names.h"
+#include "core/replay.h"
 #include "core/risk.h"
 #include "core/sampling.h"
 #include "core/scan.h"
@@ -156,6 +157,17 @@ static qt_rc apply_sampling(void *ctx, qt_store *s, uint64_t first, qt_err *err)
 		rc = qt_doc_save(s, "sampling", sm->id, sm->producer, sm->saved, first, err);
 	}
 	return rc;
+}
+
+/* What the job applies, from the sampling as recorded (the parties, the date). */
+static void recorded(sampling *sm, const json_t *doc)
+{
+	sm->unit = qt_json_text(doc, "unit");
+	sm->producer = qt_json_text(doc, "producer");
+	sm->product = qt_json_text(doc, "product");
+	sm->batch = qt_json_text(doc, "batch");
+	sm->date = qt_json_text(doc, "date");
+	sm->doc = doc;
 }
 
 /* An array of distinct strings of 1..QT_NAME_MAX bytes, at most QT_SAMPLING_ITEMS_MAX. */
@@ -314,18 +326,15 @@ qt_rc qt_sampling_record(qt_platform *p, const qt_account *who, const json_t *bo
 	doc = json_deep_copy(body);
 	json_object_set_new(doc, "by", json_string(who->id));
 	json_object_set_new(doc, "by_name", json_string(who->name));
-	sm.unit = qt_json_text(doc, "unit");
-	sm.producer = qt_json_text(doc, "producer");
-	sm.product = qt_json_text(doc, "product");
-	sm.batch = qt_json_text(doc, "batch");
-	sm.date = qt_json_text(doc, "date");
+	/* recorded, so that replaying the record keeps the document under the same id */
+	json_object_set_new(doc, "id", json_string(id));
+	recorded(&sm, doc);
 	if (!strcmp(qt_json_text(doc, "result"), "fail")) {
 		if ((rc = trace_fail(p, who, sm.producer, sm.batch, &trace, &summary, err)) !=
 		    QT_OK)
 			goto out;
 		json_object_set(doc, "trace", summary);
 	}
-	sm.doc = doc;
 	keys[0] = sm.producer;
 	keys[1] = sm.product;
 	keys[2] = sm.batch;
@@ -349,6 +358,60 @@ out:
 	json_decref(sm.saved);
 	json_decref(trace);
 	json_decref(summary);
+	return rc;
+}
+
+/* A sampling document of one producer's, looked for by the record that wrote it. */
+typedef struct written {
+	uint64_t rec;
+	char id[QT_ID_MAX];   /* found: its id */
+	char last[QT_ID_MAX]; /* the page's last id, where the next page starts */
+} written;
+
+static qt_rc written_by(void *ctx, const char *id, const char *owner, const void *body, size_t n,
+                        uint64_t rec)
+{
+	written *w = ctx;
+	(void)owner, (void)body, (void)n;
+	if (rec == w->rec)
+		snprintf(w->id, sizeof w->id, "%s", id);
+	snprintf(w->last, sizeof w->last, "%s", id);
+	return QT_OK;
+}
+
+/* The id of the sampling record r kept. A record made before the id was recorded does not
+ * carry it (it was random, and kept in the state only): then it is the id of the producer's
+ * sampling document that r wrote (a sampling is never written again), read from the store
+ * being verified, whose document under that id is compared with the replay's all the same. */
+static qt_rc sampling_id(const qt_replay_rec *r, const char *producer, written *w, qt_err *err)
+{
+	size_t found = QT_PAGE_SCAN_MAX;
+	qt_rc rc = QT_OK;
+
+	*w = (written){.rec = r->index};
+	snprintf(w->id, sizeof w->id, "%s", qt_json_text(r->body, "id"));
+	while (rc == QT_OK && !w->id[0] && found == QT_PAGE_SCAN_MAX)
+		rc = r->log->ops->doc_list(r->log, "sampling", producer, w->last, QT_PAGE_SCAN_MAX,
+		                           written_by, w, &found, err);
+	if (rc == QT_OK && !w->id[0])
+		rc = qt_err_set(err, QT_ERR_INVALID, "no sampling document names it as its writer");
+	return rc;
+}
+
+qt_rc qt_sampling_replay(qt_store *s, const qt_replay_rec *r, qt_err *err)
+{
+	qt_account who;
+	written w;
+	sampling sm = {.who = &who};
+	qt_rc rc = qt_replay_who(s, r, qt_json_text(r->body, "by"), &who, err);
+
+	recorded(&sm, r->body);
+	snprintf(sm.now, sizeof sm.now, "%s", r->ts);
+	if (rc == QT_OK && (rc = sampling_id(r, sm.producer, &w, err)) == QT_OK) {
+		sm.id = w.id;
+		rc = apply_sampling(&sm, s, r->index, err);
+	}
+	json_decref(sm.saved);
 	return rc;
 }
 
