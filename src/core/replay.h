@@ -30,6 +30,9 @@ qt_rc qt_products_replay(qt_store *s, const qt_replay_rec *r, qt_err *err);
 qt_rc qt_batches_replay(qt_store *s, const qt_replay_rec *r, qt_err *err);
 qt_rc qt_standing_replay(qt_store *s, const qt_replay_rec *r, qt_err *err);
 qt_rc qt_announce_replay(qt_store *s, const qt_replay_rec *r, qt_err *err);
+qt_rc qt_codes_replay(qt_store *s, const qt_replay_rec *r, qt_err *err);
+qt_rc qt_events_replay(qt_store *s, const qt_replay_rec *r, qt_err *err);
+qt_rc qt_recall_replay(qt_store *s, const qt_replay_rec *r, qt_err *err);
 
 /* The acting account a record names (its `by`), as the write saw it: QT_ERR_INVALID naming
  * the record when the account did not exist then. */
