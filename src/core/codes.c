@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "codes/code.h"
+#include "core/replay.h"
 #include "core/trace.h"
 
 /* What one issue request has settled before its job runs. */
@@ -199,6 +200,29 @@ static qt_rc apply_issue(void *ctx, qt_store *s, uint64_t first, qt_err *err)
 	}
 	json_decref(doc);
 	return rc;
+}
+
+qt_rc qt_codes_replay(qt_store *s, const qt_replay_rec *r, qt_err *err)
+{
+	const json_t *codes = json_object_get(r->body, "codes");
+	const char *keys[QT_ISSUE_PER_RECORD];
+	issue is = {.producer = qt_json_text(r->body, "producer"),
+	            .product = qt_json_text(r->body, "product"),
+	            .batch = json_string_value(json_object_get(r->body, "batch")),
+	            .scheme = qt_json_text(r->body, "scheme"),
+	            .granularity = qt_json_text(r->body, "granularity"),
+	            .codes = (json_t *)codes,
+	            .keys = keys};
+
+	if (!json_is_array(codes) || json_array_size(codes) > QT_ISSUE_PER_RECORD)
+		return qt_err_set(err, QT_ERR_INVALID, "its 'codes' are not 1 to %d codes",
+		                  QT_ISSUE_PER_RECORD);
+	for (size_t i = 0; i < json_array_size(codes); i++) {
+		const char *k = json_string_value(json_array_get(codes, i));
+		keys[i] = k ? k : "";
+	}
+	/* each record's codes are written by that record: i / QT_ISSUE_PER_RECORD is 0 */
+	return apply_issue(&is, s, r->index, err);
 }
 
 /* The product (and batch) the request names, both the producer's own. */

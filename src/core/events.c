@@ -8,6 +8,7 @@
 
 #include "codes/code.h"
 #include "codes/uscc.h"
+#include "core/replay.h"
 #include "core/trace.h"
 #include "util/utf8.h"
 
@@ -33,6 +34,7 @@ typedef struct batch_ctx {
 	bool record;   /* false: check only, keep nothing */
 	/* the batch rule_in_order last read, and its production date ("" when none) */
 	char made_batch[QT_ID_MAX], made[11];
+	char now[32]; /* the records' time: when an event that gives none happened */
 } batch_ctx;
 
 /* ---- the rules: each a small function the apply step runs; false sets why ---- */
@@ -762,10 +764,8 @@ static qt_rc apply_one(batch_ctx *b, size_t i, qt_store *s, uint64_t rec, qt_err
 				json_object_set_new(doc, "status", json_string("sold"));
 				/* the warranty runs from the sale; kept in the state even when
 				 * the sale's time is sealed (only "expired or not" is shown) */
-				char now[32];
-				qt_time_now(now);
 				json_object_set_new(doc, "sold",
-				                    json_string(e->time ? e->time : now));
+				                    json_string(e->time ? e->time : b->now));
 			} else if (strcmp(t, "return") == 0) {
 				if (strcmp(qt_json_text(doc, "status"), "sold") != 0)
 					REFUSE("only a sold code can be returned");
@@ -1068,6 +1068,7 @@ static qt_rc submit(qt_platform *p, const qt_account *who, const json_t *body, j
 	privs = calloc(n, sizeof *privs);
 	keys = calloc(n, sizeof *keys);
 	b.ev = ev = calloc(n, sizeof *ev);
+	qt_time_now(b.now);
 	if (!recs || !receipts || !pubs || !privs || !keys || !ev) {
 		rc = qt_err_set(err, QT_ERR_NOMEM, "out of memory");
 		goto out;
@@ -1092,7 +1093,8 @@ static qt_rc submit(qt_platform *p, const qt_account *who, const json_t *body, j
 		                    .body = pubs[i],
 		                    .private_fields = json_object_size(privs[i]) ? privs[i] : NULL,
 		                    .keys = keys[i],
-		                    .n_keys = nk};
+		                    .n_keys = nk,
+		                    .ts = b.now};
 	}
 	/* record types live as long as the records: one static string per event type */
 	for (size_t i = 0; i < n; i++) {
@@ -1133,6 +1135,52 @@ out:
 	free(privs);
 	free(keys);
 	free(ev);
+	return rc;
+}
+
+/* The request an event record was made from: its flow fields (buyer_uscc, supplier_name…)
+ * back in their party's object. */
+static json_t *request_of(const qt_replay_rec *r)
+{
+	json_t *in = json_object(), *v;
+	const char *k;
+
+	json_object_set_new(in, "type", json_string(r->type + strlen("event.")));
+	json_object_foreach(r->body, k, v)
+	{
+		const char *party = strncmp(k, "buyer_", 6) == 0      ? "buyer"
+		                    : strncmp(k, "supplier_", 9) == 0 ? "supplier"
+		                                                      : NULL;
+		if (party) {
+			json_t *o = json_object_get(in, party);
+			if (!o)
+				json_object_set_new(in, party, o = json_object());
+			json_object_set(o, k + strlen(party) + 1, v);
+		} else if (strcmp(k, "by") != 0) {
+			json_object_set(in, k, v);
+		}
+	}
+	return in;
+}
+
+qt_rc qt_events_replay(qt_store *s, const qt_replay_rec *r, qt_err *err)
+{
+	json_t *in = request_of(r), *pub = NULL, *priv = NULL;
+	const char **keys = NULL;
+	size_t nk = 0;
+	qt_account who;
+	event e = {0};
+	batch_ctx b = {.who = &who, .ev = &e, .n = 1, .record = true};
+	qt_rc rc = qt_replay_who(s, r, qt_json_text(r->body, "by"), &who, err);
+
+	snprintf(b.now, sizeof b.now, "%s", r->ts);
+	if (rc == QT_OK && (rc = parse_event(in, &who, &e, &pub, &priv, &keys, &nk, err)) == QT_OK)
+		rc = apply_one(&b, 0, s, r->index, err);
+	json_decref(in);
+	json_decref(pub);
+	json_decref(priv);
+	json_decref(e.codes);
+	free(keys);
 	return rc;
 }
 

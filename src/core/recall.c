@@ -9,6 +9,7 @@
 #include "core/complaints.h"
 #include "core/names.h"
 #include "core/recall.h"
+#include "core/replay.h"
 #include "core/trace.h"
 
 #define CODES_IN_BODY 63 /* a record's index keys: the codes and the recall */
@@ -523,6 +524,34 @@ static qt_rc act(qt_platform *p, acting *a, const json_t *body, json_t **answer,
 out:
 	json_decref(doc);
 	json_decref(a->codes);
+	return rc;
+}
+
+qt_rc qt_recall_replay(qt_store *s, const qt_replay_rec *r, qt_err *err)
+{
+	const json_t *codes = json_object_get(r->body, "codes");
+	qt_account who;
+	char key[40];
+	opening o = {.who = &who, .id = qt_json_text(r->body, "id"), .key = key, .doc = r->body};
+	acting a = {.who = &who,
+	            .id = qt_json_text(r->body, "recall"),
+	            .action = json_string_value(json_object_get(r->body, "action")),
+	            .note = qt_json_text(r->body, "note")};
+	qt_rc rc = qt_replay_who(s, r, qt_json_text(r->body, "by"), &who, err);
+
+	/* the codes a record lists are canonical already */
+	if (rc == QT_OK && strcmp(r->type, "recall.open") == 0) {
+		snprintf(key, sizeof key, "%s/%s", qt_json_text(r->body, "date"), o.id);
+		snprintf(o.now, sizeof o.now, "%s", r->ts);
+		o.codes = json_is_array(codes) ? json_deep_copy(codes) : json_array();
+		rc = apply_open(&o, s, r->index, err);
+		json_decref(o.saved);
+		json_decref(o.codes);
+	} else if (rc == QT_OK) {
+		a.codes = json_is_array(codes) ? json_deep_copy(codes) : json_array();
+		rc = apply_act(&a, s, r->index, err);
+		json_decref(a.codes);
+	}
 	return rc;
 }
 

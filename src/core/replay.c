@@ -30,6 +30,20 @@ static const struct writer {
         {"licence.status", qt_standing_replay},
         {"credit.listing", qt_standing_replay},
         {"announcement", qt_announce_replay},
+        {"code.issue", qt_codes_replay},
+        {"event.commission", qt_events_replay},
+        {"event.pack", qt_events_replay},
+        {"event.unpack", qt_events_replay},
+        {"event.ship", qt_events_replay},
+        {"event.receive", qt_events_replay},
+        {"event.retail", qt_events_replay},
+        {"event.return", qt_events_replay},
+        {"event.recall", qt_events_replay},
+        {"event.destroy", qt_events_replay},
+        {"event.correct", qt_events_replay},
+        {"recall.open", qt_recall_replay},
+        {"recall.progress", qt_recall_replay},
+        {"recall.close", qt_recall_replay},
         {"check", qt_checks_replay},
         {"complaint.file", qt_complaints_replay},
         {"complaint.update", qt_complaints_replay},
@@ -41,16 +55,40 @@ static const struct writer {
 
 /* The kinds of document and link compared: those whose every writer is replayed above.
  * Tokens never are: the secret they are the hash of is in no record (state.c checks them). */
-static const char *const doc_kinds[] = {"account",        "catalog", "gtin",      "batchno",
-                                        "licence_status", "credit",  "complaint", "sampling",
-                                        "draw",           NULL};
-static const char *const link_kinds[] = {"product_batches", "batches_by_date",
-                                         "checks",          "checks_genuine",
-                                         "checks_warning",  "checks_suspect",
-                                         "complaints",      "samplings",
-                                         "unit_samplings",  "product_samplings",
-                                         "batch_samplings", "recorder_samplings",
-                                         "unit_fails",      NULL};
+static const char *const doc_kinds[] = {"account",        "catalog",      "gtin",     "batchno",
+                                        "licence_status", "credit",       "product",  "batch",
+                                        "shipment",       "correction",   "code",     "recall",
+                                        "sightings",      "complaint",    "sampling", "draw",
+                                        "warning",        "announcement", NULL};
+static const char *const link_kinds[] = {"product_batches",
+                                         "batches_by_date",
+                                         "batch_codes",
+                                         "product_codes",
+                                         "children",
+                                         "shipments_out",
+                                         "shipments_in",
+                                         "shipments_pending_out",
+                                         "shipments_pending_in",
+                                         "batch_holders",
+                                         "recalls",
+                                         "recall_codes",
+                                         "recall_returned",
+                                         "recall_destroyed",
+                                         "checks",
+                                         "checks_genuine",
+                                         "checks_warning",
+                                         "checks_suspect",
+                                         "complaints",
+                                         "product_complaints",
+                                         "samplings",
+                                         "unit_samplings",
+                                         "product_samplings",
+                                         "batch_samplings",
+                                         "recorder_samplings",
+                                         "unit_fails",
+                                         "warnings",
+                                         "announcements",
+                                         NULL};
 
 static bool listed(const char *const *list, const char *kind)
 {
@@ -112,6 +150,27 @@ qt_rc qt_replay_who(qt_store *s, const qt_replay_rec *r, const char *id, qt_acco
 	return rc;
 }
 
+/* The record into scratch as the ledger stored it, after its apply as in a write: so an
+ * apply that reads an earlier record (a correction reads what it voids) finds it. */
+static qt_rc keep_record(qt_store *scratch, const qt_store_row *row, const json_t *keys,
+                         qt_err *err)
+{
+	qt_hash h;
+	qt_rc rc;
+
+	if (row->len2 != sizeof h.b)
+		return qt_err_set(err, QT_ERR_INVALID, "record %" PRIu64 " has no leaf hash",
+		                  row->a);
+	memcpy(h.b, row->blob2, sizeof h.b);
+	rc = scratch->ops->record_put(scratch, row->a, row->blob1, row->len1, &h, row->blob3,
+	                              row->len3, err);
+	for (size_t k = 0; rc == QT_OK && k < json_array_size(keys); k++)
+		rc = scratch->ops->index_put(scratch, QT_INDEX_KEY,
+		                             json_string_value(json_array_get(keys, k)), row->a,
+		                             err);
+	return rc;
+}
+
 /* Apply record row again into scratch. */
 static qt_rc apply_again(qt_store *log, qt_store *scratch, const qt_store_row *row, bool *done,
                          qt_err *err)
@@ -120,7 +179,7 @@ static qt_rc apply_again(qt_store *log, qt_store *scratch, const qt_store_row *r
 	const struct writer *w = writers;
 	json_t *rec = NULL;
 	qt_replay_rec r;
-	qt_rc rc = QT_OK;
+	qt_rc rc;
 
 	*done = false;
 	if (!qt_replay_leaf_type(row->blob1, row->len1, type, sizeof type))
@@ -128,25 +187,25 @@ static qt_rc apply_again(qt_store *log, qt_store *scratch, const qt_store_row *r
 		                  row->a);
 	while (w->type && strcmp(w->type, type) != 0)
 		w++;
-	if (!w->fn)
-		goto out;
 	if ((rc = qt_replay_parse(row->a, row->blob1, row->len1, row->blob3, row->len3, &rec,
 	                          err)) != QT_OK)
 		goto out;
 	r = (qt_replay_rec){.index = row->a,
-	                    .type = w->type,
+	                    .type = type,
 	                    .body = json_object_get(rec, "body"),
 	                    .keys = json_object_get(rec, "keys"),
 	                    .ts = qt_json_text(rec, "ts"),
 	                    .log = log};
-	if ((rc = w->fn(scratch, &r, err)) != QT_OK && rc != QT_ERR_NOMEM) {
+	if (w->fn && (rc = w->fn(scratch, &r, err)) != QT_OK && rc != QT_ERR_NOMEM) {
 		char why[QT_ERR_MSG_MAX];
 		snprintf(why, sizeof why, "%s", err->msg);
 		rc = qt_err_set(err, QT_ERR_INVALID,
 		                "record %" PRIu64 " (%s) cannot be applied again: %.140s", row->a,
 		                type, why);
 	}
-	*done = rc == QT_OK;
+	if (rc == QT_OK)
+		rc = keep_record(scratch, row, r.keys, err);
+	*done = rc == QT_OK && w->fn;
 out:
 	json_decref(rec);
 	return rc;

@@ -159,6 +159,42 @@ class VerifyState(unittest.TestCase):
         p = self.altered(f"UPDATE docs SET rec=rec+1000000 WHERE kind='shipment'")
         self.assert_caught(p, "document shipment", "which the ledger does not hold")
 
+    def test_event_state_changed(self):
+        """What events made (holder, status, shipments, packing, recalls) is rebuilt by
+        applying every record again: a change no single record decides is caught too."""
+        code = self.codes[3]
+        # a recalled code made to scan as in circulation
+        p = self.altered(self.set_body("code", code, '"status":"recalled"',
+                                       '"status":"active"'))
+        self.assert_caught(p, f"document code {code}: its status differs from what record")
+        # goods put in another unit's hands
+        p = self.altered(self.set_body("code", code, f'"holder":"{self.producer}"',
+                                       f'"holder":"{self.shop}"'))
+        self.assert_caught(p, f"document code {code}: its holder differs")
+        con = sqlite3.connect(f"file:{self.db}?mode=ro", uri=True)
+        ship = con.execute("SELECT id FROM docs WHERE kind='shipment'").fetchone()[0]
+        recall = con.execute("SELECT id FROM docs WHERE kind='recall'").fetchone()[0]
+        con.close()
+        # a shipment shown as received, so the buyer's receipt would be refused
+        p = self.altered(self.set_body("shipment", ship, '"received":false',
+                                       '"received":true'))
+        self.assert_caught(p, f"document shipment {ship}: its received differs")
+        # a recall shown as closed while its goods are still out
+        p = self.altered(self.set_body("recall", recall, '"status":"open"',
+                                       '"status":"closed"'))
+        self.assert_caught(p, f"document recall {recall}: its status differs")
+        # a carton's contents changed: an item dropped, another unit's code put in
+        item = self.codes[0]
+        p = self.altered(f"DELETE FROM links WHERE kind='children' AND dst='{item}'")
+        self.assert_caught(p, f"link children 00/{CARTON} -> {item} is missing")
+        p = self.altered(f"INSERT INTO links VALUES('children', '00/{CARTON}', "
+                         f"'{self.codes[3]}')")
+        self.assert_caught(p, f"link children 00/{CARTON} -> {self.codes[3]} is in the "
+                              "store, but no record made it")
+        # a code taken out of the recall, so its holder is never asked to return it
+        p = self.altered(f"DELETE FROM links WHERE kind='recall_codes' AND dst='{code}'")
+        self.assert_caught(p, f"link recall_codes {recall} -> {code} is missing")
+
 
 def sql_text(s):
     return "'" + s.replace("'", "''") + "'"
