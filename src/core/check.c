@@ -385,6 +385,7 @@ static qt_rc list_check(qt_store *s, const char *checker, const char *verdict, u
 	return rc;
 }
 
+/* Whether a and b are the same versions of a code's documents. */
 static bool same_version(const version *a, const version *b)
 {
 	return a->issued == b->issued && a->seen_before == b->seen_before &&
@@ -464,9 +465,9 @@ static qt_rc apply_checks(void *ctx, qt_store *s, uint64_t first, qt_err *err)
 	return rc;
 }
 
-/* Whether a check recorded before check records said so was explained, worked out again as
- * its verdict did, on the replay's store: the state and the records (the path) as the
- * records before it left them. */
+/* For a check record made before check records carried "explained": whether the check was
+ * explained, worked out again as its verdict did, on the replay's store, which holds the
+ * state and the records (the code's path) as the records before this one left them. */
 static qt_rc explained_then(qt_store *s, const qt_replay_rec *r, bool *here, qt_err *err)
 {
 	qt_account checker = {0};

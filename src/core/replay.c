@@ -265,7 +265,8 @@ static qt_rc same_doc(const qt_store_row *a, const qt_store_row *b, qt_err *err)
 	const char *what;
 	qt_rc rc = QT_OK;
 
-	if (a->len1 != b->len1 || memcmp(a->blob1, b->blob1, a->len1) != 0)
+	/* an empty owner may come back as no bytes at all (NULL), which memcmp must not see */
+	if (a->len1 != b->len1 || (a->len1 && memcmp(a->blob1, b->blob1, a->len1) != 0))
 		return qt_err_set(err, QT_ERR_INVALID,
 		                  "document %s %.80s: its owner is %.40s, not %.40s as its "
 		                  "records make it",
@@ -325,7 +326,7 @@ static qt_rc compare(qt_store *log, qt_store *scratch, qt_store_scan_kind kind,
 			c = strcmp(a.text2, b.text2);
 		if (c == 0 && kind == QT_SCAN_LINKS) {
 			size_t m = a.len1 < b.len1 ? a.len1 : b.len1;
-			c = memcmp(a.blob1, b.blob1, m);
+			c = m ? memcmp(a.blob1, b.blob1, m) : 0;
 			if (c == 0)
 				c = a.len1 < b.len1 ? -1 : a.len1 > b.len1;
 		}

@@ -1,7 +1,8 @@
 """`qtrace verify` checks the documents the platform answers from against the records that
 made them: a database written through the API (units, a regulator, a product with a GTIN, a
 batch and its codes, a carton packed, a licence revoked, a unit listed for serious violations,
-a recall) verifies; then each document is changed, added or removed in a copy of the file, as
+a recall, a seller's check, a complaint and a warning acknowledged, two failed samplings, a
+draw) verifies; then each document is changed, added or removed in a copy of the file, as
 an insider with the file could, and verify must fail (exit 1) naming it, where before it
 passed. Run: /usr/bin/python3 test_verify_state.py QTRACE"""
 import os
@@ -17,6 +18,7 @@ import qtapi
 QTRACE = sys.argv.pop(1) if len(sys.argv) > 1 else "build/qtrace"
 GTIN = "06901234567892"
 CARTON = "069012345000000011"
+REPORT = {"sha256": "ab" * 32, "name": "抽查报告.pdf"}
 
 
 class VerifyState(unittest.TestCase):
@@ -45,6 +47,28 @@ class VerifyState(unittest.TestCase):
         qtapi.made(srv, "/api/v1/credit", {"unit": cls.producer, "listed": True,
                                            "reason": "伪造追溯码"}, gd)
         qtapi.made(srv, "/api/v1/recalls", {"batch": cls.batch, "reason": "绝缘电阻不合格"}, gd)
+        # the shop checks a recalled item its producer offers it: a warning for its region
+        cls.check = qtapi.made(srv, "/api/v1/verify", {"supplier": cls.producer,
+                                                       "codes": [c[2]]}, tok["shop"])
+        st, v, _ = srv.get("/api/v1/warnings?rule=suspect_scan", token=gd)
+        cls.suspect = v["warnings"][0]["id"]
+        st, v, _ = srv.post(f"/api/v1/warnings/{cls.suspect}", {"state": "acknowledged"},
+                            token=gd)
+        assert st == 200, v
+        # a consumer complains, the regulator acknowledges
+        cls.complaint = qtapi.made(srv, "/api/v1/complaints", {
+            "code": c[1], "text": "外皮开裂"}, None)["complaint"]["id"]
+        st, v, _ = srv.post(f"/api/v1/complaints/{cls.complaint}",
+                            {"state": "acknowledged"}, token=gd)
+        assert st == 200, v
+        # two failed samplings: the second flags the producer for an on-site inspection
+        cls.samplings = [qtapi.made(srv, "/api/v1/samplings", {
+            "unit": cls.producer, "producer": cls.producer, "product": cls.product,
+            "batch": cls.batch, "date": date, "place": "production",
+            "standard": "GB/T 9330-2020", "items": ["导体电阻"], "result": "fail",
+            "failed_items": ["导体电阻"], "report": REPORT}, gd)["sampling"]["id"]
+            for date in ("2026-11-10", "2026-11-15")]
+        cls.draw = qtapi.made(srv, "/api/v1/draws", {"units": 1, "bodies": 0}, gd)["draw"]["index"]
         cls.dir = tempfile.mkdtemp()
         cls.addClassCleanup(shutil.rmtree, cls.dir)
         # a copy of the database as the server left it, checkpointed into one file
@@ -194,6 +218,74 @@ class VerifyState(unittest.TestCase):
         # a code taken out of the recall, so its holder is never asked to return it
         p = self.altered(f"DELETE FROM links WHERE kind='recall_codes' AND dst='{code}'")
         self.assert_caught(p, f"link recall_codes {recall} -> {code} is missing")
+
+    def doc_id(self, kind, where):
+        con = sqlite3.connect(f"file:{self.db}?mode=ro", uri=True)
+        row = con.execute(f"SELECT id FROM docs WHERE kind='{kind}' AND {where}").fetchone()
+        con.close()
+        return row[0]
+
+    def test_cases_changed(self):
+        """Warnings and complaints follow from the records that raised, filed and moved
+        them: a case shown in another state than its records put it in is caught."""
+        revoked = self.doc_id("warning",
+                              """CAST(body AS TEXT) LIKE '%"rule":"licence_revoked"%'""")
+        # a warning no regulator closed shown as closed, so nobody looks at it
+        p = self.altered(self.set_body("warning", revoked, '"state":"open"',
+                                       '"state":"closed"'))
+        self.assert_caught(p, f"document warning {revoked}: its state differs")
+        # (the state itself, not the history's: the rule's member comes before it)
+        p = self.altered(self.set_body("warning", self.suspect,
+                                       '"rule":"suspect_scan","state":"acknowledged"',
+                                       '"rule":"suspect_scan","state":"closed"'))
+        self.assert_caught(p, f"document warning {self.suspect}: its state differs")
+        p = self.altered(f"DELETE FROM docs WHERE kind='warning' AND id='{revoked}'")
+        self.assert_caught(p, f"document warning {revoked} is missing")
+        p = self.altered(f"DELETE FROM links WHERE kind='warnings' AND dst LIKE '%{revoked}'")
+        self.assert_caught(p, "link warnings all -> ", f"{revoked} is missing")
+        # a consumer's complaint shown as closed, or its words changed
+        p = self.altered(self.set_body("complaint", self.complaint,
+                                       f'"producer":"{self.producer}","state":"acknowledged"',
+                                       f'"producer":"{self.producer}","state":"closed"'))
+        self.assert_caught(p, f"document complaint {self.complaint}: its state differs")
+        p = self.altered(self.set_body("complaint", self.complaint, "外皮开裂", "一切正常"))
+        self.assert_caught(p, f"document complaint {self.complaint}: its text differs")
+        p = self.altered("DELETE FROM links WHERE kind='product_complaints'")
+        self.assert_caught(p, f"link product_complaints {self.product} -> ", "is missing")
+
+    def test_check_changed(self):
+        """A check's sightings and the lists it is found in follow from its record."""
+        code = self.codes[2]
+        index = self.check["first_index"]
+        p = self.altered(f"DELETE FROM docs WHERE kind='sightings' AND id='{code}'")
+        self.assert_caught(p, f"document sightings {code} is missing: record {index}")
+        # the shop's check forgotten, so a later one elsewhere would not say cloned
+        p = self.altered(self.set_body("sightings", code, f'"still":["{self.shop}"]',
+                                       '"still":[]'))
+        self.assert_caught(p, f"document sightings {code}: its still differs")
+        p = self.altered(f"DELETE FROM links WHERE kind='checks' AND src='unit:{self.shop}'")
+        self.assert_caught(p, f"link checks unit:{self.shop} -> {index:020d} is missing")
+
+    def test_samplings_and_draw_changed(self):
+        """A sampling's document, the producer's list of fails and a draw with its
+        announcement are what their records make."""
+        first, second = self.samplings
+        # a failed sampling shown as passed
+        p = self.altered(self.set_body("sampling", first, '"result":"fail"',
+                                       '"result":"pass"'))
+        self.assert_caught(p, f"document sampling {first}: its result differs")
+        p = self.altered(self.set_body("sampling", second, '"on_site_inspection":true',
+                                       '"on_site_inspection":false'))
+        self.assert_caught(p, f"document sampling {second}: its on_site_inspection differs")
+        p = self.altered(f"DELETE FROM links WHERE kind='unit_fails' AND dst LIKE '%{first}'")
+        self.assert_caught(p, f"link unit_fails {self.producer} -> 2026-11-10/{first} is "
+                              "missing")
+        # a draw's selection, or its public announcement, changed after the fact
+        p = self.altered(self.set_body("draw", f"{self.draw:020d}", '"seed":"', '"seed":"0'))
+        self.assert_caught(p, f"document draw {self.draw:020d}: its seed differs")
+        p = self.altered(self.set_body("announcement", f"AR{self.draw:020d}", "双随机抽查结果",
+                                       "抽查结果"))
+        self.assert_caught(p, f"document announcement AR{self.draw:020d}: its title differs")
 
 
 def sql_text(s):

@@ -141,6 +141,50 @@ static void test_two_fails_in_two_years(void **state)
 	assert_int_equal(count(f), 3);
 }
 
+/* A record without the sampling's id is replayed under the id of the document it wrote. */
+static void test_replay_without_id(void **state)
+{
+	fixture *f = *state;
+	json_t *a = NULL, *rec, *body, *kept;
+	uint64_t index;
+	qt_buf leaf;
+	qt_err err;
+	qt_rc rc;
+	qt_store *rd;
+
+	seed_units(f);
+	seed(f, "account", inspection.id, "",
+	     json_pack("{s:s, s:s, s:[s]}", "id", inspection.id, "name", inspection.name, "roles",
+	               "inspection"));
+	assert_int_equal(sample(f, &inspection, "2026-01-10", "pass", NULL, &a, &err), QT_OK);
+	index = (uint64_t)json_integer_value(
+	        json_object_get(json_object_get(a, "receipt"), "index"));
+	rd = qt_platform_reader(f->p, &err);
+	qt_buf_init(&leaf, 1 << 16);
+	assert_int_equal(rd->ops->record_get(rd, index, &leaf, NULL, &err), QT_OK);
+	rec = json_loadb(leaf.p, leaf.len, 0, NULL);
+	/* the record as written before it carried the sampling's id */
+	body = json_deep_copy(json_object_get(rec, "body"));
+	assert_string_equal(str(body, "id"), str(json_object_get(a, "sampling"), "id"));
+	json_object_del(body, "id");
+	kept = replay_docs(f, qt_sampling_replay, "sampling", body, index, "sampling", &rc, &err);
+	assert_int_equal(rc, QT_OK);
+	assert_int_equal(json_array_size(kept), 1);
+	assert_string_equal(str(json_array_get(kept, 0), "id"),
+	                    str(json_object_get(a, "sampling"), "id"));
+	assert_false(json_is_true(json_object_get(json_array_get(kept, 0), "on_site_inspection")));
+	json_decref(kept);
+	/* a record that wrote no sampling document cannot be replayed */
+	assert_null(replay_docs(f, qt_sampling_replay, "sampling", body, index - 1, "sampling", &rc,
+	                        &err));
+	assert_int_equal(rc, QT_ERR_INVALID);
+	assert_non_null(strstr(err.msg, "no sampling document names it as its writer"));
+	json_decref(body);
+	json_decref(rec);
+	json_decref(a);
+	qt_buf_free(&leaf);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -148,6 +192,8 @@ int main(void)
 	        cmocka_unit_test_setup_teardown(test_refusals_record_nothing, fixture_setup,
 	                                        fixture_teardown),
 	        cmocka_unit_test_setup_teardown(test_two_fails_in_two_years, fixture_setup,
+	                                        fixture_teardown),
+	        cmocka_unit_test_setup_teardown(test_replay_without_id, fixture_setup,
 	                                        fixture_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -15,6 +15,7 @@
 
 #include <cmocka.h>
 
+#include "core/replay.h"
 #include "core/trace.h"
 
 #define GTIN      "06901234567892"
@@ -66,6 +67,45 @@ static inline void seed_batch(fixture *f, const char *id, const char *product, c
 	     json_pack("{s:s, s:s, s:s, s:s, s:s, s:i}", "id", id, "product", product, "producer",
 	               producer, "batch_no", batch_no, "production_date", "2025-03-01", "quantity",
 	               1000));
+}
+
+/* One record applied again as verify's replay does (its writer's replay fn, the store as
+ * its log), in a ledger job that keeps nothing of it. */
+typedef struct replayed {
+	qt_replay_fn fn;
+	qt_replay_rec r;
+	const char *kind; /* the documents of this kind it leaves are read into docs */
+	json_t *docs;
+} replayed;
+
+static inline qt_rc apply_replayed(void *ctx, qt_store *s, uint64_t first, qt_err *err)
+{
+	replayed *p = ctx;
+	qt_rc rc;
+
+	(void)first;
+	p->r.log = s;
+	p->r.ts = "2026-11-21T08:00:00Z";
+	if ((rc = p->fn(s, &p->r, err)) == QT_OK)
+		rc = qt_doc_walk(s, p->kind, 0, qt_doc_collect, p->docs, NULL, err);
+	return rc == QT_OK ? QT_ERR_CONFLICT : rc; /* keep nothing */
+}
+
+/* The documents of kind that replaying record index (type, body) leaves, as an array (the
+ * caller frees it), or NULL with *rc and err saying why the replay failed. */
+static inline json_t *replay_docs(fixture *f, qt_replay_fn fn, const char *type, json_t *body,
+                                  uint64_t index, const char *kind, qt_rc *rc, qt_err *err)
+{
+	replayed p = {fn, {.index = index, .type = type, .body = body}, kind, json_array()};
+
+	*rc = qt_ledger_submit_job(f->p->ledger, NULL, 0, apply_replayed, &p, NULL, err);
+	if (*rc == QT_ERR_CONFLICT && json_array_size(p.docs))
+		*rc = QT_OK;
+	else {
+		json_decref(p.docs);
+		p.docs = NULL;
+	}
+	return p.docs;
 }
 
 static inline int fixture_setup(void **state)
