@@ -13,7 +13,6 @@
 #include "cli/cmd.h"
 #include "core/catalog.h"
 #include "core/replay.h"
-#include "core/state.h"
 #include "ledger/log.h"
 
 #define DEFAULT_ORIGIN  "qtrace.example/ledger"
@@ -100,33 +99,21 @@ static void show_progress(uint64_t done, uint64_t total)
 		fputc('\n', stderr);
 }
 
-static void show_doc_progress(const char *what, uint64_t n)
-{
-	fprintf(stderr, "\rchecking documents against the records: %llu %s   ",
-	        (unsigned long long)n, what);
-}
-
 static void show_replay_progress(const char *what, uint64_t n)
 {
 	fprintf(stderr, "\rrebuilding the state from the log: %s, %llu      ", what,
 	        (unsigned long long)n);
 }
 
-/* The documents the platform answers from, against the records that wrote them (state.c),
+/* The documents and links the platform answers from, rebuilt from the records (replay.c),
  * in a snapshot of their own: a server may be writing beside verify. */
 static qt_rc verify_docs(const char *db, bool progress, qt_err *err)
 {
 	qt_store_opts so = {.read_only = true};
 	qt_store *s = NULL;
-	qt_state_result res = {0};
 	qt_replay_result rr = {0};
 	qt_rc rc = qt_store_open(db, &so, &s, err);
 
-	if (rc == QT_OK)
-		rc = qt_state_verify(s, progress ? show_doc_progress : NULL, &res, err);
-	if (rc == QT_OK && progress && res.docs >= 10000)
-		fprintf(stderr, "\rchecking documents against the records: %llu documents, done\n",
-		        (unsigned long long)res.docs);
 	if (rc == QT_OK)
 		rc = qt_replay_verify(s, progress ? show_replay_progress : NULL, &rr, err);
 	if (rc == QT_OK && progress && rr.records >= 10000)

@@ -54,7 +54,7 @@ static const struct writer {
 };
 
 /* The kinds of document and link compared: those whose every writer is replayed above.
- * Tokens never are: the secret they are the hash of is in no record (state.c checks them). */
+ * Tokens never are: the secret they are the hash of is in no record (see check_token). */
 static const char *const doc_kinds[] = {"account",        "catalog",      "gtin",     "batchno",
                                         "licence_status", "credit",       "product",  "batch",
                                         "shipment",       "correction",   "code",     "recall",
@@ -293,19 +293,62 @@ static qt_rc same_doc(const qt_store_row *a, const qt_store_row *b, qt_err *err)
 	return rc;
 }
 
-/* Next row of a scan of a compared kind; *at_end when none is left. */
+/* A token's hash is in no record (the token is a secret), so it cannot be made again: its
+ * document must belong to an account the records make, and have been written with it. */
+static qt_rc check_token(qt_store *scratch, const qt_store_row *t, qt_err *err)
+{
+	char owner[QT_ID_MAX];
+	uint64_t arec = 0;
+	json_t *body = json_loadb((const char *)t->blob2, t->len2, 0, NULL);
+	qt_rc rc;
+
+	snprintf(owner, sizeof owner, "%.*s", (int)(t->len1 < QT_ID_MAX ? t->len1 : 0),
+	         (const char *)t->blob1);
+	rc = scratch->ops->doc_get(scratch, "account", owner, NULL, NULL, &arec, err);
+	if (rc == QT_ERR_NOTFOUND)
+		rc = qt_err_set(err, QT_ERR_INVALID, "document token %.70s belongs to no account",
+		                t->text2);
+	else if (rc == QT_OK && (strcmp(qt_json_text(body, "account"), owner) != 0 ||
+	                         json_object_size(body) != 1 || t->a != arec))
+		rc = qt_err_set(err, QT_ERR_INVALID,
+		                "document token %.70s is not the token its account was made with",
+		                t->text2);
+	json_decref(body);
+	return rc;
+}
+
+/* A document of a kind that is not compared (a token, or a kind of a newer qtrace) must at
+ * least name a writer the ledger holds. */
+static qt_rc check_uncompared(qt_store *scratch, uint64_t count, const qt_store_row *row,
+                              qt_err *err)
+{
+	if (strcmp(row->text1, "token") == 0)
+		return check_token(scratch, row, err);
+	if (row->a >= count)
+		return qt_err_set(err, QT_ERR_INVALID,
+		                  "document %s %.80s names record %" PRIu64
+		                  " as its writer, which the ledger does not hold",
+		                  row->text1, row->text2, row->a);
+	return QT_OK;
+}
+
+/* Next row of a scan of a compared kind; *at_end when none is left. The store's own rows
+ * of other kinds (scratch NULL for the scratch store's) are checked as they go by. */
 static qt_rc next_compared(qt_store *s, qt_store_iter *it, const char *const *kinds,
-                           qt_store_row *row, bool *at_end, qt_err *err)
+                           qt_store *scratch, uint64_t count, qt_store_row *row, bool *at_end,
+                           qt_err *err)
 {
 	qt_rc rc;
 	while ((rc = s->ops->next(it, row, err)) == QT_OK && !listed(kinds, row->text1))
-		;
+		if (scratch && kinds == doc_kinds &&
+		    (rc = check_uncompared(scratch, count, row, err)) != QT_OK)
+			return rc;
 	*at_end = rc == QT_ERR_NOTFOUND;
 	return *at_end ? QT_OK : rc;
 }
 
 /* Compare one kind of state (docs or links) of the two stores, both in key order. */
-static qt_rc compare(qt_store *log, qt_store *scratch, qt_store_scan_kind kind,
+static qt_rc compare(qt_store *log, qt_store *scratch, uint64_t count, qt_store_scan_kind kind,
                      qt_replay_progress_fn progress, uint64_t *n, qt_err *err)
 {
 	const char *const *kinds = kind == QT_SCAN_DOCS ? doc_kinds : link_kinds;
@@ -317,8 +360,8 @@ static qt_rc compare(qt_store *log, qt_store *scratch, qt_store_scan_kind kind,
 
 	if ((rc = log->ops->scan(log, kind, 0, &ia, err)) != QT_OK ||
 	    (rc = scratch->ops->scan(scratch, kind, 0, &ib, err)) != QT_OK ||
-	    (rc = next_compared(log, ia, kinds, &a, &a_end, err)) != QT_OK ||
-	    (rc = next_compared(scratch, ib, kinds, &b, &b_end, err)) != QT_OK)
+	    (rc = next_compared(log, ia, kinds, scratch, count, &a, &a_end, err)) != QT_OK ||
+	    (rc = next_compared(scratch, ib, kinds, NULL, count, &b, &b_end, err)) != QT_OK)
 		goto out;
 	while (rc == QT_OK && !(a_end && b_end)) {
 		int c = a_end ? 1 : b_end ? -1 : strcmp(a.text1, b.text1);
@@ -358,8 +401,8 @@ static qt_rc compare(qt_store *log, qt_store *scratch, qt_store_scan_kind kind,
 		if (++*n % PROGRESS == 0 && progress)
 			progress(kind == QT_SCAN_DOCS ? "comparing documents" : "comparing links",
 			         *n);
-		if ((rc = next_compared(log, ia, kinds, &a, &a_end, err)) == QT_OK)
-			rc = next_compared(scratch, ib, kinds, &b, &b_end, err);
+		if ((rc = next_compared(log, ia, kinds, scratch, count, &a, &a_end, err)) == QT_OK)
+			rc = next_compared(scratch, ib, kinds, NULL, count, &b, &b_end, err);
 	}
 out:
 	if (ia)
@@ -392,9 +435,9 @@ qt_rc qt_replay_verify(qt_store *s, qt_replay_progress_fn progress, qt_replay_re
 	reading = true;
 	if ((rc = s->ops->record_count(s, &count, err)) != QT_OK ||
 	    (rc = apply_all(s, scratch, count, progress, res, err)) != QT_OK ||
-	    (rc = compare(s, scratch, QT_SCAN_DOCS, progress, &res->docs, err)) != QT_OK)
+	    (rc = compare(s, scratch, count, QT_SCAN_DOCS, progress, &res->docs, err)) != QT_OK)
 		goto out;
-	rc = compare(s, scratch, QT_SCAN_LINKS, progress, &res->links, err);
+	rc = compare(s, scratch, count, QT_SCAN_LINKS, progress, &res->links, err);
 out:
 	if (reading)
 		s->ops->read_end(s);

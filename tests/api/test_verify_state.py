@@ -1,5 +1,5 @@
-"""`qtrace verify` checks the documents the platform answers from against the records that
-made them: a database written through the API (units, a regulator, a product with a GTIN, a
+"""`qtrace verify` rebuilds the documents and links the platform answers from by applying
+every record again, and compares them with the store's: a database written through the API (units, a regulator, a product with a GTIN, a
 batch and its codes, a carton packed, a licence revoked, a unit listed for serious violations,
 a recall, a seller's check, a complaint and a warning acknowledged, two failed samplings, a
 draw) verifies; then each document is changed, added or removed in a copy of the file, as
@@ -120,68 +120,77 @@ class VerifyState(unittest.TestCase):
         # another licence number shown to every consumer who scans its codes
         p = self.altered(self.set_body("product", self.product, "XK06-014-00123",
                                        "XK06-014-00124"))
-        self.assert_caught(p, f"document product {self.product}", "(product.register)")
+        self.assert_caught(p, f"document product {self.product}: its licence_no differs")
         # or given to another producer
         p = self.altered(f"UPDATE docs SET owner='{self.shop}' WHERE kind='product' "
                          f"AND id='{self.product}'")
-        self.assert_caught(p, f"document product {self.product}")
+        self.assert_caught(p, f"document product {self.product}: its owner is {self.shop}")
         p = self.altered(f"DELETE FROM docs WHERE kind='product' AND id='{self.product}'")
-        self.assert_caught(p, f"made document product {self.product}, which is missing")
+        self.assert_caught(p, f"document product {self.product} is missing: record")
 
     def test_batch_gtin_batchno_changed(self):
         p = self.altered(self.set_body("batch", self.batch, '"cd', '"ce'))
-        self.assert_caught(p, f"document batch {self.batch}", "(batch.register)")
+        self.assert_caught(p, f"document batch {self.batch}: its inspection_report differs")
         p = self.altered(self.set_body("gtin", GTIN, self.product, "P0000000000000000"))
-        self.assert_caught(p, f"document gtin {GTIN}")
+        self.assert_caught(p, f"document gtin {GTIN}: its product differs")
         p = self.altered(f"UPDATE docs SET id='{self.product}/LV-2' WHERE kind='batchno'")
-        self.assert_caught(p, "document batchno", "LV-")
+        self.assert_caught(p, f"document batchno {self.product}/LV-1 is missing")
 
     def test_standing_changed(self):
         # the revocation hidden: the consumer's page would show no warning
         p = self.altered(self.set_body("licence_status", "XK06-014-00123", '"revoked"',
                                        '"valid"'))
-        self.assert_caught(p, "document licence_status XK06-014-00123", "(licence.status)")
+        self.assert_caught(p, "document licence_status XK06-014-00123: its status differs")
         p = self.altered("DELETE FROM docs WHERE kind='licence_status'")
-        self.assert_caught(p, "made document licence_status XK06-014-00123, which is missing")
+        self.assert_caught(p, "document licence_status XK06-014-00123 is missing: record")
         p = self.altered(self.set_body("credit", self.producer, '"listed":true',
                                        '"listed":false'))
-        self.assert_caught(p, f"document credit {self.producer}", "(credit.listing)")
+        self.assert_caught(p, f"document credit {self.producer}: its listed differs")
         p = self.altered(f"DELETE FROM docs WHERE kind='credit' AND id='{self.producer}'")
-        self.assert_caught(p, f"made document credit {self.producer}, which is missing")
+        self.assert_caught(p, f"document credit {self.producer} is missing: record")
 
     def test_account_and_token_changed(self):
         p = self.altered(self.set_body("account", self.producer, "producer 有限公司",
                                        "另一家 有限公司"))
-        self.assert_caught(p, f"document account {self.producer}", "(unit.register)")
+        self.assert_caught(p, f"document account {self.producer}: its name differs")
         # a token made to sign in as another account
         p = self.altered(f"UPDATE docs SET owner='{self.shop}', "
                          f"body=CAST('{{\"account\":\"{self.shop}\"}}' AS BLOB) "
                          f"WHERE kind='token' AND owner='{self.producer}'")
-        self.assert_caught(p, "document token", "is not the token its account was made with")
+        self.assert_caught(p, "document token ", "is not the token its account was made with")
 
     def test_codes_changed(self):
         code = self.codes[3]
         # a code moved to another product or producer
         p = self.altered(self.set_body("code", code, f'"producer":"{self.producer}"',
                                        f'"producer":"{self.shop}"'))
-        self.assert_caught(p, f"document code {code}", "(code.issue)")
+        self.assert_caught(p, f"document code {code}: its producer differs")
         p = self.altered(self.set_body("code", code, f'"product":"{self.product}"',
                                        '"product":"P0000000000000000"'))
-        self.assert_caught(p, f"document code {code}", "(code.issue)")
+        self.assert_caught(p, f"document code {code}: its product differs")
         p = self.altered(self.set_body("code", "00/" + CARTON, f'"producer":"{self.producer}"',
                                        f'"producer":"{self.shop}"'))
-        self.assert_caught(p, f"document code 00/{CARTON}", "(event.pack)")
+        self.assert_caught(p, f"document code 00/{CARTON}: its producer differs")
         # a counterfeit code made to scan as issued
         fake = code[:-4] + "ZZZZ"
         p = self.altered(f"INSERT INTO docs SELECT kind, '{fake}', owner, "
                          f"CAST(replace(CAST(body AS TEXT), '{code}', '{fake}') AS BLOB), rec "
                          f"FROM docs WHERE kind='code' AND id='{code}'")
-        self.assert_caught(p, f"document code {fake}: no record names it")
+        self.assert_caught(p, f"document code {fake} is in the store, but no record made it")
         p = self.altered(f"DELETE FROM docs WHERE kind='code' AND id='{code}'")
-        self.assert_caught(p, f"made document code {code}, which is missing")
+        self.assert_caught(p, f"document code {code} is missing: record")
         # a document naming a writer the ledger does not hold
         p = self.altered(f"UPDATE docs SET rec=rec+1000000 WHERE kind='shipment'")
-        self.assert_caught(p, "document shipment", "which the ledger does not hold")
+        self.assert_caught(p, "document shipment", "as its writer, not")
+        # a token, which no record can make again, naming a writer the ledger does not hold
+        p = self.altered(f"UPDATE docs SET rec=rec+1000000 WHERE kind='token' "
+                         f"AND owner='{self.producer}'")
+        self.assert_caught(p, "document token ", "is not the token its account was made with")
+        # a kind this qtrace does not make: its writer must still be in the ledger
+        p = self.altered("INSERT INTO docs VALUES('newkind', 'x', '', CAST('{}' AS BLOB), "
+                         "1000000)")
+        self.assert_caught(p, "document newkind x names record 1000000 as its writer, which "
+                              "the ledger does not hold")
 
     def test_event_state_changed(self):
         """What events made (holder, status, shipments, packing, recalls) is rebuilt by
