@@ -265,19 +265,20 @@ static qt_rc same_doc(const qt_store_row *a, const qt_store_row *b, qt_err *err)
 	const char *what;
 	qt_rc rc = QT_OK;
 
-	/* an empty owner may come back as no bytes at all (NULL), which memcmp must not see */
 	if (a->len1 != b->len1 || (a->len1 && memcmp(a->blob1, b->blob1, a->len1) != 0))
 		return qt_err_set(err, QT_ERR_INVALID,
-		                  "document %s %.80s: its owner is %.40s, not %.40s as its "
+		                  "document %s %.80s: its owner is \"%.*s\", not \"%.*s\" as its "
 		                  "records make it",
-		                  a->text1, a->text2, a->len1 ? (const char *)a->blob1 : "\"\"",
-		                  b->len1 ? (const char *)b->blob1 : "\"\"");
+		                  a->text1, a->text2, (int)(a->len1 > 40 ? 40 : a->len1),
+		                  a->len1 ? (const char *)a->blob1 : "",
+		                  (int)(b->len1 > 40 ? 40 : b->len1),
+		                  b->len1 ? (const char *)b->blob1 : "");
 	if (a->a != b->a)
 		return qt_err_set(err, QT_ERR_INVALID,
 		                  "document %s %.80s: it names record %" PRIu64
 		                  " as its writer, not %" PRIu64 " as its records make it",
 		                  a->text1, a->text2, a->a, b->a);
-	if (a->len2 == b->len2 && memcmp(a->blob2, b->blob2, a->len2) == 0)
+	if (a->len2 == b->len2 && (!a->len2 || memcmp(a->blob2, b->blob2, a->len2) == 0))
 		return QT_OK;
 	ja = json_loadb((const char *)a->blob2, a->len2, 0, NULL);
 	jb = json_loadb((const char *)b->blob2, b->len2, 0, NULL);
@@ -303,7 +304,7 @@ static qt_rc check_token(qt_store *scratch, const qt_store_row *t, qt_err *err)
 	qt_rc rc;
 
 	snprintf(owner, sizeof owner, "%.*s", (int)(t->len1 < QT_ID_MAX ? t->len1 : 0),
-	         (const char *)t->blob1);
+	         t->len1 ? (const char *)t->blob1 : "");
 	rc = scratch->ops->doc_get(scratch, "account", owner, NULL, NULL, &arec, err);
 	if (rc == QT_ERR_NOTFOUND)
 		rc = qt_err_set(err, QT_ERR_INVALID, "document token %.70s belongs to no account",
@@ -379,7 +380,7 @@ static qt_rc compare(qt_store *log, qt_store *scratch, uint64_t count, qt_store_
 			                what, a.text1, a.text2, kind == QT_SCAN_LINKS ? " -> " : "",
 			                kind == QT_SCAN_LINKS ? (int)(a.len1 > 80 ? 80 : a.len1)
 			                                      : 0,
-			                (const char *)a.blob1);
+			                a.len1 ? (const char *)a.blob1 : "");
 			break;
 		}
 		if (c > 0) {
@@ -393,7 +394,7 @@ static qt_rc compare(qt_store *log, qt_store *scratch, uint64_t count, qt_store_
 				        err, QT_ERR_INVALID,
 				        "link %s %.80s -> %.*s is missing: its records make it",
 				        b.text1, b.text2, (int)(b.len1 > 80 ? 80 : b.len1),
-				        (const char *)b.blob1);
+				        b.len1 ? (const char *)b.blob1 : "");
 			break;
 		}
 		if (kind == QT_SCAN_DOCS && (rc = same_doc(&a, &b, err)) != QT_OK)

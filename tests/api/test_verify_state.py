@@ -124,7 +124,7 @@ class VerifyState(unittest.TestCase):
         # or given to another producer
         p = self.altered(f"UPDATE docs SET owner='{self.shop}' WHERE kind='product' "
                          f"AND id='{self.product}'")
-        self.assert_caught(p, f"document product {self.product}: its owner is {self.shop}")
+        self.assert_caught(p, f'document product {self.product}: its owner is "{self.shop}"')
         p = self.altered(f"DELETE FROM docs WHERE kind='product' AND id='{self.product}'")
         self.assert_caught(p, f"document product {self.product} is missing: record")
 
