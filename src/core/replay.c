@@ -173,7 +173,7 @@ static qt_rc keep_record(qt_store *scratch, const qt_store_row *row, const json_
 
 /* Apply record row again into scratch. */
 static qt_rc apply_again(qt_store *log, qt_store *scratch, const qt_store_row *row, bool *done,
-                         qt_err *err)
+                         char unknown[128], qt_err *err)
 {
 	char type[QT_LEDGER_TYPE_MAX + 1];
 	const struct writer *w = writers;
@@ -206,6 +206,13 @@ static qt_rc apply_again(qt_store *log, qt_store *scratch, const qt_store_row *r
 	if (rc == QT_OK)
 		rc = keep_record(scratch, row, r.keys, err);
 	*done = rc == QT_OK && w->fn;
+	/* a type this qtrace does not know (a newer one wrote it) makes no state here: if it
+	 * made any, the comparison says where, and names the first such record */
+	if (rc == QT_OK && !w->fn && !*unknown)
+		snprintf(unknown, 128,
+		         "record %" PRIu64 " is of type %.40s, which this qtrace "
+		         "does not know",
+		         row->a, type);
 out:
 	json_decref(rec);
 	return rc;
@@ -224,7 +231,7 @@ static qt_rc apply_all(qt_store *log, qt_store *scratch, uint64_t count,
 		if (in_txn == 0 && (rc = scratch->ops->begin(scratch, err)) != QT_OK)
 			break;
 		in_txn++;
-		if ((rc = apply_again(log, scratch, &row, &done, err)) != QT_OK)
+		if ((rc = apply_again(log, scratch, &row, &done, res->unknown, err)) != QT_OK)
 			break;
 		res->records += done;
 		if (in_txn == TXN_RECORDS) {
@@ -440,6 +447,11 @@ qt_rc qt_replay_verify(qt_store *s, qt_replay_progress_fn progress, qt_replay_re
 		goto out;
 	rc = compare(s, scratch, count, QT_SCAN_LINKS, progress, &res->links, err);
 out:
+	if (rc == QT_ERR_INVALID && *res->unknown) {
+		char why[QT_ERR_MSG_MAX];
+		snprintf(why, sizeof why, "%s", err->msg);
+		qt_err_set(err, rc, "%.110s (%.85s)", why, res->unknown);
+	}
 	if (reading)
 		s->ops->read_end(s);
 	if (scratch)

@@ -45,9 +45,10 @@ qt_rc qt_replay_who(qt_store *s, const qt_replay_rec *r, const char *id, qt_acco
                     qt_err *err) __attribute__((warn_unused_result));
 
 typedef struct qt_replay_result {
-	uint64_t records; /* records applied again */
-	uint64_t docs;    /* documents compared */
-	uint64_t links;   /* links compared */
+	uint64_t records;  /* records applied again */
+	uint64_t docs;     /* documents compared */
+	uint64_t links;    /* links compared */
+	char unknown[128]; /* the first record of a type this qtrace does not know, or "" */
 } qt_replay_result;
 
 /* Called now and then with how many records were applied, then documents compared. */

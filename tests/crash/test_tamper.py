@@ -139,6 +139,13 @@ with tempfile.TemporaryDirectory() as d:
     altered(db, t, "DROP TRIGGER idx_rd", "DELETE FROM idx WHERE rec = 250")
     expect_fail("missing index row", t, "of record 250 is missing")
 
+    # a document no record made, in a log of a record type qtrace does not know (this
+    # writer's test.record): the replay names the document and the first such record
+    altered(db, t, "INSERT INTO docs VALUES ('code', 'x', '', CAST('{}' AS BLOB), 5)")
+    expect_fail("document among unknown records", t,
+                "document code x is in the store, but no record made it (record 0 is of type "
+                "test.record, which this qtrace does not know)")
+
     # an insider appends a record without the key: no checkpoint covers it
     shutil.copy(db, t)
     con = sqlite3.connect(t)
