@@ -112,7 +112,7 @@ qt_rc qt_case_replay(qt_store *s, const qt_replay_rec *r, const qt_case_kind *k,
 	          .id = qt_json_text(r->body, "id"),
 	          .state = qt_json_text(r->body, "state"),
 	          .note = json_string_value(json_object_get(r->body, "note"))};
-	qt_rc rc = qt_replay_who(s, r, qt_json_text(r->body, "by"), &who, err);
+	qt_rc rc = qt_replay_who(s, r, &who, err);
 
 	snprintf(m.now, sizeof m.now, "%s", r->ts);
 	if (rc == QT_OK)

@@ -415,7 +415,7 @@ qt_rc qt_draw_replay(qt_store *s, const qt_replay_rec *r, qt_err *err)
 {
 	qt_account who;
 	draw_job j = {.who = &who, .doc = r->body};
-	qt_rc rc = qt_replay_who(s, r, qt_json_text(r->body, "by"), &who, err);
+	qt_rc rc = qt_replay_who(s, r, &who, err);
 
 	snprintf(j.now, sizeof j.now, "%s", r->ts);
 	return rc == QT_OK ? apply_draw(&j, s, r->index, err) : rc;
@@ -556,11 +556,11 @@ qt_rc qt_draw_make(qt_platform *p, const qt_account *who, const json_t *body, js
 	job.doc = json_pack("{s:O, s:s, s:s, s:s, s:O, s:O}", "params", params, "by", who->id,
 	                    "checkpoint", note, "seed", seed, "eligible", eligible, "selected",
 	                    selected);
+	qt_time_now(job.now);
 	{
 		const char *key = who->id;
 		qt_record rec = {
 		        .type = "draw", .body = job.doc, .keys = &key, .n_keys = 1, .ts = job.now};
-		qt_time_now(job.now);
 		rc = qt_ledger_submit_job(p->ledger, &rec, 1, apply_draw, &job, &receipt, err);
 	}
 	if (rc == QT_OK) {

@@ -1171,7 +1171,7 @@ qt_rc qt_events_replay(qt_store *s, const qt_replay_rec *r, qt_err *err)
 	qt_account who;
 	event e = {0};
 	batch_ctx b = {.who = &who, .ev = &e, .n = 1, .record = true};
-	qt_rc rc = qt_replay_who(s, r, qt_json_text(r->body, "by"), &who, err);
+	qt_rc rc = qt_replay_who(s, r, &who, err);
 
 	snprintf(b.now, sizeof b.now, "%s", r->ts);
 	if (rc == QT_OK && (rc = parse_event(in, &who, &e, &pub, &priv, &keys, &nk, err)) == QT_OK)

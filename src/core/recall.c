@@ -537,7 +537,7 @@ qt_rc qt_recall_replay(qt_store *s, const qt_replay_rec *r, qt_err *err)
 	            .id = qt_json_text(r->body, "recall"),
 	            .action = json_string_value(json_object_get(r->body, "action")),
 	            .note = qt_json_text(r->body, "note")};
-	qt_rc rc = qt_replay_who(s, r, qt_json_text(r->body, "by"), &who, err);
+	qt_rc rc = qt_replay_who(s, r, &who, err);
 
 	/* the codes a record lists are canonical already */
 	if (rc == QT_OK && strcmp(r->type, "recall.open") == 0) {

@@ -139,14 +139,13 @@ bool qt_replay_leaf_type(const uint8_t *leaf, size_t n, char *out, size_t outsz)
 	return true;
 }
 
-qt_rc qt_replay_who(qt_store *s, const qt_replay_rec *r, const char *id, qt_account *out,
-                    qt_err *err)
+qt_rc qt_replay_who(qt_store *s, const qt_replay_rec *r, qt_account *out, qt_err *err)
 {
+	const char *id = qt_json_text(r->body, "by");
 	qt_rc rc = qt_accounts_get(s, id, out, err);
 	if (rc == QT_ERR_NOTFOUND)
 		rc = qt_err_set(err, QT_ERR_INVALID, "its author %.60s was not registered then",
 		                id);
-	(void)r;
 	return rc;
 }
 

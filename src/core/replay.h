@@ -41,8 +41,8 @@ qt_rc qt_draw_replay(qt_store *s, const qt_replay_rec *r, qt_err *err);
 
 /* The acting account a record names (its `by`), as the write saw it: QT_ERR_INVALID naming
  * the record when the account did not exist then. */
-qt_rc qt_replay_who(qt_store *s, const qt_replay_rec *r, const char *id, qt_account *out,
-                    qt_err *err) __attribute__((warn_unused_result));
+qt_rc qt_replay_who(qt_store *s, const qt_replay_rec *r, qt_account *out, qt_err *err)
+        __attribute__((warn_unused_result));
 
 typedef struct qt_replay_result {
 	uint64_t records;  /* records applied again */

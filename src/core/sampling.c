@@ -403,7 +403,7 @@ qt_rc qt_sampling_replay(qt_store *s, const qt_replay_rec *r, qt_err *err)
 	qt_account who;
 	written w;
 	sampling sm = {.who = &who};
-	qt_rc rc = qt_replay_who(s, r, qt_json_text(r->body, "by"), &who, err);
+	qt_rc rc = qt_replay_who(s, r, &who, err);
 
 	recorded(&sm, r->body);
 	snprintf(sm.now, sizeof sm.now, "%s", r->ts);

@@ -101,7 +101,7 @@ qt_rc qt_standing_replay(qt_store *s, const qt_replay_rec *r, qt_err *err)
 	               .field = strcmp(qt_json_text(r->body, "kind"), "ccc") ? "licence_no"
 	                                                                     : "ccc_no",
 	               .doc = r->body};
-	qt_rc rc = qt_replay_who(s, r, qt_json_text(r->body, "by"), &who, err);
+	qt_rc rc = qt_replay_who(s, r, &who, err);
 
 	snprintf(st.subject, sizeof st.subject, "%s %s %s", qt_json_text(r->body, "number"),
 	         qt_json_text(r->body, "status"), qt_json_text(r->body, "date"));
