@@ -64,7 +64,7 @@ endif()
 # Fuzz-found inputs stay fixed: every file in a target's corpus is replayed by a plain
 # driver (both builds), and with clang + sanitizers the libFuzzer target runs briefly.
 # tests/fuzz/fuzz_<name>.c with its corpus in tests/fuzz/corpus/<name>/.
-foreach(fuzz code jcs csv)
+foreach(fuzz code jcs csv json)
   if(fuzz STREQUAL "code")
     set(fuzz_seconds 60)
   else()

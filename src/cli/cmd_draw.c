@@ -9,6 +9,7 @@
 #include "cli/cli_util.h"
 #include "cli/cmd.h"
 #include "core/draw.h"
+#include "util/json_parse.h"
 
 static qt_rc check_draw(const char *db, uint64_t index, qt_err *err)
 {
@@ -26,7 +27,7 @@ static qt_rc check_draw(const char *db, uint64_t index, qt_err *err)
 	    (rc = qt_note_verifier_parse(key.p, strlen(key.p), &v, err)) != QT_OK ||
 	    (rc = s->ops->record_get(s, index, &leaf, NULL, err)) != QT_OK)
 		goto out;
-	rec = json_loadb(leaf.p, leaf.len, 0, NULL);
+	rec = qt_json_parse(leaf.p, leaf.len, NULL);
 	if (!rec || strcmp(qt_json_text(rec, "type"), "draw") != 0) {
 		rc = qt_err_set(err, QT_ERR_INVALID, "record %" PRIu64 " is not a draw", index);
 		goto out;

@@ -13,6 +13,7 @@
 #include "core/replay.h"
 #include "core/risk.h"
 #include "core/scan.h"
+#include "util/json_parse.h"
 
 #define STILL_MAX 8  /* units remembered checking a code since it last moved */
 #define OFF_MAX   16 /* units remembered checking a code off its path */
@@ -648,7 +649,7 @@ static json_t *listed_check(qt_store *s, uint64_t idx, qt_buf *leaf, qt_err *err
 
 	qt_buf_reset(leaf);
 	if (s->ops->record_get(s, idx, leaf, NULL, err) == QT_OK &&
-	    (l = json_loadb(leaf->p, leaf->len, 0, NULL)) != NULL) {
+	    (l = qt_json_parse(leaf->p, leaf->len, NULL)) != NULL) {
 		b = json_object_get(l, "body");
 		row = json_pack("{s:I, s:s, s:s, s:s, s:s, s:s, s:O}", "index", (json_int_t)idx,
 		                "ts", qt_json_text(l, "ts"), "checker", qt_json_text(b, "checker"),

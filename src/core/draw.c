@@ -11,6 +11,7 @@
 #include "core/draw.h"
 #include "core/replay.h"
 #include "ledger/jcs.h"
+#include "util/json_parse.h"
 #include "util/sha256.h"
 
 qt_rc qt_draw_seed(const qt_hash *root, const json_t *params, uint8_t seed[32], qt_err *err)
@@ -232,7 +233,7 @@ static qt_rc read_ledger(qt_store *s, uint64_t tree_size, cands *c, qt_err *err)
 				if ((rc = s->ops->record_get(s, recs[i], &leaf, &sealed, err)) !=
 				    QT_OK)
 					break;
-				doc = json_loadb((const char *)leaf.p, leaf.len, 0, NULL);
+				doc = qt_json_parse((const char *)leaf.p, leaf.len, NULL);
 				/* a leaf that is not what its index says is verify's to report */
 				if (doc && strcmp(qt_json_text(doc, "type"), types[t].name) == 0)
 					rc = take_record(c, t, json_object_get(doc, "body"), err);

@@ -10,6 +10,7 @@
 #include "codes/uscc.h"
 #include "core/replay.h"
 #include "core/trace.h"
+#include "util/json_parse.h"
 #include "util/utf8.h"
 
 /* One event after its shape has been checked. */
@@ -473,7 +474,7 @@ static qt_rc undo(qt_store *s, const qt_account *who, uint64_t idx, const json_t
 	qt_buf_init(&leaf, QT_LEDGER_LEAF_MAX + 1);
 	snprintf(id, sizeof id, "%llu", (unsigned long long)idx);
 	if (idx >= rec || s->ops->record_get(s, idx, &leaf, NULL, err) != QT_OK ||
-	    !(l = json_loadb(leaf.p, leaf.len, 0, NULL))) {
+	    !(l = qt_json_parse(leaf.p, leaf.len, NULL))) {
 		snprintf(why, wn, "there is no record %llu", (unsigned long long)idx);
 		goto out;
 	}

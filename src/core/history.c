@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "core/scan.h"
+#include "util/json_parse.h"
 
 #define HISTORY_DEPTH 8 /* cartons in pallets in containers: deeper nesting is not followed */
 #define PAGE          256
@@ -86,7 +87,7 @@ static json_t *parse_leaf(qt_buf *leaf, const char *code)
 			}
 		}
 	}
-	return json_loadb(leaf->p, leaf->len, 0, NULL);
+	return qt_json_parse(leaf->p, leaf->len, NULL);
 }
 
 /* The record that voided record idx, or 0. */

@@ -5,6 +5,7 @@
 #include "codes/uscc.h"
 #include "core/scan.h"
 
+#include "util/json_parse.h"
 #include "util/random.h"
 #include "util/utf8.h"
 
@@ -110,7 +111,7 @@ qt_rc qt_doc_load_rec(qt_store *s, const char *kind, const char *id, json_t **ou
 	*out = NULL;
 	qt_buf_init(&b, 1 << 24);
 	rc = s->ops->doc_get(s, kind, id, &b, NULL, rec, err);
-	if (rc == QT_OK && !(*out = json_loadb(b.p, b.len, 0, &je)))
+	if (rc == QT_OK && !(*out = qt_json_parse(b.p, b.len, &je)))
 		rc = qt_err_set(err, QT_ERR_INVALID, "stored %s '%.60s' is not JSON: %s", kind, id,
 		                je.text);
 	qt_buf_free(&b);
@@ -133,7 +134,7 @@ qt_rc qt_doc_save(qt_store *s, const char *kind, const char *id, const char *own
 qt_rc qt_doc_collect(void *ctx, const char *id, const char *owner, const void *body, size_t n,
                      uint64_t rec)
 {
-	json_t *docs = ctx, *doc = json_loadb(body, n, 0, NULL);
+	json_t *docs = ctx, *doc = qt_json_parse(body, n, NULL);
 	(void)id, (void)owner, (void)rec;
 	if (!doc)
 		return QT_ERR_INVALID;

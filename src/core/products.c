@@ -12,6 +12,7 @@
 #include "codes/uscc.h"
 #include "core/catalog.h"
 #include "core/replay.h"
+#include "util/json_parse.h"
 #include "util/random.h"
 #include "util/utf8.h"
 
@@ -531,7 +532,7 @@ static qt_rc scan_product(void *ctx, const char *id, const char *owner, const vo
 	/* the producer's division is in its USCC, the owner: no account to load per product */
 	if ((ps->regulator && !qt_regulates(ps->who, owner)) || (ps->q && !may_hold(ps, body, n)))
 		goto out;
-	if (!(doc = json_loadb(body, n, 0, NULL))) {
+	if (!(doc = qt_json_parse(body, n, NULL))) {
 		ps->broken = true;
 		rc = QT_ERR_IO;
 		goto out;

@@ -10,6 +10,7 @@
 #include "core/risk.h"
 #include "core/scan.h"
 #include "core/trace.h"
+#include "util/json_parse.h"
 
 /* ---- documents many lookups share ---- */
 
@@ -97,7 +98,7 @@ static qt_rc shared_load(shared_docs *c, qt_store *s, const char *kind, const ch
 		    memcmp(d->key, key, n) != 0) {
 			json_error_t je;
 			json_t *doc = NULL;
-			if (rc == QT_OK && !(doc = json_loadb(c->body.p, c->body.len, 0, &je)))
+			if (rc == QT_OK && !(doc = qt_json_parse(c->body.p, c->body.len, &je)))
 				return qt_err_set(err, QT_ERR_INVALID,
 				                  "stored %s '%.60s' is not JSON: %s", kind, id,
 				                  je.text);

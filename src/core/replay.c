@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "ledger/log.h"
+#include "util/json_parse.h"
 
 #define TXN_RECORDS 4096  /* records applied again per scratch transaction */
 #define PROGRESS    10000 /* records or documents between two progress calls */
@@ -103,7 +104,7 @@ qt_rc qt_replay_parse(uint64_t idx, const void *leaf, size_t n, const void *seal
 {
 	const uint8_t *p = sealed, *end = p ? p + sealed_len : NULL;
 	qt_sealed_field f;
-	json_t *rec = json_loadb(leaf, n, 0, NULL), *body = json_object_get(rec, "body");
+	json_t *rec = qt_json_parse(leaf, n, NULL), *body = json_object_get(rec, "body");
 
 	*out = NULL;
 	if (!json_is_object(body)) {
@@ -286,8 +287,8 @@ static qt_rc same_doc(const qt_store_row *a, const qt_store_row *b, qt_err *err)
 		                  a->text1, a->text2, a->a, b->a);
 	if (a->len2 == b->len2 && (!a->len2 || memcmp(a->blob2, b->blob2, a->len2) == 0))
 		return QT_OK;
-	ja = json_loadb((const char *)a->blob2, a->len2, 0, NULL);
-	jb = json_loadb((const char *)b->blob2, b->len2, 0, NULL);
+	ja = qt_json_parse((const char *)a->blob2, a->len2, NULL);
+	jb = qt_json_parse((const char *)b->blob2, b->len2, NULL);
 	if (!ja || !jb || !json_equal(ja, jb)) {
 		what = ja && jb ? first_difference(ja, jb) : "body";
 		rc = qt_err_set(err, QT_ERR_INVALID,
@@ -306,7 +307,7 @@ static qt_rc check_token(qt_store *scratch, const qt_store_row *t, qt_err *err)
 {
 	char owner[QT_ID_MAX];
 	uint64_t arec = 0;
-	json_t *body = json_loadb((const char *)t->blob2, t->len2, 0, NULL);
+	json_t *body = qt_json_parse((const char *)t->blob2, t->len2, NULL);
 	qt_rc rc;
 
 	snprintf(owner, sizeof owner, "%.*s", (int)(t->len1 < QT_ID_MAX ? t->len1 : 0),

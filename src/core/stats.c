@@ -7,6 +7,7 @@
 
 #include "core/cases.h"
 #include "core/stats.h"
+#include "util/json_parse.h"
 
 #define PAGE        1000
 #define CODE_GROUPS 4096 /* holder x status groups of one product's codes */
@@ -22,7 +23,7 @@ static qt_rc walk_one(void *ctx, const char *id, const char *owner, const void *
                       uint64_t rec)
 {
 	walk *w = ctx;
-	json_t *d = json_loadb(body, n, 0, NULL);
+	json_t *d = qt_json_parse(body, n, NULL);
 	qt_rc rc = QT_OK;
 
 	(void)rec;
@@ -267,7 +268,7 @@ static qt_rc events_per_day(qt_store *s, const qt_account *who, long long now, j
 	if ((rc = s->ops->scan(s, QT_SCAN_RECORDS, from, &it, err)) != QT_OK)
 		goto out;
 	while ((rc = s->ops->next(it, &row, err)) == QT_OK && row.a < n) {
-		json_t *leaf = json_loadb((const char *)row.blob1, row.len1, 0, NULL);
+		json_t *leaf = qt_json_parse((const char *)row.blob1, row.len1, NULL);
 		const char *type = qt_json_text(leaf, "type"), *ts = qt_json_text(leaf, "ts");
 		const char *by = qt_json_text(json_object_get(leaf, "body"), "by");
 		char day[11] = "";

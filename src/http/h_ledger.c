@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "http/http.h"
+#include "util/json_parse.h"
 
 static json_t *b64_json(const void *p, size_t n)
 {
@@ -129,7 +130,7 @@ void qt_h_ledger_entry(qt_req *req, qt_resp *resp)
 		goto out;
 	}
 	qt_merkle_leaf_hash(leaf.p, leaf.len, &h);
-	rec = json_loadb(leaf.p, leaf.len, 0, &je);
+	rec = qt_json_parse(leaf.p, leaf.len, &je);
 	qt_http_json(resp, 200,
 	             json_pack("{s:I, s:o, s:o, s:o*}", "index", (json_int_t)index, "leaf",
 	                       b64_json(leaf.p, leaf.len), "leaf_hash", b64_json(h.b, QT_HASH_LEN),
