@@ -2,6 +2,7 @@
  * records of each carton or pallet while it was packed in one (a carton's ship moved the
  * goods inside it). Every public answer about a code (view, check, trace) starts here, so
  * each step it shows carries the ledger index that proves it. */
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -18,26 +19,69 @@ typedef struct walk {
 	bool truncated;
 } walk;
 
-/* The index of the bracket that closes the array or object opening at p[at], or 0. p[n] is
- * NUL (a leaf has none inside: JSON escapes it), so each step can jump over the plain bytes
- * to the next one that matters: most of a leaf is the text of its strings. */
-static size_t value_end(const char *p, size_t n, size_t at)
+/* Where the JSON string opening at p[i] ends (the index after its closing quote), or 0. A
+ * quote escaped by an odd run of backslashes is not the end. */
+static size_t string_end(const char *p, size_t n, size_t i)
 {
-	bool in_string = false;
+	const char *q = p + i;
+	size_t k;
+
+	do {
+		if (!(q = memchr(q + 1, '"', n - (size_t)(q + 1 - p))))
+			return 0;
+		for (k = 0; q[-1 - (ptrdiff_t)k] == '\\'; k++)
+			;
+	} while (k % 2);
+	return (size_t)(q + 1 - p);
+}
+
+/* Where the value at p[i] ends, or 0: strings jumped whole, so brackets inside them do not
+ * count. */
+static size_t value_end(const char *p, size_t n, size_t i)
+{
 	size_t depth = 0;
 
-	for (size_t i = at; i < n; i++) {
-		i += strcspn(p + i, in_string ? "\\\"" : "\"[]{}");
-		if (i >= n)
-			break;
-		if (in_string && p[i] == '\\')
+	if (i < n && p[i] == '"')
+		return string_end(p, n, i);
+	if (i < n && p[i] != '{' && p[i] != '[') {
+		while (i < n && p[i] != ',' && p[i] != '}' && p[i] != ']')
 			i++;
-		else if (p[i] == '"')
-			in_string = !in_string;
-		else if (!in_string && (p[i] == '[' || p[i] == '{'))
+		return i < n ? i : 0;
+	}
+	while (i < n) {
+		if (p[i] == '"') {
+			if (!(i = string_end(p, n, i)))
+				return 0;
+			continue;
+		}
+		if (p[i] == '{' || p[i] == '[')
 			depth++;
-		else if (!in_string && (p[i] == ']' || p[i] == '}') && --depth == 0)
-			return i;
+		else if ((p[i] == '}' || p[i] == ']') && --depth == 0)
+			return i + 1;
+		i++;
+	}
+	return 0;
+}
+
+/* The array of strings whose '[' is at p[i]: the index of its closing ']', or 0 when it is
+ * not one. *listed says whether want (quoted, wn bytes) is one of its elements. */
+static size_t strings_end(const char *p, size_t n, size_t i, const char *want, size_t wn,
+                          bool *listed)
+{
+	*listed = false;
+	if (++i < n && p[i] == ']')
+		return i;
+	while (i < n && p[i] == '"') {
+		size_t e = string_end(p, n, i);
+		if (!e)
+			return 0;
+		if (e - i == wn && !memcmp(p + i, want, wn))
+			*listed = true;
+		if (e < n && p[e] == ']')
+			return e;
+		if (e >= n || p[e] != ',')
+			return 0;
+		i = e + 1;
 	}
 	return 0;
 }
@@ -53,38 +97,53 @@ static void cut(qt_buf *leaf, size_t from, size_t to)
  * (they name again the codes its body lists), and with the body's codes list reduced to
  * code itself when it is listed ([] otherwise): readers only ask whether a record names the
  * code, and a commission, pack or code.issue record lists up to 64, which were nearly all of
- * its bytes and of the time to parse it (jansson reads some 30 MB/s; a sold item's story
- * read them on every lookup). The ledger writes a leaf as {"body":{…},"keys":[…],…} in JCS
- * (ledger/log.c): a quote inside a string is escaped, so `"codes":[` outside the body's own
- * member cannot match, and a canonical code (ASCII, no quote, never starting with a comma)
- * quoted matches only as a whole element. */
+ * its bytes and of the time to parse it. The ledger writes a leaf as
+ * {"body":{…},"keys":[…],…} in JCS (ledger/log.c): no spaces, so one walk over the body's
+ * members finds its own "codes" and its end, with one memchr per string. A leaf that is not
+ * laid out so is read whole. */
 static json_t *parse_leaf(qt_buf *leaf, const char *code)
 {
-	static const char body[] = "{\"body\":{", keys[] = ",\"keys\":[", codes[] = "\"codes\":[";
+	static const char body[] = "{\"body\":{", keys[] = ",\"keys\":[", codes[] = "\"codes\"";
 	char quoted[QT_CODE_CANON_MAX + 3];
-	size_t end, e, qn;
-	char *c;
+	const char *p = leaf->p;
+	size_t n = leaf->len, i = sizeof body - 1, open = 0, close = 0, keys_end = 0, qn;
+	bool listed = false, seen, laid_out = n > i && !memcmp(p, body, i);
 
 	qn = (size_t)snprintf(quoted, sizeof quoted, "\"%s\"", code);
-	if (leaf->len > sizeof body && !memcmp(leaf->p, body, sizeof body - 1) &&
-	    (end = value_end(leaf->p, leaf->len, sizeof body - 2)) != 0) {
-		if (!strncmp(leaf->p + end + 1, keys, sizeof keys - 1) &&
-		    (e = value_end(leaf->p, leaf->len, end + sizeof keys - 1)) != 0)
-			cut(leaf, end + 1, e + 1);
-		if ((c = strstr(leaf->p, codes)) != NULL && (size_t)(c - leaf->p) < end &&
-		    (e = value_end(leaf->p, leaf->len, (size_t)(c - leaf->p) + sizeof codes - 2))) {
-			size_t open = (size_t)(c - leaf->p) + sizeof codes - 1; /* after '[' */
-			bool listed;
-			leaf->p[e] = '\0'; /* the list's ']', for the search */
-			listed = qn < sizeof quoted && strstr(leaf->p + open, quoted) != NULL;
-			leaf->p[e] = ']';
-			/* [first element .. ']') becomes the code, or nothing */
-			cut(leaf, open, e);
-			if (listed) {
-				memmove(leaf->p + open + qn, leaf->p + open, leaf->len - open + 1);
-				memcpy(leaf->p + open, quoted, qn);
-				leaf->len += qn;
-			}
+	while (laid_out && qn < sizeof quoted && p[i] != '}') {
+		size_t k = p[i] == '"' ? string_end(p, n, i) : 0;
+		bool is_codes = k == i + sizeof codes - 1 && !memcmp(p + i, codes, k - i);
+		if (!k || p[k] != ':') {
+			laid_out = false;
+			break;
+		}
+		i = k + 1;
+		if (is_codes && p[i] == '[' && (k = strings_end(p, n, i, quoted, qn, &seen))) {
+			open = i + 1;
+			close = k;
+			listed = seen;
+			i = k + 1;
+		} else if (!(i = value_end(p, n, i))) {
+			laid_out = false;
+			break;
+		}
+		if (p[i] == ',')
+			i++;
+		else if (p[i] != '}')
+			laid_out = false;
+	}
+	/* i is at the body's '}': its index keys follow */
+	if (laid_out && qn < sizeof quoted && !strncmp(p + i + 1, keys, sizeof keys - 1))
+		keys_end = strings_end(p, n, i + sizeof keys - 1, "", 0, &seen);
+	if (keys_end)
+		cut(leaf, i + 1, keys_end + 1);
+	if (laid_out && close) {
+		/* [first element .. ']') becomes the code, or nothing */
+		cut(leaf, open, close);
+		if (listed) {
+			memmove(leaf->p + open + qn, leaf->p + open, leaf->len - open + 1);
+			memcpy(leaf->p + open, quoted, qn);
+			leaf->len += qn;
 		}
 	}
 	return qt_json_parse(leaf->p, leaf->len, NULL);
