@@ -62,6 +62,13 @@ typedef struct vstate {
 	uint64_t witnessed; /* the size of the checkpoint given, once it is shown consistent */
 	qt_err *err;
 	rcheck chk; /* this thread's share of the record checks (the worker has its own) */
+	/* the index table's own multiset hash, read alongside the records (read_index_table);
+	 * a failed read waits in idx_rc until the records have passed */
+	stream idx;
+	unsigned __int128 idx_sum;
+	uint64_t idx_rows;
+	qt_rc idx_rc;
+	qt_err idx_err;
 } vstate;
 
 static qt_rc advance(vstate *st, stream *sm, qt_err *err)
@@ -490,6 +497,28 @@ out:
 	return rc;
 }
 
+/* Fold up to max more rows of the index table into its hash. The thread that owns the store
+ * reads it in its own order, in chunks, whenever it would otherwise wait for the worker, so
+ * the scan overlaps the record checks instead of following them on one core; the two scans
+ * share the connection and its snapshot. */
+static void read_index_table(vstate *st, size_t max)
+{
+	if (!st->idx.open && st->idx_rc == QT_OK)
+		st->idx_rc = open_stream(st, &st->idx, QT_SCAN_INDEX, 0, &st->idx_err);
+	for (; st->idx_rc == QT_OK && st->idx.has && max > 0; max--) {
+		const qt_store_row *r = &st->idx.row;
+		index_fold(st->chk.index_key, &st->idx_sum, r->text1, strlen(r->text1), r->text2,
+		           strlen(r->text2), r->a);
+		st->idx_rows++;
+		st->idx_rc = advance(st, &st->idx, &st->idx_err);
+	}
+}
+
+static bool index_table_pending(const vstate *st)
+{
+	return st->idx_rc == QT_OK && (!st->idx.open || st->idx.has);
+}
+
 /* ---- the records pipeline ------------------------------------------------------------------
  * The per-record checks (canonical form, leaf hash, sealed values, index fold) are pure CPU
  * on the row's bytes, and cost about as much as everything else together, so a worker thread
@@ -499,8 +528,9 @@ out:
  * later snapshot beside a live server). Batches come back in order and this thread stops at
  * the first record the checks failed, having built the tree up to it, so the first bad thing
  * named is the same as in a one-thread pass. When this thread would wait for the worker, it
- * checks the newest batch still waiting itself (the worker takes the oldest), so the work
- * balances across the two cores whichever side is slower or shares its core. */
+ * reads on in the index table (read_index_table), and once that is done checks the newest
+ * batch still waiting itself (the worker takes the oldest), so the work balances across the
+ * two cores whichever side is slower or shares its core. */
 
 /* Many small batches in flight rather than a few large ones: on a shared machine either
  * thread can lose its core for a while, and the other then keeps reading or checking ahead
@@ -508,6 +538,8 @@ out:
 #define BATCH   512
 #define SLOTS   16
 #define NO_BLOB SIZE_MAX
+/* index rows read per look at whether the oldest batch is back (about a batch's time) */
+#define INDEX_CHUNK 256
 
 typedef enum { SLOT_FREE, SLOT_FILLED, SLOT_CHECKING, SLOT_CHECKED } slot_state;
 
@@ -672,7 +704,15 @@ static qt_rc check_records(vstate *st, stream *records,
 		b = &p->slots[take];
 		pthread_mutex_lock(&p->mu);
 		while (b->state != SLOT_CHECKED) {
-			batch *mine = claim(p, false);
+			batch *mine;
+			/* the index table first: only this thread can read it */
+			if (index_table_pending(st)) {
+				pthread_mutex_unlock(&p->mu);
+				read_index_table(st, INDEX_CHUNK);
+				pthread_mutex_lock(&p->mu);
+				continue;
+			}
+			mine = claim(p, false);
 			if (!mine) {
 				pthread_cond_wait(&p->checked, &p->mu);
 				continue;
@@ -791,26 +831,19 @@ out:
 	return rc;
 }
 
+/* What the records' checks left of the index table's scan, then the two hashes compared. */
 static qt_rc check_index_table(vstate *st, qt_err *err)
 {
-	stream idx = {0};
-	unsigned __int128 sum = 0;
-	uint64_t rows = 0;
 	qt_rc rc;
 
-	if ((rc = open_stream(st, &idx, QT_SCAN_INDEX, 0, err)) != QT_OK)
+	read_index_table(st, SIZE_MAX);
+	if ((rc = st->idx_rc) != QT_OK) {
+		*err = st->idx_err;
 		goto out;
-	while (idx.has) {
-		index_fold(st->chk.index_key, &sum, idx.row.text1, strlen(idx.row.text1),
-		           idx.row.text2, strlen(idx.row.text2), idx.row.a);
-		rows++;
-		if ((rc = advance(st, &idx, err)) != QT_OK)
-			goto out;
 	}
-	if (sum != st->chk.index_sum || rows != st->chk.index_rows)
+	if (st->idx_sum != st->chk.index_sum || st->idx_rows != st->chk.index_rows)
 		rc = name_bad_index_row(st, err);
 out:
-	st->s->ops->scan_close(idx.it);
 	return rc;
 }
 
@@ -966,6 +999,7 @@ out:
 	if (st.s) {
 		st.s->ops->scan_close(records.it);
 		st.s->ops->scan_close(st.cps.it);
+		st.s->ops->scan_close(st.idx.it);
 		for (unsigned level = 0; level < MAX_LEVELS; level++)
 			st.s->ops->scan_close(st.levels[level].it);
 		st.s->ops->read_end(st.s);
