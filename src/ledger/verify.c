@@ -4,6 +4,7 @@
  * in one streaming pass, and name the first thing that differs. */
 #include <pthread.h>
 #include <sodium.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,7 +42,8 @@ typedef struct keyval {
  * multiset hash: read in the index's own order, they are compared as a whole, and only a
  * mismatch costs a second pass. */
 typedef struct rcheck {
-	keyval keys[QT_LEDGER_KEYS_MAX]; /* one record's index keys */
+	keyval keys[QT_LEDGER_KEYS_MAX]; /* one record's index keys, decoded */
+	char buf[QT_LEDGER_KEY_MAX + 1]; /* one key with an escape, decoded */
 	uint8_t index_key[crypto_shorthash_siphashx24_KEYBYTES];
 	unsigned __int128 index_sum;
 	uint64_t index_rows;
@@ -60,6 +62,13 @@ typedef struct vstate {
 	uint64_t witnessed; /* the size of the checkpoint given, once it is shown consistent */
 	qt_err *err;
 	rcheck chk; /* this thread's share of the record checks (the worker has its own) */
+	/* the index table's own multiset hash, read alongside the records (read_index_table);
+	 * a failed read waits in idx_rc until the records have passed */
+	stream idx;
+	unsigned __int128 idx_sum;
+	uint64_t idx_rows;
+	qt_rc idx_rc;
+	qt_err idx_err;
 } vstate;
 
 static qt_rc advance(vstate *st, stream *sm, qt_err *err)
@@ -82,23 +91,35 @@ static qt_rc open_stream(vstate *st, stream *sm, qt_store_scan_kind kind, uint64
 
 /* ---- canonical-JSON spans already checked by qt_jcs_check ------------------------------ */
 
+/* Runs for every member of every leaf: the five names are told apart by their length and
+ * compared at a fixed size, which the compiler does inline. */
 static qt_rc member(void *ctx, const char *key, size_t keylen, const char *value, size_t vlen)
 {
 	leaf_parts *lp = ctx;
-	static const char *const names[] = {"body", "keys", "sealed", "ts", "type"};
-	const char **slots[] = {&lp->body, &lp->keys, &lp->sealed, &lp->ts, &lp->type};
-	size_t *lens[] = {&lp->body_len, &lp->keys_len, &lp->sealed_len, &lp->ts_len,
-	                  &lp->type_len};
+	const char **slot = NULL;
+	size_t *len = NULL;
+	qt_rc rc = QT_OK;
 
-	for (size_t i = 0; i < 5; i++)
-		if (strlen(names[i]) == keylen && memcmp(names[i], key, keylen) == 0) {
-			*slots[i] = value;
-			*lens[i] = vlen;
-			return QT_OK;
-		}
-	snprintf(lp->unknown, sizeof lp->unknown, "unexpected member \"%.*s\"",
-	         (int)(keylen < 32 ? keylen : 32), key);
-	return QT_ERR_INVALID;
+	if (keylen == 2 && memcmp(key, "ts", 2) == 0)
+		slot = &lp->ts, len = &lp->ts_len;
+	else if (keylen == 4 && memcmp(key, "body", 4) == 0)
+		slot = &lp->body, len = &lp->body_len;
+	else if (keylen == 4 && memcmp(key, "keys", 4) == 0)
+		slot = &lp->keys, len = &lp->keys_len;
+	else if (keylen == 4 && memcmp(key, "type", 4) == 0)
+		slot = &lp->type, len = &lp->type_len;
+	else if (keylen == 6 && memcmp(key, "sealed", 6) == 0)
+		slot = &lp->sealed, len = &lp->sealed_len;
+	if (!slot) {
+		snprintf(lp->unknown, sizeof lp->unknown, "unexpected member \"%.*s\"",
+		         (int)(keylen < 32 ? keylen : 32), key);
+		rc = QT_ERR_INVALID;
+		goto out;
+	}
+	*slot = value;
+	*len = vlen;
+out:
+	return rc;
 }
 
 static int hexval(char c)
@@ -146,14 +167,30 @@ static bool read_string(const char **p, const char *end, char *out, size_t max, 
 	return true;
 }
 
+/* The string at *p (at its opening quote) in place, when it has no escape: so are nearly all
+ * keys, field names and commitments, which are then compared as they stand rather than
+ * decoded into a copy. Otherwise *p is left alone for read_string. */
+static bool plain_string(const char **p, const char *end, const char **str, size_t *len)
+{
+	const char *s = *p, *q;
+
+	if (s >= end || *s != '"' || !(q = memchr(s + 1, '"', (size_t)(end - s - 1))) ||
+	    memchr(s + 1, '\\', (size_t)(q - s - 1)))
+		return false;
+	*str = s + 1;
+	*len = (size_t)(q - *str);
+	*p = q + 1;
+	return true;
+}
+
 /* ---- per-record checks ------------------------------------------------------------------- */
 
 /* Every index row of a record is (name, key, record); fold each into the multiset hash. */
-static void index_fold(const uint8_t *hkey, unsigned __int128 *sum, const char *name,
+static void index_fold(const uint8_t *hkey, unsigned __int128 *sum, const char *name, size_t nlen,
                        const char *key, size_t keylen, uint64_t rec)
 {
 	uint8_t in[64 + QT_LEDGER_KEY_MAX + 10], out[crypto_shorthash_siphashx24_BYTES];
-	size_t nlen = strlen(name), n = 0;
+	size_t n = 0;
 	unsigned __int128 v;
 
 	if (nlen > 64)
@@ -173,40 +210,85 @@ static void index_fold(const uint8_t *hkey, unsigned __int128 *sum, const char *
 	*sum += v;
 }
 
-/* A record's index keys, decoded from its leaf's "keys" member. */
-static qt_rc leaf_keys(keyval *keys, uint64_t rec, const leaf_parts *lp, size_t *n, qt_err *err)
+/* Each of a record's index keys in its leaf's "keys" member, to fn: where it stands when it
+ * has no escape (nearly every key), else decoded into buf. */
+static qt_rc each_key(uint64_t rec, const leaf_parts *lp, char buf[QT_LEDGER_KEY_MAX + 1],
+                      void (*fn)(void *ctx, const char *key, size_t len), void *ctx, qt_err *err)
 {
+	const char *p = lp->keys ? lp->keys + 1 : NULL;
+	const char *end = lp->keys ? lp->keys + lp->keys_len - 1 : NULL;
+	size_t n = 0;
 	qt_rc rc = QT_OK;
 
-	*n = 0;
-	if (lp->keys) {
-		const char *p = lp->keys + 1, *end = lp->keys + lp->keys_len - 1;
-		while (p < end) {
-			if (*n == QT_LEDGER_KEYS_MAX ||
-			    !read_string(&p, end, keys[*n].key, QT_LEDGER_KEY_MAX, &keys[*n].len)) {
-				rc = qt_err_set(err, QT_ERR_INVALID,
-				                "record %llu: its index keys are malformed",
-				                (unsigned long long)rec);
-				goto out;
-			}
-			(*n)++;
-			if (p < end && *p == ',')
-				p++;
+	while (p && p < end) {
+		const char *at = p, *key;
+		size_t len;
+		bool ok = n++ < QT_LEDGER_KEYS_MAX;
+		if (ok && (!plain_string(&p, end, &key, &len) || len > QT_LEDGER_KEY_MAX)) {
+			p = at;
+			ok = read_string(&p, end, buf, QT_LEDGER_KEY_MAX, &len);
+			key = buf;
 		}
+		if (!ok) {
+			rc = qt_err_set(err, QT_ERR_INVALID,
+			                "record %llu: its index keys are malformed",
+			                (unsigned long long)rec);
+			goto out;
+		}
+		fn(ctx, key, len);
+		if (p < end && *p == ',')
+			p++;
 	}
 out:
 	return rc;
 }
 
+typedef struct key_list {
+	keyval *keys;
+	size_t n;
+} key_list;
+
+static void add_key(void *ctx, const char *key, size_t len)
+{
+	key_list *kl = ctx;
+
+	memcpy(kl->keys[kl->n].key, key, len);
+	kl->keys[kl->n].key[len] = '\0';
+	kl->keys[kl->n++].len = len;
+}
+
+/* A record's index keys, decoded from its leaf's "keys" member. */
+static qt_rc leaf_keys(keyval *keys, uint64_t rec, const leaf_parts *lp, size_t *n, qt_err *err)
+{
+	key_list kl = {keys, 0};
+	char buf[QT_LEDGER_KEY_MAX + 1];
+	qt_rc rc = each_key(rec, lp, buf, add_key, &kl, err);
+
+	*n = kl.n;
+	return rc;
+}
+
+typedef struct key_fold {
+	rcheck *c;
+	uint64_t rec;
+	size_t n;
+} key_fold;
+
+static void fold_key(void *ctx, const char *key, size_t len)
+{
+	key_fold *kf = ctx;
+
+	index_fold(kf->c->index_key, &kf->c->index_sum, QT_INDEX_KEY, sizeof QT_INDEX_KEY - 1, key,
+	           len, kf->rec);
+	kf->n++;
+}
+
 static qt_rc check_index(rcheck *c, uint64_t rec, const leaf_parts *lp, qt_err *err)
 {
-	size_t n;
-	qt_rc rc = leaf_keys(c->keys, rec, lp, &n, err);
+	key_fold kf = {c, rec, 0};
+	qt_rc rc = each_key(rec, lp, c->buf, fold_key, &kf, err);
 
-	for (size_t i = 0; rc == QT_OK && i < n; i++)
-		index_fold(c->index_key, &c->index_sum, QT_INDEX_KEY, c->keys[i].key,
-		           c->keys[i].len, rec);
-	c->index_rows += rc == QT_OK ? n : 0;
+	c->index_rows += rc == QT_OK ? kf.n : 0;
 	return rc;
 }
 
@@ -221,28 +303,39 @@ static qt_rc check_secrets(const qt_store_row *row, const leaf_parts *lp, qt_err
 
 	while (p && p < end) {
 		char field[66], sealed[80], b64[QT_COMMITMENT_B64_LEN];
+		const char *at = p, *fs, *ss;
 		size_t flen, slen;
 
-		if (!read_string(&p, end, field, 65, &flen) || p >= end || *p++ != ':' ||
-		    !read_string(&p, end, sealed, sizeof sealed - 1, &slen)) {
-			rc = qt_err_set(err, QT_ERR_INVALID, "record %llu: malformed sealed fields",
-			                rec);
-			goto out;
+		if (!plain_string(&p, end, &fs, &flen) || flen > 65 || p >= end || *p++ != ':' ||
+		    !plain_string(&p, end, &ss, &slen) || slen > sizeof sealed - 1) {
+			p = at;
+			if (!read_string(&p, end, field, 65, &flen) || p >= end || *p++ != ':' ||
+			    !read_string(&p, end, sealed, sizeof sealed - 1, &slen)) {
+				rc = qt_err_set(err, QT_ERR_INVALID,
+				                "record %llu: malformed sealed fields", rec);
+				goto out;
+			}
+			/* compared as C strings, which a decoded \u0000 ends */
+			fs = field;
+			flen = strlen(field);
+			ss = sealed;
+			slen = strlen(sealed);
 		}
 		if (p < end && *p == ',')
 			p++;
-		if (!sp || !qt_sealed_next(&sp, send, &f) || strcmp(f.field, field) != 0) {
+		if (!sp || !qt_sealed_next(&sp, send, &f) || strlen(f.field) != flen ||
+		    memcmp(f.field, fs, flen) != 0) {
 			rc = qt_err_set(err, QT_ERR_INVALID,
-			                "record %llu: sealed field '%s' has no stored value", rec,
-			                field);
+			                "record %llu: sealed field '%.*s' has no stored value", rec,
+			                (int)flen, fs);
 			goto out;
 		}
 		qt_ledger_commitment(f.salt, f.value, f.value_len, b64);
-		if (strcmp(b64, sealed) != 0) {
+		if (slen != QT_COMMITMENT_B64_LEN - 1 || memcmp(b64, ss, slen) != 0) {
 			rc = qt_err_set(err, QT_ERR_INVALID,
-			                "record %llu: stored value of sealed field '%s' does not "
+			                "record %llu: stored value of sealed field '%.*s' does not "
 			                "match its commitment",
-			                rec, field);
+			                rec, (int)flen, fs);
 			goto out;
 		}
 	}
@@ -355,10 +448,13 @@ out:
  * it should have; either thread runs them, on a copied batch (see the pipeline below). */
 static qt_rc check_leaf(rcheck *c, uint64_t want, const qt_store_row *r, qt_hash *h, qt_err *err)
 {
-	leaf_parts lp = {0};
-	qt_err why = {{0}};
+	leaf_parts lp;
+	qt_err why;
 	qt_rc rc = QT_OK;
 
+	/* the spans, and not the message buffers whole: this runs for every record */
+	memset(&lp, 0, offsetof(leaf_parts, unknown));
+	lp.unknown[0] = why.msg[0] = '\0';
 	if (r->a != want) {
 		rc = qt_err_set(err, QT_ERR_INVALID, "record %llu is missing (found %llu next)",
 		                (unsigned long long)want, (unsigned long long)r->a);
@@ -401,6 +497,28 @@ out:
 	return rc;
 }
 
+/* Fold up to max more rows of the index table into its hash. The thread that owns the store
+ * reads it in its own order, in chunks, whenever it would otherwise wait for the worker, so
+ * the scan overlaps the record checks instead of following them on one core; the two scans
+ * share the connection and its snapshot. */
+static void read_index_table(vstate *st, size_t max)
+{
+	if (!st->idx.open && st->idx_rc == QT_OK)
+		st->idx_rc = open_stream(st, &st->idx, QT_SCAN_INDEX, 0, &st->idx_err);
+	for (; st->idx_rc == QT_OK && st->idx.has && max > 0; max--) {
+		const qt_store_row *r = &st->idx.row;
+		index_fold(st->chk.index_key, &st->idx_sum, r->text1, strlen(r->text1), r->text2,
+		           strlen(r->text2), r->a);
+		st->idx_rows++;
+		st->idx_rc = advance(st, &st->idx, &st->idx_err);
+	}
+}
+
+static bool index_table_pending(const vstate *st)
+{
+	return st->idx_rc == QT_OK && (!st->idx.open || st->idx.has);
+}
+
 /* ---- the records pipeline ------------------------------------------------------------------
  * The per-record checks (canonical form, leaf hash, sealed values, index fold) are pure CPU
  * on the row's bytes, and cost about as much as everything else together, so a worker thread
@@ -410,8 +528,9 @@ out:
  * later snapshot beside a live server). Batches come back in order and this thread stops at
  * the first record the checks failed, having built the tree up to it, so the first bad thing
  * named is the same as in a one-thread pass. When this thread would wait for the worker, it
- * checks the newest batch still waiting itself (the worker takes the oldest), so the work
- * balances across the two cores whichever side is slower or shares its core. */
+ * reads on in the index table (read_index_table), and once that is done checks the newest
+ * batch still waiting itself (the worker takes the oldest), so the work balances across the
+ * two cores whichever side is slower or shares its core. */
 
 /* Many small batches in flight rather than a few large ones: on a shared machine either
  * thread can lose its core for a while, and the other then keeps reading or checking ahead
@@ -419,6 +538,8 @@ out:
 #define BATCH   512
 #define SLOTS   16
 #define NO_BLOB SIZE_MAX
+/* index rows read per look at whether the oldest batch is back (about a batch's time) */
+#define INDEX_CHUNK 256
 
 typedef enum { SLOT_FREE, SLOT_FILLED, SLOT_CHECKING, SLOT_CHECKED } slot_state;
 
@@ -583,7 +704,15 @@ static qt_rc check_records(vstate *st, stream *records,
 		b = &p->slots[take];
 		pthread_mutex_lock(&p->mu);
 		while (b->state != SLOT_CHECKED) {
-			batch *mine = claim(p, false);
+			batch *mine;
+			/* the index table first: only this thread can read it */
+			if (index_table_pending(st)) {
+				pthread_mutex_unlock(&p->mu);
+				read_index_table(st, INDEX_CHUNK);
+				pthread_mutex_lock(&p->mu);
+				continue;
+			}
+			mine = claim(p, false);
 			if (!mine) {
 				pthread_cond_wait(&p->checked, &p->mu);
 				continue;
@@ -702,26 +831,19 @@ out:
 	return rc;
 }
 
+/* What the records' checks left of the index table's scan, then the two hashes compared. */
 static qt_rc check_index_table(vstate *st, qt_err *err)
 {
-	stream idx = {0};
-	unsigned __int128 sum = 0;
-	uint64_t rows = 0;
 	qt_rc rc;
 
-	if ((rc = open_stream(st, &idx, QT_SCAN_INDEX, 0, err)) != QT_OK)
+	read_index_table(st, SIZE_MAX);
+	if ((rc = st->idx_rc) != QT_OK) {
+		*err = st->idx_err;
 		goto out;
-	while (idx.has) {
-		index_fold(st->chk.index_key, &sum, idx.row.text1, idx.row.text2,
-		           strlen(idx.row.text2), idx.row.a);
-		rows++;
-		if ((rc = advance(st, &idx, err)) != QT_OK)
-			goto out;
 	}
-	if (sum != st->chk.index_sum || rows != st->chk.index_rows)
+	if (st->idx_sum != st->chk.index_sum || st->idx_rows != st->chk.index_rows)
 		rc = name_bad_index_row(st, err);
 out:
-	st->s->ops->scan_close(idx.it);
 	return rc;
 }
 
@@ -877,6 +999,7 @@ out:
 	if (st.s) {
 		st.s->ops->scan_close(records.it);
 		st.s->ops->scan_close(st.cps.it);
+		st.s->ops->scan_close(st.idx.it);
 		for (unsigned level = 0; level < MAX_LEVELS; level++)
 			st.s->ops->scan_close(st.levels[level].it);
 		st.s->ops->read_end(st.s);

@@ -132,6 +132,36 @@ with tempfile.TemporaryDirectory() as d:
     flip_in_table(db, t, "张三".encode(), "records", 1, first=True)
     expect_fail("sealed value", t, "sealed field 'buyer'")
 
+    # a record rewritten with its leaf hash to match, a sealed field's name now written with
+    # a JSON escape: decoded (bu"yer), it names no stored value
+    shutil.copy(db, t)
+    con = sqlite3.connect(t)
+    leaf5 = con.execute("SELECT leaf FROM records WHERE idx = 5").fetchone()[0]
+    leaf5 = leaf5.replace(b'"sealed":{"buyer":', b'"sealed":{"bu\\"yer":')
+    con.execute("DROP TRIGGER records_ro")
+    con.execute("UPDATE records SET leaf = ?, hash = ? WHERE idx = 5",
+                (leaf5, hashlib.sha256(b"\x00" + leaf5).digest()))
+    con.commit()
+    con.close()
+    expect_fail("sealed field name with an escape", t,
+                "record 5: sealed field 'bu\"yer' has no stored value")
+
+    # the index table's pages made unreadable, and a record changed: the index table is read
+    # alongside the records, but the first bad thing named is still the record
+    def break_index_pages(path):
+        owners, psize = page_owners(path)
+        data = bytearray(open(path, "rb").read())
+        for pg in (pg for pg, name in owners.items() if name == "idx"):
+            data[(pg - 1) * psize] = 0x00  # no B-tree page has this type
+        open(path, "wb").write(bytes(data))
+
+    flip_in_table(db, t, leaf123, "records", leaf123.find(b'"n":123') + 5)
+    break_index_pages(t)
+    expect_fail("record byte and unreadable index table", t, "record 123")
+    shutil.copy(db, t)
+    break_index_pages(t)
+    expect_fail("unreadable index table", t, "malformed")
+
     # an index row added, and one taken away (the insider drops the insert-only trigger)
     altered(db, t, "INSERT INTO idx(name, key, rec) VALUES ('key', '01/06901234567892/21/FAKE', 7)")
     expect_fail("extra index row", t,

@@ -145,6 +145,42 @@ static void test_append_and_receipts(void **state)
 	json_decref(priv);
 }
 
+/* Index keys that JSON escapes in the leaf (a quote, a backslash, a control character; one
+ * of the longest a key may be, which its escape makes longer than that in the leaf): verify
+ * decodes them to the keys the index table holds. */
+static void test_escaped_keys_verify(void **state)
+{
+	char db[300], longest[QT_LEDGER_KEY_MAX + 1];
+	qt_ledger *l;
+	qt_err err;
+	json_t *priv = json_pack("{s:s}", "buyer", "王五");
+	const char *keys[] = {"01/06901234567892/21/A\"B", "back\\slash", "tab\there", longest};
+	qt_record recs[2] = {
+	        {.type = "event.ship", .private_fields = priv, .keys = keys, .n_keys = 4},
+	        {.type = "event.receive", .keys = keys + 1, .n_keys = 1},
+	};
+	qt_receipt rs[2];
+	uint64_t found[2];
+	size_t n_found;
+	(void)state;
+
+	memset(longest, 'k', QT_LEDGER_KEY_MAX - 1);
+	longest[QT_LEDGER_KEY_MAX - 1] = '"';
+	longest[QT_LEDGER_KEY_MAX] = '\0';
+	make_db(db, sizeof db, "escaped.db");
+	assert_int_equal(qt_ledger_open(db, NULL, &l, &err), QT_OK);
+	if (qt_ledger_append(l, recs, 2, rs, &err) != QT_OK)
+		fail_msg("append: %s", err.msg);
+	assert_int_equal(qt_ledger_store(l)->ops->index_find(qt_ledger_store(l), QT_INDEX_KEY,
+	                                                     longest, UINT64_MAX, found, 2,
+	                                                     &n_found, &err),
+	                 QT_OK);
+	assert_int_equal(n_found, 1);
+	qt_ledger_close(l);
+	verify_ok(db, 2);
+	json_decref(priv);
+}
+
 static void test_bad_records_change_nothing(void **state)
 {
 	char db[300];
@@ -612,6 +648,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	        cmocka_unit_test(test_append_and_receipts),
+	        cmocka_unit_test(test_escaped_keys_verify),
 	        cmocka_unit_test(test_bad_records_change_nothing),
 	        cmocka_unit_test(test_group_commit),
 	        cmocka_unit_test(test_jobs),
