@@ -2,7 +2,6 @@
  * records of each carton or pallet while it was packed in one (a carton's ship moved the
  * goods inside it). Every public answer about a code (view, check, trace) starts here, so
  * each step it shows carries the ledger index that proves it. */
-#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -19,50 +18,6 @@ typedef struct walk {
 	bool truncated;
 } walk;
 
-/* Where the JSON string opening at p[i] ends (the index after its closing quote), or 0. A
- * quote escaped by an odd run of backslashes is not the end. */
-static size_t string_end(const char *p, size_t n, size_t i)
-{
-	const char *q = p + i;
-	size_t k;
-
-	do {
-		if (!(q = memchr(q + 1, '"', n - (size_t)(q + 1 - p))))
-			return 0;
-		for (k = 0; q[-1 - (ptrdiff_t)k] == '\\'; k++)
-			;
-	} while (k % 2);
-	return (size_t)(q + 1 - p);
-}
-
-/* Where the value at p[i] ends, or 0: strings jumped whole, so brackets inside them do not
- * count. */
-static size_t value_end(const char *p, size_t n, size_t i)
-{
-	size_t depth = 0;
-
-	if (i < n && p[i] == '"')
-		return string_end(p, n, i);
-	if (i < n && p[i] != '{' && p[i] != '[') {
-		while (i < n && p[i] != ',' && p[i] != '}' && p[i] != ']')
-			i++;
-		return i < n ? i : 0;
-	}
-	while (i < n) {
-		if (p[i] == '"') {
-			if (!(i = string_end(p, n, i)))
-				return 0;
-			continue;
-		}
-		if (p[i] == '{' || p[i] == '[')
-			depth++;
-		else if ((p[i] == '}' || p[i] == ']') && --depth == 0)
-			return i + 1;
-		i++;
-	}
-	return 0;
-}
-
 /* The array of strings whose '[' is at p[i]: the index of its closing ']', or 0 when it is
  * not one. *listed says whether want (quoted, wn bytes) is one of its elements. */
 static size_t strings_end(const char *p, size_t n, size_t i, const char *want, size_t wn,
@@ -72,8 +27,8 @@ static size_t strings_end(const char *p, size_t n, size_t i, const char *want, s
 	if (++i < n && p[i] == ']')
 		return i;
 	while (i < n && p[i] == '"') {
-		size_t e = string_end(p, n, i);
-		if (!e)
+		size_t e = qt_json_string_end(p, n, i + 1) + 1; /* past the closing quote */
+		if (e > n)
 			return 0;
 		if (e - i == wn && !memcmp(p + i, want, wn))
 			*listed = true;
@@ -111,9 +66,9 @@ static json_t *parse_leaf(qt_buf *leaf, const char *code)
 
 	qn = (size_t)snprintf(quoted, sizeof quoted, "\"%s\"", code);
 	while (laid_out && qn < sizeof quoted && p[i] != '}') {
-		size_t k = p[i] == '"' ? string_end(p, n, i) : 0;
+		size_t k = p[i] == '"' ? qt_json_string_end(p, n, i + 1) + 1 : n + 1;
 		bool is_codes = k == i + sizeof codes - 1 && !memcmp(p + i, codes, k - i);
-		if (!k || p[k] != ':') {
+		if (k >= n || p[k] != ':') {
 			laid_out = false;
 			break;
 		}
@@ -123,7 +78,7 @@ static json_t *parse_leaf(qt_buf *leaf, const char *code)
 			close = k;
 			listed = seen;
 			i = k + 1;
-		} else if (!(i = value_end(p, n, i))) {
+		} else if ((i = qt_json_value_end(p, n, i)) >= n) {
 			laid_out = false;
 			break;
 		}

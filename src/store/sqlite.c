@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "store/sqlite_vfs.h"
+#include "util/json_parse.h"
 
 /* Numbered migrations: schema version i+1 is reached by running migrations[i]. Append only;
  * a migration that shipped is never edited. Migration 1: the ledger. */
@@ -773,48 +774,6 @@ static qt_rc sq_link_list_back(qt_store *base, const char *kind, const char *src
 	                 before && *before ? before : "\xff", limit, link_row, &c, found, err);
 }
 
-/* End of the JSON string whose text starts at s[i] (after its opening quote): the index of
- * its closing quote, or n. A quote ends it unless an odd run of backslashes escapes it. */
-static size_t json_string_end(const char *s, size_t n, size_t i)
-{
-	size_t end = n;
-
-	while (end == n && i < n) {
-		const char *q = memchr(s + i, '"', n - i);
-		size_t k = q ? (size_t)(q - s) : n, bs = 0;
-		while (q && k - bs > i && s[k - bs - 1] == '\\')
-			bs++;
-		if (q && bs % 2 == 0)
-			end = k;
-		i = k + 1;
-	}
-	return end;
-}
-
-/* End of the JSON value that starts at s[i]: the index just after it. */
-static size_t json_value_end(const char *s, size_t n, size_t i)
-{
-	int depth = 0;
-
-	while (i < n) {
-		char c = s[i];
-		if (c == '"') {
-			i = json_string_end(s, n, i + 1) + 1;
-			continue;
-		}
-		if (c == '{' || c == '[')
-			depth++;
-		else if ((c == '}' || c == ']') && depth == 0)
-			break; /* the end of the object this value is in */
-		else if (c == '}' || c == ']')
-			depth--;
-		else if (c == ',' && depth == 0)
-			break;
-		i++;
-	}
-	return i < n ? i : n;
-}
-
 static size_t json_space(const char *s, size_t n, size_t i)
 {
 	while (i < n && (s[i] == ' ' || s[i] == '\t' || s[i] == '\n' || s[i] == '\r'))
@@ -838,20 +797,20 @@ static bool json_member(const char *s, size_t n, const char *name, const char **
 		if (i >= n || s[i] != '"')
 			break;
 		k0 = i + 1;
-		k1 = json_string_end(s, n, k0);
+		k1 = qt_json_string_end(s, n, k0);
 		i = json_space(s, n, k1 + 1);
 		if (k1 >= n || i >= n || s[i] != ':')
 			break;
 		i = json_space(s, n, i + 1);
 		if (k1 - k0 == nl && memcmp(s + k0, name, nl) == 0) {
-			size_t e = i < n && s[i] == '"' ? json_string_end(s, n, i + 1) : n;
+			size_t e = i < n && s[i] == '"' ? qt_json_string_end(s, n, i + 1) : n;
 			if ((found = e < n)) {
 				*v = s + i + 1;
 				*vn = e - i - 1;
 			}
 			break;
 		}
-		i = json_space(s, n, json_value_end(s, n, i));
+		i = json_space(s, n, qt_json_value_end(s, n, i));
 		if (i >= n || s[i++] != ',')
 			break;
 	}

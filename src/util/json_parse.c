@@ -61,8 +61,8 @@ static bool tmp_room(parser *ps, size_t need)
 	return true;
 }
 
-/* The code point of the escape at p ("\uXXXX", with its pair when a high surrogate), or -1;
- * *used says how many bytes it took. */
+/* The code point of the \u escape at p (with the escape after it when the first is a high
+ * surrogate), or -1; *used says how many bytes it took. */
 static long unicode_escape(const unsigned char *p, const unsigned char *end, size_t *used)
 {
 	long v = end - p >= 6 ? hex4(p + 2) : -1;
@@ -367,4 +367,48 @@ json_t *qt_json_parse(const char *s, size_t n, json_error_t *why)
 		}
 	}
 	return v;
+}
+
+/* ---- skimming: where a value ends, without building it ---- */
+
+/* End of the JSON string whose text starts at s[i] (after its opening quote): the index of
+ * its closing quote, or n. A quote ends it unless an odd run of backslashes escapes it. */
+size_t qt_json_string_end(const char *s, size_t n, size_t i)
+{
+	size_t end = n;
+
+	while (end == n && i < n) {
+		const char *q = memchr(s + i, '"', n - i);
+		size_t k = q ? (size_t)(q - s) : n, bs = 0;
+		while (q && k - bs > i && s[k - bs - 1] == '\\')
+			bs++;
+		if (q && bs % 2 == 0)
+			end = k;
+		i = k + 1;
+	}
+	return end;
+}
+
+/* End of the JSON value that starts at s[i]: the index just after it. */
+size_t qt_json_value_end(const char *s, size_t n, size_t i)
+{
+	int depth = 0;
+
+	while (i < n) {
+		char c = s[i];
+		if (c == '"') {
+			i = qt_json_string_end(s, n, i + 1) + 1;
+			continue;
+		}
+		if (c == '{' || c == '[')
+			depth++;
+		else if ((c == '}' || c == ']') && depth == 0)
+			break; /* the end of the object this value is in */
+		else if (c == '}' || c == ']')
+			depth--;
+		else if (c == ',' && depth == 0)
+			break;
+		i++;
+	}
+	return i < n ? i : n;
 }
