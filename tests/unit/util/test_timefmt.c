@@ -1,11 +1,13 @@
 /* test_timefmt.c — the strict RFC 3339 / date checks, and dates and times as spreadsheets
  * write them turned into RFC 3339 UTC: every accepted form, the local offset, day, month,
- * year and leap-day carries, and what is refused. */
+ * year and leap-day carries, and what is refused; and "now", which keeps the text of the
+ * current second between calls, must still follow the clock across seconds. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
+#include <time.h>
 
 #include <cmocka.h>
 
@@ -130,12 +132,56 @@ static void test_refused(void **state)
 	assert_string_equal(out, "2026-11-20T16:00:00Z");
 }
 
+/* The text of time t (whole seconds), as qt_time_now writes it but for the milliseconds. */
+static void second_text(time_t t, char out[32])
+{
+	struct tm tm;
+	gmtime_r(&t, &tm);
+	strftime(out, 32, "%Y-%m-%dT%H:%M:%S", &tm);
+}
+
+/* qt_time_now against the system clock read around it: its seconds are one of the seconds
+ * read, its form is RFC 3339 with milliseconds. */
+static void check_now(void)
+{
+	char now[32], before[32], after[32];
+	time_t t0 = time(NULL), t1;
+
+	qt_time_now(now);
+	t1 = time(NULL);
+	second_text(t0, before);
+	second_text(t1, after);
+	assert_int_equal(strlen(now), 24);
+	assert_true(qt_time_valid(now));
+	assert_true(now[19] == '.' && now[23] == 'Z');
+	assert_true(!strncmp(now, before, 19) || !strncmp(now, after, 19));
+}
+
+static void test_now(void **state)
+{
+	struct timespec tenth = {0, 100000000};
+	char a[32], b[32];
+	(void)state;
+
+	/* over a second and a half, so that the kept second must be replaced at least once */
+	for (int i = 0; i < 16; i++) {
+		check_now();
+		nanosleep(&tenth, NULL);
+	}
+	/* within one second the milliseconds move and never go back */
+	qt_time_now(a);
+	nanosleep(&(struct timespec){0, 20000000}, NULL);
+	qt_time_now(b);
+	assert_true(strcmp(b, a) > 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	        cmocka_unit_test(test_checks),
 	        cmocka_unit_test(test_accepted),
 	        cmocka_unit_test(test_refused),
+	        cmocka_unit_test(test_now),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
