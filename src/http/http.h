@@ -58,9 +58,6 @@ bool qt_http_add_header(qt_resp *resp, const char *name, const char *value);
 
 /* JSON answers (steals v). */
 void qt_http_json(qt_resp *resp, int status, json_t *v);
-/* Append v to out as compact JSON, members in the order they were set (what json_dumps with
- * JSON_COMPACT gives, faster); on failure out is as it was. */
-qt_rc qt_http_json_encode(const json_t *v, qt_buf *out) __attribute__((warn_unused_result));
 /* {"error":{"code":code,"message":...}} */
 void qt_http_error(qt_resp *resp, int status, const char *code, const char *fmt, ...)
         __attribute__((format(printf, 4, 5)));

@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "http/http.h"
+#include "util/json_write.h"
 #include "util/utf8.h"
 
 typedef struct conn_state {
@@ -126,7 +127,7 @@ void qt_http_text(qt_resp *resp, int status, const char *type, const void *p, si
 void qt_http_json(qt_resp *resp, int status, json_t *v)
 {
 	qt_buf_reset(&resp->body);
-	if (v && qt_http_json_encode(v, &resp->body) == QT_OK) {
+	if (v && qt_json_write(v, false, &resp->body) == QT_OK) {
 		resp->status = status;
 		resp->type = "application/json";
 	} else {

@@ -1,0 +1,172 @@
+/* json_write.c — JSON text of jansson values, for every answer the server writes and every
+ * document the store keeps. It writes exactly the bytes json_dumps writes (so stored documents
+ * read and compare as before) at a fraction of its cost: json_dumps spends 13 µs on the 1 KB
+ * view of a code, in per-token callbacks, a second UTF-8 pass and a table of visited values. */
+#include "util/json_write.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util/utf8.h"
+
+#define WRITE_DEPTH   2048 /* what the readers (jansson, qt_json_parse) accept */
+#define STACK_MEMBERS 16   /* objects up to this size sort their members without malloc */
+
+typedef struct member {
+	const char *key;
+	size_t len;
+	const json_t *value;
+} member;
+
+/* A string as jansson escapes it: the two-character forms where JSON has one, \u00XX (upper
+ * case hex) for the other control characters, everything else as it is. */
+static qt_rc put_string(const char *str, size_t n, qt_buf *out)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	const unsigned char *p = (const unsigned char *)str, *end = p + n, *run = p;
+	char esc[6] = {'\\'};
+	size_t esclen;
+	qt_rc rc = qt_buf_putc(out, '"');
+
+	while (rc == QT_OK && p < end) {
+		unsigned c = *p;
+		if (c >= 0x80) {
+			size_t k = qt_utf8_decode(p, (size_t)(end - p), NULL);
+			if (!k)
+				rc = QT_ERR_INVALID;
+			p += k;
+			continue;
+		}
+		if (c >= 0x20 && c != '"' && c != '\\') {
+			p++;
+			continue;
+		}
+		esclen = 2;
+		switch (c) {
+		case '"': esc[1] = '"'; break;
+		case '\\': esc[1] = '\\'; break;
+		case '\b': esc[1] = 'b'; break;
+		case '\f': esc[1] = 'f'; break;
+		case '\n': esc[1] = 'n'; break;
+		case '\r': esc[1] = 'r'; break;
+		case '\t': esc[1] = 't'; break;
+		default:
+			memcpy(esc + 1, "u00", 3);
+			esc[4] = hex[c >> 4];
+			esc[5] = hex[c & 15];
+			esclen = 6;
+		}
+		if ((rc = qt_buf_append(out, run, (size_t)(p - run))) == QT_OK)
+			rc = qt_buf_append(out, esc, esclen);
+		run = ++p;
+	}
+	if (rc == QT_OK)
+		rc = qt_buf_append(out, run, (size_t)(p - run));
+	if (rc == QT_OK)
+		rc = qt_buf_putc(out, '"');
+	return rc;
+}
+
+static qt_rc put_int(json_int_t i, qt_buf *out)
+{
+	char d[24];
+	int n = snprintf(d, sizeof d, "%" JSON_INTEGER_FORMAT, i);
+	return qt_buf_append(out, d, (size_t)n);
+}
+
+/* Reals are rare (rates, scores, coordinates): jansson formats them itself, so they read
+ * exactly as they always have. */
+static qt_rc put_real(const json_t *v, qt_buf *out)
+{
+	char *text = json_dumps(v, JSON_ENCODE_ANY);
+	qt_rc rc = text ? qt_buf_append(out, text, strlen(text)) : QT_ERR_NOMEM;
+	free(text);
+	return rc;
+}
+
+/* JSON_SORT_KEYS's order: the bytes of the keys, a key before those it is a prefix of. */
+static int by_key(const void *a, const void *b)
+{
+	const member *x = a, *y = b;
+	int c = memcmp(x->key, y->key, x->len < y->len ? x->len : y->len);
+	return c ? c : (x->len > y->len) - (x->len < y->len);
+}
+
+static qt_rc put_value(const json_t *v, bool sorted, int depth, qt_buf *out);
+
+static qt_rc put_object(const json_t *v, bool sorted, int depth, qt_buf *out)
+{
+	member stack[STACK_MEMBERS], *m = stack;
+	size_t n = json_object_size(v), i = 0;
+	const char *key;
+	const json_t *value;
+	size_t klen;
+	qt_rc rc = QT_OK;
+
+	if (n > STACK_MEMBERS && !(m = malloc(n * sizeof *m)))
+		return QT_ERR_NOMEM;
+	json_object_keylen_foreach((json_t *)v, key, klen, value)
+	{
+		m[i++] = (member){key, klen, value};
+	}
+	if (sorted)
+		qsort(m, i, sizeof *m, by_key);
+	rc = qt_buf_putc(out, '{');
+	for (size_t k = 0; rc == QT_OK && k < i; k++) {
+		if (k > 0)
+			rc = qt_buf_putc(out, ',');
+		if (rc == QT_OK)
+			rc = put_string(m[k].key, m[k].len, out);
+		if (rc == QT_OK)
+			rc = qt_buf_putc(out, ':');
+		if (rc == QT_OK)
+			rc = put_value(m[k].value, sorted, depth + 1, out);
+	}
+	if (rc == QT_OK)
+		rc = qt_buf_putc(out, '}');
+	if (m != stack)
+		free(m);
+	return rc;
+}
+
+static qt_rc put_value(const json_t *v, bool sorted, int depth, qt_buf *out)
+{
+	qt_rc rc = QT_OK;
+
+	if (depth >= WRITE_DEPTH)
+		return QT_ERR_INVALID;
+	switch (json_typeof(v)) {
+	case JSON_OBJECT: rc = put_object(v, sorted, depth, out); break;
+	case JSON_ARRAY:
+		rc = qt_buf_putc(out, '[');
+		for (size_t i = 0; rc == QT_OK && i < json_array_size(v); i++) {
+			if (i > 0)
+				rc = qt_buf_putc(out, ',');
+			if (rc == QT_OK)
+				rc = put_value(json_array_get(v, i), sorted, depth + 1, out);
+		}
+		if (rc == QT_OK)
+			rc = qt_buf_putc(out, ']');
+		break;
+	case JSON_STRING: rc = put_string(json_string_value(v), json_string_length(v), out); break;
+	case JSON_INTEGER: rc = put_int(json_integer_value(v), out); break;
+	case JSON_REAL: rc = put_real(v, out); break;
+	case JSON_TRUE: rc = qt_buf_append(out, "true", 4); break;
+	case JSON_FALSE: rc = qt_buf_append(out, "false", 5); break;
+	case JSON_NULL: rc = qt_buf_append(out, "null", 4); break;
+	}
+	return rc;
+}
+
+qt_rc qt_json_write(const json_t *v, bool sorted, qt_buf *out)
+{
+	size_t start = out->len;
+	qt_rc rc = v ? put_value(v, sorted, 0, out) : QT_ERR_INVALID;
+
+	if (rc != QT_OK && out->p) {
+		out->len = start;
+		out->p[start] = '\0';
+	}
+	return rc;
+}
