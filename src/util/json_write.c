@@ -4,7 +4,6 @@
  * view of a code, in per-token callbacks, a second UTF-8 pass and a table of visited values. */
 #include "util/json_write.h"
 
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -19,6 +18,27 @@ typedef struct member {
 	const json_t *value;
 } member;
 
+/* One byte of punctuation, where the buffer has room (nearly always) without a call; within
+ * its cap, as qt_buf_putc would. */
+static inline qt_rc put_char(qt_buf *out, char c)
+{
+	if (out->len + 2 > out->cap || out->len + 1 > out->max)
+		return qt_buf_putc(out, c);
+	out->p[out->len++] = c;
+	out->p[out->len] = '\0';
+	return QT_OK;
+}
+
+/* Bytes a string carries as they are: printable ASCII (and DEL) but the quote and the
+ * backslash. */
+static const unsigned char plain[256] = {
+        0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+        0, 0, 0, 0, 0, 0, 1, 1, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+        1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+        1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+        1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+};
+
 /* A string as jansson escapes it: the two-character forms where JSON has one, \u00XX (upper
  * case hex) for the other control characters, everything else as it is. */
 static qt_rc put_string(const char *str, size_t n, qt_buf *out)
@@ -27,19 +47,20 @@ static qt_rc put_string(const char *str, size_t n, qt_buf *out)
 	const unsigned char *p = (const unsigned char *)str, *end = p + n, *run = p;
 	char esc[6] = {'\\'};
 	size_t esclen;
-	qt_rc rc = qt_buf_putc(out, '"');
+	qt_rc rc = put_char(out, '"');
 
 	while (rc == QT_OK && p < end) {
-		unsigned c = *p;
+		unsigned c;
+		while (p < end && plain[*p])
+			p++;
+		if (p == end)
+			break;
+		c = *p;
 		if (c >= 0x80) {
 			size_t k = qt_utf8_decode(p, (size_t)(end - p), NULL);
 			if (!k)
 				rc = QT_ERR_INVALID;
 			p += k;
-			continue;
-		}
-		if (c >= 0x20 && c != '"' && c != '\\') {
-			p++;
 			continue;
 		}
 		esclen = 2;
@@ -64,15 +85,24 @@ static qt_rc put_string(const char *str, size_t n, qt_buf *out)
 	if (rc == QT_OK)
 		rc = qt_buf_append(out, run, (size_t)(p - run));
 	if (rc == QT_OK)
-		rc = qt_buf_putc(out, '"');
+		rc = put_char(out, '"');
 	return rc;
 }
 
+/* Decimal digits as "%" JSON_INTEGER_FORMAT writes them, without printf's machinery (a
+ * tenth of writing a view went to formatting its integers). */
 static qt_rc put_int(json_int_t i, qt_buf *out)
 {
-	char d[24];
-	int n = snprintf(d, sizeof d, "%" JSON_INTEGER_FORMAT, i);
-	return qt_buf_append(out, d, (size_t)n);
+	char d[24], *e = d + sizeof d, *p = e;
+	/* the magnitude as unsigned, so that the most negative value has one too */
+	unsigned long long m = i < 0 ? 0ull - (unsigned long long)i : (unsigned long long)i;
+
+	do
+		*--p = (char)('0' + m % 10);
+	while ((m /= 10) != 0);
+	if (i < 0)
+		*--p = '-';
+	return qt_buf_append(out, p, (size_t)(e - p));
 }
 
 /* Reals are rare (rates, scores, coordinates): jansson formats them itself, so they read
@@ -112,19 +142,19 @@ static qt_rc put_object(const json_t *v, bool sorted, int depth, qt_buf *out)
 	}
 	if (sorted)
 		qsort(m, i, sizeof *m, by_key);
-	rc = qt_buf_putc(out, '{');
+	rc = put_char(out, '{');
 	for (size_t k = 0; rc == QT_OK && k < i; k++) {
 		if (k > 0)
-			rc = qt_buf_putc(out, ',');
+			rc = put_char(out, ',');
 		if (rc == QT_OK)
 			rc = put_string(m[k].key, m[k].len, out);
 		if (rc == QT_OK)
-			rc = qt_buf_putc(out, ':');
+			rc = put_char(out, ':');
 		if (rc == QT_OK)
 			rc = put_value(m[k].value, sorted, depth + 1, out);
 	}
 	if (rc == QT_OK)
-		rc = qt_buf_putc(out, '}');
+		rc = put_char(out, '}');
 	if (m != stack)
 		free(m);
 	return rc;
@@ -139,15 +169,15 @@ static qt_rc put_value(const json_t *v, bool sorted, int depth, qt_buf *out)
 	switch (json_typeof(v)) {
 	case JSON_OBJECT: rc = put_object(v, sorted, depth, out); break;
 	case JSON_ARRAY:
-		rc = qt_buf_putc(out, '[');
+		rc = put_char(out, '[');
 		for (size_t i = 0; rc == QT_OK && i < json_array_size(v); i++) {
 			if (i > 0)
-				rc = qt_buf_putc(out, ',');
+				rc = put_char(out, ',');
 			if (rc == QT_OK)
 				rc = put_value(json_array_get(v, i), sorted, depth + 1, out);
 		}
 		if (rc == QT_OK)
-			rc = qt_buf_putc(out, ']');
+			rc = put_char(out, ']');
 		break;
 	case JSON_STRING: rc = put_string(json_string_value(v), json_string_length(v), out); break;
 	case JSON_INTEGER: rc = put_int(json_integer_value(v), out); break;

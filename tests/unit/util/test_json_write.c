@@ -38,7 +38,9 @@ static void test_values(void **state)
 	same_as_jansson(json_pack("{s:s, s:i, s:b, s:b, s:n, s:[], s:{}}", "name",
 	                          "塑料绝缘控制电缆 KVV", "count", 3, "yes", 1, "no", 0, "none",
 	                          "empty", "obj"));
-	same_as_jansson(json_pack("[I, I, i]", (json_int_t)INT64_MAX, (json_int_t)INT64_MIN, 0));
+	same_as_jansson(json_pack("[I, I, i, i, i, i, i, I]", (json_int_t)INT64_MAX,
+	                          (json_int_t)INT64_MIN, 0, 9, 10, -1, -10,
+	                          (json_int_t)1234567890123));
 	same_as_jansson(json_pack("{s:f, s:f, s:f, s:f}", "half", 0.5, "big", 1e20, "third",
 	                          1.0 / 3, "neg", -2.5e-300));
 	same_as_jansson(json_pack("{s:[{s:[[]]}, s]}", "deep", "x", "tail"));
