@@ -72,7 +72,9 @@ static shared_docs *shared_begin(qt_platform *p, qt_store *s)
 	return c;
 }
 
-/* Document (kind, id) like qt_doc_load (a new reference), through c when given. */
+/* Document (kind, id) like qt_doc_load (a new reference), through c when given. Callers to
+ * whom an absent document is no error pass err NULL: most lookups meet several (no licence
+ * revoked, no listing), and writing their messages was a cost of its own. */
 static qt_rc shared_load(shared_docs *c, qt_store *s, const char *kind, const char *id,
                          json_t **out, qt_err *err)
 {
@@ -162,9 +164,8 @@ static bool warranty_end(const char *start, long long months, char out[11])
 /* A licence or CCC certificate's standing as regulators recorded it ("" when none). */
 static const char *standing_of(shared_docs *c, qt_store *s, const char *number, json_t **doc)
 {
-	qt_err e;
 	*doc = NULL;
-	if (!number || !*number || shared_load(c, s, "licence_status", number, doc, &e) != QT_OK)
+	if (!number || !*number || shared_load(c, s, "licence_status", number, doc, NULL) != QT_OK)
 		return "";
 	return qt_json_text(*doc, "status");
 }
@@ -304,7 +305,7 @@ static qt_rc code_warnings(shared_docs *c, qt_store *s, const json_t *code_doc,
 		doc = NULL;
 	}
 	if (producer &&
-	    shared_load(c, s, "credit", qt_json_text(producer, "uscc"), &doc, &e) == QT_OK &&
+	    shared_load(c, s, "credit", qt_json_text(producer, "uscc"), &doc, NULL) == QT_OK &&
 	    json_is_true(json_object_get(doc, "listed"))) {
 		decided(qt_warning_add(out, "serious_violation",
 		                       "the producer is on the list of seriously illegal and "
@@ -320,7 +321,7 @@ static qt_rc code_warnings(shared_docs *c, qt_store *s, const json_t *code_doc,
 	sold = *qt_code_sale(code_doc) != '\0';
 	if (code_doc && json_object_get(product, "warranty_months") && !sold) {
 		const char *b = qt_json_text(code_doc, "batch");
-		if (*b && shared_load(c, s, "batch", b, &batch, &e) != QT_OK)
+		if (*b && shared_load(c, s, "batch", b, &batch, NULL) != QT_OK)
 			batch = NULL;
 	}
 	qt_time_now(today);
@@ -358,11 +359,10 @@ static json_t *product_view(shared_docs *c, qt_store *s, const json_t *product,
 	        "ccc_no", "gtin", "warranty_months", NULL};
 	json_t *v = json_object(), *unit = NULL;
 	char end[11];
-	qt_err e;
 	const char *start;
 
 	qt_json_pick(v, product, fields);
-	if (shared_load(c, s, "catalog", qt_json_text(product, "catalog_unit"), &unit, &e) ==
+	if (shared_load(c, s, "catalog", qt_json_text(product, "catalog_unit"), &unit, NULL) ==
 	    QT_OK) {
 		json_object_set(v, "catalog_unit_name", json_object_get(unit, "name"));
 		json_object_set(v, "category", json_object_get(unit, "category_name"));
@@ -412,10 +412,9 @@ static const char *public_status(const char *s)
 static const char *name_of(shared_docs *c, qt_store *s, json_t *names, const char *id)
 {
 	json_t *n = json_object_get(names, id), *acct = NULL;
-	qt_err e;
 
 	if (!n) {
-		n = json_string(shared_load(c, s, "account", id, &acct, &e) == QT_OK
+		n = json_string(shared_load(c, s, "account", id, &acct, NULL) == QT_OK
 		                        ? qt_json_text(acct, "name")
 		                        : "");
 		json_object_set_new(names, id, n);
@@ -541,11 +540,11 @@ qt_rc qt_public_view(qt_platform *p, const char *scanned, size_t n, bool count, 
 	if (rc != QT_OK)
 		goto out;
 	if (code && *qt_json_text(code, "batch") &&
-	    shared_load(c, s, "batch", qt_json_text(code, "batch"), &batch, err) != QT_OK)
+	    shared_load(c, s, "batch", qt_json_text(code, "batch"), &batch, NULL) != QT_OK)
 		batch = NULL;
 	if (shared_load(c, s, "account",
 	                code ? qt_json_text(code, "producer") : qt_json_text(product, "producer"),
-	                &producer, err) != QT_OK)
+	                &producer, NULL) != QT_OK)
 		producer = NULL;
 	if ((code && (rc = qt_history(s, key, 0, &history, &truncated, err)) != QT_OK) ||
 	    (rc = code_warnings(c, s, code, history, product, producer, warnings, err)) != QT_OK ||
