@@ -1,7 +1,8 @@
 """API tests for names in the regulators' lists on a real server: recalls, samplings, warnings,
 complaints and draws name the products, batches, producers and units their ids refer to
 (product_name, batch_no, producer_name, unit_name; a draw's by_name and names), in their
-lists - a page naming one product several times names it on every item - and in the answers
+lists - a page naming one product several times names it on every item; a recall of listed
+codes the product they are of, or each product when they are of several - and in the answers
 that return one of them (a recall, a warning or complaint moved, a sampling recorded, a draw
 made or read); what names nothing on the platform (a code nobody issued) is named by nothing;
 and the ledger's records keep the ids alone.
@@ -35,9 +36,9 @@ class Names(qtapi.ApiCase):
         cls.cable = qtapi.cable_product(srv, p)
         cls.wire = qtapi.cable_product(srv, p, name=WIRE, model="BV 2.5")
         cls.l1, c = qtapi.item_batch(srv, p, cls.cable, 6, batch_no="L2026-11")
-        cls.l2, _ = qtapi.item_batch(srv, p, cls.cable, 2, batch_no="L2026-12",
-                                     production_date="2026-11-05")
-        cls.w1, _ = qtapi.item_batch(srv, p, cls.wire, 2, batch_no="W2026-01")
+        cls.l2, cls.l2codes = qtapi.item_batch(srv, p, cls.cable, 2, batch_no="L2026-12",
+                                               production_date="2026-11-05")
+        cls.w1, cls.wcodes = qtapi.item_batch(srv, p, cls.wire, 2, batch_no="W2026-01")
         cls.codes = c
         ev = cls.ok("/api/v1/events", {"events": [
             {"type": "commission", "codes": c},
@@ -119,6 +120,26 @@ class Names(qtapi.ApiCase):
             leaf = self.check_receipt(r["receipt"])[1]
             self.assertNotIn(WIRE.encode(), leaf)
             self.assertNotIn(self.maker.encode(), leaf)
+
+    def test_recalls_by_codes(self):
+        reg = self.tok["reg"]
+        # codes of one product: the recall names it as a batch's or product's recall would
+        one = self.ok("/api/v1/recalls", {"codes": self.l2codes, "reason": "护套开裂"},
+                      reg)["recall"]
+        self.assertNamed(one, product_name=CABLE, producer_name=self.maker)
+        self.assertNotIn("product_names", one)
+        self.assertNotIn("product", one)  # its scope is still the codes
+        # codes of two products: each named by its id, no one product_name
+        two = self.ok("/api/v1/recalls", {"codes": [self.l2codes[0], self.wcodes[0]],
+                                          "reason": "标识不清"}, reg)["recall"]
+        self.assertNotIn("product_name", two)
+        self.assertEqual(two.get("product_names"), {self.cable: CABLE, self.wire: WIRE}, two)
+        for r in (self.get(f"/api/v1/recalls/{one['id']}")["recall"],
+                  {r["id"]: r for r in self.get("/api/v1/recalls")["recalls"]}[one["id"]]):
+            self.assertNamed(r, product_name=CABLE, producer_name=self.maker)
+        listed = {r["id"]: r for r in self.get("/api/v1/recalls")["recalls"]}[two["id"]]
+        self.assertEqual(listed.get("product_names"), {self.cable: CABLE, self.wire: WIRE})
+        self.assertNotIn("product_name", listed)
 
     def test_complaints(self):
         filed = [self.ok("/api/v1/complaints", {"code": c, "text": "外皮开裂"})["complaint"]

@@ -363,6 +363,20 @@ test("a recall started from a scanned code opens a recall of that code's batch",
   assert.equal(await page.locator("#recall-report-producer").innerText(), `producer 有限公司（${ids.producer}）`);
   assert.equal(await page.locator("#recall-confirm").innerText(), ""); // the form is clear for the next
   assert.equal(await page.getByLabel("产品上的追溯码").inputValue(), "");
+
+  // a recall of listed codes, opened by another client: the list names the product they are of
+  const res = await fetch(`${srv.data.base}/api/v1/recalls`, {
+    method: "POST",
+    headers: { Authorization: "Bearer " + tokens.regulator, "Content-Type": "application/json" },
+    body: JSON.stringify({ codes: [codes.at_shop], reason: "标识不清" }),
+  });
+  const opened = await res.text();
+  assert.equal(res.status, 201, opened);
+  const byCodes = JSON.parse(opened).recall.id;
+  await page.reload();
+  const listed = page.locator(`#recalls-list li[data-id="${byCodes}"]`);
+  await listed.waitFor();
+  assert.match(await listed.innerText(), new RegExp(`范围\\s*追溯码 ${codes.at_shop} · 塑料绝缘控制电缆 KVV`));
   assert.deepEqual(errors, []);
 });
 

@@ -203,6 +203,8 @@ words(
     "r.batchNo": "批号",
     "r.scope.batch": "批次 {no} · {product}（{id}）",
     "r.scope.product": "产品 {product}（{id}）",
+    "r.scope.codes": "追溯码 {codes} · {product}",
+    "r.scope.codes.several": "追溯码 {codes} · {n} 种产品：{products}",
     "recall.opened": "已发起召回 {id}，涉及 {found} 件产品。",
     "recall.show": "查看影响评估",
     "recall.heading": "召回 {id}",
@@ -493,6 +495,8 @@ words(
     "r.batchNo": "Batch number",
     "r.scope.batch": "Batch {no} · {product} ({id})",
     "r.scope.product": "Product {product} ({id})",
+    "r.scope.codes": "Codes {codes} · {product}",
+    "r.scope.codes.several": "Codes {codes} · {n} products: {products}",
     "recall.opened": "Recall {id} opened; it affects {found} items.",
     "recall.show": "Impact report",
     "recall.heading": "Recall {id}",
@@ -980,12 +984,19 @@ function recallReport({ recall: r, impact: im }) {
   return card;
 }
 
-// A recall's scope by batch number and product name, as its answer names them, with its id.
+// A recall's scope by batch number and product name, as its answer names them, with its id;
+// a recall of listed codes by its codes and the products they are of.
 function scopeText(r) {
   if (r.batch)
     return r.batch_no ? t("r.scope.batch", { no: r.batch_no, product: r.product_name, id: r.batch }) : `${t("recall.scope.batch")} ${r.batch}`;
   if (r.product) return r.product_name ? t("r.scope.product", { product: r.product_name, id: r.product }) : `${t("recall.scope.product")} ${r.product}`;
-  return r.codes.join("、");
+  // listed codes: the product they are of, or each of several beside its id
+  const codes = r.codes.join("、");
+  if (r.product_name) return t("r.scope.codes", { codes, product: r.product_name });
+  const several = Object.entries(r.product_names || {});
+  if (several.length)
+    return t("r.scope.codes.several", { codes, n: several.length, products: several.map(([id, name]) => named(name, id)).join("、") });
+  return codes;
 }
 
 async function showRecall(id) {
