@@ -2,9 +2,10 @@
 complaints and draws name the products, batches, producers and units their ids refer to
 (product_name, batch_no, producer_name, unit_name; a draw's by_name and names), in their
 lists - a page naming one product several times names it on every item; a recall of listed
-codes the product they are of, or each product when they are of several - and in the answers
-that return one of them (a recall, a warning or complaint moved, a sampling recorded, a draw
-made or read); what names nothing on the platform (a code nobody issued) is named by nothing;
+codes the product they are of, or each product when they are of several; the regulator who
+moved a warning or complaint in its history - and in the answers that return one of them (a
+recall, a warning or complaint moved, a sampling recorded, a draw made or read); what names
+nothing on the platform (a code nobody issued) is named by nothing;
 and the ledger's records keep the ids alone.
 Run: /usr/bin/python3 test_names.py QTRACE"""
 import base64
@@ -94,6 +95,12 @@ class Names(qtapi.ApiCase):
         self.assertEqual(st, 200, v)
         self.assertNamed(v["warning"], state="acknowledged", unit_name=self.maker,
                          product_name=CABLE, province="广东省")
+        # the regulator who moved it by name beside its id, there and in the list
+        [listed] = self.get("/api/v1/warnings?rule=two_failed_samplings")["warnings"]
+        for h in (v["warning"]["history"], listed["history"]):
+            self.assertEqual([(x["state"], x["by_name"]) for x in h],
+                             [("acknowledged", "广东省市场监督管理局")], h)
+            self.assertTrue(h[0]["by"].startswith("regulator-"), h)
 
     def test_recalls(self):
         reg = self.tok["reg"]
@@ -163,6 +170,18 @@ class Names(qtapi.ApiCase):
         self.assertEqual(st, 200, v)
         self.assertNamed(v["complaint"], product_name=CABLE, batch_no="L2026-11",
                          producer_name=self.maker)
+        # the regulator who moved it by name beside its id, there and in the list; a move of
+        # a complaint on a code nobody issued names its regulator all the same
+        st, n, _ = self.srv.post(f"/api/v1/complaints/{never['id']}",
+                                 {"state": "closed", "note": "已核实"}, token=national)
+        self.assertEqual(st, 200, n)
+        st, listed, _ = self.srv.get("/api/v1/complaints", token=national)
+        listed = {c["id"]: c for c in listed["complaints"]}
+        for h, name in ((v["complaint"]["history"], "广东省市场监督管理局"),
+                        (listed[filed[0]["id"]]["history"], "广东省市场监督管理局"),
+                        (n["complaint"]["history"], "国家市场监督管理总局"),
+                        (listed[never["id"]]["history"], "国家市场监督管理总局")):
+            self.assertEqual([x.get("by_name") for x in h], [name], h)
 
     def test_draws(self):
         st, v, _ = self.srv.post("/api/v1/draws", {"units": 2, "bodies": 1},

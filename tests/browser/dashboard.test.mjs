@@ -127,6 +127,13 @@ test("warnings, samplings, complaints, draws and announcements list what was see
   const { ids, product, batch } = srv.data;
   const maker = `producer 有限公司（${ids.producer}）`;
   const cable = `塑料绝缘控制电缆 KVV（${product}）`;
+  // the complaint acknowledged by the regulator, as its own client would
+  const moved = await fetch(`${srv.data.base}/api/v1/complaints/${srv.data.complaint}`, {
+    method: "POST",
+    headers: { Authorization: "Bearer " + srv.data.tokens.regulator, "Content-Type": "application/json" },
+    body: JSON.stringify({ state: "acknowledged", note: "已联系生产企业" }),
+  });
+  assert.equal(moved.status, 200, await moved.text());
   await page.goto(srv.data.base + "/dashboard"); // signed in still: the tab kept the token
   const warning = page.locator('#warnings-list li[data-rule="two_failed_samplings"]');
   await warning.waitFor();
@@ -143,6 +150,8 @@ test("warnings, samplings, complaints, draws and announcements list what was see
   const complaint = await page.locator(`#complaints-list li[data-id="${srv.data.complaint}"]`).innerText();
   assert.match(complaint, /电缆外皮开裂，担心漏电/);
   assert.match(complaint, new RegExp(`产品\\s*塑料绝缘控制电缆 KVV[\\s\\S]*批号\\s*L2026-11[\\s\\S]*生产企业\\s*${maker}`));
+  // its history names the regulator who moved it beside its id
+  assert.match(complaint, /处理记录\s*\d{4}-\d\d-\d\d \d\d:\d\d 广东省市场监督管理局（regulator-\w+）：已确认，已联系生产企业/);
   const draw = page.locator(`#draws-list li[data-index="${srv.data.draw}"]`);
   assert.match(await draw.innerText(), new RegExp(srv.data.draw_seed));
   assert.match(await draw.innerText(), new RegExp(`qtrace draw verify --db qtrace.db --draw ${srv.data.draw}`));
@@ -158,9 +167,9 @@ test("warnings, samplings, complaints, draws and announcements list what was see
   // the regulator acknowledges the warning; the open filter then finds none
   await warning.getByLabel("处理说明").fill("已安排现场检查");
   await warning.getByRole("button", { name: "确认收到" }).click();
-  const moved = page.locator('#warnings-list li[data-rule="two_failed_samplings"] .alert.good');
-  await moved.waitFor();
-  assert.match(await page.locator('#warnings-list li[data-rule="two_failed_samplings"]').innerText(), /已确认[\s\S]*已安排现场检查/);
+  await page.locator('#warnings-list li[data-rule="two_failed_samplings"] .alert.good').waitFor();
+  assert.match(await page.locator('#warnings-list li[data-rule="two_failed_samplings"]').innerText(),
+    /处理记录\s*\d{4}-\d\d-\d\d \d\d:\d\d 广东省市场监督管理局（regulator-\w+）：已确认，已安排现场检查/);
   await page.getByRole("button", { name: "筛选" }).click();
   await page.locator("#warnings-list .muted", { hasText: "没有符合条件的风险预警" }).waitFor();
 

@@ -158,8 +158,8 @@ words(
     "w.unit": "涉及单位",
     "w.product": "产品",
     "w.raised": "预警时间",
-    "w.history": "处理记录",
-    "w.history.line": "{at} {by}：{state}{note}",
+    "case.history": "处理记录",
+    "case.history.line": "{at} {by}：{state}{note}",
     "w.note": "处理说明",
     "w.ack": "确认收到",
     "w.close": "关闭预警",
@@ -448,8 +448,8 @@ words(
     "w.unit": "Unit concerned",
     "w.product": "Product",
     "w.raised": "Raised",
-    "w.history": "History",
-    "w.history.line": "{at} {by}: {state}{note}",
+    "case.history": "History",
+    "case.history.line": "{at} {by}: {state}{note}",
     "w.note": "Note",
     "w.ack": "Acknowledge",
     "w.close": "Close warning",
@@ -890,6 +890,12 @@ function subjectText(w) {
     part === w.unit ? named(w.unit_name, w.unit) : part === w.product ? named(w.product_name, w.product) : part).join(" ");
 }
 
+// A case's moves (a warning's, a complaint's), each with the regulator who made it by name.
+function historyLines(history = []) {
+  return history.map((h) => t("case.history.line", {
+    at: chinaTime(h.at), by: named(h.by_name, h.by), state: t("state." + h.state), note: h.note ? "，" + h.note : "" }));
+}
+
 function warningItem(w) {
   const msg = el("div", { role: "status" });
   const noteId = "note-" + w.id;
@@ -902,8 +908,7 @@ function warningItem(w) {
       ["w.region", regionText(w)],
       ["w.product", inSubject.includes(w.product) ? "" : named(w.product_name, w.product)],
       ["w.raised", chinaTime(w.raised)],
-      ["w.history", w.history.map((h) => t("w.history.line", {
-        at: chinaTime(h.at), by: h.by, state: t("state." + h.state), note: h.note ? "，" + h.note : "" }))],
+      ["case.history", historyLines(w.history)],
     ]));
   if (w.state !== "closed") {
     const note = el("input", { id: noteId, maxlength: 500 });
@@ -1241,7 +1246,7 @@ function complaintItem(c) {
     el("p", {}, el("strong", {}, c.text || c.id), " ", badge(t("state." + c.state), c.state)),
     fields([["c.code", c.code], ["c.product", c.product_name], ["c.batch", c.batch_no],
       ["c.producer", named(c.producer_name, c.producer)], ["c.filed", chinaTime(c.filed)], ["c.contact", c.contact],
-      ["c.area", c.jurisdiction || t("signin.national")]]),
+      ["c.area", c.jurisdiction || t("signin.national")], ["case.history", historyLines(c.history)]]),
     c.issued ? null : alertBox("warn", t("c.notIssued")));
 }
 
