@@ -461,6 +461,19 @@ test("a code read by the camera is traced, and found for a recall, as one typed 
   await page.locator("#desk").waitFor();
   const show = (code) => page.evaluate((c) => (window.shown = c), code);
 
+  // at 360 px each code input and its camera button share a line, inside the window
+  assert.equal(page.viewportSize().width, 360);
+  for (const form of ["trace", "recall"]) {
+    const input = await page.locator(`#${form}-code`).boundingBox();
+    const button = await page.locator(`#${form}-scan`).boundingBox();
+    assert.ok(input && button, `${form}: the input and its scan button are shown`);
+    assert.ok(button.y < input.y + input.height && input.y < button.y + button.height,
+      `${form}: the scan button is on the input's line: ${JSON.stringify({ input, button })}`);
+    assert.ok(button.x >= input.x + input.width && button.x + button.width <= 360,
+      `${form}: the scan button is beside the input, inside the window: ${JSON.stringify({ input, button })}`);
+    assert.ok(input.width >= 120, `${form}: room to read the code typed: ${input.width}px`);
+  }
+
   // tracing: the code read goes into the form and is traced at once; the camera stops
   await show(`https://id.example.com/${codes.sold}`);
   await page.locator("#trace-form").getByRole("button", { name: "扫码" }).click();
