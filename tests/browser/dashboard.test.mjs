@@ -547,3 +547,44 @@ test("a product is found by name on the server, a hundred at a time, its batches
   await page.getByRole("button", { name: "中文" }).click();
   assert.deepEqual(errors, []);
 });
+
+test("a switch of language words the lists again on the pages they were on", async (t) => {
+  const { page, errors } = phone;
+  const { tokens, announcement } = srv.data;
+  t.after(() => page.evaluate(() => localStorage.setItem("qtrace.lang", "zh")));
+  // more announcements than a page: the seeded one goes to the second
+  for (let i = 0; i < 25; i++) {
+    const res = await fetch(`${srv.data.base}/api/v1/announcements`, {
+      method: "POST",
+      headers: { Authorization: "Bearer " + tokens.regulator, "Content-Type": "application/json" },
+      body: JSON.stringify({ title: `抽查结果通报 ${i + 1}`, body: "详见附件。", kind: "other" }),
+    });
+    assert.equal(res.status, 201, await res.text());
+  }
+  await signInAfresh(page, tokens.regulator);
+  const list = page.locator("#announcements-list");
+  const items = list.locator("li");
+  const seeded = list.locator(`li[data-id="${announcement}"]`);
+  await items.first().waitFor();
+  assert.equal(await seeded.count(), 0, "the first page is the newest");
+  await list.getByRole("button", { name: "加载更多" }).click();
+  await seeded.waitFor();
+  const ids = () => items.evaluateAll((lis) => lis.map((li) => li.dataset.id));
+  const before = await ids();
+  assert.ok(before.length > 20, `two pages shown: ${before.length}`);
+
+  await page.getByRole("button", { name: "English" }).click();
+  await page.locator("#announcements-title", { hasText: "Announcements" }).waitFor();
+  // the same two pages, in English words, not the first page again
+  await seeded.locator(".status", { hasText: "Notice" }).waitFor();
+  assert.deepEqual(await ids(), before);
+  assert.equal(await list.locator(".status", { hasText: "公告" }).count(), 0);
+  const more = list.locator("button", { hasText: /加载更多|Load more/ });
+  if (await more.isVisible()) assert.equal(await more.innerText(), "Load more");
+  await screenshot(page, "dashboard-english-page-two");
+  assert.deepEqual(await accessibility(page), []);
+  await page.getByRole("button", { name: "中文" }).click();
+  await seeded.locator(".status", { hasText: "公告" }).waitFor();
+  assert.deepEqual(await ids(), before);
+  assert.deepEqual(errors, []);
+});

@@ -607,6 +607,7 @@ let me = null; // GET /api/v1/units/me
 let stats = null; // GET /api/v1/stats, kept to redraw the charts in the other language
 let charts = [];
 let recallShown = null; // the recall whose impact report is open
+let report = null; // its answer, drawn again in the other language
 let traced = null; // the last code traced, {code, res}: drawn again in the other language
 let batchShown = null; // the batch whose forward trace is open, {id, no}
 let pick = null; // what the recall form names, {scope, id, source} or {scope, id, res} when unknown
@@ -639,7 +640,8 @@ function badge(text, kind) {
   return el("span", { class: "status" + (kind ? " " + kind : "") }, text);
 }
 
-// A list of PAGE items at a time, with the page's token and its words for a failed request.
+// A list of PAGE items at a time, with the page's token and its words for a failed request;
+// empty: the key of the words for none.
 function list(box, path, key, item, empty) {
   return pagedList({ box, path, key, item, empty, token, limit: PAGE, problem });
 }
@@ -841,17 +843,19 @@ function showBatch(id, no) {
   let names = new Map();
   const holders = el("div");
   const items = el("div");
+  const title = el("h3", { id: "trace-batch-title" }, t("tb.heading", { no }));
   $("trace-batch").replaceChildren(el("section", { class: "card report", id: "trace-batch-card", "data-batch": id,
     "aria-labelledby": "trace-batch-title" },
-  el("h3", { id: "trace-batch-title" }, t("tb.heading", { no })), holders, el("h4", {}, t("tb.where")), items));
+  title, holders, el("h4", { "data-i18n": "tb.where" }, t("tb.where")), items));
   const list = table({ id: "trace-batch-items" }, ["col.code", "col.holder", "col.status", "col.parent"], []);
   return pagedList({
     box: items, path: `/api/v1/trace/batch/${encodeURIComponent(id)}?direction=forward`, key: "items",
-    token, limit: PAGE, problem, list, into: list.querySelector("tbody"), empty: t("tb.none"),
-    answer: (b) => {
+    token, limit: PAGE, problem, list, into: list.querySelector("tbody"), empty: "tb.none",
+    answer: (b, page) => {
       names = new Map(b.holders.map((h) => [h.unit, h.name]));
-      if (holders.children.length) return; // the first page's holders stand for all
-      holders.append(
+      if (page) return; // the first page's holders stand for all
+      title.textContent = t("tb.heading", { no }); // (again, on a switch of language)
+      holders.replaceChildren(
         el("p", {}, t("tb.total", { n: b.holders.reduce((n, h) => n + h.count, 0), holders: b.holders.length })),
         table({ id: "trace-batch-holders" }, ["col.holder", "col.area", "col.quantity", "col.byStatus"],
           b.holders.map((h) => el("tr", { "data-unit": h.unit },
@@ -918,7 +922,8 @@ function warningItem(w) {
       if (state === "closed" && !body.note) return say(msg, t("w.noteNeeded"), "warn");
       const res = await api("POST", "/api/v1/warnings/" + encodeURIComponent(w.id), body, token);
       if (res.status !== 200) return say(msg, problem(res), "bad");
-      const now = warningItem(res.data.warning);
+      // the list's kept answer gets the warning as it now is, for a switch of language
+      const now = warningItem(Object.assign(w, res.data.warning));
       li.replaceWith(now);
       say(now.querySelector("[role=status]"), t("w.moved", { state: t("state." + state) }), "good");
     };
@@ -936,12 +941,14 @@ function loadWarnings() {
   const q = new URLSearchParams();
   if ($("warnings-rule").value) q.set("rule", $("warnings-rule").value);
   if ($("warnings-state").value) q.set("state", $("warnings-state").value);
-  return list($("warnings-list"), "/api/v1/warnings?" + q, "warnings", warningItem, t("warnings.none"));
+  return list($("warnings-list"), "/api/v1/warnings?" + q, "warnings", warningItem, "warnings.none");
 }
 
 // ---- recalls: open one, follow its impact report, close it ----
 
-function recallReport({ recall: r, impact: im }) {
+function recallReport(answer) {
+  const { recall: r, impact: im } = answer;
+  report = answer;
   const tot = im.totals;
   const done = tot.returned + tot.destroyed;
   const closeId = "recall-close-note";
@@ -1020,7 +1027,7 @@ function recallItem(r) {
 }
 
 function loadRecalls() {
-  return list($("recalls-list"), "/api/v1/recalls", "recalls", recallItem, t("recalls.none"));
+  return list($("recalls-list"), "/api/v1/recalls", "recalls", recallItem, "recalls.none");
 }
 
 async function openRecall(ev) {
@@ -1298,15 +1305,15 @@ function loadAll() {
     loadWarnings(),
     loadRecalls(),
     recallShown ? showRecall(recallShown) : null,
-    list($("samplings-list"), "/api/v1/samplings", "samplings", samplingItem, t("samplings.none")),
-    list($("complaints-list"), "/api/v1/complaints", "complaints", complaintItem, t("complaints.none")),
-    list($("draws-list"), "/api/v1/draws", "items", drawItem, t("draws.none")),
-    list($("announcements-list"), "/api/v1/announcements", "announcements", announcementItem, t("announcements.none")),
+    list($("samplings-list"), "/api/v1/samplings", "samplings", samplingItem, "samplings.none"),
+    list($("complaints-list"), "/api/v1/complaints", "complaints", complaintItem, "complaints.none"),
+    list($("draws-list"), "/api/v1/draws", "items", drawItem, "draws.none"),
+    list($("announcements-list"), "/api/v1/announcements", "announcements", announcementItem, "announcements.none"),
   ]);
 }
 
 function signedOut(text) {
-  token = me = stats = recallShown = traced = batchShown = null;
+  token = me = stats = recallShown = report = traced = batchShown = null;
   for (const id of ["trace-scan-stop", "recall-scan-stop"]) $(id).click(); // the camera off
   sources.clear();
   clearRecallForm();
@@ -1349,16 +1356,18 @@ options($("warnings-state"), [...STATES, ""], "state.");
 languageSwitch($("lang"), () => {
   options($("warnings-rule"), ["", ...RULES], "rule.");
   options($("warnings-state"), [...STATES, ""], "state.");
+  // what is shown, drawn again from the answers kept: the lists (common.js) and the batch's
+  // items stay on the pages they were on
   if (token) {
     showWho();
+    drawOverview();
     drawTrace();
-    if (batchShown) showBatch(batchShown.id, batchShown.no);
     drawPick();
     if (found.length) {
       drawProducts();
       drawBatches();
     }
-    loadAll();
+    if (report) recallReport(report);
   }
 });
 $("signin").addEventListener("submit", (e) => {
