@@ -206,7 +206,7 @@ out:
 }
 
 /* A complaint names a code: its producer, product and batch by name, from the code's state
- * (a code nobody issued has none). */
+ * (a code nobody issued has none); and the regulators who moved it. */
 static qt_rc name_complaint(qt_names *n, json_t *c, qt_err *err)
 {
 	const json_t *code = NULL;
@@ -214,6 +214,8 @@ static qt_rc name_complaint(qt_names *n, json_t *c, qt_err *err)
 
 	if (rc == QT_OK && code)
 		rc = qt_names_add_from(n, c, code, err);
+	if (rc == QT_OK)
+		rc = qt_names_history(n, c, err);
 	return rc;
 }
 

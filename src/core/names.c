@@ -83,6 +83,21 @@ qt_rc qt_names_add(qt_names *n, json_t *obj, qt_err *err)
 	return qt_names_add_from(n, obj, obj, err);
 }
 
+qt_rc qt_names_history(qt_names *n, json_t *obj, qt_err *err)
+{
+	json_t *h;
+	size_t i;
+	qt_rc rc = QT_OK;
+
+	json_array_foreach(json_object_get(obj, "history"), i, h)
+	{
+		if (rc == QT_OK)
+			rc = qt_names_set(n, h, "by_name", "account", qt_json_text(h, "by"), "name",
+			                  err);
+	}
+	return rc;
+}
+
 qt_rc qt_names_each(qt_store *s, json_t *docs, qt_names_fn fn, qt_err *err)
 {
 	qt_names n;

@@ -39,6 +39,10 @@ qt_rc qt_names_add_from(qt_names *n, json_t *obj, const json_t *from, qt_err *er
 /* The same for the ids obj holds itself (a qt_names_fn). */
 qt_rc qt_names_add(qt_names *n, json_t *obj, qt_err *err) __attribute__((warn_unused_result));
 
+/* Sets by_name on each entry of obj's history (a case's moves) whose "by" account has a
+ * name. */
+qt_rc qt_names_history(qt_names *n, json_t *obj, qt_err *err) __attribute__((warn_unused_result));
+
 /* The name fn gives each document of docs (an array of them, or one), read in one snapshot
  * of s, which must not be in a run of reads already. */
 qt_rc qt_names_each(qt_store *s, json_t *docs, qt_names_fn fn, qt_err *err)

@@ -674,6 +674,46 @@ static qt_rc impact(qt_names *names, const char *id, json_t **out, qt_err *err)
 	return rc;
 }
 
+/* One group of a recall's codes by holder and product: the product, into ctx's set. */
+static qt_rc add_product(void *ctx, const char *owner, const char *value, uint64_t count)
+{
+	(void)owner;
+	(void)count;
+	/* a carton's or pallet's own code is of no product: its goods name theirs */
+	if (*value)
+		json_object_set_new(ctx, value, json_null());
+	return QT_OK;
+}
+
+/* A recall as a person reads it: its producer, batch and product by name. A recall of listed
+ * codes has no product of its own: it is named by the products of the codes it affected (what
+ * is packed in a listed carton too), product_name when they are of one, else product_names
+ * {product id: name}, since a list of several names alone would not say which is which. */
+static qt_rc name_recall(qt_names *n, json_t *r, qt_err *err)
+{
+	json_t *products = json_object(), *named = json_object(), *v;
+	const char *id;
+	qt_rc rc = qt_names_add(n, r, err);
+
+	if (rc == QT_OK && json_is_array(json_object_get(r, "codes")))
+		rc = n->s->ops->link_doc_count(n->s, "recall_codes", qt_json_text(r, "id"), "code",
+		                               "product", QT_RECALL_GROUPS, add_product, products,
+		                               err);
+	json_object_foreach(products, id, v)
+	{
+		if (rc == QT_OK)
+			rc = qt_names_set(n, named, id, "product", id, "name", err);
+	}
+	/* one or several is told by the products, not by the names found for them */
+	if (rc == QT_OK && json_object_size(products) == 1 && json_object_size(named))
+		json_object_set(r, "product_name", json_object_iter_value(json_object_iter(named)));
+	else if (rc == QT_OK && json_object_size(products) > 1 && json_object_size(named))
+		json_object_set(r, "product_names", named);
+	json_decref(products);
+	json_decref(named);
+	return rc;
+}
+
 qt_rc qt_recall_get(qt_store *s, const qt_account *who, const char *id, json_t **answer,
                     qt_err *err)
 {
@@ -693,7 +733,7 @@ qt_rc qt_recall_get(qt_store *s, const qt_account *who, const char *id, json_t *
 		                "recall %.40s is for its producer, its regulators and the holders "
 		                "of its goods",
 		                id);
-	if (rc == QT_OK && (rc = qt_names_add(&names, r, err)) == QT_OK &&
+	if (rc == QT_OK && (rc = name_recall(&names, r, err)) == QT_OK &&
 	    (rc = impact(&names, id, &im, err)) == QT_OK)
 		*answer = json_pack("{s:O, s:o}", "recall", r, "impact", im);
 	if (reading)
@@ -716,6 +756,6 @@ qt_rc qt_recall_list(qt_store *s, const qt_account *who, const char *after, size
 	                       "recalls", answer, err);
 
 	if (rc == QT_OK)
-		rc = qt_names_page(s, answer, "recalls", qt_names_add, err);
+		rc = qt_names_page(s, answer, "recalls", name_recall, err);
 	return rc;
 }

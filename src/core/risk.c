@@ -221,11 +221,16 @@ out:
 	return rc;
 }
 
-/* A warning as a person reads it: its region's province and the unit and product by name. */
+/* A warning as a person reads it: its region's province, the unit and product by name, and
+ * the regulators who moved it. */
 static qt_rc name_warning(qt_names *n, json_t *w, qt_err *err)
 {
+	qt_rc rc;
+
 	qt_json_set_province(w, qt_json_text(w, "division"));
-	return qt_names_add(n, w, err);
+	if ((rc = qt_names_add(n, w, err)) == QT_OK)
+		rc = qt_names_history(n, w, err);
+	return rc;
 }
 
 qt_rc qt_risk_list(qt_store *s, const qt_account *who, const qt_risk_filter *f, const char *after,

@@ -1,9 +1,11 @@
 """API tests for names in the regulators' lists on a real server: recalls, samplings, warnings,
 complaints and draws name the products, batches, producers and units their ids refer to
 (product_name, batch_no, producer_name, unit_name; a draw's by_name and names), in their
-lists - a page naming one product several times names it on every item - and in the answers
-that return one of them (a recall, a warning or complaint moved, a sampling recorded, a draw
-made or read); what names nothing on the platform (a code nobody issued) is named by nothing;
+lists - a page naming one product several times names it on every item; a recall of listed
+codes the product they are of, or each product when they are of several; the regulator who
+moved a warning or complaint in its history - and in the answers that return one of them (a
+recall, a warning or complaint moved, a sampling recorded, a draw made or read); what names
+nothing on the platform (a code nobody issued) is named by nothing;
 and the ledger's records keep the ids alone.
 Run: /usr/bin/python3 test_names.py QTRACE"""
 import base64
@@ -35,9 +37,9 @@ class Names(qtapi.ApiCase):
         cls.cable = qtapi.cable_product(srv, p)
         cls.wire = qtapi.cable_product(srv, p, name=WIRE, model="BV 2.5")
         cls.l1, c = qtapi.item_batch(srv, p, cls.cable, 6, batch_no="L2026-11")
-        cls.l2, _ = qtapi.item_batch(srv, p, cls.cable, 2, batch_no="L2026-12",
-                                     production_date="2026-11-05")
-        cls.w1, _ = qtapi.item_batch(srv, p, cls.wire, 2, batch_no="W2026-01")
+        cls.l2, cls.l2codes = qtapi.item_batch(srv, p, cls.cable, 2, batch_no="L2026-12",
+                                               production_date="2026-11-05")
+        cls.w1, cls.wcodes = qtapi.item_batch(srv, p, cls.wire, 2, batch_no="W2026-01")
         cls.codes = c
         ev = cls.ok("/api/v1/events", {"events": [
             {"type": "commission", "codes": c},
@@ -93,6 +95,12 @@ class Names(qtapi.ApiCase):
         self.assertEqual(st, 200, v)
         self.assertNamed(v["warning"], state="acknowledged", unit_name=self.maker,
                          product_name=CABLE, province="广东省")
+        # the regulator who moved it by name beside its id, there and in the list
+        [listed] = self.get("/api/v1/warnings?rule=two_failed_samplings")["warnings"]
+        for h in (v["warning"]["history"], listed["history"]):
+            self.assertEqual([(x["state"], x["by_name"]) for x in h],
+                             [("acknowledged", "广东省市场监督管理局")], h)
+            self.assertTrue(h[0]["by"].startswith("regulator-"), h)
 
     def test_recalls(self):
         reg = self.tok["reg"]
@@ -120,6 +128,26 @@ class Names(qtapi.ApiCase):
             self.assertNotIn(WIRE.encode(), leaf)
             self.assertNotIn(self.maker.encode(), leaf)
 
+    def test_recalls_by_codes(self):
+        reg = self.tok["reg"]
+        # codes of one product: the recall names it as a batch's or product's recall would
+        one = self.ok("/api/v1/recalls", {"codes": self.l2codes, "reason": "护套开裂"},
+                      reg)["recall"]
+        self.assertNamed(one, product_name=CABLE, producer_name=self.maker)
+        self.assertNotIn("product_names", one)
+        self.assertNotIn("product", one)  # its scope is still the codes
+        # codes of two products: each named by its id, no one product_name
+        two = self.ok("/api/v1/recalls", {"codes": [self.l2codes[0], self.wcodes[0]],
+                                          "reason": "标识不清"}, reg)["recall"]
+        self.assertNotIn("product_name", two)
+        self.assertEqual(two.get("product_names"), {self.cable: CABLE, self.wire: WIRE}, two)
+        for r in (self.get(f"/api/v1/recalls/{one['id']}")["recall"],
+                  {r["id"]: r for r in self.get("/api/v1/recalls")["recalls"]}[one["id"]]):
+            self.assertNamed(r, product_name=CABLE, producer_name=self.maker)
+        listed = {r["id"]: r for r in self.get("/api/v1/recalls")["recalls"]}[two["id"]]
+        self.assertEqual(listed.get("product_names"), {self.cable: CABLE, self.wire: WIRE})
+        self.assertNotIn("product_name", listed)
+
     def test_complaints(self):
         filed = [self.ok("/api/v1/complaints", {"code": c, "text": "外皮开裂"})["complaint"]
                  for c in self.codes[:3]]
@@ -142,6 +170,18 @@ class Names(qtapi.ApiCase):
         self.assertEqual(st, 200, v)
         self.assertNamed(v["complaint"], product_name=CABLE, batch_no="L2026-11",
                          producer_name=self.maker)
+        # the regulator who moved it by name beside its id, there and in the list; a move of
+        # a complaint on a code nobody issued names its regulator all the same
+        st, n, _ = self.srv.post(f"/api/v1/complaints/{never['id']}",
+                                 {"state": "closed", "note": "已核实"}, token=national)
+        self.assertEqual(st, 200, n)
+        st, listed, _ = self.srv.get("/api/v1/complaints", token=national)
+        listed = {c["id"]: c for c in listed["complaints"]}
+        for h, name in ((v["complaint"]["history"], "广东省市场监督管理局"),
+                        (listed[filed[0]["id"]]["history"], "广东省市场监督管理局"),
+                        (n["complaint"]["history"], "国家市场监督管理总局"),
+                        (listed[never["id"]]["history"], "国家市场监督管理总局")):
+            self.assertEqual([x.get("by_name") for x in h], [name], h)
 
     def test_draws(self):
         st, v, _ = self.srv.post("/api/v1/draws", {"units": 2, "bodies": 1},

@@ -338,8 +338,9 @@ async function moreUntil(list, target) {
   }
 }
 
-test("past a page of shipments, a seller finds the newest and receives it; its shipper sees it", async () => {
+test("past a page of shipments, a seller finds the newest and receives it; its shipper sees it", async (t) => {
   const { page } = s.b;
+  t.after(() => page.evaluate(() => localStorage.setItem("qtrace.lang", "zh")));
   const { product, ids, tokens } = s.srv.data;
   // 201 shipments of one code each to the shop: more than a page, and than the 200 the
   // console once asked for (and all it showed)
@@ -374,6 +375,25 @@ test("past a page of shipments, a seller finds the newest and receives it; its s
   const row = page.locator("#in-table tbody tr").filter({ hasText: `#${newest}` });
   assert.match(await row.innerText(), new RegExp(`#${newest}\\s+producer 有限公司\\s+1\\s+已收货`));
   assert.ok(await more.isHidden(), "the last page has no more");
+  // a switch of language words the list again where it is: every page shown stays, the row
+  // received as it now is, and nothing is asked of the server again
+  const rows = page.locator("#in-table tbody tr");
+  const listed = await rows.count();
+  assert.ok(listed > 100, `past the first page: ${listed} rows`);
+  const asked = [];
+  const ask = (r) => new URL(r.url()).pathname.startsWith("/api/") && asked.push(r.url());
+  page.on("request", ask);
+  await page.getByRole("button", { name: "English" }).click();
+  await page.locator("#in-table thead th", { hasText: "Shipment" }).waitFor();
+  assert.equal(await rows.count(), listed);
+  assert.match(await row.innerText(), new RegExp(`#${newest}\\s+producer 有限公司\\s+1\\s+received`));
+  assert.equal(await page.getByRole("button", { name: "Confirm receipt #" + (newest - 1) }).count(), 1);
+  await page.getByRole("button", { name: "中文" }).click();
+  await page.locator("#in-table thead th", { hasText: "发货单号" }).waitFor();
+  assert.equal(await rows.count(), listed);
+  assert.match(await row.innerText(), new RegExp(`#${newest}\\s+producer 有限公司\\s+1\\s+已收货`));
+  page.off("request", ask);
+  assert.deepEqual(asked, []);
   const shipment = await http("GET", `/api/v1/shipments/${newest}`, null, tokens.shop);
   assert.equal(shipment.data.received, true);
   assert.equal(await publicStatus(codes.at(-1)), "in_circulation");
@@ -446,7 +466,7 @@ test("a list too long to load whole says so, in either language", async (t) => {
       const res = await route.fetch();
       await route.fulfill({ response: res, json: { ...(await res.json()), next: "P~" } });
     } catch {
-      /* the page moved on (a switch of language lists the products again) */
+      /* the page moved on */
     }
   });
   t.after(async () => {

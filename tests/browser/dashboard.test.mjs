@@ -127,6 +127,13 @@ test("warnings, samplings, complaints, draws and announcements list what was see
   const { ids, product, batch } = srv.data;
   const maker = `producer 有限公司（${ids.producer}）`;
   const cable = `塑料绝缘控制电缆 KVV（${product}）`;
+  // the complaint acknowledged by the regulator, as its own client would
+  const moved = await fetch(`${srv.data.base}/api/v1/complaints/${srv.data.complaint}`, {
+    method: "POST",
+    headers: { Authorization: "Bearer " + srv.data.tokens.regulator, "Content-Type": "application/json" },
+    body: JSON.stringify({ state: "acknowledged", note: "已联系生产企业" }),
+  });
+  assert.equal(moved.status, 200, await moved.text());
   await page.goto(srv.data.base + "/dashboard"); // signed in still: the tab kept the token
   const warning = page.locator('#warnings-list li[data-rule="two_failed_samplings"]');
   await warning.waitFor();
@@ -143,6 +150,8 @@ test("warnings, samplings, complaints, draws and announcements list what was see
   const complaint = await page.locator(`#complaints-list li[data-id="${srv.data.complaint}"]`).innerText();
   assert.match(complaint, /电缆外皮开裂，担心漏电/);
   assert.match(complaint, new RegExp(`产品\\s*塑料绝缘控制电缆 KVV[\\s\\S]*批号\\s*L2026-11[\\s\\S]*生产企业\\s*${maker}`));
+  // its history names the regulator who moved it beside its id
+  assert.match(complaint, /处理记录\s*\d{4}-\d\d-\d\d \d\d:\d\d 广东省市场监督管理局（regulator-\w+）：已确认，已联系生产企业/);
   const draw = page.locator(`#draws-list li[data-index="${srv.data.draw}"]`);
   assert.match(await draw.innerText(), new RegExp(srv.data.draw_seed));
   assert.match(await draw.innerText(), new RegExp(`qtrace draw verify --db qtrace.db --draw ${srv.data.draw}`));
@@ -158,9 +167,9 @@ test("warnings, samplings, complaints, draws and announcements list what was see
   // the regulator acknowledges the warning; the open filter then finds none
   await warning.getByLabel("处理说明").fill("已安排现场检查");
   await warning.getByRole("button", { name: "确认收到" }).click();
-  const moved = page.locator('#warnings-list li[data-rule="two_failed_samplings"] .alert.good');
-  await moved.waitFor();
-  assert.match(await page.locator('#warnings-list li[data-rule="two_failed_samplings"]').innerText(), /已确认[\s\S]*已安排现场检查/);
+  await page.locator('#warnings-list li[data-rule="two_failed_samplings"] .alert.good').waitFor();
+  assert.match(await page.locator('#warnings-list li[data-rule="two_failed_samplings"]').innerText(),
+    /处理记录\s*\d{4}-\d\d-\d\d \d\d:\d\d 广东省市场监督管理局（regulator-\w+）：已确认，已安排现场检查/);
   await page.getByRole("button", { name: "筛选" }).click();
   await page.locator("#warnings-list .muted", { hasText: "没有符合条件的风险预警" }).waitFor();
 
@@ -363,6 +372,20 @@ test("a recall started from a scanned code opens a recall of that code's batch",
   assert.equal(await page.locator("#recall-report-producer").innerText(), `producer 有限公司（${ids.producer}）`);
   assert.equal(await page.locator("#recall-confirm").innerText(), ""); // the form is clear for the next
   assert.equal(await page.getByLabel("产品上的追溯码").inputValue(), "");
+
+  // a recall of listed codes, opened by another client: the list names the product they are of
+  const res = await fetch(`${srv.data.base}/api/v1/recalls`, {
+    method: "POST",
+    headers: { Authorization: "Bearer " + tokens.regulator, "Content-Type": "application/json" },
+    body: JSON.stringify({ codes: [codes.at_shop], reason: "标识不清" }),
+  });
+  const opened = await res.text();
+  assert.equal(res.status, 201, opened);
+  const byCodes = JSON.parse(opened).recall.id;
+  await page.reload();
+  const listed = page.locator(`#recalls-list li[data-id="${byCodes}"]`);
+  await listed.waitFor();
+  assert.match(await listed.innerText(), new RegExp(`范围\\s*追溯码 ${codes.at_shop} · 塑料绝缘控制电缆 KVV`));
   assert.deepEqual(errors, []);
 });
 
@@ -438,6 +461,19 @@ test("a code read by the camera is traced, and found for a recall, as one typed 
   await page.locator("#desk").waitFor();
   const show = (code) => page.evaluate((c) => (window.shown = c), code);
 
+  // at 360 px each code input and its camera button share a line, inside the window
+  assert.equal(page.viewportSize().width, 360);
+  for (const form of ["trace", "recall"]) {
+    const input = await page.locator(`#${form}-code`).boundingBox();
+    const button = await page.locator(`#${form}-scan`).boundingBox();
+    assert.ok(input && button, `${form}: the input and its scan button are shown`);
+    assert.ok(button.y < input.y + input.height && input.y < button.y + button.height,
+      `${form}: the scan button is on the input's line: ${JSON.stringify({ input, button })}`);
+    assert.ok(button.x >= input.x + input.width && button.x + button.width <= 360,
+      `${form}: the scan button is beside the input, inside the window: ${JSON.stringify({ input, button })}`);
+    assert.ok(input.width >= 120, `${form}: room to read the code typed: ${input.width}px`);
+  }
+
   // tracing: the code read goes into the form and is traced at once; the camera stops
   await show(`https://id.example.com/${codes.sold}`);
   await page.locator("#trace-form").getByRole("button", { name: "扫码" }).click();
@@ -509,5 +545,46 @@ test("a product is found by name on the server, a hundred at a time, its batches
   await page.getByRole("button", { name: "English" }).click();
   await page.getByRole("button", { name: "Find more products" }).waitFor();
   await page.getByRole("button", { name: "中文" }).click();
+  assert.deepEqual(errors, []);
+});
+
+test("a switch of language words the lists again on the pages they were on", async (t) => {
+  const { page, errors } = phone;
+  const { tokens, announcement } = srv.data;
+  t.after(() => page.evaluate(() => localStorage.setItem("qtrace.lang", "zh")));
+  // more announcements than a page: the seeded one goes to the second
+  for (let i = 0; i < 25; i++) {
+    const res = await fetch(`${srv.data.base}/api/v1/announcements`, {
+      method: "POST",
+      headers: { Authorization: "Bearer " + tokens.regulator, "Content-Type": "application/json" },
+      body: JSON.stringify({ title: `抽查结果通报 ${i + 1}`, body: "详见附件。", kind: "other" }),
+    });
+    assert.equal(res.status, 201, await res.text());
+  }
+  await signInAfresh(page, tokens.regulator);
+  const list = page.locator("#announcements-list");
+  const items = list.locator("li");
+  const seeded = list.locator(`li[data-id="${announcement}"]`);
+  await items.first().waitFor();
+  assert.equal(await seeded.count(), 0, "the first page is the newest");
+  await list.getByRole("button", { name: "加载更多" }).click();
+  await seeded.waitFor();
+  const ids = () => items.evaluateAll((lis) => lis.map((li) => li.dataset.id));
+  const before = await ids();
+  assert.ok(before.length > 20, `two pages shown: ${before.length}`);
+
+  await page.getByRole("button", { name: "English" }).click();
+  await page.locator("#announcements-title", { hasText: "Announcements" }).waitFor();
+  // the same two pages, in English words, not the first page again
+  await seeded.locator(".status", { hasText: "Notice" }).waitFor();
+  assert.deepEqual(await ids(), before);
+  assert.equal(await list.locator(".status", { hasText: "公告" }).count(), 0);
+  const more = list.locator("button", { hasText: /加载更多|Load more/ });
+  if (await more.isVisible()) assert.equal(await more.innerText(), "Load more");
+  await screenshot(page, "dashboard-english-page-two");
+  assert.deepEqual(await accessibility(page), []);
+  await page.getByRole("button", { name: "中文" }).click();
+  await seeded.locator(".status", { hasText: "公告" }).waitFor();
+  assert.deepEqual(await ids(), before);
   assert.deepEqual(errors, []);
 });

@@ -38,8 +38,9 @@ export function applyWords(root = document) {
   root.querySelectorAll("[data-i18n-placeholder]").forEach((e) => e.setAttribute("placeholder", t(e.dataset.i18nPlaceholder)));
 }
 
-// A button that switches the language, words again what the status lines say (tell), and
-// calls redraw afterwards.
+// A button that switches the language, words again what the status lines say (tell) and
+// draws again every paged list on the page from the pages it has shown (pagedList), then calls
+// redraw.
 export function languageSwitch(button, redraw) {
   const show = () => {
     button.textContent = lang === "zh" ? "English" : "中文";
@@ -52,6 +53,7 @@ export function languageSwitch(button, redraw) {
     show();
     applyWords();
     for (const [id, [words, kind]] of said) say($(id), words(), kind);
+    for (const [box, draw] of shown) if (!draw()) shown.delete(box);
     redraw();
   });
 }
@@ -101,30 +103,58 @@ function pagePath(path, limit, after) {
   return path + (path.includes("?") ? "&" : "?") + query;
 }
 
+// The paged lists on the page, by their box: how to draw each again in the words switched to
+// (false once it is no longer shown).
+const shown = new Map();
+
 // A list in box of limit items of path (each made by item from the answer's key array), and
-// the next page on "more" for as long as the API gives a next; empty says there are none.
-// problem(res) words a failed request. Resolves when the first page is shown. The items go
-// into `into` inside `list` (a list of its own by default; a table and its tbody, say), which
-// is hidden while it holds none. answer(data) sees each page's whole answer before its items
-// are made (what else the answer carries: a batch trace's holders, say).
+// the next page on "more" for as long as the API gives a next; the words of key empty say
+// there are none. problem(res) words a failed request. Resolves when the first page is shown.
+// The items go into `into` inside `list` (a list of its own by default; a table and its tbody,
+// say), which is hidden while it holds none. answer(data, n) sees each page's whole answer
+// (the n-th, from 0) before its items are made (what else the answer carries: a batch trace's
+// holders, say). A switch of language makes the pages shown again from the answers kept, so
+// the reader stays where the list was; an item changed in place must change its object in the
+// answer too (Object.assign), or it is drawn as it was.
 export function pagedList({ box, path, key, item, empty, token, limit = 20, problem = errorText,
   list = el("ul", { class: "items" }), into = list, answer = () => {} }) {
   const note = el("div", { role: "status" });
-  const more = el("button", { type: "button", class: "secondary hidden" }, t("more"));
+  const more = el("button", { type: "button", class: "secondary hidden", "data-i18n": "more" }, t("more"));
+  const pages = [];
+  let loading = false;
+  let failed = null;
   box.replaceChildren(list, note, more);
-  const load = async (after) => {
-    more.disabled = true;
-    note.replaceChildren(el("p", { class: "muted" }, t("loading")));
-    const res = await api("GET", pagePath(path, limit, after), null, token);
-    more.disabled = false;
-    if (res.status !== 200) return note.replaceChildren(alertBox("bad", problem(res)));
-    answer(res.data);
-    into.append(...res.data[key].map(item));
+  const tellState = () => note.replaceChildren(
+    loading ? el("p", { class: "muted" }, t("loading"))
+    : failed ? alertBox("bad", problem(failed))
+    : into.children.length ? "" : el("p", { class: "muted" }, t(empty)));
+  const drawPage = (data, n) => {
+    answer(data, n);
+    into.append(...data[key].map(item));
     list.classList.toggle("hidden", !into.children.length);
-    note.replaceChildren(into.children.length ? "" : el("p", { class: "muted" }, empty));
-    more.classList.toggle("hidden", !res.data.next);
-    more.onclick = () => load(res.data.next);
   };
+  const load = async (after) => {
+    more.disabled = loading = true;
+    failed = null;
+    tellState();
+    const res = await api("GET", pagePath(path, limit, after), null, token);
+    more.disabled = loading = false;
+    if (res.status !== 200) failed = res;
+    else {
+      pages.push(res.data);
+      drawPage(res.data, pages.length - 1);
+      more.classList.toggle("hidden", !res.data.next);
+      more.onclick = () => load(res.data.next);
+    }
+    tellState();
+  };
+  shown.set(box, () => {
+    if (!box.isConnected || !box.contains(list)) return false;
+    into.replaceChildren();
+    pages.forEach(drawPage);
+    tellState();
+    return true;
+  });
   return load(null);
 }
 

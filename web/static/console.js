@@ -390,12 +390,12 @@ const tableRow = (cells) => el("tr", {}, cells.map((c) => el("td", {}, c)));
 
 // A list of path (the answers' key array) as the table id in box, limit rows at a time in the
 // API's order with "more" for the later ones: every row can be reached, however many there
-// are. row(item) is an item's table row; empty, the words for none.
+// are. row(item) is an item's table row; empty, the key of the words for none.
 function pagedTable(box, path, key, id, head, row, empty, limit) {
   const tbody = el("tbody");
   return pagedList({
     box, token, path, key, limit, list: el("div", { class: "scroll" }, el("table", { id }, tableHead(head), tbody)),
-    into: tbody, item: row, empty: t(empty),
+    into: tbody, item: row, empty,
   });
 }
 
@@ -643,9 +643,16 @@ function chosenBatch() {
   return picked.batches.find((b) => b.id === $("c-batch").value);
 }
 
+// The chosen batch's product's code schemes as options, in the current words, keeping the choice.
+function drawSchemes(b = chosenBatch()) {
+  const keep = $("c-scheme").value;
+  $("c-scheme").replaceChildren(...(b ? picked.product.schemes : []).map((s) => el("option", { value: s }, t(`scheme.${s}`))));
+  if ([...$("c-scheme").options].some((o) => o.value === keep)) $("c-scheme").value = keep;
+}
+
 function batchChosen() {
   const b = chosenBatch();
-  $("c-scheme").replaceChildren(...(b ? picked.product.schemes : []).map((s) => el("option", { value: s }, t(`scheme.${s}`))));
+  drawSchemes(b);
   $("sheet-command").textContent = b ? `qtrace label --db qtrace.db --batch ${b.id} --out labels/ --sheet a4` : "";
   $("code-list").replaceChildren();
   clearLabel();
@@ -655,7 +662,7 @@ function batchChosen() {
 function loadCodes(b) {
   return pagedList({
     box: $("code-list"), path: `/api/v1/codes?batch=${b.id}`, key: "codes", token, limit: 50,
-    empty: t("codes.none"),
+    empty: "codes.none",
     item: (code) =>
       el("li", {},
         el("span", { class: "code" }, code),
@@ -835,12 +842,13 @@ function incomingRow(s) {
 }
 
 // The row tr is redrawn where it stands (perhaps pages down the list) from the shipment as it
-// now is, so the list does not jump back to its first page.
+// now is, so the list does not jump back to its first page; the list's kept answer gets it too,
+// for a switch of language.
 async function receive(s, tr, button) {
   button.disabled = true;
   const res = await call("POST", "/api/v1/events", { events: [{ type: "receive", shipment: s.id, codes: s.codes }] });
   const now = await call("GET", `/api/v1/shipments/${s.id}`);
-  if (now.status === 200) tr.replaceWith(incomingRow(now.data));
+  if (now.status === 200) tr.replaceWith(incomingRow(Object.assign(s, now.data)));
   else button.disabled = false;
   if (res.status !== 201) tell("receive-status", () => errorText(res), "bad");
   else tell("receive-status", () => tn("receive.done", s.codes.length, { id: s.id, count: s.codes.length }));
@@ -913,9 +921,13 @@ function uploadLedger(ev) {
 // ---- start
 
 applyWords();
+// what is shown, drawn again in the other words: the lists stay on the pages they were on
 languageSwitch($("lang"), () => {
   if (checked) drawChecks(checked);
-  if (me) refresh();
+  if (me) {
+    drawTabs();
+    drawSchemes();
+  }
 });
 $("signin").addEventListener("submit", signIn);
 $("signout").addEventListener("click", signOut);

@@ -158,8 +158,8 @@ words(
     "w.unit": "涉及单位",
     "w.product": "产品",
     "w.raised": "预警时间",
-    "w.history": "处理记录",
-    "w.history.line": "{at} {by}：{state}{note}",
+    "case.history": "处理记录",
+    "case.history.line": "{at} {by}：{state}{note}",
     "w.note": "处理说明",
     "w.ack": "确认收到",
     "w.close": "关闭预警",
@@ -203,6 +203,8 @@ words(
     "r.batchNo": "批号",
     "r.scope.batch": "批次 {no} · {product}（{id}）",
     "r.scope.product": "产品 {product}（{id}）",
+    "r.scope.codes": "追溯码 {codes} · {product}",
+    "r.scope.codes.several": "追溯码 {codes} · {n} 种产品：{products}",
     "recall.opened": "已发起召回 {id}，涉及 {found} 件产品。",
     "recall.show": "查看影响评估",
     "recall.heading": "召回 {id}",
@@ -446,8 +448,8 @@ words(
     "w.unit": "Unit concerned",
     "w.product": "Product",
     "w.raised": "Raised",
-    "w.history": "History",
-    "w.history.line": "{at} {by}: {state}{note}",
+    "case.history": "History",
+    "case.history.line": "{at} {by}: {state}{note}",
     "w.note": "Note",
     "w.ack": "Acknowledge",
     "w.close": "Close warning",
@@ -493,6 +495,8 @@ words(
     "r.batchNo": "Batch number",
     "r.scope.batch": "Batch {no} · {product} ({id})",
     "r.scope.product": "Product {product} ({id})",
+    "r.scope.codes": "Codes {codes} · {product}",
+    "r.scope.codes.several": "Codes {codes} · {n} products: {products}",
     "recall.opened": "Recall {id} opened; it affects {found} items.",
     "recall.show": "Impact report",
     "recall.heading": "Recall {id}",
@@ -603,6 +607,7 @@ let me = null; // GET /api/v1/units/me
 let stats = null; // GET /api/v1/stats, kept to redraw the charts in the other language
 let charts = [];
 let recallShown = null; // the recall whose impact report is open
+let report = null; // its answer, drawn again in the other language
 let traced = null; // the last code traced, {code, res}: drawn again in the other language
 let batchShown = null; // the batch whose forward trace is open, {id, no}
 let pick = null; // what the recall form names, {scope, id, source} or {scope, id, res} when unknown
@@ -635,7 +640,8 @@ function badge(text, kind) {
   return el("span", { class: "status" + (kind ? " " + kind : "") }, text);
 }
 
-// A list of PAGE items at a time, with the page's token and its words for a failed request.
+// A list of PAGE items at a time, with the page's token and its words for a failed request;
+// empty: the key of the words for none.
 function list(box, path, key, item, empty) {
   return pagedList({ box, path, key, item, empty, token, limit: PAGE, problem });
 }
@@ -837,17 +843,19 @@ function showBatch(id, no) {
   let names = new Map();
   const holders = el("div");
   const items = el("div");
+  const title = el("h3", { id: "trace-batch-title" }, t("tb.heading", { no }));
   $("trace-batch").replaceChildren(el("section", { class: "card report", id: "trace-batch-card", "data-batch": id,
     "aria-labelledby": "trace-batch-title" },
-  el("h3", { id: "trace-batch-title" }, t("tb.heading", { no })), holders, el("h4", {}, t("tb.where")), items));
+  title, holders, el("h4", { "data-i18n": "tb.where" }, t("tb.where")), items));
   const list = table({ id: "trace-batch-items" }, ["col.code", "col.holder", "col.status", "col.parent"], []);
   return pagedList({
     box: items, path: `/api/v1/trace/batch/${encodeURIComponent(id)}?direction=forward`, key: "items",
-    token, limit: PAGE, problem, list, into: list.querySelector("tbody"), empty: t("tb.none"),
-    answer: (b) => {
+    token, limit: PAGE, problem, list, into: list.querySelector("tbody"), empty: "tb.none",
+    answer: (b, page) => {
       names = new Map(b.holders.map((h) => [h.unit, h.name]));
-      if (holders.children.length) return; // the first page's holders stand for all
-      holders.append(
+      if (page) return; // the first page's holders stand for all
+      title.textContent = t("tb.heading", { no }); // (again, on a switch of language)
+      holders.replaceChildren(
         el("p", {}, t("tb.total", { n: b.holders.reduce((n, h) => n + h.count, 0), holders: b.holders.length })),
         table({ id: "trace-batch-holders" }, ["col.holder", "col.area", "col.quantity", "col.byStatus"],
           b.holders.map((h) => el("tr", { "data-unit": h.unit },
@@ -886,6 +894,12 @@ function subjectText(w) {
     part === w.unit ? named(w.unit_name, w.unit) : part === w.product ? named(w.product_name, w.product) : part).join(" ");
 }
 
+// A case's moves (a warning's, a complaint's), each with the regulator who made it by name.
+function historyLines(history = []) {
+  return history.map((h) => t("case.history.line", {
+    at: chinaTime(h.at), by: named(h.by_name, h.by), state: t("state." + h.state), note: h.note ? "，" + h.note : "" }));
+}
+
 function warningItem(w) {
   const msg = el("div", { role: "status" });
   const noteId = "note-" + w.id;
@@ -898,8 +912,7 @@ function warningItem(w) {
       ["w.region", regionText(w)],
       ["w.product", inSubject.includes(w.product) ? "" : named(w.product_name, w.product)],
       ["w.raised", chinaTime(w.raised)],
-      ["w.history", w.history.map((h) => t("w.history.line", {
-        at: chinaTime(h.at), by: h.by, state: t("state." + h.state), note: h.note ? "，" + h.note : "" }))],
+      ["case.history", historyLines(w.history)],
     ]));
   if (w.state !== "closed") {
     const note = el("input", { id: noteId, maxlength: 500 });
@@ -909,7 +922,8 @@ function warningItem(w) {
       if (state === "closed" && !body.note) return say(msg, t("w.noteNeeded"), "warn");
       const res = await api("POST", "/api/v1/warnings/" + encodeURIComponent(w.id), body, token);
       if (res.status !== 200) return say(msg, problem(res), "bad");
-      const now = warningItem(res.data.warning);
+      // the list's kept answer gets the warning as it now is, for a switch of language
+      const now = warningItem(Object.assign(w, res.data.warning));
       li.replaceWith(now);
       say(now.querySelector("[role=status]"), t("w.moved", { state: t("state." + state) }), "good");
     };
@@ -927,12 +941,14 @@ function loadWarnings() {
   const q = new URLSearchParams();
   if ($("warnings-rule").value) q.set("rule", $("warnings-rule").value);
   if ($("warnings-state").value) q.set("state", $("warnings-state").value);
-  return list($("warnings-list"), "/api/v1/warnings?" + q, "warnings", warningItem, t("warnings.none"));
+  return list($("warnings-list"), "/api/v1/warnings?" + q, "warnings", warningItem, "warnings.none");
 }
 
 // ---- recalls: open one, follow its impact report, close it ----
 
-function recallReport({ recall: r, impact: im }) {
+function recallReport(answer) {
+  const { recall: r, impact: im } = answer;
+  report = answer;
   const tot = im.totals;
   const done = tot.returned + tot.destroyed;
   const closeId = "recall-close-note";
@@ -980,12 +996,19 @@ function recallReport({ recall: r, impact: im }) {
   return card;
 }
 
-// A recall's scope by batch number and product name, as its answer names them, with its id.
+// A recall's scope by batch number and product name, as its answer names them, with its id;
+// a recall of listed codes by its codes and the products they are of.
 function scopeText(r) {
   if (r.batch)
     return r.batch_no ? t("r.scope.batch", { no: r.batch_no, product: r.product_name, id: r.batch }) : `${t("recall.scope.batch")} ${r.batch}`;
   if (r.product) return r.product_name ? t("r.scope.product", { product: r.product_name, id: r.product }) : `${t("recall.scope.product")} ${r.product}`;
-  return r.codes.join("、");
+  // listed codes: the product they are of, or each of several beside its id
+  const codes = r.codes.join("、");
+  if (r.product_name) return t("r.scope.codes", { codes, product: r.product_name });
+  const several = Object.entries(r.product_names || {});
+  if (several.length)
+    return t("r.scope.codes.several", { codes, n: several.length, products: several.map(([id, name]) => named(name, id)).join("、") });
+  return codes;
 }
 
 async function showRecall(id) {
@@ -1004,7 +1027,7 @@ function recallItem(r) {
 }
 
 function loadRecalls() {
-  return list($("recalls-list"), "/api/v1/recalls", "recalls", recallItem, t("recalls.none"));
+  return list($("recalls-list"), "/api/v1/recalls", "recalls", recallItem, "recalls.none");
 }
 
 async function openRecall(ev) {
@@ -1230,7 +1253,7 @@ function complaintItem(c) {
     el("p", {}, el("strong", {}, c.text || c.id), " ", badge(t("state." + c.state), c.state)),
     fields([["c.code", c.code], ["c.product", c.product_name], ["c.batch", c.batch_no],
       ["c.producer", named(c.producer_name, c.producer)], ["c.filed", chinaTime(c.filed)], ["c.contact", c.contact],
-      ["c.area", c.jurisdiction || t("signin.national")]]),
+      ["c.area", c.jurisdiction || t("signin.national")], ["case.history", historyLines(c.history)]]),
     c.issued ? null : alertBox("warn", t("c.notIssued")));
 }
 
@@ -1282,15 +1305,15 @@ function loadAll() {
     loadWarnings(),
     loadRecalls(),
     recallShown ? showRecall(recallShown) : null,
-    list($("samplings-list"), "/api/v1/samplings", "samplings", samplingItem, t("samplings.none")),
-    list($("complaints-list"), "/api/v1/complaints", "complaints", complaintItem, t("complaints.none")),
-    list($("draws-list"), "/api/v1/draws", "items", drawItem, t("draws.none")),
-    list($("announcements-list"), "/api/v1/announcements", "announcements", announcementItem, t("announcements.none")),
+    list($("samplings-list"), "/api/v1/samplings", "samplings", samplingItem, "samplings.none"),
+    list($("complaints-list"), "/api/v1/complaints", "complaints", complaintItem, "complaints.none"),
+    list($("draws-list"), "/api/v1/draws", "items", drawItem, "draws.none"),
+    list($("announcements-list"), "/api/v1/announcements", "announcements", announcementItem, "announcements.none"),
   ]);
 }
 
 function signedOut(text) {
-  token = me = stats = recallShown = traced = batchShown = null;
+  token = me = stats = recallShown = report = traced = batchShown = null;
   for (const id of ["trace-scan-stop", "recall-scan-stop"]) $(id).click(); // the camera off
   sources.clear();
   clearRecallForm();
@@ -1333,16 +1356,18 @@ options($("warnings-state"), [...STATES, ""], "state.");
 languageSwitch($("lang"), () => {
   options($("warnings-rule"), ["", ...RULES], "rule.");
   options($("warnings-state"), [...STATES, ""], "state.");
+  // what is shown, drawn again from the answers kept: the lists (common.js) and the batch's
+  // items stay on the pages they were on
   if (token) {
     showWho();
+    drawOverview();
     drawTrace();
-    if (batchShown) showBatch(batchShown.id, batchShown.no);
     drawPick();
     if (found.length) {
       drawProducts();
       drawBatches();
     }
-    loadAll();
+    if (report) recallReport(report);
   }
 });
 $("signin").addEventListener("submit", (e) => {

@@ -1,6 +1,7 @@
 /* test_recall.c — recalls on a real store: a batch moved through three tiers is recalled, the
  * impact report counts holders and sales per region from current state, progress by holders
- * only, closing ends it, and refused requests change nothing. */
+ * only, closing ends it, a recall of listed codes is named by their products, and refused
+ * requests change nothing. */
 #include "trace_fixture.h"
 
 #include "core/recall.h"
@@ -197,6 +198,82 @@ static void test_code_in_two_recalls(void **state)
 	json_decref(a);
 }
 
+/* The recall of id as listed. */
+static json_t *listed(fixture *f, const qt_account *who, const char *id)
+{
+	json_t *page = NULL, *r, *found = NULL;
+	size_t i;
+	qt_err err;
+
+	assert_int_equal(
+	        qt_recall_list(qt_platform_reader(f->p, &err), who, NULL, 100, &page, &err), QT_OK);
+	json_array_foreach(json_object_get(page, "recalls"), i, r)
+	{
+		if (!strcmp(str(r, "id"), id))
+			found = json_incref(r);
+	}
+	json_decref(page);
+	assert_non_null(found);
+	return found;
+}
+
+/* A recall of listed codes is named by the products of the codes it affected: a carton listed
+ * alone by its goods' product, codes of two products by each product beside its id - in the
+ * answer that opens it, when it is read and in the list. */
+static void test_codes_recall_named(void **state)
+{
+	fixture *f = *state;
+	char c[5][64], body[400], p2[64];
+	qt_account reg = regulator("44"), producer = unit(PRODUCER);
+	json_t *a = NULL, *r, *names, *both[2];
+	qt_err err;
+
+	issue_codes(f, 5, c);
+	assert_int_equal(events(f, PRODUCER, &err, &a,
+	                        "{\"events\":[{\"type\":\"commission\",\"codes\":[\"%s\",\"%s\"]},"
+	                        "{\"type\":\"pack\",\"parent\":\"(00)006901234000000018\","
+	                        "\"codes\":[\"%s\",\"%s\"]}]}",
+	                        c[0], c[1], c[0], c[1]),
+	                 QT_OK);
+	json_decref(a);
+	assert_int_equal(call(f, &reg, "open", NULL,
+	                      "{\"codes\":[\"(00)006901234000000018\"],\"reason\":\"断股\"}", &a,
+	                      &err),
+	                 QT_OK);
+	r = json_object_get(a, "recall");
+	assert_string_equal(str(r, "product_name"), "架空绞线");
+	assert_null(json_object_get(r, "product_names"));
+	assert_null(json_object_get(r, "product")); /* its scope stays the codes */
+	json_decref(a);
+
+	assert_int_equal(issue(f, PRODUCER,
+	                       "{\"product\":\"P0000000000000002\",\"granularity\":\"product\","
+	                       "\"scheme\":\"dic\",\"count\":1}",
+	                       &a, &err),
+	                 QT_OK);
+	snprintf(p2, sizeof p2, "%s",
+	         json_string_value(json_array_get(json_object_get(a, "codes"), 0)));
+	json_decref(a);
+	snprintf(body, sizeof body, "{\"codes\":[\"%s\",\"%s\"],\"reason\":\"标识\"}", c[2], p2);
+	assert_int_equal(call(f, &producer, "open", NULL, body, &a, &err), QT_OK);
+	snprintf(body, sizeof body, "%s", str(json_object_get(a, "recall"), "id"));
+	json_decref(a);
+	assert_int_equal(qt_recall_get(qt_platform_reader(f->p, &err), &reg, body, &a, &err),
+	                 QT_OK);
+	r = listed(f, &reg, body);
+	both[0] = json_object_get(a, "recall");
+	both[1] = r;
+	for (size_t i = 0; i < 2; i++) {
+		assert_null(json_object_get(both[i], "product_name"));
+		names = json_object_get(both[i], "product_names");
+		assert_int_equal(json_object_size(names), 2);
+		assert_string_equal(str(names, "P0000000000000001"), "架空绞线");
+		assert_string_equal(str(names, "P0000000000000002"), "架空绞线");
+	}
+	json_decref(r);
+	json_decref(a);
+}
+
 static void test_bad_input_changes_nothing(void **state)
 {
 	fixture *f = *state;
@@ -239,6 +316,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	        cmocka_unit_test_setup_teardown(test_batch_recall, fixture_setup, fixture_teardown),
 	        cmocka_unit_test_setup_teardown(test_code_in_two_recalls, fixture_setup,
+	                                        fixture_teardown),
+	        cmocka_unit_test_setup_teardown(test_codes_recall_named, fixture_setup,
 	                                        fixture_teardown),
 	        cmocka_unit_test_setup_teardown(test_bad_input_changes_nothing, fixture_setup,
 	                                        fixture_teardown),
