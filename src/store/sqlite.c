@@ -180,7 +180,9 @@ static const char *const scan_sql[] = {
         [QT_SCAN_RECORDS] =
                 "SELECT idx, leaf, hash, sealed FROM records WHERE idx >= ?1 ORDER BY idx",
         [QT_SCAN_NODES] = "SELECT level, idx, hash FROM nodes WHERE level = ?1 ORDER BY idx",
-        [QT_SCAN_INDEX] = "SELECT rec, name, key FROM idx WHERE rec >= ?1 ORDER BY name, key, rec",
+        /* the whole table, ?1 unused: a filter on rec, tested on every row, was a tenth of
+         * the scan */
+        [QT_SCAN_INDEX] = "SELECT rec, name, key FROM idx WHERE ?1 >= 0 ORDER BY name, key, rec",
         [QT_SCAN_CHECKPOINTS] = "SELECT size, note FROM checkpoints WHERE size >= ?1 ORDER BY size",
         /* ?1 is bound but unused: every scan binds its `from` */
         [QT_SCAN_DOCS] = "SELECT rec, kind, id, owner, body FROM docs WHERE ?1 >= 0 "

@@ -42,7 +42,8 @@ typedef struct qt_store_row {
 typedef enum qt_store_scan_kind {
 	QT_SCAN_RECORDS, /* a = index, blob1 = leaf, blob2 = leaf hash, blob3 = sealed; by index */
 	QT_SCAN_NODES,   /* a = level, b = index, blob1 = hash; one level (from), by index */
-	QT_SCAN_INDEX,   /* a = record, text1 = index name, text2 = key; by name, key, record */
+	QT_SCAN_INDEX,   /* a = record, text1 = index name, text2 = key; by name, key, record; the
+	                  * whole table (`from` is unused) */
 	QT_SCAN_CHECKPOINTS, /* a = tree size, blob1 = signed note; by size */
 	/* the state, for comparing two stores: every document, by kind and id (text1 = kind,
 	 * text2 = id, blob1 = owner, blob2 = body, a = rec), and every link, by kind, src and
