@@ -119,9 +119,10 @@ static qt_rc map_grow(pend_map *m)
 	return QT_OK;
 }
 
-/* count lookups of code from first to last: added to its entry, or a new one. */
+/* count lookups of code from first to last: added to its entry, or a new one (*at, when
+ * given: the entry, so that a lookup reads back its own count without a second probe). */
 static qt_rc map_add(pend_map *m, const char *code, size_t n, uint64_t count, const char *first,
-                     const char *last)
+                     const char *last, const pend **at)
 {
 	uint32_t *sl;
 	pend *e;
@@ -138,7 +139,7 @@ static qt_rc map_add(pend_map *m, const char *code, size_t n, uint64_t count, co
 			snprintf(e->first, sizeof e->first, "%s", first);
 		if (strcmp(last, e->last) > 0)
 			snprintf(e->last, sizeof e->last, "%s", last);
-		goto out;
+		goto found;
 	}
 	if ((rc = qt_buf_append(&m->text, code, n)) != QT_OK ||
 	    (rc = qt_buf_putc(&m->text, '\0')) != QT_OK) {
@@ -150,14 +151,16 @@ static qt_rc map_add(pend_map *m, const char *code, size_t n, uint64_t count, co
 	snprintf(e->first, sizeof e->first, "%s", first);
 	snprintf(e->last, sizeof e->last, "%s", last);
 	*sl = (uint32_t)++m->n;
+found:
+	if (at)
+		*at = e;
 out:
 	return rc;
 }
 
-static void add_pending(const pend_map *m, const char *code, size_t n, qt_tally *t)
+/* Entry v's counts (none when NULL) into t. */
+static void add_pending(const pend *v, qt_tally *t)
 {
-	const pend *v = m ? map_find(m, code, n) : NULL;
-
 	if (!v)
 		return;
 	if (!t->count || strcmp(v->first, t->first) < 0)
@@ -226,8 +229,8 @@ qt_rc qt_queries_flush(qt_platform *p, qt_err *err)
 	/* a failed batch is kept for the next try: merged into what came meanwhile */
 	for (size_t i = 0; rc != QT_OK && i < batch->n; i++) {
 		const pend *e = &batch->e[i];
-		if (map_add(q->pending, batch->text.p + e->off, e->len, e->count, e->first,
-		            e->last) != QT_OK)
+		if (map_add(q->pending, batch->text.p + e->off, e->len, e->count, e->first, e->last,
+		            NULL) != QT_OK)
 			break; /* no memory: these counts are lost, the lookups were answered */
 	}
 	map_clear(batch);
@@ -315,6 +318,7 @@ qt_rc qt_queries_get(qt_platform *p, qt_store *s, const char *code, bool count, 
 {
 	qt_queries *q = p->queries;
 	char now[32];
+	const pend *mine = NULL;
 	size_t n = strlen(code);
 	qt_rc rc = s->ops->tally_get(s, "query", code, out, err);
 
@@ -327,14 +331,15 @@ qt_rc qt_queries_get(qt_platform *p, qt_store *s, const char *code, bool count, 
 	qt_time_now(now);
 	pthread_mutex_lock(&q->lock);
 	/* without memory for one more code this lookup goes uncounted, but is answered */
-	if (count && map_add(q->pending, code, n, 1, now, now) == QT_OK &&
+	if (count && map_add(q->pending, code, n, 1, now, now, &mine) == QT_OK &&
 	    q->pending->n >= PENDING_MAX)
 		pthread_cond_signal(&q->wake);
 	/* The stored count is exact; this answer can be off by one batch while that batch
 	 * commits (it may be in both the store and flushing, or in neither yet). Closing that
 	 * window would make every lookup wait on the flush's fsync. */
-	add_pending(q->flushing, code, n, out);
-	add_pending(q->pending, code, n, out);
+	if (q->flushing)
+		add_pending(map_find(q->flushing, code, n), out);
+	add_pending(mine ? mine : map_find(q->pending, code, n), out);
 	pthread_mutex_unlock(&q->lock);
 	return rc;
 }

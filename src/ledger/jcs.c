@@ -16,7 +16,17 @@
 #define JCS_INT_DIGITS    16
 #define JCS_STACK_MEMBERS 16
 
-static const char hexdigits[16] = "0123456789abcdef";
+static const char hexdigits[16] = "0123456789abcdef", upper_hexdigits[16] = "0123456789ABCDEF";
+
+/* Bytes a string carries as they are: printable ASCII (and DEL) but the quote and the
+ * backslash. */
+static const unsigned char plain[256] = {
+        0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+        0, 0, 0, 0, 0, 0, 1, 1, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+        1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+        1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+        1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+};
 
 /* JSON.stringify writes these five controls with a letter; every other control is \u00xx. */
 static const char short_escape[0x20] = {
@@ -112,10 +122,8 @@ static int member_cmp(const void *pa, const void *pb)
 }
 
 /* qt_buf says only TOOBIG or NOMEM; the caller's err must still get a sentence. */
-static qt_rc put(qt_buf *out, const void *p, size_t n, qt_err *err)
+static qt_rc put_failed(const qt_buf *out, qt_rc rc, qt_err *err)
 {
-	qt_rc rc = qt_buf_append(out, p, n);
-
 	if (rc == QT_ERR_TOOBIG)
 		qt_err_set(err, rc, "canonical JSON longer than %zu bytes", out->max);
 	else if (rc != QT_OK)
@@ -123,7 +131,25 @@ static qt_rc put(qt_buf *out, const void *p, size_t n, qt_err *err)
 	return rc;
 }
 
-static qt_rc enc_string(const char *str, size_t n, const char *what, qt_buf *out, qt_err *err)
+static qt_rc put(qt_buf *out, const void *p, size_t n, qt_err *err)
+{
+	return put_failed(out, qt_buf_append(out, p, n), err);
+}
+
+/* hex: the digits of a \u00xx escape (JCS's lower case, or jansson's upper case). */
+/* put without a call where the buffer already has room: a string's quotes and runs. */
+static inline qt_rc put_fast(qt_buf *out, const void *p, size_t n, qt_err *err)
+{
+	if (out->len + n + 1 > out->cap || out->len + n > out->max)
+		return put(out, p, n, err);
+	memcpy(out->p + out->len, p, n);
+	out->len += n;
+	out->p[out->len] = '\0';
+	return QT_OK;
+}
+
+static qt_rc enc_string(const char *str, size_t n, const char *what, const char *hex, qt_buf *out,
+                        qt_err *err)
 {
 	const unsigned char *s = (const unsigned char *)str, *end = s + n, *p = s, *run = s;
 	char esc[6] = {'\\'};
@@ -131,12 +157,22 @@ static qt_rc enc_string(const char *str, size_t n, const char *what, qt_buf *out
 	const char *bad;
 	qt_rc rc;
 
-	rc = put(out, "\"", 1, err);
+	/* room for the string as it stands: most need no escape, so no more than this */
+	if ((rc = qt_buf_reserve(out, n + 2)) != QT_OK) {
+		put_failed(out, rc, err);
+		goto out;
+	}
+	rc = put_fast(out, "\"", 1, err);
 	if (rc != QT_OK)
 		goto out;
 	while (p < end) {
-		unsigned c = *p;
+		unsigned c;
 
+		while (p < end && plain[*p])
+			p++;
+		if (p == end)
+			break;
+		c = *p;
 		if (c >= 0x80) {
 			bad = utf8_seq(p, end, &seq);
 			if (bad) {
@@ -147,10 +183,6 @@ static qt_rc enc_string(const char *str, size_t n, const char *what, qt_buf *out
 			p += seq;
 			continue;
 		}
-		if (c >= 0x20 && c != '"' && c != '\\') {
-			p++;
-			continue;
-		}
 		if (c >= 0x20) {
 			esc[1] = (char)c;
 			esclen = 2;
@@ -159,20 +191,20 @@ static qt_rc enc_string(const char *str, size_t n, const char *what, qt_buf *out
 			esclen = 2;
 		} else {
 			memcpy(esc + 1, "u00", 3);
-			esc[4] = hexdigits[c >> 4];
-			esc[5] = hexdigits[c & 15];
+			esc[4] = hex[c >> 4];
+			esc[5] = hex[c & 15];
 			esclen = 6;
 		}
-		rc = put(out, run, (size_t)(p - run), err);
+		rc = put_fast(out, run, (size_t)(p - run), err);
 		if (rc == QT_OK)
-			rc = put(out, esc, esclen, err);
+			rc = put_fast(out, esc, esclen, err);
 		if (rc != QT_OK)
 			goto out;
 		run = ++p;
 	}
-	rc = put(out, run, (size_t)(p - run), err);
+	rc = put_fast(out, run, (size_t)(p - run), err);
 	if (rc == QT_OK)
-		rc = put(out, "\"", 1, err);
+		rc = put_fast(out, "\"", 1, err);
 out:
 	return rc;
 }
@@ -209,7 +241,7 @@ static qt_rc enc_object(const json_t *v, int depth, qt_buf *out, qt_err *err)
 		if (i > 0)
 			rc = put(out, ",", 1, err);
 		if (rc == QT_OK)
-			rc = enc_string(m[i].key, m[i].len, "object key", out, err);
+			rc = enc_string(m[i].key, m[i].len, "object key", hexdigits, out, err);
 		if (rc == QT_OK)
 			rc = put(out, ":", 1, err);
 		if (rc == QT_OK)
@@ -258,7 +290,8 @@ static qt_rc enc_value(const json_t *v, int depth, qt_buf *out, qt_err *err)
 			rc = enc_array(v, depth + 1, out, err);
 		break;
 	case JSON_STRING:
-		rc = enc_string(json_string_value(v), json_string_length(v), "string", out, err);
+		rc = enc_string(json_string_value(v), json_string_length(v), "string", hexdigits,
+		                out, err);
 		break;
 	case JSON_INTEGER:
 		iv = json_integer_value(v);
@@ -303,8 +336,13 @@ qt_rc qt_jcs_encode(const json_t *v, qt_buf *out, qt_err *err)
 
 qt_rc qt_jcs_string(const char *s, size_t n, qt_buf *out, qt_err *err)
 {
+	return qt_jcs_string_as(s, n, false, out, err);
+}
+
+qt_rc qt_jcs_string_as(const char *s, size_t n, bool upper_hex, qt_buf *out, qt_err *err)
+{
 	size_t len0 = out->len;
-	qt_rc rc = enc_string(s, n, "string", out, err);
+	qt_rc rc = enc_string(s, n, "string", upper_hex ? upper_hexdigits : hexdigits, out, err);
 
 	if (rc != QT_OK) {
 		out->len = len0;

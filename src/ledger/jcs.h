@@ -6,6 +6,7 @@
 #define QT_JCS_H
 
 #include <jansson.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "util/buf.h"
@@ -19,6 +20,10 @@ qt_rc qt_jcs_encode(const json_t *v, qt_buf *out, qt_err *err) __attribute__((wa
 /* Append s[0..n) as a canonical JSON string (quotes included); invalid UTF-8 is refused
  * and leaves out as it was. For writers that lay out a known object by hand. */
 qt_rc qt_jcs_string(const char *s, size_t n, qt_buf *out, qt_err *err)
+        __attribute__((warn_unused_result));
+/* The same, or with upper_hex the other controls as \u00XX, as jansson writes them (the one
+ * way the two differ): util/json_write.c writes every answer and document with it. */
+qt_rc qt_jcs_string_as(const char *s, size_t n, bool upper_hex, qt_buf *out, qt_err *err)
         __attribute__((warn_unused_result));
 
 /* Called by qt_jcs_check for each member of the top-level object, in order. key is the raw

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "util/utf8.h"
+#include "ledger/jcs.h"
 
 #define WRITE_DEPTH   2048 /* what the readers (jansson, qt_json_parse) accept */
 #define STACK_MEMBERS 16   /* objects up to this size sort their members without malloc */
@@ -29,64 +29,11 @@ static inline qt_rc put_char(qt_buf *out, char c)
 	return QT_OK;
 }
 
-/* Bytes a string carries as they are: printable ASCII (and DEL) but the quote and the
- * backslash. */
-static const unsigned char plain[256] = {
-        0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-        0, 0, 0, 0, 0, 0, 1, 1, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
-        1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
-        1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
-        1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
-};
-
-/* A string as jansson escapes it: the two-character forms where JSON has one, \u00XX (upper
- * case hex) for the other control characters, everything else as it is. */
+/* A string as jansson escapes it: the canonical escaper, with jansson's upper-case hex. */
 static qt_rc put_string(const char *str, size_t n, qt_buf *out)
 {
-	static const char hex[] = "0123456789ABCDEF";
-	const unsigned char *p = (const unsigned char *)str, *end = p + n, *run = p;
-	char esc[6] = {'\\'};
-	size_t esclen;
-	qt_rc rc = put_char(out, '"');
-
-	while (rc == QT_OK && p < end) {
-		unsigned c;
-		while (p < end && plain[*p])
-			p++;
-		if (p == end)
-			break;
-		c = *p;
-		if (c >= 0x80) {
-			size_t k = qt_utf8_decode(p, (size_t)(end - p), NULL);
-			if (!k)
-				rc = QT_ERR_INVALID;
-			p += k;
-			continue;
-		}
-		esclen = 2;
-		switch (c) {
-		case '"': esc[1] = '"'; break;
-		case '\\': esc[1] = '\\'; break;
-		case '\b': esc[1] = 'b'; break;
-		case '\f': esc[1] = 'f'; break;
-		case '\n': esc[1] = 'n'; break;
-		case '\r': esc[1] = 'r'; break;
-		case '\t': esc[1] = 't'; break;
-		default:
-			memcpy(esc + 1, "u00", 3);
-			esc[4] = hex[c >> 4];
-			esc[5] = hex[c & 15];
-			esclen = 6;
-		}
-		if ((rc = qt_buf_append(out, run, (size_t)(p - run))) == QT_OK)
-			rc = qt_buf_append(out, esc, esclen);
-		run = ++p;
-	}
-	if (rc == QT_OK)
-		rc = qt_buf_append(out, run, (size_t)(p - run));
-	if (rc == QT_OK)
-		rc = put_char(out, '"');
-	return rc;
+	qt_err err;
+	return qt_jcs_string_as(str, n, true, out, &err);
 }
 
 /* Decimal digits as "%" JSON_INTEGER_FORMAT writes them, without printf's machinery (a
