@@ -1,8 +1,9 @@
 /* server.c — the HTTP server: libmicrohttpd with internal epoll threads (one per core) reads
  * requests and writes answers; handlers that wait for a group commit run on a pool of
  * writer threads (the connection is suspended meanwhile), so 64 clients writing one event
- * each share one fsync instead of queueing behind each other. Also the access log, the
- * metrics and the graceful stop. */
+ * each share one fsync instead of queueing behind each other. Connections are accepted here
+ * and dealt to the epoll threads in turn. Also the access log, the metrics and the graceful
+ * stop. */
 #include "http/server.h"
 
 #include <arpa/inet.h>
@@ -18,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -51,6 +53,10 @@ typedef struct server {
 	pthread_t *writers;
 	unsigned n_writers;
 	atomic_int in_flight;
+	int listen_fd;
+	atomic_bool closing; /* stop accepting */
+	pthread_t acceptor;
+	bool accepting; /* the acceptor thread runs */
 } server;
 
 /* The peer's address as text; an IPv6 peer by its /64, since one household or phone is
@@ -535,6 +541,69 @@ static void on_completed(void *cls, struct MHD_Connection *mhd, void **con_cls,
 	atomic_fetch_sub(&s->in_flight, 1);
 }
 
+/* libmicrohttpd's epoll threads each accept from the listening socket on their own, and a
+ * burst of keep-alive clients could all land on one of them, leaving the other cores idle
+ * for those connections' lives (seen: 16 clients on one of two threads). Accepting here and
+ * handing each connection to MHD_add_connection, which picks the thread by the socket's
+ * number, deals them out in turn. */
+static void *acceptor_main(void *arg)
+{
+	server *s = arg;
+
+	while (!atomic_load(&s->closing)) {
+		struct sockaddr_storage addr;
+		socklen_t len = sizeof addr;
+		int fd = accept(s->listen_fd, (struct sockaddr *)&addr, &len);
+		if (fd >= 0) {
+			fcntl(fd, F_SETFD, FD_CLOEXEC); /* accept4 is not POSIX */
+			/* on failure (out of memory, too many connections) MHD closes it */
+			MHD_add_connection(s->d, fd, (struct sockaddr *)&addr, len);
+		} else if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS ||
+		           errno == ENOMEM) {
+			/* out of descriptors: let connections end rather than spin */
+			nanosleep(&(struct timespec){0, 10000000}, NULL);
+		}
+		/* otherwise (a peer gone before accept, a signal, the socket shut down to stop
+		 * this thread) the loop's test decides */
+	}
+	return NULL;
+}
+
+static qt_rc listen_on(server *s, const struct sockaddr_in *sa, const char *text, qt_err *err)
+{
+	int one = 1;
+	qt_rc rc = QT_OK;
+
+	s->listen_fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (s->listen_fd < 0 ||
+	    setsockopt(s->listen_fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) != 0 ||
+	    bind(s->listen_fd, (const struct sockaddr *)sa, sizeof *sa) != 0 ||
+	    listen(s->listen_fd, 1024) != 0)
+		rc = qt_err_set(err, QT_ERR_IO, "cannot listen on %s: %s", text, strerror(errno));
+	return rc;
+}
+
+/* The port listened on (the one the system chose for port 0). */
+static unsigned listen_port(const server *s)
+{
+	struct sockaddr_in a;
+	socklen_t len = sizeof a;
+
+	return getsockname(s->listen_fd, (struct sockaddr *)&a, &len) == 0 ? ntohs(a.sin_port) : 0;
+}
+
+/* Stops taking connections: the acceptor sees closing once accept returns, which shutting
+ * the socket down makes it do. */
+static void stop_accepting(server *s)
+{
+	atomic_store(&s->closing, true);
+	if (s->listen_fd >= 0)
+		shutdown(s->listen_fd, SHUT_RDWR);
+	if (s->accepting)
+		pthread_join(s->acceptor, NULL);
+	s->accepting = false;
+}
+
 static bool parse_listen(const char *listen, struct sockaddr_in *sa)
 {
 	char host[64];
@@ -587,11 +656,11 @@ static qt_rc serve_lock(const char *db, int *fd, qt_err *err)
 
 qt_rc qt_server_run(const qt_server_opts *opts, qt_err *err)
 {
-	server s = {0};
+	server s = {.listen_fd = -1};
 	struct sockaddr_in sa;
+	const char *listen_text = opts->listen ? opts->listen : "127.0.0.1:8080";
 	sigset_t sigs;
 	unsigned threads = opts->threads ? opts->threads : (unsigned)sysconf(_SC_NPROCESSORS_ONLN);
-	const union MHD_DaemonInfo *info;
 	int sig, lock = -1;
 	qt_rc rc = QT_OK;
 
@@ -608,7 +677,8 @@ qt_rc qt_server_run(const qt_server_opts *opts, qt_err *err)
 	signal(SIGPIPE, SIG_IGN);
 
 	if ((rc = serve_lock(opts->db, &lock, err)) != QT_OK ||
-	    (rc = qt_platform_open(opts->db, &s.p, err)) != QT_OK)
+	    (rc = qt_platform_open(opts->db, &s.p, err)) != QT_OK ||
+	    (rc = listen_on(&s, &sa, listen_text, err)) != QT_OK)
 		goto out;
 	s.log = opts->access_log;
 	s.public_url = opts->public_url;
@@ -628,19 +698,23 @@ qt_rc qt_server_run(const qt_server_opts *opts, qt_err *err)
 		goto out;
 	}
 	s.d = MHD_start_daemon(
-	        MHD_USE_EPOLL_INTERNAL_THREAD | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG, 0,
-	        NULL, NULL, on_request, &s, MHD_OPTION_SOCK_ADDR, &sa, MHD_OPTION_THREAD_POOL_SIZE,
-	        threads, MHD_OPTION_URI_LOG_CALLBACK, on_target, &s, MHD_OPTION_NOTIFY_COMPLETED,
+	        MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_NO_LISTEN_SOCKET | MHD_USE_ITC |
+	                MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG,
+	        0, NULL, NULL, on_request, &s, MHD_OPTION_THREAD_POOL_SIZE, threads,
+	        MHD_OPTION_URI_LOG_CALLBACK, on_target, &s, MHD_OPTION_NOTIFY_COMPLETED,
 	        on_completed, &s, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)60,
 	        MHD_OPTION_CONNECTION_MEMORY_LIMIT, QT_HTTP_CONN_MEMORY, MHD_OPTION_END);
 	if (!s.d) {
-		rc = qt_err_set(err, QT_ERR_IO, "cannot listen on %s (in use?)",
-		                opts->listen ? opts->listen : "127.0.0.1:8080");
+		rc = qt_err_set(err, QT_ERR_IO, "cannot start the HTTP threads on %s", listen_text);
 		goto out;
 	}
-	info = MHD_get_daemon_info(s.d, MHD_DAEMON_INFO_BIND_PORT);
+	if (pthread_create(&s.acceptor, NULL, acceptor_main, &s) != 0) {
+		rc = qt_err_set(err, QT_ERR_NOMEM, "cannot start the accepting thread");
+		goto out;
+	}
+	s.accepting = true;
 	if (opts->ready)
-		opts->ready(opts->ready_ctx, info ? info->port : 0);
+		opts->ready(opts->ready_ctx, listen_port(&s));
 
 	/* The access log is written out once a second rather than per request: a write(2) per
 	 * lookup was a twentieth of the server's time. A crash loses at most that second. */
@@ -648,12 +722,15 @@ qt_rc qt_server_run(const qt_server_opts *opts, qt_err *err)
 		if (s.log)
 			fflush(s.log);
 	/* Stop taking connections, let the requests in flight finish (their commits too). */
-	MHD_quiesce_daemon(s.d);
+	stop_accepting(&s);
 	for (int i = 0; i < 3000 && atomic_load(&s.in_flight) > 0; i++)
 		nanosleep(&(struct timespec){0, 10000000}, NULL);
 out:
+	stop_accepting(&s);
 	if (s.d)
 		MHD_stop_daemon(s.d);
+	if (s.listen_fd >= 0)
+		close(s.listen_fd);
 	pthread_mutex_lock(&s.qlock);
 	s.stopping = true;
 	pthread_cond_broadcast(&s.qcond);
