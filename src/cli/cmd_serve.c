@@ -45,6 +45,16 @@ int qt_cmd_serve(int argc, char **argv)
 		fputs(qt_usage_serve, stderr);
 		return QT_EXIT_USAGE;
 	}
+	if (slots[2]) {
+		char *end;
+		long t = strtol(slots[2], &end, 10);
+		if (*end || end == slots[2] || t < 1 || t > QT_HTTP_THREADS_MAX) {
+			fprintf(stderr, "qtrace serve: --threads wants 1 to %d, not '%s'\n",
+			        QT_HTTP_THREADS_MAX, slots[2]);
+			return QT_EXIT_USAGE;
+		}
+		o.threads = (unsigned)t;
+	}
 	if (strcmp(slots[3], "-") == 0)
 		log = stderr;
 	else if (strcmp(slots[3], "off") != 0 && !(log = fopen(slots[3], "a"))) {
@@ -53,7 +63,6 @@ int qt_cmd_serve(int argc, char **argv)
 	}
 	o.db = slots[0];
 	o.listen = slots[1];
-	o.threads = slots[2] ? (unsigned)atoi(slots[2]) : 0;
 	o.access_log = log;
 	o.public_url = slots[4];
 	o.web_root = slots[5];

@@ -2,8 +2,8 @@
  * requests and writes answers; handlers that wait for a group commit run on a pool of
  * writer threads (the connection is suspended meanwhile), so 64 clients writing one event
  * each share one fsync instead of queueing behind each other. Connections are accepted here
- * and dealt to the epoll threads in turn. Also the access log, the metrics and the graceful
- * stop. */
+ * and dealt to the epoll thread that holds the fewest. Also the access log, the metrics and
+ * the graceful stop. */
 #include "http/server.h"
 
 #include <arpa/inet.h>
@@ -44,7 +44,6 @@ typedef struct server {
 	qt_platform *p;
 	const char *public_url;
 	const char *web_root;
-	struct MHD_Daemon *d;
 	FILE *log;
 	pthread_mutex_t qlock;
 	pthread_cond_t qcond;
@@ -53,6 +52,10 @@ typedef struct server {
 	pthread_t *writers;
 	unsigned n_writers;
 	atomic_int in_flight;
+	/* one libmicrohttpd daemon per epoll thread, and the connections each holds */
+	struct MHD_Daemon *d[QT_HTTP_THREADS_MAX];
+	atomic_int conns[QT_HTTP_THREADS_MAX];
+	unsigned n_d, next_d;
 	int listen_fd;
 	atomic_bool closing; /* stop accepting */
 	pthread_t acceptor;
@@ -541,11 +544,36 @@ static void on_completed(void *cls, struct MHD_Connection *mhd, void **con_cls,
 	atomic_fetch_sub(&s->in_flight, 1);
 }
 
-/* libmicrohttpd's epoll threads each accept from the listening socket on their own, and a
- * burst of keep-alive clients could all land on one of them, leaving the other cores idle
- * for those connections' lives (seen: 16 clients on one of two threads). Accepting here and
- * handing each connection to MHD_add_connection, which picks the thread by the socket's
- * number, deals them out in turn. */
+/* A daemon's count of its connections (cls) is one less when one ends. It is one more as
+ * soon as the acceptor hands it one: the daemon's own notice of the start comes later, and
+ * a burst counted from those notices went wholly to one daemon. */
+static void on_connection(void *cls, struct MHD_Connection *mhd, void **socket_context,
+                          enum MHD_ConnectionNotificationCode toe)
+{
+	(void)mhd;
+	(void)socket_context;
+	if (toe == MHD_CONNECTION_NOTIFY_CLOSED)
+		atomic_fetch_sub((atomic_int *)cls, 1);
+}
+
+/* The daemon that holds the fewest connections; of equals, the next in turn. */
+static unsigned fewest(server *s)
+{
+	unsigned best = s->next_d % s->n_d;
+
+	for (unsigned k = 1; k < s->n_d; k++) {
+		unsigned i = (s->next_d + k) % s->n_d;
+		if (atomic_load(&s->conns[i]) < atomic_load(&s->conns[best]))
+			best = i;
+	}
+	s->next_d = best + 1;
+	return best;
+}
+
+/* A libmicrohttpd thread pool lets each thread accept from the listening socket on its own,
+ * and a burst of keep-alive clients could all land on one thread, leaving the other cores
+ * idle for those connections' lives (seen: 16 clients on one of two threads). Connections
+ * are accepted here instead, and each goes to the daemon (one thread each) holding fewest. */
 static void *acceptor_main(void *arg)
 {
 	server *s = arg;
@@ -556,8 +584,12 @@ static void *acceptor_main(void *arg)
 		int fd = accept(s->listen_fd, (struct sockaddr *)&addr, &len);
 		if (fd >= 0) {
 			fcntl(fd, F_SETFD, FD_CLOEXEC); /* accept4 is not POSIX */
+			unsigned i = fewest(s);
+			atomic_fetch_add(&s->conns[i], 1);
 			/* on failure (out of memory, too many connections) MHD closes it */
-			MHD_add_connection(s->d, fd, (struct sockaddr *)&addr, len);
+			if (MHD_add_connection(s->d[i], fd, (struct sockaddr *)&addr, len) !=
+			    MHD_YES)
+				atomic_fetch_sub(&s->conns[i], 1);
 		} else if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS ||
 		           errno == ENOMEM) {
 			/* out of descriptors: let connections end rather than spin */
@@ -660,13 +692,20 @@ qt_rc qt_server_run(const qt_server_opts *opts, qt_err *err)
 	struct sockaddr_in sa;
 	const char *listen_text = opts->listen ? opts->listen : "127.0.0.1:8080";
 	sigset_t sigs;
-	unsigned threads = opts->threads ? opts->threads : (unsigned)sysconf(_SC_NPROCESSORS_ONLN);
+	long cores = sysconf(_SC_NPROCESSORS_ONLN);
+	unsigned threads = opts->threads                 ? opts->threads
+	                   : cores < 1                   ? 1
+	                   : cores > QT_HTTP_THREADS_MAX ? QT_HTTP_THREADS_MAX
+	                                                 : (unsigned)cores;
 	int sig, lock = -1;
 	qt_rc rc = QT_OK;
 
 	if (!parse_listen(opts->listen ? opts->listen : "127.0.0.1:8080", &sa))
 		return qt_err_set(err, QT_ERR_USAGE,
 		                  "--listen wants HOST:PORT, e.g. 127.0.0.1:8080");
+	if (threads > QT_HTTP_THREADS_MAX)
+		return qt_err_set(err, QT_ERR_USAGE, "--threads wants 1 to %d",
+		                  QT_HTTP_THREADS_MAX);
 	if (opts->public_url && (rc = qt_http_public_url_check(opts->public_url, err)) != QT_OK)
 		return rc;
 	/* every thread made from here on inherits the blocked signals; main waits for them */
@@ -697,16 +736,19 @@ qt_rc qt_server_run(const qt_server_opts *opts, qt_err *err)
 		rc = qt_err_set(err, QT_ERR_NOMEM, "cannot start the writer threads");
 		goto out;
 	}
-	s.d = MHD_start_daemon(
-	        MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_NO_LISTEN_SOCKET | MHD_USE_ITC |
-	                MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG,
-	        0, NULL, NULL, on_request, &s, MHD_OPTION_THREAD_POOL_SIZE, threads,
-	        MHD_OPTION_URI_LOG_CALLBACK, on_target, &s, MHD_OPTION_NOTIFY_COMPLETED,
-	        on_completed, &s, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)60,
-	        MHD_OPTION_CONNECTION_MEMORY_LIMIT, QT_HTTP_CONN_MEMORY, MHD_OPTION_END);
-	if (!s.d) {
-		rc = qt_err_set(err, QT_ERR_IO, "cannot start the HTTP threads on %s", listen_text);
-		goto out;
+	for (; s.n_d < threads; s.n_d++) {
+		s.d[s.n_d] = MHD_start_daemon(
+		        MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_NO_LISTEN_SOCKET | MHD_USE_ITC |
+		                MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG,
+		        0, NULL, NULL, on_request, &s, MHD_OPTION_URI_LOG_CALLBACK, on_target, &s,
+		        MHD_OPTION_NOTIFY_COMPLETED, on_completed, &s, MHD_OPTION_NOTIFY_CONNECTION,
+		        on_connection, &s.conns[s.n_d], MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)60,
+		        MHD_OPTION_CONNECTION_MEMORY_LIMIT, QT_HTTP_CONN_MEMORY, MHD_OPTION_END);
+		if (!s.d[s.n_d]) {
+			rc = qt_err_set(err, QT_ERR_IO, "cannot start the HTTP threads on %s",
+			                listen_text);
+			goto out;
+		}
 	}
 	if (pthread_create(&s.acceptor, NULL, acceptor_main, &s) != 0) {
 		rc = qt_err_set(err, QT_ERR_NOMEM, "cannot start the accepting thread");
@@ -727,8 +769,8 @@ qt_rc qt_server_run(const qt_server_opts *opts, qt_err *err)
 		nanosleep(&(struct timespec){0, 10000000}, NULL);
 out:
 	stop_accepting(&s);
-	if (s.d)
-		MHD_stop_daemon(s.d);
+	for (unsigned i = 0; i < s.n_d; i++)
+		MHD_stop_daemon(s.d[i]);
 	if (s.listen_fd >= 0)
 		close(s.listen_fd);
 	pthread_mutex_lock(&s.qlock);
