@@ -10,6 +10,7 @@
 #include "cli/cli_util.h"
 #include "cli/cmd.h"
 #include "codes/code.h"
+#include "util/jalloc.h"
 
 #define DEFAULT_HOST  "qtrace.example"
 #define GEN_COUNT_MAX 100000000UL
@@ -88,7 +89,7 @@ static int parse_one(const char *text, size_t len, const qt_code_opts *opts, FIL
 	if (line) {
 		fputs(line, out);
 		fputc('\n', out);
-		free(line);
+		qt_jalloc_free_text(line);
 	}
 	json_decref(obj);
 	return valid;

@@ -9,6 +9,7 @@
 #include "cli/cli_util.h"
 #include "cli/cmd.h"
 #include "codes/uscc.h"
+#include "util/jalloc.h"
 
 /* Longest input checked; a USCC is 18 characters, so this only bounds garbage. */
 #define INPUT_CAP 1024
@@ -39,7 +40,7 @@ static int print_json(json_t *obj)
 		goto out;
 	ok = fputs(text, stdout) >= 0 && putchar('\n') != EOF;
 out:
-	free(text);
+	qt_jalloc_free_text(text);
 	json_decref(obj);
 	return ok;
 }

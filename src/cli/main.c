@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cli/cmd.h"
+#include "util/jalloc.h"
 
 static void usage(FILE *f)
 {
@@ -55,6 +56,7 @@ int main(int argc, char **argv)
 	const struct command *c = NULL;
 	int status = QT_EXIT_USAGE;
 
+	qt_jalloc_install(); /* before any jansson value exists */
 	if (argc < 2) {
 		usage(stderr);
 		goto out;

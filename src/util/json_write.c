@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "ledger/jcs.h"
+#include "util/jalloc.h"
 
 #define WRITE_DEPTH   2048 /* what the readers (jansson, qt_json_parse) accept */
 #define STACK_MEMBERS 16   /* objects up to this size sort their members without malloc */
@@ -58,7 +59,7 @@ static qt_rc put_real(const json_t *v, qt_buf *out)
 {
 	char *text = json_dumps(v, JSON_ENCODE_ANY);
 	qt_rc rc = text ? qt_buf_append(out, text, strlen(text)) : QT_ERR_NOMEM;
-	free(text);
+	qt_jalloc_free_text(text);
 	return rc;
 }
 
