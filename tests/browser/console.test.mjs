@@ -9,7 +9,7 @@ import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
-import { accessibility, pageWeight, screenshot, seeded, session } from "./harness.mjs";
+import { accessibility, counted, ONE_AS_MANY, pageWeight, screenshot, seeded, session } from "./harness.mjs";
 
 const s = session("supply_chain");
 
@@ -178,7 +178,13 @@ test("a seller checks suspect goods and sees why", async (t) => {
   t.after(() => page.evaluate(() => localStorage.setItem("qtrace.lang", "zh")));
   await page.getByRole("button", { name: "English" }).click();
   assert.match(await page.locator("#check-result .alert.bad").innerText(),
-    /^Checked 3 items: 1 fine, 1 need attention, 1 suspect\.\s*Suspect goods: do not take them in/);
+    /^Checked 3 items: 1 fine, 1 needs attention, 1 suspect\.\s*Suspect goods: do not take them in/);
+  assert.doesNotMatch(await page.locator("body").innerText(), ONE_AS_MANY);
+  // (several in need of attention, and one item checked, in the same words)
+  assert.deepEqual(await counted(page, [
+    ["check.attention", 2, { n: 2 }],
+    ["check.summary", 1, { total: 1, genuine: 0, attention: "1 needs attention", suspect: 0 }],
+  ]), ["2 need attention", "Checked 1 item: 0 fine, 1 needs attention, 0 suspect."]);
   assert.match(await row(codes.sold).innerText(), /suspect[\s\S]*already sold to a consumer/);
   assert.match(await row(codes.recalled).innerText(), /attention[\s\S]*The product has been recalled/);
   await page.getByRole("button", { name: "中文" }).click();

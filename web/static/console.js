@@ -128,7 +128,8 @@ words(
     "check.hint": "收货前扫一扫：平台核对每件货是否真的来自这家供货单位。查验不改变货物的状态。",
     "check.go": "查验",
     "check.progress": "已查验 {done} / {total} 件……",
-    "check.summary": "共查验 {total} 件：{genuine} 件正常，{warning} 件需注意，{suspect} 件可疑。",
+    "check.summary": "共查验 {total} 件：{genuine} 件正常，{attention}，{suspect} 件可疑。",
+    "check.attention": "{n} 件需注意",
     "check.all_good": "全部正常，可以收货。",
     "check.suspect": "有可疑货物：不要收货，保留货物和单据，向属地市场监管部门报告。",
     "check.warning": "有需注意的货物：先不要上架，联系供货单位核实。",
@@ -303,8 +304,10 @@ words(
     "check.go": "Check",
     "check.progress": "Checked {done} of {total} items…",
     "check.progress.one": "Checked {done} of {total} item…",
-    "check.summary": "Checked {total} items: {genuine} fine, {warning} need attention, {suspect} suspect.",
-    "check.summary.one": "Checked {total} item: {genuine} fine, {warning} need attention, {suspect} suspect.",
+    "check.summary": "Checked {total} items: {genuine} fine, {attention}, {suspect} suspect.",
+    "check.summary.one": "Checked {total} item: {genuine} fine, {attention}, {suspect} suspect.",
+    "check.attention": "{n} need attention",
+    "check.attention.one": "{n} needs attention",
     "check.all_good": "All fine: the goods can be taken in.",
     "check.suspect": "Suspect goods: do not take them in; keep the goods and papers and report to the local market regulator.",
     "check.warning": "Some goods need attention: keep them off the shelf and ask the supplier.",
@@ -846,7 +849,8 @@ function drawChecks(results) {
   const kind = counts.suspect ? "bad" : counts.warning ? "warn" : "good";
   const advice = counts.suspect ? "check.suspect" : counts.warning ? "check.warning" : "check.all_good";
   $("check-result").replaceChildren(
-    alertBox(kind, [el("strong", {}, tn("check.summary", results.length, { total: results.length, ...counts })), t(advice)]),
+    alertBox(kind, [el("strong", {}, tn("check.summary", results.length,
+      { total: results.length, ...counts, attention: tn("check.attention", counts.warning, { n: counts.warning }) })), t(advice)]),
     el("ol", { id: "check-list", class: "checks" },
       results.map((r) =>
         el("li", { "data-verdict": r.verdict },
