@@ -2,6 +2,7 @@
  * in (scanner symbology prefixes, URLs on any host, bare digits) and hands it to that
  * scheme's parser, so every form of one code ends in the same canonical key. */
 #include "codes/code.h"
+#include "util/utf8.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -93,19 +94,6 @@ static qt_rc parse_digit_start(const char *s, size_t n, const qt_code_opts *opts
 	return rc;
 }
 
-/* The ASCII character the full-width form (U+FF01..FF5E) or ideographic space (U+3000) at
- * u[i] stands for, or 0 when there is none there. */
-static char folded_at(const unsigned char *u, size_t i, size_t n)
-{
-	if (i + 2 >= n)
-		return 0;
-	if (u[i] == 0xEF && u[i + 1] == 0xBC && u[i + 2] >= 0x81 && u[i + 2] <= 0xBF)
-		return (char)(0x21 + (u[i + 2] - 0x81));
-	if (u[i] == 0xEF && u[i + 1] == 0xBD && u[i + 2] >= 0x80 && u[i + 2] <= 0x9E)
-		return (char)(0x60 + (u[i + 2] - 0x80));
-	return u[i] == 0xE3 && u[i + 1] == 0x80 && u[i + 2] == 0x80 ? ' ' : 0;
-}
-
 /* Text as people type it on a Chinese keyboard: full-width forms (（０１）, ／, ：) as the
  * ASCII they stand for and the ideographic space as a space, then trimmed. No trace code
  * holds a character outside ASCII, so this only ever turns a refusal into the code meant.
@@ -113,16 +101,15 @@ static char folded_at(const unsigned char *u, size_t i, size_t n)
  * the folded text would not fit, a length past QT_CODE_INPUT_MAX for the caller to refuse). */
 static const char *fold_typed(const char *s, size_t *n, char buf[QT_CODE_INPUT_MAX + 1])
 {
-	const unsigned char *u = (const unsigned char *)s;
 	size_t i = 0, o = 0;
 	char c;
 
-	while (i < *n && !folded_at(u, i, *n))
+	while (i < *n && !qt_utf8_fold_width(s + i, *n - i))
 		i++;
 	if (i == *n)
 		goto trim;
 	for (i = 0; i < *n && o <= QT_CODE_INPUT_MAX; o++) {
-		if ((c = folded_at(u, i, *n))) {
+		if ((c = qt_utf8_fold_width(s + i, *n - i))) {
 			buf[o] = c;
 			i += 3;
 		} else if (o < QT_CODE_INPUT_MAX) {

@@ -477,7 +477,7 @@ qt_rc qt_batches_list(qt_store *s, const char *product, bool newest, const char 
 typedef struct product_scan {
 	const qt_account *who;
 	bool regulator;
-	const char *q; /* ASCII-folded (fold); NULL: every product */
+	const char *q; /* folded (fold); NULL: every product */
 	size_t limit, scanned;
 	json_t *items;
 	char last[512]; /* the last product looked at: the next page starts after it */
@@ -486,18 +486,27 @@ typedef struct product_scan {
 	char folded[4096];
 } product_scan;
 
-/* s[0..n) with ASCII letters in lower case, NUL-terminated, into out; false when it does
- * not fit. Other bytes are kept: UTF-8 stays UTF-8, and as no character's encoding starts
- * inside another's, a byte match of valid text is a match of whole characters. */
+/* s[0..n) with full-width forms and the ideographic space as the ASCII they stand for
+ * (qt_utf8_fold_width) and ASCII letters in lower case, NUL-terminated, into out; false when
+ * it does not fit. Folding only shortens text. Other bytes are kept: UTF-8 stays UTF-8, and as
+ * no character's encoding starts inside another's, a byte match of valid text is a match of
+ * whole characters. */
 static bool fold(const char *s, size_t n, char *out, size_t size)
 {
-	size_t i;
+	size_t i = 0, o = 0;
+	char c;
 
-	for (i = 0; i < n && i + 1 < size; i++)
-		out[i] = s[i] >= 'A' && s[i] <= 'Z' ? (char)(s[i] - 'A' + 'a') : s[i];
-	if (i < size)
-		out[i] = '\0';
-	return i == n && i < size;
+	for (; i < n && o + 1 < size; o++) {
+		/* most stored text is ASCII: the test of its lead byte is all it costs */
+		if ((unsigned char)s[i] >= 0x80 && (c = qt_utf8_fold_width(s + i, n - i)))
+			i += 3;
+		else
+			c = s[i++];
+		out[o] = c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c;
+	}
+	if (o < size)
+		out[o] = '\0';
+	return i == n && o < size;
 }
 
 static bool holds(product_scan *ps, const char *text)

@@ -73,3 +73,19 @@ size_t qt_utf8_chars(const void *p, size_t n)
 		chars += (s[i] & 0xc0) != 0x80; /* every byte but a continuation starts one */
 	return chars;
 }
+
+char qt_utf8_fold_width(const void *p, size_t n)
+{
+	const unsigned char *u = p;
+	char c = 0;
+
+	if (n < 3)
+		c = 0;
+	else if (u[0] == 0xEF && u[1] == 0xBC && u[2] >= 0x81 && u[2] <= 0xBF)
+		c = (char)(0x21 + (u[2] - 0x81));
+	else if (u[0] == 0xEF && u[1] == 0xBD && u[2] >= 0x80 && u[2] <= 0x9E)
+		c = (char)(0x60 + (u[2] - 0x80));
+	else if (u[0] == 0xE3 && u[1] == 0x80 && u[2] == 0x80)
+		c = ' ';
+	return c;
+}

@@ -18,4 +18,10 @@ size_t qt_utf8_valid_prefix(const void *s, size_t n);
  * maxLength count, where bytes would give Chinese text a third of the room. */
 size_t qt_utf8_chars(const void *s, size_t n);
 
+/* The ASCII character a full-width form (U+FF01–FF5E, 3 bytes) at the start of s[0..n) stands
+ * for (U+0021–007E), a space for an ideographic space (U+3000), or 0 when neither starts
+ * there: what a Chinese keyboard types for ASCII, so that text people type matches what they
+ * mean (scanned codes, product searches). */
+char qt_utf8_fold_width(const void *s, size_t n);
+
 #endif

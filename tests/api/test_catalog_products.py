@@ -307,6 +307,14 @@ class CatalogProducts(qtapi.ApiCase):
         self.assertEqual(found("zQ-"), sorted([a["id"], b["id"]]))
         self.assertEqual(found(c["gtin"][1:]), [c["id"]])
         self.assertEqual(found("没有这种产品"), [])
+        # full-width letters (and the ideographic space) as a Chinese keyboard types them are
+        # the ASCII they stand for, in the product and in q
+        d, e = (self.register(name="检索全角", model=model, gtin=self.fresh_gtin())["product"]
+                for model in ("ＺＷＫ　4×1.5", "ZwK 2"))
+        self.assertEqual(found("zwk"), sorted([d["id"], e["id"]]))
+        self.assertEqual(found("ZWK"), sorted([d["id"], e["id"]]))
+        self.assertEqual(found("ｚｗｋ"), sorted([d["id"], e["id"]]))
+        self.assertEqual(found("ZWK 4×"), [d["id"]])
         # a regulator's search finds its jurisdiction's products only (Shenzhen's, not Wuhan's)
         self.assertEqual(found("软电缆", self.regulator), [b["id"]])
         # a form's space comes as '+'

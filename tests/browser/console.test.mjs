@@ -9,7 +9,7 @@ import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
-import { accessibility, pageWeight, screenshot, seeded, session } from "./harness.mjs";
+import { accessibility, counted, ONE_AS_MANY, pageWeight, screenshot, seeded, session } from "./harness.mjs";
 
 const s = session("supply_chain");
 
@@ -178,7 +178,13 @@ test("a seller checks suspect goods and sees why", async (t) => {
   t.after(() => page.evaluate(() => localStorage.setItem("qtrace.lang", "zh")));
   await page.getByRole("button", { name: "English" }).click();
   assert.match(await page.locator("#check-result .alert.bad").innerText(),
-    /^Checked 3 items: 1 fine, 1 need attention, 1 suspect\.\s*Suspect goods: do not take them in/);
+    /^Checked 3 items: 1 fine, 1 needs attention, 1 suspect\.\s*Suspect goods: do not take them in/);
+  assert.doesNotMatch(await page.locator("body").innerText(), ONE_AS_MANY);
+  // (several in need of attention, and one item checked, in the same words)
+  assert.deepEqual(await counted(page, [
+    ["check.attention", 2, { n: 2 }],
+    ["check.summary", 1, { total: 1, genuine: 0, attention: "1 needs attention", suspect: 0 }],
+  ]), ["2 need attention", "Checked 1 item: 0 fine, 1 needs attention, 0 suspect."]);
   assert.match(await row(codes.sold).innerText(), /suspect[\s\S]*already sold to a consumer/);
   assert.match(await row(codes.recalled).innerText(), /attention[\s\S]*The product has been recalled/);
   await page.getByRole("button", { name: "中文" }).click();
@@ -328,6 +334,80 @@ test("what the console has said is said again in the language switched to", asyn
   assert.deepEqual(s.b.errors, []);
 });
 
+test("a producer finds its products by part of a Chinese name, in the table and both choices", async (t) => {
+  const { page } = s.b;
+  const { tokens } = s.srv.data;
+  t.after(() => page.evaluate(() => localStorage.setItem("qtrace.lang", "zh")));
+  const made = {};
+  for (const [name, model] of [["橡套软电缆 YZ", "YZ 3×2.5"], ["橡套软电缆 YC", "YC 3×4"], ["聚氯乙烯护套电缆 RVV", "RVV 2×1"]]) {
+    const r = await http("POST", "/api/v1/products", {
+      name, model, catalog_unit: "wire-cable.plastic-control", type: "电缆", standard: "GB/T 5013.4-2008",
+      licence_no: "XK06-014-00123", schemes: ["dic"],
+    }, tokens.producer);
+    assert.equal(r.status, 201, JSON.stringify(r.data));
+    made[model] = r.data.product.id;
+  }
+  const searches = []; // what each product list the page asked for searched
+  const seen = (r) => new URL(r.url()).pathname === "/api/v1/products" && searches.push(new URL(r.url()).searchParams.get("q"));
+  await signIn(tokens.producer);
+  await page.locator("#desk").waitFor();
+  const rows = page.locator("#product-table tbody tr");
+  await rows.filter({ hasText: "RVV 2×1" }).waitFor();
+  assert.ok(await rows.count() >= 4);
+  page.on("request", seen);
+  t.after(() => page.off("request", seen));
+
+  // part of the Chinese name: the two products that hold it, and no other, in the table and
+  // in both panes' choices; the server searched
+  const all = page.getByRole("button", { name: "全部产品" });
+  await page.getByLabel("查找产品").fill("软电缆");
+  await page.getByRole("button", { name: "查找", exact: true }).click();
+  await all.waitFor();
+  const listed = (await rows.allInnerTexts()).sort();
+  assert.equal(listed.length, 2);
+  assert.match(listed[0], /^橡套软电缆 YC\s+YC 3×4\s/);
+  assert.match(listed[1], /^橡套软电缆 YZ\s+YZ 3×2.5\s/);
+  const choices = (pane) => page.locator(`#${pane}`).getByLabel("产品", { exact: true }).locator("option").allInnerTexts();
+  assert.deepEqual((await choices("products")).sort(), ["橡套软电缆 YC YC 3×4", "橡套软电缆 YZ YZ 3×2.5"]);
+  assert.deepEqual(searches, ["软电缆"]);
+  assert.ok(await page.getByRole("button", { name: "继续查找更多产品" }).isHidden(), "every product was looked at");
+  await screenshot(page, "console-product-search");
+  assert.deepEqual(await accessibility(page), []);
+  // the codes pane chooses among them too, and says so
+  await page.getByRole("button", { name: "赋码与标签" }).click();
+  assert.deepEqual((await choices("codes")).sort(), ["橡套软电缆 YC YC 3×4", "橡套软电缆 YZ YZ 3×2.5"]);
+  assert.equal(await page.locator("#c-product-note").innerText(),
+    "这里只列出查找“软电缆”找到的产品；在“产品与批次”中点“全部产品”可列出全部。");
+  assert.deepEqual(await accessibility(page), []);
+  await page.getByRole("button", { name: "English" }).click();
+  assert.equal(await page.locator("#c-product-note").innerText(),
+    "Only the products found for “软电缆” are listed here; “All products” under “Products and batches” lists every one.");
+  await page.getByRole("button", { name: "Products and batches" }).click();
+  assert.equal(await page.getByLabel("Find products").inputValue(), "软电缆");
+  assert.equal(await rows.count(), 2);
+  await page.getByRole("button", { name: "中文" }).click();
+
+  // a model typed in full-width letters, as a Chinese keyboard may; then nothing found
+  await page.getByLabel("查找产品").fill("ｒｖｖ");
+  await page.getByRole("button", { name: "查找", exact: true }).click();
+  await rows.filter({ hasText: "RVV 2×1" }).waitFor();
+  assert.equal(await rows.count(), 1);
+  assert.equal(await page.locator("#products").getByLabel("产品", { exact: true }).inputValue(), made["RVV 2×1"]);
+  await page.getByLabel("查找产品").fill("没有这种产品");
+  await page.getByRole("button", { name: "查找", exact: true }).click();
+  await page.locator("#product-table caption", { hasText: "没有名称、型号或商品条码含所查文字的产品。" }).waitFor();
+  assert.equal(await rows.count(), 0);
+
+  // all of them again
+  await all.click();
+  await all.waitFor({ state: "hidden" });
+  assert.ok(await rows.count() >= 4);
+  assert.equal(await page.getByLabel("查找产品").inputValue(), "");
+  assert.equal(await page.locator("#c-product-note").innerText(), "");
+  assert.deepEqual(searches, ["软电缆", "ｒｖｖ", "没有这种产品", null]);
+  assert.deepEqual(s.b.errors, []);
+});
+
 // Presses the list's "more" until target is on the page, waiting for each page to come.
 async function moreUntil(list, target) {
   const rows = list.locator("tbody tr");
@@ -424,6 +504,26 @@ test("a producer reaches every product, and every batch of one with a batch a da
   await page.locator("#desk").waitFor();
   await page.locator("#product-table tbody tr").nth(big.data.products - 1).waitFor();
   assert.equal(await page.locator("#product-table tbody tr").count(), big.data.products);
+
+  // a search that finds every product: a hundred at a time, a hundred more on asking
+  const found = page.locator("#product-table tbody tr");
+  const more = page.getByRole("button", { name: "继续查找更多产品" });
+  await page.getByLabel("查找产品").fill("控制电缆");
+  await page.getByRole("button", { name: "查找", exact: true }).click();
+  await more.waitFor();
+  assert.equal(await found.count(), 100);
+  await more.click();
+  await found.nth(199).waitFor();
+  assert.equal(await found.count(), 200);
+  assert.ok(await more.isVisible());
+  // one model among them, typed in lower case
+  await page.getByLabel("查找产品").fill(product.model.toLowerCase());
+  await page.getByRole("button", { name: "查找", exact: true }).click();
+  await more.waitFor({ state: "hidden" });
+  assert.equal(await found.count(), 1);
+  assert.match(await found.first().innerText(), new RegExp(`^塑料绝缘控制电缆 KVV\\s+${product.model}\\s`));
+  await page.getByRole("button", { name: "全部产品" }).click();
+  await found.nth(big.data.products - 1).waitFor();
 
   // the batch pane: the product, then its batches newest first a page at a time, to the
   // oldest on the API's last page

@@ -5,7 +5,7 @@
 // non-regulator gets a plain error and nothing else. At 360 px and at 1280 px.
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
-import { accessibility, browse, pageWeight, screenshot, seeded } from "./harness.mjs";
+import { accessibility, browse, counted, ONE_AS_MANY, pageWeight, screenshot, seeded } from "./harness.mjs";
 
 let srv, phone, wide;
 before(async () => {
@@ -586,5 +586,68 @@ test("a switch of language words the lists again on the pages they were on", asy
   await page.getByRole("button", { name: "中文" }).click();
   await seeded.locator(".status", { hasText: "公告" }).waitFor();
   assert.deepEqual(await ids(), before);
+  assert.deepEqual(errors, []);
+});
+
+test("English counts agree with their number: one thing, or several", async (t) => {
+  const { page, errors } = phone;
+  // the stats answer with the counts of `counts` put in (earlier tests open recalls)
+  let counts = { warnings: 1, recalls: 1, complaints: 1, commissioned: 10, units: 5 };
+  const stats = (url) => url.pathname === "/api/v1/stats";
+  await page.route(stats, async (route) => {
+    const res = await route.fetch();
+    const json = await res.json();
+    for (const k of ["warnings", "recalls", "complaints"]) json[k] = { ...json[k], open: counts[k] };
+    Object.assign(json.codes, { flowed: 1, commissioned: counts.commissioned });
+    Object.assign(json.catalog, { with_codes: 1, units: counts.units });
+    await route.fulfill({ response: res, json });
+  });
+  t.after(async () => {
+    await page.unroute(stats);
+    await page.evaluate(() => localStorage.setItem("qtrace.lang", "zh"));
+  });
+  await signInAfresh(page, srv.data.tokens.regulator);
+  await page.locator("#figures").waitFor();
+  await page.getByRole("button", { name: "English" }).click();
+  // one of each open; ten commissioned items, five catalogue units; the seeded draw of one
+  // unit and one body
+  const figures = page.locator("#figures");
+  await figures.getByText("1 warning · 1 recall · 1 complaint open").waitFor();
+  assert.match(await figures.innerText(), /\(1 of 10 commissioned items have a flow record\)/);
+  assert.match(await figures.innerText(), /1 of 5 catalogue units have coded products/);
+  const draw = page.locator(`#draws-list li[data-index="${srv.data.draw}"]`);
+  await draw.getByText("1 unit to inspect, 1 inspection body").waitFor();
+  assert.doesNotMatch(await page.locator("body").innerText(), ONE_AS_MANY);
+  // several of each, and one commissioned item of one catalogue unit
+  counts = { warnings: 2, recalls: 1, complaints: 3, commissioned: 1, units: 1 };
+  await page.reload();
+  await figures.getByText("2 warnings · 1 recall · 3 complaints open").waitFor();
+  assert.match(await figures.innerText(), /\(1 of 1 commissioned item has a flow record\)/);
+  assert.match(await figures.innerText(), /1 of 1 catalogue unit has coded products/);
+  assert.doesNotMatch(await page.locator("body").innerText(), ONE_AS_MANY);
+  assert.deepEqual(await accessibility(page), []);
+  // the words of what is counted elsewhere on the desk, for one and for several
+  const one = (key, vars) => [[key, 1, vars(1)], [key, 2, vars(2)]];
+  assert.deepEqual(await counted(page, [
+    ...one("trace.items", (n) => ({ n })),
+    ...one("tb.items", (n) => ({ n })),
+    ...one("tb.holders", (n) => ({ n })),
+    ...one("recall.batch.item", (quantity) => ({ no: "L1", date: "2026-11-01", quantity })),
+    ...one("recall.opened", (found) => ({ id: "R1", found })),
+    ...one("s.trace.value", (holders) => ({ holders })),
+    ...one("d.count.units", (n) => ({ n })),
+    ...one("d.count.bodies", (n) => ({ n })),
+  ]), [
+    "Packed inside (1 item)", "Packed inside (2 items)",
+    "1 item", "2 items",
+    "1 unit", "2 units",
+    "L1 (made on 2026-11-01, 1 item)", "L1 (made on 2026-11-01, 2 items)",
+    "Recall R1 opened; it affects 1 item.", "Recall R1 opened; it affects 2 items.",
+    "1 unit holds the batch", "2 units hold the batch",
+    "1 unit", "2 units",
+    "1 inspection body", "2 inspection bodies",
+  ]);
+  await page.getByRole("button", { name: "中文" }).click();
+  await figures.getByText("风险预警 2 条 · 召回 1 起 · 投诉 3 件").waitFor();
   assert.deepEqual(errors, []);
 });

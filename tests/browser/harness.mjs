@@ -124,6 +124,18 @@ export async function accessibility(page) {
   });
 }
 
+// What the page says for each [key, n, vars] of calls in the language it shows: common.js's tn
+// (the one module the page loaded, so with the page's own words).
+export function counted(page, calls) {
+  return page.evaluate(async (calls) => {
+    const { tn } = await import("/static/common.js");
+    return calls.map(([key, n, vars]) => tn(key, n, vars));
+  }, calls);
+}
+
+// English that takes the plural for one thing ("1 items"), wherever it is on the page.
+export const ONE_AS_MANY = /\b1 (codes|items|units|bodies|inspection bodies|warnings|recalls|complaints|months|rows|times|are)\b/;
+
 // What the page and everything it loaded but images weigh: {decoded} as written, {wire} as
 // sent (gzipped where the server gzips). Counted from the page's own performance entries.
 export async function pageWeight(page) {

@@ -5,7 +5,7 @@
 // up; a complaint is filed, once for a double click; Chinese and English, messages included.
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { accessibility, pageWeight, screenshot, session } from "./harness.mjs";
+import { accessibility, counted, ONE_AS_MANY, pageWeight, screenshot, session } from "./harness.mjs";
 
 const s = session("supply_chain");
 
@@ -179,4 +179,42 @@ test("English on request, and a link with ?code= opens the code", async () => {
   await screenshot(page, "public-english");
   assert.deepEqual(await accessibility(page), []);
   await page.getByRole("button", { name: "中文" }).click(); // back, for the tests after
+});
+
+test("English counts agree with their number: one month, or several", async (t) => {
+  const { page } = s.b;
+  t.after(async () => {
+    await page.unroute(view);
+    await page.evaluate(() => localStorage.setItem("qtrace.lang", "zh"));
+  });
+  // the seeded warranty of 24 months; then the same view with a warranty of one month
+  let months = null;
+  const view = (url) => url.pathname.startsWith("/api/v1/codes/");
+  await page.route(view, async (route) => {
+    const res = await route.fetch();
+    const json = await res.json();
+    if (months && json.product) json.product.warranty_months = months;
+    await route.fulfill({ response: res, json });
+  });
+  await page.goto(`${s.srv.data.base}/?lang=en&code=${encodeURIComponent(s.srv.data.codes.fresh)}`);
+  const product = page.locator("#product-title + dl");
+  await product.getByText("24 months").waitFor();
+  months = 1;
+  await page.goto(`${s.srv.data.base}/?lang=en&code=${encodeURIComponent(s.srv.data.codes.fresh)}`);
+  await product.getByText("1 month", { exact: true }).waitFor();
+  assert.doesNotMatch(await page.locator("body").innerText(), ONE_AS_MANY);
+  // the words a carton's contents and a cut list are counted in
+  assert.deepEqual(await counted(page, [
+    ["months", 1, { n: 1 }], ["months", 2, { n: 2 }],
+    ["fact.recalled", 1, { n: 1, items: 1 }], ["fact.recalled", 2, { n: 1, items: 2 }],
+    ["fact.destroyed", 1, { n: 1, items: 1 }], ["fact.destroyed", 3, { n: 2, items: 3 }],
+    ["list.cut", 1, { n: 1 }], ["list.cut", 1000, { n: 1000 }],
+  ]), [
+    "1 month", "2 months",
+    "1 of the 1 code packed in it recalled", "1 of the 2 codes packed in it recalled",
+    "1 of the 1 code packed in it destroyed", "2 of the 3 codes packed in it destroyed",
+    "The list is too long: only the first 1 is listed, the rest are not.",
+    "The list is too long: only the first 1000 are listed, the rest are not.",
+  ]);
+  assert.deepEqual(s.b.errors, []);
 });

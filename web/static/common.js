@@ -175,7 +175,7 @@ export async function fetchAll(path, key, token, { limit = 1000, pages = 100, wa
 }
 
 // What to tell people of a list fetchAll stopped before its end, after n items.
-export const cutText = (n) => t("list.cut", { n });
+export const cutText = (n) => tn("list.cut", n, { n });
 
 // A table's heading row of word keys; each keeps its key, so a switch of language words it
 // again (applyWords).
@@ -232,8 +232,8 @@ export function warningFacts(w) {
   if (w.number) parts.push(t("fact.number", { number: w.number }));
   if (w.since) parts.push(t("fact.since", { since: w.since }));
   if (w.reason) parts.push(t("fact.reason", { reason: w.reason }));
-  if (w.recalled !== undefined) parts.push(t("fact.recalled", { n: w.recalled, items: w.items }));
-  if (w.destroyed !== undefined) parts.push(t("fact.destroyed", { n: w.destroyed, items: w.items }));
+  if (w.recalled !== undefined) parts.push(tn("fact.recalled", w.items, { n: w.recalled, items: w.items }));
+  if (w.destroyed !== undefined) parts.push(tn("fact.destroyed", w.items, { n: w.destroyed, items: w.items }));
   return parts.join(t("fact.sep"));
 }
 
@@ -276,6 +276,7 @@ words(
     more: "Load more",
     loading: "Loading…",
     "list.cut": "The list is too long: only the first {n} are listed, the rest are not.",
+    "list.cut.one": "The list is too long: only the first {n} is listed, the rest are not.",
     "err.http": "The request failed ({status})",
     "fact.warranty": "{months}-month warranty",
     "fact.ended": "ended on {ended}",
@@ -283,7 +284,9 @@ words(
     "fact.since": "on {since}",
     "fact.reason": "reason: {reason}",
     "fact.recalled": "{n} of the {items} codes packed in it recalled",
+    "fact.recalled.one": "{n} of the {items} code packed in it recalled",
     "fact.destroyed": "{n} of the {items} codes packed in it destroyed",
+    "fact.destroyed.one": "{n} of the {items} code packed in it destroyed",
     "fact.sep": "; ",
   },
 );

@@ -33,6 +33,13 @@ words(
     "tab.ledger": "台账导入",
     "products.title": "产品与批次",
     "products.none": "还没有登记产品。",
+    "products.q": "查找产品",
+    "products.q.hint": "名称、型号或商品条码的一部分",
+    "products.q.go": "查找",
+    "products.all": "全部产品",
+    "products.more": "继续查找更多产品",
+    "products.found.none": "没有名称、型号或商品条码含所查文字的产品。",
+    "codes.searched": "这里只列出查找“{q}”找到的产品；在“产品与批次”中点“全部产品”可列出全部。",
     "product.new": "登记新产品",
     "product.save": "登记产品",
     "product.saved": "已登记产品“{name}”，账本记录 #{index}。",
@@ -121,7 +128,8 @@ words(
     "check.hint": "收货前扫一扫：平台核对每件货是否真的来自这家供货单位。查验不改变货物的状态。",
     "check.go": "查验",
     "check.progress": "已查验 {done} / {total} 件……",
-    "check.summary": "共查验 {total} 件：{genuine} 件正常，{warning} 件需注意，{suspect} 件可疑。",
+    "check.summary": "共查验 {total} 件：{genuine} 件正常，{attention}，{suspect} 件可疑。",
+    "check.attention": "{n} 件需注意",
     "check.all_good": "全部正常，可以收货。",
     "check.suspect": "有可疑货物：不要收货，保留货物和单据，向属地市场监管部门报告。",
     "check.warning": "有需注意的货物：先不要上架，联系供货单位核实。",
@@ -195,6 +203,13 @@ words(
     "tab.ledger": "Ledger file",
     "products.title": "Products and batches",
     "products.none": "No products registered yet.",
+    "products.q": "Find products",
+    "products.q.hint": "Part of the name, model or barcode number",
+    "products.q.go": "Find",
+    "products.all": "All products",
+    "products.more": "Find more products",
+    "products.found.none": "No product's name, model or barcode number holds what was searched for.",
+    "codes.searched": "Only the products found for “{q}” are listed here; “All products” under “Products and batches” lists every one.",
     "product.new": "Register a product",
     "product.save": "Register product",
     "product.saved": "Registered “{name}”, ledger record #{index}.",
@@ -289,8 +304,10 @@ words(
     "check.go": "Check",
     "check.progress": "Checked {done} of {total} items…",
     "check.progress.one": "Checked {done} of {total} item…",
-    "check.summary": "Checked {total} items: {genuine} fine, {warning} need attention, {suspect} suspect.",
-    "check.summary.one": "Checked {total} item: {genuine} fine, {warning} need attention, {suspect} suspect.",
+    "check.summary": "Checked {total} items: {genuine} fine, {attention}, {suspect} suspect.",
+    "check.summary.one": "Checked {total} item: {genuine} fine, {attention}, {suspect} suspect.",
+    "check.attention": "{n} need attention",
+    "check.attention.one": "{n} needs attention",
     "check.all_good": "All fine: the goods can be taken in.",
     "check.suspect": "Suspect goods: do not take them in; keep the goods and papers and report to the local market regulator.",
     "check.warning": "Some goods need attention: keep them off the shelf and ask the supplier.",
@@ -353,6 +370,7 @@ const ISSUE_CALL = 1000; // codes issued per request: the answer lists them all 
 const CHECK_CALL = 1000; // codes per 查验 request (the API's bound)
 const SHIPMENT_PAGE = 100; // shipments a list asks for at a time
 const BATCH_PAGE = 100; // batches the batch pane's table asks for at a time
+const FOUND = 100; // products a search shows at a time
 const TABS = {
   producer: ["products", "codes", "ship"],
   seller: ["check", "receive", "sell", "ship", "ledger"],
@@ -362,7 +380,10 @@ let token = sessionStorage.getItem(TOKEN_KEY) || "";
 let me = null;
 let tab = null;
 let catalog = [];
-let products = []; // every one of the producer's products
+let products = []; // the producer's products listed: every one, or those a search found
+let searched = ""; // what the products listed were found by ("": none, every product)
+let productsNext = null; // where the search goes on, while it has not looked at every product
+let productsAsked = 0; // product lists asked for: only the last one's answer is shown
 let picked = { product: null, batches: [] }; // the codes pane's product and all its batches
 let pickAsked = 0; // products whose batches the codes pane asked for: the last one's are shown
 let labelUrl = null;
@@ -529,9 +550,13 @@ function show(name) {
 
 // ---- producer: products and batches
 
-// Every product, in the product table and the two panes' product choices; select: the product
-// to show in the batch pane. The codes pane keeps its product, or takes the batch pane's.
-async function loadProducts(select) {
+// The products listed - every one, or with a search those whose name, model or barcode
+// number holds it (the server searches, FOUND at a time: a producer of many products has
+// far too many to look through by eye) - in the product table and the two panes' product
+// choices; after: where a search goes on, its next products added to those found. select:
+// the product to show in the batch pane. The codes pane keeps its product, or takes the
+// batch pane's; a pane whose product is still chosen keeps what it shows.
+async function loadProducts(select, after = null) {
   if (!catalog.length) {
     const c = await call("GET", "/api/v1/catalog");
     if (c.status === 200) catalog = c.data.categories;
@@ -540,16 +565,38 @@ async function loadProducts(select) {
         el("optgroup", { label: cat.name }, cat.units.map((u) => el("option", { value: u.id }, u.name)))),
     );
   }
-  const { items, next, res } = await fetchAll("/api/v1/products", "items", token);
+  const asked = ++productsAsked;
+  const q = searched;
+  const { items, next, res } = q
+    ? await fetchAll(`/api/v1/products?q=${encodeURIComponent(q)}`, "items", token,
+      { limit: FOUND, want: FOUND, pages: Infinity, after })
+    : await fetchAll("/api/v1/products", "items", token);
+  if (asked !== productsAsked) return;
   if (res) return tell("message", () => errorText(res), "bad");
-  products = items;
-  tell("product-cut", next && (() => cutText(items.length)), "warn");
+  products = after ? [...products, ...items] : items;
+  productsNext = q ? next || null : null;
+  tell("product-cut", !q && next && (() => cutText(items.length)), "warn");
+  tell("c-product-note", q && (() => t("codes.searched", { q })), "warn");
+  $("product-more").classList.toggle("hidden", !productsNext);
+  $("product-all").classList.toggle("hidden", !q);
   const units = new Map(catalog.flatMap((c) => c.units).map((u) => [u.id, u.name]));
   table("product-table", ["col.name", "col.model", "col.unit"],
-    products.map((p) => [p.name, p.model, units.get(p.catalog_unit) || p.catalog_unit]), "products.none");
+    products.map((p) => [p.name, p.model, units.get(p.catalog_unit) || p.catalog_unit]),
+    q ? "products.found.none" : "products.none");
+  const shown = [$("b-product").value, $("c-product").value];
   productChoice($("b-product"), select, $("b-product").value);
   productChoice($("c-product"), $("c-product").value, $("b-product").value);
-  await Promise.all([drawBatches(), productChosen()]);
+  await Promise.all([
+    (!after || $("b-product").value !== shown[0]) && drawBatches(),
+    (!after || $("c-product").value !== shown[1]) && productChosen(),
+  ]);
+}
+
+// The products whose name, model or barcode number holds what was typed; nothing typed: every one.
+function findProducts(ev) {
+  ev?.preventDefault();
+  searched = $("p-q").value.trim();
+  return loadProducts();
 }
 
 // The products as select's options, the first of ids that is one of them chosen.
@@ -585,6 +632,9 @@ async function registerProduct(ev) {
   const res = await call("POST", "/api/v1/products", body);
   if (res.status !== 201) return tell("message", () => errorText(res), "bad");
   $("product-form").reset();
+  // the new product among those listed, whatever was searched for
+  $("product-search").reset();
+  searched = "";
   await loadProducts(res.data.product.id);
   tell("message", () => t("product.saved", { name: res.data.product.name, index: res.data.receipt.index }));
 }
@@ -799,7 +849,8 @@ function drawChecks(results) {
   const kind = counts.suspect ? "bad" : counts.warning ? "warn" : "good";
   const advice = counts.suspect ? "check.suspect" : counts.warning ? "check.warning" : "check.all_good";
   $("check-result").replaceChildren(
-    alertBox(kind, [el("strong", {}, tn("check.summary", results.length, { total: results.length, ...counts })), t(advice)]),
+    alertBox(kind, [el("strong", {}, tn("check.summary", results.length,
+      { total: results.length, ...counts, attention: tn("check.attention", counts.warning, { n: counts.warning }) })), t(advice)]),
     el("ol", { id: "check-list", class: "checks" },
       results.map((r) =>
         el("li", { "data-verdict": r.verdict },
@@ -932,6 +983,12 @@ languageSwitch($("lang"), () => {
 $("signin").addEventListener("submit", signIn);
 $("signout").addEventListener("click", signOut);
 $("product-form").addEventListener("submit", registerProduct);
+$("product-search").addEventListener("submit", findProducts);
+$("product-all").addEventListener("click", () => {
+  $("product-search").reset();
+  return findProducts();
+});
+$("product-more").addEventListener("click", () => loadProducts(undefined, productsNext));
 $("batch-form").addEventListener("submit", registerBatch);
 $("b-product").addEventListener("change", drawBatches);
 $("c-product").addEventListener("change", () => {

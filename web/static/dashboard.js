@@ -6,7 +6,7 @@
 // samplings, complaints, draws. A code may be typed, pasted or read by the camera (scan.js).
 import {
   $, alertBox, api, applyWords, chinaTime, codePath, cutText, el, errorText, fetchAll, languageSwitch, pagedList, say, t,
-  tableHead, words,
+  tableHead, tn, words,
 } from "./common.js";
 import { scanner } from "./scan.js";
 
@@ -37,7 +37,10 @@ words(
     "fig.catalog": "目录覆盖",
     "fig.catalog.value": "{with} / {units} 个目录单元已有赋码产品（{share}）",
     "fig.open": "待办",
-    "fig.open.value": "风险预警 {warnings} 条 · 召回 {recalls} 起 · 投诉 {complaints} 件",
+    "fig.open.value": "{warnings} · {recalls} · {complaints}",
+    "open.warnings": "风险预警 {n} 条",
+    "open.recalls": "召回 {n} 起",
+    "open.complaints": "投诉 {n} 件",
     "chart.table": "数据表：{title}",
     "chart.category": "按产品类别的追溯码",
     "chart.region": "按省份的追溯码",
@@ -132,7 +135,9 @@ words(
     "step.recall.progress": "召回处理",
     "step.recall.close": "结束召回",
     "tb.heading": "批次 {no} 现在何处",
-    "tb.total": "共 {n} 件，在 {holders} 家单位",
+    "tb.total": "共 {items}，在 {holders}",
+    "tb.items": "{n} 件",
+    "tb.holders": "{n} 家单位",
     "tb.where": "每件产品的位置",
     "tb.none": "这个批次还没有追溯码。",
     "tb.status": "{status} {n}",
@@ -276,7 +281,9 @@ words(
     "d.heading": "抽取 #{index}",
     "d.by": "抽取单位",
     "d.params": "抽取参数",
-    "d.params.value": "检查对象 {units} 家，检查机构 {bodies} 家",
+    "d.params.value": "检查对象 {units}，检查机构 {bodies}",
+    "d.count.units": "{n} 家",
+    "d.count.bodies": "{n} 家",
     "d.scope": "范围",
     "d.checkpoint": "检查点",
     "d.checkpoint.value": "账本树大小 {size}",
@@ -284,7 +291,7 @@ words(
     "d.units": "抽中的检查对象",
     "d.bodies": "抽中的检查机构",
     "d.eligible": "候选",
-    "d.eligible.value": "单位 {units} 家，机构 {bodies} 家",
+    "d.eligible.value": "单位 {units}，机构 {bodies}",
     "d.verify": "复核命令",
     "announcements.title": "追溯公告",
     "announcements.none": "暂无公告。",
@@ -320,10 +327,18 @@ words(
     "fig.codes": "Trace codes",
     "fig.flow": "Flow completeness",
     "fig.flow.value": "{share} ({flowed} of {commissioned} commissioned items have a flow record)",
+    "fig.flow.value.one": "{share} ({flowed} of {commissioned} commissioned item has a flow record)",
     "fig.catalog": "Catalogue coverage",
     "fig.catalog.value": "{with} of {units} catalogue units have coded products ({share})",
+    "fig.catalog.value.one": "{with} of {units} catalogue unit has coded products ({share})",
     "fig.open": "To do",
-    "fig.open.value": "{warnings} warnings · {recalls} recalls · {complaints} complaints open",
+    "fig.open.value": "{warnings} · {recalls} · {complaints} open",
+    "open.warnings": "{n} warnings",
+    "open.warnings.one": "{n} warning",
+    "open.recalls": "{n} recalls",
+    "open.recalls.one": "{n} recall",
+    "open.complaints": "{n} complaints",
+    "open.complaints.one": "{n} complaint",
     "chart.table": "Table: {title}",
     "chart.category": "Trace codes by category",
     "chart.region": "Trace codes by province",
@@ -372,6 +387,7 @@ words(
     "trace.holders": "Holders, from source to where it is now",
     "trace.steps": "Ledger records",
     "trace.items": "Packed inside ({n} items)",
+    "trace.items.one": "Packed inside ({n} item)",
     "trace.items.more": "Only the first 10,000 items packed inside are listed.",
     "trace.truncated": "This code has more than 2,000 records; the oldest are shown.",
     "trace.batch.go": "Where all of batch {no} is now",
@@ -422,7 +438,11 @@ words(
     "step.recall.progress": "Recall progress",
     "step.recall.close": "Recall closed",
     "tb.heading": "Where batch {no} is now",
-    "tb.total": "{n} items with {holders} units",
+    "tb.total": "{items} with {holders}",
+    "tb.items": "{n} items",
+    "tb.items.one": "{n} item",
+    "tb.holders": "{n} units",
+    "tb.holders.one": "{n} unit",
     "tb.where": "Where each item is",
     "tb.none": "This batch has no trace codes yet.",
     "tb.status": "{status} {n}",
@@ -481,6 +501,7 @@ words(
     "recall.batch": "Batch number",
     "recall.batch.pick": "Choose a batch number",
     "recall.batch.item": "{no} (made on {date}, {quantity} items)",
+    "recall.batch.item.one": "{no} (made on {date}, {quantity} item)",
     "recall.batch.all": "All batches (recall the whole product)",
     "recall.batch.none": "This product has no batches registered.",
     "recall.noProduct":
@@ -498,6 +519,7 @@ words(
     "r.scope.codes": "Codes {codes} · {product}",
     "r.scope.codes.several": "Codes {codes} · {n} products: {products}",
     "recall.opened": "Recall {id} opened; it affects {found} items.",
+    "recall.opened.one": "Recall {id} opened; it affects {found} item.",
     "recall.show": "Impact report",
     "recall.heading": "Recall {id}",
     "recall.status.open": "Open",
@@ -547,6 +569,7 @@ words(
     "s.report": "Report",
     "s.trace": "Traced",
     "s.trace.value": "{holders} units hold the batch",
+    "s.trace.value.one": "{holders} unit holds the batch",
     "s.onSite": "This producer failed sampling twice within two years: inspect on site.",
     "complaints.title": "Complaints",
     "complaints.none": "No complaints in the jurisdiction.",
@@ -576,7 +599,11 @@ words(
     "d.heading": "Draw #{index}",
     "d.by": "Drawn by",
     "d.params": "Parameters",
-    "d.params.value": "{units} units to inspect, {bodies} inspection bodies",
+    "d.params.value": "{units} to inspect, {bodies}",
+    "d.count.units": "{n} units",
+    "d.count.units.one": "{n} unit",
+    "d.count.bodies": "{n} inspection bodies",
+    "d.count.bodies.one": "{n} inspection body",
     "d.scope": "Scope",
     "d.checkpoint": "Checkpoint",
     "d.checkpoint.value": "ledger tree size {size}",
@@ -584,7 +611,7 @@ words(
     "d.units": "Units drawn",
     "d.bodies": "Bodies drawn",
     "d.eligible": "Candidates",
-    "d.eligible.value": "{units} units, {bodies} bodies",
+    "d.eligible.value": "{units}, {bodies}",
     "d.verify": "Check it with",
     "announcements.title": "Announcements",
     "announcements.none": "No announcements yet.",
@@ -619,6 +646,8 @@ let batchesNext = null; // set when they were too many to list whole
 let asked = 0; // the recall form's lookups: only the latest one's answer is shown
 const sources = new Map(); // batch and product ids -> what a trace said of them: {producer, product, batch}
 
+// A count in words that agree with it ("1 unit", "2 units"), for a line of several counts.
+const count = (key, n) => tn(key, n, { n });
 const percent = (x) => (x * 100).toFixed(1).replace(/\.0$/, "") + "%";
 
 // The words for a failed request: a lapsed or refused token in the page's words, else the server's.
@@ -699,9 +728,13 @@ function drawOverview() {
     ["fig.units", s.units.total],
     ["fig.products", s.products.total],
     ["fig.codes", codes.total],
-    ["fig.flow", t("fig.flow.value", { share: percent(codes.flow_share), flowed: codes.flowed, commissioned: codes.commissioned })],
-    ["fig.catalog", t("fig.catalog.value", { with: catalog.with_codes, units: catalog.units, share: percent(catalog.codes_share) })],
-    ["fig.open", t("fig.open.value", { warnings: open(s.warnings), recalls: open(s.recalls), complaints: open(s.complaints) })],
+    ["fig.flow", tn("fig.flow.value", codes.commissioned, { share: percent(codes.flow_share), flowed: codes.flowed, commissioned: codes.commissioned })],
+    ["fig.catalog", tn("fig.catalog.value", catalog.units, { with: catalog.with_codes, units: catalog.units, share: percent(catalog.codes_share) })],
+    ["fig.open", t("fig.open.value", {
+      warnings: count("open.warnings", open(s.warnings)),
+      recalls: count("open.recalls", open(s.recalls)),
+      complaints: count("open.complaints", open(s.complaints)),
+    })],
   ], { class: "facts figures", id: "figures" }));
   const grid = el("div", { class: "charts" });
   box.append(grid);
@@ -804,7 +837,7 @@ function codeTrace(tr) {
         el("td", {}, name(st.by)), el("td", {}, detail(st))))),
     tr.truncated ? el("p", { class: "muted" }, t("trace.truncated")) : null,
     tr.items ? [
-      el("h4", {}, t("trace.items", { n: tr.items.length })),
+      el("h4", {}, tn("trace.items", tr.items.length, { n: tr.items.length })),
       table({ id: "trace-items" }, ["col.code", "col.status", "col.parent"], tr.items.map((i) =>
         el("tr", {}, el("td", { class: "code" }, i.code), el("td", {}, t("code.status." + i.status)), el("td", { class: "code" }, i.parent || "")))),
       tr.items_more ? el("p", { class: "muted" }, t("trace.items.more")) : null,
@@ -856,7 +889,10 @@ function showBatch(id, no) {
       if (page) return; // the first page's holders stand for all
       title.textContent = t("tb.heading", { no }); // (again, on a switch of language)
       holders.replaceChildren(
-        el("p", {}, t("tb.total", { n: b.holders.reduce((n, h) => n + h.count, 0), holders: b.holders.length })),
+        el("p", {}, t("tb.total", {
+          items: count("tb.items", b.holders.reduce((n, h) => n + h.count, 0)),
+          holders: count("tb.holders", b.holders.length),
+        })),
         table({ id: "trace-batch-holders" }, ["col.holder", "col.area", "col.quantity", "col.byStatus"],
           b.holders.map((h) => el("tr", { "data-unit": h.unit },
             el("td", {}, h.name || h.unit), el("td", {}, regionText(h)), el("td", {}, h.count),
@@ -1036,7 +1072,7 @@ async function openRecall(ev) {
   const body = { [$("recall-scope").value]: $("recall-target").value.trim(), reason: $("recall-reason").value.trim() };
   const res = await api("POST", "/api/v1/recalls", body, token);
   if (res.status !== 201) return say(msg, problem(res), "bad");
-  say(msg, t("recall.opened", { id: res.data.recall.id, found: res.data.impact.totals.found }), "good");
+  say(msg, tn("recall.opened", res.data.impact.totals.found, { id: res.data.recall.id, found: res.data.impact.totals.found }), "good");
   clearRecallForm();
   recallReport(res.data);
   loadRecalls();
@@ -1204,7 +1240,7 @@ async function productChosen() {
 function drawBatches() {
   choices($("recall-batch"), [el("option", { value: "" }, t("recall.batch.pick")),
     ...batches.map((b) => el("option", { value: b.id },
-      t("recall.batch.item", { no: b.batch_no, date: b.production_date, quantity: b.quantity }))),
+      tn("recall.batch.item", b.quantity, { no: b.batch_no, date: b.production_date, quantity: b.quantity }))),
     el("option", { value: "*" }, t("recall.batch.all"))]);
   say($("recall-batch-cut"), batchesNext ? cutText(batches.length) : "", "warn");
 }
@@ -1243,7 +1279,7 @@ function samplingItem(s) {
       ["s.place", t("s.place." + s.place)], ["s.unit", s.unit === s.producer ? "" : named(s.unit_name, s.unit)],
       ["s.items", s.items], ["s.failed", s.failed_items], ["s.by", s.by_name || s.by],
       ["s.report", s.report?.name],
-      ["s.trace", s.trace ? t("s.trace.value", { holders: s.trace.holders }) : ""],
+      ["s.trace", s.trace ? tn("s.trace.value", s.trace.holders, { holders: s.trace.holders }) : ""],
     ]),
     s.on_site_inspection ? alertBox("warn", t("s.onSite")) : null);
 }
@@ -1263,13 +1299,16 @@ function drawItem(d) {
     el("p", {}, el("strong", {}, t("d.heading", { index: d.index }))),
     fields([
       ["d.by", named(d.by_name, d.by)],
-      ["d.params", t("d.params.value", { units: p.units, bodies: p.bodies })],
+      ["d.params", t("d.params.value", { units: count("d.count.units", p.units), bodies: count("d.count.bodies", p.bodies) })],
       ["d.scope", [p.jurisdiction || t("signin.national"), p.region, p.category, p.catalog_unit].filter(Boolean).join(" / ")],
       ["d.checkpoint", t("d.checkpoint.value", { size: p.tree_size })],
       ["d.seed", el("span", { class: "code" }, d.seed)],
       ["d.units", d.selected.units.map((u) => named(d.names?.[u], u))],
       ["d.bodies", d.selected.bodies.map((b) => named(d.names?.[b], b))],
-      ["d.eligible", t("d.eligible.value", { units: d.eligible.units.length, bodies: d.eligible.bodies.length })],
+      ["d.eligible", t("d.eligible.value", {
+        units: count("d.count.units", d.eligible.units.length),
+        bodies: count("d.count.bodies", d.eligible.bodies.length),
+      })],
       ["d.verify", el("code", { class: "code" }, `qtrace draw verify --db qtrace.db --draw ${d.index}`)],
     ]));
 }

@@ -2,7 +2,7 @@
 // barcode detector) or type a code, then see what GET /api/v1/codes/{code} says about it -
 // product, producer, licence, batch and inspection report, the public journey, warnings in
 // plain words - and file a complaint (POST /api/v1/complaints).
-import { $, api, applyWords, chinaTime, codePath, el, errorText, languageSwitch, t, tell, warningFacts, words } from "./common.js";
+import { $, api, applyWords, chinaTime, codePath, el, errorText, languageSwitch, t, tell, tn, warningFacts, words } from "./common.js";
 import { scanner } from "./scan.js";
 
 words(
@@ -87,6 +87,7 @@ words(
     "f.province": "Province", "f.address": "Address", "f.batch_no": "Batch number",
     "f.production_date": "Production date", "f.report": "Inspection report", "f.status": "Status", "f.code": "Code",
     months: "{n} months",
+    "months.one": "{n} month",
     "queries.first": "This code has been looked up {count} times, first on {first}.",
     "queries.only": "This is the first time this code has been looked up.",
     "queries.many": "Note: this code has been looked up many times; make sure the product comes from a proper seller.",
@@ -178,7 +179,7 @@ function render(v) {
       facts([
         ["f.name", p.name], ["f.category", p.catalog_unit_name || p.catalog_unit], ["f.type", p.type],
         ["f.model", p.model], ["f.standard", p.standard], ["f.licence", p.licence_no], ["f.ccc", p.ccc_no],
-        ["f.warranty", p.warranty_months ? t("months", { n: p.warranty_months }) : ""],
+        ["f.warranty", p.warranty_months ? tn("months", p.warranty_months, { n: p.warranty_months }) : ""],
         ["f.warranty_until", p.warranty_until],
       ])));
   }

@@ -1,5 +1,6 @@
 /* test_products.c — qt_products_list on a real store: a search keeps the products whose name,
- * model or GTIN holds it (ASCII letters in either case, stored text with JSON escapes too),
+ * model or GTIN holds it (ASCII letters in either case, full-width forms as ASCII, stored text
+ * with JSON escapes too),
  * fills its page past those it leaves out, and looks at no more than QT_PAGE_SCAN_MAX
  * products a page, with next where it stopped, so a rare name is still found page by page. */
 #include "store_fixture.h"
@@ -51,23 +52,38 @@ static void test_search(void **state)
 	put(f, 3, OTHER, "橡套软电缆", "YZ");
 	put(f, 4, MAKER, "\"金桥\"牌电缆", "Q\\1"); /* stored with escapes */
 	put(f, 5, MAKER, "橡套软电缆", "yz-2");
+	put(f, 6, MAKER, "控制电缆", "ＫＶＶ　4×1.5"); /* full-width, ideographic space */
 	assert_int_equal(f->s->ops->commit(f->s, &err), QT_OK);
 
-	page(f, &maker, "电缆", NULL, 10, "P00001 P00004 P00005", "");
-	page(f, &maker, "kvv", NULL, 10, "P00001", "");
-	page(f, &maker, "abs-", NULL, 10, "P00002", "");
-	page(f, &maker, "\"金桥\"", NULL, 10, "P00004", "");
-	page(f, &maker, "q\\", NULL, 10, "P00004", "");
-	page(f, &maker, "6901234567892", NULL, 10, "P00001 P00002 P00004 P00005", "");
-	page(f, &maker, "Kvv 4×", NULL, 10, "P00001", "");
-	page(f, &maker, "KVV  4", NULL, 10, "", "");
+	/* each a whole list on one page: what q finds */
+	static const struct {
+		const char *q, *want;
+	} finds[] = {
+	        {"电缆", "P00001 P00004 P00005 P00006"},
+	        {"kvv", "P00001 P00006"},
+	        /* full-width forms and the ideographic space are the ASCII they stand for, in the
+	         * product and in q */
+	        {"KVV 4", "P00001 P00006"},
+	        {"ｋｖｖ", "P00001 P00006"},
+	        {"ＡＢＳ－", "P00002"},
+	        {"ｋｖｖ　4×1.5", "P00001 P00006"},
+	        {"abs-", "P00002"},
+	        {"\"金桥\"", "P00004"},
+	        {"q\\", "P00004"},
+	        {"6901234567892", "P00001 P00002 P00004 P00005 P00006"},
+	        {"Kvv 4×", "P00001 P00006"},
+	        {"KVV  4", ""},
+	};
+	for (size_t i = 0; i < sizeof finds / sizeof finds[0]; i++)
+		page(f, &maker, finds[i].q, NULL, 10, finds[i].want, "");
 	/* the page fills past those left out, and says whether more follow exactly */
 	page(f, &maker, "电缆", NULL, 1, "P00001", "P00001");
 	page(f, &maker, "电缆", "P00001", 1, "P00004", "P00004");
-	page(f, &maker, "电缆", "P00004", 1, "P00005", "");
+	page(f, &maker, "电缆", "P00004", 1, "P00005", "P00005");
+	page(f, &maker, "电缆", "P00005", 1, "P00006", "");
 	/* a regulator: its jurisdiction's producers' products, Wuhan's left out */
 	page(f, &guangdong, "软电缆", NULL, 10, "P00005", "");
-	page(f, &guangdong, NULL, "P00003", 2, "P00004 P00005", "");
+	page(f, &guangdong, NULL, "P00003", 3, "P00004 P00005 P00006", "");
 }
 
 static void test_bad_query(void **state)

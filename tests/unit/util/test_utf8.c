@@ -1,5 +1,6 @@
 /* test_utf8.c — the strict decoder at every boundary RFC 3629 draws, and against an
- * independent rule (encode every code point, decode it back) over the whole range. */
+ * independent rule (encode every code point, decode it back) over the whole range; the
+ * full-width fold over the whole range too. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -91,12 +92,35 @@ static void test_valid_prefix(void **state)
 	assert_int_equal(qt_utf8_valid_prefix("\xc0\x80", 2), 0);
 }
 
+/* Exactly U+FF01–FF5E and U+3000 fold, each to its ASCII form, checked against the rule over
+ * every code point; nothing folds from a cut sequence. */
+static void test_fold_width(void **state)
+{
+	(void)state;
+	for (uint32_t cp = 0; cp <= 0x10ffff; cp++) {
+		unsigned char b[4];
+		size_t n = encode(cp, b);
+		char want = cp >= 0xff01 && cp <= 0xff5e ? (char)(cp - 0xfee0)
+		            : cp == 0x3000               ? ' '
+		                                         : 0;
+
+		assert_int_equal(qt_utf8_fold_width(b, n), want);
+		if (want)
+			assert_int_equal(qt_utf8_fold_width(b, n - 1), 0);
+	}
+	assert_int_equal(qt_utf8_fold_width("\xef\xbc\xab", 3), 'K'); /* Ｋ */
+	assert_int_equal(qt_utf8_fold_width("\xef\xbd\x8b", 3), 'k'); /* ｋ */
+	assert_int_equal(qt_utf8_fold_width("\xef\xbd\x9e", 3), '~');
+	assert_int_equal(qt_utf8_fold_width("", 0), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	        cmocka_unit_test(test_every_code_point),
 	        cmocka_unit_test(test_invalid_forms),
 	        cmocka_unit_test(test_valid_prefix),
+	        cmocka_unit_test(test_fold_width),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
