@@ -323,6 +323,12 @@ static qt_rc list_shipment(qt_store *s, const json_t *ship, const char *list, bo
 
 /* ---- correct: the author voids one of its events ---- */
 
+bool qt_event_correctable(const char *type)
+{
+	return !strncmp(type, "event.", 6) && strcmp(type, "event.recall") != 0 &&
+	       strcmp(type, "event.destroy") != 0 && strcmp(type, "event.correct") != 0;
+}
+
 /* The record index a code's state was last written by (0 when it has none). */
 static uint64_t last_rec(qt_store *s, const char *key)
 {
@@ -486,8 +492,7 @@ static qt_rc undo(qt_store *s, const qt_account *who, uint64_t idx, const json_t
 		snprintf(why, wn, "record %s is not an event", id);
 	else if (strcmp(qt_json_text(body, "by"), who->id) != 0)
 		snprintf(why, wn, "only its author may correct record %s", id);
-	else if (!strcmp(type, "event.recall") || !strcmp(type, "event.destroy") ||
-	         !strcmp(type, "event.correct"))
+	else if (!qt_event_correctable(type))
 		snprintf(why, wn, "record %s is a %s, which cannot be undone", id, type + 6);
 	else if ((rc = s->ops->doc_get(s, "correction", id, NULL, NULL, NULL, err)) == QT_OK)
 		snprintf(why, wn, "record %s is already corrected", id);

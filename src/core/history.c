@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "core/scan.h"
+#include "core/trace.h"
 #include "util/json_parse.h"
 
 #define HISTORY_DEPTH 8 /* cartons in pallets in containers: deeper nesting is not followed */
@@ -143,7 +144,11 @@ static qt_rc load_record(qt_store *s, uint64_t idx, const char *code, qt_buf *le
 	if (rc == QT_OK && !(*out = parse_leaf(leaf, code)))
 		rc = qt_err_set(err, QT_ERR_INVALID, "record %llu is not JSON",
 		                (unsigned long long)idx);
-	*fix = rc == QT_OK ? corrected_by(s, idx) : 0;
+	/* a record no correction can void (a code.issue, say: every code's first) is not
+	 * looked up, which was a B-tree probe per record */
+	*fix = rc == QT_OK && qt_event_correctable(qt_json_text(*out, "type"))
+	               ? corrected_by(s, idx)
+	               : 0;
 	return rc;
 }
 

@@ -44,6 +44,10 @@ qt_rc qt_codes_with_contents(qt_store *s, const char *key, size_t max, json_t *o
  * time; so does a buyer's return, whose status tells it apart until a recall replaces it). */
 const char *qt_code_sale(const json_t *code_doc);
 
+/* Whether a record of this type may be corrected (voided by its author): events other than
+ * recall, destroy and correct. Other records never have a correction. */
+bool qt_event_correctable(const char *type);
+
 qt_rc qt_code_recall(qt_store *s, const char *key, uint64_t rec, qt_err *err)
         __attribute__((warn_unused_result));
 
