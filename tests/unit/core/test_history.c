@@ -15,6 +15,7 @@
 #include <cmocka.h>
 
 #include "core/scan.h"
+#include "counted_store.h"
 #include "ledger/log.h"
 
 typedef struct fixture {
@@ -123,57 +124,24 @@ static void test_leaves(void **state)
 	        "kept\"},\"ts\":\"2026-11-21T08:00:00.000Z\",\"type\":\"event.commission\"}\n");
 }
 
-/* The fixture's store with its reads of corrections counted. */
-typedef struct counted {
-	qt_store base;
-	qt_store_ops ops;
-	qt_store *real;
-	int corrections;
-} counted;
-
-static qt_rc counted_doc(qt_store *s, const char *kind, const char *id, qt_buf *body, qt_buf *owner,
-                         uint64_t *rec, qt_err *err)
-{
-	counted *c = (counted *)s;
-	c->corrections += !strcmp(kind, "correction");
-	return c->real->ops->doc_get(c->real, kind, id, body, owner, rec, err);
-}
-
-static qt_rc counted_record(qt_store *s, uint64_t index, qt_buf *leaf, qt_buf *sealed, qt_err *err)
-{
-	counted *c = (counted *)s;
-	return c->real->ops->record_get(c->real, index, leaf, sealed, err);
-}
-
-static qt_rc counted_index(qt_store *s, const char *name, const char *key, uint64_t after,
-                           uint64_t *records, size_t max, size_t *found, qt_err *err)
-{
-	counted *c = (counted *)s;
-	return c->real->ops->index_find(c->real, name, key, after, records, max, found, err);
-}
-
 /* Only a record that a correction could void is looked up for one: not a code.issue (every
  * code's first record), nor a recall, a destroy or a correct. */
 static void test_corrections_read(void **state)
 {
 	fixture *f = *state;
-	qt_store *real = qt_ledger_store(f->l);
-	counted c = {.ops = *real->ops, .real = real};
+	counted c;
 	const char *one[] = {"01/06901234567892/21/B1"};
 	json_t *h = NULL;
 	qt_err err;
 
-	c.ops.doc_get = counted_doc;
-	c.ops.record_get = counted_record;
-	c.ops.index_find = counted_index;
-	c.base.ops = &c.ops;
+	counted_wrap(&c, qt_ledger_store(f->l), "correction");
 	append(f, "code.issue", "{\"codes\":[\"01/06901234567892/21/B1\"]}", one, 1);
 	append(f, "event.ship", "{\"codes\":[\"01/06901234567892/21/B1\"]}", one, 1);
 	append(f, "event.recall", "{\"codes\":[\"01/06901234567892/21/B1\"]}", one, 1);
 	append(f, "event.destroy", "{\"codes\":[\"01/06901234567892/21/B1\"]}", one, 1);
 	assert_int_equal(qt_history(&c.base, one[0], 0, &h, NULL, &err), QT_OK);
 	assert_int_equal(json_array_size(h), 4);
-	assert_int_equal(c.corrections, 1); /* the ship */
+	assert_int_equal(c.of_kind, 1); /* the ship */
 	json_decref(h);
 }
 

@@ -2,35 +2,8 @@
  * 100 documents naming one product, batch and producer reads each once, and a unit the
  * platform does not have once too (and is named by nothing); a batch names its product. */
 #include "core/names.h"
+#include "counted_store.h"
 #include "store_fixture.h"
-
-/* The fixture's store with its document reads counted. */
-typedef struct counted {
-	qt_store base;
-	qt_store_ops ops;
-	qt_store *real;
-	int reads;
-} counted;
-
-static qt_rc counted_get(qt_store *s, const char *kind, const char *id, qt_buf *body, qt_buf *owner,
-                         uint64_t *rec, qt_err *err)
-{
-	counted *c = (counted *)s;
-	c->reads++;
-	return c->real->ops->doc_get(c->real, kind, id, body, owner, rec, err);
-}
-
-static qt_rc counted_begin(qt_store *s, qt_err *err)
-{
-	counted *c = (counted *)s;
-	return c->real->ops->read_begin(c->real, err);
-}
-
-static void counted_end(qt_store *s)
-{
-	counted *c = (counted *)s;
-	c->real->ops->read_end(c->real);
-}
 
 static void put(fixture *f, const char *kind, const char *id, const char *body)
 {
@@ -42,15 +15,12 @@ static void put(fixture *f, const char *kind, const char *id, const char *body)
 static void test_one_read_per_document(void **state)
 {
 	fixture *f = *state;
-	counted c = {.ops = *f->s->ops, .real = f->s};
+	counted c;
 	json_t *page = json_array(), *d;
 	size_t i;
 	qt_err err;
 
-	c.ops.doc_get = counted_get;
-	c.ops.read_begin = counted_begin;
-	c.ops.read_end = counted_end;
-	c.base.ops = &c.ops;
+	counted_wrap(&c, f->s, NULL);
 	assert_int_equal(f->s->ops->begin(f->s, &err), QT_OK);
 	put(f, "product", "P1", "{\"id\":\"P1\",\"name\":\"塑料绝缘控制电缆\"}");
 	put(f, "batch", "B1", "{\"id\":\"B1\",\"product\":\"P1\",\"batch_no\":\"L2026-11\"}");
