@@ -150,14 +150,14 @@ static bool warranty_end(const char *start, long long months, char out[11])
 	static const int mdays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
 	int last;
 
-	if (!start || sscanf(start, "%4d-%2d-%2d", &y, &m, &d) != 3 || m < 1 || m > 12 ||
-	    months < 0 || months > 1200)
+	if (!start || !qt_date_split(start, &y, &m, &d) || m < 1 || m > 12 || months < 0 ||
+	    months > 1200)
 		return false;
 	m += (int)months;
 	y += (m - 1) / 12;
 	m = (m - 1) % 12 + 1;
 	last = mdays[m - 1] + (m == 2 && ((y % 4 == 0 && y % 100 != 0) || y % 400 == 0));
-	snprintf(out, 11, "%04d-%02d-%02d", y, m, d < last ? d : last);
+	qt_date_format(y, m, d < last ? d : last, out);
 	return true;
 }
 

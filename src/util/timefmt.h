@@ -7,6 +7,11 @@
 
 /* "YYYY-MM-DD", a real calendar date from 1900 on. */
 bool qt_date_valid(const char *s);
+/* The numbers of a "YYYY-MM-DD" at the start of s (digits and dashes only; the values are not
+ * checked), or false. */
+bool qt_date_split(const char *s, int *y, int *m, int *d);
+/* y-m-d (year 0..9999) as "YYYY-MM-DD". */
+void qt_date_format(int y, int m, int d, char out[11]);
 /* "YYYY-MM-DDThh:mm:ss[.f{1,9}]Z": a real date and time of day, UTC only. */
 bool qt_time_valid(const char *s);
 /* A date or time as people and spreadsheets write it, as an RFC 3339 UTC instant in out

@@ -132,6 +132,31 @@ static void test_refused(void **state)
 	assert_string_equal(out, "2026-11-20T16:00:00Z");
 }
 
+/* A date's numbers read from the start of a text, and written back. */
+static void test_date_parts(void **state)
+{
+	static const char *const bad[] = {"",           "2026",        "2026-1-21",
+	                                  "2026/11/21", "20261121",    "2026-11-2",
+	                                  "2026-11-2x", " 2026-11-21", "２026-11-21"};
+	char out[11];
+	int y, m, d;
+	(void)state;
+
+	assert_true(qt_date_split("2026-11-21", &y, &m, &d));
+	assert_true(y == 2026 && m == 11 && d == 21);
+	assert_true(qt_date_split("1999-02-30T08:00:00Z", &y, &m, &d)); /* values not checked */
+	assert_true(y == 1999 && m == 2 && d == 30);
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+		if (qt_date_split(bad[i], &y, &m, &d))
+			fail_msg("split '%s'", bad[i]);
+	qt_date_format(2026, 2, 3, out);
+	assert_string_equal(out, "2026-02-03");
+	qt_date_format(1900, 12, 31, out);
+	assert_string_equal(out, "1900-12-31");
+	qt_date_format(5, 1, 1, out);
+	assert_string_equal(out, "0005-01-01");
+}
+
 /* The text of time t (whole seconds), as qt_time_now writes it but for the milliseconds. */
 static void second_text(time_t t, char out[32])
 {
@@ -188,10 +213,9 @@ static void test_now(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	        cmocka_unit_test(test_checks),
-	        cmocka_unit_test(test_accepted),
-	        cmocka_unit_test(test_refused),
-	        cmocka_unit_test(test_now),
+	        cmocka_unit_test(test_checks),     cmocka_unit_test(test_accepted),
+	        cmocka_unit_test(test_refused),    cmocka_unit_test(test_now),
+	        cmocka_unit_test(test_date_parts),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
