@@ -12,6 +12,7 @@
 #include <limits.h>
 #include <pthread.h>
 #include <signal.h>
+#include <sqlite3.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -629,13 +630,113 @@ static double status_mb(pid_t pid, const char *name)
 	return (double)kb / 1024;
 }
 
+/* ---- the floor: the reads a lookup cannot do without, straight from SQLite ---- */
+
+/* A random lookup's own reads, as raw prepared statements on a read-only connection with the
+ * server's reader cache: the code's document, its index rows, its first record, its count.
+ * (Everything else a view reads is shared by thousands of codes and cached.) One thread per
+ * core, one read transaction per lookup, as the server does. What this does per second,
+ * without HTTP or any JSON, is a ceiling on the lookups per second of this store design. */
+#define FLOOR_THREADS_MAX 64
+
+typedef struct reader {
+	const char *db;
+	const plan *pl;
+	unsigned index;
+	double deadline;
+	pthread_barrier_t *go;
+	unsigned long lookups, rows;
+} reader;
+
+static void *reader_main(void *arg)
+{
+	static const char *const sql[] = {
+	        "BEGIN",
+	        "SELECT body FROM docs WHERE kind = 'code' AND id = ?1",
+	        "SELECT rec FROM idx WHERE name = 'key' AND key = ?1 ORDER BY rec LIMIT 256",
+	        "SELECT leaf FROM records WHERE idx = ?1",
+	        "SELECT count, first, last FROM tallies WHERE kind = 'query' AND id = ?1",
+	        "COMMIT"};
+	enum { N = sizeof sql / sizeof sql[0] };
+	reader *r = arg;
+	load ld = {.pl = r->pl};
+	uint64_t x = 0x2545f4914f6cdd1dull * (r->index + 1);
+	sqlite3 *db = NULL;
+	sqlite3_stmt *st[N] = {NULL};
+	char key[BENCH_KEY_MAX];
+
+	if (sqlite3_open_v2(r->db, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK ||
+	    sqlite3_exec(db, "PRAGMA cache_size=-16384", NULL, NULL, NULL) != SQLITE_OK)
+		bench_die("raw reads: cannot open %s", r->db);
+	for (size_t i = 0; i < N; i++)
+		if (sqlite3_prepare_v2(db, sql[i], -1, &st[i], NULL) != SQLITE_OK)
+			bench_die("raw reads: %s: %s", sql[i], sqlite3_errmsg(db));
+	pthread_barrier_wait(r->go);
+	while (bench_now() < r->deadline) {
+		sqlite3_int64 rec = -1;
+		bench_key(pick(&ld, &x), key);
+		for (size_t i = 0; i < N; i++) {
+			if (i == 3)
+				sqlite3_bind_int64(st[i], 1, rec);
+			else if (i > 0 && i < N - 1)
+				sqlite3_bind_text(st[i], 1, key, -1, SQLITE_STATIC);
+			while (sqlite3_step(st[i]) == SQLITE_ROW) {
+				r->rows++;
+				if (i == 2 && rec < 0)
+					rec = sqlite3_column_int64(st[i], 0);
+				(void)sqlite3_column_blob(
+				        st[i], 0); /* the bytes, as a reader takes them */
+			}
+			sqlite3_reset(st[i]);
+		}
+		if (rec < 0)
+			bench_die("raw reads: %s has no index row", key);
+		r->lookups++;
+	}
+	for (size_t i = 0; i < N; i++)
+		sqlite3_finalize(st[i]);
+	sqlite3_close(db);
+	return NULL;
+}
+
+/* Lookups per second of the floor over seconds, on threads threads. */
+static double raw_reads(const char *db, const plan *pl, unsigned threads, double seconds)
+{
+	reader r[FLOOR_THREADS_MAX];
+	pthread_t t[FLOOR_THREADS_MAX];
+	pthread_barrier_t go;
+	unsigned long lookups = 0;
+	double t0;
+
+	pthread_barrier_init(&go, NULL, threads + 1);
+	for (unsigned i = 0; i < threads; i++) {
+		r[i] = (reader){.db = db, .pl = pl, .index = i, .go = &go};
+		if (pthread_create(&t[i], NULL, reader_main, &r[i]) != 0)
+			bench_die("raw reads: cannot start a thread");
+	}
+	t0 = bench_now();
+	for (unsigned i = 0; i < threads; i++)
+		r[i].deadline = t0 + seconds;
+	pthread_barrier_wait(&go);
+	for (unsigned i = 0; i < threads; i++) {
+		pthread_join(t[i], NULL);
+		lookups += r[i].lookups;
+	}
+	pthread_barrier_destroy(&go);
+	return (double)lookups / (bench_now() - t0);
+}
+
 int main(int argc, char **argv)
 {
 	plan sized = full;
 	const plan *pl = &full;
 	char qtrace[PATH_MAX], fresh[BENCH_PATH_MAX], db[PATH_MAX], what[160];
 	result rnd, hot, triv;
-	double rss, hwm, anon, build_s, rnd_cpu, hot_cpu;
+	double rss, hwm, anon, build_s, rnd_cpu, hot_cpu, floor_rate;
+	long cores = sysconf(_SC_NPROCESSORS_ONLN);
+	unsigned threads = cores < 1                   ? 1
+	                   : cores > FLOOR_THREADS_MAX ? FLOOR_THREADS_MAX
+	                                               : (unsigned)cores;
 	bench_trivial *trivial;
 	unsigned tport;
 	qt_buf sample;
@@ -688,6 +789,7 @@ int main(int argc, char **argv)
 	trivial = bench_trivial_start(200, sample.p, sample.len, &tport);
 	triv = run_load(tport, pl, false, pl->seconds);
 	bench_trivial_stop(trivial);
+	floor_rate = raw_reads(db, pl, threads, pl->seconds);
 
 	snprintf(what, sizeof what, "HTTP public code lookup: GET /api/v1/codes/{code}, %lu codes",
 	         pl->codes);
@@ -700,6 +802,11 @@ int main(int argc, char **argv)
 	snprintf(what, sizeof what, "hot set of %lu sold codes, req/s (vs trivial MHD responder)",
 	         pl->hot);
 	bench_row(what, rate(&hot), 0, rate(&triv));
+	snprintf(what, sizeof what,
+	         "raw SQLite reads of a random lookup, %u threads, per s (vs target)", threads);
+	bench_row(what, floor_rate, 0, LOOKUP_TARGET);
+	bench_row("random codes, req/s (vs raw SQLite reads of a lookup)", rate(&rnd), 0,
+	          floor_rate);
 	bench_row("random codes, p50 latency, ms (vs trivial MHD responder)", rnd.p50_ms, 2,
 	          triv.p50_ms);
 	bench_row("random codes, p99 latency, ms (vs target)", rnd.p99_ms, 2, P99_TARGET_MS);
@@ -713,7 +820,9 @@ int main(int argc, char **argv)
 	printf("(random: %lu requests in %.1f s; hot set: %lu in %.1f s, p50 %.2f ms; trivial "
 	       "responder: %lu in %.1f s, answering the %zu-byte view of an issued code.\n"
 	       " VmRSS is %.0f MB anonymous + %.0f MB of the mapped database. Store %s, ready in "
-	       "%.0f s.\n Failed requests: %lu to qtrace, %lu to the trivial responder.)\n",
+	       "%.0f s.\n Failed requests: %lu to qtrace, %lu to the trivial responder.\n"
+	       " Raw SQLite reads: a lookup's own rows (code document, index rows, first record, "
+	       "count) by prepared statements, one read transaction each, no HTTP or JSON.)\n",
 	       rnd.requests, rnd.seconds, hot.requests, hot.seconds, hot.p50_ms, triv.requests,
 	       triv.seconds, sample.len, anon, rss - anon, db, build_s, rnd.failed + hot.failed,
 	       triv.failed);
