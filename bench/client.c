@@ -490,7 +490,8 @@ bench_trivial *bench_trivial_start(unsigned status, const char *answer, size_t n
 	if (!t->resp ||
 	    MHD_add_response_header(t->resp, "Content-Type", "application/json") != MHD_YES)
 		bench_die("cannot make the trivial answer");
-	/* the options qtrace serve starts its daemon with (src/http/server.c) */
+	/* one epoll thread per core, as qtrace serve has (src/http/server.c, which runs a daemon
+	 * per thread and deals connections to them itself; a pool is libmicrohttpd's own way) */
 	t->d = MHD_start_daemon(
 	        MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG, 0, NULL, NULL, trivial_answer, t,
 	        MHD_OPTION_SOCK_ADDR,
