@@ -15,6 +15,7 @@ typedef struct qt_prepared {
 	qt_buf sealed; /* the stored form of its sealed fields (see qt_sealed_next) */
 	const char *const *keys;
 	size_t n_keys;
+	bool pooled; /* leaf and sealed are in a slab of the ledger's (log.c), not freed here */
 } qt_prepared;
 
 #define QT_GROUP_LEVELS 64
@@ -25,6 +26,7 @@ typedef struct qt_node_slot {
 } qt_node_slot;
 
 struct job;
+struct qt_slab;
 
 struct qt_ledger {
 	qt_store *store;
@@ -56,6 +58,10 @@ struct qt_ledger {
 	qt_ledger_stats stats; /* under queue_lock */
 	bool committing;
 	struct job **batch_jobs;
+
+	pthread_mutex_t pool_lock; /* slabs for large jobs' leaves, kept from group to group */
+	struct qt_slab *pool;
+	size_t pool_n;
 };
 
 qt_rc qt_ledger_prepare(const qt_record *r, qt_prepared *p, qt_err *err)

@@ -74,8 +74,10 @@ void qt_ledger_commitment(const uint8_t *salt, const void *value, size_t n,
 
 void qt_prepared_free(qt_prepared *p)
 {
-	qt_buf_free(&p->leaf);
-	qt_buf_free(&p->sealed);
+	if (!p->pooled) {
+		qt_buf_free(&p->leaf);
+		qt_buf_free(&p->sealed);
+	}
 }
 
 /* ---- the stored form of sealed fields ----------------------------------------------------
@@ -136,8 +138,9 @@ static int cmp_field(const void *a, const void *b)
 #define PUT(lit) qt_buf_append(&p->leaf, lit, sizeof lit - 1)
 
 /* The leaf is laid out by hand in canonical order (body, keys, sealed, ts, type: the top-level
- * names sorted), with only the caller's body going through the general encoder. */
-qt_rc qt_ledger_prepare(const qt_record *r, qt_prepared *p, qt_err *err)
+ * names sorted), with only the caller's body going through the general encoder. p's buffers
+ * are emptied first and keep what memory they have. */
+static qt_rc prepare_into(const qt_record *r, qt_prepared *p, qt_err *err)
 {
 	const char *fields[QT_LEDGER_SEALED_MAX];
 	size_t n_fields = 0;
@@ -145,9 +148,8 @@ qt_rc qt_ledger_prepare(const qt_record *r, qt_prepared *p, qt_err *err)
 	const char *t = r->ts;
 	qt_rc rc = QT_OK;
 
-	memset(p, 0, sizeof *p);
-	qt_buf_init(&p->leaf, QT_LEDGER_LEAF_MAX);
-	qt_buf_init(&p->sealed, QT_LEDGER_LEAF_MAX);
+	qt_buf_reset(&p->leaf);
+	qt_buf_reset(&p->sealed);
 	if (!valid_type(r->type)) {
 		rc = qt_err_set(err, QT_ERR_INVALID,
 		                "record type must be 1 to %d characters of a-z 0-9 . _ -",
@@ -288,12 +290,22 @@ toobig:
 	else if (rc == QT_ERR_NOMEM)
 		rc = qt_err_set(err, QT_ERR_NOMEM, "out of memory");
 out:
-	if (rc != QT_OK)
-		qt_prepared_free(p);
 	return rc;
 }
 
 #undef PUT
+
+qt_rc qt_ledger_prepare(const qt_record *r, qt_prepared *p, qt_err *err)
+{
+	qt_rc rc;
+
+	memset(p, 0, sizeof *p);
+	qt_buf_init(&p->leaf, QT_LEDGER_LEAF_MAX);
+	qt_buf_init(&p->sealed, QT_LEDGER_LEAF_MAX);
+	if ((rc = prepare_into(r, p, err)) != QT_OK)
+		qt_prepared_free(p);
+	return rc;
+}
 
 /* ---- node cache: nodes touched by one group, so its receipts cost no extra reads ------- */
 
@@ -556,39 +568,158 @@ out:
 /* ---- preparing a large group on a second thread ------------------------------------------
  * Turning records into leaves (canonical JSON, salts, hashes) needs nothing from the store,
  * so for a large group a helper thread prepares record i+1.. while the commit path stages
- * record i: the two halves of the work run on two cores. */
+ * record i: the two halves of the work run on two cores. Once the commit path has placed
+ * the job in the tree, the helper also pushes the leaves into the job's copy of the tree
+ * (the Merkle node hashes), and once the job is staged it gives the leaves' memory back
+ * while the commit path signs, commits and answers: the commit path's thread, the one the
+ * caller waits for, does neither. */
 
 #define FEED_MIN   512 /* smaller groups are prepared in line */
 #define FEED_CHUNK 64  /* records per wake-up */
+
+/* The helper copies each leaf into slabs the ledger keeps from group to group, preparing it in
+ * buffers it reuses: a malloc and a free per leaf were a tenth of the helper's time, half of
+ * that growing its heap again (and faulting the pages in) after the last group's frees had
+ * given the memory back. A few idle slabs are kept; more are freed. */
+#define SLAB_SIZE (1u << 20)
+#define POOL_KEEP 8
+
+typedef struct qt_slab {
+	struct qt_slab *next;
+	size_t used;
+	char data[];
+} qt_slab;
+
+static qt_slab *slab_get(qt_ledger *l)
+{
+	qt_slab *s;
+
+	pthread_mutex_lock(&l->pool_lock);
+	s = l->pool;
+	if (s) {
+		l->pool = s->next;
+		l->pool_n--;
+	}
+	pthread_mutex_unlock(&l->pool_lock);
+	if (!s)
+		s = malloc(sizeof *s + SLAB_SIZE);
+	if (s) {
+		s->next = NULL;
+		s->used = 0;
+	}
+	return s;
+}
+
+static void slabs_put(qt_ledger *l, qt_slab *list)
+{
+	while (list) {
+		qt_slab *next = list->next;
+		bool keep;
+		pthread_mutex_lock(&l->pool_lock);
+		keep = l->pool_n < POOL_KEEP;
+		if (keep) {
+			list->next = l->pool;
+			l->pool = list;
+			l->pool_n++;
+		}
+		pthread_mutex_unlock(&l->pool_lock);
+		if (!keep)
+			free(list);
+		list = next;
+	}
+}
 
 typedef struct feed {
 	const qt_record *recs;
 	qt_prepared *ps;
 	size_t n;
 	pthread_mutex_t lock;
-	pthread_cond_t cond;
-	size_t ready; /* records 0..ready-1 are prepared */
-	bool failed;  /* record `ready` failed: why in rc, err */
+	pthread_cond_t cond; /* both ways: records ready, leaves hashed; placed, staged */
+	size_t ready;        /* records 0..ready-1 are prepared */
+	bool failed;         /* record `ready` failed: why in rc, err */
 	qt_rc rc;
 	bool cancelled; /* the commit path gave up: stop */
+	bool alone;     /* prepared in line: nothing places or releases the job */
 	qt_err err;
+	/* Set by the commit path (feed_place): the job's first leaf goes after tree's last. */
+	bool placed;
+	qt_ledger *l;           /* whose slabs hold the leaves and group arrays take the nodes */
+	qt_merkle_builder tree; /* while placed, the helper's alone */
+	size_t hashed;          /* leaves 0..hashed-1 are in tree */
+	bool hashing;           /* the helper is pushing leaves, outside the lock */
+	qt_rc hash_rc;
+	bool staged;    /* the commit path is done with the leaves' bytes */
+	qt_slab *slabs; /* where the leaves are, the one being filled first */
 } feed;
 
+/* Prepare record i in scratch and copy it into the feed's slabs (NUL after each part, as a
+ * qt_buf keeps it). */
+static qt_rc feed_prepare(feed *f, size_t i, qt_prepared *scratch, qt_err *err)
+{
+	qt_rc rc = prepare_into(&f->recs[i], scratch, err);
+	size_t leaf_len = scratch->leaf.len, sealed_len = scratch->sealed.len;
+	size_t need = leaf_len + 1 + sealed_len + 1;
+
+	if (rc == QT_OK && (!f->slabs || SLAB_SIZE - f->slabs->used < need)) {
+		qt_slab *s = slab_get(f->l);
+		if (s) {
+			s->next = f->slabs;
+			f->slabs = s;
+		} else
+			rc = qt_err_set(err, QT_ERR_NOMEM, "out of memory");
+	}
+	if (rc == QT_OK) {
+		qt_prepared *p = &f->ps[i];
+		char *at = f->slabs->data + f->slabs->used;
+		*p = *scratch;
+		p->pooled = true;
+		p->leaf.p = memcpy(at, scratch->leaf.p, leaf_len + 1);
+		p->leaf.cap = leaf_len + 1;
+		p->sealed.p = sealed_len
+		                      ? memcpy(at + leaf_len + 1, scratch->sealed.p, sealed_len + 1)
+		                      : NULL;
+		p->sealed.cap = sealed_len ? sealed_len + 1 : 0;
+		f->slabs->used += need;
+	}
+	return rc;
+}
+
+/* The job's nodes all complete inside the group, so each has its slot in the group's
+ * arrays; a missing one would be a bug, and fails the group rather than lose the node. */
+static qt_rc emit_group_node(void *ctx, unsigned level, uint64_t index, const qt_hash *h)
+{
+	qt_hash *g = group_node(ctx, level, index);
+
+	if (g)
+		*g = *h;
+	return g ? QT_OK : QT_ERR_INVALID;
+}
+
+/* Prepare the records a chunk at a time, hashing what is prepared once the job is placed;
+ * with all prepared, hash the rest; give the slabs back once the job is staged. */
 static void *feed_main(void *arg)
 {
 	feed *f = arg;
 	size_t i = 0;
+	bool go = true;
+	qt_prepared scratch = {0};
 
-	while (i < f->n) {
-		size_t stop = i + FEED_CHUNK < f->n ? i + FEED_CHUNK : f->n;
+	qt_buf_init(&scratch.leaf, QT_LEDGER_LEAF_MAX);
+	qt_buf_init(&scratch.sealed, QT_LEDGER_LEAF_MAX);
+	while (go) {
+		size_t stop = i + FEED_CHUNK < f->n ? i + FEED_CHUNK : f->n, from = 0;
 		qt_err one;
 		qt_rc rc = QT_OK;
-		bool bad = false;
-		for (; i < stop; i++)
-			if ((rc = qt_ledger_prepare(&f->recs[i], &f->ps[i], &one)) != QT_OK) {
+		bool bad = false, hash = false;
+		for (; i < stop; i++) {
+			/* in line, the leaves must outlive this call: their own memory */
+			rc = f->alone ? qt_ledger_prepare(&f->recs[i], &f->ps[i], &one)
+			              : feed_prepare(f, i, &scratch, &one);
+			if (rc != QT_OK) {
 				bad = true;
 				break;
 			}
+		}
 		pthread_mutex_lock(&f->lock);
 		f->ready = i;
 		if (bad) {
@@ -596,12 +727,38 @@ static void *feed_main(void *arg)
 			f->rc = rc;
 			f->err = one;
 		}
-		pthread_cond_signal(&f->cond);
-		bad = bad || f->cancelled;
+		pthread_cond_broadcast(&f->cond);
+		while (!bad && i == f->n && !f->alone && !f->cancelled && !f->staged &&
+		       !(f->placed && f->hashed < i && f->hash_rc == QT_OK))
+			pthread_cond_wait(&f->cond, &f->lock);
+		go = !bad && !f->cancelled && !f->staged && !(f->alone && i == f->n);
+		if (go && f->placed && f->hashed < i && f->hash_rc == QT_OK) {
+			hash = f->hashing = true;
+			from = f->hashed;
+		}
 		pthread_mutex_unlock(&f->lock);
-		if (bad)
-			break;
+		if (hash) {
+			for (size_t k = from; k < i && rc == QT_OK; k++)
+				rc = qt_merkle_builder_push(&f->tree, &f->ps[k].leaf_hash,
+				                            emit_group_node, f->l);
+			pthread_mutex_lock(&f->lock);
+			f->hashing = false;
+			f->hashed = i;
+			f->hash_rc = rc;
+			pthread_cond_broadcast(&f->cond);
+			pthread_mutex_unlock(&f->lock);
+		}
 	}
+	/* The slabs go back only once the commit path is done with the leaves' bytes (it may
+	 * still be staging the records before a bad one); after that only the leaf hashes are
+	 * read, for receipts. */
+	pthread_mutex_lock(&f->lock);
+	while (!f->alone && !f->staged && !f->cancelled)
+		pthread_cond_wait(&f->cond, &f->lock);
+	pthread_mutex_unlock(&f->lock);
+	slabs_put(f->l, f->slabs);
+	f->slabs = NULL;
+	qt_prepared_free(&scratch);
 	return NULL;
 }
 
@@ -622,6 +779,50 @@ static qt_rc feed_wait(feed *f, size_t i, size_t *ready, qt_err *err)
 	return rc;
 }
 
+/* The job's first leaf goes after the last of tree: from now on the helper hashes. */
+static void feed_place(feed *f, const qt_merkle_builder *tree)
+{
+	pthread_mutex_lock(&f->lock);
+	f->tree = *tree;
+	f->hashed = 0;
+	f->hash_rc = QT_OK;
+	f->placed = true;
+	pthread_cond_broadcast(&f->cond);
+	pthread_mutex_unlock(&f->lock);
+}
+
+/* With every record staged: wait for the helper to have pushed every leaf, and take the
+ * tree it built. */
+static qt_rc feed_hashed(feed *f, qt_merkle_builder *tree, qt_err *err)
+{
+	qt_rc rc;
+
+	pthread_mutex_lock(&f->lock);
+	while (f->hashed < f->n && f->hash_rc == QT_OK)
+		pthread_cond_wait(&f->cond, &f->lock);
+	rc = f->hash_rc;
+	if (rc == QT_OK)
+		*tree = f->tree;
+	else
+		rc = qt_err_set(err, rc, "cannot hash the Merkle nodes of the group");
+	pthread_mutex_unlock(&f->lock);
+	return rc;
+}
+
+/* The commit path is done with the job, staged or not: the helper stops hashing (and is
+ * waited for, as the group's node arrays are about to be read or reused) and may free the
+ * leaves' bytes. */
+static void feed_release(feed *f)
+{
+	pthread_mutex_lock(&f->lock);
+	f->placed = false;
+	while (f->hashing)
+		pthread_cond_wait(&f->cond, &f->lock);
+	f->staged = true;
+	pthread_cond_broadcast(&f->cond);
+	pthread_mutex_unlock(&f->lock);
+}
+
 /* ---- the commit path -------------------------------------------------------------------- */
 
 /* One caller's write: its records (being prepared by a feed, or ready), its receipts, and
@@ -639,6 +840,23 @@ typedef struct job {
 	bool done;
 	struct job *next;
 } job;
+
+/* The stored nodes (every QT_NODE_STRIDE-th level) that leaves first .. first+n-1 complete,
+ * from the group's arrays, where the helper that hashed them left them. */
+static qt_rc stage_nodes(qt_ledger *l, uint64_t first, size_t n, qt_err *err)
+{
+	qt_rc rc = QT_OK;
+
+	for (unsigned level = QT_NODE_STRIDE; level < QT_GROUP_LEVELS && rc == QT_OK;
+	     level += QT_NODE_STRIDE) {
+		/* node i completes with leaf ((i + 1) << level) - 1; shifted, not multiplied,
+		 * for tree sizes near 2^64 */
+		for (uint64_t i = first >> level; i < (first + n) >> level && rc == QT_OK; i++)
+			rc = l->store->ops->node_put(l->store, level, i, group_node(l, level, i),
+			                             err);
+	}
+	return rc;
+}
 
 /* Stage one job: its state check and changes, then its records. A job that may fail half
  * way runs under a savepoint, so its failure takes back only its own rows. */
@@ -658,6 +876,8 @@ static qt_rc stage_job(qt_ledger *l, job *j, uint64_t first, emit_ctx *ectx, qt_
 	}
 	if (j->apply && (j->rc = j->apply(j->ctx, l->store, first, &j->err)) != QT_OK)
 		goto undo;
+	if (j->fd)
+		feed_place(j->fd, &l->tree);
 	for (size_t i = 0; i < j->n; i++) {
 		const qt_prepared *p = &j->ps[i];
 		uint64_t idx = first + i;
@@ -670,10 +890,13 @@ static qt_rc stage_job(qt_ledger *l, job *j, uint64_t first, emit_ctx *ectx, qt_
 			if ((rc = ops->index_put(l->store, QT_INDEX_KEY, p->keys[k], idx, err)) !=
 			    QT_OK)
 				goto out;
-		if ((rc = qt_merkle_builder_push(&l->tree, &p->leaf_hash, emit_node, ectx)) !=
-		    QT_OK)
+		if (!j->fd && (rc = qt_merkle_builder_push(&l->tree, &p->leaf_hash, emit_node,
+		                                           ectx)) != QT_OK)
 			goto out;
 	}
+	if (j->fd && ((rc = feed_hashed(j->fd, &l->tree, err)) != QT_OK ||
+	              (rc = stage_nodes(l, first, j->n, err)) != QT_OK))
+		goto out;
 	if (sp)
 		rc = ops->savepoint_release(l->store, err);
 	goto out;
@@ -682,7 +905,39 @@ undo:
 	ops->savepoint_rollback(l->store);
 	l->tree = before;
 out:
+	if (j->fd)
+		feed_release(j->fd);
 	return rc;
+}
+
+/* The receipts of n consecutive records, the first at index first, in the tree of the
+ * adopted checkpoint. */
+typedef struct answer_ctx {
+	const qt_ledger *l;
+	uint64_t first;
+	const qt_prepared *ps;
+	qt_receipt *receipts;
+} answer_ctx;
+
+static qt_merkle_proof *receipt_at(void *ctx, size_t i)
+{
+	answer_ctx *a = ctx;
+	qt_receipt *r = &a->receipts[i];
+
+	r->index = a->first + i;
+	r->leaf_hash = a->ps[i].leaf_hash;
+	r->tree_size = a->l->size;
+	memcpy(r->checkpoint, a->l->cp_note, a->l->cp_note_len + 1);
+	r->checkpoint_len = a->l->cp_note_len;
+	return &r->proof;
+}
+
+static qt_rc answer(qt_ledger *l, qt_merkle_edges *edges, uint64_t first, const qt_prepared *ps,
+                    size_t n, qt_receipt *receipts)
+{
+	answer_ctx a = {l, first, ps, receipts};
+	return qt_merkle_inclusion_proofs(node_get_cached, l, first, n, l->size, edges, receipt_at,
+	                                  &a);
 }
 
 /* One group: every job staged in one transaction, one fsync, one checkpoint, then receipts.
@@ -757,22 +1012,17 @@ static qt_rc commit_jobs(qt_ledger *l, job *const *jobs, size_t n_jobs, qt_err *
 		job *j = jobs[k];
 		if (j->rc != QT_OK)
 			continue;
-		for (size_t i = 0; j->receipts && i < j->n; i++) {
-			qt_receipt *r = &j->receipts[j->ends ? (i > 0) : i];
-			if (j->ends && i > 0 && i < j->n - 1)
-				i = j->n - 1; /* a large job's middle goes unanswered */
-			r->index = idx + i;
-			r->leaf_hash = j->ps[i].leaf_hash;
-			r->tree_size = l->size;
-			memcpy(r->checkpoint, l->cp_note, l->cp_note_len + 1);
-			r->checkpoint_len = l->cp_note_len;
-			rc = qt_merkle_inclusion_proof_edges(node_get_cached, l, r->index, l->size,
-			                                     &edges, &r->proof);
-			if (rc != QT_OK) {
-				rc = qt_err_set(err, rc, "cannot read the tree for a receipt");
-				break;
-			}
+		if (j->receipts && !j->ends)
+			rc = answer(l, &edges, idx, j->ps, j->n, j->receipts);
+		else if (j->receipts) {
+			/* a large job's middle goes unanswered */
+			rc = answer(l, &edges, idx, j->ps, 1, j->receipts);
+			if (rc == QT_OK && j->n > 1)
+				rc = answer(l, &edges, idx + j->n - 1, j->ps + j->n - 1, 1,
+				            j->receipts + 1);
 		}
+		if (rc != QT_OK)
+			rc = qt_err_set(err, rc, "cannot read the tree for a receipt");
 		idx += j->n;
 	}
 	ops->read_end(l->store);
@@ -853,7 +1103,7 @@ static qt_rc submit(qt_ledger *l, const qt_record *recs, size_t n, qt_ledger_app
                     void *ctx, qt_receipt *receipts, bool ends, qt_err *err)
 {
 	job me = {.n = n, .receipts = receipts, .ends = ends, .apply = apply, .ctx = ctx};
-	feed fd = {.recs = recs, .n = n};
+	feed fd = {.recs = recs, .n = n, .l = l};
 	pthread_t feeder;
 	bool threaded = false;
 	qt_rc rc = QT_OK;
@@ -876,6 +1126,7 @@ static qt_rc submit(qt_ledger *l, const qt_record *recs, size_t n, qt_ledger_app
 		threaded = true;
 		me.fd = &fd;
 	} else {
+		fd.alone = true;
 		feed_main(&fd);
 		if (fd.failed)
 			rc = qt_err_set(err, fd.rc, "record %zu: %s", fd.ready + 1, fd.err.msg);
@@ -883,8 +1134,10 @@ static qt_rc submit(qt_ledger *l, const qt_record *recs, size_t n, qt_ledger_app
 	if (rc == QT_OK)
 		rc = run_job(l, &me, err);
 	if (threaded) {
+		/* the helper may be waiting to hash or to give its slabs back */
 		pthread_mutex_lock(&fd.lock);
 		fd.cancelled = true;
+		pthread_cond_broadcast(&fd.cond);
 		pthread_mutex_unlock(&fd.lock);
 		pthread_join(feeder, NULL);
 	}
@@ -988,6 +1241,7 @@ qt_rc qt_ledger_open(const char *db, const qt_ledger_opts *opts, qt_ledger **out
 	pthread_mutex_init(&l->cp_lock, NULL);
 	pthread_mutex_init(&l->queue_lock, NULL);
 	pthread_cond_init(&l->queue_cond, NULL);
+	pthread_mutex_init(&l->pool_lock, NULL);
 	l->queue_tail = &l->queue;
 	l->cache_gen = 1;
 	l->faults = opts ? opts->faults : NULL;
@@ -1033,6 +1287,12 @@ void qt_ledger_close(qt_ledger *l)
 	pthread_mutex_destroy(&l->cp_lock);
 	pthread_mutex_destroy(&l->queue_lock);
 	pthread_cond_destroy(&l->queue_cond);
+	while (l->pool) {
+		qt_slab *next = l->pool->next;
+		free(l->pool);
+		l->pool = next;
+	}
+	pthread_mutex_destroy(&l->pool_lock);
 	free(l->cache);
 	free(l->gn);
 	free(l->batch_jobs);

@@ -157,6 +157,46 @@ qt_rc qt_merkle_inclusion_proof_edges(qt_merkle_node_fn get, void *ctx, uint64_t
 	return rc;
 }
 
+qt_rc qt_merkle_inclusion_proofs(qt_merkle_node_fn get, void *ctx, uint64_t first, size_t n,
+                                 uint64_t size, qt_merkle_edges *edges, qt_merkle_proof_at_fn at,
+                                 void *at_ctx)
+{
+	qt_hash sib_hash[64];
+	uint64_t present = 0; /* bit l: the current leaf's path has a sibling at level l */
+	unsigned top;
+	qt_rc rc = QT_OK;
+
+	if (n > 0 && (first >= size || n > size - first)) {
+		rc = QT_ERR_INVALID;
+		goto out;
+	}
+	top = n > 0 ? tree_height(size) : 0;
+	for (size_t i = 0; i < n && rc == QT_OK; i++) {
+		uint64_t x = first + i;
+		qt_merkle_proof *p = at(at_ctx, i);
+		/* From leaf x-1 to x the path changes at the levels where x's low bits are all
+		 * zero, levels 0 to ctz(x): only there is the sibling looked up again. */
+		unsigned stale = i == 0 ? top : (unsigned)__builtin_ctzll(x) + 1;
+		for (unsigned l = 0; l < stale && l < top && rc == QT_OK; l++) {
+			uint64_t sib = (x >> l) ^ 1;
+			present &= ~(UINT64_C(1) << l);
+			/* Shifted bounds, as in append_path. */
+			if (sib > (size - 1) >> l)
+				continue;
+			if (sib < size >> l)
+				rc = get(ctx, l, sib, &sib_hash[l]);
+			else
+				rc = edge_hash(get, ctx, size, l, edges, &sib_hash[l]);
+			present |= UINT64_C(1) << l;
+		}
+		p->n = 0;
+		for (uint64_t m = rc == QT_OK ? present : 0; m; m &= m - 1)
+			p->h[p->n++] = sib_hash[__builtin_ctzll(m)];
+	}
+out:
+	return rc;
+}
+
 /*
  * RFC 9162's SUBPROOF recursion unrolled: the proof is the last perfect subtree of the old
  * tree (left out when it is the whole old tree, which the verifier already holds as root1)

@@ -51,6 +51,15 @@ void qt_merkle_edges_init(qt_merkle_edges *e, uint64_t size);
 qt_rc qt_merkle_inclusion_proof_edges(qt_merkle_node_fn get, void *ctx, uint64_t index,
                                       uint64_t size, qt_merkle_edges *edges, qt_merkle_proof *out)
         __attribute__((warn_unused_result));
+/* The proofs of the consecutive leaves first .. first+n-1 in one tree size, the same as one
+ * qt_merkle_inclusion_proof_edges each: proof i goes to at(at_ctx, i). A proof's node at a
+ * level is the same for 2^level leaves in a row, so it is read once per run of leaves, not
+ * once per proof: a group's receipts cost little more than writing them. On failure the
+ * proof being made is left empty and no further proof is made. */
+typedef qt_merkle_proof *(*qt_merkle_proof_at_fn)(void *at_ctx, size_t i);
+qt_rc qt_merkle_inclusion_proofs(qt_merkle_node_fn get, void *ctx, uint64_t first, size_t n,
+                                 uint64_t size, qt_merkle_edges *edges, qt_merkle_proof_at_fn at,
+                                 void *at_ctx) __attribute__((warn_unused_result));
 qt_rc qt_merkle_consistency_proof(qt_merkle_node_fn get, void *ctx, uint64_t size1, uint64_t size2,
                                   qt_merkle_proof *out) __attribute__((warn_unused_result));
 

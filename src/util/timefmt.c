@@ -54,6 +54,13 @@ bool qt_date_valid(const char *s)
 	       !(m == 2 && d == 29 && !leap);
 }
 
+/* Digits already checked: atoi's answer, without its locale-aware strtol (every record's
+ * time is checked, and the three atoi calls were most of that). */
+static int two_digits(const char *s)
+{
+	return (s[0] - '0') * 10 + (s[1] - '0');
+}
+
 bool qt_time_valid(const char *s)
 {
 	char date[11];
@@ -68,7 +75,7 @@ bool qt_time_valid(const char *s)
 	for (int k = 11; k < 19; k++)
 		if (k != 13 && k != 16 && (s[k] < '0' || s[k] > '9'))
 			return false;
-	if (atoi(s + 11) > 23 || atoi(s + 14) > 59 || atoi(s + 17) > 60)
+	if (two_digits(s + 11) > 23 || two_digits(s + 14) > 59 || two_digits(s + 17) > 60)
 		return false;
 	if (s[i] == '.') {
 		size_t digits = 0;

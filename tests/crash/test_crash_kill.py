@@ -38,7 +38,9 @@ def main():
     with tempfile.TemporaryDirectory() as d:
         db, acks = os.path.join(d, "crash.db"), os.path.join(d, "acks")
         run([a.qtrace, "init", "--db", db, "--origin", "crash.example/log", "--catalog", "none"], "init")
-        modes = [("1", None), ("10", None), ("500", None), ("1", "4"), ("1", "16")]
+        # 2000: groups large enough to be prepared and hashed on the helper thread beside
+        # their staging (log.c's FEED_MIN)
+        modes = [("1", None), ("10", None), ("500", None), ("2000", None), ("1", "4"), ("1", "16")]
         for k in range(a.kills):
             batch, threads = rng.choice(modes)
             cmd = [a.writer, "write", db, acks, "1000000000", batch] + ([threads] if threads else [])

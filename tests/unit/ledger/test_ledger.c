@@ -15,6 +15,7 @@
 
 #include <cmocka.h>
 #include <pthread.h>
+#include <sqlite3.h>
 
 #include "ledger/jcs.h"
 #include "ledger/ledger_internal.h"
@@ -222,6 +223,26 @@ static void test_bad_records_change_nothing(void **state)
 		/* all or none: the good record of the group was not written either */
 		assert_int_equal(qt_ledger_size(l), 0);
 		assert_int_not_equal(qt_ledger_submit(l, &cases[i].r, NULL, &err), QT_OK);
+	}
+	/* a bad record in a group large enough to be prepared and hashed beside its staging:
+	 * in the middle and last */
+	{
+		qt_record *many = calloc(700, sizeof *many);
+		assert_non_null(many);
+		for (size_t i = 0; i < 700; i++)
+			many[i] = ok;
+		for (size_t bad = 299; bad < 700; bad += 400) {
+			char want[32];
+			many[bad] = cases[0].r;
+			snprintf(want, sizeof want, "record %zu:", bad + 1);
+			assert_int_equal(qt_ledger_append(l, many, 700, NULL, &err),
+			                 QT_ERR_INVALID);
+			if (!strstr(err.msg, want))
+				fail_msg("'%s' does not say '%s'", err.msg, want);
+			assert_int_equal(qt_ledger_size(l), 0);
+			many[bad] = ok;
+		}
+		free(many);
 	}
 	/* a record too large for one leaf */
 	{
@@ -472,11 +493,13 @@ static void test_job_ends(void **state)
 	free(r);
 }
 
-/* The fault is armed just before the second group, so it fires inside that group's commit
+/* The fault is armed just before the second group (of n records: 20 are prepared in line,
+ * 700 on the helper thread, which also hashes them), so it fires inside that group's commit
  * path: staging writes, the commit's fsync, the checkpoint's write or fsync, or signing.
- * Returns whether that group failed. Either way: earlier receipts stay good, the next write
- * works (after a restart when `restart`), and the whole log verifies. */
-static bool run_with_fault(int kind, int step, bool restart)
+ * Returns whether that group failed. A failed group answers nothing: its receipts are not
+ * touched. Either way: earlier receipts stay good, the next write works (after a restart
+ * when `restart`), and the whole log verifies. */
+static bool run_with_fault(int kind, int step, bool restart, size_t n)
 {
 	char db[300], name[64];
 	qt_ledger *l;
@@ -485,14 +508,15 @@ static bool run_with_fault(int kind, int step, bool restart)
 	qt_err err;
 	json_t *body = json_pack("{s:s}", "k", "v");
 	json_t *priv = json_pack("{s:s}", "buyer", "x");
-	qt_record recs[20];
-	qt_receipt rs[20], kept[10];
+	qt_record *recs = calloc(n, sizeof *recs);
+	qt_receipt *rs = malloc(n * sizeof *rs), *untouched = malloc(n * sizeof *rs), kept[10];
 	uint64_t size;
 	qt_rc rc;
 
-	for (int i = 0; i < 20; i++)
+	assert_true(recs && rs && untouched);
+	for (size_t i = 0; i < n; i++)
 		recs[i] = (qt_record){.type = "t", .body = body, .private_fields = priv};
-	snprintf(name, sizeof name, "fault-%d-%d-%d.db", kind, step, restart);
+	snprintf(name, sizeof name, "fault-%d-%d-%d-%zu.db", kind, step, restart, n);
 	make_db(db, sizeof db, name);
 	assert_int_equal(qt_ledger_open(db, &opts, &l, &err), QT_OK);
 	assert_int_equal(qt_ledger_append(l, recs, 10, kept, &err), QT_OK);
@@ -502,10 +526,14 @@ static bool run_with_fault(int kind, int step, bool restart)
 		f.store.fail_sync_in = step;
 	else
 		f.fail_sign_in = step;
-	rc = qt_ledger_append(l, recs, 20, rs, &err);
+	memset(rs, 0xab, n * sizeof *rs);
+	memset(untouched, 0xab, n * sizeof *rs);
+	rc = qt_ledger_append(l, recs, n, rs, &err);
 	if (rc == QT_OK)
-		for (int i = 0; i < 20; i++)
+		for (size_t i = 0; i < n; i++)
 			check_receipt(l, &rs[i]);
+	else if (memcmp(rs, untouched, n * sizeof *rs) != 0)
+		fail_msg("%s: a failed group wrote receipts", name);
 	f = (qt_ledger_faults){0};
 	if (restart) {
 		qt_ledger_close(l);
@@ -519,29 +547,76 @@ static bool run_with_fault(int kind, int step, bool restart)
 		check_receipt(l, &kept[i]);
 	size = qt_ledger_size(l);
 	/* the failed group is either wholly there or wholly absent */
-	assert_true(size == 15 || size == 35);
+	assert_true(size == 15 || size == 15 + n);
 	if (rc == QT_OK)
-		assert_int_equal(size, 35);
+		assert_int_equal(size, 15 + n);
 	qt_ledger_close(l);
 	verify_ok(db, size);
 	json_decref(body);
 	json_decref(priv);
+	free(recs);
+	free(rs);
+	free(untouched);
 	return rc != QT_OK;
 }
 
 static void test_faults(void **state)
 {
-	int failed[3] = {0, 0, 0};
 	(void)state;
-	for (int step = 1; step <= 12; step++)
-		for (int kind = 0; kind < 3; kind++)
-			failed[kind] += run_with_fault(kind, step, step % 2 == 0);
-	/* the faults really fired: writes early in the group, its one fsync (records and
-	 * checkpoint commit together), and signing once; a failed signature fails the group
-	 * before anything is committed */
-	assert_true(failed[0] >= 6);
-	assert_int_equal(failed[1], 1);
-	assert_int_equal(failed[2], 1);
+	for (size_t n = 20; n <= 700; n += 680) {
+		int failed[3] = {0, 0, 0};
+		for (int step = 1; step <= 12; step++)
+			for (int kind = 0; kind < 3; kind++)
+				failed[kind] += run_with_fault(kind, step, step % 2 == 0, n);
+		/* the faults really fired: writes early in the group, its one fsync (records
+		 * and checkpoint commit together), and signing once; a failed signature fails
+		 * the group before anything is committed */
+		assert_true(failed[0] >= 6);
+		assert_int_equal(failed[1], 1);
+		assert_int_equal(failed[2], 1);
+	}
+}
+
+/* A large group whose transaction cannot begin (another connection holds the write lock past
+ * the busy timeout) fails before anything is staged: its helper thread, prepared and waiting
+ * to hash, is let go rather than waited for forever, nothing is answered, and the next group
+ * writes. */
+static void test_group_never_staged(void **state)
+{
+	char db[300];
+	qt_ledger *l;
+	qt_err err;
+	sqlite3 *other;
+	json_t *body = json_pack("{s:s}", "k", "v");
+	qt_record *recs = calloc(700, sizeof *recs);
+	qt_receipt *rs = malloc(700 * sizeof *rs), *untouched = malloc(700 * sizeof *rs);
+	(void)state;
+
+	assert_true(recs && rs && untouched);
+	for (size_t i = 0; i < 700; i++)
+		recs[i] = (qt_record){.type = "t", .body = body};
+	make_db(db, sizeof db, "blocked.db");
+	assert_int_equal(qt_ledger_open(db, NULL, &l, &err), QT_OK);
+	assert_int_equal(sqlite3_open(db, &other), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(other, "BEGIN IMMEDIATE", NULL, NULL, NULL), SQLITE_OK);
+	memset(rs, 0xab, 700 * sizeof *rs);
+	memset(untouched, 0xab, 700 * sizeof *rs);
+	assert_int_not_equal(qt_ledger_append(l, recs, 700, rs, &err), QT_OK);
+	if (memcmp(rs, untouched, 700 * sizeof *rs) != 0)
+		fail_msg("a group that never began wrote receipts");
+	assert_int_equal(sqlite3_exec(other, "ROLLBACK", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(other);
+	if (qt_ledger_append(l, recs, 700, rs, &err) != QT_OK)
+		fail_msg("append after the lock went: %s", err.msg);
+	check_receipt(l, &rs[0]);
+	check_receipt(l, &rs[699]);
+	assert_int_equal(qt_ledger_size(l), 700);
+	qt_ledger_close(l);
+	verify_ok(db, 700);
+	json_decref(body);
+	free(recs);
+	free(rs);
+	free(untouched);
 }
 
 /* Tiles for mirrors come from the store and agree with the tree and the records. */
@@ -654,6 +729,7 @@ int main(void)
 	        cmocka_unit_test(test_jobs),
 	        cmocka_unit_test(test_job_ends),
 	        cmocka_unit_test(test_faults),
+	        cmocka_unit_test(test_group_never_staged),
 	        cmocka_unit_test(test_tiles_and_key_file),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);

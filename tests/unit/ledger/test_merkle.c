@@ -607,6 +607,66 @@ static void test_inclusion_edges(void **state)
 	}
 }
 
+static qt_merkle_proof *proof_slot(void *ctx, size_t i)
+{
+	return &((qt_merkle_proof *)ctx)[i];
+}
+
+/* The proofs of a run of leaves made together are, one by one, the proofs made alone: runs
+ * from every small index and every seventh one after, of one leaf, to the middle and to the
+ * end of the tree (a group's receipts), in every size; a failed read leaves the proof being
+ * made empty and makes no more. */
+static void test_inclusion_runs(void **state)
+{
+	fixture *f = *state;
+	store *s = &f->s;
+	qt_merkle_proof *got = calloc(SMALL_N, sizeof *got);
+	qt_merkle_edges e;
+
+	assert_non_null(got);
+	for (uint64_t n = 1; n <= SMALL_N; n++) {
+		for (uint64_t a = 0; a < n; a += a < 8 ? 1 : 7) {
+			uint64_t ends[] = {a + 1, a + (n - a) / 2 + 1, n};
+			for (size_t k = 0; k < 3; k++) {
+				uint64_t b = ends[k];
+				store_ask(s, n);
+				qt_merkle_edges_init(&e, n);
+				assert_int_equal(qt_merkle_inclusion_proofs(store_get, s, a, b - a,
+				                                            n, &e, proof_slot, got),
+				                 QT_OK);
+				for (uint64_t m = a; m < b; m++) {
+					qt_merkle_proof want;
+					assert_int_equal(qt_merkle_inclusion_proof(store_get, s, m,
+					                                           n, &want),
+					                 QT_OK);
+					if (!proof_eq(&got[m - a], &want))
+						fail_msg("proof of %llu in the run %llu..%llu of "
+						         "%llu "
+						         "differs",
+						         (unsigned long long)m,
+						         (unsigned long long)a,
+						         (unsigned long long)b,
+						         (unsigned long long)n);
+				}
+			}
+		}
+	}
+	store_ask(s, 10);
+	qt_merkle_edges_init(&e, 10);
+	assert_int_equal(qt_merkle_inclusion_proofs(store_get, s, 9, 2, 10, &e, proof_slot, got),
+	                 QT_ERR_INVALID);
+	assert_int_equal(qt_merkle_inclusion_proofs(store_get, s, 10, 0, 10, &e, proof_slot, got),
+	                 QT_OK);
+	s->fail_at = 2;
+	s->fail_rc = QT_ERR_IO;
+	got[0].n = got[1].n = 99;
+	assert_int_equal(qt_merkle_inclusion_proofs(store_get, s, 0, 10, 10, &e, proof_slot, got),
+	                 QT_ERR_IO);
+	assert_int_equal(got[0].n, 0);
+	assert_int_equal(got[1].n, 99);
+	free(got);
+}
+
 /* ---- consistency: every pair of sizes up to SMALL_N ---- */
 
 static void check_consistency(fixture *f, uint64_t m, uint64_t n)
@@ -891,8 +951,9 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	        cmocka_unit_test(test_known_answers),   cmocka_unit_test(test_edges),
 	        cmocka_unit_test(test_read_errors),     cmocka_unit_test(test_inclusion_all),
-	        cmocka_unit_test(test_inclusion_edges), cmocka_unit_test(test_consistency_all),
-	        cmocka_unit_test(test_builder),         cmocka_unit_test(test_read_counts_big),
+	        cmocka_unit_test(test_inclusion_edges), cmocka_unit_test(test_inclusion_runs),
+	        cmocka_unit_test(test_consistency_all), cmocka_unit_test(test_builder),
+	        cmocka_unit_test(test_read_counts_big),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
