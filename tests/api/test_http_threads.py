@@ -6,7 +6,9 @@ the fewest.
 Run: /usr/bin/python3 test_http_threads.py QTRACE"""
 import http.client
 import os
+import subprocess
 import sys
+import tempfile
 import unittest
 import urllib.parse
 
@@ -61,6 +63,17 @@ class Threads(unittest.TestCase):
             # each thread holds two of the four clients
             self.assertGreater(next_busiest, 0.5 * busiest,
                                f"one epoll thread did the work: {used}")
+
+
+    def test_threads_checked(self):
+        with tempfile.TemporaryDirectory() as d:
+            db = os.path.join(d, "t.db")
+            for bad in ("0", "65", "-1", "2x", ""):
+                p = subprocess.run([QTRACE, "serve", "--db", db, "--threads", bad],
+                                   capture_output=True, text=True, timeout=30)
+                self.assertEqual(p.returncode, 2, (bad, p.stderr))
+                self.assertIn("--threads wants 1 to 64", p.stderr, bad)
+            self.assertFalse(os.path.exists(db), "a refused serve made a database")
 
 
 if __name__ == "__main__":
