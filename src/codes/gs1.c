@@ -4,6 +4,7 @@
 #include "codes/code.h"
 #include "codes/gs1_ai.h"
 #include "codes/gs1_ai_index.h"
+#include "util/timefmt.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -102,13 +103,6 @@ static int full_year(int yy, int ref_year)
 	return century + yy;
 }
 
-static int days_in_month(int year, int month)
-{
-	static const int days[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-	int leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
-	return month == 2 && leap ? 29 : days[month - 1];
-}
-
 static int ref_year_of(const qt_code_opts *opts)
 {
 	return opts && opts->ref_year > 0 ? opts->ref_year : year_now();
@@ -124,7 +118,7 @@ static qt_rc check_date(const qt_gs1_ai *a, const char *v, int ref_year, qt_err 
 
 	if (mm < 1 || mm > 12)
 		rc = qt_err_set(err, QT_ERR_INVALID, "AI %s: month %02d", a->ai, mm);
-	else if (dd > days_in_month(year, mm))
+	else if (dd > qt_month_days(year, mm))
 		rc = qt_err_set(err, QT_ERR_INVALID, "AI %s: day %02d does not exist in %04d-%02d",
 		                a->ai, dd, year, mm);
 	return rc;

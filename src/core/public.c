@@ -147,7 +147,6 @@ static void decided(json_t *w, const json_t *doc)
 static bool warranty_end(const char *start, long long months, char out[11])
 {
 	int y, m, d;
-	static const int mdays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
 	int last;
 
 	if (!start || !qt_date_split(start, &y, &m, &d) || m < 1 || m > 12 || months < 0 ||
@@ -156,7 +155,7 @@ static bool warranty_end(const char *start, long long months, char out[11])
 	m += (int)months;
 	y += (m - 1) / 12;
 	m = (m - 1) % 12 + 1;
-	last = mdays[m - 1] + (m == 2 && ((y % 4 == 0 && y % 100 != 0) || y % 400 == 0));
+	last = qt_month_days(y, m);
 	qt_date_format(y, m, d < last ? d : last, out);
 	return true;
 }

@@ -700,7 +700,7 @@ qt_rc qt_server_run(const qt_server_opts *opts, qt_err *err)
 	int sig, lock = -1;
 	qt_rc rc = QT_OK;
 
-	if (!parse_listen(opts->listen ? opts->listen : "127.0.0.1:8080", &sa))
+	if (!parse_listen(listen_text, &sa))
 		return qt_err_set(err, QT_ERR_USAGE,
 		                  "--listen wants HOST:PORT, e.g. 127.0.0.1:8080");
 	if (threads > QT_HTTP_THREADS_MAX)

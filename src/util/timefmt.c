@@ -28,30 +28,42 @@ bool qt_date_split(const char *s, int *y, int *m, int *d)
 	return ok;
 }
 
+/* v's last digits (width of them) at p. */
+static void put_digits(char *p, long v, int width)
+{
+	for (int w = width; w > 0; w--, v /= 10)
+		p[w - 1] = (char)('0' + v % 10);
+}
+
 void qt_date_format(int y, int m, int d, char out[11])
 {
-	const int v[3] = {y, m, d}, width[3] = {4, 2, 2};
-	size_t o = 0;
+	put_digits(out, y, 4);
+	out[4] = '-';
+	put_digits(out + 5, m, 2);
+	out[7] = '-';
+	put_digits(out + 8, d, 2);
+	out[10] = '\0';
+}
 
-	for (int k = 0; k < 3; k++) {
-		for (int w = width[k], x = v[k]; w > 0; w--, x /= 10)
-			out[o + (size_t)w - 1] = (char)('0' + x % 10);
-		o += (size_t)width[k];
-		out[o++] = k < 2 ? '-' : '\0';
-	}
+int qt_month_days(int y, int m)
+{
+	static const int days[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+	bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+
+	return m == 2 && leap ? 29 : days[m - 1];
+}
+
+/* A real calendar date from 1900 on. */
+static bool date_real(int y, int m, int d)
+{
+	return y >= 1900 && m >= 1 && m <= 12 && d >= 1 && d <= qt_month_days(y, m);
 }
 
 bool qt_date_valid(const char *s)
 {
-	static const int mdays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
 	int y, m, d;
-	bool leap;
 
-	if (strlen(s) != 10 || !qt_date_split(s, &y, &m, &d))
-		return false;
-	leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-	return y >= 1900 && m >= 1 && m <= 12 && d >= 1 && d <= mdays[m - 1] &&
-	       !(m == 2 && d == 29 && !leap);
+	return strlen(s) == 10 && qt_date_split(s, &y, &m, &d) && date_real(y, m, d);
 }
 
 /* Digits already checked: atoi's answer, without its locale-aware strtol (every record's
@@ -63,14 +75,11 @@ static int two_digits(const char *s)
 
 bool qt_time_valid(const char *s)
 {
-	char date[11];
 	size_t n = strlen(s), i = 19;
+	int y, m, d;
 
-	if (n < 20 || s[10] != 'T' || s[13] != ':' || s[16] != ':')
-		return false;
-	memcpy(date, s, 10);
-	date[10] = '\0';
-	if (!qt_date_valid(date))
+	if (n < 20 || s[10] != 'T' || s[13] != ':' || s[16] != ':' ||
+	    !qt_date_split(s, &y, &m, &d) || !date_real(y, m, d))
 		return false;
 	for (int k = 11; k < 19; k++)
 		if (k != 13 && k != 16 && (s[k] < '0' || s[k] > '9'))
@@ -99,36 +108,27 @@ double qt_time_mono(void)
  * of each. Only the milliseconds change within a second. */
 static _Thread_local struct {
 	time_t sec;
-	size_t len;
-	char text[32];
+	char text[32]; /* "YYYY-MM-DDThh:mm:ss.000Z" */
 } last_second = {.sec = -1};
 
 void qt_time_now(char out[32])
 {
 	struct timespec t;
-	long ms;
 
 	clock_gettime(CLOCK_REALTIME, &t);
 	if (t.tv_sec != last_second.sec) {
-		char tmp[80]; /* what a tm could print at most, so the compiler sees no truncation
-		               */
 		struct tm tm;
+		char *x = last_second.text;
 		gmtime_r(&t.tv_sec, &tm);
-		snprintf(tmp, sizeof tmp, "%04d-%02d-%02dT%02d:%02d:%02d.000Z", tm.tm_year + 1900,
-		         tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
-		memcpy(last_second.text, tmp, 31);
-		last_second.text[31] = '\0';
-		last_second.len = strlen(last_second.text);
+		qt_date_format(tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, x);
+		memcpy(x + 10, "Thh:mm:ss.000Z", sizeof "Thh:mm:ss.000Z");
+		put_digits(x + 11, tm.tm_hour, 2);
+		put_digits(x + 14, tm.tm_min, 2);
+		put_digits(x + 17, tm.tm_sec, 2);
 		last_second.sec = t.tv_sec;
 	}
 	memcpy(out, last_second.text, 32);
-	/* "….ss.mmmZ": the milliseconds are the three digits before the Z */
-	ms = t.tv_nsec / 1000000;
-	if (last_second.len >= 5) {
-		out[last_second.len - 4] = (char)('0' + ms / 100);
-		out[last_second.len - 3] = (char)('0' + ms / 10 % 10);
-		out[last_second.len - 2] = (char)('0' + ms % 10);
-	}
+	put_digits(out + 20, t.tv_nsec / 1000000, 3);
 }
 
 /* Days since 1970-01-01 of a proleptic Gregorian date, and back (H. Hinnant's algorithms):

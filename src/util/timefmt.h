@@ -10,6 +10,8 @@ bool qt_date_valid(const char *s);
 /* The numbers of a "YYYY-MM-DD" at the start of s (digits and dashes only; the values are not
  * checked), or false. */
 bool qt_date_split(const char *s, int *y, int *m, int *d);
+/* The days of month m (1..12) of year y in the Gregorian calendar. */
+int qt_month_days(int y, int m);
 /* y-m-d (year 0..9999) as "YYYY-MM-DD". */
 void qt_date_format(int y, int m, int d, char out[11]);
 /* "YYYY-MM-DDThh:mm:ss[.f{1,9}]Z": a real date and time of day, UTC only. */

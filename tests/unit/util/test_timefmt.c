@@ -132,7 +132,7 @@ static void test_refused(void **state)
 	assert_string_equal(out, "2026-11-20T16:00:00Z");
 }
 
-/* A date's numbers read from the start of a text, and written back. */
+/* A date's numbers read from the start of a text, and written back; a month's days. */
 static void test_date_parts(void **state)
 {
 	static const char *const bad[] = {"",           "2026",        "2026-1-21",
@@ -155,6 +155,13 @@ static void test_date_parts(void **state)
 	assert_string_equal(out, "1900-12-31");
 	qt_date_format(5, 1, 1, out);
 	assert_string_equal(out, "0005-01-01");
+	/* leap years: every fourth, not every hundredth, every four hundredth */
+	assert_int_equal(qt_month_days(2024, 2), 29);
+	assert_int_equal(qt_month_days(2026, 2), 28);
+	assert_int_equal(qt_month_days(1900, 2), 28);
+	assert_int_equal(qt_month_days(2000, 2), 29);
+	assert_int_equal(qt_month_days(2026, 4), 30);
+	assert_int_equal(qt_month_days(2026, 12), 31);
 }
 
 /* The text of time t (whole seconds), as qt_time_now writes it but for the milliseconds. */
