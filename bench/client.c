@@ -457,6 +457,8 @@ struct bench_trivial {
 	struct MHD_Daemon *d;
 	struct MHD_Response *resp;
 	unsigned status;
+	bench_work work;
+	void *work_ctx;
 };
 
 static enum MHD_Result trivial_answer(void *cls, struct MHD_Connection *conn, const char *url,
@@ -475,10 +477,18 @@ static enum MHD_Result trivial_answer(void *cls, struct MHD_Connection *conn, co
 		*upload_size = 0; /* the body is read and dropped */
 		return MHD_YES;
 	}
+	if (t->work)
+		t->work(t->work_ctx, url);
 	return MHD_queue_response(conn, t->status, t->resp);
 }
 
 bench_trivial *bench_trivial_start(unsigned status, const char *answer, size_t n, unsigned *port)
+{
+	return bench_trivial_start_work(status, answer, n, NULL, NULL, port);
+}
+
+bench_trivial *bench_trivial_start_work(unsigned status, const char *answer, size_t n,
+                                        bench_work work, void *ctx, unsigned *port)
 {
 	const union MHD_DaemonInfo *info;
 	bench_trivial *t = calloc(1, sizeof *t);
@@ -486,6 +496,8 @@ bench_trivial *bench_trivial_start(unsigned status, const char *answer, size_t n
 	if (!t)
 		bench_die("out of memory");
 	t->status = status;
+	t->work = work;
+	t->work_ctx = ctx;
 	t->resp = MHD_create_response_from_buffer(n, (void *)answer, MHD_RESPMEM_PERSISTENT);
 	if (!t->resp ||
 	    MHD_add_response_header(t->resp, "Content-Type", "application/json") != MHD_YES)

@@ -82,6 +82,11 @@ double bench_clients_run(unsigned n, void *(*fn)(void *), void *args, size_t siz
  * reading and dropping any body; what HTTP alone costs, driven by the same client code. */
 typedef struct bench_trivial bench_trivial;
 bench_trivial *bench_trivial_start(unsigned status, const char *answer, size_t n, unsigned *port);
+/* The same, calling work(ctx, url) on the daemon's thread before each answer: a floor server
+ * that does only the given work per request (url as libmicrohttpd decoded it). */
+typedef void (*bench_work)(void *ctx, const char *url);
+bench_trivial *bench_trivial_start_work(unsigned status, const char *answer, size_t n,
+                                        bench_work work, void *ctx, unsigned *port);
 void bench_trivial_stop(bench_trivial *t);
 
 #endif
