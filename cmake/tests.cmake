@@ -109,6 +109,10 @@ set_tests_properties(bench/trace_smoke PROPERTIES TIMEOUT 300)
 # The same for the lookup bench: a store of 3,000 codes built fresh (not the cached 10M one).
 add_test(NAME bench/lookup_smoke COMMAND bench_lookup --smoke $<TARGET_FILE:qtrace>)
 set_tests_properties(bench/lookup_smoke PROPERTIES TIMEOUT 300)
+# The same for the ledger bench: one group of 10,000 appended, proved, verified, and the
+# verify floor's tree checked against verify's root.
+add_test(NAME bench/ledger_smoke COMMAND bench_ledger 1)
+set_tests_properties(bench/ledger_smoke PROPERTIES TIMEOUT 300)
 
 # Ledger crash and tamper tests drive a real writer process (tests/crash/ledger_writer.c).
 add_executable(ledger_writer tests/crash/ledger_writer.c)
