@@ -15,8 +15,11 @@
 #include "ledger/log.h"
 #include "util/json_parse.h"
 
-#define TXN_RECORDS 4096  /* records applied again per scratch transaction */
-#define PROGRESS    10000 /* records or documents between two progress calls */
+#define TXN_RECORDS                                                                                \
+	65536                 /* records applied again per scratch transaction: the documents      \
+	                       * they rewrite are held until it commits */
+#define PROGRESS        10000 /* records or documents between two progress calls */
+#define DOC_CACHE_BYTES ((size_t)256 << 20) /* documents held by the scratch store */
 
 /* The writers, by record type. */
 static const struct writer {
@@ -150,27 +153,6 @@ qt_rc qt_replay_who(qt_store *s, const qt_replay_rec *r, qt_account *out, qt_err
 	return rc;
 }
 
-/* The record into scratch as the ledger stored it, after its apply as in a write: so an
- * apply that reads an earlier record (a correction reads what it voids) finds it. */
-static qt_rc keep_record(qt_store *scratch, const qt_store_row *row, const json_t *keys,
-                         qt_err *err)
-{
-	qt_hash h;
-	qt_rc rc;
-
-	if (row->len2 != sizeof h.b)
-		return qt_err_set(err, QT_ERR_INVALID, "record %" PRIu64 " has no leaf hash",
-		                  row->a);
-	memcpy(h.b, row->blob2, sizeof h.b);
-	rc = scratch->ops->record_put(scratch, row->a, row->blob1, row->len1, &h, row->blob3,
-	                              row->len3, err);
-	for (size_t k = 0; rc == QT_OK && k < json_array_size(keys); k++)
-		rc = scratch->ops->index_put(scratch, QT_INDEX_KEY,
-		                             json_string_value(json_array_get(keys, k)), row->a,
-		                             err);
-	return rc;
-}
-
 /* Apply record row again into scratch. */
 static qt_rc apply_again(qt_store *log, qt_store *scratch, const qt_store_row *row, bool *done,
                          char unknown[128], qt_err *err)
@@ -182,6 +164,7 @@ static qt_rc apply_again(qt_store *log, qt_store *scratch, const qt_store_row *r
 	qt_rc rc;
 
 	*done = false;
+	qt_replay_store_at(scratch, row->a);
 	if (!qt_replay_leaf_type(row->blob1, row->len1, type, sizeof type))
 		return qt_err_set(err, QT_ERR_INVALID, "record %" PRIu64 " is not a record",
 		                  row->a);
@@ -203,8 +186,6 @@ static qt_rc apply_again(qt_store *log, qt_store *scratch, const qt_store_row *r
 		                "record %" PRIu64 " (%s) cannot be applied again: %.140s", row->a,
 		                type, why);
 	}
-	if (rc == QT_OK)
-		rc = keep_record(scratch, row, r.keys, err);
 	*done = rc == QT_OK && w->fn;
 	/* a type this qtrace does not know (a newer one wrote it) makes no state here: if it
 	 * made any, the comparison says where, and names the first such record */
@@ -438,6 +419,7 @@ qt_rc qt_replay_verify(qt_store *s, qt_replay_progress_fn progress, qt_replay_re
 		                  tmp && *tmp ? tmp : "/tmp", strerror(errno));
 	snprintf(path, sizeof path, "%s/replay.db", dir);
 	if ((rc = qt_store_open(path, &so, &scratch, err)) != QT_OK ||
+	    (rc = qt_replay_store_open(scratch, s, DOC_CACHE_BYTES, &scratch, err)) != QT_OK ||
 	    (rc = s->ops->read_begin(s, err)) != QT_OK)
 		goto out;
 	reading = true;

@@ -44,6 +44,19 @@ qt_rc qt_draw_replay(qt_store *s, const qt_replay_rec *r, qt_err *err);
 qt_rc qt_replay_who(qt_store *s, const qt_replay_rec *r, qt_account *out, qt_err *err)
         __attribute__((warn_unused_result));
 
+/* The scratch store as the replay sees it (replay_store.c), owning inner from now on (also
+ * when this fails). Documents read are kept, present or absent, and those written are held
+ * until the transaction commits, then written to inner in key order; beyond max_bytes of
+ * them they are written at once and the cache starts empty. A rollback forgets them. Inside
+ * a savepoint documents go straight through, so that one taken back is taken back whole, and
+ * what reads documents otherwise (doc_list, link_doc_count, a scan of them) sees those held.
+ * Records and index rows are read from log as if it ended before the record being applied
+ * (qt_replay_store_at), and none may be written: the replay runs on a log whose records and
+ * index rows have passed qt_ledger_verify, so they are the very ones a copy would hold. */
+qt_rc qt_replay_store_open(qt_store *inner, qt_store *log, size_t max_bytes, qt_store **out,
+                           qt_err *err) __attribute__((warn_unused_result));
+void qt_replay_store_at(qt_store *s, uint64_t below);
+
 typedef struct qt_replay_result {
 	uint64_t records;  /* records applied again */
 	uint64_t docs;     /* documents compared */
@@ -56,8 +69,9 @@ typedef void (*qt_replay_progress_fn)(const char *what, uint64_t n);
 
 /* In one read snapshot of s: apply every record again into a scratch store (a file in
  * $TMPDIR, removed after) and compare every document (but tokens, whose secret is in no
- * record) and every link with s. QT_ERR_INVALID naming the first difference, or the record
- * that could not be applied again. */
+ * record) and every link with s. s's records and index rows must have passed
+ * qt_ledger_verify: the writers read them from s (qt_replay_store_open). QT_ERR_INVALID naming the
+ * first difference, or the record that could not be applied again. */
 qt_rc qt_replay_verify(qt_store *s, qt_replay_progress_fn progress, qt_replay_result *res,
                        qt_err *err) __attribute__((warn_unused_result));
 
