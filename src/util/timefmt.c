@@ -164,10 +164,24 @@ static void civil_from_days(long long z, long long *y, unsigned *m, unsigned *d)
 
 long long qt_time_epoch(const char *s)
 {
-	unsigned y, mo, d, h, mi, sec;
-	if (sscanf(s, "%4u-%2u-%2uT%2u:%2u:%2u", &y, &mo, &d, &h, &mi, &sec) != 6)
+	/* the layout of every time the platform writes, read in place (sscanf was a fortieth
+	 * of replaying a ledger); anything else as sscanf reads it */
+	static const char layout[] = "dddd-dd-ddTdd:dd:dd";
+	unsigned v[6] = {0}, k = 0;
+	size_t i;
+
+	for (i = 0; layout[i]; i++) {
+		if (layout[i] != 'd' && s[i] == layout[i])
+			k++;
+		else if (layout[i] == 'd' && s[i] >= '0' && s[i] <= '9')
+			v[k] = v[k] * 10 + (unsigned)(s[i] - '0');
+		else
+			break;
+	}
+	if (layout[i] &&
+	    sscanf(s, "%4u-%2u-%2uT%2u:%2u:%2u", &v[0], &v[1], &v[2], &v[3], &v[4], &v[5]) != 6)
 		return 0;
-	return days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + sec;
+	return days_from_civil(v[0], v[1], v[2]) * 86400 + v[3] * 3600 + v[4] * 60 + v[5];
 }
 
 /* min..max decimal digits at *p into *v. */

@@ -47,6 +47,11 @@ static void test_checks(void **state)
 	assert_int_equal(qt_time_epoch("1970-01-01T00:00:00Z"), 0);
 	assert_int_equal(qt_time_epoch("2000-03-01T00:00:01.5Z"), 951868801);
 	assert_int_equal(qt_time_epoch("2026-11-21T08:00:00Z"), 1795248000);
+	/* other layouts read as sscanf reads them; text that is no time is 0 */
+	assert_int_equal(qt_time_epoch("2026-11-21T8:0:0Z"), 1795248000);
+	assert_int_equal(qt_time_epoch("2026-11-21T08:00"), 0);
+	assert_int_equal(qt_time_epoch("yesterday"), 0);
+	assert_int_equal(qt_time_epoch(""), 0);
 }
 
 static void test_accepted(void **state)
