@@ -273,6 +273,61 @@ static void test_records_are_the_logs_below(void **state)
 	close_fix(f);
 }
 
+static qt_rc count_link(void *ctx, const char *dst)
+{
+	(void)dst;
+	(*(int *)ctx)++;
+	return QT_OK;
+}
+
+/* How many links (children, src) s lists. */
+static int children(qt_store *s, const char *src)
+{
+	size_t found = 0;
+	int seen = 0;
+	qt_err err;
+
+	assert_int_equal(
+	        s->ops->link_list(s, "children", src, NULL, 100, count_link, &seen, &found, &err),
+	        QT_OK);
+	assert_int_equal((size_t)seen, found);
+	return seen;
+}
+
+static void test_empty_link_sets(void **state)
+{
+	rfix *f = open_fix((size_t)64 << 20);
+	qt_err err;
+	(void)state;
+
+	begin(f->s);
+	assert_int_equal(children(f->s, "P1"), 0);
+	assert_int_equal(children(f->s, "P1"), 0); /* answered from what was learnt */
+	assert_int_equal(f->s->ops->link_put(f->s, "children", "P1", "C1", &err), QT_OK);
+	assert_int_equal(children(f->s, "P1"), 1);
+	assert_int_equal(f->s->ops->link_del(f->s, "children", "P1", "C1", &err), QT_OK);
+	assert_int_equal(children(f->s, "P1"), 0);
+	/* inside a savepoint nothing is learnt: what it adds is seen, and gone after it */
+	assert_int_equal(children(f->s, "P2"), 0);
+	assert_int_equal(f->s->ops->savepoint(f->s, &err), QT_OK);
+	assert_int_equal(f->s->ops->link_put(f->s, "children", "P2", "C2", &err), QT_OK);
+	assert_int_equal(children(f->s, "P2"), 1);
+	f->s->ops->savepoint_rollback(f->s);
+	assert_int_equal(children(f->s, "P2"), 0);
+	assert_int_equal(f->s->ops->link_put(f->s, "children", "P2", "C3", &err), QT_OK);
+	assert_int_equal(children(f->s, "P2"), 1);
+	/* and an emptiness seen inside one is not kept: taken back, the link is there again */
+	assert_int_equal(f->s->ops->savepoint(f->s, &err), QT_OK);
+	assert_int_equal(f->s->ops->link_del(f->s, "children", "P2", "C3", &err), QT_OK);
+	assert_int_equal(children(f->s, "P2"), 0);
+	f->s->ops->savepoint_rollback(f->s);
+	assert_int_equal(children(f->s, "P2"), 1);
+	commit(f->s);
+	/* what is learnt is no document */
+	assert_int_equal(children(f->inner, "P2"), 1);
+	close_fix(f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -283,6 +338,7 @@ int main(void)
 	        cmocka_unit_test(test_bound_writes_early),
 	        cmocka_unit_test(test_outside_transaction_written_at_once),
 	        cmocka_unit_test(test_records_are_the_logs_below),
+	        cmocka_unit_test(test_empty_link_sets),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
