@@ -1198,7 +1198,7 @@ qt_rc qt_store_sqlite_open(const char *path, const qt_store_opts *opts, qt_store
 	}
 	/* The store holds sealed values in clear and token hashes: its owner's alone, like the
 	 * signing key. SQLite gives its -wal and -shm files the database file's mode. */
-	if (opts->create) {
+	if (opts->create && *path) { /* "": SQLite's temporary database, its own file */
 		int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
 		if (fd < 0) {
 			rc = qt_err_set(err, QT_ERR_IO, "cannot create %s: %s", path,

@@ -27,7 +27,8 @@ typedef struct qt_store_opts {
 	bool create;             /* create a new store; fail if one exists */
 	bool read_only;          /* also: used by one thread only */
 	size_t cache_kib;        /* page cache bound; 0 = backend default */
-	bool scratch;            /* a throwaway store (verify's replay): nothing made durable */
+	bool scratch;            /* a throwaway store (verify's replay): nothing made durable;
+	                          * with the path "", a temporary file removed at once */
 	qt_store_faults *faults; /* NULL in production */
 } qt_store_opts;
 

@@ -18,6 +18,7 @@ import subprocess
 import sys
 import tempfile
 import threading
+import time
 import unittest
 import urllib.parse
 
@@ -231,6 +232,29 @@ class Demo(unittest.TestCase):
                             "--key", vkey], capture_output=True, text=True)
         self.assertEqual(p.returncode, 0, p.stderr)
         self.assertIn(f"verified {size} records", p.stdout)
+
+    def test_9z_a_killed_verify_leaves_no_scratch_store(self):
+        """A regulator's Ctrl-C, or a kill, in the middle of `qtrace verify` leaves nothing
+        in $TMPDIR: its scratch store is as large as the platform's state."""
+        db = os.path.join(self.dir, "demo.db")
+        with open(os.path.join(self.dir, "verifier-key.txt"), encoding="utf-8") as f:
+            vkey = f.read().strip()
+        t0 = time.monotonic()
+        subprocess.run([QTRACE, "verify", "--db", db, "--key", vkey], check=True,
+                       capture_output=True)
+        whole = time.monotonic() - t0
+        killed = 0
+        for part in (0.2, 0.4, 0.6, 0.8):
+            with tempfile.TemporaryDirectory() as tmpdir:
+                p = subprocess.Popen([QTRACE, "verify", "--db", db, "--key", vkey],
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                     env=dict(os.environ, TMPDIR=tmpdir))
+                time.sleep(whole * part)
+                p.kill()
+                killed += p.wait() == -signal.SIGKILL
+                self.assertEqual(os.listdir(tmpdir), [], f"killed at {part:.0%} of a verify")
+        # most kills must have found it running, or nothing was shown
+        self.assertGreaterEqual(killed, 3, f"a verify takes {whole:.2f} s")
 
 
 if __name__ == "__main__":
