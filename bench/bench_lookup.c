@@ -36,8 +36,9 @@
 #define P99_TARGET_MS 5.0
 #define RSS_TARGET_MB 200.0
 /* How the cached store is built: bump it when build_store makes a different store, so older
- * cached ones are not reused. */
-#define STORE_FORMAT 1
+ * cached ones are not reused. 2: `qtrace init` marks the first record of a catalogue addition
+ * (its job key), without which `qtrace verify` of the store cannot rebuild its announcement. */
+#define STORE_FORMAT 2
 /* What one code costs the store (code document and its owner index, batch link, index row, a
  * 64th of an issue record, commission and flow records, B-tree slack): ~600 bytes, the 10M
  * store being 6.0 GB; rounded up here. Building wants 1.5 times that free, for its WAL. */
