@@ -71,21 +71,23 @@ static void forget_all(dc_store *c)
 		memset(c->slot, 0, c->nslot * sizeof *c->slot);
 }
 
+/* Whether entry e is (kind, id). */
+static bool is_key(const dc_entry *e, const char *kind, size_t kn, const char *id, size_t in,
+                   uint64_t h)
+{
+	return e->hash == h && e->kind_len == kn && e->id_len == in &&
+	       memcmp(e->mem, kind, kn) == 0 && memcmp(e_id(e), id, in) == 0;
+}
+
 /* The slot of (kind, id): its entry's, or the empty one where it would go. */
 static uint32_t *slot_of(dc_store *c, const char *kind, size_t kn, const char *id, size_t in,
                          uint64_t h)
 {
-	size_t mask = c->nslot - 1;
+	size_t mask = c->nslot - 1, i = (size_t)h & mask;
 
-	for (size_t i = (size_t)h & mask;; i = (i + 1) & mask) {
-		const dc_entry *e;
-		if (!c->slot[i])
-			return &c->slot[i];
-		e = &c->e[c->slot[i] - 1];
-		if (e->hash == h && e->kind_len == kn && e->id_len == in &&
-		    memcmp(e->mem, kind, kn) == 0 && memcmp(e_id(e), id, in) == 0)
-			return &c->slot[i];
-	}
+	while (c->slot[i] && !is_key(&c->e[c->slot[i] - 1], kind, kn, id, in, h))
+		i = (i + 1) & mask;
+	return &c->slot[i];
 }
 
 static qt_rc grow(dc_store *c, qt_err *err)
@@ -253,8 +255,10 @@ static qt_rc answer(const dc_entry *e, const char *kind, const char *id, qt_buf 
 {
 	qt_rc rc = QT_OK;
 
-	if (!e->present)
-		return qt_err_set(err, QT_ERR_NOTFOUND, "no %s '%.80s'", kind, id);
+	if (!e->present) {
+		rc = qt_err_set(err, QT_ERR_NOTFOUND, "no %s '%.80s'", kind, id);
+		goto out;
+	}
 	if (body) {
 		qt_buf_reset(body);
 		rc = qt_buf_append(body, e_body(e), e->n);
@@ -267,6 +271,7 @@ static qt_rc answer(const dc_entry *e, const char *kind, const char *id, qt_buf 
 		*rec = e->rec;
 	if (rc != QT_OK)
 		rc = qt_err_set(err, rc, "%s '%.80s' is too large to read", kind, id);
+out:
 	return rc;
 }
 
@@ -431,12 +436,13 @@ static qt_rc dc_scan(qt_store *s, qt_store_scan_kind kind, uint64_t from, qt_sto
 static bool empty_kind(const char *kind, char out[64])
 {
 	size_t n = strlen(kind);
+	bool fits = n + 2 <= 64;
 
-	if (n + 2 > 64)
-		return false;
-	out[0] = '\1';
-	memcpy(out + 1, kind, n + 1);
-	return true;
+	if (fits) {
+		out[0] = '\1';
+		memcpy(out + 1, kind, n + 1);
+	}
+	return fits;
 }
 
 static qt_rc dc_link_put(qt_store *s, const char *kind, const char *src, const char *dst,
