@@ -62,11 +62,12 @@ static double verify_floor(const char *path, const qt_hash *root)
 {
 	sqlite3 *db = NULL;
 	sqlite3_stmt *recs = NULL, *idx = NULL;
-	qt_hash stack[64], h;
-	unsigned depth = 0;
+	qt_merkle_builder tree;
+	qt_hash h;
 	unsigned long n = 0, differ = 0, rows = 0;
 	double cpu0 = bench_cpu_now();
 
+	qt_merkle_builder_init(&tree);
 	/* mapped, as qtrace verify reads it (src/store/sqlite.c) */
 	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK ||
 	    sqlite3_exec(db, "PRAGMA mmap_size=1073741824", NULL, NULL, NULL) != SQLITE_OK ||
@@ -81,11 +82,10 @@ static double verify_floor(const char *path, const qt_hash *root)
 		differ += sqlite3_column_bytes(recs, 1) != (int)sizeof h.b ||
 		          memcmp(stored, h.b, sizeof h.b) != 0;
 		(void)sqlite3_column_blob(recs, 2);
-		/* RFC 9162: each complete subtree is merged as it closes */
-		stack[depth++] = h;
-		for (unsigned long m = ++n; !(m & 1) && depth > 1; m >>= 1, depth--)
-			qt_merkle_node_hash(&stack[depth - 2], &stack[depth - 1],
-			                    &stack[depth - 2]);
+		/* the tree as verify builds it, without its stored-node check (emit NULL) */
+		if (qt_merkle_builder_push(&tree, &h, NULL, NULL) != QT_OK)
+			die("verify floor", "the tree is full");
+		n++;
 	}
 	while (sqlite3_step(idx) == SQLITE_ROW) {
 		(void)sqlite3_column_text(idx, 0);
@@ -93,13 +93,11 @@ static double verify_floor(const char *path, const qt_hash *root)
 		(void)sqlite3_column_int64(idx, 2);
 		rows++;
 	}
-	/* the incomplete subtrees on the right, merged from the right */
-	for (; depth > 1; depth--)
-		qt_merkle_node_hash(&stack[depth - 2], &stack[depth - 1], &stack[depth - 2]);
+	qt_merkle_builder_root(&tree, &h);
 	sqlite3_finalize(recs);
 	sqlite3_finalize(idx);
 	sqlite3_close(db);
-	if (differ || !n || !rows || memcmp(stack[0].b, root->b, sizeof root->b) != 0)
+	if (differ || !n || !rows || memcmp(h.b, root->b, sizeof root->b) != 0)
 		die("verify floor", "a stored leaf hash or the root differs, or nothing was read");
 	return (double)n / (bench_cpu_now() - cpu0);
 }

@@ -646,7 +646,7 @@ static double status_mb(pid_t pid, const char *name)
 typedef struct raw_reader {
 	sqlite3 *db;
 	sqlite3_stmt *st[6];
-	unsigned long lookups, rows, missing;
+	unsigned long lookups, missing;
 } raw_reader;
 
 static const char *const raw_sql[] = {
@@ -686,7 +686,6 @@ static bool raw_lookup(raw_reader *r, const char *key)
 		else if (i > 0 && i < RAW_N - 1)
 			sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
 		while (sqlite3_step(st) == SQLITE_ROW) {
-			r->rows++;
 			if (i == 2 && rec < 0)
 				rec = sqlite3_column_int64(st, 0);
 			(void)sqlite3_column_blob(st, 0); /* the bytes, as a reader takes them */

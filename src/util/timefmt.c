@@ -162,28 +162,6 @@ static void civil_from_days(long long z, long long *y, unsigned *m, unsigned *d)
 	*y = (long long)yoe + era * 400 + (*m <= 2);
 }
 
-long long qt_time_epoch(const char *s)
-{
-	/* the layout of every time the platform writes, read in place (sscanf was a fortieth
-	 * of replaying a ledger); anything else as sscanf reads it */
-	static const char layout[] = "dddd-dd-ddTdd:dd:dd";
-	unsigned v[6] = {0}, k = 0;
-	size_t i;
-
-	for (i = 0; layout[i]; i++) {
-		if (layout[i] != 'd' && s[i] == layout[i])
-			k++;
-		else if (layout[i] == 'd' && s[i] >= '0' && s[i] <= '9')
-			v[k] = v[k] * 10 + (unsigned)(s[i] - '0');
-		else
-			break;
-	}
-	if (layout[i] &&
-	    sscanf(s, "%4u-%2u-%2uT%2u:%2u:%2u", &v[0], &v[1], &v[2], &v[3], &v[4], &v[5]) != 6)
-		return 0;
-	return days_from_civil(v[0], v[1], v[2]) * 86400 + v[3] * 3600 + v[4] * 60 + v[5];
-}
-
 /* min..max decimal digits at *p into *v. */
 static bool digits(const char **p, const char *end, int min, int max, int *v)
 {
@@ -203,6 +181,22 @@ static bool literal(const char **p, const char *end, const char *text)
 		return false;
 	*p += n;
 	return true;
+}
+
+long long qt_time_epoch(const char *s)
+{
+	/* read in place with the parser's own helpers (sscanf was a fortieth of replaying a
+	 * ledger); a field of fewer digits is read too */
+	const char *p = s, *end = s + strlen(s);
+	int y, mo, d, h, mi, sec;
+	bool ok = digits(&p, end, 1, 4, &y) && literal(&p, end, "-") &&
+	          digits(&p, end, 1, 2, &mo) && literal(&p, end, "-") &&
+	          digits(&p, end, 1, 2, &d) && literal(&p, end, "T") && digits(&p, end, 1, 2, &h) &&
+	          literal(&p, end, ":") && digits(&p, end, 1, 2, &mi) && literal(&p, end, ":") &&
+	          digits(&p, end, 1, 2, &sec);
+
+	return ok ? days_from_civil(y, (unsigned)mo, (unsigned)d) * 86400 + h * 3600 + mi * 60 + sec
+	          : 0;
 }
 
 bool qt_time_from_text(const char *s, size_t n, int offset_min, char out[40])
